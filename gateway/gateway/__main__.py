@@ -1,0 +1,34 @@
+"""`python -m gateway api|migrate|bootstrap [--demo]`."""
+
+import argparse
+import asyncio
+from pathlib import Path
+
+import uvicorn
+
+from gateway import bootstrap
+from gateway.config import GatewaySettings
+from opsdesk_shared.migrations import migrate
+from opsdesk_shared.observability import configure_logging
+
+settings = GatewaySettings()
+parser = argparse.ArgumentParser(prog="python -m gateway")
+sub = parser.add_subparsers(dest="command", required=True)
+api = sub.add_parser("api", help="serve the API and web UI")
+api.add_argument("--host", default="127.0.0.1")
+sub.add_parser("migrate", help="create the database and upgrade it")
+boot = sub.add_parser("bootstrap", help="create the bootstrap admin (and with --demo the demo data)")
+boot.add_argument("--demo", action="store_true")
+boot.add_argument("--credentials-file", type=Path, default=Path("var/demo-credentials.json"))
+args = parser.parse_args()
+
+if args.command == "api":
+    configure_logging("gateway", settings.log_level, settings.log_format)
+    uvicorn.run("gateway.main:create_app", factory=True, host=args.host, port=settings.gateway_port,
+                log_config=None, access_log=False, timeout_graceful_shutdown=10)
+elif args.command == "migrate":
+    configure_logging("gateway", settings.log_level, settings.log_format)
+    asyncio.run(migrate(settings, "gateway"))
+else:
+    configure_logging("gateway", "WARNING", settings.log_format)
+    asyncio.run(bootstrap.run(settings, demo=args.demo, credentials_file=args.credentials_file))

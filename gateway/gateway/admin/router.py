@@ -1,0 +1,94 @@
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, status
+from sqlalchemy import select
+
+from gateway.admin import service
+from gateway.admin.schemas import (
+    ApiKeyCreate, ApiKeyCreated, ApiKeyOut, AuditEntryOut, AuditPage, UnitCreate, UnitOut, UserCreate, UserOut,
+    UserPage, UserUpdate,
+)
+from gateway.dependencies import Uow
+from gateway.models import ApiKey, AuditEntry, User
+from opsdesk_shared.auth import Principal, Role, require_roles
+from opsdesk_shared.errors import NotFound
+
+router = APIRouter(prefix="/api/admin", tags=["admin"])
+
+Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.SECURITY_ADMIN))]
+SecurityAdmin = Annotated[Principal, Depends(require_roles(Role.SECURITY_ADMIN))]
+Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR))]
+# Units are reference data every signed-in role needs (forms, scoping); only admins change them.
+Staff = Annotated[Principal, Depends(require_roles(*[r.value for r in Role if r != Role.SYSTEM]))]
+
+
+def _user_out(user: User) -> UserOut:
+    return UserOut.model_validate(user, from_attributes=True)
+
+
+@router.post("/units", status_code=status.HTTP_201_CREATED, response_model=UnitOut)
+async def create_unit(body: UnitCreate, _: Admin, uow: Uow) -> UnitOut:
+    return UnitOut.model_validate(await service.create_unit(uow, body), from_attributes=True)
+
+
+@router.get("/units", response_model=list[UnitOut])
+async def list_units(_: Staff, uow: Uow) -> list[UnitOut]:
+    return [UnitOut.model_validate(u, from_attributes=True) for u in await service.list_units(uow)]
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserOut)
+async def create_user(body: UserCreate, actor: Admin, uow: Uow) -> UserOut:
+    return _user_out(await service.create_user(uow, actor, body))
+
+
+@router.get("/users", response_model=UserPage)
+async def list_users(
+    _: Admin, uow: Uow, limit: Annotated[int, Query(ge=1, le=200)] = 50, page: Annotated[int, Query(ge=1)] = 1
+) -> UserPage:
+    users, total = await service.list_users(uow, limit=limit, offset=(page - 1) * limit)
+    return UserPage(items=[_user_out(u) for u in users], total=total)
+
+
+@router.get("/users/{user_id}", response_model=UserOut)
+async def get_user(user_id: UUID, _: Admin, uow: Uow) -> UserOut:
+    user = await uow.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    return _user_out(user)
+
+
+@router.patch("/users/{user_id}", response_model=UserOut)
+async def update_user(user_id: UUID, body: UserUpdate, actor: Admin, uow: Uow) -> UserOut:
+    return _user_out(await service.update_user(uow, actor, user_id, body))
+
+
+@router.post("/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
+async def create_api_key(body: ApiKeyCreate, actor: SecurityAdmin, uow: Uow) -> ApiKeyCreated:
+    key, secret = await service.create_api_key(uow, actor, body)
+    return ApiKeyCreated(**ApiKeyOut.model_validate(key, from_attributes=True).model_dump(), key=secret)
+
+
+@router.get("/api-keys", response_model=list[ApiKeyOut])
+async def list_api_keys(_: SecurityAdmin, uow: Uow) -> list[ApiKeyOut]:
+    rows = await uow.execute(select(ApiKey).order_by(ApiKey.created_at.desc()))  # type: ignore[attr-defined]
+    return [ApiKeyOut.model_validate(k, from_attributes=True) for k in rows.scalars()]
+
+
+@router.delete("/api-keys/{key_id}", response_model=ApiKeyOut)
+async def revoke_api_key(key_id: UUID, _: SecurityAdmin, uow: Uow) -> ApiKeyOut:
+    return ApiKeyOut.model_validate(await service.revoke_api_key(uow, key_id), from_attributes=True)
+
+
+@router.get("/audit-log", response_model=AuditPage)
+async def audit_log(
+    _: Auditor,
+    uow: Uow,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    before_id: Annotated[int | None, Query(ge=1)] = None,
+) -> AuditPage:
+    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)  # type: ignore[operator]
+    items = [AuditEntryOut.model_validate(e, from_attributes=True) for e in (await uow.execute(query)).scalars()]
+    return AuditPage(items=items, next_before_id=items[-1].id if len(items) == limit else None)

@@ -1,0 +1,110 @@
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from opsdesk_shared.auth import Role
+
+
+class UnitKind(StrEnum):
+    BUREAU = "bureau"
+    SUB_BUREAU = "sub_bureau"
+    POLICE_STATION = "police_station"
+    FLOATING_STATION = "floating_station"
+    VENDOR = "vendor"
+
+
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+
+
+class UnitCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: Code
+    name: Name
+    kind: UnitKind
+    parent_id: UUID | None = None
+
+
+class UnitOut(BaseModel):
+    id: UUID
+    code: str
+    name: str
+    kind: UnitKind
+    parent_id: UUID | None
+    path: list[UUID]
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: Username
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    display_name: Name
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
+    roles: list[Role] = Field(min_length=1, max_length=9)
+    unit_id: UUID | None = None
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    display_name: Name | None = None
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=32)] | None = None
+    roles: list[Role] | None = Field(default=None, min_length=1, max_length=9)
+    unit_id: UUID | None = None
+    is_active: bool | None = None
+
+
+class UserOut(BaseModel):
+    id: UUID
+    username: str
+    display_name: str
+    phone: str | None
+    roles: list[str]
+    unit_id: UUID | None
+    is_active: bool
+    created_at: datetime
+
+
+class ApiKeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Name
+    scopes: list[Annotated[str, StringConstraints(pattern=r"^(sms:send|cti:events)$")]] = Field(min_length=1)
+
+
+class ApiKeyOut(BaseModel):
+    id: UUID
+    name: str
+    prefix: str
+    scopes: list[str]
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str = Field(description="shown once; send it as X-API-Key")
+
+
+class AuditEntryOut(BaseModel):
+    id: int
+    at: datetime
+    actor_id: UUID | None
+    actor_name: str | None
+    action: str
+    method: str
+    path: str
+    status: int
+    client_ip: str | None
+    request_id: str | None
+
+
+class UserPage(BaseModel):
+    items: list[UserOut]
+    total: int
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryOut]
+    next_before_id: int | None

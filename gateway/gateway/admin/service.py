@@ -1,0 +1,136 @@
+"""Users, units and API keys. Every change to a user or unit is also published (user.*, unit.*)."""
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from gateway.admin.schemas import ApiKeyCreate, UnitCreate, UserCreate, UserUpdate
+from gateway.auth.passwords import check_password_policy, hash_password
+from gateway.auth.tokens import digest, new_secret
+from gateway.models import ApiKey, Unit, User
+from opsdesk_shared.auth import Principal, Role
+from opsdesk_shared.contracts.gateway import UnitCreated, UserCreated, UserUpdated
+from opsdesk_shared.errors import Conflict, Forbidden, NotFound, RuleViolation
+from opsdesk_shared.messaging.outbox import add_event
+from opsdesk_shared.phones import normalise_phone
+
+PRODUCER = "gateway"
+# Separation of duties (SPEC §1): only a security administrator hands out these roles.
+PRIVILEGED_ROLES = frozenset({Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
+
+
+async def create_unit(session: AsyncSession, cmd: UnitCreate) -> Unit:
+    path: list[UUID] = []
+    if cmd.parent_id is not None:
+        parent = await session.get(Unit, cmd.parent_id)
+        if parent is None:
+            raise RuleViolation("parent_id: no such unit", field="parent_id")
+        path = list(parent.path)
+    if await session.scalar(select(Unit.id).where(Unit.code == cmd.code)):
+        raise Conflict(f"code: unit {cmd.code!r} already exists", field="code")
+    unit = Unit(code=cmd.code, name=cmd.name, kind=cmd.kind.value, parent_id=cmd.parent_id, path=[],
+                created_at=datetime.now(UTC))
+    unit.path = [*path, unit.id]
+    session.add(unit)
+    await session.flush()
+    await add_event(
+        session,
+        UnitCreated(unit_id=unit.id, code=unit.code, name=unit.name, kind=unit.kind, parent_id=unit.parent_id,
+                    path=unit.path),
+        producer=PRODUCER,
+    )
+    return unit
+
+
+async def list_units(session: AsyncSession) -> list[Unit]:
+    return list((await session.execute(select(Unit).order_by(func.cardinality(Unit.path), Unit.code))).scalars())
+
+
+def _check_role_grant(actor: Principal, roles: set[str]) -> None:
+    if roles & PRIVILEGED_ROLES and not actor.has_any(Role.SECURITY_ADMIN):
+        raise Forbidden("roles: only a security administrator may grant admin, security_admin or auditor",
+                        field="roles")
+
+
+def _user_event(user: User, cls: type[UserCreated] | type[UserUpdated]) -> UserCreated | UserUpdated:
+    return cls(user_id=user.id, username=user.username, display_name=user.display_name, phone=user.phone,
+               roles=list(user.roles), unit_id=user.unit_id, is_active=user.is_active)
+
+
+async def create_user(
+    session: AsyncSession, actor: Principal | None, cmd: UserCreate, *, must_change_password: bool = False
+) -> User:
+    if actor is not None:
+        _check_role_grant(actor, set(cmd.roles))
+    check_password_policy(cmd.password, username=cmd.username)
+    if cmd.unit_id is not None and await session.get(Unit, cmd.unit_id) is None:
+        raise RuleViolation("unit_id: no such unit", field="unit_id")
+    if await session.scalar(select(User.id).where(User.username == cmd.username)):
+        raise Conflict(f"username: {cmd.username!r} is taken", field="username")
+    now = datetime.now(UTC)
+    user = User(
+        username=cmd.username, password_hash=hash_password(cmd.password), display_name=cmd.display_name,
+        phone=normalise_phone(cmd.phone, field="phone") if cmd.phone else None,
+        roles=sorted({r.value for r in cmd.roles}), unit_id=cmd.unit_id, must_change_password=must_change_password,
+        password_changed_at=now, created_at=now, updated_at=now,
+    )
+    session.add(user)
+    try:
+        await session.flush()
+    except IntegrityError as exc:  # a concurrent create of the same name
+        raise Conflict(f"username: {cmd.username!r} is taken", field="username") from exc
+    await add_event(session, _user_event(user, UserCreated), producer=PRODUCER)
+    return user
+
+
+async def update_user(session: AsyncSession, actor: Principal, user_id: UUID, cmd: UserUpdate) -> User:
+    user = await session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    changes = cmd.model_dump(exclude_unset=True)
+    if "roles" in changes and changes["roles"] is not None:
+        _check_role_grant(actor, set(changes["roles"]) ^ set(user.roles))
+        user.roles = sorted({Role(r).value for r in changes["roles"]})
+    if "phone" in changes:
+        user.phone = normalise_phone(changes["phone"], field="phone") if changes["phone"] else None
+    if "unit_id" in changes and changes["unit_id"] is not None:
+        if await session.get(Unit, changes["unit_id"]) is None:
+            raise RuleViolation("unit_id: no such unit", field="unit_id")
+        user.unit_id = changes["unit_id"]
+    for name in ("display_name", "is_active"):
+        if changes.get(name) is not None:
+            setattr(user, name, changes[name])
+    user.updated_at = datetime.now(UTC)
+    await add_event(session, _user_event(user, UserUpdated), producer=PRODUCER)
+    return user
+
+
+async def list_users(session: AsyncSession, *, limit: int, offset: int) -> tuple[list[User], int]:
+    total = int(await session.scalar(select(func.count()).select_from(User)) or 0)
+    rows = await session.execute(select(User).order_by(User.username).limit(limit).offset(offset))
+    return list(rows.scalars()), total
+
+
+async def create_api_key(session: AsyncSession, actor: Principal, cmd: ApiKeyCreate) -> tuple[ApiKey, str]:
+    secret = new_secret("odk")
+    key = ApiKey(name=cmd.name, prefix=secret[:12], key_hash=digest(secret), scopes=sorted(set(cmd.scopes)),
+                 created_by=actor.subject, created_at=datetime.now(UTC))
+    session.add(key)
+    await session.flush()
+    return key, secret
+
+
+async def revoke_api_key(session: AsyncSession, key_id: UUID) -> ApiKey:
+    key = await session.get(ApiKey, key_id)
+    if key is None:
+        raise NotFound(f"api key {key_id} not found")
+    key.revoked_at = key.revoked_at or datetime.now(UTC)
+    return key
+
+
+async def authenticate_api_key(session: AsyncSession, secret: str) -> ApiKey | None:
+    key = (await session.execute(select(ApiKey).where(ApiKey.key_hash == digest(secret)))).scalar()
+    return key if key is not None and key.revoked_at is None else None

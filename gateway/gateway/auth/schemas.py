@@ -1,0 +1,35 @@
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, StringConstraints
+
+Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: Username
+    password: Password
+
+
+class RefreshRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    refresh_token: Annotated[str, StringConstraints(min_length=10, max_length=200)]
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int
+    must_change_password: bool = False
+
+
+class Me(BaseModel):
+    id: UUID
+    username: str
+    display_name: str
+    roles: list[str]
+    unit_id: UUID | None
+    phone: str | None

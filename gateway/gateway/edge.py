@@ -1,0 +1,90 @@
+"""What every request crossing the edge goes through: rate limits and the audit log of writes."""
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import structlog
+from fastapi import Request, Response
+from limits import parse
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from gateway.models import AuditEntry
+from opsdesk_shared.auth import TokenVerifier
+from opsdesk_shared.errors import DomainError, problem_response
+from opsdesk_shared.observability import correlation_id
+
+log = structlog.get_logger(__name__)
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def caller_identity(request: Request, verifier: TokenVerifier) -> tuple[str, str | None, str | None]:
+    """(rate-limit key, actor id, actor name) from a valid bearer token, else the API key or address."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        try:
+            principal = verifier.verify(auth[7:])
+            return f"user:{principal.subject}", str(principal.subject), principal.username
+        except DomainError:
+            pass
+    api_key = request.headers.get("x-api-key")
+    if api_key:
+        return f"key:{api_key[:12]}", None, f"api-key:{api_key[:12]}"
+    ip = request.client.host if request.client else "unknown"
+    return f"ip:{ip}", None, None
+
+
+class EdgeMiddleware(BaseHTTPMiddleware):
+    def __init__(self, app: object, *, rate_limit: str, login_rate_limit: str) -> None:
+        super().__init__(app)  # type: ignore[arg-type]
+        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.rate = parse(rate_limit)
+        self.login_rate = parse(login_rate_limit)
+
+    async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        path = request.url.path
+        if not path.startswith("/api/"):
+            return await call_next(request)
+        verifier: TokenVerifier = request.app.state.token_verifier
+        key, actor_id, actor_name = caller_identity(request, verifier)
+        if path == "/api/auth/login":
+            ip = request.client.host if request.client else "unknown"
+            if not self.limiter.hit(self.login_rate, "login", ip):
+                return _too_many(path)
+        elif not self.limiter.hit(self.rate, key):
+            return _too_many(path)
+
+        response = await call_next(request)
+        if request.method in WRITE_METHODS:
+            actor = getattr(request.state, "audit_actor", None)
+            if actor is not None:
+                actor_id, actor_name = str(actor[0]), actor[1]
+            await self._audit(request, response.status_code, actor_id, actor_name)
+        return response
+
+    async def _audit(self, request: Request, status: int, actor_id: str | None, actor_name: str | None) -> None:
+        entry = AuditEntry(
+            at=datetime.now(UTC), actor_id=actor_id, actor_name=actor_name,
+            action=_action(request.method, request.url.path, status), method=request.method,
+            path=request.url.path[:500], status=status,
+            client_ip=request.client.host if request.client else None, request_id=correlation_id.get(),
+        )
+        try:
+            async with request.app.state.sessions() as session, session.begin():
+                session.add(entry)
+        except Exception as exc:  # the write itself already happened; never fail it for the audit row
+            log.error("audit_write_failed", path=entry.path, error=repr(exc)[:200])
+
+
+def _action(method: str, path: str, status: int) -> str:
+    outcome = "ok" if status < 400 else "denied" if status in (401, 403, 423, 429) else "failed"
+    if path == "/api/auth/login":
+        return f"login.{outcome}"
+    resource = path.removeprefix("/api/").split("/")[0] or "root"
+    return f"{resource}.{method.lower()}.{outcome}"
+
+
+def _too_many(path: str) -> Response:
+    return problem_response(429, "Too many requests", "rate limit exceeded; slow down",
+                            type_slug="rate-limited", instance=path, headers={"Retry-After": "1"})

@@ -1,0 +1,102 @@
+"""The gateway: auth, admin, the reverse proxy to the services, the merged OpenAPI, the web UI."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+
+from gateway.admin import service as admin_service
+from gateway.admin.router import router as admin_router
+from gateway.auth.router import router as auth_router
+from gateway.auth.tokens import TokenIssuer
+from gateway.config import GatewaySettings
+from gateway.edge import EdgeMiddleware
+from gateway.health import aggregate_health
+from gateway.openapi import OpenApiAggregator
+from gateway.proxy import Proxy
+from gateway.web.router import router as web_router
+from opsdesk_shared.app import build_service_app, database_check
+from opsdesk_shared.db import create_engine, session_factory
+from opsdesk_shared.errors import NotFound, Unauthorized
+from opsdesk_shared.worker import run_relay_only
+
+WEB = Path(__file__).parent / "web"
+PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+# System clients (API keys) get a token just long enough for the one proxied call.
+SYSTEM_TOKEN_TTL_S = 60
+
+
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or GatewaySettings()
+    engine = create_engine(settings)
+    proxy = Proxy(settings.upstreams(), timeout_s=settings.upstream_timeout_s, max_body_bytes=settings.max_body_bytes)
+    openapi = OpenApiAggregator(settings.services())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.sessions = session_factory(engine)
+        await proxy.start()
+        stop = asyncio.Event()
+        relay = asyncio.create_task(run_relay_only(settings, stop), name="gateway-outbox-relay")
+        yield
+        stop.set()
+        await asyncio.gather(relay, return_exceptions=True)
+        await proxy.close()
+        await engine.dispose()
+
+    app = build_service_app(settings, title="OpsDesk gateway", lifespan=lifespan, readiness=[database_check(engine)])
+    app.state.issuer = TokenIssuer(
+        settings.jwt_private_key(), issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+        ttl_s=settings.access_token_ttl_s,
+    )
+    app.add_middleware(EdgeMiddleware, rate_limit=settings.rate_limit, login_rate_limit=settings.login_rate_limit)
+    app.include_router(auth_router)
+    app.include_router(admin_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+
+    @app.get("/api/health", tags=["health"])
+    async def health() -> JSONResponse:
+        assert proxy.session is not None
+        report = await aggregate_health(proxy.session, settings.services(), own=database_check(engine))
+        return JSONResponse(report, status_code=200 if report["status"] == "ready" else 503)
+
+    @app.get("/api/openapi.json", include_in_schema=False)
+    async def merged_openapi() -> JSONResponse:
+        assert proxy.session is not None
+        return JSONResponse(await openapi.document(proxy.session, app.openapi()))
+
+    @app.get("/api/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json", title="OpsDesk API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
+    @app.api_route("/api/{path:path}", methods=PROXY_METHODS, include_in_schema=False)
+    async def forward(request: Request, path: str) -> Response:
+        base = proxy.upstream_for(request.url.path)
+        if base is None:
+            raise NotFound(f"no route for {request.method} {request.url.path}")
+        extra: dict[str, str] = {}
+        api_key = request.headers.get("x-api-key")
+        if api_key and not request.headers.get("authorization"):
+            async with app.state.sessions() as session:
+                key = await admin_service.authenticate_api_key(session, api_key)
+            if key is None:
+                raise Unauthorized("invalid or revoked API key")
+            extra["Authorization"] = "Bearer " + app.state.issuer.access_token(
+                subject=key.id, name=f"api-key:{key.name}", roles=["system"], unit_id=None,
+                scopes=list(key.scopes), ttl_s=SYSTEM_TOKEN_TTL_S,
+            )
+        return await proxy.forward(request, base, extra_headers=extra)
+
+    return app

@@ -1,0 +1,8 @@
+from dispatch import migrate, worker
+from dispatch.config import DispatchSettings
+from opsdesk_shared.cli import run_cli
+
+run_cli(
+    DispatchSettings(), app_factory="dispatch.main:create_app", default_port=8102,
+    worker=worker.run, migrate=migrate.run, port_env_hint="OPSDESK_DISPATCH_PORT",
+)

@@ -1,0 +1,21 @@
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.config import IntakeSettings
+
+
+async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
+    """One transaction per request: committed when the route returns, rolled back if it raises."""
+    async with request.app.state.sessions() as session, session.begin():
+        yield session
+
+
+def settings(request: Request) -> IntakeSettings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+Uow = Annotated[AsyncSession, Depends(unit_of_work)]
+Settings = Annotated[IntakeSettings, Depends(settings)]

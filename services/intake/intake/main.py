@@ -1,0 +1,28 @@
+"""Intake's API process: `create_app(settings)` builds it; nothing happens at import time."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from intake.api.router import router as tickets_router
+from intake.config import IntakeSettings
+from opsdesk_shared.app import build_service_app, database_check
+from opsdesk_shared.db import create_engine, session_factory
+
+
+def create_app(settings: IntakeSettings | None = None) -> FastAPI:
+    settings = settings or IntakeSettings()
+    engine = create_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.sessions = session_factory(engine)
+        yield
+        await engine.dispose()
+
+    app = build_service_app(
+        settings, title="OpsDesk intake", lifespan=lifespan, readiness=[database_check(engine)]
+    )
+    app.include_router(tickets_router)
+    return app

@@ -1,0 +1,8 @@
+from opsdesk_shared.messaging.setup import declare_subscriptions
+from opsdesk_shared.migrations import migrate
+from opsdesk_shared.settings import ServiceSettings
+
+
+async def run(settings: ServiceSettings) -> None:
+    await migrate(settings, "intake")
+    await declare_subscriptions(settings, [])  # the events exchange, before anything publishes

@@ -1,0 +1,91 @@
+from datetime import UTC, datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from twilio.request_validator import RequestValidator
+
+from notifications import service
+from notifications.models import SmsMessage, SmsOrphanCallback
+from notifications.schemas import MessageOut, MessagePage, ProviderInfo
+from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from opsdesk_shared.errors import Forbidden
+from opsdesk_shared.phones import mask_phone
+
+router = APIRouter(prefix="/api/sms", tags=["sms"])
+# Roles whose work needs the requester's full number; everyone else sees it masked (SPEC §7).
+SEES_NUMBERS = (Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ADMIN)
+Staff = Annotated[Principal, Depends(require_roles(
+    Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.ADMIN))]
+
+
+async def unit_of_work(request: Request):  # type: ignore[no-untyped-def]
+    async with request.app.state.sessions() as session, session.begin():
+        yield session
+
+
+Uow = Annotated[AsyncSession, Depends(unit_of_work)]
+
+
+@router.get("/provider", response_model=ProviderInfo)
+async def provider(request: Request, _: CurrentPrincipal) -> ProviderInfo:
+    settings = request.app.state.settings
+    note = "SMS go to the local Twilio-compatible sink (development only)" if settings.uses_sink else "Twilio"
+    return ProviderInfo(name="twilio", sink=settings.uses_sink, note=note)
+
+
+@router.get("/messages", response_model=MessagePage)
+async def list_messages(
+    principal: Staff,
+    uow: Uow,
+    ticket_id: UUID | None = None,
+    status: Annotated[str | None, Query(max_length=20)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> MessagePage:
+    query = select(SmsMessage).order_by(SmsMessage.created_at.desc()).limit(limit)  # type: ignore[attr-defined]
+    if ticket_id:
+        query = query.where(SmsMessage.ticket_id == ticket_id)
+    if status:
+        query = query.where(SmsMessage.status == status)
+    unmasked = principal.has_any(*SEES_NUMBERS)
+    items = []
+    for m in (await uow.execute(query)).scalars():
+        items.append(MessageOut(
+            id=m.id, to=m.recipient if unmasked else mask_phone(m.recipient), body=m.body, template=m.template,
+            ticket_id=m.ticket_id, status=m.status, segments=m.segments, encoding=m.encoding,
+            provider_sid=m.provider_sid, attempts=m.attempts, error_code=m.error_code, created_at=m.created_at,
+            sent_at=m.sent_at, delivered_at=m.delivered_at,
+        ))
+    return MessagePage(items=items)
+
+
+def _check_signature(request: Request, form: dict[str, str]) -> None:
+    """Twilio signs the URL it posted to (our public URL) plus the sorted form fields."""
+    settings = request.app.state.settings
+    url = settings.public_url.rstrip("/") + request.url.path
+    if request.url.query:
+        url += "?" + request.url.query
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not signature or not RequestValidator(settings.auth_token).validate(url, form, signature):
+        raise Forbidden("X-Twilio-Signature missing or invalid")
+
+
+@router.post("/webhooks/twilio/status", include_in_schema=True, status_code=204)
+async def twilio_status(request: Request, uow: Uow) -> Response:
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    _check_signature(request, form)
+    sid, raw_status = form.get("MessageSid", ""), form.get("MessageStatus", "")
+    status = service.TWILIO_STATUS.get(raw_status)
+    if not sid or status is None:
+        return Response(status_code=204)  # nothing we track; acknowledged so Twilio does not retry
+    message = await service.by_provider_sid(uow, sid)
+    if message is None:
+        uow.add(SmsOrphanCallback(provider_sid=sid, status=raw_status, error_code=form.get("ErrorCode"),
+                                  at=datetime.now(UTC)))
+    else:
+        if form.get("ErrorCode"):
+            message.error_code = form["ErrorCode"]
+        await service.advance(uow, message, status, source="callback", detail=raw_status)
+    return Response(status_code=204)

@@ -1,0 +1,165 @@
+"""The sender: claims queued messages, hands them to the provider, records the outcome.
+
+Exactly-once towards the requester, as far as a provider without idempotency keys allows:
+- a message is claimed (status `sending`, a lease, attempts+1) in its own committed transaction before
+  the provider is called, so any number of senders never send one message twice at once;
+- a crash after the provider accepted but before we recorded the sid leaves the lease to expire; the
+  next claim sees `needs_reconcile` (or a stale `sending`) and lists the provider's messages to that
+  number before resending;
+- retryable failures go back to `queued` with exponential back-off and jitter; permanent ones fail at once.
+"""
+
+import asyncio
+import random
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import structlog
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from notifications import service
+from notifications.config import NotificationsSettings
+from notifications.models import SmsMessage, SmsOrphanCallback, SmsStatusChange
+from notifications.providers.base import ProviderError, Sent, SmsProvider
+from opsdesk_shared.phones import mask_phone
+
+log = structlog.get_logger(__name__)
+STATUS_CALLBACK_PATH = "/api/sms/webhooks/twilio/status"
+
+
+def backoff_s(attempt: int, retry_after_s: float | None = None) -> float:
+    base = min(300.0, 2.0 ** attempt)
+    return max(retry_after_s or 0.0, random.uniform(base / 2, base))
+
+
+class Sender:
+    def __init__(self, settings: NotificationsSettings, sessions: async_sessionmaker[AsyncSession],
+                 provider: SmsProvider) -> None:
+        self.settings = settings
+        self.sessions = sessions
+        self.provider = provider
+        self.callback_url = settings.public_url.rstrip("/") + STATUS_CALLBACK_PATH
+        self.lease = timedelta(seconds=settings.twilio_timeout_s * 3)
+        self._wake = asyncio.Event()
+
+    async def claim(self, limit: int) -> list[tuple[SmsMessage, bool]]:
+        now = datetime.now(UTC)
+        async with self.sessions() as session, session.begin():
+            rows = await session.execute(
+                select(SmsMessage)
+                .where(or_(
+                    (SmsMessage.status == "queued") & (SmsMessage.next_attempt_at <= now),
+                    (SmsMessage.status == "sending") & (SmsMessage.lease_until < now),  # type: ignore[operator]
+                ))
+                .order_by(SmsMessage.next_attempt_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
+            claimed = []
+            for message in rows.scalars():
+                reconcile = message.needs_reconcile or message.status == "sending"
+                message.status = "sending"
+                message.attempts += 1
+                message.needs_reconcile = True  # until we know the outcome, assume it may have gone out
+                message.lease_until = now + self.lease
+                message.updated_at = now
+                session.add(SmsStatusChange(message_id=message.id, status="sending", source="sender",
+                                            detail=f"attempt {message.attempts}", at=now))
+                claimed.append((message, reconcile))
+            return claimed
+
+    async def deliver(self, message: SmsMessage, reconcile: bool) -> None:
+        try:
+            found = None
+            if reconcile:
+                found = await self.provider.find_sent(to=message.recipient, body=message.body, since=message.created_at)
+            sent = found or await self.provider.send(
+                to=message.recipient, body=message.body, status_callback=self.callback_url
+            )
+        except ProviderError as exc:
+            await self._record_failure(message, exc)
+            return
+        await self._record_sent(message, sent, source="reconcile" if found else "sender")
+
+    async def _record_sent(self, claimed: SmsMessage, sent: Sent, *, source: str) -> None:
+        async with self.sessions() as session, session.begin():
+            message = await session.get(SmsMessage, claimed.id, with_for_update=True)
+            assert message is not None
+            message.provider_sid = sent.provider_sid
+            message.needs_reconcile = False
+            await service.advance(session, message, "sent", source=source)
+            orphans = await session.execute(
+                select(SmsOrphanCallback).where(SmsOrphanCallback.provider_sid == sent.provider_sid)
+            )
+            for orphan in orphans.scalars():
+                message.error_code = orphan.error_code or message.error_code
+                await service.advance(session, message, service.TWILIO_STATUS.get(orphan.status, "sent"),
+                                      source="callback")
+                await session.delete(orphan)
+        log.info("sms_sent", to=mask_phone(claimed.recipient), sid=sent.provider_sid, attempt=claimed.attempts)
+
+    async def _record_failure(self, claimed: SmsMessage, exc: ProviderError) -> None:
+        now = datetime.now(UTC)
+        async with self.sessions() as session, session.begin():
+            message = await session.get(SmsMessage, claimed.id, with_for_update=True)
+            assert message is not None
+            message.error_code = exc.code
+            message.error_message = str(exc)[:500]
+            message.needs_reconcile = exc.uncertain
+            if exc.retryable and message.attempts < self.settings.sms_max_attempts:
+                message.status = "queued"
+                message.lease_until = None
+                message.next_attempt_at = now + timedelta(seconds=backoff_s(message.attempts, exc.retry_after_s))
+                message.updated_at = now
+                session.add(SmsStatusChange(message_id=message.id, status="queued", source="sender",
+                                            detail=f"retry after {exc.code}", at=now))
+            else:
+                await service.advance(session, message, "failed", source="sender", detail=exc.code)
+        log.warning("sms_attempt_failed", to=mask_phone(claimed.recipient), code=exc.code,
+                    retryable=exc.retryable, attempt=claimed.attempts)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        listener = await self._listen()
+        in_flight: set[asyncio.Task[None]] = set()
+        try:
+            while not stop.is_set():
+                free = self.settings.sms_send_concurrency - len(in_flight)
+                claimed: list[tuple[SmsMessage, bool]] = []
+                if free > 0:
+                    try:
+                        claimed = await self.claim(free)
+                    except Exception as exc:  # database away: try again shortly
+                        log.warning("sms_claim_failed", error=repr(exc)[:200])
+                for message, reconcile in claimed:
+                    task = asyncio.create_task(self.deliver(message, reconcile))
+                    in_flight.add(task)
+                    task.add_done_callback(self._finished(in_flight))
+                if claimed and len(claimed) == free:
+                    await asyncio.sleep(0)
+                    continue
+                self._wake.clear()
+                waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
+                await asyncio.wait(waiters, timeout=0.5, return_when=asyncio.FIRST_COMPLETED)
+                for waiter in waiters:
+                    waiter.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
+        finally:
+            if listener is not None:
+                await listener.close()
+
+    def _finished(self, in_flight: set[asyncio.Task[None]]):  # type: ignore[no-untyped-def]
+        def done(task: asyncio.Task[None]) -> None:
+            in_flight.discard(task)
+            self._wake.set()  # a slot is free: claim more without waiting for the poll
+
+        return done
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        try:
+            conn = await asyncpg.connect(self.settings.asyncpg_dsn)
+            await conn.add_listener(service.SEND_CHANNEL, lambda *_: self._wake.set())
+            return conn
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("sms_listen_failed", error=repr(exc))
+            return None

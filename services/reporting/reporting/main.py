@@ -1,0 +1,26 @@
+"""Reporting's API process."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from opsdesk_shared.app import build_service_app, database_check
+from opsdesk_shared.db import create_engine, session_factory
+from reporting.api.router import router as reports_router
+from reporting.config import ReportingSettings
+
+
+def create_app(settings: ReportingSettings | None = None) -> FastAPI:
+    settings = settings or ReportingSettings()
+    engine = create_engine(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.sessions = session_factory(engine)
+        yield
+        await engine.dispose()
+
+    app = build_service_app(settings, title="OpsDesk reporting", lifespan=lifespan, readiness=[database_check(engine)])
+    app.include_router(reports_router)
+    return app

@@ -1,0 +1,1 @@
+"""Plumbing and contracts every OpsDesk service needs. No business rules live here."""

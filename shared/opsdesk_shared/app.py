@@ -1,0 +1,40 @@
+"""The common shape of every service's FastAPI app: errors, observability, token verification."""
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from opsdesk_shared.auth import TokenVerifier
+from opsdesk_shared.errors import install_error_handlers
+from opsdesk_shared.observability import ReadinessCheck, install_observability
+from opsdesk_shared.settings import ServiceSettings
+
+
+def database_check(engine: AsyncEngine) -> ReadinessCheck:
+    async def database() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    return database
+
+
+def build_service_app(
+    settings: ServiceSettings,
+    *,
+    title: str,
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]] | Callable[[FastAPI], AsyncIterator[Any]],
+    readiness: list[ReadinessCheck],
+    version: str = "0.1.0",
+) -> FastAPI:
+    app = FastAPI(title=title, version=version, lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.token_verifier = TokenVerifier(
+        settings.jwt_public_key(), issuer=settings.jwt_issuer, audience=settings.jwt_audience
+    )
+    install_error_handlers(app)
+    install_observability(app, settings.service_name, readiness)
+    return app

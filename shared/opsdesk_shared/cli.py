@@ -1,0 +1,38 @@
+"""The one command-line shape of every service: `python -m <service> api|worker|migrate`."""
+
+import argparse
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import uvicorn
+
+from opsdesk_shared.observability import configure_logging
+from opsdesk_shared.settings import ServiceSettings
+
+
+def run_cli(
+    settings: ServiceSettings,
+    *,
+    app_factory: str,
+    default_port: int,
+    worker: Callable[[ServiceSettings], Awaitable[None]] | None,
+    migrate: Callable[[ServiceSettings], Awaitable[None]],
+    port_env_hint: str,
+) -> None:
+    parser = argparse.ArgumentParser(prog=f"python -m {settings.service_name}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    api = sub.add_parser("api", help="serve the HTTP API")
+    api.add_argument("--host", default="127.0.0.1")
+    api.add_argument("--port", type=int, default=default_port, help=f"default {default_port} ({port_env_hint})")
+    if worker is not None:
+        sub.add_parser("worker", help="run consumers, the outbox relay and timers")
+    sub.add_parser("migrate", help="create the database, upgrade it and declare broker topology")
+    args = parser.parse_args()
+    configure_logging(settings.service_name, settings.log_level, settings.log_format)
+    if args.command == "api":
+        uvicorn.run(app_factory, factory=True, host=args.host, port=args.port, log_config=None,
+                    access_log=False, timeout_graceful_shutdown=10)
+    elif args.command == "worker" and worker is not None:
+        asyncio.run(worker(settings))
+    else:
+        asyncio.run(migrate(settings))

@@ -1,0 +1,30 @@
+"""Events produced by notifications: SMS status."""
+
+from datetime import datetime
+from uuid import UUID
+
+from opsdesk_shared.contracts.envelope import Event
+
+
+class SmsStatus(Event):
+    message_id: UUID
+    ticket_id: UUID | None = None
+    template: str | None = None
+    to_masked: str
+    status: str
+    provider_sid: str | None = None
+    segments: int
+    at: datetime
+
+
+class SmsSent(SmsStatus):
+    type = "sms.sent"
+
+
+class SmsDelivered(SmsStatus):
+    type = "sms.delivered"
+
+
+class SmsFailed(SmsStatus):
+    type = "sms.failed"
+    error_code: str | None = None

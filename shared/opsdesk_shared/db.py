@@ -1,0 +1,75 @@
+"""Database plumbing: the async engine, the unit of work, and creating a service's own database.
+
+One transaction per request or message: the `UnitOfWork` commits once and rolls back by default, and
+the outbox row joins that same transaction (see messaging/outbox.py).
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from opsdesk_shared.settings import ServiceSettings
+
+# Constraint names every migration can rely on (fastapi-best-practices' naming convention).
+NAMING_CONVENTION = {
+    "ix": "%(column_0_label)s_idx",
+    "uq": "%(table_name)s_%(column_0_name)s_key",
+    "ck": "%(table_name)s_%(constraint_name)s_check",
+    "fk": "%(table_name)s_%(column_0_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+
+
+def service_metadata() -> MetaData:
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def create_engine(settings: ServiceSettings, **kwargs: Any) -> AsyncEngine:
+    return create_async_engine(
+        settings.sqlalchemy_url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_pool_size,
+        pool_pre_ping=True,
+        # Several replicas and a relay share one server; keep idle connections from piling up.
+        pool_recycle=1800,
+        **kwargs,
+    )
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+@asynccontextmanager
+async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A transaction that commits only when the block finishes without error."""
+    async with sessions() as session, session.begin():
+        yield session
+
+
+async def ensure_database(server_url: str, database: str) -> bool:
+    """Create `database` on the server if it does not exist. Returns True when it was created."""
+    conn = await asyncpg.connect(f"{server_url.rstrip('/')}/postgres")
+    try:
+        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
+        if exists:
+            return False
+        try:
+            await conn.execute(f'CREATE DATABASE "{database}"')
+        except asyncpg.exceptions.DuplicateDatabaseError:
+            return False  # another process created it at the same moment
+        return True
+    finally:
+        await conn.close()
+
+
+async def drop_database(server_url: str, database: str) -> None:
+    conn = await asyncpg.connect(f"{server_url.rstrip('/')}/postgres")
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    finally:
+        await conn.close()

@@ -1,0 +1,1 @@
+"""RabbitMQ plumbing: topology, transactional outbox and its relay, idempotent consumers."""

@@ -1,0 +1,26 @@
+"""Writing events into the outbox, inside the caller's transaction.
+
+The row and the state change commit together or not at all; `pg_notify` (delivered at commit) wakes
+the relay so an event usually leaves within milliseconds, while the relay's polling covers a lost wake-up.
+"""
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opsdesk_shared.contracts.envelope import Envelope, Event
+from opsdesk_shared.messaging.tables import OUTBOX_CHANNEL
+from opsdesk_shared.observability import correlation_id
+
+_INSERT = text(
+    "INSERT INTO outbox_message (id, type, envelope) VALUES (:id, :type, CAST(:envelope AS jsonb))"
+)
+
+
+async def add_event(session: AsyncSession, event: Event, *, producer: str) -> Envelope:
+    envelope = Envelope.wrap(event, producer=producer, correlation_id=correlation_id.get())
+    await session.execute(
+        _INSERT, {"id": envelope.id, "type": envelope.type, "envelope": envelope.model_dump_json()}
+    )
+    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOX_CHANNEL})
+    return envelope
+

@@ -1,0 +1,27 @@
+"""Phone numbers: parsed and stored as E.164 (phonenumbers), masked wherever a person need not see them."""
+
+import re
+
+import phonenumbers
+
+from opsdesk_shared.errors import RuleViolation
+
+# Mainland mobile numbers, E.164 or national, anywhere in a text: keep the first 3 and last 4 digits.
+_CN_MOBILE = re.compile(r"(?<!\d)(\+?86)?(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+_OTHER_E164 = re.compile(r"(?<![\w+])\+(\d{1,3})(\d{2,})(\d{4})(?!\d)")
+
+
+def normalise_phone(raw: str, region: str = "CN", *, field: str = "phone") -> str:
+    try:
+        parsed = phonenumbers.parse(raw, region)
+    except phonenumbers.NumberParseException as exc:
+        raise RuleViolation(f"{field}: not a phone number", field=field) from exc
+    if not phonenumbers.is_valid_number(parsed):
+        raise RuleViolation(f"{field}: not a valid phone number", field=field)
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mask_phone(text: str) -> str:
+    """`+8613812341234` -> `+86138****1234` (also inside longer text); other E.164 keep the last 4."""
+    masked = _CN_MOBILE.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}****{m.group(4)}", text)
+    return _OTHER_E164.sub(lambda m: f"+{m.group(1)}{'*' * len(m.group(2))}{m.group(3)}", masked)

@@ -1,0 +1,65 @@
+"""Settings shared by every service, read from the environment (SPEC §8).
+
+Each service subclasses `ServiceSettings`, sets `service_name`, and adds its own fields. Settings are
+built once in `create_app(settings)` / the worker entry point and passed down, never read at import.
+"""
+
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPSDESK_", extra="ignore")
+
+    service_name: ClassVar[str] = "service"
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432"
+    # Each service owns database `<prefix>_<service>`; tests use a prefix of their own per run.
+    database_prefix: str = "opsdesk"
+    database_pool_size: int = 10
+    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
+    public_url: str = "http://127.0.0.1:8000"
+
+    # The gateway signs access tokens with its private key; every service checks them with the public one.
+    jwt_public_key_file: Path = Path("var/keys/jwt_public.pem")
+    jwt_issuer: str = "opsdesk-gateway"
+    jwt_audience: str = "opsdesk"
+
+    log_level: str = "INFO"
+    log_format: str = Field(default="json", pattern="^(json|console)$")
+    environment: str = Field(default="development", pattern="^(development|production|test)$")
+
+    @field_validator("database_url")
+    @classmethod
+    def _server_url_without_database(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def database_name(self) -> str:
+        return f"{self.database_prefix}_{self.service_name}"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return to_asyncpg_url(self.database_url, self.database_name)
+
+    @property
+    def asyncpg_dsn(self) -> str:
+        return f"{self.database_url}/{self.database_name}"
+
+    def jwt_public_key(self) -> str:
+        try:
+            return self.jwt_public_key_file.read_text()
+        except FileNotFoundError as exc:
+            raise RuntimeError(
+                f"JWT public key not found at {self.jwt_public_key_file}; set OPSDESK_JWT_PUBLIC_KEY_FILE "
+                "(make run creates a development key pair in var/keys)"
+            ) from exc
+
+
+def to_asyncpg_url(server_url: str, database: str) -> str:
+    """`postgresql://user@host:port` + database -> SQLAlchemy's asyncpg URL."""
+    scheme, rest = server_url.split("://", 1)
+    return f"postgresql+asyncpg://{rest.rstrip('/')}/{database}"

@@ -1,0 +1,81 @@
+"""A service's worker process: its event consumers, its outbox relay and any timers, until signalled.
+
+Kept apart from the API process so each can scale on its own (STYLE.md, Processes).
+"""
+
+import asyncio
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from opsdesk_shared.messaging.connection import confirm_channel, connect
+from opsdesk_shared.messaging.consumer import EventConsumer, Subscription
+from opsdesk_shared.messaging.relay import OutboxRelay
+from opsdesk_shared.messaging.topology import declare_events_exchange
+from opsdesk_shared.settings import ServiceSettings
+
+log = structlog.get_logger(__name__)
+
+BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]
+
+
+async def run_worker(
+    settings: ServiceSettings,
+    sessions: async_sessionmaker[AsyncSession],
+    subscriptions: Sequence[Subscription],
+    *,
+    tasks: Sequence[BackgroundTask] = (),
+    prefetch: int = 32,
+    stop: asyncio.Event | None = None,
+) -> None:
+    stop = stop or _stop_on_signals()
+    connection = await connect(settings.amqp_url, f"{settings.service_name}-worker")
+    try:
+        publish_channel = await confirm_channel(connection)
+        exchange = await declare_events_exchange(publish_channel)
+        relay = OutboxRelay(settings.asyncpg_dsn, exchange)
+        for subscription in subscriptions:
+            # One channel per consumer so one consumer's prefetch cannot starve another.
+            channel = await confirm_channel(connection, prefetch=prefetch)
+            await EventConsumer(subscription, sessions, channel).start()
+        log.info("worker_started", consumers=[s.name for s in subscriptions])
+        running = [asyncio.create_task(relay.run(stop), name="outbox-relay")]
+        running += [asyncio.create_task(task(stop), name=getattr(task, "__name__", "task")) for task in tasks]
+        await stop.wait()
+        await asyncio.gather(*running, return_exceptions=True)
+    finally:
+        await connection.close()
+        log.info("worker_stopped")
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def run_relay_only(settings: ServiceSettings, stop: asyncio.Event) -> None:
+    """The outbox relay alone, for a process with no consumers (the gateway). Waits for the broker."""
+    delay = 1.0
+    while not stop.is_set():
+        try:
+            connection = await connect(settings.amqp_url, f"{settings.service_name}-relay")
+            break
+        except Exception as exc:  # broker not up yet: the outbox keeps the events meanwhile
+            log.warning("relay_broker_unreachable", error=repr(exc)[:200], retry_in_s=delay)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+            except TimeoutError:
+                pass
+            delay = min(delay * 2, 30)
+    else:
+        return
+    try:
+        exchange = await declare_events_exchange(await confirm_channel(connection))
+        await OutboxRelay(settings.asyncpg_dsn, exchange).run(stop)
+    finally:
+        await connection.close()
