@@ -81,8 +81,13 @@ def _action(method: str, path: str, status: int) -> str:
     outcome = "ok" if status < 400 else "denied" if status in (401, 403, 423, 429) else "failed"
     if path == "/api/auth/login":
         return f"login.{outcome}"
-    resource = path.removeprefix("/api/").split("/")[0] or "root"
-    return f"{resource}.{method.lower()}.{outcome}"
+    # "/api/tickets/<id>/confirm" -> "tickets.confirm": the resource names, without the ids.
+    names = [p for p in path.removeprefix("/api/").split("/") if p and not _looks_like_id(p)]
+    return f"{'.'.join(names[:3]) or 'root'}.{method.lower()}.{outcome}"
+
+
+def _looks_like_id(segment: str) -> bool:
+    return segment.isdigit() or (len(segment) == 36 and segment.count("-") == 4)
 
 
 def _too_many(path: str) -> Response:

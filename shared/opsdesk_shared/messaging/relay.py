@@ -94,8 +94,17 @@ class OutboxRelay:
         finally:
             correlation_id.reset(token)
 
+    async def open(self) -> None:
+        if self._pool is None:
+            self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=2)
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
     async def run(self, stop: asyncio.Event) -> None:
-        self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=2)
+        await self.open()
         listener = await self._listen()
         backoff = self.poll_interval_s
         last_purge = 0.0
@@ -124,7 +133,7 @@ class OutboxRelay:
         finally:
             if listener is not None and not listener.is_closed():
                 await listener.close()
-            await self._pool.close()
+            await self.close()
 
     async def _listen(self) -> asyncpg.Connection | None:
         try:

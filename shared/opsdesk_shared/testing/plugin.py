@@ -1,0 +1,109 @@
+"""The pytest plugin every OpsDesk test run loads (`-p opsdesk_shared.testing.plugin`).
+
+A run gets its own databases (`opsdesk_t<run>_<service>`) and its own RabbitMQ vhost, so parallel or
+leftover runs never collide; both are removed at the end.
+"""
+
+import asyncio
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from opsdesk_shared.testing.servers import DEFAULT_AMQP_URL, DEFAULT_DATABASE_URL, Servers, VhostAdmin, locate
+
+SERVICES = ("gateway", "intake", "dispatch", "notifications", "reporting")
+
+
+@dataclass(frozen=True)
+class RunEnvironment:
+    """Everything a test needs to build settings or start processes against this run's servers."""
+
+    servers: Servers
+    run_id: str
+    database_prefix: str
+    vhost: str
+    amqp_url: str
+    private_key_file: Path
+    public_key_file: Path
+
+    def env(self) -> dict[str, str]:
+        return {
+            "OPSDESK_DATABASE_URL": self.servers.database_url,
+            "OPSDESK_DATABASE_PREFIX": self.database_prefix,
+            "OPSDESK_AMQP_URL": self.amqp_url,
+            "OPSDESK_JWT_PUBLIC_KEY_FILE": str(self.public_key_file),
+            "OPSDESK_JWT_PRIVATE_KEY_FILE": str(self.private_key_file),
+            "OPSDESK_ENVIRONMENT": "test",
+        }
+
+    def settings(self, cls: type, **overrides: Any) -> Any:
+        values: dict[str, Any] = {
+            "database_url": self.servers.database_url, "database_prefix": self.database_prefix,
+            "amqp_url": self.amqp_url, "jwt_public_key_file": self.public_key_file, "environment": "test",
+        }
+        values.update(overrides)
+        return cls(**values)
+
+    def token(self, *roles: str, unit_id: UUID | None = None, subject: UUID | None = None,
+              name: str = "tester", ttl_s: int = 600, scopes: list[str] | None = None) -> str:
+        now = datetime.now(UTC)
+        claims = {"iss": "opsdesk-gateway", "aud": "opsdesk", "sub": str(subject or uuid.uuid4()), "name": name,
+                  "roles": list(roles), "unit_id": str(unit_id) if unit_id else None, "scopes": scopes or [],
+                  "typ": "access", "iat": now, "exp": now + timedelta(seconds=ttl_s)}
+        return jwt.encode(claims, self.private_key_file.read_text(), algorithm="EdDSA")
+
+
+def _write_keys(directory: Path) -> tuple[Path, Path]:
+    key = Ed25519PrivateKey.generate()
+    private, public = directory / "jwt_private.pem", directory / "jwt_public.pem"
+    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    return private, public
+
+
+@pytest.fixture(scope="session")
+def opsdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunEnvironment]:
+    try:
+        servers = locate(
+            os.environ.get("OPSDESK_TEST_DATABASE_URL", DEFAULT_DATABASE_URL),
+            os.environ.get("OPSDESK_TEST_AMQP_URL", DEFAULT_AMQP_URL),
+            os.environ.get("OPSDESK_TEST_AMQP_MANAGEMENT_URL"),
+        )
+    except RuntimeError as exc:
+        pytest.fail(str(exc), pytrace=False)
+    run_id = uuid.uuid4().hex[:8]
+    vhost = f"opsdesk_t{run_id}"
+    admin = VhostAdmin(servers)
+    admin.create(vhost)
+    private, public = _write_keys(tmp_path_factory.mktemp("keys"))
+    env = RunEnvironment(servers, run_id, f"opsdesk_t{run_id}", vhost, servers.amqp_url_for(vhost), private, public)
+    try:
+        yield env
+    finally:
+        from opsdesk_shared.db import drop_database
+
+        async def drop_all() -> None:
+            for service in SERVICES:
+                await drop_database(servers.database_url, f"{env.database_prefix}_{service}")
+
+        asyncio.run(drop_all())
+        admin.delete(vhost)
+        for container in servers.containers:
+            container.stop()
+
+
+@pytest.fixture(scope="session")
+def token(opsdesk: RunEnvironment) -> Callable[..., str]:
+    return opsdesk.token

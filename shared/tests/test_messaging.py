@@ -1,0 +1,186 @@
+"""The outbox, the relay and the consumer against the real PostgreSQL and RabbitMQ of this run."""
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+
+import aio_pika
+import pytest
+from sqlalchemy import text
+
+from intake.config import IntakeSettings
+from opsdesk_shared.contracts.envelope import Envelope, Event
+from opsdesk_shared.db import create_engine, session_factory
+from opsdesk_shared.messaging.connection import confirm_channel, connect
+from opsdesk_shared.messaging.consumer import EventConsumer, Subscription
+from opsdesk_shared.messaging.outbox import add_event
+from opsdesk_shared.messaging.relay import OutboxRelay, message_for
+from opsdesk_shared.messaging.topology import QueueSpec, declare_events_exchange
+from opsdesk_shared.testing.plugin import RunEnvironment
+
+
+class Pinged(Event):
+    type = "test.pinged"
+    n: int
+
+
+@pytest.fixture(scope="module")
+async def sessions(migrated: RunEnvironment) -> AsyncIterator[object]:
+    settings = migrated.settings(IntakeSettings)  # borrow intake's database: it has the outbox and inbox
+    engine = create_engine(settings)
+    factory = session_factory(engine)
+    async with factory() as s, s.begin():
+        await s.execute(text("CREATE TABLE IF NOT EXISTS test_effect (event_id uuid, n int)"))
+    yield factory
+    await engine.dispose()
+
+
+@pytest.fixture
+async def channel(migrated: RunEnvironment) -> AsyncIterator[aio_pika.abc.AbstractChannel]:
+    connection = await connect(migrated.amqp_url, "tests")
+    yield await confirm_channel(connection, prefetch=10)
+    await connection.close()
+
+
+async def _queue(channel: aio_pika.abc.AbstractChannel, key: str) -> aio_pika.abc.AbstractQueue:
+    exchange = await declare_events_exchange(channel)
+    queue = await channel.declare_queue(f"test.{uuid.uuid4().hex[:8]}", exclusive=True)
+    await queue.bind(exchange, routing_key=key)
+    return queue
+
+
+async def test_committed_events_are_published_persistent_with_their_id_and_marked(  # type: ignore[no-untyped-def]
+    sessions, channel, migrated: RunEnvironment
+) -> None:
+    queue = await _queue(channel, Pinged.type)
+    async with sessions() as s, s.begin():
+        committed = await add_event(s, Pinged(n=1), producer="test")
+    with pytest.raises(RuntimeError):
+        async with sessions() as s, s.begin():
+            await add_event(s, Pinged(n=2), producer="test")
+            raise RuntimeError("rolled back: this event must never leave")
+    relay = OutboxRelay(migrated.settings(IntakeSettings).asyncpg_dsn, await declare_events_exchange(channel))
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    message = await _next_message(queue)
+    await asyncio.sleep(0.3)
+    stop.set()
+    await task
+    assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+    assert message.message_id == str(committed.id) and message.type == Pinged.type
+    assert json.loads(message.body)["data"] == {"n": 1}
+    assert await queue.get(fail=False) is None  # the rolled-back one never came
+    async with sessions() as s:
+        published = await s.scalar(text("SELECT published_at FROM outbox_message WHERE id = :id"),
+                                   {"id": committed.id})
+    assert published is not None
+
+
+async def test_an_event_the_broker_cannot_route_stays_in_the_outbox(  # type: ignore[no-untyped-def]
+    sessions, channel, migrated: RunEnvironment
+) -> None:
+    async with sessions() as s, s.begin():
+        envelope = await add_event(s, Pinged(n=3), producer="test")
+    # An exchange with no bindings at all: mandatory publishing returns the message, so it is not "sent".
+    unbound = await channel.declare_exchange(f"test.unbound.{uuid.uuid4().hex[:6]}", aio_pika.ExchangeType.TOPIC,
+                                             auto_delete=True)
+    relay = OutboxRelay(migrated.settings(IntakeSettings).asyncpg_dsn, unbound)
+    await relay.open()
+    try:
+        with pytest.raises(RuntimeError, match="not confirmed"):
+            await relay.publish_pending()
+    finally:
+        await relay.close()
+    async with sessions() as s:
+        row = (await s.execute(text("SELECT published_at, attempts FROM outbox_message WHERE id = :id"),
+                               {"id": envelope.id})).one()
+    assert row.published_at is None and row.attempts == 1
+
+
+async def _next_message(queue: aio_pika.abc.AbstractQueue, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+    for _ in range(int(timeout / 0.05)):
+        message = await queue.get(fail=False)
+        if message is not None:
+            return message
+        await asyncio.sleep(0.05)
+    raise AssertionError("no message arrived")
+
+
+def _subscription(handler, name: str, delays: tuple[int, ...] = (1,)) -> Subscription:  # type: ignore[no-untyped-def]
+    return Subscription(QueueSpec(name, routing_keys=(f"{name}.event",), retry_delays_s=delays), handler)
+
+
+async def _publish(channel: aio_pika.abc.AbstractChannel, envelope: Envelope, key: str) -> None:
+    exchange = await declare_events_exchange(channel)
+    await exchange.publish(message_for(envelope.model_dump(mode="json")), routing_key=key)
+
+
+async def _effects(sessions, event_id: uuid.UUID) -> int:  # type: ignore[no-untyped-def]
+    async with sessions() as s:
+        return int(await s.scalar(text("SELECT count(*) FROM test_effect WHERE event_id = :e"), {"e": event_id}))
+
+
+async def _wait_for(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await predicate():
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.05)
+
+
+async def test_a_redelivered_event_has_one_effect(sessions, channel) -> None:  # type: ignore[no-untyped-def]
+    name = f"test-idem-{uuid.uuid4().hex[:6]}"
+
+    async def handler(session, envelope: Envelope) -> None:  # type: ignore[no-untyped-def]
+        await session.execute(text("INSERT INTO test_effect VALUES (:e, 1)"), {"e": envelope.id})
+
+    await EventConsumer(_subscription(handler, name), sessions, channel).start()
+    envelope = Envelope.wrap(Pinged(n=1), producer="test", correlation_id=None)
+    for _ in range(3):  # the same event id three times, as a relay crash or a lost ack would cause
+        await _publish(channel, envelope, f"{name}.event")
+
+    async def processed() -> bool:
+        async with sessions() as s:
+            return bool(await s.scalar(text("SELECT count(*) FROM inbox_message WHERE consumer = :c"), {"c": name}))
+
+    await _wait_for(processed)
+    await asyncio.sleep(0.5)
+    assert await _effects(sessions, envelope.id) == 1
+
+
+async def test_a_failing_handler_is_retried_through_the_wait_queue(sessions, channel) -> None:  # type: ignore[no-untyped-def]
+    name = f"test-retry-{uuid.uuid4().hex[:6]}"
+    calls = 0
+
+    async def handler(session, envelope: Envelope) -> None:  # type: ignore[no-untyped-def]
+        nonlocal calls
+        calls += 1
+        await session.execute(text("INSERT INTO test_effect VALUES (:e, :n)"), {"e": envelope.id, "n": calls})
+        if calls == 1:
+            raise RuntimeError("transient")  # rolls back the insert above
+
+    await EventConsumer(_subscription(handler, name), sessions, channel).start()
+    envelope = Envelope.wrap(Pinged(n=1), producer="test", correlation_id=None)
+    await _publish(channel, envelope, f"{name}.event")
+
+    async def one_effect() -> bool:
+        return await _effects(sessions, envelope.id) == 1
+
+    await _wait_for(one_effect)
+    assert calls == 2
+
+
+async def test_a_handler_that_keeps_failing_ends_in_the_dead_letter_queue(sessions, channel) -> None:  # type: ignore[no-untyped-def]
+    name = f"test-dlq-{uuid.uuid4().hex[:6]}"
+
+    async def handler(session, envelope: Envelope) -> None:  # type: ignore[no-untyped-def]
+        raise ValueError("always broken")
+
+    await EventConsumer(_subscription(handler, name, delays=(1, 1)), sessions, channel).start()
+    envelope = Envelope.wrap(Pinged(n=1), producer="test", correlation_id=None)
+    await _publish(channel, envelope, f"{name}.event")
+    dlq = await channel.declare_queue(f"{name}.dlq", durable=True, arguments={"x-queue-type": "quorum"})
+    message = await _next_message(dlq, timeout=15)
+    assert message.message_id == str(envelope.id)
+    assert "always broken" in message.headers["x-opsdesk-last-error"]
+    await message.ack()
