@@ -59,6 +59,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(auth_router)
     app.include_router(admin_router)
     app.include_router(web_router)
+    # npm-installed front-end packages, served by us: the bureau's intranet has no CDN.
+    app.mount("/static/vendor/swagger-ui", StaticFiles(directory=WEB / "node_modules/swagger-ui-dist",
+                                                        check_dir=False), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 
     @app.get("/api/health", tags=["health"])

@@ -1,0 +1,72 @@
+"""docker-compose.yml and k8s/ checked offline against their published schemas (no Docker engine or
+cluster here): the compose-spec schema vendored by check-jsonschema, and Kubernetes' own OpenAPI schemas
+vendored by kubernetes-validate, strict (unknown fields are errors)."""
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S_VERSION = "1.30.0"
+
+
+def test_compose_file_matches_the_compose_specification() -> None:
+    schema = json.loads((resources.files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json").read_text())
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    jsonschema.validate(compose, schema)
+
+
+def test_compose_runs_every_process_after_setup_with_health_checks() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name in ("gateway", "intake-api", "dispatch-api", "notifications-api", "reporting-api"):
+        assert "healthcheck" in compose[name], name
+    for name in ("intake-worker", "dispatch-worker", "notifications-worker", "reporting-worker", "gateway"):
+        assert compose[name]["depends_on"]["setup"]["condition"] == "service_completed_successfully"
+    assert compose["setup"]["depends_on"]["postgres"]["condition"] == "service_healthy"
+
+
+def _documents(path: Path) -> list[dict]:  # type: ignore[type-arg]
+    return [d for d in yaml.safe_load_all(path.read_text()) if d]
+
+
+def _kustomization_resources(directory: Path) -> list[Path]:
+    kustomization = _documents(directory / "kustomization.yaml")[0]
+    files = []
+    for entry in kustomization.get("resources", []):
+        target = (directory / entry).resolve()
+        assert target.exists(), f"{directory}/kustomization.yaml names a missing resource {entry}"
+        files += _kustomization_resources(target) if target.is_dir() else [target]
+    for patch in kustomization.get("patches", []):
+        assert (directory / patch["path"]).exists(), patch
+    return files
+
+
+@pytest.mark.parametrize("manifest", _kustomization_resources(ROOT / "k8s/base"), ids=lambda p: p.name)
+def test_every_base_manifest_is_valid_kubernetes(manifest: Path) -> None:
+    for document in _documents(manifest):
+        kubernetes_validate.validate(document, K8S_VERSION, strict=True)
+
+
+@pytest.mark.parametrize("overlay", ["dev", "prod"])
+def test_overlays_reference_existing_files(overlay: str) -> None:
+    assert _kustomization_resources(ROOT / "k8s/overlays" / overlay)
+
+
+def test_stateless_deployments_have_probes_resources_and_autoscaling() -> None:
+    documents = [d for p in _kustomization_resources(ROOT / "k8s/base") for d in _documents(p)]
+    deployments = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Deployment"}
+    autoscaled = {d["spec"]["scaleTargetRef"]["name"] for d in documents if d["kind"] == "HorizontalPodAutoscaler"}
+    assert {"gateway", "intake-api", "dispatch-api", "notifications-api", "reporting-api"} <= autoscaled
+    for name, deployment in deployments.items():
+        container = deployment["spec"]["template"]["spec"]["containers"][0]
+        assert container["resources"]["requests"] and container["resources"]["limits"], name
+        assert "livenessProbe" in container, name
+        if name.endswith("-api") or name == "gateway":
+            assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", name
+    kinds = {d["kind"] for d in documents}
+    assert {"Job", "Ingress", "ConfigMap", "Secret", "Service"} <= kinds
