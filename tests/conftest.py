@@ -12,11 +12,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from devstack.stack import DEFAULT_PORTS, processes, stack_env
-from gateway import bootstrap
 from gateway.config import GatewaySettings
 from opsdesk_shared.testing.plugin import RunEnvironment
+
+from gateway import bootstrap
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,8 +38,11 @@ class Stack:
         return httpx.Client(base_url=self.url, timeout=10)
 
     def token(self, username: str) -> str:
-        resp = httpx.post(f"{self.url}/api/auth/login",
-                          json={"username": username, "password": self.credentials[username]}, timeout=10)
+        resp = httpx.post(
+            f"{self.url}/api/auth/login",
+            json={"username": username, "password": self.credentials[username]},
+            timeout=10,
+        )
         resp.raise_for_status()
         return str(resp.json()["access_token"])
 
@@ -55,15 +58,17 @@ def stack(migrated: RunEnvironment, tmp_path_factory: pytest.TempPathFactory) ->
     credentials_file = log_dir / "credentials.json"
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OPSDESK_", "TWILIO_"))}
     env = stack_env({**base, **migrated.env()}, root=ROOT, ports={name: free_port() for name in DEFAULT_PORTS})
-    asyncio.run(bootstrap.run(
-        migrated.settings(GatewaySettings, jwt_private_key_file=migrated.private_key_file),
-        demo=True, credentials_file=credentials_file,
-    ))
+    asyncio.run(
+        bootstrap.run(
+            migrated.settings(GatewaySettings, jwt_private_key_file=migrated.private_key_file),
+            demo=True,
+            credentials_file=credentials_file,
+        )
+    )
     running = []
     for process in processes(env):
         log = open(log_dir / f"{process.name}.log", "w")  # noqa: SIM115 (closed with the process)
-        running.append((subprocess.Popen(process.argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT),
-                        log))
+        running.append((subprocess.Popen(process.argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT), log))
     url = env["OPSDESK_PUBLIC_URL"]
     stack = Stack(url, env["TWILIO_API_BASE_URL"], json.loads(credentials_file.read_text()), log_dir)
     try:

@@ -5,11 +5,11 @@ import asyncio
 from pathlib import Path
 
 import uvicorn
+from opsdesk_shared.migrations import migrate
+from opsdesk_shared.observability import configure_logging
 
 from gateway import bootstrap
 from gateway.config import GatewaySettings
-from opsdesk_shared.migrations import migrate
-from opsdesk_shared.observability import configure_logging
 
 settings = GatewaySettings()
 parser = argparse.ArgumentParser(prog="python -m gateway")
@@ -24,8 +24,15 @@ args = parser.parse_args()
 
 if args.command == "api":
     configure_logging("gateway", settings.log_level, settings.log_format)
-    uvicorn.run("gateway.main:create_app", factory=True, host=args.host, port=settings.gateway_port,
-                log_config=None, access_log=False, timeout_graceful_shutdown=10)
+    uvicorn.run(
+        "gateway.main:create_app",
+        factory=True,
+        host=args.host,
+        port=settings.gateway_port,
+        log_config=None,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
 elif args.command == "migrate":
     configure_logging("gateway", settings.log_level, settings.log_format)
     asyncio.run(migrate(settings, "gateway"))

@@ -12,6 +12,8 @@ import string
 from pathlib import Path
 from uuid import UUID
 
+from opsdesk_shared.auth import Role
+from opsdesk_shared.db import create_engine, session_factory, unit_of_work
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,8 +21,6 @@ from gateway.admin import service
 from gateway.admin.schemas import UnitCreate, UnitKind, UserCreate
 from gateway.config import GatewaySettings
 from gateway.models import Unit, User
-from opsdesk_shared.auth import Role
-from opsdesk_shared.db import create_engine, session_factory, unit_of_work
 
 DEMO_UNITS: list[tuple[str, str, UnitKind, str | None]] = [
     ("BJ", "北京市公安局", UnitKind.BUREAU, None),
@@ -58,8 +58,12 @@ def generate_password() -> str:
     alphabet = string.ascii_letters + string.digits + "!@#%^*-_"
     while True:
         candidate = "".join(secrets.choice(alphabet) for _ in range(16))
-        if (any(c.islower() for c in candidate) and any(c.isupper() for c in candidate)
-                and any(c.isdigit() for c in candidate) and any(not c.isalnum() for c in candidate)):
+        if (
+            any(c.islower() for c in candidate)
+            and any(c.isupper() for c in candidate)
+            and any(c.isdigit() for c in candidate)
+            and any(not c.isalnum() for c in candidate)
+        ):
             return candidate
 
 
@@ -70,9 +74,14 @@ async def bootstrap_admin(session: AsyncSession, settings: GatewaySettings) -> s
     supplied = settings.admin_password.get_secret_value() if settings.admin_password else None
     password = supplied or generate_password()
     await service.create_user(
-        session, None,
-        UserCreate(username=settings.admin_username, password=password, display_name="系统管理员",
-                   roles=[Role.ADMIN, Role.SECURITY_ADMIN]),
+        session,
+        None,
+        UserCreate(
+            username=settings.admin_username,
+            password=password,
+            display_name="系统管理员",
+            roles=[Role.ADMIN, Role.SECURITY_ADMIN],
+        ),
         must_change_password=settings.environment == "production",
     )
     return None if supplied else password
@@ -92,9 +101,16 @@ async def seed_demo(session: AsyncSession, credentials_file: Path) -> dict[str, 
             continue
         password = credentials.get(username) or generate_password()
         await service.create_user(
-            session, None,
-            UserCreate(username=username, password=password, display_name=display, phone=phone,
-                       roles=roles, unit_id=codes[unit_code]),
+            session,
+            None,
+            UserCreate(
+                username=username,
+                password=password,
+                display_name=display,
+                phone=phone,
+                roles=roles,
+                unit_id=codes[unit_code],
+            ),
         )
         credentials[username] = password
     credentials_file.parent.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,8 @@
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, SecretStr, model_validator
-
 from opsdesk_shared.settings import ServiceSettings
+from pydantic import Field, SecretStr, model_validator
 
 
 class GatewaySettings(ServiceSettings):
@@ -23,8 +22,8 @@ class GatewaySettings(ServiceSettings):
     reporting_url: str = "http://127.0.0.1:8104"
 
     max_body_bytes: int = 12 * 1024 * 1024  # attachments are ≤ 10 MiB each
-    rate_limit: str = "300/second"          # per caller (user, API key or address)
-    login_rate_limit: str = "30/minute"     # per address, on top of the per-account lockout
+    rate_limit: str = "300/second"  # per caller (user, API key or address)
+    login_rate_limit: str = "30/minute"  # per address, on top of the per-account lockout
     lockout_failures: int = 5
     lockout_window_s: int = 15 * 60
     upstream_timeout_s: float = 30.0

@@ -8,12 +8,12 @@ from fastapi import Request, Response
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from starlette.middleware.base import BaseHTTPMiddleware
-
-from gateway.models import AuditEntry
 from opsdesk_shared.auth import TokenVerifier
 from opsdesk_shared.errors import DomainError, problem_response
 from opsdesk_shared.observability import correlation_id
+from starlette.middleware.base import BaseHTTPMiddleware
+
+from gateway.models import AuditEntry
 
 log = structlog.get_logger(__name__)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -65,10 +65,15 @@ class EdgeMiddleware(BaseHTTPMiddleware):
 
     async def _audit(self, request: Request, status: int, actor_id: str | None, actor_name: str | None) -> None:
         entry = AuditEntry(
-            at=datetime.now(UTC), actor_id=actor_id, actor_name=actor_name,
-            action=_action(request.method, request.url.path, status), method=request.method,
-            path=request.url.path[:500], status=status,
-            client_ip=request.client.host if request.client else None, request_id=correlation_id.get(),
+            at=datetime.now(UTC),
+            actor_id=actor_id,
+            actor_name=actor_name,
+            action=_action(request.method, request.url.path, status),
+            method=request.method,
+            path=request.url.path[:500],
+            status=status,
+            client_ip=request.client.host if request.client else None,
+            request_id=correlation_id.get(),
         )
         try:
             async with request.app.state.sessions() as session, session.begin():
@@ -91,5 +96,11 @@ def _looks_like_id(segment: str) -> bool:
 
 
 def _too_many(path: str) -> Response:
-    return problem_response(429, "Too many requests", "rate limit exceeded; slow down",
-                            type_slug="rate-limited", instance=path, headers={"Retry-After": "1"})
+    return problem_response(
+        429,
+        "Too many requests",
+        "rate limit exceeded; slow down",
+        type_slug="rate-limited",
+        instance=path,
+        headers={"Retry-After": "1"},
+    )

@@ -4,7 +4,6 @@ import asyncio
 from typing import Any
 
 import aiohttp
-
 from opsdesk_shared.observability import ReadinessCheck
 
 

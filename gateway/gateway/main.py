@@ -9,6 +9,10 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
+from opsdesk_shared.app import build_service_app, database_check
+from opsdesk_shared.db import create_engine, session_factory
+from opsdesk_shared.errors import NotFound, Unauthorized
+from opsdesk_shared.worker import run_relay_only
 from starlette.responses import Response
 
 from gateway.admin import service as admin_service
@@ -21,10 +25,6 @@ from gateway.health import aggregate_health
 from gateway.openapi import OpenApiAggregator
 from gateway.proxy import Proxy
 from gateway.web.router import router as web_router
-from opsdesk_shared.app import build_service_app, database_check
-from opsdesk_shared.db import create_engine, session_factory
-from opsdesk_shared.errors import NotFound, Unauthorized
-from opsdesk_shared.worker import run_relay_only
 
 WEB = Path(__file__).parent / "web"
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -52,7 +52,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     app = build_service_app(settings, title="OpsDesk gateway", lifespan=lifespan, readiness=[database_check(engine)])
     app.state.issuer = TokenIssuer(
-        settings.jwt_private_key(), issuer=settings.jwt_issuer, audience=settings.jwt_audience,
+        settings.jwt_private_key(),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
         ttl_s=settings.access_token_ttl_s,
     )
     app.add_middleware(EdgeMiddleware, rate_limit=settings.rate_limit, login_rate_limit=settings.login_rate_limit)
@@ -60,8 +62,11 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(admin_router)
     app.include_router(web_router)
     # npm-installed front-end packages, served by us: the bureau's intranet has no CDN.
-    app.mount("/static/vendor/swagger-ui", StaticFiles(directory=WEB / "node_modules/swagger-ui-dist",
-                                                        check_dir=False), name="swagger-ui")
+    app.mount(
+        "/static/vendor/swagger-ui",
+        StaticFiles(directory=WEB / "node_modules/swagger-ui-dist", check_dir=False),
+        name="swagger-ui",
+    )
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
 
     @app.get("/api/health", tags=["health"])
@@ -78,7 +83,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     @app.get("/api/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url="/api/openapi.json", title="OpsDesk API",
+            openapi_url="/api/openapi.json",
+            title="OpsDesk API",
             swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
             swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url="/static/favicon.svg",
@@ -97,8 +103,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             if key is None:
                 raise Unauthorized("invalid or revoked API key")
             extra["Authorization"] = "Bearer " + app.state.issuer.access_token(
-                subject=key.id, name=f"api-key:{key.name}", roles=["system"], unit_id=None,
-                scopes=list(key.scopes), ttl_s=SYSTEM_TOKEN_TTL_S,
+                subject=key.id,
+                name=f"api-key:{key.name}",
+                roles=["system"],
+                unit_id=None,
+                scopes=list(key.scopes),
+                ttl_s=SYSTEM_TOKEN_TTL_S,
             )
         return await proxy.forward(request, base, extra_headers=extra)
 

@@ -39,8 +39,11 @@ class OpenApiAggregator:
 def merge_documents(own: dict[str, Any], others: list[dict[str, Any]]) -> dict[str, Any]:
     merged = {
         "openapi": own.get("openapi", "3.1.0"),
-        "info": {"title": "OpsDesk API", "version": own.get("info", {}).get("version", "0.1.0"),
-                 "description": "The whole OpsDesk API, as served by the gateway."},
+        "info": {
+            "title": "OpsDesk API",
+            "version": own.get("info", {}).get("version", "0.1.0"),
+            "description": "The whole OpsDesk API, as served by the gateway.",
+        },
         "paths": dict(own.get("paths", {})),
         "components": {
             "schemas": dict(own.get("components", {}).get("schemas", {})),

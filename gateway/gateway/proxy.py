@@ -8,18 +8,26 @@ case, cheapest), large or chunked ones are streamed both ways.
 import aiohttp
 import structlog
 from fastapi import Request
+from opsdesk_shared.errors import PayloadTooLarge, ServiceUnavailable
+from opsdesk_shared.observability import REQUEST_HEADER, correlation_id
 from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 from yarl import URL
 
-from opsdesk_shared.errors import PayloadTooLarge, ServiceUnavailable
-from opsdesk_shared.observability import REQUEST_HEADER, correlation_id
-
 log = structlog.get_logger(__name__)
 
 HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailers",
-     "transfer-encoding", "upgrade", "host"}
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailers",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+    }
 )
 BUFFER_LIMIT = 1024 * 1024
 
@@ -84,7 +92,9 @@ class Proxy:
             return Response(body, status_code=upstream.status, headers=response_headers)
         response_headers.pop("Content-Length", None)
         return StreamingResponse(
-            upstream.content.iter_any(), status_code=upstream.status, headers=response_headers,
+            upstream.content.iter_any(),
+            status_code=upstream.status,
+            headers=response_headers,
             background=BackgroundTask(upstream.release),
         )
 

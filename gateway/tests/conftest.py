@@ -4,7 +4,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-
 from gateway.bootstrap import generate_password
 from gateway.config import GatewaySettings
 from gateway.main import create_app
@@ -16,11 +15,15 @@ ADMIN_PASSWORD = generate_password()
 @pytest.fixture(scope="session")
 async def gateway_app(migrated: RunEnvironment) -> AsyncIterator[httpx.AsyncClient]:
     settings = migrated.settings(
-        GatewaySettings, jwt_private_key_file=migrated.private_key_file, admin_password=ADMIN_PASSWORD,
-        rate_limit="1000/second", login_rate_limit="1000/minute",
+        GatewaySettings,
+        jwt_private_key_file=migrated.private_key_file,
+        admin_password=ADMIN_PASSWORD,
+        rate_limit="1000/second",
+        login_rate_limit="1000/minute",
     )
-    from gateway import bootstrap
     from opsdesk_shared.db import create_engine, session_factory, unit_of_work
+
+    from gateway import bootstrap
 
     engine = create_engine(settings)
     async with unit_of_work(session_factory(engine)) as session:
@@ -59,9 +62,18 @@ async def admin_token(login_as: LoginAs) -> str:
 def make_user(client: httpx.AsyncClient, admin_token: str) -> Callable[..., Awaitable[str]]:
     async def make(roles: list[str], password: str = "Right-passw0rd", unit_id: str | None = None) -> str:
         username = f"u{uuid.uuid4().hex[:10]}"
-        resp = await client.post("/api/admin/users", headers={"Authorization": f"Bearer {admin_token}"},
-                                 json={"username": username, "password": password, "display_name": "测试用户",
-                                       "phone": "13900139000", "roles": roles, "unit_id": unit_id})
+        resp = await client.post(
+            "/api/admin/users",
+            headers={"Authorization": f"Bearer {admin_token}"},
+            json={
+                "username": username,
+                "password": password,
+                "display_name": "测试用户",
+                "phone": "13900139000",
+                "roles": roles,
+                "unit_id": unit_id,
+            },
+        )
         assert resp.status_code == 201, resp.text
         return username
 

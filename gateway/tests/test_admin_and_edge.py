@@ -5,7 +5,6 @@ import uuid
 
 import asyncpg
 import httpx
-
 from opsdesk_shared.testing.plugin import RunEnvironment
 
 PROBLEM = "application/problem+json"
@@ -19,15 +18,19 @@ async def test_unit_tree_paths_and_unit_created_event_in_outbox(
     client: httpx.AsyncClient, admin_token: str, migrated: RunEnvironment
 ) -> None:
     code = f"T{uuid.uuid4().hex[:6]}"
-    parent = await client.post("/api/admin/units", headers=bearer(admin_token),
-                               json={"code": code, "name": "测试分局", "kind": "sub_bureau"})
+    parent = await client.post(
+        "/api/admin/units", headers=bearer(admin_token), json={"code": code, "name": "测试分局", "kind": "sub_bureau"}
+    )
     assert parent.status_code == 201, parent.text
-    child = await client.post("/api/admin/units", headers=bearer(admin_token),
-                              json={"code": code + "-1", "name": "测试派出所", "kind": "police_station",
-                                    "parent_id": parent.json()["id"]})
+    child = await client.post(
+        "/api/admin/units",
+        headers=bearer(admin_token),
+        json={"code": code + "-1", "name": "测试派出所", "kind": "police_station", "parent_id": parent.json()["id"]},
+    )
     assert child.json()["path"] == [parent.json()["id"], child.json()["id"]]
-    duplicate = await client.post("/api/admin/units", headers=bearer(admin_token),
-                                  json={"code": code, "name": "重复", "kind": "sub_bureau"})
+    duplicate = await client.post(
+        "/api/admin/units", headers=bearer(admin_token), json={"code": code, "name": "重复", "kind": "sub_bureau"}
+    )
     assert duplicate.status_code == 409 and duplicate.json()["field"] == "code"
     conn = await asyncpg.connect(f"{migrated.servers.database_url}/{migrated.database_prefix}_gateway")
     try:
@@ -42,13 +45,27 @@ async def test_only_a_security_admin_grants_privileged_roles(  # type: ignore[no
 ) -> None:
     plain_admin = await make_user(["admin"])
     token = await login_as(plain_admin, "Right-passw0rd")
-    refused = await client.post("/api/admin/users", headers=bearer(token),
-                                json={"username": f"x{uuid.uuid4().hex[:8]}", "password": "Right-passw0rd",
-                                      "display_name": "x", "roles": ["auditor"]})
+    refused = await client.post(
+        "/api/admin/users",
+        headers=bearer(token),
+        json={
+            "username": f"x{uuid.uuid4().hex[:8]}",
+            "password": "Right-passw0rd",
+            "display_name": "x",
+            "roles": ["auditor"],
+        },
+    )
     assert refused.status_code == 403 and refused.json()["field"] == "roles"
-    allowed = await client.post("/api/admin/users", headers=bearer(token),
-                                json={"username": f"x{uuid.uuid4().hex[:8]}", "password": "Right-passw0rd",
-                                      "display_name": "x", "roles": ["engineer"]})
+    allowed = await client.post(
+        "/api/admin/users",
+        headers=bearer(token),
+        json={
+            "username": f"x{uuid.uuid4().hex[:8]}",
+            "password": "Right-passw0rd",
+            "display_name": "x",
+            "roles": ["engineer"],
+        },
+    )
     assert allowed.status_code == 201
 
 
@@ -65,9 +82,11 @@ async def test_audit_log_records_writes_and_only_the_auditor_reads_it(  # type: 
     assert (await client.get("/api/admin/audit-log", headers=bearer(admin_token))).status_code == 403
     # An auditor account has to be granted by a security admin: the bootstrap admin is one.
     username = f"aud{uuid.uuid4().hex[:6]}"
-    created = await client.post("/api/admin/users", headers=bearer(admin_token),
-                                json={"username": username, "password": "Right-passw0rd", "display_name": "审计",
-                                      "roles": ["auditor"]})
+    created = await client.post(
+        "/api/admin/users",
+        headers=bearer(admin_token),
+        json={"username": username, "password": "Right-passw0rd", "display_name": "审计", "roles": ["auditor"]},
+    )
     assert created.status_code == 201
     token = await login_as(username, "Right-passw0rd")
     log = await client.get("/api/admin/audit-log", headers=bearer(token))
@@ -77,8 +96,9 @@ async def test_audit_log_records_writes_and_only_the_auditor_reads_it(  # type: 
 
 
 async def test_api_key_is_shown_once_and_revocation_stops_it(client: httpx.AsyncClient, admin_token: str) -> None:
-    created = await client.post("/api/admin/api-keys", headers=bearer(admin_token),
-                                json={"name": "居住证系统", "scopes": ["sms:send"]})
+    created = await client.post(
+        "/api/admin/api-keys", headers=bearer(admin_token), json={"name": "居住证系统", "scopes": ["sms:send"]}
+    )
     assert created.status_code == 201
     key = created.json()["key"]
     listed = (await client.get("/api/admin/api-keys", headers=bearer(admin_token))).json()
@@ -100,9 +120,14 @@ async def test_an_unreachable_service_answers_503_with_retry_after(client: httpx
     assert resp.headers["retry-after"] and resp.headers["content-type"] == PROBLEM
 
 
-async def test_oversized_body_is_refused_before_it_reaches_a_service(client: httpx.AsyncClient, admin_token: str) -> None:
-    resp = await client.post("/api/tickets", headers={**bearer(admin_token), "content-type": "application/json"},
-                             content=b"x" * (13 * 1024 * 1024))
+async def test_oversized_body_is_refused_before_it_reaches_a_service(
+    client: httpx.AsyncClient, admin_token: str
+) -> None:
+    resp = await client.post(
+        "/api/tickets",
+        headers={**bearer(admin_token), "content-type": "application/json"},
+        content=b"x" * (13 * 1024 * 1024),
+    )
     assert resp.status_code == 413 and resp.headers["content-type"] == PROBLEM
 
 

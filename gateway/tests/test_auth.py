@@ -19,9 +19,7 @@ async def test_wrong_password_is_401_problem_without_saying_whether_user_exists(
     assert unknown.json()["detail"] == wrong.json()["detail"]
 
 
-async def test_five_failures_lock_the_account_even_for_the_right_password(
-    client: httpx.AsyncClient, make_user
-) -> None:  # type: ignore[no-untyped-def]
+async def test_five_failures_lock_the_account_even_for_the_right_password(client: httpx.AsyncClient, make_user) -> None:  # type: ignore[no-untyped-def]
     username = await make_user(["requester"], "Right-passw0rd")
     for _ in range(5):
         resp = await client.post("/api/auth/login", json={"username": username, "password": "Wrong-passw0rd"})
@@ -70,8 +68,10 @@ async def test_new_user_can_log_in_and_weak_passwords_are_refused(  # type: igno
 ) -> None:
     username = await make_user(["hotline_operator"], "Str0ng-enough")
     assert await login_as(username, "Str0ng-enough")
-    weak = await client.post("/api/admin/users", headers={"Authorization": f"Bearer {admin_token}"},
-                             json={"username": "weakling", "password": "password", "display_name": "x",
-                                   "roles": ["requester"]})
+    weak = await client.post(
+        "/api/admin/users",
+        headers={"Authorization": f"Bearer {admin_token}"},
+        json={"username": "weakling", "password": "password", "display_name": "x", "roles": ["requester"]},
+    )
     assert weak.status_code == 422
     assert weak.json()["field"] == "password"

@@ -30,8 +30,15 @@ def run_cli(
     args = parser.parse_args()
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
     if args.command == "api":
-        uvicorn.run(app_factory, factory=True, host=args.host, port=args.port, log_config=None,
-                    access_log=False, timeout_graceful_shutdown=10)
+        uvicorn.run(
+            app_factory,
+            factory=True,
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=10,
+        )
     elif args.command == "worker" and worker is not None:
         asyncio.run(worker(settings))
     else:

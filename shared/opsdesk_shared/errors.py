@@ -99,9 +99,7 @@ def validation_problem(exc: RequestValidationError, instance: str) -> JSONRespon
         errors.append({"field": field, "message": err.get("msg", "invalid"), "type": err.get("type")})
     first = errors[0] if errors else {"field": "", "message": "invalid request"}
     detail = f"{first['field']}: {first['message']}" if first["field"] else first["message"]
-    return problem_response(
-        422, "Invalid request", detail, type_slug="validation", instance=instance, errors=errors
-    )
+    return problem_response(422, "Invalid request", detail, type_slug="validation", instance=instance, errors=errors)
 
 
 _OUTAGE_ERRORS: tuple[type[BaseException], ...] = (ConnectionError, OSError, TimeoutError)
@@ -131,8 +129,13 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status == 401:
             headers = {"WWW-Authenticate": "Bearer"}
         return problem_response(
-            exc.status, exc.title, exc.detail, type_slug=exc.type_slug, instance=request.url.path,
-            headers=headers, **exc.extensions,
+            exc.status,
+            exc.title,
+            exc.detail,
+            type_slug=exc.type_slug,
+            instance=request.url.path,
+            headers=headers,
+            **exc.extensions,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -146,8 +149,11 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404 and detail == "Not Found":
             detail = f"no route for {request.method} {request.url.path}"
         return problem_response(
-            exc.status_code, titles.get(exc.status_code, "Error"), detail,
-            type_slug=f"http-{exc.status_code}", instance=request.url.path,
+            exc.status_code,
+            titles.get(exc.status_code, "Error"),
+            detail,
+            type_slug=f"http-{exc.status_code}",
+            instance=request.url.path,
             headers=getattr(exc, "headers", None),
         )
 
@@ -156,11 +162,18 @@ def install_error_handlers(app: FastAPI) -> None:
         if _is_outage(exc):
             log.warning("dependency_unavailable", path=request.url.path, error=type(exc).__name__)
             return problem_response(
-                503, "Service unavailable", "a backing service is unavailable; retry later",
-                type_slug="unavailable", instance=request.url.path, headers={"Retry-After": "5"},
+                503,
+                "Service unavailable",
+                "a backing service is unavailable; retry later",
+                type_slug="unavailable",
+                instance=request.url.path,
+                headers={"Retry-After": "5"},
             )
         log.exception("unhandled_error", path=request.url.path)
         return problem_response(
-            500, "Internal error", "an unexpected error occurred; it has been logged",
-            type_slug="internal", instance=request.url.path,
+            500,
+            "Internal error",
+            "an unexpected error occurred; it has been logged",
+            type_slug="internal",
+            instance=request.url.path,
         )

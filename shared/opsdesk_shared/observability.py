@@ -20,6 +20,7 @@ correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=No
 
 REQUEST_HEADER = "X-Request-ID"
 
+
 def _mask(value: Any) -> Any:
     if isinstance(value, str):
         return mask_phone(value)

@@ -7,8 +7,6 @@ from collections.abc import AsyncIterator
 
 import aio_pika
 import pytest
-from sqlalchemy import text
-
 from intake.config import IntakeSettings
 from opsdesk_shared.contracts.envelope import Envelope, Event
 from opsdesk_shared.db import create_engine, session_factory
@@ -18,6 +16,7 @@ from opsdesk_shared.messaging.outbox import add_event
 from opsdesk_shared.messaging.relay import OutboxRelay, message_for
 from opsdesk_shared.messaging.topology import QueueSpec, declare_events_exchange
 from opsdesk_shared.testing.plugin import RunEnvironment
+from sqlalchemy import text
 
 
 class Pinged(Event):
@@ -72,8 +71,7 @@ async def test_committed_events_are_published_persistent_with_their_id_and_marke
     assert json.loads(message.body)["data"] == {"n": 1}
     assert await queue.get(fail=False) is None  # the rolled-back one never came
     async with sessions() as s:
-        published = await s.scalar(text("SELECT published_at FROM outbox_message WHERE id = :id"),
-                                   {"id": committed.id})
+        published = await s.scalar(text("SELECT published_at FROM outbox_message WHERE id = :id"), {"id": committed.id})
     assert published is not None
 
 
@@ -83,8 +81,9 @@ async def test_an_event_the_broker_cannot_route_stays_in_the_outbox(  # type: ig
     async with sessions() as s, s.begin():
         envelope = await add_event(s, Pinged(n=3), producer="test")
     # An exchange with no bindings at all: mandatory publishing returns the message, so it is not "sent".
-    unbound = await channel.declare_exchange(f"test.unbound.{uuid.uuid4().hex[:6]}", aio_pika.ExchangeType.TOPIC,
-                                             auto_delete=True)
+    unbound = await channel.declare_exchange(
+        f"test.unbound.{uuid.uuid4().hex[:6]}", aio_pika.ExchangeType.TOPIC, auto_delete=True
+    )
     relay = OutboxRelay(migrated.settings(IntakeSettings).asyncpg_dsn, unbound)
     await relay.open()
     try:
@@ -93,8 +92,11 @@ async def test_an_event_the_broker_cannot_route_stays_in_the_outbox(  # type: ig
     finally:
         await relay.close()
     async with sessions() as s:
-        row = (await s.execute(text("SELECT published_at, attempts FROM outbox_message WHERE id = :id"),
-                               {"id": envelope.id})).one()
+        row = (
+            await s.execute(
+                text("SELECT published_at, attempts FROM outbox_message WHERE id = :id"), {"id": envelope.id}
+            )
+        ).one()
     assert row.published_at is None and row.attempts == 1
 
 

@@ -24,11 +24,20 @@ def wait_for(what: str, probe: Callable[[], Any], timeout: float = 20.0) -> Any:
 
 
 def file_ticket(client: httpx.Client, token: str, unit_id: str, phone: str) -> dict[str, Any]:
-    resp = client.post("/api/tickets", headers={"Authorization": f"Bearer {token}"}, json={
-        "title": "居住证制证机无法启动", "description": "上午开机后制证机无响应，窗口业务停办。", "category": "fault",
-        "priority": "P1", "unit_id": unit_id, "requester_name": "李强", "requester_phone": phone,
-        "channel": "hotline",
-    })
+    resp = client.post(
+        "/api/tickets",
+        headers={"Authorization": f"Bearer {token}"},
+        json={
+            "title": "居住证制证机无法启动",
+            "description": "上午开机后制证机无响应，窗口业务停办。",
+            "category": "fault",
+            "priority": "P1",
+            "unit_id": unit_id,
+            "requester_name": "李强",
+            "requester_phone": phone,
+            "channel": "hotline",
+        },
+    )
     assert resp.status_code == 201, resp.text
     return dict(resp.json())
 
@@ -44,8 +53,13 @@ def test_a_ticket_starts_clocks_sends_one_sms_and_is_counted(stack: Stack) -> No
     units = {u["code"]: u["id"] for u in client.get("/api/admin/units", headers=auth).json()}
     ticket = file_ticket(client, operator, units["BJ-CY-WJ"], "13800138000")
 
-    clocks = wait_for("SLA clocks", lambda: (r := client.get(f"/api/sla/tickets/{ticket['id']}", headers=auth))
-                      .status_code == 200 and r.json()["clocks"])
+    clocks = wait_for(
+        "SLA clocks",
+        lambda: (
+            (r := client.get(f"/api/sla/tickets/{ticket['id']}", headers=auth)).status_code == 200
+            and r.json()["clocks"]
+        ),
+    )
     by_metric = {c["metric"]: c for c in clocks}
     assert by_metric["arrival"]["target_s"] == 7200 and by_metric["resolution"]["target_s"] == 14400
     assert by_metric["arrival"]["started_at"].startswith(ticket["created_at"][:19])
@@ -55,14 +69,21 @@ def test_a_ticket_starts_clocks_sends_one_sms_and_is_counted(stack: Stack) -> No
     assert sms[0]["to"] == "+8613800138000" and sms[0]["body"].startswith("【居住证运维】")
 
     # The sink's signed delivery receipt came back through the gateway and was accepted.
-    delivered = wait_for("the delivery receipt", lambda: [
-        m for m in client.get(f"/api/sms/messages?ticket_id={ticket['id']}", headers=auth).json()["items"]
-        if m["status"] == "delivered"])
+    delivered = wait_for(
+        "the delivery receipt",
+        lambda: [
+            m
+            for m in client.get(f"/api/sms/messages?ticket_id={ticket['id']}", headers=auth).json()["items"]
+            if m["status"] == "delivered"
+        ],
+    )
     assert delivered[0]["provider_sid"] == sms[0]["sid"]
 
     supervisor = {"Authorization": f"Bearer {stack.token('supervisor')}"}
-    summary = wait_for("the report to count it", lambda: (s := client.get("/api/reports/summary", headers=supervisor)
-                                                          .json())["total"] >= 1 and s)
+    summary = wait_for(
+        "the report to count it",
+        lambda: (s := client.get("/api/reports/summary", headers=supervisor).json())["total"] >= 1 and s,
+    )
     assert summary["by_category"]["fault"] >= 1 and summary["by_unit"][units["BJ-CY-WJ"]] >= 1
 
 
@@ -71,8 +92,14 @@ def test_the_web_ui_and_the_merged_api_document_are_served(stack: Stack) -> None
     page = client.get("/")
     assert page.status_code == 200 and "居住证" in page.text
     document = client.get("/api/openapi.json").json()
-    for path in ("/api/auth/login", "/api/tickets", "/api/sla/tickets/{ticket_id}", "/api/sms/messages",
-                 "/api/reports/summary", "/api/admin/users"):
+    for path in (
+        "/api/auth/login",
+        "/api/tickets",
+        "/api/sla/tickets/{ticket_id}",
+        "/api/sms/messages",
+        "/api/reports/summary",
+        "/api/admin/users",
+    ):
         assert path in document["paths"], path
     assert client.get("/api/docs").status_code == 200
 
@@ -81,9 +108,20 @@ def test_requesters_are_scoped_and_bad_input_gets_a_problem_through_the_gateway(
     client = stack.client()
     requester = {"Authorization": f"Bearer {stack.token('requester')}"}
     units = {u["code"]: u["id"] for u in client.get("/api/admin/units", headers=requester).json()}
-    foreign = client.post("/api/tickets", headers=requester, json={
-        "title": "x", "description": "x", "category": "fault", "priority": "P3", "unit_id": units["BJ-HD-ZGC"],
-        "requester_name": "李强", "requester_phone": "13800138000", "channel": "web"})
+    foreign = client.post(
+        "/api/tickets",
+        headers=requester,
+        json={
+            "title": "x",
+            "description": "x",
+            "category": "fault",
+            "priority": "P3",
+            "unit_id": units["BJ-HD-ZGC"],
+            "requester_name": "李强",
+            "requester_phone": "13800138000",
+            "channel": "web",
+        },
+    )
     assert foreign.status_code == 403
     bad = client.post("/api/tickets", headers=requester, json={"title": "x"})
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
@@ -95,13 +133,17 @@ def test_ticket_to_sms_latency(stack: Stack) -> None:
     Printed, not asserted (speed is measured in `make bench`)."""
     client = stack.client()
     operator = stack.token("operator")
-    unit = next(u["id"] for u in client.get("/api/admin/units", headers={"Authorization": f"Bearer {operator}"}).json()
-                if u["code"] == "BJ-CY-LG1")
+    unit = next(
+        u["id"]
+        for u in client.get("/api/admin/units", headers={"Authorization": f"Bearer {operator}"}).json()
+        if u["code"] == "BJ-CY-LG1"
+    )
     latencies = []
     for i in range(20):
         started = time.time()
         ticket = file_ticket(client, operator, unit, f"1390013{i:04d}")
-        arrived = wait_for("SMS", lambda: [m for m in sink_messages(stack) if ticket["number"] in m["body"]])
+        number = ticket["number"]
+        arrived = wait_for("SMS", lambda n=number: [m for m in sink_messages(stack) if n in m["body"]])
         latencies.append(arrived[0]["received_at"] - started)
     median_ms = statistics.median(latencies) * 1000
     print(f"\nticket -> SMS at the Twilio server: median {median_ms:.0f} ms, max {max(latencies) * 1000:.0f} ms (n=20)")

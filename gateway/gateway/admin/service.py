@@ -3,6 +3,11 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
+from opsdesk_shared.auth import Principal, Role
+from opsdesk_shared.contracts.gateway import UnitCreated, UserCreated, UserUpdated
+from opsdesk_shared.errors import Conflict, Forbidden, NotFound, RuleViolation
+from opsdesk_shared.messaging.outbox import add_event
+from opsdesk_shared.phones import normalise_phone
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,11 +16,6 @@ from gateway.admin.schemas import ApiKeyCreate, UnitCreate, UserCreate, UserUpda
 from gateway.auth.passwords import check_password_policy, hash_password
 from gateway.auth.tokens import digest, new_secret
 from gateway.models import ApiKey, Unit, User
-from opsdesk_shared.auth import Principal, Role
-from opsdesk_shared.contracts.gateway import UnitCreated, UserCreated, UserUpdated
-from opsdesk_shared.errors import Conflict, Forbidden, NotFound, RuleViolation
-from opsdesk_shared.messaging.outbox import add_event
-from opsdesk_shared.phones import normalise_phone
 
 PRODUCER = "gateway"
 # Separation of duties (SPEC §1): only a security administrator hands out these roles.
@@ -31,15 +31,22 @@ async def create_unit(session: AsyncSession, cmd: UnitCreate) -> Unit:
         path = list(parent.path)
     if await session.scalar(select(Unit.id).where(Unit.code == cmd.code)):
         raise Conflict(f"code: unit {cmd.code!r} already exists", field="code")
-    unit = Unit(code=cmd.code, name=cmd.name, kind=cmd.kind.value, parent_id=cmd.parent_id, path=[],
-                created_at=datetime.now(UTC))
+    unit = Unit(
+        code=cmd.code,
+        name=cmd.name,
+        kind=cmd.kind.value,
+        parent_id=cmd.parent_id,
+        path=[],
+        created_at=datetime.now(UTC),
+    )
     unit.path = [*path, unit.id]
     session.add(unit)
     await session.flush()
     await add_event(
         session,
-        UnitCreated(unit_id=unit.id, code=unit.code, name=unit.name, kind=unit.kind, parent_id=unit.parent_id,
-                    path=unit.path),
+        UnitCreated(
+            unit_id=unit.id, code=unit.code, name=unit.name, kind=unit.kind, parent_id=unit.parent_id, path=unit.path
+        ),
         producer=PRODUCER,
     )
     return unit
@@ -51,13 +58,21 @@ async def list_units(session: AsyncSession) -> list[Unit]:
 
 def _check_role_grant(actor: Principal, roles: set[str]) -> None:
     if roles & PRIVILEGED_ROLES and not actor.has_any(Role.SECURITY_ADMIN):
-        raise Forbidden("roles: only a security administrator may grant admin, security_admin or auditor",
-                        field="roles")
+        raise Forbidden(
+            "roles: only a security administrator may grant admin, security_admin or auditor", field="roles"
+        )
 
 
 def _user_event(user: User, cls: type[UserCreated] | type[UserUpdated]) -> UserCreated | UserUpdated:
-    return cls(user_id=user.id, username=user.username, display_name=user.display_name, phone=user.phone,
-               roles=list(user.roles), unit_id=user.unit_id, is_active=user.is_active)
+    return cls(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        phone=user.phone,
+        roles=list(user.roles),
+        unit_id=user.unit_id,
+        is_active=user.is_active,
+    )
 
 
 async def create_user(
@@ -72,10 +87,16 @@ async def create_user(
         raise Conflict(f"username: {cmd.username!r} is taken", field="username")
     now = datetime.now(UTC)
     user = User(
-        username=cmd.username, password_hash=hash_password(cmd.password), display_name=cmd.display_name,
+        username=cmd.username,
+        password_hash=hash_password(cmd.password),
+        display_name=cmd.display_name,
         phone=normalise_phone(cmd.phone, field="phone") if cmd.phone else None,
-        roles=sorted({r.value for r in cmd.roles}), unit_id=cmd.unit_id, must_change_password=must_change_password,
-        password_changed_at=now, created_at=now, updated_at=now,
+        roles=sorted({r.value for r in cmd.roles}),
+        unit_id=cmd.unit_id,
+        must_change_password=must_change_password,
+        password_changed_at=now,
+        created_at=now,
+        updated_at=now,
     )
     session.add(user)
     try:
@@ -116,8 +137,14 @@ async def list_users(session: AsyncSession, *, limit: int, offset: int) -> tuple
 
 async def create_api_key(session: AsyncSession, actor: Principal, cmd: ApiKeyCreate) -> tuple[ApiKey, str]:
     secret = new_secret("odk")
-    key = ApiKey(name=cmd.name, prefix=secret[:12], key_hash=digest(secret), scopes=sorted(set(cmd.scopes)),
-                 created_by=actor.subject, created_at=datetime.now(UTC))
+    key = ApiKey(
+        name=cmd.name,
+        prefix=secret[:12],
+        key_hash=digest(secret),
+        scopes=sorted(set(cmd.scopes)),
+        created_by=actor.subject,
+        created_at=datetime.now(UTC),
+    )
     session.add(key)
     await session.flush()
     return key, secret

@@ -2,7 +2,6 @@
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-
 from opsdesk_shared.errors import RuleViolation
 
 _hasher = PasswordHasher()

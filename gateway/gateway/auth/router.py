@@ -1,11 +1,11 @@
 from fastapi import APIRouter, Request, status
+from opsdesk_shared.auth import CurrentPrincipal
+from opsdesk_shared.errors import NotFound, Unauthorized
 
 from gateway.auth import service
 from gateway.auth.schemas import LoginRequest, Me, RefreshRequest, TokenPair
 from gateway.dependencies import Issuer, Settings, Uow, client_ip
 from gateway.models import User
-from opsdesk_shared.auth import CurrentPrincipal
-from opsdesk_shared.errors import NotFound, Unauthorized
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -15,7 +15,11 @@ async def login(body: LoginRequest, request: Request, settings: Settings, issuer
     # Own transaction: a failed attempt must be committed (it counts towards the lockout) before the 401.
     async with request.app.state.sessions() as session, session.begin():
         outcome = await service.login(
-            session, settings, issuer, username=body.username, password=body.password,
+            session,
+            settings,
+            issuer,
+            username=body.username,
+            password=body.password,
             client_ip=client_ip(request),
         )
     if outcome is None:
@@ -23,7 +27,9 @@ async def login(body: LoginRequest, request: Request, settings: Settings, issuer
     user, access, refresh = outcome
     request.state.audit_actor = (user.id, user.username)
     return TokenPair(
-        access_token=access, refresh_token=refresh, expires_in=settings.access_token_ttl_s,
+        access_token=access,
+        refresh_token=refresh,
+        expires_in=settings.access_token_ttl_s,
         must_change_password=user.must_change_password,
     )
 
@@ -45,6 +51,10 @@ async def me(principal: CurrentPrincipal, uow: Uow) -> Me:
     if user is None:
         raise NotFound("user not found")
     return Me(
-        id=user.id, username=user.username, display_name=user.display_name, roles=list(user.roles),
-        unit_id=user.unit_id, phone=user.phone,
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        roles=list(user.roles),
+        unit_id=user.unit_id,
+        phone=user.phone,
     )

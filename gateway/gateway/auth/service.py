@@ -5,6 +5,7 @@ The lockout answer and the wrong-password answer never reveal whether the accoun
 
 from datetime import UTC, datetime, timedelta
 
+from opsdesk_shared.errors import Locked, Unauthorized
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,7 +13,6 @@ from gateway.auth.passwords import verify_password
 from gateway.auth.tokens import TokenIssuer, digest, new_secret
 from gateway.config import GatewaySettings
 from gateway.models import LoginAttempt, RefreshToken, User
-from opsdesk_shared.errors import Locked, Unauthorized
 
 INVALID = "invalid username or password"
 
@@ -66,7 +66,9 @@ async def issue_pair(
     refresh = new_secret("rt")
     session.add(
         RefreshToken(
-            user_id=user.id, token_hash=digest(refresh), created_at=now,
+            user_id=user.id,
+            token_hash=digest(refresh),
+            created_at=now,
             expires_at=now + timedelta(seconds=settings.refresh_token_ttl_s),
         )
     )

@@ -1,8 +1,13 @@
-from dispatch import migrate, worker
-from dispatch.config import DispatchSettings
 from opsdesk_shared.cli import run_cli
 
+from dispatch import migrate, worker
+from dispatch.config import DispatchSettings
+
 run_cli(
-    DispatchSettings(), app_factory="dispatch.main:create_app", default_port=8102,
-    worker=worker.run, migrate=migrate.run, port_env_hint="OPSDESK_DISPATCH_PORT",
+    DispatchSettings(),
+    app_factory="dispatch.main:create_app",
+    default_port=8102,
+    worker=worker.run,
+    migrate=migrate.run,
+    port_env_hint="OPSDESK_DISPATCH_PORT",
 )

@@ -4,24 +4,22 @@ import base64
 from datetime import UTC, datetime
 from uuid import UUID
 
+from opsdesk_shared.auth import Principal, Role
+from opsdesk_shared.contracts.intake import TicketCreated
+from opsdesk_shared.errors import Forbidden, NotFound, RuleViolation
+from opsdesk_shared.messaging.outbox import add_event
+from opsdesk_shared.phones import normalise_phone
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import Ticket, TicketEvent
 from intake.numbering import next_ticket_number
 from intake.schemas import TicketCreate
-from opsdesk_shared.auth import Principal, Role
-from opsdesk_shared.contracts.intake import TicketCreated
-from opsdesk_shared.errors import Forbidden, NotFound, RuleViolation
-from opsdesk_shared.messaging.outbox import add_event
-from opsdesk_shared.phones import normalise_phone
 
 PRODUCER = "intake"
 
 
-async def create_ticket(
-    session: AsyncSession, principal: Principal, cmd: TicketCreate, *, phone_region: str
-) -> Ticket:
+async def create_ticket(session: AsyncSession, principal: Principal, cmd: TicketCreate, *, phone_region: str) -> Ticket:
     if principal.has_any(Role.REQUESTER) and not principal.has_any(Role.HOTLINE_OPERATOR, Role.DISPATCHER):
         if principal.unit_id != cmd.unit_id:
             raise Forbidden("requesters file tickets for their own unit only", field="unit_id")
@@ -44,18 +42,30 @@ async def create_ticket(
     session.add(ticket)
     session.add(
         TicketEvent(
-            ticket_id=ticket.id, kind="created", actor_id=principal.subject, actor_name=principal.username,
-            detail={"channel": ticket.channel, "status": "new"}, at=now,
+            ticket_id=ticket.id,
+            kind="created",
+            actor_id=principal.subject,
+            actor_name=principal.username,
+            detail={"channel": ticket.channel, "status": "new"},
+            at=now,
         )
     )
     await session.flush()
     await add_event(
         session,
         TicketCreated(
-            ticket_id=ticket.id, number=ticket.number, title=ticket.title, category=ticket.category,
-            priority=ticket.priority, status=ticket.status, unit_id=ticket.unit_id, channel=ticket.channel,
-            requester_name=ticket.requester_name, requester_phone=ticket.requester_phone,
-            created_at=ticket.created_at, created_by=principal.subject,
+            ticket_id=ticket.id,
+            number=ticket.number,
+            title=ticket.title,
+            category=ticket.category,
+            priority=ticket.priority,
+            status=ticket.status,
+            unit_id=ticket.unit_id,
+            channel=ticket.channel,
+            requester_name=ticket.requester_name,
+            requester_phone=ticket.requester_phone,
+            created_at=ticket.created_at,
+            created_by=principal.subject,
         ),
         producer=PRODUCER,
     )

@@ -7,7 +7,6 @@ import uuid
 
 import asyncpg
 import httpx
-
 from opsdesk_shared.testing.plugin import RunEnvironment
 
 UNIT = uuid.uuid4()
@@ -16,8 +15,13 @@ OTHER_UNIT = uuid.uuid4()
 
 def ticket_body(**overrides: object) -> dict[str, object]:
     body: dict[str, object] = {
-        "title": "制证打印机卡纸", "description": "望京派出所居住证制证打印机卡纸，无法打印。", "category": "fault",
-        "priority": "P2", "unit_id": str(UNIT), "requester_name": "李强", "requester_phone": "138 0013 8000",
+        "title": "制证打印机卡纸",
+        "description": "望京派出所居住证制证打印机卡纸，无法打印。",
+        "category": "fault",
+        "priority": "P2",
+        "unit_id": str(UNIT),
+        "requester_name": "李强",
+        "requester_phone": "138 0013 8000",
         "channel": "hotline",
     }
     body.update(overrides)
@@ -31,15 +35,18 @@ def auth(token: str) -> dict[str, str]:
 async def test_created_ticket_has_a_dated_number_e164_phone_and_an_outboxed_event(
     intake_client: httpx.AsyncClient, migrated: RunEnvironment
 ) -> None:
-    resp = await intake_client.post("/api/tickets", json=ticket_body(), headers=auth(migrated.token("hotline_operator")))
+    resp = await intake_client.post(
+        "/api/tickets", json=ticket_body(), headers=auth(migrated.token("hotline_operator"))
+    )
     assert resp.status_code == 201, resp.text
     ticket = resp.json()
     assert re.fullmatch(r"\d{8}-\d{4}", ticket["number"])
     assert ticket["status"] == "new" and ticket["requester_phone"] == "+8613800138000"
     conn = await asyncpg.connect(f"{migrated.servers.database_url}/{migrated.database_prefix}_intake")
     try:
-        row = await conn.fetchrow("SELECT envelope FROM outbox_message WHERE envelope->'data'->>'ticket_id' = $1",
-                                  ticket["id"])
+        row = await conn.fetchrow(
+            "SELECT envelope FROM outbox_message WHERE envelope->'data'->>'ticket_id' = $1", ticket["id"]
+        )
     finally:
         await conn.close()
     envelope = json.loads(row["envelope"])
@@ -76,15 +83,18 @@ async def test_requester_files_only_for_their_unit_and_sees_only_its_tickets(
     requester = auth(migrated.token("requester", unit_id=UNIT))
     refused = await intake_client.post("/api/tickets", json=ticket_body(unit_id=str(OTHER_UNIT)), headers=requester)
     assert refused.status_code == 403
-    other = await intake_client.post("/api/tickets", json=ticket_body(unit_id=str(OTHER_UNIT)),
-                                     headers=auth(migrated.token("hotline_operator")))
+    other = await intake_client.post(
+        "/api/tickets", json=ticket_body(unit_id=str(OTHER_UNIT)), headers=auth(migrated.token("hotline_operator"))
+    )
     hidden = await intake_client.get(f"/api/tickets/{other.json()['id']}", headers=requester)
     assert hidden.status_code == 404
     mine = (await intake_client.get("/api/tickets?limit=200", headers=requester)).json()["items"]
     assert mine and all(t["unit_id"] == str(UNIT) for t in mine)
 
 
-async def test_engineers_and_anonymous_callers_cannot_file(intake_client: httpx.AsyncClient, migrated: RunEnvironment) -> None:
+async def test_engineers_and_anonymous_callers_cannot_file(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment
+) -> None:
     assert (await intake_client.post("/api/tickets", json=ticket_body())).status_code == 401
     engineer = await intake_client.post("/api/tickets", json=ticket_body(), headers=auth(migrated.token("engineer")))
     assert engineer.status_code == 403
@@ -94,21 +104,25 @@ async def test_concurrent_filings_get_distinct_consecutive_numbers(
     intake_client: httpx.AsyncClient, migrated: RunEnvironment
 ) -> None:
     token = auth(migrated.token("hotline_operator"))
-    responses = await asyncio.gather(*(intake_client.post("/api/tickets", json=ticket_body(), headers=token)
-                                       for _ in range(30)))
+    responses = await asyncio.gather(
+        *(intake_client.post("/api/tickets", json=ticket_body(), headers=token) for _ in range(30))
+    )
     assert all(r.status_code == 201 for r in responses)
     numbers = sorted(r.json()["number"] for r in responses)
     sequence = [int(n.split("-")[1]) for n in numbers]
     assert len(set(numbers)) == 30 and sequence == list(range(sequence[0], sequence[0] + 30))
 
 
-async def test_list_pages_with_a_cursor_without_repeats(intake_client: httpx.AsyncClient, migrated: RunEnvironment) -> None:
+async def test_list_pages_with_a_cursor_without_repeats(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment
+) -> None:
     token = auth(migrated.token("dispatcher"))
     seen: list[str] = []
     cursor = None
     for _ in range(100):
-        resp = await intake_client.get("/api/tickets", params={"limit": 7, **({"cursor": cursor} if cursor else {})},
-                                       headers=token)
+        resp = await intake_client.get(
+            "/api/tickets", params={"limit": 7, **({"cursor": cursor} if cursor else {})}, headers=token
+        )
         page = resp.json()
         seen += [t["id"] for t in page["items"]]
         cursor = page["next_cursor"]

@@ -1,8 +1,7 @@
 from typing import ClassVar
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
-
 from opsdesk_shared.settings import ServiceSettings
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 
 # With no Twilio credentials, messages go to the local Twilio-compatible sink (dev only, SPEC §8).
 SINK_ACCOUNT_SID = "AC00000000000000000000000000000000"
@@ -24,6 +23,7 @@ class NotificationsSettings(ServiceSettings):
     twilio_timeout_s: float = 10.0
     sms_signature: str = "【居住证运维】"
     sms_max_attempts: int = 8
+    sms_backoff_base_s: float = 2.0  # attempt n waits base * 2^(n-1), jittered, capped at 5 minutes
     sms_send_concurrency: int = 32
 
     @model_validator(mode="after")

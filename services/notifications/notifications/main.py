@@ -4,11 +4,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from opsdesk_shared.app import build_service_app, database_check
+from opsdesk_shared.db import create_engine, session_factory
 
 from notifications.api.router import router as sms_router
 from notifications.config import NotificationsSettings
-from opsdesk_shared.app import build_service_app, database_check
-from opsdesk_shared.db import create_engine, session_factory
 
 
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
@@ -21,7 +21,8 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
         yield
         await engine.dispose()
 
-    app = build_service_app(settings, title="OpsDesk notifications", lifespan=lifespan,
-                            readiness=[database_check(engine)])
+    app = build_service_app(
+        settings, title="OpsDesk notifications", lifespan=lifespan, readiness=[database_check(engine)]
+    )
     app.include_router(sms_router)
     return app

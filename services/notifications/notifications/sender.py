@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import structlog
+from opsdesk_shared.phones import mask_phone
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,20 +23,21 @@ from notifications import service
 from notifications.config import NotificationsSettings
 from notifications.models import SmsMessage, SmsOrphanCallback, SmsStatusChange
 from notifications.providers.base import ProviderError, Sent, SmsProvider
-from opsdesk_shared.phones import mask_phone
 
 log = structlog.get_logger(__name__)
 STATUS_CALLBACK_PATH = "/api/sms/webhooks/twilio/status"
 
 
-def backoff_s(attempt: int, retry_after_s: float | None = None) -> float:
-    base = min(300.0, 2.0 ** attempt)
-    return max(retry_after_s or 0.0, random.uniform(base / 2, base))
+def backoff_s(attempt: int, base_s: float, retry_after_s: float | None = None) -> float:
+    """Exponential with "equal jitter": never less than half the step, and never before Retry-After."""
+    step = min(300.0, base_s * 2 ** (attempt - 1))
+    return max(retry_after_s or 0.0, random.uniform(step / 2, step))
 
 
 class Sender:
-    def __init__(self, settings: NotificationsSettings, sessions: async_sessionmaker[AsyncSession],
-                 provider: SmsProvider) -> None:
+    def __init__(
+        self, settings: NotificationsSettings, sessions: async_sessionmaker[AsyncSession], provider: SmsProvider
+    ) -> None:
         self.settings = settings
         self.sessions = sessions
         self.provider = provider
@@ -48,10 +50,12 @@ class Sender:
         async with self.sessions() as session, session.begin():
             rows = await session.execute(
                 select(SmsMessage)
-                .where(or_(
-                    (SmsMessage.status == "queued") & (SmsMessage.next_attempt_at <= now),
-                    (SmsMessage.status == "sending") & (SmsMessage.lease_until < now),  # type: ignore[operator]
-                ))
+                .where(
+                    or_(
+                        (SmsMessage.status == "queued") & (SmsMessage.next_attempt_at <= now),
+                        (SmsMessage.status == "sending") & (SmsMessage.lease_until < now),  # type: ignore[operator]
+                    )
+                )
                 .order_by(SmsMessage.next_attempt_at)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
@@ -64,8 +68,15 @@ class Sender:
                 message.needs_reconcile = True  # until we know the outcome, assume it may have gone out
                 message.lease_until = now + self.lease
                 message.updated_at = now
-                session.add(SmsStatusChange(message_id=message.id, status="sending", source="sender",
-                                            detail=f"attempt {message.attempts}", at=now))
+                session.add(
+                    SmsStatusChange(
+                        message_id=message.id,
+                        status="sending",
+                        source="sender",
+                        detail=f"attempt {message.attempts}",
+                        at=now,
+                    )
+                )
                 claimed.append((message, reconcile))
             return claimed
 
@@ -94,8 +105,9 @@ class Sender:
             )
             for orphan in orphans.scalars():
                 message.error_code = orphan.error_code or message.error_code
-                await service.advance(session, message, service.TWILIO_STATUS.get(orphan.status, "sent"),
-                                      source="callback")
+                await service.advance(
+                    session, message, service.TWILIO_STATUS.get(orphan.status, "sent"), source="callback"
+                )
                 await session.delete(orphan)
         log.info("sms_sent", to=mask_phone(claimed.recipient), sid=sent.provider_sid, attempt=claimed.attempts)
 
@@ -110,14 +122,28 @@ class Sender:
             if exc.retryable and message.attempts < self.settings.sms_max_attempts:
                 message.status = "queued"
                 message.lease_until = None
-                message.next_attempt_at = now + timedelta(seconds=backoff_s(message.attempts, exc.retry_after_s))
+                message.next_attempt_at = now + timedelta(
+                    seconds=backoff_s(message.attempts, self.settings.sms_backoff_base_s, exc.retry_after_s)
+                )
                 message.updated_at = now
-                session.add(SmsStatusChange(message_id=message.id, status="queued", source="sender",
-                                            detail=f"retry after {exc.code}", at=now))
+                session.add(
+                    SmsStatusChange(
+                        message_id=message.id,
+                        status="queued",
+                        source="sender",
+                        detail=f"retry after {exc.code}",
+                        at=now,
+                    )
+                )
             else:
                 await service.advance(session, message, "failed", source="sender", detail=exc.code)
-        log.warning("sms_attempt_failed", to=mask_phone(claimed.recipient), code=exc.code,
-                    retryable=exc.retryable, attempt=claimed.attempts)
+        log.warning(
+            "sms_attempt_failed",
+            to=mask_phone(claimed.recipient),
+            code=exc.code,
+            retryable=exc.retryable,
+            attempt=claimed.attempts,
+        )
 
     async def run(self, stop: asyncio.Event) -> None:
         listener = await self._listen()

@@ -1,9 +1,10 @@
 """Reporting's worker: the all-events consumer and the outbox relay."""
 
-from reporting.messaging.consumers import SUBSCRIPTIONS
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.settings import ServiceSettings
 from opsdesk_shared.worker import run_worker
+
+from reporting.messaging.consumers import SUBSCRIPTIONS
 
 
 async def run(settings: ServiceSettings) -> None:

@@ -72,8 +72,11 @@ class EventConsumer:
             applied = await self._handle(envelope)
         except Exception as exc:  # the handler's failure decides retry or dead letter
             log.warning(
-                "event_handler_failed", consumer=self.subscription.name, event_type=envelope.type,
-                event_id=str(envelope.id), error=repr(exc)[:300],
+                "event_handler_failed",
+                consumer=self.subscription.name,
+                event_type=envelope.type,
+                event_id=str(envelope.id),
+                error=repr(exc)[:300],
             )
             await self._retry_or_dead_letter(message, repr(exc)[:500])
             return

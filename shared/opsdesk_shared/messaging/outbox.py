@@ -11,16 +11,11 @@ from opsdesk_shared.contracts.envelope import Envelope, Event
 from opsdesk_shared.messaging.tables import OUTBOX_CHANNEL
 from opsdesk_shared.observability import correlation_id
 
-_INSERT = text(
-    "INSERT INTO outbox_message (id, type, envelope) VALUES (:id, :type, CAST(:envelope AS jsonb))"
-)
+_INSERT = text("INSERT INTO outbox_message (id, type, envelope) VALUES (:id, :type, CAST(:envelope AS jsonb))")
 
 
 async def add_event(session: AsyncSession, event: Event, *, producer: str) -> Envelope:
     envelope = Envelope.wrap(event, producer=producer, correlation_id=correlation_id.get())
-    await session.execute(
-        _INSERT, {"id": envelope.id, "type": envelope.type, "envelope": envelope.model_dump_json()}
-    )
+    await session.execute(_INSERT, {"id": envelope.id, "type": envelope.type, "envelope": envelope.model_dump_json()})
     await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOX_CHANNEL})
     return envelope
-

@@ -24,7 +24,9 @@ def create_messaging_tables() -> None:
         sa.Column("last_error", sa.Text),
     )
     op.create_index(
-        "outbox_message_unpublished_idx", "outbox_message", ["seq"],
+        "outbox_message_unpublished_idx",
+        "outbox_message",
+        ["seq"],
         postgresql_where=sa.text("published_at IS NULL"),
     )
     op.create_table(

@@ -48,28 +48,49 @@ class RunEnvironment:
 
     def settings(self, cls: type, **overrides: Any) -> Any:
         values: dict[str, Any] = {
-            "database_url": self.servers.database_url, "database_prefix": self.database_prefix,
-            "amqp_url": self.amqp_url, "jwt_public_key_file": self.public_key_file, "environment": "test",
+            "database_url": self.servers.database_url,
+            "database_prefix": self.database_prefix,
+            "amqp_url": self.amqp_url,
+            "jwt_public_key_file": self.public_key_file,
+            "environment": "test",
         }
         values.update(overrides)
         return cls(**values)
 
-    def token(self, *roles: str, unit_id: UUID | None = None, subject: UUID | None = None,
-              name: str = "tester", ttl_s: int = 600, scopes: list[str] | None = None) -> str:
+    def token(
+        self,
+        *roles: str,
+        unit_id: UUID | None = None,
+        subject: UUID | None = None,
+        name: str = "tester",
+        ttl_s: int = 600,
+        scopes: list[str] | None = None,
+    ) -> str:
         now = datetime.now(UTC)
-        claims = {"iss": "opsdesk-gateway", "aud": "opsdesk", "sub": str(subject or uuid.uuid4()), "name": name,
-                  "roles": list(roles), "unit_id": str(unit_id) if unit_id else None, "scopes": scopes or [],
-                  "typ": "access", "iat": now, "exp": now + timedelta(seconds=ttl_s)}
+        claims = {
+            "iss": "opsdesk-gateway",
+            "aud": "opsdesk",
+            "sub": str(subject or uuid.uuid4()),
+            "name": name,
+            "roles": list(roles),
+            "unit_id": str(unit_id) if unit_id else None,
+            "scopes": scopes or [],
+            "typ": "access",
+            "iat": now,
+            "exp": now + timedelta(seconds=ttl_s),
+        }
         return jwt.encode(claims, self.private_key_file.read_text(), algorithm="EdDSA")
 
 
 def _write_keys(directory: Path) -> tuple[Path, Path]:
     key = Ed25519PrivateKey.generate()
     private, public = directory / "jwt_private.pem", directory / "jwt_public.pem"
-    private.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                          serialization.NoEncryption()))
-    public.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                     serialization.PublicFormat.SubjectPublicKeyInfo))
+    private.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    public.write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     return private, public
 
 

@@ -66,18 +66,20 @@ def locate(database_url: str, amqp_url: str, management_url: str | None) -> Serv
     if pg_error is None and mq_error is None:
         return Servers(database_url, amqp_url, management_url)
     if _docker_available():
-        return _start_containers(
-            database_url if pg_error is None else None, amqp_url if mq_error is None else None
-        )
+        return _start_containers(database_url if pg_error is None else None, amqp_url if mq_error is None else None)
     missing = []
     if pg_error:
-        missing.append(f"PostgreSQL at {database_url} ({pg_error}); set OPSDESK_TEST_DATABASE_URL or start it: "
-                       "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start")
+        missing.append(
+            f"PostgreSQL at {database_url} ({pg_error}); set OPSDESK_TEST_DATABASE_URL or start it: "
+            "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
+        )
     if mq_error:
-        missing.append(f"RabbitMQ at {amqp_url} ({mq_error}); set OPSDESK_TEST_AMQP_URL or start it: "
-                       "rabbitmq-server -detached")
-    raise RuntimeError("the tests need real servers and no Docker engine is available to start them:\n  "
-                       + "\n  ".join(missing))
+        missing.append(
+            f"RabbitMQ at {amqp_url} ({mq_error}); set OPSDESK_TEST_AMQP_URL or start it: rabbitmq-server -detached"
+        )
+    raise RuntimeError(
+        "the tests need real servers and no Docker engine is available to start them:\n  " + "\n  ".join(missing)
+    )
 
 
 def _start_containers(database_url: str | None, amqp_url: str | None) -> Servers:
@@ -112,23 +114,29 @@ class VhostAdmin:
 
     def _api(self, method: str, path: str, json: Any = None) -> bool:
         try:
-            resp = httpx.request(method, self.management_url.rstrip("/") + path, json=json,
-                                 auth=(self.user, self.password), timeout=5)
+            resp = httpx.request(
+                method, self.management_url.rstrip("/") + path, json=json, auth=(self.user, self.password), timeout=5
+            )
             return resp.status_code < 300
         except httpx.HTTPError:
             return False
 
     def _ctl(self, *args: str) -> None:
         if not (self.local and shutil.which("rabbitmqctl")):
-            raise RuntimeError("cannot create a RabbitMQ vhost: enable the management plugin "
-                               "(rabbitmq-plugins enable rabbitmq_management) or run the tests on the broker's host")
+            raise RuntimeError(
+                "cannot create a RabbitMQ vhost: enable the management plugin "
+                "(rabbitmq-plugins enable rabbitmq_management) or run the tests on the broker's host"
+            )
         subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
 
     def create(self, vhost: str) -> None:
         quoted = urllib.parse.quote(vhost, safe="")
         if self._api("PUT", f"/api/vhosts/{quoted}"):
-            self._api("PUT", f"/api/permissions/{quoted}/{urllib.parse.quote(self.user)}",
-                      {"configure": ".*", "write": ".*", "read": ".*"})
+            self._api(
+                "PUT",
+                f"/api/permissions/{quoted}/{urllib.parse.quote(self.user)}",
+                {"configure": ".*", "write": ".*", "read": ".*"},
+            )
             return
         self._ctl("add_vhost", vhost)
         self._ctl("set_permissions", "-p", vhost, self.user, ".*", ".*", ".*")

@@ -7,20 +7,20 @@ from pathlib import Path
 
 import aio_pika
 import asyncpg
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
 import dispatch.migrate
 import intake.migrate
 import notifications.migrate
 import reporting.migrate
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from dispatch.config import DispatchSettings
-from gateway import bootstrap
 from gateway.config import GatewaySettings
 from intake.config import IntakeSettings
 from notifications.config import NotificationsSettings
 from opsdesk_shared.migrations import migrate
 from reporting.config import ReportingSettings
+
+from gateway import bootstrap
 
 HOW_TO_START = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
@@ -45,10 +45,12 @@ async def check_servers(database_url: str, amqp_url: str) -> None:
     except Exception as exc:  # aio-pika raises several unrelated types for "not there"
         problems.append(("RabbitMQ", amqp_url, exc))
     if problems:
-        lines = [f"{name} is not reachable at {url} ({type(exc).__name__}: {exc}).\n"
-                 f"  Start it (on this machine: `{HOW_TO_START[name]}`) or point "
-                 f"{'OPSDESK_DATABASE_URL' if name == 'PostgreSQL' else 'OPSDESK_AMQP_URL'} at a running one."
-                 for name, url, exc in problems]
+        lines = [
+            f"{name} is not reachable at {url} ({type(exc).__name__}: {exc}).\n"
+            f"  Start it (on this machine: `{HOW_TO_START[name]}`) or point "
+            f"{'OPSDESK_DATABASE_URL' if name == 'PostgreSQL' else 'OPSDESK_AMQP_URL'} at a running one."
+            for name, url, exc in problems
+        ]
         raise ServerUnreachable("\n".join(lines))
 
 
@@ -58,11 +60,13 @@ def ensure_keys(private_file: Path, public_file: Path) -> bool:
         return False
     private_file.parent.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
-    private_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
+    private_file.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
     private_file.chmod(0o600)
-    public_file.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                          serialization.PublicFormat.SubjectPublicKeyInfo))
+    public_file.write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
     return True
 
 

@@ -7,8 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SERVICES = ("intake", "dispatch", "notifications", "reporting")
-DEFAULT_PORTS = {"gateway": 8000, "intake": 8101, "dispatch": 8102, "notifications": 8103, "reporting": 8104,
-                 "twilio_sink": 8109}
+DEFAULT_PORTS = {
+    "gateway": 8000,
+    "intake": 8101,
+    "dispatch": 8102,
+    "notifications": 8103,
+    "reporting": 8104,
+    "twilio_sink": 8109,
+}
 
 
 @dataclass(frozen=True)

@@ -15,4 +15,4 @@ config = SinkConfig(
     auth_token=os.environ.get("TWILIO_AUTH_TOKEN") or "opsdesk-dev-sink-token",
     account_sid=os.environ.get("TWILIO_ACCOUNT_SID") or None,
 )
-uvicorn.run(create_app(config), host=args.host, port=args.port, log_level="warning")
+uvicorn.run(create_app(config), host=args.host, port=args.port, log_level="warning", timeout_graceful_shutdown=2)

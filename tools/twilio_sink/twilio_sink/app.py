@@ -48,7 +48,8 @@ class SinkState:
 def _error(status: int, code: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
         {"code": code, "message": message, "more_info": f"https://www.twilio.com/docs/errors/{code}", "status": status},
-        status_code=status, headers=headers,
+        status_code=status,
+        headers=headers,
     )
 
 
@@ -71,8 +72,10 @@ def create_app(config: SinkConfig) -> FastAPI:
         if not header.lower().startswith("basic "):
             return False
         user, _, password = base64.b64decode(header[6:]).decode().partition(":")
-        return user == account_sid and password == config.auth_token and (
-            config.account_sid is None or user == config.account_sid
+        return (
+            user == account_sid
+            and password == config.auth_token
+            and (config.account_sid is None or user == config.account_sid)
         )
 
     def resource(msg: dict[str, Any]) -> dict[str, Any]:
@@ -84,9 +87,16 @@ def create_app(config: SinkConfig) -> FastAPI:
         url = msg["_status_callback"]
         if not url:
             return
-        params = {"MessageSid": msg["sid"], "SmsSid": msg["sid"], "AccountSid": msg["account_sid"],
-                  "From": msg["from"] or "", "To": msg["to"], "MessageStatus": status, "SmsStatus": status,
-                  "ApiVersion": "2010-04-01"}
+        params = {
+            "MessageSid": msg["sid"],
+            "SmsSid": msg["sid"],
+            "AccountSid": msg["account_sid"],
+            "From": msg["from"] or "",
+            "To": msg["to"],
+            "MessageStatus": status,
+            "SmsStatus": status,
+            "ApiVersion": "2010-04-01",
+        }
         signature = validator.compute_signature(url, params)
         session = http.setdefault("s", aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)))
         try:
@@ -110,7 +120,7 @@ def create_app(config: SinkConfig) -> FastAPI:
             if fault.mode == "429":
                 return _error(429, 20429, "Too Many Requests", headers={"Retry-After": "1"})
             if fault.mode == "timeout":
-                await asyncio.sleep(3600)
+                await asyncio.sleep(120)
             if fault.mode == "21211":
                 return _error(400, 21211, f"The 'To' number {form.get('To')} is not a valid phone number.")
             accept_then_timeout = fault.mode == "accept-then-timeout"
@@ -124,21 +134,36 @@ def create_app(config: SinkConfig) -> FastAPI:
         now = datetime.now(UTC)
         sid = f"SM{secrets.token_hex(16)}"
         msg: dict[str, Any] = {
-            "sid": sid, "account_sid": account_sid, "to": to, "from": form.get("From"),
-            "messaging_service_sid": form.get("MessagingServiceSid"), "body": body, "status": "queued",
-            "num_segments": str(_segments(body)), "num_media": "0", "direction": "outbound-api",
-            "api_version": "2010-04-01", "price": None, "price_unit": "USD", "error_code": None,
-            "error_message": None, "date_created": format_datetime(now), "date_updated": format_datetime(now),
-            "date_sent": format_datetime(now), "uri": f"{API.format(account_sid=account_sid)}/{sid}.json",
-            "subresource_uris": {}, "_status_callback": form.get("StatusCallback"),
-            "_received_at": time.time(), "_seq": next(counter),
+            "sid": sid,
+            "account_sid": account_sid,
+            "to": to,
+            "from": form.get("From"),
+            "messaging_service_sid": form.get("MessagingServiceSid"),
+            "body": body,
+            "status": "queued",
+            "num_segments": str(_segments(body)),
+            "num_media": "0",
+            "direction": "outbound-api",
+            "api_version": "2010-04-01",
+            "price": None,
+            "price_unit": "USD",
+            "error_code": None,
+            "error_message": None,
+            "date_created": format_datetime(now),
+            "date_updated": format_datetime(now),
+            "date_sent": format_datetime(now),
+            "uri": f"{API.format(account_sid=account_sid)}/{sid}.json",
+            "subresource_uris": {},
+            "_status_callback": form.get("StatusCallback"),
+            "_received_at": time.time(),
+            "_seq": next(counter),
         }
         state.messages.append(msg)
         state.by_sid[sid] = msg
         for status, delay in zip(("sent", "delivered"), config.callback_delays_s, strict=True):
             asyncio.get_running_loop().create_task(post_callback(msg, status, delay))
         if accept_then_timeout:
-            await asyncio.sleep(3600)  # accepted, but the client never hears so
+            await asyncio.sleep(120)  # accepted, but the client never hears so
         return JSONResponse(resource(msg), status_code=201)
 
     @app.get(API + ".json")
@@ -156,11 +181,19 @@ def create_app(config: SinkConfig) -> FastAPI:
             items = [m for m in items if parsedate_to_datetime(m["date_sent"]) >= since.replace(microsecond=0)]
         size = int(q.get("PageSize", 50))
         uri = API.format(account_sid=account_sid) + ".json"
-        return JSONResponse({
-            "messages": [resource(m) for m in items[:size]], "end": min(size, len(items)) - 1,
-            "first_page_uri": uri, "next_page_uri": None, "page": 0, "page_size": size,
-            "previous_page_uri": None, "start": 0, "uri": uri,
-        })
+        return JSONResponse(
+            {
+                "messages": [resource(m) for m in items[:size]],
+                "end": min(size, len(items)) - 1,
+                "first_page_uri": uri,
+                "next_page_uri": None,
+                "page": 0,
+                "page_size": size,
+                "previous_page_uri": None,
+                "start": 0,
+                "uri": uri,
+            }
+        )
 
     @app.get(API + "/{sid}.json")
     async def fetch_message(account_sid: str, sid: str, request: Request) -> JSONResponse:
@@ -172,9 +205,14 @@ def create_app(config: SinkConfig) -> FastAPI:
     # ---- for developers and tests ----
     @app.get("/_sink/messages")
     async def sink_messages() -> dict[str, Any]:
-        return {"messages": [{**resource(m), "received_at": m["_received_at"], "status_callback": m["_status_callback"]}
-                             for m in state.messages],
-                "requests": state.requests, "callbacks": state.callbacks}
+        return {
+            "messages": [
+                {**resource(m), "received_at": m["_received_at"], "status_callback": m["_status_callback"]}
+                for m in state.messages
+            ],
+            "requests": state.requests,
+            "callbacks": state.callbacks,
+        }
 
     @app.delete("/_sink/messages", status_code=204)
     async def sink_reset() -> None:
@@ -195,8 +233,11 @@ def create_app(config: SinkConfig) -> FastAPI:
             f"<tr><td>{m['date_created']}</td><td>{m['to']}</td><td>{m['body']}</td><td>{m['status']}</td></tr>"
             for m in reversed(state.messages[-200:])
         )
-        return ("<!doctype html><meta charset=utf-8><title>SMS sink</title><h1>本地短信模拟网关（仅开发）</h1>"
-                f"<table border=1 cellpadding=4><tr><th>时间</th><th>收件人</th><th>内容</th><th>状态</th></tr>{rows}</table>")
+        return (
+            "<!doctype html><meta charset=utf-8><title>SMS sink</title><h1>本地短信模拟网关（仅开发）</h1>"
+            "<table border=1 cellpadding=4><tr><th>时间</th><th>收件人</th><th>内容</th><th>状态</th></tr>"
+            f"{rows}</table>"
+        )
 
     @app.on_event("shutdown")
     async def close() -> None:

@@ -36,7 +36,7 @@ class SlaClock(SQLModel, table=True):
     ticket_id: UUID = Field(index=True)
     policy_id: UUID = Field(foreign_key="sla_policy.id")
     metric: str  # response | arrival | resolution
-    state: str   # running | paused | met | breached | cancelled
+    state: str  # running | paused | met | breached | cancelled
     calendar: str
     target_s: int
     started_at: datetime = Field(sa_column=_ts(nullable=False))

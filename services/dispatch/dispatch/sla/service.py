@@ -3,14 +3,14 @@
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from opsdesk_shared.contracts.dispatch import ClockSnapshot, SlaStarted
+from opsdesk_shared.contracts.intake import TicketCreated
+from opsdesk_shared.messaging.outbox import add_event
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.sla.models import SlaClock, SlaPolicy
-from opsdesk_shared.contracts.dispatch import ClockSnapshot, SlaStarted
-from opsdesk_shared.contracts.intake import TicketCreated
-from opsdesk_shared.messaging.outbox import add_event
 
 PRODUCER = "dispatch"
 METRICS = ("response", "arrival", "resolution")
@@ -46,22 +46,36 @@ async def start_clocks(session: AsyncSession, ticket: TicketCreated) -> list[Sla
         due = ticket.created_at + timedelta(seconds=target)
         warn = ticket.created_at + timedelta(seconds=int(target * policy.warn_ratio))
         clocks.append(
-            SlaClock(ticket_id=ticket.ticket_id, policy_id=policy.id, metric=metric, state="running",
-                     calendar=policy.calendar, target_s=target, started_at=ticket.created_at, due_at=due,
-                     warn_at=warn)
+            SlaClock(
+                ticket_id=ticket.ticket_id,
+                policy_id=policy.id,
+                metric=metric,
+                state="running",
+                calendar=policy.calendar,
+                target_s=target,
+                started_at=ticket.created_at,
+                due_at=due,
+                warn_at=warn,
+            )
         )
     if clocks:
         # The same ticket twice (a second event id for it) must not start a second set of clocks.
-        stmt = insert(SlaClock).values([c.model_dump() for c in clocks]).on_conflict_do_nothing(
-            index_elements=["ticket_id", "metric"]
+        stmt = (
+            insert(SlaClock)
+            .values([c.model_dump() for c in clocks])
+            .on_conflict_do_nothing(index_elements=["ticket_id", "metric"])
         )
         await session.execute(stmt)
         await add_event(
             session,
             SlaStarted(
-                ticket_id=ticket.ticket_id, policy_id=policy.id, policy_name=policy.name,
-                clocks=[ClockSnapshot(metric=c.metric, state=c.state, started_at=c.started_at, due_at=c.due_at)
-                        for c in clocks],
+                ticket_id=ticket.ticket_id,
+                policy_id=policy.id,
+                policy_name=policy.name,
+                clocks=[
+                    ClockSnapshot(metric=c.metric, state=c.state, started_at=c.started_at, due_at=c.due_at)
+                    for c in clocks
+                ],
             ),
             producer=PRODUCER,
         )

@@ -2,11 +2,11 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, status
+from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 
 from intake import service
 from intake.api.dependencies import Settings, Uow
 from intake.schemas import TicketCreate, TicketDetail, TicketOut, TicketPage, TimelineEntry
-from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 
@@ -29,7 +29,9 @@ async def list_tickets(
     status_: Annotated[str | None, Query(alias="status", max_length=20)] = None,
 ) -> TicketPage:
     tickets, next_cursor = await service.list_tickets(uow, principal, limit=limit, cursor=cursor, status=status_)
-    return TicketPage(items=[TicketOut.model_validate(t, from_attributes=True) for t in tickets], next_cursor=next_cursor)
+    return TicketPage(
+        items=[TicketOut.model_validate(t, from_attributes=True) for t in tickets], next_cursor=next_cursor
+    )
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)

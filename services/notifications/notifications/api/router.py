@@ -3,6 +3,9 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from opsdesk_shared.errors import Forbidden
+from opsdesk_shared.phones import mask_phone
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.request_validator import RequestValidator
@@ -10,15 +13,14 @@ from twilio.request_validator import RequestValidator
 from notifications import service
 from notifications.models import SmsMessage, SmsOrphanCallback
 from notifications.schemas import MessageOut, MessagePage, ProviderInfo
-from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
-from opsdesk_shared.errors import Forbidden
-from opsdesk_shared.phones import mask_phone
 
 router = APIRouter(prefix="/api/sms", tags=["sms"])
 # Roles whose work needs the requester's full number; everyone else sees it masked (SPEC §7).
 SEES_NUMBERS = (Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ADMIN)
-Staff = Annotated[Principal, Depends(require_roles(
-    Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.ADMIN))]
+Staff = Annotated[
+    Principal,
+    Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.ADMIN)),
+]
 
 
 async def unit_of_work(request: Request):  # type: ignore[no-untyped-def]
@@ -52,12 +54,24 @@ async def list_messages(
     unmasked = principal.has_any(*SEES_NUMBERS)
     items = []
     for m in (await uow.execute(query)).scalars():
-        items.append(MessageOut(
-            id=m.id, to=m.recipient if unmasked else mask_phone(m.recipient), body=m.body, template=m.template,
-            ticket_id=m.ticket_id, status=m.status, segments=m.segments, encoding=m.encoding,
-            provider_sid=m.provider_sid, attempts=m.attempts, error_code=m.error_code, created_at=m.created_at,
-            sent_at=m.sent_at, delivered_at=m.delivered_at,
-        ))
+        items.append(
+            MessageOut(
+                id=m.id,
+                to=m.recipient if unmasked else mask_phone(m.recipient),
+                body=m.body,
+                template=m.template,
+                ticket_id=m.ticket_id,
+                status=m.status,
+                segments=m.segments,
+                encoding=m.encoding,
+                provider_sid=m.provider_sid,
+                attempts=m.attempts,
+                error_code=m.error_code,
+                created_at=m.created_at,
+                sent_at=m.sent_at,
+                delivered_at=m.delivered_at,
+            )
+        )
     return MessagePage(items=items)
 
 
@@ -82,8 +96,11 @@ async def twilio_status(request: Request, uow: Uow) -> Response:
         return Response(status_code=204)  # nothing we track; acknowledged so Twilio does not retry
     message = await service.by_provider_sid(uow, sid)
     if message is None:
-        uow.add(SmsOrphanCallback(provider_sid=sid, status=raw_status, error_code=form.get("ErrorCode"),
-                                  at=datetime.now(UTC)))
+        uow.add(
+            SmsOrphanCallback(
+                provider_sid=sid, status=raw_status, error_code=form.get("ErrorCode"), at=datetime.now(UTC)
+            )
+        )
     else:
         if form.get("ErrorCode"):
             message.error_code = form["ErrorCode"]

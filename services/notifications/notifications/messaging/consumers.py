@@ -1,13 +1,13 @@
 """Notifications' subscriptions: which events queue which SMS."""
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from notifications import service, templates
-from notifications.config import NotificationsSettings
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.messaging.consumer import Handler, Subscription
 from opsdesk_shared.messaging.topology import QueueSpec
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from notifications import service, templates
+from notifications.config import NotificationsSettings
 
 
 def ticket_handler(settings: NotificationsSettings) -> Handler:
@@ -15,9 +15,12 @@ def ticket_handler(settings: NotificationsSettings) -> Handler:
         if envelope.type == TicketCreated.type:
             ticket = envelope.parse(TicketCreated)
             await service.queue_message(
-                session, event_id=envelope.id, recipient=ticket.requester_phone,
+                session,
+                event_id=envelope.id,
+                recipient=ticket.requester_phone,
                 body=templates.render(templates.TICKET_ACCEPTED, settings.sms_signature, number=ticket.number),
-                template=templates.TICKET_ACCEPTED, ticket_id=ticket.ticket_id,
+                template=templates.TICKET_ACCEPTED,
+                ticket_id=ticket.ticket_id,
             )
 
     return on_ticket_event
@@ -25,6 +28,7 @@ def ticket_handler(settings: NotificationsSettings) -> Handler:
 
 def subscriptions(settings: NotificationsSettings) -> list[Subscription]:
     return [
-        Subscription(QueueSpec("notifications.ticket-events", routing_keys=("ticket.created",)),
-                     ticket_handler(settings)),
+        Subscription(
+            QueueSpec("notifications.ticket-events", routing_keys=("ticket.created",)), ticket_handler(settings)
+        ),
     ]

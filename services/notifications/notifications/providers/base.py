@@ -17,8 +17,15 @@ class ProviderError(Exception):
     """`retryable`: the message certainly was not accepted, try again later.
     `uncertain`: it may have been accepted (a time-out): reconcile before any resend."""
 
-    def __init__(self, message: str, *, code: str | None, retryable: bool, uncertain: bool = False,
-                 retry_after_s: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None,
+        retryable: bool,
+        uncertain: bool = False,
+        retry_after_s: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.retryable = retryable

@@ -5,7 +5,6 @@ rewrites `https://api.twilio.com` to TWILIO_API_BASE_URL. Twilio's API has no id
 an uncertain failure `find_sent` lists the messages to that number before anything is resent.
 """
 
-import asyncio
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -28,23 +27,42 @@ class _BaseUrlHttpClient(AsyncTwilioHttpClient):
         self.client_timeout = aiohttp.ClientTimeout(total=timeout_s)
         self.session = None
 
-    async def request(self, method, url, params=None, data=None, headers=None, auth=None, timeout=None,  # type: ignore[no-untyped-def,override]
-                      allow_redirects=False) -> Response:
+    async def request(
+        self,
+        method,
+        url,
+        params=None,
+        data=None,
+        headers=None,
+        auth=None,
+        timeout=None,  # type: ignore[no-untyped-def,override]
+        allow_redirects=False,
+    ) -> Response:
         if self.session is None:
             self.session = aiohttp.ClientSession(timeout=self.client_timeout)
         if url.startswith(TWILIO_API):
-            url = self.base_url + url[len(TWILIO_API):]
+            url = self.base_url + url[len(TWILIO_API) :]
         basic = aiohttp.BasicAuth(*auth) if auth else None
-        async with self.session.request(method.upper(), url, params=params, data=data, headers=headers,
-                                        auth=basic, allow_redirects=allow_redirects) as resp:
+        async with self.session.request(
+            method.upper(), url, params=params, data=data, headers=headers, auth=basic, allow_redirects=allow_redirects
+        ) as resp:
             return Response(resp.status, await resp.text(), resp.headers)
 
 
 class TwilioProvider:
     name = "twilio"
 
-    def __init__(self, *, account_sid: str, auth_token: str, base_url: str, timeout_s: float,
-                 from_number: str | None, messaging_service_sid: str | None, is_sink: bool) -> None:
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str,
+        base_url: str,
+        timeout_s: float,
+        from_number: str | None,
+        messaging_service_sid: str | None,
+        is_sink: bool,
+    ) -> None:
         self.http = _BaseUrlHttpClient(base_url, timeout_s)
         self.client = Client(account_sid, auth_token, http_client=self.http)
         self.from_number = from_number
@@ -67,8 +85,9 @@ class TwilioProvider:
         except aiohttp.ClientConnectorError as exc:  # never reached the provider
             raise ProviderError("provider unreachable", code="unreachable", retryable=True) from exc
         except aiohttp.ClientError as exc:  # the connection broke after the request may have gone out
-            raise ProviderError(f"provider connection failed: {exc!r}", code="connection", retryable=True,
-                                uncertain=True) from exc
+            raise ProviderError(
+                f"provider connection failed: {exc!r}", code="connection", retryable=True, uncertain=True
+            ) from exc
         return Sent(provider_sid=message.sid or "", status=message.status or "queued")
 
     async def find_sent(self, *, to: str, body: str, since: datetime) -> Sent | None:
@@ -76,9 +95,10 @@ class TwilioProvider:
             messages = await self.client.messages.list_async(
                 to=to, date_sent_after=since - timedelta(minutes=1), limit=50
             )
-        except (TwilioRestException, aiohttp.ClientError, asyncio.TimeoutError) as exc:
-            raise ProviderError("could not reconcile with provider", code="reconcile", retryable=True,
-                                uncertain=True) from exc
+        except (TimeoutError, TwilioRestException, aiohttp.ClientError) as exc:
+            raise ProviderError(
+                "could not reconcile with provider", code="reconcile", retryable=True, uncertain=True
+            ) from exc
         for message in messages:
             if message.body == body:
                 return Sent(provider_sid=message.sid or "", status=message.status or "queued")
@@ -94,5 +114,6 @@ def _classify(exc: TwilioRestException) -> ProviderError:
     if exc.status == 429 or exc.status >= 500:
         return ProviderError(f"provider answered {exc.status}", code=code or str(exc.status), retryable=True)
     retryable = code not in PERMANENT_CODES and exc.status in (408, 409)
-    return ProviderError(exc.msg or f"provider refused ({exc.status})", code=code or str(exc.status),
-                         retryable=retryable)
+    return ProviderError(
+        exc.msg or f"provider refused ({exc.status})", code=code or str(exc.status), retryable=retryable
+    )

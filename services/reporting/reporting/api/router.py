@@ -3,11 +3,11 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from opsdesk_shared.auth import Principal, Role, require_roles
+from opsdesk_shared.errors import RuleViolation
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opsdesk_shared.auth import Principal, Role, require_roles
-from opsdesk_shared.errors import RuleViolation
 from reporting.schemas import Summary
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
@@ -40,14 +40,22 @@ async def summary(
         ),
         {"f": from_, "t": to},
     )
-    buckets: dict[str, dict[str, int]] = {k: defaultdict(int) for k in ("status", "category", "priority", "channel", "unit")}
+    buckets: dict[str, dict[str, int]] = {
+        k: defaultdict(int) for k in ("status", "category", "priority", "channel", "unit")
+    }
     total = 0
     for row in rows.mappings():
         total += row["n"]
         for key in buckets:
             buckets[key][row[key]] += row["n"]
     return Summary(
-        period_from=from_, period_to=to, generated_at=datetime.now(UTC), total=total,
-        by_status=buckets["status"], by_category=buckets["category"], by_priority=buckets["priority"],
-        by_channel=buckets["channel"], by_unit=buckets["unit"],
+        period_from=from_,
+        period_to=to,
+        generated_at=datetime.now(UTC),
+        total=total,
+        by_status=buckets["status"],
+        by_category=buckets["category"],
+        by_priority=buckets["priority"],
+        by_channel=buckets["channel"],
+        by_unit=buckets["unit"],
     )

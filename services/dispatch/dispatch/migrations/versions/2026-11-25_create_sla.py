@@ -9,9 +9,8 @@ import uuid
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql as pg
-
 from opsdesk_shared.messaging.tables import create_messaging_tables, drop_messaging_tables
+from sqlalchemy.dialects import postgresql as pg
 
 revision = "dispatch_0001"
 down_revision = None
@@ -56,18 +55,37 @@ def upgrade() -> None:
     )
     op.create_index("sla_clock_ticket_id_idx", "sla_clock", ["ticket_id"])
     # The timer's index: only running clocks, by the next instant anything is due.
-    op.create_index(
-        "sla_clock_running_due_idx", "sla_clock", ["due_at"], postgresql_where=sa.text("state = 'running'")
-    )
+    op.create_index("sla_clock_running_due_idx", "sla_clock", ["due_at"], postgresql_where=sa.text("state = 'running'"))
     # The contract's defaults (SPEC §2, §5): faults on site in 2 h, fixed in 4 h, around the clock.
-    op.bulk_insert(policy, [
-        {"id": uuid.UUID("00000000-0000-4000-8000-000000000001"), "name": "合同故障响应 (默认)",
-         "category": "fault", "priority": "*", "response_target_s": 900, "arrival_target_s": 7200,
-         "resolution_target_s": 14400, "calendar": "24x7", "warn_ratio": 0.75, "is_active": True},
-        {"id": uuid.UUID("00000000-0000-4000-8000-000000000002"), "name": "一般服务请求 (默认)",
-         "category": "*", "priority": "*", "response_target_s": 1800, "arrival_target_s": None,
-         "resolution_target_s": 86400, "calendar": "24x7", "warn_ratio": 0.75, "is_active": True},
-    ])
+    op.bulk_insert(
+        policy,
+        [
+            {
+                "id": uuid.UUID("00000000-0000-4000-8000-000000000001"),
+                "name": "合同故障响应 (默认)",
+                "category": "fault",
+                "priority": "*",
+                "response_target_s": 900,
+                "arrival_target_s": 7200,
+                "resolution_target_s": 14400,
+                "calendar": "24x7",
+                "warn_ratio": 0.75,
+                "is_active": True,
+            },
+            {
+                "id": uuid.UUID("00000000-0000-4000-8000-000000000002"),
+                "name": "一般服务请求 (默认)",
+                "category": "*",
+                "priority": "*",
+                "response_target_s": 1800,
+                "arrival_target_s": None,
+                "resolution_target_s": 86400,
+                "calendar": "24x7",
+                "warn_ratio": 0.75,
+                "is_active": True,
+            },
+        ],
+    )
 
 
 def downgrade() -> None:

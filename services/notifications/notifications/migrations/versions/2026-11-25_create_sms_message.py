@@ -7,9 +7,8 @@ Create Date: 2026-11-25
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql as pg
-
 from opsdesk_shared.messaging.tables import create_messaging_tables, drop_messaging_tables
+from sqlalchemy.dialects import postgresql as pg
 
 revision = "notifications_0001"
 down_revision = None
@@ -50,11 +49,20 @@ def upgrade() -> None:
         ts("delivered_at", nullable=True),
     )
     # One event -> at most one SMS per recipient, even under redelivery.
-    op.create_index("sms_message_event_recipient_key", "sms_message", ["event_id", "recipient"], unique=True,
-                    postgresql_where=sa.text("event_id IS NOT NULL"))
+    op.create_index(
+        "sms_message_event_recipient_key",
+        "sms_message",
+        ["event_id", "recipient"],
+        unique=True,
+        postgresql_where=sa.text("event_id IS NOT NULL"),
+    )
     op.create_index("sms_message_ticket_id_idx", "sms_message", ["ticket_id"])
-    op.create_index("sms_message_sendable_idx", "sms_message", ["next_attempt_at"],
-                    postgresql_where=sa.text("status IN ('queued', 'sending')"))
+    op.create_index(
+        "sms_message_sendable_idx",
+        "sms_message",
+        ["next_attempt_at"],
+        postgresql_where=sa.text("status IN ('queued', 'sending')"),
+    )
     op.create_table(
         "sms_status_change",
         sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),

@@ -7,9 +7,8 @@ Create Date: 2026-11-25
 
 import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql as pg
-
 from opsdesk_shared.messaging.tables import create_messaging_tables, drop_messaging_tables
+from sqlalchemy.dialects import postgresql as pg
 
 revision = "reporting_0001"
 down_revision = None
@@ -32,6 +31,8 @@ def upgrade() -> None:
     )
     op.create_index("stored_event_type_idx", "stored_event", ["type"])
     op.create_index("stored_event_occurred_at_idx", "stored_event", ["occurred_at"])
+    # Finding a ticket's earlier events when its creation arrives late (projections.py).
+    op.execute("CREATE INDEX stored_event_ticket_id_idx ON stored_event ((envelope->'data'->>'ticket_id'))")
     op.create_table(
         "ticket_fact",
         sa.Column("ticket_id", UUID, primary_key=True),

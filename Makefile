@@ -1,0 +1,41 @@
+# OpsDesk: `make run` starts the whole system with demo data; `make test` runs the tests.
+# Both set everything up first and are safe to repeat.
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo "$(PYTHON) -m uv")
+VENV := .venv
+PY := $(VENV)/bin/python
+WEB := gateway/gateway/web
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: setup run test test-fast bench lint uv
+
+setup: $(VENV)/.synced $(WEB)/node_modules/.package-lock.json
+
+uv:
+	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
+	  || $(PYTHON) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+
+$(VENV)/.synced: uv.lock pyproject.toml */pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml | uv
+	$(UV) sync --frozen --all-packages --python $(PYTHON)
+	@touch $@
+
+$(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+
+run: setup
+	$(PY) -m devstack run
+
+test: setup
+	$(PY) -m pytest
+
+test-fast: setup
+	$(PY) -m pytest --ignore=tests/e2e
+
+bench: setup
+	$(PY) -m bench
+
+lint: setup
+	$(PY) -m ruff check .

@@ -1,0 +1,81 @@
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import uvicorn
+from asgi_lifespan import LifespanManager
+from notifications.config import NotificationsSettings
+from notifications.main import create_app
+from opsdesk_shared.testing.plugin import RunEnvironment
+from twilio_sink.app import SinkConfig
+from twilio_sink.app import create_app as create_sink
+
+ACCOUNT_SID = "AC" + "1" * 32
+AUTH_TOKEN = "test-auth-token-123"
+PUBLIC_URL = "http://opsdesk.test"
+
+
+@dataclass
+class Sink:
+    url: str
+
+    async def messages(self) -> list[dict]:  # type: ignore[type-arg]
+        async with httpx.AsyncClient() as client:
+            return list((await client.get(f"{self.url}/_sink/messages")).json()["messages"])
+
+    async def fault(self, mode: str, count: int = 1) -> None:
+        async with httpx.AsyncClient() as client:
+            await client.post(f"{self.url}/_sink/faults", json={"mode": mode, "count": count})
+
+    async def reset(self) -> None:
+        async with httpx.AsyncClient() as client:
+            await client.delete(f"{self.url}/_sink/messages")
+
+
+@pytest.fixture(scope="session")
+async def sink() -> AsyncIterator[Sink]:
+    """The Twilio-compatible server as a real HTTP server on a free port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_sink(SinkConfig(auth_token=AUTH_TOKEN, account_sid=ACCOUNT_SID)),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+            timeout_graceful_shutdown=1,
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn offers no start event)
+        await asyncio.sleep(0.02)
+    yield Sink(f"http://127.0.0.1:{port}")
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture(scope="session")
+def notifications_settings(migrated: RunEnvironment, sink: Sink) -> NotificationsSettings:
+    return migrated.settings(  # type: ignore[no-any-return]
+        NotificationsSettings,
+        twilio_account_sid=ACCOUNT_SID,
+        twilio_auth_token=AUTH_TOKEN,
+        twilio_from_number="+15005550006",
+        twilio_api_base_url=sink.url,
+        public_url=PUBLIC_URL,
+        sms_backoff_base_s=0.05,
+        twilio_timeout_s=1.0,
+    )
+
+
+@pytest.fixture(scope="session")
+async def notifications_client(notifications_settings: NotificationsSettings) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(notifications_settings)
+    async with LifespanManager(app) as manager:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url=PUBLIC_URL) as c:
+            yield c

@@ -1,0 +1,61 @@
+"""Running a service's worker inside a test, and publishing events the way a producer's relay does."""
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from opsdesk_shared.contracts.envelope import Envelope, Event
+from opsdesk_shared.messaging.connection import confirm_channel, connect
+from opsdesk_shared.messaging.consumer import Subscription
+from opsdesk_shared.messaging.relay import message_for
+from opsdesk_shared.messaging.topology import declare_events_exchange
+from opsdesk_shared.settings import ServiceSettings
+from opsdesk_shared.worker import BackgroundTask, run_worker
+
+
+@asynccontextmanager
+async def running_worker(
+    settings: ServiceSettings,
+    sessions: async_sessionmaker[AsyncSession],
+    subscriptions: Sequence[Subscription],
+    tasks: Sequence[BackgroundTask] = (),
+) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_worker(settings, sessions, subscriptions, tasks=tasks, stop=stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(worker, timeout=30)
+
+
+async def publish(amqp_url: str, *items: Envelope | Event, producer: str = "test") -> list[Envelope]:
+    """Publish events (or exact envelopes, to replay one) with confirms; returns the envelopes sent."""
+    connection = await connect(amqp_url, "test-publisher")
+    sent = []
+    try:
+        exchange = await declare_events_exchange(await confirm_channel(connection))
+        for item in items:
+            envelope = (
+                item if isinstance(item, Envelope) else Envelope.wrap(item, producer=producer, correlation_id=None)
+            )
+            await exchange.publish(message_for(envelope.model_dump(mode="json")), routing_key=envelope.type)
+            sent.append(envelope)
+    finally:
+        await connection.close()
+    return sent
+
+
+async def eventually(probe, timeout: float = 15.0, interval: float = 0.05):  # type: ignore[no-untyped-def]
+    """Await `probe()` until it returns something truthy; fail after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        result = await probe()
+        if result:
+            return result
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(interval)
