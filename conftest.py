@@ -1,10 +1,11 @@
 """Fixtures for the whole repository's tests: this run's databases migrated with every service's
 Alembic lineage (`upgrade head`, as production does, never `create_all`)."""
 
+import pytest
+
 import dispatch.migrate
 import intake.migrate
 import notifications.migrate
-import pytest
 import reporting.migrate
 from dispatch.config import DispatchSettings
 from gateway.config import GatewaySettings

@@ -1,22 +1,22 @@
 """The whole system as real processes, for end-to-end tests: the same process list `make run` starts,
 on free ports, against this run's databases and vhost."""
 
+import asyncio
 import json
 import os
 import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from devstack.stack import DEFAULT_PORTS, processes, stack_env
+
+from devstack.launch import StackFailed, launched
+from devstack.stack import DEFAULT_PORTS, stack_env
+from gateway import bootstrap
 from gateway.config import GatewaySettings
 from opsdesk_shared.testing.plugin import RunEnvironment
-
-from gateway import bootstrap
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,8 +52,6 @@ class Stack:
 
 @pytest.fixture(scope="session")
 def stack(migrated: RunEnvironment, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    import asyncio
-
     log_dir = tmp_path_factory.mktemp("stack-logs")
     credentials_file = log_dir / "credentials.json"
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OPSDESK_", "TWILIO_"))}
@@ -65,31 +63,8 @@ def stack(migrated: RunEnvironment, tmp_path_factory: pytest.TempPathFactory) ->
             credentials_file=credentials_file,
         )
     )
-    running = []
-    for process in processes(env):
-        log = open(log_dir / f"{process.name}.log", "w")  # noqa: SIM115 (closed with the process)
-        running.append((subprocess.Popen(process.argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT), log))
-    url = env["OPSDESK_PUBLIC_URL"]
-    stack = Stack(url, env["TWILIO_API_BASE_URL"], json.loads(credentials_file.read_text()), log_dir)
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            dead = [p.args for p, _ in running if p.poll() is not None]
-            if dead or time.monotonic() > deadline:
-                pytest.fail(f"the stack did not become ready (exited: {dead}); logs:\n{stack.logs()[-5000:]}")
-            time.sleep(0.3)
-        yield stack
-    finally:
-        for proc, _ in running:
-            proc.terminate()
-        for proc, log in running:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            log.close()
+        with launched(env, log_dir, cwd=ROOT) as url:
+            yield Stack(url, env["TWILIO_API_BASE_URL"], json.loads(credentials_file.read_text()), log_dir)
+    except StackFailed as exc:
+        pytest.fail(str(exc))

@@ -5,11 +5,11 @@ import asyncio
 from pathlib import Path
 
 import uvicorn
-from opsdesk_shared.migrations import migrate
-from opsdesk_shared.observability import configure_logging
 
 from gateway import bootstrap
 from gateway.config import GatewaySettings
+from opsdesk_shared.migrations import migrate
+from opsdesk_shared.observability import configure_logging
 
 settings = GatewaySettings()
 parser = argparse.ArgumentParser(prog="python -m gateway")

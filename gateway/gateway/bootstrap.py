@@ -12,8 +12,6 @@ import string
 from pathlib import Path
 from uuid import UUID
 
-from opsdesk_shared.auth import Role
-from opsdesk_shared.db import create_engine, session_factory, unit_of_work
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +19,8 @@ from gateway.admin import service
 from gateway.admin.schemas import UnitCreate, UnitKind, UserCreate
 from gateway.config import GatewaySettings
 from gateway.models import Unit, User
+from opsdesk_shared.auth import Role
+from opsdesk_shared.db import create_engine, session_factory, unit_of_work
 
 DEMO_UNITS: list[tuple[str, str, UnitKind, str | None]] = [
     ("BJ", "北京市公安局", UnitKind.BUREAU, None),

@@ -1,8 +1,9 @@
 from pathlib import Path
 from typing import ClassVar
 
-from opsdesk_shared.settings import ServiceSettings
 from pydantic import Field, SecretStr, model_validator
+
+from opsdesk_shared.settings import ServiceSettings
 
 
 class GatewaySettings(ServiceSettings):

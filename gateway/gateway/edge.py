@@ -8,12 +8,12 @@ from fastapi import Request, Response
 from limits import parse
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
-from opsdesk_shared.auth import TokenVerifier
-from opsdesk_shared.errors import DomainError, problem_response
-from opsdesk_shared.observability import correlation_id
 from starlette.middleware.base import BaseHTTPMiddleware
 
 from gateway.models import AuditEntry
+from opsdesk_shared.auth import TokenVerifier
+from opsdesk_shared.errors import DomainError, problem_response
+from opsdesk_shared.observability import correlation_id
 
 log = structlog.get_logger(__name__)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

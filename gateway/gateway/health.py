@@ -4,6 +4,7 @@ import asyncio
 from typing import Any
 
 import aiohttp
+
 from opsdesk_shared.observability import ReadinessCheck
 
 

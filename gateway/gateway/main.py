@@ -9,10 +9,6 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from opsdesk_shared.app import build_service_app, database_check
-from opsdesk_shared.db import create_engine, session_factory
-from opsdesk_shared.errors import NotFound, Unauthorized
-from opsdesk_shared.worker import run_relay_only
 from starlette.responses import Response
 
 from gateway.admin import service as admin_service
@@ -25,6 +21,10 @@ from gateway.health import aggregate_health
 from gateway.openapi import OpenApiAggregator
 from gateway.proxy import Proxy
 from gateway.web.router import router as web_router
+from opsdesk_shared.app import build_service_app, database_check
+from opsdesk_shared.db import create_engine, session_factory
+from opsdesk_shared.errors import NotFound, Unauthorized
+from opsdesk_shared.worker import run_relay_only
 
 WEB = Path(__file__).parent / "web"
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]

@@ -8,11 +8,12 @@ case, cheapest), large or chunked ones are streamed both ways.
 import aiohttp
 import structlog
 from fastapi import Request
-from opsdesk_shared.errors import PayloadTooLarge, ServiceUnavailable
-from opsdesk_shared.observability import REQUEST_HEADER, correlation_id
 from starlette.background import BackgroundTask
 from starlette.responses import Response, StreamingResponse
 from yarl import URL
+
+from opsdesk_shared.errors import PayloadTooLarge, ServiceUnavailable
+from opsdesk_shared.observability import REQUEST_HEADER, correlation_id
 
 log = structlog.get_logger(__name__)
 

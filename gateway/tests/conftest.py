@@ -4,6 +4,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+
 from gateway.bootstrap import generate_password
 from gateway.config import GatewaySettings
 from gateway.main import create_app
@@ -21,9 +22,8 @@ async def gateway_app(migrated: RunEnvironment) -> AsyncIterator[httpx.AsyncClie
         rate_limit="1000/second",
         login_rate_limit="1000/minute",
     )
-    from opsdesk_shared.db import create_engine, session_factory, unit_of_work
-
     from gateway import bootstrap
+    from opsdesk_shared.db import create_engine, session_factory, unit_of_work
 
     engine = create_engine(settings)
     async with unit_of_work(session_factory(engine)) as session:

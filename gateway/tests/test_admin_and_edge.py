@@ -5,6 +5,7 @@ import uuid
 
 import asyncpg
 import httpx
+
 from opsdesk_shared.testing.plugin import RunEnvironment
 
 PROBLEM = "application/problem+json"

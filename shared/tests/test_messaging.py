@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 
 import aio_pika
 import pytest
+from sqlalchemy import text
+
 from intake.config import IntakeSettings
 from opsdesk_shared.contracts.envelope import Envelope, Event
 from opsdesk_shared.db import create_engine, session_factory
@@ -16,7 +18,6 @@ from opsdesk_shared.messaging.outbox import add_event
 from opsdesk_shared.messaging.relay import OutboxRelay, message_for
 from opsdesk_shared.messaging.topology import QueueSpec, declare_events_exchange
 from opsdesk_shared.testing.plugin import RunEnvironment
-from sqlalchemy import text
 
 
 class Pinged(Event):

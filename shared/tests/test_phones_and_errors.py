@@ -1,6 +1,7 @@
 """Phone parsing and masking: the rules personal-data handling depends on."""
 
 import pytest
+
 from opsdesk_shared.errors import RuleViolation
 from opsdesk_shared.phones import mask_phone, normalise_phone
 

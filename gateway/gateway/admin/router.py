@@ -2,8 +2,6 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, status
-from opsdesk_shared.auth import Principal, Role, require_roles
-from opsdesk_shared.errors import NotFound
 from sqlalchemy import select
 
 from gateway.admin import service
@@ -22,6 +20,8 @@ from gateway.admin.schemas import (
 )
 from gateway.dependencies import Uow
 from gateway.models import ApiKey, AuditEntry, User
+from opsdesk_shared.auth import Principal, Role, require_roles
+from opsdesk_shared.errors import NotFound
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])
 

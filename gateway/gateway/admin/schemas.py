@@ -3,8 +3,9 @@ from enum import StrEnum
 from typing import Annotated
 from uuid import UUID
 
-from opsdesk_shared.auth import Role
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from opsdesk_shared.auth import Role
 
 
 class UnitKind(StrEnum):

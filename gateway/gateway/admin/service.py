@@ -3,11 +3,6 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
-from opsdesk_shared.auth import Principal, Role
-from opsdesk_shared.contracts.gateway import UnitCreated, UserCreated, UserUpdated
-from opsdesk_shared.errors import Conflict, Forbidden, NotFound, RuleViolation
-from opsdesk_shared.messaging.outbox import add_event
-from opsdesk_shared.phones import normalise_phone
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +11,11 @@ from gateway.admin.schemas import ApiKeyCreate, UnitCreate, UserCreate, UserUpda
 from gateway.auth.passwords import check_password_policy, hash_password
 from gateway.auth.tokens import digest, new_secret
 from gateway.models import ApiKey, Unit, User
+from opsdesk_shared.auth import Principal, Role
+from opsdesk_shared.contracts.gateway import UnitCreated, UserCreated, UserUpdated
+from opsdesk_shared.errors import Conflict, Forbidden, NotFound, RuleViolation
+from opsdesk_shared.messaging.outbox import add_event
+from opsdesk_shared.phones import normalise_phone
 
 PRODUCER = "gateway"
 # Separation of duties (SPEC §1): only a security administrator hands out these roles.

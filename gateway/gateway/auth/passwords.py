@@ -2,6 +2,7 @@
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
 from opsdesk_shared.errors import RuleViolation
 
 _hasher = PasswordHasher()

@@ -1,11 +1,11 @@
 from fastapi import APIRouter, Request, status
-from opsdesk_shared.auth import CurrentPrincipal
-from opsdesk_shared.errors import NotFound, Unauthorized
 
 from gateway.auth import service
 from gateway.auth.schemas import LoginRequest, Me, RefreshRequest, TokenPair
 from gateway.dependencies import Issuer, Settings, Uow, client_ip
 from gateway.models import User
+from opsdesk_shared.auth import CurrentPrincipal
+from opsdesk_shared.errors import NotFound, Unauthorized
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 

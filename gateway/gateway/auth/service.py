@@ -5,7 +5,6 @@ The lockout answer and the wrong-password answer never reveal whether the accoun
 
 from datetime import UTC, datetime, timedelta
 
-from opsdesk_shared.errors import Locked, Unauthorized
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,6 +12,7 @@ from gateway.auth.passwords import verify_password
 from gateway.auth.tokens import TokenIssuer, digest, new_secret
 from gateway.config import GatewaySettings
 from gateway.models import LoginAttempt, RefreshToken, User
+from opsdesk_shared.errors import Locked, Unauthorized
 
 INVALID = "invalid username or password"
 

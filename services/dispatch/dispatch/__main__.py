@@ -1,7 +1,6 @@
-from opsdesk_shared.cli import run_cli
-
 from dispatch import migrate, worker
 from dispatch.config import DispatchSettings
+from opsdesk_shared.cli import run_cli
 
 run_cli(
     DispatchSettings(),

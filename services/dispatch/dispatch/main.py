@@ -4,11 +4,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from opsdesk_shared.app import build_service_app, database_check
-from opsdesk_shared.db import create_engine, session_factory
 
 from dispatch.api.router import router as sla_router
 from dispatch.config import DispatchSettings
+from opsdesk_shared.app import build_service_app, database_check
+from opsdesk_shared.db import create_engine, session_factory
 
 
 def create_app(settings: DispatchSettings | None = None) -> FastAPI:

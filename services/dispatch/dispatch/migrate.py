@@ -1,8 +1,7 @@
+from dispatch.messaging.consumers import SUBSCRIPTIONS
 from opsdesk_shared.messaging.setup import declare_subscriptions
 from opsdesk_shared.migrations import migrate
 from opsdesk_shared.settings import ServiceSettings
-
-from dispatch.messaging.consumers import SUBSCRIPTIONS
 
 
 async def run(settings: ServiceSettings) -> None:

@@ -1,10 +1,9 @@
 """Dispatch's worker: ticket consumers and the outbox relay (SLA timers join it)."""
 
+from dispatch.messaging.consumers import SUBSCRIPTIONS
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.settings import ServiceSettings
 from opsdesk_shared.worker import run_worker
-
-from dispatch.messaging.consumers import SUBSCRIPTIONS
 
 
 async def run(settings: ServiceSettings) -> None:

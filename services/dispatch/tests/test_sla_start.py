@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+
 from dispatch.config import DispatchSettings
 from dispatch.main import create_app
 from dispatch.messaging.consumers import SUBSCRIPTIONS

@@ -1,7 +1,6 @@
-from opsdesk_shared.cli import run_cli
-
 from intake import migrate, worker
 from intake.config import IntakeSettings
+from opsdesk_shared.cli import run_cli
 
 run_cli(
     IntakeSettings(),

@@ -4,11 +4,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from opsdesk_shared.app import build_service_app, database_check
-from opsdesk_shared.db import create_engine, session_factory
 
 from intake.api.router import router as tickets_router
 from intake.config import IntakeSettings
+from opsdesk_shared.app import build_service_app, database_check
+from opsdesk_shared.db import create_engine, session_factory
 
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:

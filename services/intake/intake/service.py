@@ -4,17 +4,17 @@ import base64
 from datetime import UTC, datetime
 from uuid import UUID
 
-from opsdesk_shared.auth import Principal, Role
-from opsdesk_shared.contracts.intake import TicketCreated
-from opsdesk_shared.errors import Forbidden, NotFound, RuleViolation
-from opsdesk_shared.messaging.outbox import add_event
-from opsdesk_shared.phones import normalise_phone
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import Ticket, TicketEvent
 from intake.numbering import next_ticket_number
 from intake.schemas import TicketCreate
+from opsdesk_shared.auth import Principal, Role
+from opsdesk_shared.contracts.intake import TicketCreated
+from opsdesk_shared.errors import Forbidden, NotFound, RuleViolation
+from opsdesk_shared.messaging.outbox import add_event
+from opsdesk_shared.phones import normalise_phone
 
 PRODUCER = "intake"
 

@@ -3,6 +3,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+
 from intake.config import IntakeSettings
 from intake.main import create_app
 from opsdesk_shared.testing.plugin import RunEnvironment

@@ -7,6 +7,7 @@ import uuid
 
 import asyncpg
 import httpx
+
 from opsdesk_shared.testing.plugin import RunEnvironment
 
 UNIT = uuid.uuid4()

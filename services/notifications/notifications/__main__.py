@@ -1,7 +1,6 @@
-from opsdesk_shared.cli import run_cli
-
 from notifications import migrate, worker
 from notifications.config import NotificationsSettings
+from opsdesk_shared.cli import run_cli
 
 run_cli(
     NotificationsSettings(),

@@ -1,7 +1,8 @@
 from typing import ClassVar
 
-from opsdesk_shared.settings import ServiceSettings
 from pydantic import AliasChoices, Field, SecretStr, model_validator
+
+from opsdesk_shared.settings import ServiceSettings
 
 # With no Twilio credentials, messages go to the local Twilio-compatible sink (dev only, SPEC §8).
 SINK_ACCOUNT_SID = "AC00000000000000000000000000000000"

@@ -4,11 +4,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from opsdesk_shared.app import build_service_app, database_check
-from opsdesk_shared.db import create_engine, session_factory
 
 from notifications.api.router import router as sms_router
 from notifications.config import NotificationsSettings
+from opsdesk_shared.app import build_service_app, database_check
+from opsdesk_shared.db import create_engine, session_factory
 
 
 def create_app(settings: NotificationsSettings | None = None) -> FastAPI:

@@ -1,9 +1,8 @@
+from notifications.config import NotificationsSettings
+from notifications.messaging.consumers import subscriptions
 from opsdesk_shared.messaging.setup import declare_subscriptions
 from opsdesk_shared.migrations import migrate
 from opsdesk_shared.settings import ServiceSettings
-
-from notifications.config import NotificationsSettings
-from notifications.messaging.consumers import subscriptions
 
 
 async def run(settings: ServiceSettings) -> None:

@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import structlog
-from opsdesk_shared.phones import mask_phone
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,6 +22,7 @@ from notifications import service
 from notifications.config import NotificationsSettings
 from notifications.models import SmsMessage, SmsOrphanCallback, SmsStatusChange
 from notifications.providers.base import ProviderError, Sent, SmsProvider
+from opsdesk_shared.phones import mask_phone
 
 log = structlog.get_logger(__name__)
 STATUS_CALLBACK_PATH = "/api/sms/webhooks/twilio/status"

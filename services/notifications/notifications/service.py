@@ -4,15 +4,15 @@
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
-from opsdesk_shared.contracts.notifications import SmsDelivered, SmsFailed, SmsSent, SmsStatus
-from opsdesk_shared.messaging.outbox import add_event
-from opsdesk_shared.phones import mask_phone
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications.models import SmsMessage, SmsStatusChange
 from notifications.segments import count_segments, encoding_of
+from opsdesk_shared.contracts.notifications import SmsDelivered, SmsFailed, SmsSent, SmsStatus
+from opsdesk_shared.messaging.outbox import add_event
+from opsdesk_shared.phones import mask_phone
 
 PRODUCER = "notifications"
 SEND_CHANNEL = "opsdesk_sms_queued"

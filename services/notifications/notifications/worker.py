@@ -1,14 +1,14 @@
 """Notifications' worker: event consumers that queue SMS, the sender, and the outbox relay."""
 
 import structlog
-from opsdesk_shared.db import create_engine, session_factory
-from opsdesk_shared.settings import ServiceSettings
-from opsdesk_shared.worker import run_worker
 
 from notifications.config import NotificationsSettings
 from notifications.messaging.consumers import subscriptions
 from notifications.providers.twilio import TwilioProvider
 from notifications.sender import Sender
+from opsdesk_shared.db import create_engine, session_factory
+from opsdesk_shared.settings import ServiceSettings
+from opsdesk_shared.worker import run_worker
 
 log = structlog.get_logger(__name__)
 

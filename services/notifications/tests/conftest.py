@@ -7,6 +7,7 @@ import httpx
 import pytest
 import uvicorn
 from asgi_lifespan import LifespanManager
+
 from notifications.config import NotificationsSettings
 from notifications.main import create_app
 from opsdesk_shared.testing.plugin import RunEnvironment

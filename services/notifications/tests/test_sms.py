@@ -6,6 +6,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from twilio.request_validator import RequestValidator
+
 from notifications import service
 from notifications.config import NotificationsSettings
 from notifications.messaging.consumers import subscriptions
@@ -15,7 +17,6 @@ from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish, running_worker
-from twilio.request_validator import RequestValidator
 
 from .conftest import AUTH_TOKEN, PUBLIC_URL, Sink
 

@@ -1,5 +1,4 @@
 from opsdesk_shared.cli import run_cli
-
 from reporting import migrate, worker
 from reporting.config import ReportingSettings
 

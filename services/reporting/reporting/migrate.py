@@ -1,7 +1,6 @@
 from opsdesk_shared.messaging.setup import declare_subscriptions
 from opsdesk_shared.migrations import migrate
 from opsdesk_shared.settings import ServiceSettings
-
 from reporting.messaging.consumers import SUBSCRIPTIONS
 
 

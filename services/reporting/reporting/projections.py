@@ -3,12 +3,12 @@ a status change stamped earlier than the one already applied is ignored."""
 
 from datetime import UTC, datetime
 
-from opsdesk_shared.contracts.envelope import Envelope
-from opsdesk_shared.contracts.intake import TicketCreated, TicketStatusChanged
 from sqlalchemy import text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opsdesk_shared.contracts.envelope import Envelope
+from opsdesk_shared.contracts.intake import TicketCreated, TicketStatusChanged
 from reporting.models import StoredEvent, TicketFact
 
 

@@ -7,20 +7,20 @@ from pathlib import Path
 
 import aio_pika
 import asyncpg
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 import dispatch.migrate
 import intake.migrate
 import notifications.migrate
 import reporting.migrate
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from dispatch.config import DispatchSettings
+from gateway import bootstrap
 from gateway.config import GatewaySettings
 from intake.config import IntakeSettings
 from notifications.config import NotificationsSettings
 from opsdesk_shared.migrations import migrate
 from reporting.config import ReportingSettings
-
-from gateway import bootstrap
 
 HOW_TO_START = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",

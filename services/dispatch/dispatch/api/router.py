@@ -2,12 +2,12 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Request
-from opsdesk_shared.auth import CurrentPrincipal
-from opsdesk_shared.errors import NotFound
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.sla import service
 from dispatch.sla.schemas import ClockOut, TicketClocks
+from opsdesk_shared.auth import CurrentPrincipal
+from opsdesk_shared.errors import NotFound
 
 router = APIRouter(prefix="/api/sla", tags=["sla"])
 

@@ -1,12 +1,12 @@
 """Dispatch's subscriptions: tickets start clocks."""
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.sla import service as sla
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.messaging.consumer import Subscription
 from opsdesk_shared.messaging.topology import QueueSpec
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from dispatch.sla import service as sla
 
 
 async def on_ticket_event(session: AsyncSession, envelope: Envelope) -> None:

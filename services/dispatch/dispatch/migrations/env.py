@@ -1,5 +1,6 @@
+from sqlmodel import SQLModel
+
 import dispatch.sla.models  # noqa: F401  (registers dispatch's tables on the metadata)
 from opsdesk_shared.migrations import run_env
-from sqlmodel import SQLModel
 
 run_env(SQLModel.metadata)

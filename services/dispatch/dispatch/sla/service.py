@@ -3,14 +3,14 @@
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
-from opsdesk_shared.contracts.dispatch import ClockSnapshot, SlaStarted
-from opsdesk_shared.contracts.intake import TicketCreated
-from opsdesk_shared.messaging.outbox import add_event
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.sla.models import SlaClock, SlaPolicy
+from opsdesk_shared.contracts.dispatch import ClockSnapshot, SlaStarted
+from opsdesk_shared.contracts.intake import TicketCreated
+from opsdesk_shared.messaging.outbox import add_event
 
 PRODUCER = "dispatch"
 METRICS = ("response", "arrival", "resolution")

@@ -2,11 +2,11 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, status
-from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 
 from intake import service
 from intake.api.dependencies import Settings, Uow
 from intake.schemas import TicketCreate, TicketDetail, TicketOut, TicketPage, TimelineEntry
+from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 

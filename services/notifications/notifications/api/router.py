@@ -3,9 +3,6 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
-from opsdesk_shared.errors import Forbidden
-from opsdesk_shared.phones import mask_phone
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.request_validator import RequestValidator
@@ -13,6 +10,9 @@ from twilio.request_validator import RequestValidator
 from notifications import service
 from notifications.models import SmsMessage, SmsOrphanCallback
 from notifications.schemas import MessageOut, MessagePage, ProviderInfo
+from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from opsdesk_shared.errors import Forbidden
+from opsdesk_shared.phones import mask_phone
 
 router = APIRouter(prefix="/api/sms", tags=["sms"])
 # Roles whose work needs the requester's full number; everyone else sees it masked (SPEC §7).

@@ -1,13 +1,13 @@
 """Notifications' subscriptions: which events queue which SMS."""
 
-from opsdesk_shared.contracts.envelope import Envelope
-from opsdesk_shared.contracts.intake import TicketCreated
-from opsdesk_shared.messaging.consumer import Handler, Subscription
-from opsdesk_shared.messaging.topology import QueueSpec
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications import service, templates
 from notifications.config import NotificationsSettings
+from opsdesk_shared.contracts.envelope import Envelope
+from opsdesk_shared.contracts.intake import TicketCreated
+from opsdesk_shared.messaging.consumer import Handler, Subscription
+from opsdesk_shared.messaging.topology import QueueSpec
 
 
 def ticket_handler(settings: NotificationsSettings) -> Handler:

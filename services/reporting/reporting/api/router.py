@@ -3,11 +3,11 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from opsdesk_shared.auth import Principal, Role, require_roles
-from opsdesk_shared.errors import RuleViolation
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opsdesk_shared.auth import Principal, Role, require_roles
+from opsdesk_shared.errors import RuleViolation
 from reporting.schemas import Summary
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])

@@ -6,7 +6,6 @@ relays' mandatory publishing never bounces an event nobody else consumes yet.
 
 from opsdesk_shared.messaging.consumer import Subscription
 from opsdesk_shared.messaging.topology import QueueSpec
-
 from reporting.projections import on_event
 
 SUBSCRIPTIONS = [Subscription(QueueSpec("reporting.all-events", routing_keys=("#",)), on_event)]

@@ -9,8 +9,9 @@ import uuid
 
 import sqlalchemy as sa
 from alembic import op
-from opsdesk_shared.messaging.tables import create_messaging_tables, drop_messaging_tables
 from sqlalchemy.dialects import postgresql as pg
+
+from opsdesk_shared.messaging.tables import create_messaging_tables, drop_messaging_tables
 
 revision = "dispatch_0001"
 down_revision = None

@@ -7,8 +7,9 @@ Create Date: 2026-11-25
 
 import sqlalchemy as sa
 from alembic import op
-from opsdesk_shared.messaging.tables import create_messaging_tables, drop_messaging_tables
 from sqlalchemy.dialects import postgresql as pg
+
+from opsdesk_shared.messaging.tables import create_messaging_tables, drop_messaging_tables
 
 revision = "reporting_0001"
 down_revision = None

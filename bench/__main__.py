@@ -1,0 +1,198 @@
+"""Runs the whole system as in production (every process separate) against databases and a vhost of
+its own, measures, prints one table and writes JSON to bench/results/.
+
+Figures so far:
+- ticket -> SMS: `POST /api/tickets` through the gateway until the SMS reaches the Twilio server,
+  one at a time, beside a raw publish -> consume round trip through RabbitMQ.
+"""
+
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aio_pika
+import httpx
+
+from devstack.launch import launched
+from devstack.setup import ensure_keys, migrate_all
+from devstack.stack import DEFAULT_PORTS, stack_env
+from gateway import bootstrap
+from gateway.config import GatewaySettings
+from opsdesk_shared.db import drop_database
+from opsdesk_shared.testing.servers import DEFAULT_AMQP_URL, DEFAULT_DATABASE_URL, VhostAdmin, locate
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = int(os.environ.get("OPSDESK_BENCH_SAMPLES", "20"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def summary(values_s: list[float]) -> dict[str, float]:
+    ms = [v * 1000 for v in values_s]
+    return {
+        "n": len(ms),
+        "median_ms": statistics.median(ms),
+        "p90_ms": percentile(ms, 90),
+        "p99_ms": percentile(ms, 99),
+        "max_ms": max(ms),
+    }
+
+
+async def raw_round_trips(amqp_url: str, n: int) -> list[float]:
+    """The reference: one persistent, confirmed publish to a quorum queue and its consumption."""
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel(publisher_confirms=True)
+        queue = await channel.declare_queue(
+            f"bench.{uuid.uuid4().hex[:6]}", durable=True, arguments={"x-queue-type": "quorum"}
+        )
+        arrived: asyncio.Queue[float] = asyncio.Queue()
+
+        async def on_message(message: aio_pika.abc.AbstractIncomingMessage) -> None:
+            await message.ack()
+            arrived.put_nowait(time.perf_counter())
+
+        tag = await queue.consume(on_message)
+        samples = []
+        for _ in range(n):
+            started = time.perf_counter()
+            await channel.default_exchange.publish(
+                aio_pika.Message(b"{}", delivery_mode=aio_pika.DeliveryMode.PERSISTENT), routing_key=queue.name
+            )
+            samples.append(await arrived.get() - started)
+        await queue.cancel(tag)
+        await queue.delete(if_unused=False, if_empty=False)
+        return samples
+    finally:
+        await connection.close()
+
+
+def ticket_to_sms(url: str, sink_url: str, password: str, n: int) -> list[float]:
+    client = httpx.Client(base_url=url, timeout=10)
+    token = client.post("/api/auth/login", json={"username": "operator", "password": password}).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    unit = next(u["id"] for u in client.get("/api/admin/units", headers=auth).json() if u["code"] == "BJ-CY-WJ")
+    samples = []
+    for i in range(n):
+        started = time.time()
+        ticket = client.post(
+            "/api/tickets",
+            headers=auth,
+            json={
+                "title": "基准测试工单",
+                "description": "benchmark",
+                "category": "fault",
+                "priority": "P3",
+                "unit_id": unit,
+                "requester_name": "测试",
+                "requester_phone": f"1390000{i:04d}",
+                "channel": "web",
+            },
+        ).json()
+        while True:
+            messages = httpx.get(f"{sink_url}/_sink/messages", timeout=5).json()["messages"]
+            hit = [m for m in messages if ticket["number"] in m["body"]]
+            if hit:
+                samples.append(hit[0]["received_at"] - started)
+                break
+            if time.time() - started > 30:
+                raise RuntimeError(f"no SMS for ticket {ticket['number']} within 30 s")
+            time.sleep(0.005)
+    return samples
+
+
+def main() -> None:
+    servers = locate(
+        os.environ.get("OPSDESK_TEST_DATABASE_URL", DEFAULT_DATABASE_URL),
+        os.environ.get("OPSDESK_TEST_AMQP_URL", DEFAULT_AMQP_URL),
+        os.environ.get("OPSDESK_TEST_AMQP_MANAGEMENT_URL"),
+    )
+    run = uuid.uuid4().hex[:6]
+    prefix, vhost = f"opsdesk_bench{run}", f"opsdesk_bench{run}"
+    admin = VhostAdmin(servers)
+    admin.create(vhost)
+    work = Path(tempfile.mkdtemp(prefix="opsdesk-bench-"))
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("OPSDESK_", "TWILIO_"))}
+    env = stack_env(
+        {
+            **base,
+            "OPSDESK_DATABASE_URL": servers.database_url,
+            "OPSDESK_DATABASE_PREFIX": prefix,
+            "OPSDESK_AMQP_URL": servers.amqp_url_for(vhost),
+            "OPSDESK_JWT_PRIVATE_KEY_FILE": str(work / "jwt_private.pem"),
+            "OPSDESK_JWT_PUBLIC_KEY_FILE": str(work / "jwt_public.pem"),
+            "OPSDESK_LOG_LEVEL": "WARNING",
+        },
+        root=ROOT,
+        ports={name: free_port() for name in DEFAULT_PORTS},
+    )
+    os.environ.update(env)
+    results: dict[str, Any] = {
+        "generated_at": datetime.now(UTC).isoformat(),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+    }
+    try:
+        ensure_keys(work / "jwt_private.pem", work / "jwt_public.pem")
+        asyncio.run(migrate_all())
+        credentials = work / "credentials.json"
+        asyncio.run(bootstrap.run(GatewaySettings(), demo=True, credentials_file=credentials))
+        password = json.loads(credentials.read_text())["operator"]
+        with launched(env, work, cwd=ROOT) as url:
+            ticket_to_sms(url, env["TWILIO_API_BASE_URL"], password, 3)  # warm-up: connections, caches
+            sms = summary(ticket_to_sms(url, env["TWILIO_API_BASE_URL"], password, SAMPLES))
+        raw = summary(asyncio.run(raw_round_trips(servers.amqp_url_for(vhost), SAMPLES)))
+        results["ticket_to_sms"] = {
+            **sms,
+            "reference_raw_rabbitmq_round_trip": raw,
+            "ratio_median": sms["median_ms"] / raw["median_ms"],
+        }
+    finally:
+
+        async def drop() -> None:
+            for service in ("gateway", "intake", "dispatch", "notifications", "reporting"):
+                await drop_database(servers.database_url, f"{prefix}_{service}")
+
+        asyncio.run(drop())
+        admin.delete(vhost)
+
+    rows = [
+        (
+            "ticket -> SMS at Twilio server (sequential)",
+            results["ticket_to_sms"],
+            results["ticket_to_sms"]["reference_raw_rabbitmq_round_trip"],
+        )
+    ]
+    print(f"\n{'figure':<46} {'n':>4} {'median':>9} {'p90':>9} {'p99':>9} {'max':>9}   reference median   ratio")
+    for name, fig, ref in rows:
+        ratio = fig["median_ms"] / ref["median_ms"]
+        print(
+            f"{name:<46} {fig['n']:>4} {fig['median_ms']:>7.1f}ms {fig['p90_ms']:>7.1f}ms {fig['p99_ms']:>7.1f}ms "
+            f"{fig['max_ms']:>7.1f}ms   raw AMQP {ref['median_ms']:>6.2f}ms   {ratio:>5.1f}x"
+        )
+    out = ROOT / "bench/results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"\nwritten to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
