@@ -33,6 +33,7 @@ class Stack:
     sink_url: str
     credentials: dict[str, str]
     log_dir: Path
+    env: dict[str, str]
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=self.url, timeout=10)
@@ -46,8 +47,8 @@ class Stack:
         resp.raise_for_status()
         return str(resp.json()["access_token"])
 
-    def logs(self) -> str:
-        return "".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob("*.log")))
+    def logs(self, process: str = "*") -> str:
+        return "".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob(f"{process}.log")))
 
 
 @pytest.fixture(scope="session")
@@ -65,6 +66,6 @@ def stack(migrated: RunEnvironment, tmp_path_factory: pytest.TempPathFactory) ->
     )
     try:
         with launched(env, log_dir, cwd=ROOT) as url:
-            yield Stack(url, env["TWILIO_API_BASE_URL"], json.loads(credentials_file.read_text()), log_dir)
+            yield Stack(url, env["TWILIO_API_BASE_URL"], json.loads(credentials_file.read_text()), log_dir, env)
     except StackFailed as exc:
         pytest.fail(str(exc))

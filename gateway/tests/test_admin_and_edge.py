@@ -137,3 +137,23 @@ async def test_health_reports_each_service(client: httpx.AsyncClient) -> None:
     assert resp.status_code == 503  # the services are not running in this module
     assert resp.json()["services"]["gateway"]["status"] == "ready"
     assert resp.json()["services"]["intake"]["status"] == "unavailable"
+
+
+async def test_callers_over_the_rate_limit_get_429_with_retry_after(migrated: RunEnvironment) -> None:
+    from asgi_lifespan import LifespanManager
+
+    from gateway.config import GatewaySettings
+    from gateway.main import create_app
+
+    app = create_app(
+        migrated.settings(GatewaySettings, jwt_private_key_file=migrated.private_key_file, rate_limit="3/minute")
+    )
+    async with LifespanManager(app) as manager:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://gw") as c:
+            token = bearer(migrated.token("dispatcher"))
+            answers = [(await c.get("/api/admin/units", headers=token)).status_code for _ in range(4)]
+            limited = await c.get("/api/admin/units", headers=token)
+            other = await c.get("/api/admin/units", headers=bearer(migrated.token("dispatcher")))
+    assert answers[:3] == [200, 200, 200] and answers[3] == 429
+    assert limited.headers["retry-after"] and limited.headers["content-type"] == PROBLEM
+    assert other.status_code == 200  # the limit is per caller

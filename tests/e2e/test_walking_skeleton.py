@@ -5,6 +5,7 @@ Runs the real processes (gateway, four APIs, four workers, the Twilio sink) as `
 
 import statistics
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -148,6 +149,42 @@ def test_ticket_to_sms_latency(stack: Stack) -> None:
     median_ms = statistics.median(latencies) * 1000
     print(f"\nticket -> SMS at the Twilio server: median {median_ms:.0f} ms, max {max(latencies) * 1000:.0f} ms (n=20)")
     assert len(latencies) == 20
+
+
+def test_a_request_id_follows_the_ticket_through_every_service(stack: Stack) -> None:
+    client = stack.client()
+    operator = stack.token("operator")
+    auth = {"Authorization": f"Bearer {operator}"}
+    unit = next(u["id"] for u in client.get("/api/admin/units", headers=auth).json() if u["code"] == "BJ-DC-DHM")
+    request_id = f"e2e-{uuid.uuid4().hex}"
+    resp = client.post(
+        "/api/tickets",
+        headers={**auth, "X-Request-ID": request_id},
+        json={
+            "title": "网络中断",
+            "description": "派出所内网中断",
+            "category": "fault",
+            "priority": "P2",
+            "unit_id": unit,
+            "requester_name": "王五",
+            "requester_phone": "13700137000",
+            "channel": "hotline",
+        },
+    )
+    assert resp.headers["X-Request-ID"] == request_id
+    for worker in ("dispatch-worker", "notifications-worker", "reporting-worker"):
+        wait_for(f"{worker} to log the request id", lambda w=worker: request_id in stack.logs(w))
+    consumed = [line for line in stack.logs("dispatch-worker").splitlines() if request_id in line]
+    assert any('"event": "event_consumed"' in line for line in consumed)
+
+
+def test_every_service_serves_health_and_metrics(stack: Stack) -> None:
+    for service in ("intake", "dispatch", "notifications", "reporting"):
+        base = stack.env[f"OPSDESK_{service.upper()}_URL"]
+        assert httpx.get(f"{base}/healthz", timeout=5).json()["service"] == service
+        assert httpx.get(f"{base}/readyz", timeout=5).status_code == 200
+        assert "opsdesk_http_requests_total" in httpx.get(f"{base}/metrics", timeout=5).text
+    assert "opsdesk_http_requests_total" in httpx.get(f"{stack.url}/metrics", timeout=5).text
 
 
 def test_phone_numbers_never_appear_unmasked_in_logs(stack: Stack) -> None:

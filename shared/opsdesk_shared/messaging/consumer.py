@@ -69,23 +69,28 @@ class EventConsumer:
             return
         token = correlation_id.set(envelope.correlation_id)
         try:
-            applied = await self._handle(envelope)
-        except Exception as exc:  # the handler's failure decides retry or dead letter
-            log.warning(
-                "event_handler_failed",
+            try:
+                applied = await self._handle(envelope)
+            except Exception as exc:  # the handler's failure decides retry or dead letter
+                log.warning(
+                    "event_handler_failed",
+                    consumer=self.subscription.name,
+                    event_type=envelope.type,
+                    event_id=str(envelope.id),
+                    error=repr(exc)[:300],
+                )
+                await self._retry_or_dead_letter(message, repr(exc)[:500])
+                return
+            # Ack strictly after the commit: a crash before this line redelivers, and the inbox absorbs it.
+            await message.ack()
+            log.info(
+                "event_consumed" if applied else "event_duplicate_ignored",
                 consumer=self.subscription.name,
                 event_type=envelope.type,
                 event_id=str(envelope.id),
-                error=repr(exc)[:300],
             )
-            await self._retry_or_dead_letter(message, repr(exc)[:500])
-            return
         finally:
             correlation_id.reset(token)
-        # Ack strictly after the commit: a crash before this line redelivers, and the inbox absorbs it.
-        await message.ack()
-        if applied:
-            log.debug("event_consumed", consumer=self.subscription.name, event_type=envelope.type)
 
     async def _handle(self, envelope: Envelope) -> bool:
         async with self.sessions() as session, session.begin():

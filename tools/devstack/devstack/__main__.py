@@ -21,6 +21,7 @@ args = parser.parse_args()
 env = current_env(ROOT)
 os.environ.update(env)  # settings of the set-up step read the same variables the processes get
 logging.basicConfig(level=logging.WARNING)
+logging.getLogger("aiormq").setLevel(logging.CRITICAL)  # setup reports an unreachable broker itself
 credentials = ROOT / "var/demo-credentials.json"
 run_set_up(demo=not args.no_demo, credentials_file=credentials)
 if args.command == "setup":
