@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.admin import service
 from gateway.admin.schemas import UnitCreate, UnitKind, UserCreate
+from gateway.auth.passwords import hash_password
 from gateway.config import GatewaySettings
 from gateway.models import Unit, User
 from opsdesk_shared.auth import Role
@@ -97,7 +98,13 @@ async def seed_demo(session: AsyncSession, credentials_file: Path) -> dict[str, 
             )
             codes[code] = unit.id
     for username, display, roles, unit_code, phone in DEMO_USERS:
-        if await session.scalar(select(User.id).where(User.username == username)):
+        existing = (await session.execute(select(User).where(User.username == username))).scalar()
+        if existing is not None:
+            if username not in credentials:
+                # Made by another checkout or before var/ was cleared: give the demo account a password we
+                # can print. Demo accounts only; the bootstrap admin's password is never reset here.
+                credentials[username] = generate_password()
+                existing.password_hash = hash_password(credentials[username])
             continue
         password = credentials.get(username) or generate_password()
         await service.create_user(
@@ -120,6 +127,8 @@ async def seed_demo(session: AsyncSession, credentials_file: Path) -> dict[str, 
 
 
 async def run(settings: GatewaySettings, *, demo: bool, credentials_file: Path) -> None:
+    if demo and settings.environment == "production":
+        raise SystemExit("demo accounts are never created in production (OPSDESK_ENVIRONMENT=production)")
     engine = create_engine(settings)
     try:
         async with unit_of_work(session_factory(engine)) as session:
@@ -132,6 +141,9 @@ async def run(settings: GatewaySettings, *, demo: bool, credentials_file: Path) 
             credentials_file.write_text(json.dumps(saved, ensure_ascii=False, indent=2))
             credentials_file.chmod(0o600)
             print(f"bootstrap administrator '{settings.admin_username}' created; password: {admin_password}")
+        elif settings.admin_username not in credentials and settings.admin_password is None:
+            print(f"bootstrap administrator '{settings.admin_username}' exists; its password was printed when it "
+                  "was created (or set OPSDESK_ADMIN_PASSWORD before the first start)")
         if credentials:
             print("demo accounts (username / password):")
             for username, password in credentials.items():

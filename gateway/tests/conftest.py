@@ -11,6 +11,9 @@ from gateway.main import create_app
 from opsdesk_shared.testing.plugin import RunEnvironment
 
 ADMIN_PASSWORD = generate_password()
+# No service runs in these tests: route every prefix to a port where nothing listens, whatever else runs here.
+NOWHERE = "http://127.0.0.1:1"
+NO_SERVICES = {"intake_url": NOWHERE, "dispatch_url": NOWHERE, "notifications_url": NOWHERE, "reporting_url": NOWHERE}
 
 
 @pytest.fixture(scope="session")
@@ -21,6 +24,7 @@ async def gateway_app(migrated: RunEnvironment) -> AsyncIterator[httpx.AsyncClie
         admin_password=ADMIN_PASSWORD,
         rate_limit="1000/second",
         login_rate_limit="1000/minute",
+        **NO_SERVICES,
     )
     from gateway import bootstrap
     from opsdesk_shared.db import create_engine, session_factory, unit_of_work

@@ -75,3 +75,24 @@ async def test_new_user_can_log_in_and_weak_passwords_are_refused(  # type: igno
     )
     assert weak.status_code == 422
     assert weak.json()["field"] == "password"
+
+
+async def test_demo_accounts_always_get_a_password_that_works(  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, migrated, tmp_path, capsys
+) -> None:
+    import json
+
+    from gateway import bootstrap
+    from gateway.config import GatewaySettings
+
+    settings = migrated.settings(GatewaySettings, jwt_private_key_file=migrated.private_key_file)
+    first, second = tmp_path / "checkout-a.json", tmp_path / "checkout-b.json"
+    await bootstrap.run(settings, demo=True, credentials_file=first)
+    await bootstrap.run(settings, demo=True, credentials_file=second)  # another checkout, same database
+    again = json.loads(second.read_text())
+    await bootstrap.run(settings, demo=True, credentials_file=second)  # idempotent: nothing changes
+    assert json.loads(second.read_text()) == again
+    for username in ("operator", "requester", "supervisor"):
+        resp = await client.post("/api/auth/login", json={"username": username, "password": again[username]})
+        assert resp.status_code == 200, username
+    assert "operator" in capsys.readouterr().out
