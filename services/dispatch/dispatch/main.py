@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from dispatch.api.router import router as sla_router
+from dispatch.api import duty, engineers, queue, sla, work_orders
 from dispatch.config import DispatchSettings
 from opsdesk_shared.app import build_service_app, database_check
 from opsdesk_shared.db import create_engine, session_factory
@@ -22,5 +22,6 @@ def create_app(settings: DispatchSettings | None = None) -> FastAPI:
         await engine.dispose()
 
     app = build_service_app(settings, title="OpsDesk dispatch", lifespan=lifespan, readiness=[database_check(engine)])
-    app.include_router(sla_router)
+    for module in (sla, work_orders, engineers, duty, queue):
+        app.include_router(module.router)
     return app

@@ -1,6 +1,7 @@
 """Events produced by dispatch: work orders and SLA clocks."""
 
 from datetime import datetime
+from decimal import Decimal
 from uuid import UUID
 
 from pydantic import BaseModel
@@ -23,15 +24,31 @@ class SlaStarted(Event):
     clocks: list[ClockSnapshot]
 
 
-class SlaDeadline(Event):
-    """Base of the timer events: a clock reached its warning or due instant."""
+class Recipient(BaseModel):
+    """Somebody an escalation must reach; `reason` says why (on_duty_dispatcher, project_manager…)."""
+
+    user_id: UUID
+    display_name: str
+    phone: str | None
+    reason: str
+
+
+class SlaClockEvent(Event):
+    """Base of every per-clock event."""
 
     ticket_id: UUID
+    ticket_number: str | None = None
     clock_id: UUID
     metric: str
     due_at: datetime
+
+
+class SlaDeadline(SlaClockEvent):
+    """A clock reached its warning or due instant; `fired_at` - the instant it names is the lateness."""
+
     fired_at: datetime
     notify_roles: list[str] = []
+    recipients: list[Recipient] = []
 
 
 class SlaWarning(SlaDeadline):
@@ -41,3 +58,80 @@ class SlaWarning(SlaDeadline):
 
 class SlaBreached(SlaDeadline):
     type = "sla.breached"
+    breached_at: datetime
+
+
+class SlaMet(SlaClockEvent):
+    type = "sla.met"
+    stopped_at: datetime
+    elapsed_seconds: int
+
+
+class SlaPaused(SlaClockEvent):
+    type = "sla.paused"
+    paused_at: datetime
+    reason: str
+
+
+class SlaResumed(SlaClockEvent):
+    type = "sla.resumed"
+    resumed_at: datetime
+    paused_seconds: int  # this pause's length in the clock's calendar
+
+
+class SlaCancelled(SlaClockEvent):
+    type = "sla.cancelled"
+    cancelled_at: datetime
+    reason: str
+
+
+class WorkOrderEvent(Event):
+    """Base of the work-order events: enough for intake's timeline and notifications' SMS."""
+
+    work_order_id: UUID
+    ticket_id: UUID
+    ticket_number: str | None = None
+    status: str
+    engineer_id: UUID
+    engineer_name: str
+    engineer_phone: str | None = None
+    actor_id: UUID | None = None
+    at: datetime
+
+
+class WorkOrderAssigned(WorkOrderEvent):
+    type = "workorder.assigned"
+    expected_arrival_at: datetime | None = None
+
+
+class WorkOrderReassigned(WorkOrderEvent):
+    type = "workorder.reassigned"
+    previous_engineer_id: UUID
+    reason: str
+    expected_arrival_at: datetime | None = None
+
+
+class WorkOrderAccepted(WorkOrderEvent):
+    type = "workorder.accepted"
+
+
+class WorkOrderDeparted(WorkOrderEvent):
+    type = "workorder.departed"
+
+
+class WorkOrderArrived(WorkOrderEvent):
+    type = "workorder.arrived"
+
+
+class WorkOrderResolved(WorkOrderEvent):
+    type = "workorder.resolved"
+    remote: bool
+    resolution_code: str
+    summary: str
+    total_cost: Decimal
+    cost_borne_by: str  # vendor | bureau
+
+
+class WorkOrderCancelled(WorkOrderEvent):
+    type = "workorder.cancelled"
+    reason: str

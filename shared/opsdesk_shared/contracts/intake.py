@@ -20,6 +20,8 @@ class TicketCreated(Event):
     requester_phone: str
     created_at: datetime
     created_by: UUID | None = None
+    subcategory: str | None = None
+    asset_tag: str | None = None
 
 
 class TicketStatusChanged(Event):

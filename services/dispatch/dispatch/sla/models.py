@@ -1,14 +1,12 @@
-"""SLA policies and the clocks they start (SPEC §5)."""
+"""SLA policies, the clocks they start, every pause, and the working-day calendar's overrides."""
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-
-def _ts(**kwargs: object) -> sa.Column:  # type: ignore[type-arg]
-    return sa.Column(sa.DateTime(timezone=True), **kwargs)
+from dispatch.columns import timestamp
 
 
 class SlaPolicy(SQLModel, table=True):
@@ -29,6 +27,10 @@ class SlaPolicy(SQLModel, table=True):
 
 
 class SlaClock(SQLModel, table=True):
+    """One metric of one ticket. Instants (`due_at`, `warn_at`) are wall-clock; `target_s` and
+    `paused_seconds` are counted in the clock's calendar. `next_fire_at` is what the timer waits for:
+    the warning, then the breach, then nothing; NULL while paused or stopped."""
+
     __tablename__ = "sla_clock"
     __table_args__ = (sa.UniqueConstraint("ticket_id", "metric"),)
 
@@ -39,10 +41,35 @@ class SlaClock(SQLModel, table=True):
     state: str  # running | paused | met | breached | cancelled
     calendar: str
     target_s: int
-    started_at: datetime = Field(sa_column=_ts(nullable=False))
-    due_at: datetime = Field(sa_column=_ts(nullable=False))
-    warn_at: datetime = Field(sa_column=_ts(nullable=False))
-    warned_at: datetime | None = Field(default=None, sa_column=_ts())
-    breached_at: datetime | None = Field(default=None, sa_column=_ts())
-    stopped_at: datetime | None = Field(default=None, sa_column=_ts())
+    warn_ratio: float = 0.75
+    started_at: datetime = Field(sa_column=timestamp(nullable=False))
+    due_at: datetime = Field(sa_column=timestamp(nullable=False))
+    warn_at: datetime = Field(sa_column=timestamp(nullable=False))
+    warned_at: datetime | None = Field(default=None, sa_column=timestamp())
+    breached_at: datetime | None = Field(default=None, sa_column=timestamp())
+    stopped_at: datetime | None = Field(default=None, sa_column=timestamp())
+    paused_at: datetime | None = Field(default=None, sa_column=timestamp())
     paused_seconds: int = 0
+    next_fire_at: datetime | None = Field(default=None, sa_column=timestamp())
+
+
+class SlaPause(SQLModel, table=True):
+    __tablename__ = "sla_pause"
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    clock_id: UUID = Field(foreign_key="sla_clock.id", index=True)
+    reason: str
+    started_at: datetime = Field(sa_column=timestamp(nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=timestamp())
+    seconds: int | None = None  # counted in the clock's calendar
+
+
+class CalendarOverride(SQLModel, table=True):
+    """A day whose working status an admin sets by hand: years `chinese-calendar` does not cover yet
+    (the State Council publishes next year's holidays each autumn), or a local arrangement."""
+
+    __tablename__ = "calendar_override"
+
+    day: date = Field(sa_column=sa.Column(sa.Date, primary_key=True))
+    is_workday: bool
+    note: str = ""

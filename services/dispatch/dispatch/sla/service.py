@@ -1,14 +1,26 @@
-"""Starting a ticket's clocks from the policy that matches it, and reading them back."""
+"""Starting, pausing, resuming and stopping a ticket's clocks, each change with its event in the same
+transaction. The timer that fires warnings and breaches is `dispatch.sla.timer`."""
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.sla.models import SlaClock, SlaPolicy
-from opsdesk_shared.contracts.dispatch import ClockSnapshot, SlaStarted
+from dispatch.sla import clocks
+from dispatch.sla.calendars import Calendar, calendar_for
+from dispatch.sla.models import CalendarOverride, SlaClock, SlaPause, SlaPolicy
+from opsdesk_shared.contracts.dispatch import (
+    ClockSnapshot,
+    SlaBreached,
+    SlaCancelled,
+    SlaMet,
+    SlaPaused,
+    SlaResumed,
+    SlaStarted,
+)
 from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.messaging.outbox import add_event
 
@@ -32,54 +44,168 @@ async def matching_policy(session: AsyncSession, category: str, priority: str) -
     return policies[0] if policies else None
 
 
+async def load_calendar(session: AsyncSession, name: str) -> Calendar:
+    if name != "workdays":
+        return calendar_for(name)
+    rows = await session.execute(select(CalendarOverride.day, CalendarOverride.is_workday))
+    return calendar_for(name, {day: is_workday for day, is_workday in rows.all()})
+
+
 async def start_clocks(session: AsyncSession, ticket: TicketCreated) -> list[SlaClock]:
     """Clocks run from the ticket's creation, not from when this event arrived."""
     policy = await matching_policy(session, ticket.category, ticket.priority)
     if policy is None:
         return []
-    clocks = []
+    calendar = await load_calendar(session, policy.calendar)
+    started = []
     for metric in METRICS:
         target = getattr(policy, f"{metric}_target_s")
         if not target:
             continue
-        # 24x7 arithmetic; working-day calendars are computed by dispatch.sla.calendars when added.
-        due = ticket.created_at + timedelta(seconds=target)
-        warn = ticket.created_at + timedelta(seconds=int(target * policy.warn_ratio))
-        clocks.append(
-            SlaClock(
-                ticket_id=ticket.ticket_id,
-                policy_id=policy.id,
-                metric=metric,
-                state="running",
-                calendar=policy.calendar,
-                target_s=target,
-                started_at=ticket.created_at,
-                due_at=due,
-                warn_at=warn,
-            )
+        clock = SlaClock(
+            ticket_id=ticket.ticket_id,
+            policy_id=policy.id,
+            metric=metric,
+            state=clocks.RUNNING,
+            calendar=policy.calendar,
+            target_s=target,
+            warn_ratio=policy.warn_ratio,
+            started_at=ticket.created_at,
+            due_at=ticket.created_at,
+            warn_at=ticket.created_at,
         )
-    if clocks:
-        # The same ticket twice (a second event id for it) must not start a second set of clocks.
-        stmt = (
-            insert(SlaClock)
-            .values([c.model_dump() for c in clocks])
-            .on_conflict_do_nothing(index_elements=["ticket_id", "metric"])
+        clocks.schedule(clock, calendar)
+        started.append(clock)
+    if not started:
+        return []
+    # The same ticket twice (a second event id for it) must not start a second set of clocks.
+    inserted = await session.execute(
+        insert(SlaClock)
+        .values([c.model_dump() for c in started])
+        .on_conflict_do_nothing(index_elements=["ticket_id", "metric"])
+        .returning(SlaClock.id)  # type: ignore[arg-type]
+    )
+    if not inserted.all():
+        return []
+    await add_event(
+        session,
+        SlaStarted(
+            ticket_id=ticket.ticket_id,
+            policy_id=policy.id,
+            policy_name=policy.name,
+            clocks=[
+                ClockSnapshot(metric=c.metric, state=c.state, started_at=c.started_at, due_at=c.due_at) for c in started
+            ],
+        ),
+        producer=PRODUCER,
+    )
+    return started
+
+
+async def _live_clocks(session: AsyncSession, ticket_id: UUID, metrics: Iterable[str] = METRICS) -> list[SlaClock]:
+    rows = await session.execute(
+        select(SlaClock)
+        .where(
+            SlaClock.ticket_id == ticket_id,
+            SlaClock.metric.in_(list(metrics)),  # type: ignore[attr-defined]
+            SlaClock.stopped_at.is_(None),  # type: ignore[union-attr]
         )
-        await session.execute(stmt)
+        .order_by(SlaClock.metric)
+        .with_for_update()  # the timer takes the same lock: a pause and a firing never interleave
+    )
+    return list(rows.scalars())
+
+
+async def pause_ticket(session: AsyncSession, ticket_id: UUID, *, reason: str, at: datetime, number: str | None) -> int:
+    paused = 0
+    for clock in await _live_clocks(session, ticket_id):
+        if clock.paused_at is not None:
+            continue
+        clocks.pause(clock, at)
+        session.add(SlaPause(clock_id=clock.id, reason=reason, started_at=at))
         await add_event(
             session,
-            SlaStarted(
-                ticket_id=ticket.ticket_id,
-                policy_id=policy.id,
-                policy_name=policy.name,
-                clocks=[
-                    ClockSnapshot(metric=c.metric, state=c.state, started_at=c.started_at, due_at=c.due_at)
-                    for c in clocks
-                ],
+            SlaPaused(
+                ticket_id=ticket_id,
+                ticket_number=number,
+                clock_id=clock.id,
+                metric=clock.metric,
+                due_at=clock.due_at,
+                paused_at=at,
+                reason=reason,
             ),
             producer=PRODUCER,
         )
-    return clocks
+        paused += 1
+    return paused
+
+
+async def _close_pause(session: AsyncSession, clock: SlaClock, at: datetime, seconds: int) -> None:
+    pause = await session.scalar(
+        select(SlaPause).where(SlaPause.clock_id == clock.id, SlaPause.ended_at.is_(None))  # type: ignore[union-attr]
+    )
+    if pause is not None:
+        pause.ended_at = at
+        pause.seconds = seconds
+
+
+async def resume_ticket(session: AsyncSession, ticket_id: UUID, *, at: datetime, number: str | None) -> int:
+    resumed = 0
+    for clock in await _live_clocks(session, ticket_id):
+        if clock.paused_at is None:
+            continue
+        calendar = await load_calendar(session, clock.calendar)
+        seconds = clocks.resume(clock, calendar, at)
+        await _close_pause(session, clock, at, seconds)
+        await add_event(
+            session,
+            SlaResumed(
+                ticket_id=ticket_id,
+                ticket_number=number,
+                clock_id=clock.id,
+                metric=clock.metric,
+                due_at=clock.due_at,
+                resumed_at=at,
+                paused_seconds=seconds,
+            ),
+            producer=PRODUCER,
+        )
+        resumed += 1
+    return resumed
+
+
+async def stop_clocks(
+    session: AsyncSession,
+    ticket_id: UUID,
+    metrics: Iterable[str],
+    *,
+    at: datetime,
+    number: str | None,
+    cancel_reason: str | None = None,
+) -> list[SlaClock]:
+    """Stops the named clocks: met (or breached, if late) — or cancelled when a reason is given."""
+    stopped = []
+    for clock in await _live_clocks(session, ticket_id, metrics):
+        calendar = await load_calendar(session, clock.calendar)
+        was_breached = clock.breached_at is not None
+        ended_pause = clocks.stop(clock, calendar, at, cancel=cancel_reason is not None)
+        if ended_pause is not None:
+            await _close_pause(session, clock, at, ended_pause)
+        common = dict(
+            ticket_id=ticket_id, ticket_number=number, clock_id=clock.id, metric=clock.metric, due_at=clock.due_at
+        )
+        if clock.state == clocks.CANCELLED:
+            event = SlaCancelled(**common, cancelled_at=at, reason=cancel_reason or "")
+        elif clock.state == clocks.MET:
+            event = SlaMet(**common, stopped_at=at, elapsed_seconds=clocks.elapsed_seconds(clock, calendar, at))
+        elif not was_breached:  # late, and no timer had fired it yet: the one breach event, now
+            event = SlaBreached(**common, fired_at=at, breached_at=clock.breached_at or clock.due_at)
+        else:
+            event = None
+        if event is not None:
+            await add_event(session, event, producer=PRODUCER)
+        stopped.append(clock)
+    return stopped
 
 
 async def ticket_clocks(session: AsyncSession, ticket_id: UUID) -> list[SlaClock]:
@@ -87,7 +213,19 @@ async def ticket_clocks(session: AsyncSession, ticket_id: UUID) -> list[SlaClock
     return list(rows.scalars())
 
 
-def elapsed_and_remaining(clock: SlaClock, now: datetime | None = None) -> tuple[int, int]:
-    end = clock.stopped_at or now or datetime.now(UTC)
-    elapsed = max(0, int((end - clock.started_at).total_seconds()) - clock.paused_seconds)
-    return elapsed, clock.target_s - elapsed
+async def ticket_pauses(session: AsyncSession, clock_ids: list[UUID]) -> list[SlaPause]:
+    rows = await session.execute(
+        select(SlaPause).where(SlaPause.clock_id.in_(clock_ids)).order_by(SlaPause.started_at)  # type: ignore[attr-defined]
+    )
+    return list(rows.scalars())
+
+
+async def clock_figures(session: AsyncSession, clock: SlaClock, now: datetime | None = None) -> dict[str, int]:
+    now = now or datetime.now(UTC)
+    calendar = await load_calendar(session, clock.calendar)
+    elapsed = clocks.elapsed_seconds(clock, calendar, now)
+    return {
+        "elapsed_seconds": elapsed,
+        "remaining_seconds": clock.target_s - elapsed,
+        "paused_seconds": clocks.paused_so_far(clock, calendar, now),
+    }

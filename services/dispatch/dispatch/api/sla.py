@@ -1,0 +1,98 @@
+"""/api/sla: policies, calendar overrides, and a ticket's clocks."""
+
+from datetime import date
+from uuid import UUID
+
+from fastapi import APIRouter, status
+from sqlalchemy import select
+
+from dispatch.api.dependencies import Admin, Uow
+from dispatch.directory import service as directory
+from dispatch.sla import calendars, policies
+from dispatch.sla import service as sla
+from dispatch.sla.models import CalendarOverride
+from dispatch.sla.schemas import (
+    CalendarDayOut,
+    CalendarOverrideIn,
+    CalendarOverrideOut,
+    ClockOut,
+    PauseOut,
+    PolicyIn,
+    PolicyOut,
+    PolicyPatch,
+    TicketClocks,
+)
+from dispatch.workorders import tickets
+from opsdesk_shared.auth import CurrentPrincipal, Role
+from opsdesk_shared.errors import NotFound, RuleViolation
+
+router = APIRouter(prefix="/api/sla", tags=["sla"])
+
+
+@router.get("/tickets/{ticket_id}", response_model=TicketClocks)
+async def ticket_clocks(ticket_id: UUID, principal: CurrentPrincipal, uow: Uow) -> TicketClocks:
+    if not principal.has_any(Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR, Role.ENGINEER, Role.HOTLINE_OPERATOR):
+        # A requester sees the clocks of their own unit's subtree only; anything else does not exist for them.
+        ticket = await tickets.get_ticket(uow, ticket_id)
+        if ticket is None or principal.unit_id not in await directory.unit_path(uow, ticket.unit_id):
+            raise NotFound(f"no SLA clocks for ticket {ticket_id}")
+    clocks = await sla.ticket_clocks(uow, ticket_id)
+    if not clocks:
+        raise NotFound(f"no SLA clocks for ticket {ticket_id}")
+    pauses = await sla.ticket_pauses(uow, [c.id for c in clocks])
+    out = []
+    for clock in clocks:
+        figures = await sla.clock_figures(uow, clock)
+        data = clock.model_dump() | figures
+        data["pauses"] = [PauseOut.model_validate(p, from_attributes=True) for p in pauses if p.clock_id == clock.id]
+        out.append(ClockOut(**data))
+    return TicketClocks(ticket_id=ticket_id, clocks=out)
+
+
+@router.get("/policies", response_model=list[PolicyOut])
+async def list_policies(principal: CurrentPrincipal, uow: Uow) -> list[PolicyOut]:
+    return [PolicyOut.model_validate(p, from_attributes=True) for p in await policies.list_all(uow)]
+
+
+@router.post("/policies", response_model=PolicyOut, status_code=status.HTTP_201_CREATED)
+async def create_policy(body: PolicyIn, admin: Admin, uow: Uow) -> PolicyOut:
+    return PolicyOut.model_validate(await policies.create(uow, body), from_attributes=True)
+
+
+@router.get("/policies/{policy_id}", response_model=PolicyOut)
+async def get_policy(policy_id: UUID, principal: CurrentPrincipal, uow: Uow) -> PolicyOut:
+    return PolicyOut.model_validate(await policies.get(uow, policy_id), from_attributes=True)
+
+
+@router.patch("/policies/{policy_id}", response_model=PolicyOut)
+async def update_policy(policy_id: UUID, body: PolicyPatch, admin: Admin, uow: Uow) -> PolicyOut:
+    return PolicyOut.model_validate(await policies.update(uow, policy_id, body), from_attributes=True)
+
+
+@router.get("/calendar/{day}", response_model=CalendarDayOut)
+async def calendar_day(day: date, principal: CurrentPrincipal, uow: Uow) -> CalendarDayOut:
+    override = await uow.get(CalendarOverride, day)
+    if override is not None:
+        return CalendarDayOut(day=day, is_workday=override.is_workday, source="override")
+    is_workday, source = calendars.statutory_day(day)
+    return CalendarDayOut(day=day, is_workday=is_workday, source=source)  # type: ignore[arg-type]
+
+
+@router.get("/calendar-overrides", response_model=list[CalendarOverrideOut])
+async def list_overrides(principal: CurrentPrincipal, uow: Uow) -> list[CalendarOverrideOut]:
+    rows = await uow.execute(select(CalendarOverride).order_by(CalendarOverride.day))
+    return [CalendarOverrideOut.model_validate(r, from_attributes=True) for r in rows.scalars()]
+
+
+@router.put("/calendar-overrides/{day}", response_model=CalendarOverrideOut)
+async def put_override(day: date, body: CalendarOverrideIn, admin: Admin, uow: Uow) -> CalendarOverrideOut:
+    """Applies to clocks started or resumed afterwards; running clocks keep the instants already placed."""
+    if not 2000 <= day.year <= 2100:
+        raise RuleViolation("day out of range", field="day")
+    override = await uow.get(CalendarOverride, day)
+    if override is None:
+        override = CalendarOverride(day=day, is_workday=body.is_workday, note=body.note)
+        uow.add(override)
+    else:
+        override.is_workday, override.note = body.is_workday, body.note
+    return CalendarOverrideOut(day=day, is_workday=body.is_workday, note=body.note)

@@ -1,0 +1,114 @@
+"""Who is on duty: a shift covering the instant, or an open clock-in. Attendance feeds the weekly report."""
+
+from datetime import datetime
+from uuid import UUID
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.directory.models import StaffMember
+from dispatch.duty.models import Attendance, DutyPost, Shift
+from opsdesk_shared.errors import Conflict, NotFound, RuleViolation
+
+
+async def on_duty_user_ids(session: AsyncSession, at: datetime) -> set[UUID]:
+    shifts = select(Shift.user_id).where(Shift.starts_at <= at, Shift.ends_at > at)  # type: ignore[operator]
+    clocked_in = select(Attendance.user_id).where(
+        Attendance.clock_in_at <= at,  # type: ignore[operator]
+        or_(Attendance.clock_out_at.is_(None), Attendance.clock_out_at > at),  # type: ignore[union-attr,operator]
+    )
+    rows = await session.execute(shifts.union(clocked_in))
+    return {row[0] for row in rows}
+
+
+async def create_post(session: AsyncSession, post: DutyPost) -> DutyPost:
+    if post.pattern == "7x24" and post.starts != post.ends:
+        raise RuleViolation("a 7x24 post runs around the clock: starts and ends must be the same time", field="ends")
+    session.add(post)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict(f"duty post code {post.code!r} already exists", field="code") from exc
+    return post
+
+
+async def _staff(session: AsyncSession, user_id: UUID) -> StaffMember:
+    member = await session.get(StaffMember, user_id)
+    if member is None or not member.is_active:
+        raise RuleViolation(f"user {user_id} is not active staff known to dispatch", field="user_id")
+    return member
+
+
+async def create_shift(session: AsyncSession, shift: Shift) -> Shift:
+    if await session.get(DutyPost, shift.post_id) is None:
+        raise RuleViolation(f"no duty post {shift.post_id}", field="post_id")
+    await _staff(session, shift.user_id)
+    if shift.ends_at <= shift.starts_at:
+        raise RuleViolation("a shift must end after it starts", field="ends_at")
+    overlapping = await session.scalar(
+        select(Shift.id).where(
+            Shift.user_id == shift.user_id,
+            Shift.starts_at < shift.ends_at,  # type: ignore[operator]
+            Shift.ends_at > shift.starts_at,  # type: ignore[operator]
+        )
+    )
+    if overlapping is not None:
+        raise Conflict("this person already has a shift overlapping that time", field="starts_at")
+    session.add(shift)
+    await session.flush()
+    return shift
+
+
+async def clock_in(session: AsyncSession, user_id: UUID, at: datetime) -> Attendance:
+    await _staff(session, user_id)
+    shift_id = await session.scalar(
+        select(Shift.id)
+        .where(Shift.user_id == user_id, Shift.ends_at > at)  # type: ignore[operator]
+        .order_by(Shift.starts_at)
+        .limit(1)
+    )
+    record = Attendance(user_id=user_id, shift_id=shift_id, clock_in_at=at)
+    session.add(record)
+    try:
+        await session.flush()
+    except IntegrityError as exc:
+        raise Conflict("already clocked in; clock out first") from exc
+    return record
+
+
+async def clock_out(session: AsyncSession, user_id: UUID, at: datetime) -> Attendance:
+    record = await session.scalar(
+        select(Attendance).where(Attendance.user_id == user_id, Attendance.clock_out_at.is_(None))  # type: ignore[union-attr]
+    )
+    if record is None:
+        raise Conflict("not clocked in")
+    record.clock_out_at = at
+    return record
+
+
+async def attendance(session: AsyncSession, start: datetime, end: datetime) -> list[Attendance]:
+    rows = await session.execute(
+        select(Attendance)
+        .where(Attendance.clock_in_at < end, or_(Attendance.clock_out_at.is_(None), Attendance.clock_out_at >= start))  # type: ignore[operator,union-attr]
+        .order_by(Attendance.clock_in_at)
+    )
+    return list(rows.scalars())
+
+
+async def shifts(session: AsyncSession, start: datetime, end: datetime) -> list[Shift]:
+    rows = await session.execute(
+        select(Shift).where(Shift.starts_at < end, Shift.ends_at > start).order_by(Shift.starts_at)  # type: ignore[operator]
+    )
+    return list(rows.scalars())
+
+
+async def posts(session: AsyncSession) -> list[DutyPost]:
+    return list((await session.execute(select(DutyPost).order_by(DutyPost.code))).scalars())
+
+
+async def get_post(session: AsyncSession, post_id: UUID) -> DutyPost:
+    post = await session.get(DutyPost, post_id)
+    if post is None:
+        raise NotFound(f"no duty post {post_id}")
+    return post

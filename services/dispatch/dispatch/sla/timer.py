@@ -1,0 +1,158 @@
+"""The SLA timer: fires `sla.warning` and `sla.breached` at their instants, exactly once.
+
+Any number of dispatch workers run it. Each loop takes the clocks whose `next_fire_at` has come, through
+the partial index on that column, with `FOR UPDATE SKIP LOCKED` — so two workers never take the same
+clock — and in one transaction records the firing, moves `next_fire_at` on and writes the event to the
+outbox. Either all of that commits or none of it does, so a crash at any point leaves the clock due and
+the next worker to look fires it, with the instant it was really due. Between firings a worker sleeps
+until the earliest `next_fire_at`, or until a `NOTIFY sla_timer` (a trigger sends one whenever a clock
+gets a new instant) says something sooner may have appeared; 100,000 running clocks cost one index probe.
+"""
+
+import asyncio
+from datetime import datetime
+
+import asyncpg
+import structlog
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from dispatch.sla import clocks, escalation
+from dispatch.sla.models import SlaClock
+from dispatch.workorders.models import DispatchTicket
+from opsdesk_shared.contracts.dispatch import Recipient, SlaBreached, SlaWarning
+from opsdesk_shared.messaging.outbox import add_event
+
+log = structlog.get_logger(__name__)
+
+TIMER_CHANNEL = "sla_timer"
+PRODUCER = "dispatch"
+
+
+class SlaTimer:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        dsn: str,
+        *,
+        batch_size: int = 500,
+        max_sleep_s: float = 30.0,
+    ) -> None:
+        self.sessions = sessions
+        self.dsn = dsn
+        self.batch_size = batch_size
+        # Upper bound on any sleep: covers a NOTIFY lost while the listening connection was down.
+        self.max_sleep_s = max_sleep_s
+        self._wake = asyncio.Event()
+
+    async def __call__(self, stop: asyncio.Event) -> None:
+        listener = await self._listen()
+        backoff = 0.5
+        try:
+            while not stop.is_set():
+                try:
+                    while await self.fire_due() == self.batch_size:
+                        pass  # a full batch: more may be due right now
+                    self._wake.clear()
+                    sleep = await self.seconds_to_next()
+                    backoff = 0.5
+                except Exception as exc:  # database away: keep trying; due clocks fire when it is back
+                    log.warning("sla_timer_retrying", error=repr(exc)[:300], backoff_s=backoff)
+                    sleep, backoff = backoff, min(backoff * 2, 10.0)
+                    if listener is None or listener.is_closed():
+                        listener = await self._listen()
+                await _wait(stop, self._wake, sleep)
+        finally:
+            if listener is not None and not listener.is_closed():
+                await listener.close()
+
+    async def seconds_to_next(self) -> float:
+        async with self.sessions() as session:
+            delay = await session.scalar(
+                select(func.extract("epoch", func.min(SlaClock.next_fire_at) - func.clock_timestamp())).where(
+                    SlaClock.next_fire_at.is_not(None)  # type: ignore[union-attr]
+                )
+            )
+        if delay is None:
+            return self.max_sleep_s
+        return min(max(float(delay), 0.0), self.max_sleep_s)
+
+    async def fire_due(self) -> int:
+        """Fires one batch of due clocks in one transaction; returns how many clocks it took."""
+        async with self.sessions() as session, session.begin():
+            now: datetime = await session.scalar(select(func.clock_timestamp()))
+            rows = await session.execute(
+                select(SlaClock, DispatchTicket.number)
+                .outerjoin(DispatchTicket, DispatchTicket.id == SlaClock.ticket_id)
+                .where(SlaClock.next_fire_at <= now)  # type: ignore[operator]
+                .order_by(SlaClock.next_fire_at)
+                .limit(self.batch_size)
+                .with_for_update(of=SlaClock, skip_locked=True)
+            )
+            due = rows.all()
+            recipients: dict[str, list[Recipient]] = {}
+            for clock, number in due:
+                await self._fire(session, clock, number, now, recipients)
+        if due:
+            log.info("sla_timer_fired", clocks=len(due))
+        return len(due)
+
+    async def _fire(
+        self,
+        session: AsyncSession,
+        clock: SlaClock,
+        number: str | None,
+        now: datetime,
+        recipients: dict[str, list[Recipient]],
+    ) -> None:
+        common = dict(
+            ticket_id=clock.ticket_id,
+            ticket_number=number,
+            clock_id=clock.id,
+            metric=clock.metric,
+            due_at=clock.due_at,
+            fired_at=now,
+        )
+        if clock.due_at <= now:
+            # Due (perhaps long ago, if every worker was down): breach at the true instant. A warning not
+            # yet sent is superseded by the breach rather than sent late beside it.
+            if "breach" not in recipients:
+                recipients["breach"] = await escalation.breach_recipients(session)
+            clock.breached_at = clock.due_at
+            clock.warned_at = clock.warned_at or now
+            clock.state = clocks.BREACHED
+            event = SlaBreached(
+                **common,
+                breached_at=clock.due_at,
+                notify_roles=escalation.BREACH_ROLES,
+                recipients=recipients["breach"],
+            )
+        else:
+            if "warning" not in recipients:
+                recipients["warning"] = await escalation.warning_recipients(session, now)
+            clock.warned_at = now
+            event = SlaWarning(
+                **common, warn_at=clock.warn_at, notify_roles=escalation.WARNING_ROLES, recipients=recipients["warning"]
+            )
+        clock.next_fire_at = clocks.next_fire_at(clock)
+        await add_event(session, event, producer=PRODUCER)
+
+    async def _listen(self) -> asyncpg.Connection | None:
+        try:
+            conn = await asyncpg.connect(self.dsn)
+            await conn.add_listener(TIMER_CHANNEL, lambda *_: self._wake.set())
+            return conn
+        except (OSError, asyncpg.PostgresError) as exc:
+            log.warning("sla_timer_listen_failed", error=repr(exc)[:300])
+            return None
+
+
+async def _wait(stop: asyncio.Event, wake: asyncio.Event, timeout: float) -> None:
+    if timeout <= 0:
+        return
+    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
+    try:
+        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for waiter in waiters:
+            waiter.cancel()

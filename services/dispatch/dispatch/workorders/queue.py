@@ -1,0 +1,128 @@
+"""The dispatcher's queue (open tickets, most urgent clock first) and engineer suggestions for a ticket."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from uuid import UUID
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.directory import service as directory
+from dispatch.directory.models import StaffMember
+from dispatch.duty.service import on_duty_user_ids
+from dispatch.sla import service as sla
+from dispatch.sla.models import SlaClock
+from dispatch.workorders import tickets
+from dispatch.workorders.models import DispatchTicket, WorkOrder
+from dispatch.workorders.states import ACTIVE
+from opsdesk_shared.auth import Role
+from opsdesk_shared.errors import NotFound
+
+# Which engineer skills fit which kind of work; a ticket's subcategory names the skill most directly.
+SKILLS_FOR = {
+    "hardware": {"hardware"},
+    "software": {"software"},
+    "network": {"network"},
+    "data": {"database", "software"},
+    "account": {"software", "security"},
+    "security": {"security"},
+    "database": {"database"},
+}
+
+
+@dataclass
+class QueueItem:
+    ticket: DispatchTicket
+    work_order: WorkOrder | None
+    clock: SlaClock | None
+    remaining_seconds: int | None
+    at_risk: bool
+
+
+async def dispatch_queue(session: AsyncSession, *, include_assigned_on_time: bool, limit: int) -> list[QueueItem]:
+    """Unassigned tickets, and assigned ones whose clock has warned or breached, least time left first.
+
+    Ordering by the most urgent live clock's due instant is ordering by time remaining, in any calendar.
+    """
+    now = datetime.now(UTC)
+    urgent = (
+        select(SlaClock.ticket_id, func.min(SlaClock.due_at).label("due_at"))
+        .where(SlaClock.stopped_at.is_(None))  # type: ignore[union-attr]
+        .group_by(SlaClock.ticket_id)
+        .subquery()
+    )
+    at_risk = (
+        select(SlaClock.ticket_id)
+        .where(SlaClock.stopped_at.is_(None), SlaClock.warned_at.is_not(None))  # type: ignore[union-attr]
+        .scalar_subquery()
+    )
+    active = (
+        select(WorkOrder).where(WorkOrder.status.in_(ACTIVE)).subquery()  # type: ignore[attr-defined]
+    )
+    stmt = (
+        select(DispatchTicket, active.c.id, urgent.c.due_at)
+        .outerjoin(urgent, urgent.c.ticket_id == DispatchTicket.id)
+        .outerjoin(active, active.c.ticket_id == DispatchTicket.id)
+        .where(DispatchTicket.status.not_in(tickets.FINISHED))  # type: ignore[attr-defined]
+        .order_by(urgent.c.due_at.asc().nulls_last(), DispatchTicket.created_at)
+        .limit(limit)
+    )
+    if not include_assigned_on_time:
+        stmt = stmt.where((active.c.id.is_(None)) | DispatchTicket.id.in_(at_risk))  # type: ignore[attr-defined]
+    items = []
+    for ticket, order_id, _due in (await session.execute(stmt)).all():
+        clocks = [c for c in await sla.ticket_clocks(session, ticket.id) if c.stopped_at is None]
+        clock = min(clocks, key=lambda c: c.due_at) if clocks else None
+        remaining = (await sla.clock_figures(session, clock, now))["remaining_seconds"] if clock else None
+        order = await session.get(WorkOrder, order_id) if order_id else None
+        risky = any(c.warned_at is not None for c in clocks)
+        items.append(QueueItem(ticket, order, clock, remaining, risky))
+    return items
+
+
+@dataclass
+class Suggestion:
+    engineer: StaffMember
+    skill_match: bool
+    on_duty: bool
+    load: int
+    same_district: bool
+    score: float
+
+
+async def suggestions(session: AsyncSession, ticket_id: UUID, limit: int = 10) -> list[Suggestion]:
+    """Engineers ranked by skill match, then on duty, then fewest open work orders, then same district."""
+    ticket = await tickets.get_ticket(session, ticket_id)
+    if ticket is None:
+        raise NotFound(f"dispatch has no ticket {ticket_id}")
+    wanted = SKILLS_FOR.get(ticket.subcategory or "", set()) or ({"hardware"} if ticket.category == "fault" else set())
+    ticket_path = set(await directory.unit_path(session, ticket.unit_id))
+    engineers = (
+        await session.execute(
+            select(StaffMember).where(
+                StaffMember.is_active.is_(True),  # type: ignore[attr-defined]
+                StaffMember.roles.contains([Role.ENGINEER.value]),  # type: ignore[attr-defined]
+            )
+        )
+    ).scalars()
+    loads = dict(
+        (
+            await session.execute(
+                select(WorkOrder.engineer_id, func.count())
+                .where(WorkOrder.status.in_(ACTIVE))  # type: ignore[attr-defined]
+                .group_by(WorkOrder.engineer_id)
+            )
+        ).all()
+    )
+    on_duty = await on_duty_user_ids(session, datetime.now(UTC))
+    ranked = []
+    for engineer in engineers:
+        skill = bool(wanted & set(engineer.skills)) if wanted else True
+        duty = engineer.user_id in on_duty
+        load = int(loads.get(engineer.user_id, 0))
+        near = engineer.home_district_id is not None and engineer.home_district_id in ticket_path
+        # Lexicographic weights: skill beats duty beats load beats distance; shown so dispatchers see why.
+        score = skill * 1000 + duty * 100 - min(load, 9) * 10 + near * 1
+        ranked.append(Suggestion(engineer, skill, duty, load, near, score))
+    ranked.sort(key=lambda s: (-s.score, s.engineer.username))
+    return ranked[:limit]

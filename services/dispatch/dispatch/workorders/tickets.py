@@ -1,0 +1,69 @@
+"""Dispatch's copy of a ticket, and what intake's ticket events do to its clocks and work orders."""
+
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from dispatch.sla import service as sla
+from dispatch.workorders.models import DispatchTicket, WorkOrder
+from dispatch.workorders.states import ACTIVE
+from opsdesk_shared.contracts.intake import TicketCreated, TicketStatusChanged
+
+FINISHED = ("resolved", "closed", "cancelled")
+
+
+async def record_ticket(session: AsyncSession, ticket: TicketCreated) -> None:
+    await session.execute(
+        insert(DispatchTicket)
+        .values(
+            id=ticket.ticket_id,
+            number=ticket.number,
+            title=ticket.title,
+            category=ticket.category,
+            subcategory=ticket.subcategory,
+            priority=ticket.priority,
+            unit_id=ticket.unit_id,
+            status=ticket.status,
+            asset_tag=ticket.asset_tag,
+            created_at=ticket.created_at,
+        )
+        .on_conflict_do_nothing(index_elements=["id"])
+    )
+
+
+async def get_ticket(session: AsyncSession, ticket_id: UUID, *, lock: bool = False) -> DispatchTicket | None:
+    stmt = select(DispatchTicket).where(DispatchTicket.id == ticket_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return (await session.execute(stmt)).scalar()
+
+
+async def apply_status_change(session: AsyncSession, change: TicketStatusChanged) -> None:
+    """Intake's life cycle drives the clocks: pending pauses them, leaving pending resumes them, a
+    resolution made at intake (remote, first call) stops them, cancelling the ticket cancels them."""
+    ticket = await get_ticket(session, change.ticket_id, lock=True)
+    if ticket is not None:
+        ticket.status = change.to_status
+    number, at = change.number, change.changed_at
+    if change.to_status == "pending":
+        await sla.pause_ticket(session, change.ticket_id, reason=change.reason or "pending", at=at, number=number)
+        return
+    if change.from_status == "pending":
+        await sla.resume_ticket(session, change.ticket_id, at=at, number=number)
+    if change.to_status in ("resolved", "closed"):
+        await sla.stop_clocks(session, change.ticket_id, ["response", "resolution"], at=at, number=number)
+        # Nobody went on site, so the arrival target no longer applies (SPEC §5).
+        await sla.stop_clocks(
+            session, change.ticket_id, ["arrival"], at=at, number=number, cancel_reason="resolved remotely"
+        )
+    elif change.to_status == "cancelled":
+        await sla.stop_clocks(
+            session, change.ticket_id, sla.METRICS, at=at, number=number, cancel_reason="ticket cancelled"
+        )
+        live = await session.execute(
+            select(WorkOrder).where(WorkOrder.ticket_id == change.ticket_id, WorkOrder.status.in_(ACTIVE))  # type: ignore[attr-defined]
+        )
+        for order in live.scalars():
+            order.status = "cancelled"
