@@ -1,32 +1,20 @@
 """Dispatch starts a ticket's clocks from the matching policy when ticket.created arrives over RabbitMQ."""
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 
-from dispatch.config import DispatchSettings
-from dispatch.main import create_app
-from dispatch.messaging.consumers import SUBSCRIPTIONS
 from opsdesk_shared.contracts.intake import TicketCreated
-from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.plugin import RunEnvironment
-from opsdesk_shared.testing.workers import eventually, publish, running_worker
+from opsdesk_shared.testing.workers import eventually, publish
 
 
 @pytest.fixture(scope="module")
-async def dispatch(migrated: RunEnvironment) -> AsyncIterator[httpx.AsyncClient]:
-    settings = migrated.settings(DispatchSettings)
-    engine = create_engine(settings)
-    app = create_app(settings)
-    async with running_worker(settings, session_factory(engine), SUBSCRIPTIONS), LifespanManager(app) as manager:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://d") as client:
-            client.headers["Authorization"] = f"Bearer {migrated.token('dispatcher')}"
-            yield client
-    await engine.dispose()
+async def dispatch(desk) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+    desk.client.headers["Authorization"] = desk.admin_headers["Authorization"]
+    return desk.client
 
 
 def ticket(category: str = "fault", created_at: datetime | None = None) -> TicketCreated:

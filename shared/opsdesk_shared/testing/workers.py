@@ -59,3 +59,44 @@ async def eventually(probe, timeout: float = 15.0, interval: float = 0.05):  # t
         if loop.time() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+class EventTap:
+    """Listens on `opsdesk.events` like a consumer would, keeping every envelope it sees.
+
+    A test's own exclusive queue: it observes what a service published without touching its state.
+    """
+
+    def __init__(self, amqp_url: str, *routing_keys: str) -> None:
+        self.amqp_url = amqp_url
+        self.routing_keys = routing_keys or ("#",)
+        self.received: list[Envelope] = []
+        self._connection = None
+
+    async def __aenter__(self) -> "EventTap":
+        import uuid
+
+        self._connection = await connect(self.amqp_url, "test-tap")
+        channel = await self._connection.channel()
+        exchange = await declare_events_exchange(channel)
+        queue = await channel.declare_queue(f"test.tap.{uuid.uuid4().hex[:8]}", exclusive=True)
+        for key in self.routing_keys:
+            await queue.bind(exchange, routing_key=key)
+
+        async def on_message(message) -> None:  # type: ignore[no-untyped-def]
+            self.received.append(Envelope.model_validate_json(message.body))
+            await message.ack()
+
+        await queue.consume(on_message)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._connection is not None:
+            await self._connection.close()
+
+    def of(self, event_type: str, **data_matches: object) -> list[Envelope]:
+        return [
+            e
+            for e in self.received
+            if e.type == event_type and all(str(e.data.get(k)) == str(v) for k, v in data_matches.items())
+        ]

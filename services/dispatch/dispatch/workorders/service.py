@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.directory.models import StaffMember
@@ -119,20 +118,22 @@ async def assign(session: AsyncSession, principal: Principal, body: schemas.Assi
     if ticket.status in tickets.FINISHED:
         raise Conflict(f"ticket {ticket.number} is {ticket.status}; nothing to assign", current_status=ticket.status)
     await _engineer(session, body.engineer_id)
+    # The ticket row is locked above, so this check and the insert cannot interleave with another
+    # assignment; the partial unique index stays as the database's own guarantee.
+    live = await session.scalar(
+        select(WorkOrder.id).where(WorkOrder.ticket_id == ticket.id, WorkOrder.status.in_(states.ACTIVE))  # type: ignore[attr-defined]
+    )
+    if live is not None:
+        raise Conflict(
+            f"ticket {ticket.number} already has an active work order; reassign it instead", work_order_id=str(live)
+        )
     at = _now()
     order = WorkOrder(
-        ticket_id=ticket.id,
-        engineer_id=body.engineer_id,
-        status="assigned",
-        assigned_by=principal.subject,
+        ticket_id=ticket.id, engineer_id=body.engineer_id, status="assigned", assigned_by=principal.subject,
         assigned_at=at,
     )
     session.add(order)
-    try:
-        async with session.begin_nested():
-            await session.flush()
-    except IntegrityError as exc:
-        raise Conflict(f"ticket {ticket.number} already has an active work order; reassign it instead") from exc
+    await session.flush()
     session.add(_step(order, "assign", None, principal, at, body.note))
     ticket.status = "assigned"
     # A dispatcher taking the ticket on is its first acknowledgement.

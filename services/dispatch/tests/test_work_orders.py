@@ -1,0 +1,257 @@
+"""Work orders through dispatch's HTTP API: the assignment state machine, who may do what, the clocks
+each step stops, the events it announces, and the cost-bearer rule at its limit."""
+
+import itertools
+from datetime import datetime
+from decimal import Decimal
+
+import pytest
+
+from opsdesk_shared.testing.workers import EventTap, eventually
+
+ACTIONS = ("accept", "depart", "arrive", "resolve", "reassign", "cancel")
+# The path from a fresh assignment to each status.
+PATH_TO = {
+    "assigned": [],
+    "accepted": ["accept"],
+    "en_route": ["accept", "depart"],
+    "on_site": ["accept", "depart", "arrive"],
+    "resolved": ["accept", "depart", "arrive", "resolve"],
+    "cancelled": ["cancel"],
+}
+LEGAL = {
+    "assigned": {"accept", "reassign", "cancel"},
+    "accepted": {"depart", "arrive", "resolve", "reassign", "cancel"},
+    "en_route": {"arrive", "resolve", "reassign", "cancel"},
+    "on_site": {"resolve", "reassign", "cancel"},
+    "resolved": set(),
+    "cancelled": set(),
+}
+RESULT = {"accept": "accepted", "depart": "en_route", "arrive": "on_site", "resolve": "resolved",
+          "reassign": "assigned", "cancel": "cancelled"}
+
+
+@pytest.fixture(scope="module")
+async def crew(desk):  # type: ignore[no-untyped-def]
+    dispatcher = await desk.person("dispatcher")
+    engineer = await desk.person("engineer", phone="+8613911112222")
+    other = await desk.person("engineer", phone="+8613933334444")
+    return dispatcher, engineer, other
+
+
+def body_for(action: str, status: str, other_engineer) -> dict:  # type: ignore[no-untyped-def,type-arg]
+    if action == "resolve":
+        return {"resolution_code": "replaced_part", "summary": "更换读卡器", "remote": status != "on_site"}
+    if action == "reassign":
+        return {"engineer_id": str(other_engineer.user_id), "reason": "原工程师另有紧急任务"}
+    if action == "cancel":
+        return {"reason": "重复工单"}
+    return {}
+
+
+async def assigned_order(desk, dispatcher, engineer, **ticket_kw) -> tuple[dict, object]:  # type: ignore[no-untyped-def]
+    ticket = await desk.ticket(**ticket_kw)
+    resp = await desk.client.post(
+        "/api/work-orders",
+        json={"ticket_id": str(ticket.ticket_id), "engineer_id": str(engineer.user_id)},
+        headers=dispatcher.headers,
+    )
+    assert resp.status_code == 201, resp.text
+    return resp.json(), ticket
+
+
+async def step(desk, order_id, action, status, person, other):  # type: ignore[no-untyped-def]
+    headers = person.headers
+    return await desk.client.post(f"/api/work-orders/{order_id}/{action}", json=body_for(action, status, other),
+                                  headers=headers)
+
+
+async def test_a_fault_from_assignment_to_resolution(desk, crew) -> None:  # type: ignore[no-untyped-def]
+    dispatcher, engineer, other = crew
+    async with EventTap(desk.env.amqp_url, "workorder.*", "sla.met") as tap:
+        order, ticket = await assigned_order(desk, dispatcher, engineer)
+        assert order["status"] == "assigned" and order["engineer_name"]
+        clocks = await desk.clocks(ticket.ticket_id)
+        assert clocks["response"]["state"] == "met"  # the assignment is the first acknowledgement
+        assert clocks["arrival"]["state"] == "running"
+        for action in ("accept", "depart", "arrive"):
+            resp = await step(desk, order["id"], action, None, engineer, other)
+            assert resp.status_code == 200, resp.text
+        clocks = await desk.clocks(ticket.ticket_id)
+        assert clocks["arrival"]["state"] == "met" and clocks["arrival"]["stopped_at"]
+        resolved = await desk.client.post(
+            f"/api/work-orders/{order['id']}/resolve",
+            json={"resolution_code": "replaced_part", "summary": "更换读卡器",
+                  "parts": [{"name": "读卡器", "quantity": 2, "unit_cost": "4999.99"}]},
+            headers=engineer.headers,
+        )
+        assert resolved.status_code == 200, resolved.text
+        body = resolved.json()
+        assert body["status"] == "resolved" and body["remote"] is False
+        assert Decimal(body["total_cost"]) == Decimal("9999.98") and body["cost_borne_by"] == "vendor"
+        assert [s["action"] for s in body["steps"]] == ["assign", "accept", "depart", "arrive", "resolve"]
+        assert (await desk.clocks(ticket.ticket_id))["resolution"]["state"] == "met"
+        await eventually(lambda: _async(len(tap.of("workorder.resolved", work_order_id=order["id"])) == 1))
+    assigned = tap.of("workorder.assigned", work_order_id=order["id"])[0].data
+    # What notifications needs for the requester's SMS: who is coming, their phone, by when.
+    assert assigned["engineer_phone"] == "+8613911112222" and assigned["ticket_number"] == ticket.number
+    expected = datetime.fromisoformat(assigned["expected_arrival_at"])
+    assert expected == datetime.fromisoformat(clocks["arrival"]["due_at"])
+    assert {e.type for e in tap.received if e.data.get("ticket_id") == str(ticket.ticket_id)} >= {
+        "workorder.assigned", "workorder.accepted", "workorder.departed", "workorder.arrived",
+        "workorder.resolved", "sla.met",
+    }
+
+
+async def _async(value):  # type: ignore[no-untyped-def]
+    return value
+
+
+@pytest.mark.parametrize(("status", "action"), list(itertools.product(PATH_TO, ACTIONS)))
+async def test_every_transition_is_either_allowed_or_a_409_naming_the_state(  # type: ignore[no-untyped-def]
+    desk, crew, status: str, action: str
+) -> None:
+    dispatcher, engineer, other = crew
+    order, _ = await assigned_order(desk, dispatcher, engineer)
+    for previous in PATH_TO[status]:
+        who = dispatcher if previous == "cancel" else engineer
+        assert (await step(desk, order["id"], previous, "on_site" if previous == "resolve" else None, who,
+                           other)).status_code == 200
+    who = dispatcher if action in ("reassign", "cancel") else engineer
+    resp = await step(desk, order["id"], action, status, who, other)
+    if action in LEGAL[status]:
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["status"] == RESULT[action]
+    else:
+        assert resp.status_code == 409, resp.text
+        problem = resp.json()
+        assert resp.headers["content-type"] == "application/problem+json"
+        assert problem["current_status"] == status and problem["requested_action"] == action
+        after = await desk.client.get(f"/api/work-orders/{order['id']}", headers=dispatcher.headers)
+        assert after.json()["status"] == status  # nothing changed
+
+
+@pytest.mark.parametrize(("unit_cost", "payer"), [("10000.00", "vendor"), ("10000.01", "bureau")])
+async def test_the_vendor_bears_repairs_up_to_10000_cny_and_the_bureau_above(  # type: ignore[no-untyped-def]
+    desk, crew, unit_cost: str, payer: str
+) -> None:
+    dispatcher, engineer, other = crew
+    async with EventTap(desk.env.amqp_url, "workorder.resolved") as tap:
+        order, _ = await assigned_order(desk, dispatcher, engineer)
+        for action in ("accept", "arrive"):
+            assert (await step(desk, order["id"], action, None, engineer, other)).status_code == 200
+        resp = await desk.client.post(
+            f"/api/work-orders/{order['id']}/resolve",
+            json={"resolution_code": "replaced_part", "summary": "更换服务器硬盘",
+                  "parts": [{"name": "服务器", "quantity": 1, "unit_cost": unit_cost}]},
+            headers=engineer.headers,
+        )
+        assert resp.status_code == 200, resp.text
+        assert resp.json()["total_cost"] == unit_cost and resp.json()["cost_borne_by"] == payer
+        await eventually(lambda: _async(tap.of("workorder.resolved", work_order_id=order["id"])))
+    assert tap.of("workorder.resolved", work_order_id=order["id"])[0].data["cost_borne_by"] == payer
+
+
+async def test_parts_added_along_the_way_count_toward_the_total(desk, crew) -> None:  # type: ignore[no-untyped-def]
+    dispatcher, engineer, other = crew
+    order, _ = await assigned_order(desk, dispatcher, engineer)
+    await step(desk, order["id"], "accept", None, engineer, other)
+    added = await desk.client.post(f"/api/work-orders/{order['id']}/parts",
+                                   json=[{"name": "内存条", "quantity": 4, "unit_cost": "2500.00"}],
+                                   headers=engineer.headers)
+    assert added.status_code == 201 and added.json()["total_cost"] == "10000.00"
+    await step(desk, order["id"], "arrive", None, engineer, other)
+    resp = await desk.client.post(
+        f"/api/work-orders/{order['id']}/resolve",
+        json={"resolution_code": "replaced_part", "summary": "更换内存", "parts": [
+            {"name": "螺丝", "quantity": 1, "unit_cost": "0.01"}]},
+        headers=engineer.headers,
+    )
+    assert resp.json()["total_cost"] == "10000.01" and resp.json()["cost_borne_by"] == "bureau"
+
+
+async def test_a_remote_resolution_cancels_the_arrival_clock(desk, crew) -> None:  # type: ignore[no-untyped-def]
+    dispatcher, engineer, other = crew
+    order, ticket = await assigned_order(desk, dispatcher, engineer)
+    await step(desk, order["id"], "accept", None, engineer, other)
+    not_remote = await desk.client.post(f"/api/work-orders/{order['id']}/resolve",
+                                        json={"resolution_code": "software_fix", "summary": "远程重启服务"},
+                                        headers=engineer.headers)
+    assert not_remote.status_code == 409  # not on site: must say it was remote
+    resp = await desk.client.post(f"/api/work-orders/{order['id']}/resolve",
+                                  json={"resolution_code": "software_fix", "summary": "远程重启服务", "remote": True},
+                                  headers=engineer.headers)
+    assert resp.status_code == 200 and resp.json()["remote"] is True
+    clocks = await desk.clocks(ticket.ticket_id)
+    assert clocks["arrival"]["state"] == "cancelled" and clocks["resolution"]["state"] == "met"
+
+
+async def test_who_may_do_what(desk, crew) -> None:  # type: ignore[no-untyped-def]
+    dispatcher, engineer, other = crew
+    requester = await desk.person("requester")
+    supervisor = await desk.person("supervisor")
+    ticket = await desk.ticket()
+    body = {"ticket_id": str(ticket.ticket_id), "engineer_id": str(engineer.user_id)}
+    assert (await desk.client.post("/api/work-orders", json=body, headers=requester.headers)).status_code == 403
+    assert (await desk.client.post("/api/work-orders", json=body, headers=engineer.headers)).status_code == 403
+    not_engineer = await desk.client.post("/api/work-orders", json={**body, "engineer_id": str(dispatcher.user_id)},
+                                          headers=dispatcher.headers)
+    assert not_engineer.status_code == 422 and not_engineer.json()["field"] == "engineer_id"
+    unknown_field = await desk.client.post("/api/work-orders", json={**body, "urgent": True},
+                                           headers=dispatcher.headers)
+    assert unknown_field.status_code == 422 and unknown_field.json()["errors"][0]["field"] == "urgent"
+    created = await desk.client.post("/api/work-orders", json=body, headers=dispatcher.headers)
+    assert created.status_code == 201
+    again = await desk.client.post("/api/work-orders", json=body, headers=dispatcher.headers)
+    assert again.status_code == 409  # one live work order per ticket
+    order_id = created.json()["id"]
+    # Another engineer neither sees nor moves it; the supervisor reads it.
+    assert (await desk.client.get(f"/api/work-orders/{order_id}", headers=other.headers)).status_code == 404
+    assert (await desk.client.post(f"/api/work-orders/{order_id}/accept", headers=other.headers)).status_code == 404
+    assert (await desk.client.get(f"/api/work-orders/{order_id}", headers=supervisor.headers)).status_code == 200
+    mine = await desk.client.get("/api/work-orders", headers=other.headers)
+    assert all(o["engineer_id"] == str(other.user_id) for o in mine.json()["items"])
+
+
+async def test_reassignment_needs_a_reason_and_announces_both_engineers(desk, crew) -> None:  # type: ignore[no-untyped-def]
+    dispatcher, engineer, other = crew
+    order, _ = await assigned_order(desk, dispatcher, engineer)
+    no_reason = await desk.client.post(f"/api/work-orders/{order['id']}/reassign",
+                                       json={"engineer_id": str(other.user_id)}, headers=dispatcher.headers)
+    assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
+    async with EventTap(desk.env.amqp_url, "workorder.reassigned") as tap:
+        resp = await desk.client.post(f"/api/work-orders/{order['id']}/reassign",
+                                      json={"engineer_id": str(other.user_id), "reason": "就近派单"},
+                                      headers=dispatcher.headers)
+        assert resp.status_code == 200 and resp.json()["engineer_id"] == str(other.user_id)
+        await eventually(lambda: _async(tap.of("workorder.reassigned", work_order_id=order["id"])))
+    event = tap.of("workorder.reassigned", work_order_id=order["id"])[0].data
+    assert event["previous_engineer_id"] == str(engineer.user_id) and event["reason"] == "就近派单"
+    # The first engineer has lost it; the new one can accept it.
+    assert (await desk.client.post(f"/api/work-orders/{order['id']}/accept",
+                                   headers=engineer.headers)).status_code == 404
+    assert (await desk.client.post(f"/api/work-orders/{order['id']}/accept",
+                                   headers=other.headers)).status_code == 200
+
+
+async def test_replaced_media_custody_and_an_approved_removal_are_on_record(desk, crew) -> None:  # type: ignore[no-untyped-def]
+    dispatcher, engineer, other = crew
+    supervisor = await desk.person("supervisor")
+    order, _ = await assigned_order(desk, dispatcher, engineer)
+    base = f"/api/work-orders/{order['id']}"
+    media = await desk.client.post(f"{base}/media", json={"serial": "WD-WX12A3456789", "description": "2TB 硬盘",
+                                                          "handed_to": "市局科信处 王伟"}, headers=engineer.headers)
+    assert media.status_code == 201 and media.json()["handed_by"] == str(engineer.user_id)
+    removal = await desk.client.post(f"{base}/removals", json={"asset": "服务器 SN-88231", "reason": "返厂维修"},
+                                     headers=engineer.headers)
+    assert removal.status_code == 201 and removal.json()["status"] == "requested"
+    decision = f"{base}/removals/{removal.json()['id']}/decision"
+    assert (await desk.client.post(decision, json={"approve": True}, headers=engineer.headers)).status_code == 403
+    approved = await desk.client.post(decision, json={"approve": True, "note": "同意"}, headers=supervisor.headers)
+    assert approved.status_code == 200 and approved.json()["decided_by"] == str(supervisor.user_id)
+    assert (await desk.client.post(decision, json={"approve": False}, headers=supervisor.headers)).status_code == 409
+    detail = (await desk.client.get(base, headers=dispatcher.headers)).json()
+    assert detail["media"][0]["serial"] == "WD-WX12A3456789" and detail["removals"][0]["status"] == "approved"
+    log = await desk.client.post(f"{base}/work-log", json={"note": "检查机柜电源", "minutes": 30},
+                                 headers=engineer.headers)
+    assert log.status_code == 201
