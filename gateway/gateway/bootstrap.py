@@ -142,8 +142,10 @@ async def run(settings: GatewaySettings, *, demo: bool, credentials_file: Path) 
             credentials_file.chmod(0o600)
             print(f"bootstrap administrator '{settings.admin_username}' created; password: {admin_password}")
         elif settings.admin_username not in credentials and settings.admin_password is None:
-            print(f"bootstrap administrator '{settings.admin_username}' exists; its password was printed when it "
-                  "was created (or set OPSDESK_ADMIN_PASSWORD before the first start)")
+            print(
+                f"bootstrap administrator '{settings.admin_username}' exists; its password was printed when it "
+                "was created (or set OPSDESK_ADMIN_PASSWORD before the first start)"
+            )
         if credentials:
             print("demo accounts (username / password):")
             for username, password in credentials.items():

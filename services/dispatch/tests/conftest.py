@@ -1,10 +1,15 @@
 """Dispatch under test: its API in-process over ASGI, its worker consuming real RabbitMQ, and helpers to
 make the gateway's people and intake's tickets appear the way they do in production — as events."""
 
+import os
+import signal
+import subprocess
+import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
@@ -37,23 +42,30 @@ class Desk:
     client: httpx.AsyncClient
     env: RunEnvironment
 
-    async def person(self, *roles: str, phone: str | None = "+8613900000000", unit_id: uuid.UUID | None = None,
-                     active: bool = True) -> Person:
+    async def person(
+        self, *roles: str, phone: str | None = "+8613900000000", unit_id: uuid.UUID | None = None, active: bool = True
+    ) -> Person:
         user_id = uuid.uuid4()
         username = f"{roles[0]}-{user_id.hex[:6]}"
         await publish(
             self.env.amqp_url,
-            UserCreated(user_id=user_id, username=username, display_name=f"{roles[0]} {user_id.hex[:4]}",
-                        phone=phone, roles=list(roles), unit_id=unit_id, is_active=active),
+            UserCreated(
+                user_id=user_id,
+                username=username,
+                display_name=f"{roles[0]} {user_id.hex[:4]}",
+                phone=phone,
+                roles=list(roles),
+                unit_id=unit_id,
+                is_active=active,
+            ),
         )
         token = self.env.token(*roles, subject=user_id, unit_id=unit_id, name=username)
         person = Person(user_id, username, list(roles), phone, unit_id, {"Authorization": f"Bearer {token}"})
-        if "engineer" in roles:
-            await eventually(lambda: self._known_engineer(user_id))
+        await eventually(lambda: self._known(user_id))
         return person
 
-    async def _known_engineer(self, user_id: uuid.UUID) -> bool:
-        resp = await self.client.get(f"/api/engineers/{user_id}", headers=self.admin_headers)
+    async def _known(self, user_id: uuid.UUID) -> bool:
+        resp = await self.client.get(f"/api/dispatch/staff/{user_id}", headers=self.admin_headers)
         return resp.status_code == 200
 
     @property
@@ -66,29 +78,57 @@ class Desk:
         path = [*(parent or []), unit_id]
         await publish(
             self.env.amqp_url,
-            UnitCreated(unit_id=unit_id, code=f"U{unit_id.hex[:6]}", name="测试单位", kind=kind,
-                        parent_id=parent[-1] if parent else None, path=path),
+            UnitCreated(
+                unit_id=unit_id,
+                code=f"U{unit_id.hex[:6]}",
+                name="测试单位",
+                kind=kind,
+                parent_id=parent[-1] if parent else None,
+                path=path,
+            ),
         )
         return path
 
-    async def ticket(self, *, category: str = "fault", priority: str = "P2", created_at: datetime | None = None,
-                     unit_id: uuid.UUID | None = None, subcategory: str | None = None) -> TicketCreated:
+    async def ticket(
+        self,
+        *,
+        category: str = "fault",
+        priority: str = "P2",
+        created_at: datetime | None = None,
+        unit_id: uuid.UUID | None = None,
+        subcategory: str | None = None,
+    ) -> TicketCreated:
         event = TicketCreated(
-            ticket_id=uuid.uuid4(), number=f"20261125-{uuid.uuid4().int % 10000:04d}", title="身份证读卡器无法识别",
-            category=category, priority=priority, status="new", unit_id=unit_id or uuid.uuid4(), channel="hotline",
-            requester_name="李强", requester_phone="+8613800138000", created_at=created_at or datetime.now(UTC),
+            ticket_id=uuid.uuid4(),
+            number=f"20261125-{uuid.uuid4().int % 10000:04d}",
+            title="身份证读卡器无法识别",
+            category=category,
+            priority=priority,
+            status="new",
+            unit_id=unit_id or uuid.uuid4(),
+            channel="hotline",
+            requester_name="李强",
+            requester_phone="+8613800138000",
+            created_at=created_at or datetime.now(UTC),
             subcategory=subcategory,
         )
         await publish(self.env.amqp_url, event)
         await eventually(lambda: self.clocks(event.ticket_id))
         return event
 
-    async def status(self, ticket: TicketCreated, before: str, after: str, at: datetime,
-                     reason: str | None = None) -> None:
+    async def status(
+        self, ticket: TicketCreated, before: str, after: str, at: datetime, reason: str | None = None
+    ) -> None:
         await publish(
             self.env.amqp_url,
-            TicketStatusChanged(ticket_id=ticket.ticket_id, number=ticket.number, from_status=before, to_status=after,
-                                reason=reason, changed_at=at),
+            TicketStatusChanged(
+                ticket_id=ticket.ticket_id,
+                number=ticket.number,
+                from_status=before,
+                to_status=after,
+                reason=reason,
+                changed_at=at,
+            ),
         )
 
     async def clocks(self, ticket_id: uuid.UUID) -> dict[str, dict]:  # type: ignore[type-arg]
@@ -105,3 +145,49 @@ async def desk(migrated: RunEnvironment) -> AsyncIterator[Desk]:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://d") as client:
             yield Desk(client, migrated)
     await engine.dispose()
+
+
+class WorkerProcess:
+    """`python -m dispatch worker` as a real process: what runs in production, killable with SIGKILL."""
+
+    def __init__(self, env: RunEnvironment, log_path: Path) -> None:
+        self.env = env
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> "WorkerProcess":
+        environ = {**os.environ, **self.env.env(), "OPSDESK_SLA_TIMER_MAX_SLEEP_S": "5"}
+        self._log = open(self.log_path, "ab")  # noqa: SIM115 (closed in stop)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "dispatch", "worker"], env=environ, stdout=self._log, stderr=subprocess.STDOUT
+        )
+        return self
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        self._log.close()
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+            self._log.close()
+
+
+@pytest.fixture
+def worker_processes(migrated: RunEnvironment, tmp_path: Path) -> Iterator[Callable[[], WorkerProcess]]:
+    started: list[WorkerProcess] = []
+
+    def start() -> WorkerProcess:
+        process = WorkerProcess(migrated, tmp_path / f"worker-{len(started)}.log").start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()

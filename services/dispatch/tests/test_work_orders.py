@@ -27,8 +27,14 @@ LEGAL = {
     "resolved": set(),
     "cancelled": set(),
 }
-RESULT = {"accept": "accepted", "depart": "en_route", "arrive": "on_site", "resolve": "resolved",
-          "reassign": "assigned", "cancel": "cancelled"}
+RESULT = {
+    "accept": "accepted",
+    "depart": "en_route",
+    "arrive": "on_site",
+    "resolve": "resolved",
+    "reassign": "assigned",
+    "cancel": "cancelled",
+}
 
 
 @pytest.fixture(scope="module")
@@ -62,8 +68,9 @@ async def assigned_order(desk, dispatcher, engineer, **ticket_kw) -> tuple[dict,
 
 async def step(desk, order_id, action, status, person, other):  # type: ignore[no-untyped-def]
     headers = person.headers
-    return await desk.client.post(f"/api/work-orders/{order_id}/{action}", json=body_for(action, status, other),
-                                  headers=headers)
+    return await desk.client.post(
+        f"/api/work-orders/{order_id}/{action}", json=body_for(action, status, other), headers=headers
+    )
 
 
 async def test_a_fault_from_assignment_to_resolution(desk, crew) -> None:  # type: ignore[no-untyped-def]
@@ -81,8 +88,11 @@ async def test_a_fault_from_assignment_to_resolution(desk, crew) -> None:  # typ
         assert clocks["arrival"]["state"] == "met" and clocks["arrival"]["stopped_at"]
         resolved = await desk.client.post(
             f"/api/work-orders/{order['id']}/resolve",
-            json={"resolution_code": "replaced_part", "summary": "更换读卡器",
-                  "parts": [{"name": "读卡器", "quantity": 2, "unit_cost": "4999.99"}]},
+            json={
+                "resolution_code": "replaced_part",
+                "summary": "更换读卡器",
+                "parts": [{"name": "读卡器", "quantity": 2, "unit_cost": "4999.99"}],
+            },
             headers=engineer.headers,
         )
         assert resolved.status_code == 200, resolved.text
@@ -98,8 +108,12 @@ async def test_a_fault_from_assignment_to_resolution(desk, crew) -> None:  # typ
     expected = datetime.fromisoformat(assigned["expected_arrival_at"])
     assert expected == datetime.fromisoformat(clocks["arrival"]["due_at"])
     assert {e.type for e in tap.received if e.data.get("ticket_id") == str(ticket.ticket_id)} >= {
-        "workorder.assigned", "workorder.accepted", "workorder.departed", "workorder.arrived",
-        "workorder.resolved", "sla.met",
+        "workorder.assigned",
+        "workorder.accepted",
+        "workorder.departed",
+        "workorder.arrived",
+        "workorder.resolved",
+        "sla.met",
     }
 
 
@@ -115,8 +129,9 @@ async def test_every_transition_is_either_allowed_or_a_409_naming_the_state(  # 
     order, _ = await assigned_order(desk, dispatcher, engineer)
     for previous in PATH_TO[status]:
         who = dispatcher if previous == "cancel" else engineer
-        assert (await step(desk, order["id"], previous, "on_site" if previous == "resolve" else None, who,
-                           other)).status_code == 200
+        assert (
+            await step(desk, order["id"], previous, "on_site" if previous == "resolve" else None, who, other)
+        ).status_code == 200
     who = dispatcher if action in ("reassign", "cancel") else engineer
     resp = await step(desk, order["id"], action, status, who, other)
     if action in LEGAL[status]:
@@ -142,8 +157,11 @@ async def test_the_vendor_bears_repairs_up_to_10000_cny_and_the_bureau_above(  #
             assert (await step(desk, order["id"], action, None, engineer, other)).status_code == 200
         resp = await desk.client.post(
             f"/api/work-orders/{order['id']}/resolve",
-            json={"resolution_code": "replaced_part", "summary": "更换服务器硬盘",
-                  "parts": [{"name": "服务器", "quantity": 1, "unit_cost": unit_cost}]},
+            json={
+                "resolution_code": "replaced_part",
+                "summary": "更换服务器硬盘",
+                "parts": [{"name": "服务器", "quantity": 1, "unit_cost": unit_cost}],
+            },
             headers=engineer.headers,
         )
         assert resp.status_code == 200, resp.text
@@ -156,15 +174,20 @@ async def test_parts_added_along_the_way_count_toward_the_total(desk, crew) -> N
     dispatcher, engineer, other = crew
     order, _ = await assigned_order(desk, dispatcher, engineer)
     await step(desk, order["id"], "accept", None, engineer, other)
-    added = await desk.client.post(f"/api/work-orders/{order['id']}/parts",
-                                   json=[{"name": "内存条", "quantity": 4, "unit_cost": "2500.00"}],
-                                   headers=engineer.headers)
+    added = await desk.client.post(
+        f"/api/work-orders/{order['id']}/parts",
+        json=[{"name": "内存条", "quantity": 4, "unit_cost": "2500.00"}],
+        headers=engineer.headers,
+    )
     assert added.status_code == 201 and added.json()["total_cost"] == "10000.00"
     await step(desk, order["id"], "arrive", None, engineer, other)
     resp = await desk.client.post(
         f"/api/work-orders/{order['id']}/resolve",
-        json={"resolution_code": "replaced_part", "summary": "更换内存", "parts": [
-            {"name": "螺丝", "quantity": 1, "unit_cost": "0.01"}]},
+        json={
+            "resolution_code": "replaced_part",
+            "summary": "更换内存",
+            "parts": [{"name": "螺丝", "quantity": 1, "unit_cost": "0.01"}],
+        },
         headers=engineer.headers,
     )
     assert resp.json()["total_cost"] == "10000.01" and resp.json()["cost_borne_by"] == "bureau"
@@ -174,13 +197,17 @@ async def test_a_remote_resolution_cancels_the_arrival_clock(desk, crew) -> None
     dispatcher, engineer, other = crew
     order, ticket = await assigned_order(desk, dispatcher, engineer)
     await step(desk, order["id"], "accept", None, engineer, other)
-    not_remote = await desk.client.post(f"/api/work-orders/{order['id']}/resolve",
-                                        json={"resolution_code": "software_fix", "summary": "远程重启服务"},
-                                        headers=engineer.headers)
+    not_remote = await desk.client.post(
+        f"/api/work-orders/{order['id']}/resolve",
+        json={"resolution_code": "software_fix", "summary": "远程重启服务"},
+        headers=engineer.headers,
+    )
     assert not_remote.status_code == 409  # not on site: must say it was remote
-    resp = await desk.client.post(f"/api/work-orders/{order['id']}/resolve",
-                                  json={"resolution_code": "software_fix", "summary": "远程重启服务", "remote": True},
-                                  headers=engineer.headers)
+    resp = await desk.client.post(
+        f"/api/work-orders/{order['id']}/resolve",
+        json={"resolution_code": "software_fix", "summary": "远程重启服务", "remote": True},
+        headers=engineer.headers,
+    )
     assert resp.status_code == 200 and resp.json()["remote"] is True
     clocks = await desk.clocks(ticket.ticket_id)
     assert clocks["arrival"]["state"] == "cancelled" and clocks["resolution"]["state"] == "met"
@@ -194,11 +221,13 @@ async def test_who_may_do_what(desk, crew) -> None:  # type: ignore[no-untyped-d
     body = {"ticket_id": str(ticket.ticket_id), "engineer_id": str(engineer.user_id)}
     assert (await desk.client.post("/api/work-orders", json=body, headers=requester.headers)).status_code == 403
     assert (await desk.client.post("/api/work-orders", json=body, headers=engineer.headers)).status_code == 403
-    not_engineer = await desk.client.post("/api/work-orders", json={**body, "engineer_id": str(dispatcher.user_id)},
-                                          headers=dispatcher.headers)
+    not_engineer = await desk.client.post(
+        "/api/work-orders", json={**body, "engineer_id": str(dispatcher.user_id)}, headers=dispatcher.headers
+    )
     assert not_engineer.status_code == 422 and not_engineer.json()["field"] == "engineer_id"
-    unknown_field = await desk.client.post("/api/work-orders", json={**body, "urgent": True},
-                                           headers=dispatcher.headers)
+    unknown_field = await desk.client.post(
+        "/api/work-orders", json={**body, "urgent": True}, headers=dispatcher.headers
+    )
     assert unknown_field.status_code == 422 and unknown_field.json()["errors"][0]["field"] == "urgent"
     created = await desk.client.post("/api/work-orders", json=body, headers=dispatcher.headers)
     assert created.status_code == 201
@@ -216,22 +245,25 @@ async def test_who_may_do_what(desk, crew) -> None:  # type: ignore[no-untyped-d
 async def test_reassignment_needs_a_reason_and_announces_both_engineers(desk, crew) -> None:  # type: ignore[no-untyped-def]
     dispatcher, engineer, other = crew
     order, _ = await assigned_order(desk, dispatcher, engineer)
-    no_reason = await desk.client.post(f"/api/work-orders/{order['id']}/reassign",
-                                       json={"engineer_id": str(other.user_id)}, headers=dispatcher.headers)
+    no_reason = await desk.client.post(
+        f"/api/work-orders/{order['id']}/reassign", json={"engineer_id": str(other.user_id)}, headers=dispatcher.headers
+    )
     assert no_reason.status_code == 422 and no_reason.json()["errors"][0]["field"] == "reason"
     async with EventTap(desk.env.amqp_url, "workorder.reassigned") as tap:
-        resp = await desk.client.post(f"/api/work-orders/{order['id']}/reassign",
-                                      json={"engineer_id": str(other.user_id), "reason": "就近派单"},
-                                      headers=dispatcher.headers)
+        resp = await desk.client.post(
+            f"/api/work-orders/{order['id']}/reassign",
+            json={"engineer_id": str(other.user_id), "reason": "就近派单"},
+            headers=dispatcher.headers,
+        )
         assert resp.status_code == 200 and resp.json()["engineer_id"] == str(other.user_id)
         await eventually(lambda: _async(tap.of("workorder.reassigned", work_order_id=order["id"])))
     event = tap.of("workorder.reassigned", work_order_id=order["id"])[0].data
     assert event["previous_engineer_id"] == str(engineer.user_id) and event["reason"] == "就近派单"
     # The first engineer has lost it; the new one can accept it.
-    assert (await desk.client.post(f"/api/work-orders/{order['id']}/accept",
-                                   headers=engineer.headers)).status_code == 404
-    assert (await desk.client.post(f"/api/work-orders/{order['id']}/accept",
-                                   headers=other.headers)).status_code == 200
+    assert (
+        await desk.client.post(f"/api/work-orders/{order['id']}/accept", headers=engineer.headers)
+    ).status_code == 404
+    assert (await desk.client.post(f"/api/work-orders/{order['id']}/accept", headers=other.headers)).status_code == 200
 
 
 async def test_replaced_media_custody_and_an_approved_removal_are_on_record(desk, crew) -> None:  # type: ignore[no-untyped-def]
@@ -239,11 +271,15 @@ async def test_replaced_media_custody_and_an_approved_removal_are_on_record(desk
     supervisor = await desk.person("supervisor")
     order, _ = await assigned_order(desk, dispatcher, engineer)
     base = f"/api/work-orders/{order['id']}"
-    media = await desk.client.post(f"{base}/media", json={"serial": "WD-WX12A3456789", "description": "2TB 硬盘",
-                                                          "handed_to": "市局科信处 王伟"}, headers=engineer.headers)
+    media = await desk.client.post(
+        f"{base}/media",
+        json={"serial": "WD-WX12A3456789", "description": "2TB 硬盘", "handed_to": "市局科信处 王伟"},
+        headers=engineer.headers,
+    )
     assert media.status_code == 201 and media.json()["handed_by"] == str(engineer.user_id)
-    removal = await desk.client.post(f"{base}/removals", json={"asset": "服务器 SN-88231", "reason": "返厂维修"},
-                                     headers=engineer.headers)
+    removal = await desk.client.post(
+        f"{base}/removals", json={"asset": "服务器 SN-88231", "reason": "返厂维修"}, headers=engineer.headers
+    )
     assert removal.status_code == 201 and removal.json()["status"] == "requested"
     decision = f"{base}/removals/{removal.json()['id']}/decision"
     assert (await desk.client.post(decision, json={"approve": True}, headers=engineer.headers)).status_code == 403
@@ -252,6 +288,7 @@ async def test_replaced_media_custody_and_an_approved_removal_are_on_record(desk
     assert (await desk.client.post(decision, json={"approve": False}, headers=supervisor.headers)).status_code == 409
     detail = (await desk.client.get(base, headers=dispatcher.headers)).json()
     assert detail["media"][0]["serial"] == "WD-WX12A3456789" and detail["removals"][0]["status"] == "approved"
-    log = await desk.client.post(f"{base}/work-log", json={"note": "检查机柜电源", "minutes": 30},
-                                 headers=engineer.headers)
+    log = await desk.client.post(
+        f"{base}/work-log", json={"note": "检查机柜电源", "minutes": 30}, headers=engineer.headers
+    )
     assert log.status_code == 201

@@ -74,6 +74,14 @@ async def update_engineer(user_id: UUID, body: EngineerPatch, principal: Manager
     return out
 
 
+@router.get("/api/dispatch/staff/{user_id}", response_model=StaffOut)
+async def get_staff(user_id: UUID, principal: Manager, uow: Uow) -> StaffOut:
+    member = await uow.get(StaffMember, user_id)
+    if member is None:
+        raise NotFound(f"dispatch knows no user {user_id}")
+    return StaffOut.model_validate(member, from_attributes=True)
+
+
 @router.patch("/api/dispatch/staff/{user_id}", response_model=StaffOut)
 async def update_staff(user_id: UUID, body: StaffPatch, principal: Admin, uow: Uow) -> StaffOut:
     """Marks the vendor's project manager(s), who hear of every SLA breach."""

@@ -129,7 +129,10 @@ async def assign(session: AsyncSession, principal: Principal, body: schemas.Assi
         )
     at = _now()
     order = WorkOrder(
-        ticket_id=ticket.id, engineer_id=body.engineer_id, status="assigned", assigned_by=principal.subject,
+        ticket_id=ticket.id,
+        engineer_id=body.engineer_id,
+        status="assigned",
+        assigned_by=principal.subject,
         assigned_at=at,
     )
     session.add(order)

@@ -1,0 +1,157 @@
+"""The clock rules of SPEC §5 through dispatch's events and API: pauses, calendars (a workday clock over
+the National Day holiday and a 调休 Saturday), policies, cancellation."""
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from dispatch.sla.calendars import TwentyFourSeven, Workdays
+from opsdesk_shared.testing.workers import eventually
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+async def _when(desk, ticket_id, predicate):  # type: ignore[no-untyped-def]
+    async def probe():  # type: ignore[no-untyped-def]
+        clocks = await desk.clocks(ticket_id)
+        return clocks if clocks and predicate(clocks) else None
+
+    return await eventually(probe)
+
+
+async def test_a_pending_ticket_pauses_its_clocks_and_the_pause_moves_the_due_instant(desk) -> None:  # type: ignore[no-untyped-def]
+    created = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    ticket = await desk.ticket(created_at=created)
+    await desk.status(ticket, "new", "pending", created + timedelta(minutes=10), reason="等待派出所提供设备编号")
+    paused = await _when(desk, ticket.ticket_id, lambda c: c["resolution"]["state"] == "paused")
+    assert paused["resolution"]["pauses"][0]["reason"] == "等待派出所提供设备编号"
+    assert paused["resolution"]["elapsed_seconds"] == 600  # frozen while paused
+    await desk.status(ticket, "pending", "assigned", created + timedelta(minutes=40))
+    resumed = await _when(desk, ticket.ticket_id, lambda c: c["resolution"]["state"] == "running")
+    resolution = resumed["resolution"]
+    assert resolution["paused_seconds"] == 1800
+    assert resolution["pauses"][0]["seconds"] == 1800 and resolution["pauses"][0]["ended_at"]
+    assert datetime.fromisoformat(resolution["due_at"]) == created + timedelta(seconds=14400 + 1800)
+    assert datetime.fromisoformat(resolution["warn_at"]) == created + timedelta(seconds=10800 + 1800)
+    assert 3600 - 1800 <= resolution["elapsed_seconds"] <= 3600 - 1800 + 30
+    assert resolution["remaining_seconds"] == 14400 - resolution["elapsed_seconds"]
+
+
+async def test_a_cancelled_ticket_cancels_every_clock(desk) -> None:  # type: ignore[no-untyped-def]
+    ticket = await desk.ticket()
+    await desk.status(ticket, "new", "cancelled", datetime.now(UTC), reason="报修人撤回")
+    clocks = await _when(desk, ticket.ticket_id, lambda c: all(x["state"] == "cancelled" for x in c.values()))
+    assert len(clocks) == 3
+
+
+async def test_a_remote_resolution_at_the_hotline_cancels_arrival(desk) -> None:  # type: ignore[no-untyped-def]
+    ticket = await desk.ticket()
+    await desk.status(ticket, "new", "resolved", datetime.now(UTC), reason="电话指导解决")
+    clocks = await _when(desk, ticket.ticket_id, lambda c: c["arrival"]["state"] == "cancelled")
+    assert clocks["resolution"]["state"] == "met" and clocks["response"]["state"] == "met"
+
+
+def test_workday_arithmetic_over_the_national_day_holiday_and_a_make_up_saturday() -> None:
+    workdays = Workdays()
+    # Wed 30 Sep 17:00 + 2 working hours: 1 h that evening, then 1–7 Oct are holidays, so 10:00 on the 8th.
+    assert workdays.add(at("2026-09-30T17:00"), 7200) == at("2026-10-08T10:00")
+    # Fri 9 Oct 17:30 + 1 h: the Saturday after is a make-up working day (调休), so 09:30 on Sat 10 Oct.
+    assert workdays.add(at("2026-10-09T17:30"), 3600) == at("2026-10-10T09:30")
+    # Sun 20 Sep is a make-up working day too; an ordinary Sunday is not.
+    assert workdays.seconds_between(at("2026-09-20T00:00"), at("2026-09-21T00:00")) == 9 * 3600
+    assert workdays.seconds_between(at("2026-09-27T00:00"), at("2026-09-28T00:00")) == 0
+    # A clock started out of hours begins counting at 09:00; elapsed and add agree with each other.
+    start = at("2026-11-27T20:00")  # a Friday evening
+    due = workdays.add(start, 4 * 3600)
+    assert due == at("2026-11-30T13:00") and workdays.seconds_between(start, due) == 4 * 3600
+    assert TwentyFourSeven().add(start, 3600) == start + timedelta(hours=1)
+
+
+def test_an_unannounced_year_counts_weekdays_and_an_override_wins() -> None:
+    assert Workdays().is_workday(date(2027, 1, 4))  # a Monday; the 2027 table is not published yet
+    assert not Workdays({date(2027, 1, 4): False}).is_workday(date(2027, 1, 4))
+    assert Workdays({date(2026, 10, 3): True}).is_workday(date(2026, 10, 3))
+
+
+async def test_a_workdays_policy_places_the_due_instant_in_working_hours(desk) -> None:  # type: ignore[no-untyped-def]
+    admin = desk.admin_headers
+    resp = await desk.client.post(
+        "/api/sla/policies",
+        headers=admin,
+        json={
+            "name": "投诉处理 (工作日)",
+            "category": "complaint",
+            "priority": "P4",
+            "resolution_target_s": 7200,
+            "calendar": "workdays",
+            "warn_ratio": 0.5,
+        },
+    )
+    assert resp.status_code == 201, resp.text
+    ticket = await desk.ticket(category="complaint", priority="P4", created_at=at("2026-10-09T17:30"))
+    clock = (await desk.clocks(ticket.ticket_id))["resolution"]
+    assert clock["calendar"] == "workdays" and "response" not in await desk.clocks(ticket.ticket_id)
+    assert datetime.fromisoformat(clock["due_at"]) == at("2026-10-10T10:30")
+    assert datetime.fromisoformat(clock["warn_at"]) == at("2026-10-10T09:30")
+    duplicate = await desk.client.post(
+        "/api/sla/policies",
+        headers=admin,
+        json={"name": "又一个", "category": "complaint", "priority": "P4", "resolution_target_s": 3600},
+    )
+    assert duplicate.status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"name": "x", "resolution_target_s": 3600, "warn_ratio": 1.5}, "warn_ratio"),
+        ({"name": "x", "resolution_target_s": 3600, "calendar": "lunar"}, "calendar"),
+        ({"name": "x", "resolution_target_s": 3600, "category": "weather"}, "category"),
+        ({"name": "x", "resolution_target_s": 10}, "resolution_target_s"),
+        ({"name": "x", "resolution_target_s": 3600, "owner": "me"}, "owner"),
+    ],
+)
+async def test_a_bad_policy_is_refused_naming_the_field(desk, body, field) -> None:  # type: ignore[no-untyped-def]
+    resp = await desk.client.post("/api/sla/policies", headers=desk.admin_headers, json=body)
+    assert resp.status_code == 422 and resp.headers["content-type"] == "application/problem+json"
+    assert resp.json()["errors"][0]["field"] == field
+
+
+async def test_only_admins_write_policies_and_calendar_overrides(desk) -> None:  # type: ignore[no-untyped-def]
+    dispatcher = {"Authorization": f"Bearer {desk.env.token('dispatcher')}"}
+    body = {"name": "x", "category": "consultation", "priority": "P1", "resolution_target_s": 3600}
+    assert (await desk.client.post("/api/sla/policies", headers=dispatcher, json=body)).status_code == 403
+    assert (
+        await desk.client.put("/api/sla/calendar-overrides/2027-02-08", headers=dispatcher, json={"is_workday": False})
+    ).status_code == 403
+    fallback = await desk.client.get("/api/sla/calendar/2027-02-08", headers=dispatcher)
+    assert fallback.json() == {"day": "2027-02-08", "is_workday": True, "source": "weekday_fallback"}
+    put = await desk.client.put(
+        "/api/sla/calendar-overrides/2027-02-08",
+        headers=desk.admin_headers,
+        json={"is_workday": False, "note": "2027 春节 (国务院通知)"},
+    )
+    assert put.status_code == 200
+    overridden = await desk.client.get("/api/sla/calendar/2027-02-08", headers=dispatcher)
+    assert overridden.json()["source"] == "override" and overridden.json()["is_workday"] is False
+
+
+async def test_a_requester_sees_only_clocks_of_their_units_subtree(desk) -> None:  # type: ignore[no-untyped-def]
+    district = await desk.unit(kind="sub_bureau")
+    station = await desk.unit(district)
+    elsewhere = await desk.unit(kind="sub_bureau")
+    ticket = await desk.ticket(unit_id=station[-1])
+    # The district's requester sees the station's ticket (once the unit events have arrived).
+    await eventually(lambda: _ok(desk, ticket.ticket_id, district[-1]))
+    outsider = {"Authorization": f"Bearer {desk.env.token('requester', unit_id=elsewhere[-1])}"}
+    assert (await desk.client.get(f"/api/sla/tickets/{ticket.ticket_id}", headers=outsider)).status_code == 404
+
+
+async def _ok(desk, ticket_id, unit_id) -> bool:  # type: ignore[no-untyped-def]
+    headers = {"Authorization": f"Bearer {desk.env.token('requester', unit_id=unit_id)}"}
+    return (await desk.client.get(f"/api/sla/tickets/{ticket_id}", headers=headers)).status_code == 200

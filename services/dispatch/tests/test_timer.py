@@ -1,0 +1,104 @@
+"""The SLA timer in real `dispatch worker` processes: warnings and breaches fire exactly once with two
+workers racing, a clock that fell due while every worker was dead fires at once with its true due time,
+and escalations name who must be told. Timing checks are loose here; `make bench` measures lateness."""
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from opsdesk_shared.testing.workers import EventTap, eventually
+
+ARRIVAL_S = 7200  # the default fault policy's arrival target
+
+
+async def _async(value):  # type: ignore[no-untyped-def]
+    return value
+
+
+def fired(tap: EventTap, tickets: set[str]) -> list[tuple[str, str, str]]:
+    return [
+        (e.type, e.data["clock_id"], e.data["metric"])
+        for e in tap.received
+        if e.type in ("sla.warning", "sla.breached") and e.data["ticket_id"] in tickets
+    ]
+
+
+async def test_two_workers_racing_fire_every_warning_and_breach_exactly_once(desk, worker_processes) -> None:  # type: ignore[no-untyped-def]
+    # Arrival falls due 10 s from now (after the workers are up); its warning instant and the response
+    # target are already past, so those fire the moment the workers start.
+    created = datetime.now(UTC) - timedelta(seconds=ARRIVAL_S - 10)
+    tickets = await asyncio.gather(*(desk.ticket(created_at=created) for _ in range(40)))
+    ids = {str(t.ticket_id) for t in tickets}
+    async with EventTap(desk.env.amqp_url, "sla.warning", "sla.breached") as tap:
+        worker_processes(), worker_processes()
+        # Per ticket: response breached, arrival warned, then arrival breached when it falls due.
+        await eventually(lambda: _async(len(set(fired(tap, ids))) == 3 * len(ids)), timeout=60)
+        await asyncio.sleep(2)  # room for any double firing to show up
+    counts = Counter(fired(tap, ids))
+    assert set(counts.values()) == {1}, [k for k, n in counts.items() if n > 1][:5]
+    assert Counter(metric for kind, _, metric in counts if kind == "sla.breached") == {"response": 40, "arrival": 40}
+    for event in (e for e in tap.received if e.type == "sla.breached" and e.data["ticket_id"] in ids):
+        # The breach names its true instant; firing is after it, and (loosely) not long after.
+        assert event.data["breached_at"] == event.data["due_at"]
+        lateness = datetime.fromisoformat(event.data["fired_at"]) - datetime.fromisoformat(event.data["due_at"])
+        if event.data["metric"] == "arrival":
+            assert timedelta(0) <= lateness < timedelta(seconds=10)
+
+
+async def test_a_clock_due_while_every_worker_was_dead_fires_at_once_with_its_true_due_time(  # type: ignore[no-untyped-def]
+    desk, worker_processes
+) -> None:
+    created = datetime.now(UTC) - timedelta(seconds=ARRIVAL_S - 4)
+    async with EventTap(desk.env.amqp_url, "sla.breached") as tap:
+        worker = worker_processes()
+        ticket = await desk.ticket(created_at=created)
+        due = datetime.fromisoformat((await desk.clocks(ticket.ticket_id))["arrival"]["due_at"])
+        worker.kill()  # SIGKILL, well before the arrival falls due
+        await asyncio.sleep(max(0.0, (due - datetime.now(UTC)).total_seconds()) + 2)
+        arrival = [e for e in tap.of("sla.breached", ticket_id=ticket.ticket_id) if e.data["metric"] == "arrival"]
+        assert arrival == []  # nobody was alive to fire it
+        assert (await desk.clocks(ticket.ticket_id))["arrival"]["breached_at"] is None
+        worker_processes()  # the restart
+        await eventually(
+            lambda: _async(
+                [e for e in tap.of("sla.breached", ticket_id=ticket.ticket_id) if e.data["metric"] == "arrival"]
+            ),
+            timeout=30,
+        )
+    event = next(e for e in tap.of("sla.breached", ticket_id=ticket.ticket_id) if e.data["metric"] == "arrival")
+    assert datetime.fromisoformat(event.data["breached_at"]) == due
+    assert datetime.fromisoformat(event.data["fired_at"]) >= due + timedelta(seconds=2)
+    clock = (await desk.clocks(ticket.ticket_id))["arrival"]
+    assert clock["state"] == "breached" and datetime.fromisoformat(clock["breached_at"]) == due
+
+
+async def test_escalations_name_on_duty_dispatchers_then_everyone_responsible(desk, worker_processes) -> None:  # type: ignore[no-untyped-def]
+    on_duty = await desk.person("dispatcher", phone="+8613700000001")
+    off_duty = await desk.person("dispatcher", phone="+8613700000002")
+    manager = await desk.person("engineer", phone="+8613700000003")  # the vendor's project manager
+    supervisor = await desk.person("supervisor", phone="+8613700000004")
+    engineer = await desk.person("engineer", phone="+8613700000005")
+    assert (await desk.client.post("/api/dispatch/duty/clock-in", headers=on_duty.headers)).status_code == 201
+    marked = await desk.client.patch(
+        f"/api/dispatch/staff/{manager.user_id}", json={"is_project_manager": True}, headers=desk.admin_headers
+    )
+    assert marked.status_code == 200
+    created = datetime.now(UTC) - timedelta(seconds=ARRIVAL_S - 6)
+    async with EventTap(desk.env.amqp_url, "sla.warning", "sla.breached") as tap:
+        ticket = await desk.ticket(created_at=created)
+        worker_processes()
+
+        def arrival(kind: str) -> list:  # type: ignore[type-arg]
+            return [e for e in tap.of(kind, ticket_id=ticket.ticket_id) if e.data["metric"] == "arrival"]
+
+        await eventually(lambda: _async(arrival("sla.warning") and arrival("sla.breached")), timeout=30)
+    warned = {r["user_id"]: r for r in arrival("sla.warning")[0].data["recipients"]}
+    assert str(on_duty.user_id) in warned and warned[str(on_duty.user_id)]["reason"] == "on_duty_dispatcher"
+    assert warned[str(on_duty.user_id)]["phone"] == "+8613700000001"
+    assert str(off_duty.user_id) not in warned and str(engineer.user_id) not in warned
+    breach = {r["user_id"]: r["reason"] for r in arrival("sla.breached")[0].data["recipients"]}
+    assert breach[str(on_duty.user_id)] == "dispatcher" and breach[str(off_duty.user_id)] == "dispatcher"
+    assert breach[str(manager.user_id)] == "project_manager"
+    assert breach[str(supervisor.user_id)] == "supervisor"
+    assert str(engineer.user_id) not in breach
+    assert (await desk.client.post("/api/dispatch/duty/clock-out", headers=on_duty.headers)).status_code == 200
