@@ -21,7 +21,8 @@ from dispatch.sla import clocks, escalation
 from dispatch.sla.models import SlaClock
 from dispatch.workorders.models import DispatchTicket
 from opsdesk_shared.contracts.dispatch import Recipient, SlaBreached, SlaWarning
-from opsdesk_shared.messaging.outbox import add_event
+from opsdesk_shared.contracts.envelope import Event
+from opsdesk_shared.messaging.outbox import add_events
 
 log = structlog.get_logger(__name__)
 
@@ -91,8 +92,8 @@ class SlaTimer:
             )
             due = rows.all()
             recipients: dict[str, list[Recipient]] = {}
-            for clock, number in due:
-                await self._fire(session, clock, number, now, recipients)
+            events = [await self._fire(session, clock, number, now, recipients) for clock, number in due]
+            await add_events(session, events, producer=PRODUCER)
         if due:
             log.info("sla_timer_fired", clocks=len(due))
         return len(due)
@@ -104,7 +105,7 @@ class SlaTimer:
         number: str | None,
         now: datetime,
         recipients: dict[str, list[Recipient]],
-    ) -> None:
+    ) -> Event:
         common = dict(
             ticket_id=clock.ticket_id,
             ticket_number=number,
@@ -135,7 +136,7 @@ class SlaTimer:
                 **common, warn_at=clock.warn_at, notify_roles=escalation.WARNING_ROLES, recipients=recipients["warning"]
             )
         clock.next_fire_at = clocks.next_fire_at(clock)
-        await add_event(session, event, producer=PRODUCER)
+        return event
 
     async def _listen(self) -> asyncpg.Connection | None:
         try:
