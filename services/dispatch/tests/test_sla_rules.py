@@ -155,3 +155,16 @@ async def test_a_requester_sees_only_clocks_of_their_units_subtree(desk) -> None
 async def _ok(desk, ticket_id, unit_id) -> bool:  # type: ignore[no-untyped-def]
     headers = {"Authorization": f"Bearer {desk.env.token('requester', unit_id=unit_id)}"}
     return (await desk.client.get(f"/api/sla/tickets/{ticket_id}", headers=headers)).status_code == 200
+
+
+async def test_a_reopened_ticket_runs_its_resolution_clock_again_without_counting_the_resolved_time(desk) -> None:  # type: ignore[no-untyped-def]
+    created = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
+    ticket = await desk.ticket(created_at=created)
+    await desk.status(ticket, "new", "resolved", created + timedelta(minutes=30), reason="远程解决")
+    await _when(desk, ticket.ticket_id, lambda c: c["resolution"]["state"] == "met")
+    await desk.status(ticket, "resolved", "reopened", created + timedelta(minutes=90), reason="问题复现")
+    clocks = await _when(desk, ticket.ticket_id, lambda c: c["resolution"]["state"] == "running")
+    resolution = clocks["resolution"]
+    assert resolution["paused_seconds"] == 3600 and resolution["pauses"][-1]["reason"] == "resolved, then reopened"
+    assert datetime.fromisoformat(resolution["due_at"]) == created + timedelta(seconds=14400 + 3600)
+    assert clocks["arrival"]["state"] == "cancelled"  # the remote resolution's cancellation stands

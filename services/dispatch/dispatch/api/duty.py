@@ -2,13 +2,14 @@
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Query, status
 
 from dispatch.api.dependencies import Admin, Manager, Overseer, Staff, Uow
 from dispatch.duty import service
 from dispatch.duty.models import DutyPost, Shift
-from dispatch.duty.schemas import AttendanceOut, PostIn, PostOut, ShiftIn, ShiftOut
+from dispatch.duty.schemas import AttendanceOut, PostIn, PostOut, RosterIn, ShiftIn, ShiftOut
 from opsdesk_shared.errors import RuleViolation
 
 router = APIRouter(prefix="/api/dispatch/duty", tags=["duty"])
@@ -51,6 +52,13 @@ async def list_shifts(
 async def create_shift(body: ShiftIn, principal: Manager, uow: Uow) -> ShiftOut:
     shift = await service.create_shift(uow, Shift(**body.model_dump()))
     return ShiftOut.model_validate(shift, from_attributes=True)
+
+
+@router.post("/posts/{post_id}/roster", response_model=list[ShiftOut], status_code=status.HTTP_201_CREATED)
+async def generate_roster(post_id: UUID, body: RosterIn, principal: Manager, uow: Uow) -> list[ShiftOut]:
+    """Shifts for the post from `from` to `to` (dates, Asia/Shanghai), the people taking turns day by day."""
+    shifts = await service.generate_roster(uow, post_id, body.user_ids, body.from_, body.to)
+    return [ShiftOut.model_validate(s, from_attributes=True) for s in shifts]
 
 
 @router.post("/clock-in", response_model=AttendanceOut, status_code=status.HTTP_201_CREATED)

@@ -1,8 +1,8 @@
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 
 class PostIn(BaseModel):
@@ -53,3 +53,11 @@ class AttendanceOut(BaseModel):
     shift_id: UUID | None
     clock_in_at: datetime
     clock_out_at: datetime | None
+
+
+class RosterIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    user_ids: Annotated[list[UUID], Field(min_length=1, max_length=50)]
+    from_: date = Field(alias="from")
+    to: date

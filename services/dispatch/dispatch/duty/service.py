@@ -1,6 +1,6 @@
 """Who is on duty: a shift covering the instant, or an open clock-in. Attendance feeds the weekly report."""
 
-from datetime import datetime
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import or_, select
@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.directory.models import StaffMember
 from dispatch.duty.models import Attendance, DutyPost, Shift
+from dispatch.sla.calendars import SHANGHAI, statutory_workday
 from opsdesk_shared.errors import Conflict, NotFound, RuleViolation
 
 
@@ -58,6 +59,39 @@ async def create_shift(session: AsyncSession, shift: Shift) -> Shift:
     session.add(shift)
     await session.flush()
     return shift
+
+
+def roster_days(post: DutyPost, first: date, last: date) -> list[tuple[datetime, datetime]]:
+    """The shifts a post needs between two dates: a 5×8 post on statutory working days only (with the
+    调休 make-up days), 7×8 and 7×24 posts every day; a shift ending at or before its start ends next day."""
+    shifts = []
+    day = first
+    while day <= last:
+        if post.pattern != "5x8" or statutory_workday(day):
+            starts = datetime.combine(day, post.starts, SHANGHAI)
+            ends = datetime.combine(day, post.ends, SHANGHAI)
+            if ends <= starts:
+                ends += timedelta(days=1)
+            shifts.append((starts.astimezone(UTC), ends.astimezone(UTC)))
+        day += timedelta(days=1)
+    return shifts
+
+
+async def generate_roster(
+    session: AsyncSession, post_id: UUID, user_ids: list[UUID], first: date, last: date
+) -> list[Shift]:
+    """Staffs the post day by day, taking the people in turn. All or nothing: an overlap refuses the lot."""
+    post = await get_post(session, post_id)
+    if last < first or (last - first).days > 92:
+        raise RuleViolation("'to' must be on or after 'from', at most 93 days", field="to")
+    created = []
+    for i, (starts, ends) in enumerate(roster_days(post, first, last)):
+        created.append(
+            await create_shift(
+                session, Shift(post_id=post.id, user_id=user_ids[i % len(user_ids)], starts_at=starts, ends_at=ends)
+            )
+        )
+    return created
 
 
 async def clock_in(session: AsyncSession, user_id: UUID, at: datetime) -> Attendance:

@@ -87,3 +87,15 @@ def stop(clock: SlaClock, calendar: Calendar, at: datetime, *, cancel: bool = Fa
     else:
         clock.state = BREACHED if clock.breached_at else MET
     return ended_pause
+
+
+def reopen(clock: SlaClock, calendar: Calendar, at: datetime) -> int:
+    """A resolved ticket was reopened: its stopped clock runs again, and the time it spent resolved is
+    not counted against the vendor (it is recorded as a pause). Returns that time in the calendar."""
+    assert clock.stopped_at is not None
+    seconds = calendar.seconds_between(clock.stopped_at, at)
+    clock.paused_seconds += seconds
+    clock.stopped_at = None
+    clock.state = BREACHED if clock.breached_at else RUNNING
+    schedule(clock, calendar)
+    return seconds

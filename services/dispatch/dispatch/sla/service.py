@@ -208,6 +208,47 @@ async def stop_clocks(
     return stopped
 
 
+async def reopen_ticket(session: AsyncSession, ticket_id: UUID, *, at: datetime, number: str | None) -> int:
+    """After a reopen the resolution clock runs again. Response and arrival stay as they ended: the
+    contract measures them once per fault report."""
+    rows = await session.execute(
+        select(SlaClock)
+        .where(
+            SlaClock.ticket_id == ticket_id,
+            SlaClock.metric == "resolution",
+            SlaClock.stopped_at.is_not(None),  # type: ignore[union-attr]
+            SlaClock.state.in_([clocks.MET, clocks.BREACHED]),  # type: ignore[attr-defined]
+        )
+        .with_for_update()
+    )
+    reopened = 0
+    for clock in rows.scalars():
+        stopped_at = clock.stopped_at
+        assert stopped_at is not None
+        calendar = await load_calendar(session, clock.calendar)
+        seconds = clocks.reopen(clock, calendar, at)
+        session.add(
+            SlaPause(
+                clock_id=clock.id, reason="resolved, then reopened", started_at=stopped_at, ended_at=at, seconds=seconds
+            )
+        )
+        await add_event(
+            session,
+            SlaResumed(
+                ticket_id=ticket_id,
+                ticket_number=number,
+                clock_id=clock.id,
+                metric=clock.metric,
+                due_at=clock.due_at,
+                resumed_at=at,
+                paused_seconds=seconds,
+            ),
+            producer=PRODUCER,
+        )
+        reopened += 1
+    return reopened
+
+
 async def ticket_clocks(session: AsyncSession, ticket_id: UUID) -> list[SlaClock]:
     rows = await session.execute(select(SlaClock).where(SlaClock.ticket_id == ticket_id).order_by(SlaClock.due_at))
     return list(rows.scalars())

@@ -51,9 +51,10 @@ async def dispatch_queue(session: AsyncSession, *, include_assigned_on_time: boo
         .group_by(SlaClock.ticket_id)
         .subquery()
     )
+    # At risk: a live clock past its warning instant (whether or not the timer has announced it yet).
     at_risk = (
         select(SlaClock.ticket_id)
-        .where(SlaClock.stopped_at.is_(None), SlaClock.warned_at.is_not(None))  # type: ignore[union-attr]
+        .where(SlaClock.stopped_at.is_(None), SlaClock.warn_at <= now)  # type: ignore[union-attr,operator]
         .scalar_subquery()
     )
     active = (
@@ -75,7 +76,7 @@ async def dispatch_queue(session: AsyncSession, *, include_assigned_on_time: boo
         clock = min(clocks, key=lambda c: c.due_at) if clocks else None
         remaining = (await sla.clock_figures(session, clock, now))["remaining_seconds"] if clock else None
         order = await session.get(WorkOrder, order_id) if order_id else None
-        risky = any(c.warned_at is not None for c in clocks)
+        risky = any(c.warn_at <= now for c in clocks)
         items.append(QueueItem(ticket, order, clock, remaining, risky))
     return items
 

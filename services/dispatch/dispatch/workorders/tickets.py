@@ -52,6 +52,9 @@ async def apply_status_change(session: AsyncSession, change: TicketStatusChanged
         return
     if change.from_status == "pending":
         await sla.resume_ticket(session, change.ticket_id, at=at, number=number)
+    if change.to_status == "reopened":
+        await sla.reopen_ticket(session, change.ticket_id, at=at, number=number)
+        return
     if change.to_status in ("resolved", "closed"):
         await sla.stop_clocks(session, change.ticket_id, ["response", "resolution"], at=at, number=number)
         # Nobody went on site, so the arrival target no longer applies (SPEC §5).
