@@ -10,6 +10,7 @@ import asyncpg
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+import dispatch.demo
 import dispatch.migrate
 import intake.migrate
 import notifications.migrate
@@ -85,6 +86,8 @@ async def set_up(*, demo: bool, credentials_file: Path) -> None:
         print(f"created a development key pair for access tokens in {gateway_settings.jwt_private_key_file.parent}")
     await migrate_all()
     await bootstrap.run(gateway_settings, demo=demo, credentials_file=credentials_file)
+    if demo:
+        await dispatch.demo.seed_demo(DispatchSettings())
 
 
 def run_set_up(*, demo: bool, credentials_file: Path) -> None:
