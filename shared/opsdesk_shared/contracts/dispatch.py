@@ -135,3 +135,22 @@ class WorkOrderResolved(WorkOrderEvent):
 class WorkOrderCancelled(WorkOrderEvent):
     type = "workorder.cancelled"
     reason: str
+
+
+class AttendanceEvent(Event):
+    """Clock-in and clock-out, for the weekly report's staff attendance."""
+
+    attendance_id: UUID
+    user_id: UUID
+    display_name: str
+    shift_id: UUID | None = None
+    clock_in_at: datetime
+    clock_out_at: datetime | None = None
+
+
+class AttendanceClockedIn(AttendanceEvent):
+    type = "attendance.clocked_in"
+
+
+class AttendanceClockedOut(AttendanceEvent):
+    type = "attendance.clocked_out"

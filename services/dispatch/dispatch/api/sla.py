@@ -69,6 +69,13 @@ async def update_policy(policy_id: UUID, body: PolicyPatch, admin: Admin, uow: U
     return PolicyOut.model_validate(await policies.update(uow, policy_id, body), from_attributes=True)
 
 
+@router.delete("/policies/{policy_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_policy(policy_id: UUID, admin: Admin, uow: Uow) -> None:
+    """Retires the policy: it matches no new ticket. It stays on record, because clocks and reports name it."""
+    policy = await policies.get(uow, policy_id, lock=True)
+    policy.is_active = False
+
+
 @router.get("/calendar/{day}", response_model=CalendarDayOut)
 async def calendar_day(day: date, principal: CurrentPrincipal, uow: Uow) -> CalendarDayOut:
     override = await uow.get(CalendarOverride, day)

@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.directory.models import StaffMember
 from dispatch.duty.models import Attendance, DutyPost, Shift
 from dispatch.sla.calendars import SHANGHAI, statutory_workday
+from opsdesk_shared.contracts.dispatch import AttendanceClockedIn, AttendanceClockedOut, AttendanceEvent
 from opsdesk_shared.errors import Conflict, NotFound, RuleViolation
+from opsdesk_shared.messaging.outbox import add_event
 
 
 async def on_duty_user_ids(session: AsyncSession, at: datetime) -> set[UUID]:
@@ -26,6 +28,8 @@ async def on_duty_user_ids(session: AsyncSession, at: datetime) -> set[UUID]:
 async def create_post(session: AsyncSession, post: DutyPost) -> DutyPost:
     if post.pattern == "7x24" and post.starts != post.ends:
         raise RuleViolation("a 7x24 post runs around the clock: starts and ends must be the same time", field="ends")
+    if await session.scalar(select(DutyPost.id).where(DutyPost.code == post.code)) is not None:
+        raise Conflict(f"duty post code {post.code!r} already exists", field="code")
     session.add(post)
     try:
         await session.flush()
@@ -95,19 +99,22 @@ async def generate_roster(
 
 
 async def clock_in(session: AsyncSession, user_id: UUID, at: datetime) -> Attendance:
-    await _staff(session, user_id)
+    member = await _staff(session, user_id)
     shift_id = await session.scalar(
         select(Shift.id)
         .where(Shift.user_id == user_id, Shift.ends_at > at)  # type: ignore[operator]
         .order_by(Shift.starts_at)
         .limit(1)
     )
+    open_record = await session.scalar(
+        select(Attendance.id).where(Attendance.user_id == user_id, Attendance.clock_out_at.is_(None))  # type: ignore[union-attr]
+    )
+    if open_record is not None:
+        raise Conflict("already clocked in; clock out first", attendance_id=str(open_record))
     record = Attendance(user_id=user_id, shift_id=shift_id, clock_in_at=at)
     session.add(record)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        raise Conflict("already clocked in; clock out first") from exc
+    await session.flush()  # the partial unique index still refuses a concurrent second clock-in
+    await _announce(session, AttendanceClockedIn, record, member)
     return record
 
 
@@ -118,7 +125,26 @@ async def clock_out(session: AsyncSession, user_id: UUID, at: datetime) -> Atten
     if record is None:
         raise Conflict("not clocked in")
     record.clock_out_at = at
+    member = await session.get(StaffMember, user_id)
+    await _announce(session, AttendanceClockedOut, record, member)
     return record
+
+
+async def _announce(
+    session: AsyncSession, event_cls: type[AttendanceEvent], record: Attendance, member: StaffMember | None
+) -> None:
+    await add_event(
+        session,
+        event_cls(
+            attendance_id=record.id,
+            user_id=record.user_id,
+            display_name=member.display_name if member else "",
+            shift_id=record.shift_id,
+            clock_in_at=record.clock_in_at,
+            clock_out_at=record.clock_out_at,
+        ),
+        producer="dispatch",
+    )
 
 
 async def attendance(session: AsyncSession, start: datetime, end: datetime) -> list[Attendance]:
