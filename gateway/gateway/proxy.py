@@ -36,7 +36,8 @@ BUFFER_LIMIT = 1024 * 1024
 class Proxy:
     def __init__(self, routes: list[tuple[str, str]], *, timeout_s: float, max_body_bytes: int) -> None:
         self.routes = sorted(routes, key=lambda r: len(r[0]), reverse=True)
-        self.timeout = aiohttp.ClientTimeout(total=timeout_s, connect=5)
+        # No total limit (server-sent events stay open); a silent upstream still times out between reads.
+        self.timeout = aiohttp.ClientTimeout(total=None, connect=5, sock_read=timeout_s)
         self.max_body_bytes = max_body_bytes
         self.session: aiohttp.ClientSession | None = None
 

@@ -5,7 +5,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from intake.api.router import router as tickets_router
+from intake.api import calls, cti, tickets
+from intake.attachments.storage import PostgresAttachmentStore
+from intake.calls.screen_pops import ScreenPopHub
 from intake.config import IntakeSettings
 from opsdesk_shared.app import build_service_app, database_check
 from opsdesk_shared.db import create_engine, session_factory
@@ -18,9 +20,15 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.sessions = session_factory(engine)
+        app.state.settings = settings
+        app.state.attachments = PostgresAttachmentStore()
+        app.state.screen_pops = ScreenPopHub(settings.asyncpg_dsn)
+        await app.state.screen_pops.start()
         yield
+        await app.state.screen_pops.stop()
         await engine.dispose()
 
     app = build_service_app(settings, title="OpsDesk intake", lifespan=lifespan, readiness=[database_check(engine)])
-    app.include_router(tickets_router)
+    for module in (tickets, calls, cti):
+        app.include_router(module.router)
     return app

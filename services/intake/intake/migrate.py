@@ -1,3 +1,4 @@
+from intake.messaging.consumers import SUBSCRIPTIONS
 from opsdesk_shared.messaging.setup import declare_subscriptions
 from opsdesk_shared.migrations import migrate
 from opsdesk_shared.settings import ServiceSettings
@@ -5,4 +6,5 @@ from opsdesk_shared.settings import ServiceSettings
 
 async def run(settings: ServiceSettings) -> None:
     await migrate(settings, "intake")
-    await declare_subscriptions(settings, [])  # the events exchange, before anything publishes
+    # The exchange and intake's queues, before anything publishes: no event is dropped for want of a queue.
+    await declare_subscriptions(settings, SUBSCRIPTIONS)

@@ -36,17 +36,92 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 PhoneInput = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
 
 
+class Level(StrEnum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+Subcategory = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9_]{1,29}$")]
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"^[a-z][a-z0-9_]{1,39}$")]
+
+
 class TicketCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     title: Text200
     description: Text5000
     category: Category
-    priority: Priority = Priority.P3
+    subcategory: Subcategory | None = Field(None, description="hardware, software, network, data, account…")
+    impact: Level | None = None
+    urgency: Level | None = None
+    priority: Priority | None = Field(
+        None, description="defaults to the impact × urgency matrix (P3 without them); differing from it needs a reason"
+    )
+    priority_reason: Reason | None = None
     unit_id: UUID
     requester_name: Name
     requester_phone: PhoneInput = Field(description="any common format; stored as E.164")
     channel: Channel = Channel.WEB
+    asset_tag: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+    location: Text200 | None = None
+
+
+class PendingIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason = Field(description="what is awaited, shown to the requester")
+
+
+class NoteIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: Reason | None = None
+
+
+class ResolveIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    resolution_code: Code = Field(description="e.g. answered_by_phone, guided_fix, password_reset")
+    summary: Text5000
+
+
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rating: Annotated[int, Field(ge=1, le=5)]
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class ReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Reason
+
+
+class CommentIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    body: Text5000
+    public: bool = Field(True, description="public: the requester sees it (and may get it by SMS); else staff only")
+
+
+class CommentOut(BaseModel):
+    id: UUID
+    author_name: str | None
+    body: str
+    public: bool
+    at: datetime
+
+
+class AttachmentOut(BaseModel):
+    id: UUID
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    at: datetime
 
 
 class TimelineEntry(BaseModel):
@@ -62,20 +137,40 @@ class TicketOut(BaseModel):
     title: str
     description: str
     category: Category
+    subcategory: str | None = None
+    impact: str | None = None
+    urgency: str | None = None
     priority: Priority
+    priority_reason: str | None = None
     status: str
+    pending_reason: str | None = None
     unit_id: UUID
     requester_name: str
     requester_phone: str
     channel: Channel
+    asset_tag: str | None = None
+    location: str | None = None
+    sla_state: str = "on_track"
+    engineer_name: str | None = None
+    resolution_code: str | None = None
+    resolution_summary: str | None = None
+    resolved_at: datetime | None = None
+    resolved_remotely: bool | None = None
+    closed_at: datetime | None = None
+    rating: int | None = None
+    feedback: str | None = None
+    reopen_count: int = 0
     created_at: datetime
     updated_at: datetime
 
 
 class TicketDetail(TicketOut):
     timeline: list[TimelineEntry]
+    comments: list[CommentOut] = []
+    attachments: list[AttachmentOut] = []
 
 
 class TicketPage(BaseModel):
     items: list[TicketOut]
-    next_cursor: str | None
+    next_cursor: str | None = None
+    next_page: int | None = None

@@ -1,17 +1,58 @@
+"""Intake under test: its API in-process over ASGI and its worker on real RabbitMQ, with helpers that
+make the gateway's units and dispatch's work appear the way they do in production — as events."""
+
+import uuid
 from collections.abc import AsyncIterator
 
+import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 
 from intake.config import IntakeSettings
 from intake.main import create_app
+from intake.messaging.consumers import SUBSCRIPTIONS
+from opsdesk_shared.contracts.gateway import UnitCreated
+from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.plugin import RunEnvironment
+from opsdesk_shared.testing.workers import eventually, publish, running_worker
 
 
 @pytest.fixture(scope="session")
 async def intake_client(migrated: RunEnvironment) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(migrated.settings(IntakeSettings))
-    async with LifespanManager(app) as manager:
+    settings = migrated.settings(IntakeSettings)
+    engine = create_engine(settings)
+    app = create_app(settings)
+    async with running_worker(settings, session_factory(engine), SUBSCRIPTIONS), LifespanManager(app) as manager:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://intake") as c:
             yield c
+    await engine.dispose()
+
+
+class Units:
+    """Publishes `unit.created` as the gateway does and waits until intake has taken it in."""
+
+    def __init__(self, env: RunEnvironment) -> None:
+        self.env = env
+
+    async def add(self, parent_path: list[uuid.UUID] | None = None, kind: str = "police_station",
+                  unit_id: uuid.UUID | None = None) -> list[uuid.UUID]:
+        unit_id = unit_id or uuid.uuid4()
+        path = [*(parent_path or []), unit_id]
+        await publish(self.env.amqp_url, UnitCreated(unit_id=unit_id, code=f"U-{unit_id.hex[:6]}", name="测试单位",
+                                                     kind=kind, parent_id=parent_path[-1] if parent_path else None,
+                                                     path=path))
+        await eventually(lambda: self._known(unit_id))
+        return path
+
+    async def _known(self, unit_id: uuid.UUID) -> bool:
+        conn = await asyncpg.connect(f"{self.env.servers.database_url}/{self.env.database_prefix}_intake")
+        try:
+            return bool(await conn.fetchval("SELECT 1 FROM known_unit WHERE id = $1", unit_id))
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="session")
+def units(migrated: RunEnvironment, intake_client: httpx.AsyncClient) -> Units:
+    return Units(migrated)

@@ -79,8 +79,10 @@ async def test_bad_input_names_the_field_and_writes_nothing(
 
 
 async def test_requester_files_only_for_their_unit_and_sees_only_its_tickets(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units
 ) -> None:
+    await units.add(unit_id=UNIT)
+    await units.add(unit_id=OTHER_UNIT)
     requester = auth(migrated.token("requester", unit_id=UNIT))
     refused = await intake_client.post("/api/tickets", json=ticket_body(unit_id=str(OTHER_UNIT)), headers=requester)
     assert refused.status_code == 403

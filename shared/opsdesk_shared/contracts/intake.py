@@ -32,3 +32,59 @@ class TicketStatusChanged(Event):
     to_status: str
     reason: str | None = None
     changed_at: datetime
+
+
+class TicketStep(Event):
+    """Base of the life-cycle events beside `ticket.status_changed`: what a notification or report needs."""
+
+    ticket_id: UUID
+    number: str
+    unit_id: UUID
+    requester_name: str
+    requester_phone: str
+    at: datetime
+    actor_id: UUID | None = None
+
+
+class TicketResolved(TicketStep):
+    type = "ticket.resolved"
+    resolution_code: str | None = None
+    summary: str | None = None
+    remote: bool | None = None
+
+
+class TicketClosed(TicketStep):
+    type = "ticket.closed"
+    rating: int | None = None
+    feedback: str | None = None
+    automatic: bool = False
+
+
+class TicketReopened(TicketStep):
+    type = "ticket.reopened"
+    reason: str
+
+
+class TicketCancelled(TicketStep):
+    type = "ticket.cancelled"
+    reason: str
+
+
+class TicketCommented(TicketStep):
+    type = "ticket.commented"
+    comment_id: UUID
+    public: bool
+    body: str
+    author_name: str | None = None
+
+
+class CallLogged(Event):
+    type = "call.logged"
+    call_id: UUID
+    caller_phone: str
+    direction: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    operator_id: UUID | None = None
+    outcome: str | None = None
+    ticket_id: UUID | None = None

@@ -4,6 +4,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.attachments.storage import AttachmentStore
 from intake.config import IntakeSettings
 
 
@@ -17,5 +18,10 @@ def settings(request: Request) -> IntakeSettings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
+def attachment_store(request: Request) -> AttachmentStore:
+    return request.app.state.attachments  # type: ignore[no-any-return]
+
+
 Uow = Annotated[AsyncSession, Depends(unit_of_work)]
 Settings = Annotated[IntakeSettings, Depends(settings)]
+Store = Annotated[AttachmentStore, Depends(attachment_store)]

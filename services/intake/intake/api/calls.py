@@ -1,0 +1,59 @@
+"""/api/calls and /api/callers/{phone}: the hotline's log and the caller lookup."""
+
+from datetime import datetime
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, status
+
+from intake.api.dependencies import Settings, Uow
+from intake.calls import service
+from intake.calls.schemas import CallerOut, CallerTicket, CallIn, CallOut, CallPatch, KnownPerson
+from opsdesk_shared.auth import Principal, Role, require_roles
+from opsdesk_shared.phones import normalise_phone
+
+router = APIRouter(tags=["calls"])
+
+Hotline = Annotated[Principal, Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ADMIN))]
+CallReader = Annotated[
+    Principal, Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN))
+]
+
+
+@router.post("/api/calls", response_model=CallOut, status_code=status.HTTP_201_CREATED)
+async def log_call(body: CallIn, principal: Hotline, uow: Uow, settings: Settings) -> CallOut:
+    call = await service.log_call(uow, principal, body, settings.default_phone_region)
+    return CallOut.model_validate(call, from_attributes=True)
+
+
+@router.patch("/api/calls/{call_id}", response_model=CallOut)
+async def update_call(call_id: UUID, body: CallPatch, principal: Hotline, uow: Uow) -> CallOut:
+    return CallOut.model_validate(await service.update_call(uow, principal, call_id, body), from_attributes=True)
+
+
+@router.get("/api/calls", response_model=list[CallOut])
+async def list_calls(
+    principal: CallReader,
+    uow: Uow,
+    settings: Settings,
+    phone: Annotated[str | None, Query(max_length=32)] = None,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    to: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[CallOut]:
+    number = normalise_phone(phone, settings.default_phone_region, field="phone") if phone else None
+    calls = await service.list_calls(uow, phone=number, start=from_, end=to, limit=limit)
+    return [CallOut.model_validate(c, from_attributes=True) for c in calls]
+
+
+@router.get("/api/callers/{phone}", response_model=CallerOut)
+async def caller(phone: str, principal: CallReader, uow: Uow, settings: Settings) -> CallerOut:
+    number = normalise_phone(phone, settings.default_phone_region, field="phone")
+    info = await service.caller(uow, number)
+    return CallerOut(
+        phone=number,
+        known_users=[KnownPerson.model_validate(u, from_attributes=True) for u in info["known_users"]],  # type: ignore[attr-defined]
+        calls=[CallOut.model_validate(c, from_attributes=True) for c in info["calls"]],  # type: ignore[attr-defined]
+        open_tickets=[CallerTicket.model_validate(t, from_attributes=True) for t in info["open_tickets"]],  # type: ignore[attr-defined]
+        recent_tickets=[CallerTicket.model_validate(t, from_attributes=True) for t in info["recent_tickets"]],  # type: ignore[attr-defined]
+    )

@@ -1,0 +1,240 @@
+"""/api/tickets: filing, finding, reading, and every step of a ticket's life."""
+
+from datetime import datetime, timedelta
+from typing import Annotated
+from urllib.parse import quote
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake.api.dependencies import Settings, Store, Uow
+from intake.attachments import service as attachments
+from intake.models import Ticket
+from intake.schemas import (
+    AttachmentOut,
+    CommentIn,
+    CommentOut,
+    ConfirmIn,
+    NoteIn,
+    PendingIn,
+    ReasonIn,
+    ResolveIn,
+    TicketCreate,
+    TicketDetail,
+    TicketOut,
+    TicketPage,
+    TimelineEntry,
+)
+from intake.tickets import idempotency, queries, service
+from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from opsdesk_shared.errors import RuleViolation
+from opsdesk_shared.phones import normalise_phone
+
+router = APIRouter(prefix="/api/tickets", tags=["tickets"])
+
+CAN_FILE = (Role.HOTLINE_OPERATOR, Role.REQUESTER, Role.DISPATCHER, Role.ADMIN)
+Filer = Annotated[Principal, Depends(require_roles(*CAN_FILE))]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=200, description="retry-safe creation: same key, same ticket"),
+]
+
+
+def _out(ticket: Ticket) -> TicketOut:
+    return TicketOut.model_validate(ticket, from_attributes=True)
+
+
+async def _detail(session: AsyncSession, principal: Principal, ticket: Ticket) -> TicketDetail:
+    return TicketDetail(
+        **_out(ticket).model_dump(),
+        timeline=[
+            TimelineEntry.model_validate(e, from_attributes=True)
+            for e in await service.timeline(session, ticket.id, principal)
+        ],
+        comments=[
+            CommentOut.model_validate(c, from_attributes=True)
+            for c in await service.comments(session, ticket.id, principal)
+        ],
+        attachments=[
+            AttachmentOut.model_validate(a, from_attributes=True)
+            for a in await attachments.list_for(session, ticket.id)
+        ],
+    )
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=TicketOut)
+async def create_ticket(
+    body: TicketCreate,
+    principal: Filer,
+    uow: Uow,
+    settings: Settings,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> TicketOut:
+    if idempotency_key:
+        earlier = await idempotency.claim(
+            uow, principal, idempotency_key, idempotency.request_hash(body.model_dump(mode="json"))
+        )
+        if earlier is not None:
+            response.headers["Idempotent-Replayed"] = "true"
+            return _out(await service.get_ticket(uow, principal, earlier))
+    ticket = await service.create_ticket(uow, principal, body, phone_region=settings.default_phone_region)
+    if idempotency_key:
+        await idempotency.record(uow, principal, idempotency_key, ticket.id)
+    return _out(ticket)
+
+
+@router.get("", response_model=TicketPage)
+async def list_tickets(
+    principal: CurrentPrincipal,
+    uow: Uow,
+    settings: Settings,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    sort: Annotated[
+        str | None,
+        Query(
+            max_length=20, description="created_at, updated_at, priority, number; '-' for descending; pages with `page`"
+        ),
+    ] = None,
+    page: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+    status_: Annotated[list[str] | None, Query(alias="status", max_length=10)] = None,
+    category: Annotated[str | None, Query(max_length=20)] = None,
+    priority: Annotated[str | None, Query(pattern="^P[1-4]$")] = None,
+    unit_id: Annotated[UUID | None, Query(description="that unit and all units under it")] = None,
+    channel: Annotated[str | None, Query(max_length=20)] = None,
+    sla_state: Annotated[str | None, Query(pattern="^(on_track|warning|breached)$")] = None,
+    created_from: Annotated[datetime | None, Query(alias="from")] = None,
+    created_to: Annotated[datetime | None, Query(alias="to")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1, max_length=100, description="substring of number, title, description, requester, asset, place"
+        ),
+    ] = None,
+    requester_phone: Annotated[str | None, Query(max_length=32)] = None,
+) -> TicketPage:
+    if page is not None and sort is None:
+        raise RuleViolation("page goes with sort; without sort, page with cursor", field="page")
+    filters = queries.TicketFilter(
+        status=status_,
+        category=category,
+        priority=priority,
+        unit_id=unit_id,
+        channel=channel,
+        sla_state=sla_state,
+        created_from=created_from,
+        created_to=created_to,
+        q=q,
+        requester_phone=normalise_phone(requester_phone, settings.default_phone_region, field="requester_phone")
+        if requester_phone
+        else None,
+    )
+    tickets, next_cursor, next_page = await queries.list_tickets(
+        uow, principal, filters, limit=limit, cursor=cursor, sort=sort, page=page
+    )
+    return TicketPage(items=[_out(t) for t in tickets], next_cursor=next_cursor, next_page=next_page)
+
+
+@router.get("/duplicates", response_model=list[TicketOut])
+async def duplicate_hints(
+    principal: CurrentPrincipal,
+    uow: Uow,
+    settings: Settings,
+    unit_id: UUID | None = None,
+    asset_tag: Annotated[str | None, Query(max_length=64)] = None,
+    requester_phone: Annotated[str | None, Query(max_length=32)] = None,
+) -> list[TicketOut]:
+    """Open tickets of the same unit, asset or caller filed in the last 24 h: offered before filing."""
+    phone = (
+        normalise_phone(requester_phone, settings.default_phone_region, field="requester_phone")
+        if requester_phone
+        else None
+    )
+    found = await queries.duplicate_hints(uow, principal, unit_id=unit_id, asset_tag=asset_tag, requester_phone=phone)
+    return [_out(t) for t in found]
+
+
+@router.get("/{ticket_id}", response_model=TicketDetail)
+async def get_ticket(ticket_id: UUID, principal: CurrentPrincipal, uow: Uow) -> TicketDetail:
+    return await _detail(uow, principal, await service.get_ticket(uow, principal, ticket_id))
+
+
+@router.post("/{ticket_id}/pending", response_model=TicketDetail)
+async def pend(ticket_id: UUID, body: PendingIn, principal: CurrentPrincipal, uow: Uow) -> TicketDetail:
+    """Waiting on the requester or the bureau: pauses the SLA clocks; the reason is shown to the requester."""
+    return await _detail(uow, principal, await service.pend(uow, principal, ticket_id, body.reason))
+
+
+@router.post("/{ticket_id}/resume", response_model=TicketDetail)
+async def resume(ticket_id: UUID, principal: CurrentPrincipal, uow: Uow, body: NoteIn | None = None) -> TicketDetail:
+    return await _detail(uow, principal, await service.resume(uow, principal, ticket_id, body.note if body else None))
+
+
+@router.post("/{ticket_id}/resolve", response_model=TicketDetail)
+async def resolve(ticket_id: UUID, body: ResolveIn, principal: CurrentPrincipal, uow: Uow) -> TicketDetail:
+    """Remote / first-call resolution without a site visit."""
+    ticket = await service.resolve_remotely(uow, principal, ticket_id, body.resolution_code, body.summary)
+    return await _detail(uow, principal, ticket)
+
+
+@router.post("/{ticket_id}/confirm", response_model=TicketDetail)
+async def confirm(ticket_id: UUID, body: ConfirmIn, principal: CurrentPrincipal, uow: Uow) -> TicketDetail:
+    return await _detail(uow, principal, await service.confirm(uow, principal, ticket_id, body))
+
+
+@router.post("/{ticket_id}/reopen", response_model=TicketDetail)
+async def reopen(
+    ticket_id: UUID, body: ReasonIn, principal: CurrentPrincipal, uow: Uow, settings: Settings
+) -> TicketDetail:
+    window = timedelta(days=settings.reopen_window_days)
+    return await _detail(uow, principal, await service.reopen(uow, principal, ticket_id, body.reason, window))
+
+
+@router.post("/{ticket_id}/cancel", response_model=TicketDetail)
+async def cancel(ticket_id: UUID, body: ReasonIn, principal: CurrentPrincipal, uow: Uow) -> TicketDetail:
+    return await _detail(uow, principal, await service.cancel(uow, principal, ticket_id, body.reason))
+
+
+@router.post("/{ticket_id}/comments", response_model=CommentOut, status_code=status.HTTP_201_CREATED)
+async def add_comment(ticket_id: UUID, body: CommentIn, principal: CurrentPrincipal, uow: Uow) -> CommentOut:
+    return CommentOut.model_validate(await service.add_comment(uow, principal, ticket_id, body), from_attributes=True)
+
+
+@router.get("/{ticket_id}/comments", response_model=list[CommentOut])
+async def list_comments(ticket_id: UUID, principal: CurrentPrincipal, uow: Uow) -> list[CommentOut]:
+    await service.get_ticket(uow, principal, ticket_id)
+    return [
+        CommentOut.model_validate(c, from_attributes=True) for c in await service.comments(uow, ticket_id, principal)
+    ]
+
+
+@router.post("/{ticket_id}/attachments", response_model=AttachmentOut, status_code=status.HTTP_201_CREATED)
+async def upload_attachment(
+    ticket_id: UUID,
+    principal: CurrentPrincipal,
+    uow: Uow,
+    store: Store,
+    file: Annotated[UploadFile, File(description="image or PDF, at most 10 MiB")],
+) -> AttachmentOut:
+    data = await file.read(attachments.MAX_BYTES + 1)
+    attachment = await attachments.attach(
+        uow, store, principal, ticket_id, file.filename or "unnamed", file.content_type, data
+    )
+    return AttachmentOut.model_validate(attachment, from_attributes=True)
+
+
+@router.get("/{ticket_id}/attachments/{attachment_id}", response_class=Response)
+async def download_attachment(
+    ticket_id: UUID, attachment_id: UUID, principal: CurrentPrincipal, uow: Uow, store: Store
+) -> Response:
+    attachment, data = await attachments.read(uow, store, principal, ticket_id, attachment_id)
+    return Response(
+        data,
+        media_type=attachment.content_type,
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename)}",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

@@ -1,0 +1,48 @@
+"""Screen pops: the phone rings at an operator's desk, their console shows who is calling.
+
+Every intake API process listens on PostgreSQL's `cti_screen_pop` channel and hands each pop to the
+server-sent-event streams of that operator connected to it; so the CTI post and the operator's stream may
+land on different replicas."""
+
+import asyncio
+import json
+from collections import defaultdict
+from typing import Any
+
+import asyncpg
+import structlog
+
+from intake.calls.service import SCREEN_POP_CHANNEL
+
+log = structlog.get_logger(__name__)
+
+
+class ScreenPopHub:
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
+        self.streams: dict[str, set[asyncio.Queue[dict[str, Any]]]] = defaultdict(set)
+        self._conn: asyncpg.Connection | None = None
+
+    async def start(self) -> None:
+        try:
+            self._conn = await asyncpg.connect(self.dsn)
+            await self._conn.add_listener(SCREEN_POP_CHANNEL, self._on_notify)
+        except (OSError, asyncpg.PostgresError) as exc:  # readiness reports the database; pops resume on restart
+            log.warning("screen_pop_listen_failed", error=repr(exc)[:200])
+
+    async def stop(self) -> None:
+        if self._conn is not None and not self._conn.is_closed():
+            await self._conn.close()
+
+    def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
+        pop = json.loads(payload)
+        for queue in list(self.streams.get(pop["agent"], ())):
+            queue.put_nowait(pop)
+
+    def subscribe(self, agent: str) -> asyncio.Queue[dict[str, Any]]:
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=100)
+        self.streams[agent].add(queue)
+        return queue
+
+    def unsubscribe(self, agent: str, queue: asyncio.Queue[dict[str, Any]]) -> None:
+        self.streams[agent].discard(queue)

@@ -1,0 +1,31 @@
+"""Intake's subscriptions: dispatch's work-order and SLA events (the requester's view), and the
+gateway's units and users (scoping and caller identity)."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake import directory, projection
+from opsdesk_shared.contracts.envelope import Envelope
+from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated
+from opsdesk_shared.messaging.consumer import Subscription
+from opsdesk_shared.messaging.topology import QueueSpec
+
+
+async def on_directory_event(session: AsyncSession, envelope: Envelope) -> None:
+    if envelope.type in (UnitCreated.type, UnitUpdated.type):
+        await directory.apply_unit(session, envelope.parse(UnitCreated))
+    elif envelope.type in (UserCreated.type, UserUpdated.type):
+        await directory.apply_user(session, envelope.parse(UserCreated))
+
+
+SUBSCRIPTIONS = [
+    Subscription(
+        QueueSpec("intake.dispatch-events", routing_keys=("workorder.*", "sla.warning", "sla.breached")),
+        projection.on_dispatch_event,
+    ),
+    Subscription(
+        QueueSpec(
+            "intake.directory-events", routing_keys=("unit.created", "unit.updated", "user.created", "user.updated")
+        ),
+        on_directory_event,
+    ),
+]

@@ -1,0 +1,424 @@
+"""Tickets: filing, reading with scope, and every life-cycle action. Each runs inside the caller's unit
+of work and never commits by itself; each status change is one `lifecycle` transition, one timeline
+line and its events in the outbox, all in that transaction."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import false, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from intake import directory
+from intake.models import Comment, Ticket, TicketEvent
+from intake.numbering import next_ticket_number
+from intake.schemas import CommentIn, ConfirmIn, TicketCreate
+from intake.tickets import lifecycle, priority
+from opsdesk_shared.auth import Principal, Role
+from opsdesk_shared.contracts.envelope import Event
+from opsdesk_shared.contracts.intake import (
+    TicketCancelled,
+    TicketClosed,
+    TicketCommented,
+    TicketCreated,
+    TicketReopened,
+    TicketResolved,
+    TicketStatusChanged,
+)
+from opsdesk_shared.errors import Conflict, Forbidden, NotFound, RuleViolation
+from opsdesk_shared.messaging.outbox import add_event
+from opsdesk_shared.phones import normalise_phone
+
+PRODUCER = "intake"
+STAFF = (Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.ADMIN)
+# Timeline kinds a requester does not see: staff-only notes and the vendor's internal SLA alarms.
+INTERNAL_KINDS = frozenset({"internal_comment", "sla_warning", "sla_breached"})
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def is_staff(principal: Principal) -> bool:
+    return principal.has_any(*STAFF)
+
+
+def visible(principal: Principal) -> Any:
+    """Staff see every ticket; a requester their unit's subtree; anyone else (system, auditor…) none."""
+    if is_staff(principal):
+        return true()
+    if principal.has_any(Role.REQUESTER) and principal.unit_id is not None:
+        return Ticket.unit_path.contains([principal.unit_id])  # type: ignore[attr-defined]
+    return false()
+
+
+def _priority(cmd: TicketCreate, principal: Principal) -> tuple[str, str | None]:
+    matrix = priority.from_matrix(cmd.impact.value, cmd.urgency.value) if cmd.impact and cmd.urgency else None
+    if (cmd.impact is None) != (cmd.urgency is None):
+        raise RuleViolation("impact and urgency go together: give both or neither", field="urgency")
+    if cmd.priority is None:
+        return matrix or "P3", None
+    if matrix is None or cmd.priority.value == matrix:
+        return cmd.priority.value, cmd.priority_reason
+    # An override of the matrix: staff only, and never without a reason.
+    if not principal.has_any(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ADMIN):
+        raise Forbidden(
+            f"the impact × urgency matrix gives {matrix}; only the hotline may override it", field="priority"
+        )
+    if not cmd.priority_reason:
+        raise RuleViolation(
+            f"the impact × urgency matrix gives {matrix}; overriding it needs priority_reason", field="priority_reason"
+        )
+    return cmd.priority.value, cmd.priority_reason
+
+
+async def _unit_path_for_filing(session: AsyncSession, principal: Principal, unit_id: UUID) -> list[UUID]:
+    path = await directory.unit_path(session, unit_id)
+    if is_staff(principal):
+        # The unit event may still be on its way; the path is corrected when it arrives.
+        return path or [unit_id]
+    if path is None or principal.unit_id not in path:
+        raise Forbidden("requesters file tickets within their own unit's subtree only", field="unit_id")
+    return path
+
+
+async def create_ticket(session: AsyncSession, principal: Principal, cmd: TicketCreate, *, phone_region: str) -> Ticket:
+    at = now()
+    level, reason = _priority(cmd, principal)
+    ticket = Ticket(
+        number=await next_ticket_number(session, at),
+        title=cmd.title,
+        description=cmd.description,
+        category=cmd.category.value,
+        subcategory=cmd.subcategory,
+        impact=cmd.impact.value if cmd.impact else None,
+        urgency=cmd.urgency.value if cmd.urgency else None,
+        priority=level,
+        priority_reason=reason,
+        status="new",
+        unit_id=cmd.unit_id,
+        unit_path=await _unit_path_for_filing(session, principal, cmd.unit_id),
+        requester_name=cmd.requester_name,
+        requester_phone=normalise_phone(cmd.requester_phone, phone_region, field="requester_phone"),
+        channel=cmd.channel.value,
+        asset_tag=cmd.asset_tag,
+        location=cmd.location,
+        created_by=principal.subject,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(ticket)
+    detail: dict[str, Any] = {"channel": ticket.channel, "status": "new", "priority": level}
+    if reason:
+        detail["priority_reason"] = reason
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            kind="created",
+            actor_id=principal.subject,
+            actor_name=principal.username,
+            detail=detail,
+            at=at,
+        )
+    )
+    await session.flush()
+    await add_event(
+        session,
+        TicketCreated(
+            ticket_id=ticket.id,
+            number=ticket.number,
+            title=ticket.title,
+            category=ticket.category,
+            priority=ticket.priority,
+            status=ticket.status,
+            unit_id=ticket.unit_id,
+            channel=ticket.channel,
+            requester_name=ticket.requester_name,
+            requester_phone=ticket.requester_phone,
+            created_at=ticket.created_at,
+            created_by=principal.subject,
+            subcategory=ticket.subcategory,
+            asset_tag=ticket.asset_tag,
+        ),
+        producer=PRODUCER,
+    )
+    return ticket
+
+
+async def get_ticket(session: AsyncSession, principal: Principal, ticket_id: UUID, *, lock: bool = False) -> Ticket:
+    stmt = select(Ticket).where(Ticket.id == ticket_id, visible(principal))
+    if lock:
+        stmt = stmt.with_for_update()
+    ticket = (await session.execute(stmt)).scalar()
+    if ticket is None:
+        raise NotFound(f"ticket {ticket_id} not found")
+    return ticket
+
+
+async def timeline(session: AsyncSession, ticket_id: UUID, principal: Principal) -> list[TicketEvent]:
+    stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.at, TicketEvent.id)
+    if not is_staff(principal):
+        stmt = stmt.where(TicketEvent.kind.not_in(INTERNAL_KINDS))  # type: ignore[attr-defined]
+    return list((await session.execute(stmt)).scalars())
+
+
+async def comments(session: AsyncSession, ticket_id: UUID, principal: Principal) -> list[Comment]:
+    stmt = select(Comment).where(Comment.ticket_id == ticket_id).order_by(Comment.at)
+    if not is_staff(principal):
+        stmt = stmt.where(Comment.public.is_(True))  # type: ignore[attr-defined]
+    return list((await session.execute(stmt)).scalars())
+
+
+def _step_fields(ticket: Ticket, at: datetime, actor: UUID | None) -> dict[str, Any]:
+    return {
+        "ticket_id": ticket.id,
+        "number": ticket.number,
+        "unit_id": ticket.unit_id,
+        "requester_name": ticket.requester_name,
+        "requester_phone": ticket.requester_phone,
+        "at": at,
+        "actor_id": actor,
+    }
+
+
+async def change_status(
+    session: AsyncSession,
+    ticket: Ticket,
+    action: str,
+    *,
+    actor_id: UUID | None,
+    actor_name: str | None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+    extra_events: list[Event] = (),  # type: ignore[assignment]
+    at: datetime | None = None,
+) -> str:
+    """The one way a ticket's status changes: checks the transition, records it, announces it."""
+    at = at or now()
+    before = ticket.status
+    after = lifecycle.target(before, action, ticket.status_before_pending)
+    if action == "pend":
+        ticket.status_before_pending, ticket.pending_reason = before, reason
+    elif before == "pending":
+        ticket.status_before_pending = ticket.pending_reason = None
+    ticket.status, ticket.updated_at = after, at
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            kind=action,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            detail={"from": before, "to": after, **({"reason": reason} if reason else {}), **(detail or {})},
+            at=at,
+        )
+    )
+    await add_event(
+        session,
+        TicketStatusChanged(
+            ticket_id=ticket.id, number=ticket.number, from_status=before, to_status=after, reason=reason, changed_at=at
+        ),
+        producer=PRODUCER,
+    )
+    for event in extra_events:
+        await add_event(session, event, producer=PRODUCER)
+    return after
+
+
+def _require(principal: Principal, *roles: str, what: str) -> None:
+    if not principal.has_any(*roles):
+        raise Forbidden(f"{what} requires one of the roles: {', '.join(sorted(roles))}")
+
+
+async def pend(session: AsyncSession, principal: Principal, ticket_id: UUID, reason: str) -> Ticket:
+    _require(principal, Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.ADMIN, what="pending")
+    ticket = await get_ticket(session, principal, ticket_id, lock=True)
+    await change_status(
+        session, ticket, "pend", actor_id=principal.subject, actor_name=principal.username, reason=reason
+    )
+    return ticket
+
+
+async def resume(session: AsyncSession, principal: Principal, ticket_id: UUID, note: str | None) -> Ticket:
+    _require(principal, Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.ADMIN, what="resuming")
+    ticket = await get_ticket(session, principal, ticket_id, lock=True)
+    await change_status(
+        session, ticket, "resume", actor_id=principal.subject, actor_name=principal.username, reason=note
+    )
+    return ticket
+
+
+async def resolve_remotely(
+    session: AsyncSession, principal: Principal, ticket_id: UUID, code: str, summary: str
+) -> Ticket:
+    """First-call / remote resolution by the hotline or an engineer: no site visit (SPEC §4)."""
+    _require(principal, Role.HOTLINE_OPERATOR, Role.ENGINEER, Role.DISPATCHER, Role.ADMIN, what="resolving")
+    ticket = await get_ticket(session, principal, ticket_id, lock=True)
+    await mark_resolved(
+        session,
+        ticket,
+        code=code,
+        summary=summary,
+        remote=True,
+        actor_id=principal.subject,
+        actor_name=principal.username,
+    )
+    return ticket
+
+
+async def mark_resolved(
+    session: AsyncSession,
+    ticket: Ticket,
+    *,
+    code: str | None,
+    summary: str | None,
+    remote: bool | None,
+    actor_id: UUID | None,
+    actor_name: str | None,
+    at: datetime | None = None,
+) -> None:
+    at = at or now()
+    ticket.resolution_code, ticket.resolution_summary = code, summary
+    ticket.resolved_at, ticket.resolved_remotely = at, remote
+    await change_status(
+        session,
+        ticket,
+        "resolve",
+        actor_id=actor_id,
+        actor_name=actor_name,
+        at=at,
+        detail={"resolution_code": code, "remote": remote},
+        extra_events=[
+            TicketResolved(**_step_fields(ticket, at, actor_id), resolution_code=code, summary=summary, remote=remote)
+        ],
+    )
+
+
+async def confirm(session: AsyncSession, principal: Principal, ticket_id: UUID, body: ConfirmIn) -> Ticket:
+    """The requester's confirmation closes the loop (闭环), with a rating. The hotline may record one
+    given on the phone."""
+    _require(principal, Role.REQUESTER, Role.HOTLINE_OPERATOR, what="confirming")
+    ticket = await get_ticket(session, principal, ticket_id, lock=True)
+    at = now()
+    ticket.rating, ticket.feedback, ticket.closed_at = body.rating, body.comment, at
+    await change_status(
+        session,
+        ticket,
+        "confirm",
+        actor_id=principal.subject,
+        actor_name=principal.username,
+        at=at,
+        detail={"rating": body.rating},
+        extra_events=[
+            TicketClosed(**_step_fields(ticket, at, principal.subject), rating=body.rating, feedback=body.comment)
+        ],
+    )
+    return ticket
+
+
+async def auto_close(session: AsyncSession, ticket: Ticket, quiet_hours: float) -> None:
+    at = now()
+    ticket.closed_at = at
+    await change_status(
+        session,
+        ticket,
+        "auto_close",
+        actor_id=None,
+        actor_name="system",
+        at=at,
+        reason=f"no reply {quiet_hours:g} h after resolution",
+        extra_events=[TicketClosed(**_step_fields(ticket, at, None), automatic=True)],
+    )
+
+
+async def reopen(
+    session: AsyncSession, principal: Principal, ticket_id: UUID, reason: str, window: timedelta
+) -> Ticket:
+    _require(principal, Role.REQUESTER, Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ADMIN, what="reopening")
+    ticket = await get_ticket(session, principal, ticket_id, lock=True)
+    at = now()
+    if ticket.resolved_at is not None and at - ticket.resolved_at > window and not principal.has_any(Role.ADMIN):
+        raise RuleViolation(
+            f"tickets can be reopened within {window.days} days of resolution; file a new one",
+            field="reason",
+            rule="reopen_window",
+        )
+    ticket.reopen_count += 1
+    ticket.closed_at = None
+    ticket.engineer_name = None
+    await change_status(
+        session,
+        ticket,
+        "reopen",
+        actor_id=principal.subject,
+        actor_name=principal.username,
+        at=at,
+        reason=reason,
+        extra_events=[TicketReopened(**_step_fields(ticket, at, principal.subject), reason=reason)],
+    )
+    return ticket
+
+
+async def cancel(session: AsyncSession, principal: Principal, ticket_id: UUID, reason: str) -> Ticket:
+    ticket = await get_ticket(session, principal, ticket_id, lock=True)
+    if not principal.has_any(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ADMIN):
+        # A requester withdraws what they filed themselves, and only before anyone took it on.
+        if not principal.has_any(Role.REQUESTER) or ticket.created_by != principal.subject:
+            raise Forbidden("requesters cancel only tickets they filed themselves")
+        if ticket.status != "new":
+            raise Conflict(
+                f"the ticket is already {ticket.status}; ask the hotline to cancel it",
+                current_status=ticket.status,
+                requested_action="cancel",
+                allowed_from=["new"],
+            )
+    at = now()
+    await change_status(
+        session,
+        ticket,
+        "cancel",
+        actor_id=principal.subject,
+        actor_name=principal.username,
+        at=at,
+        reason=reason,
+        extra_events=[TicketCancelled(**_step_fields(ticket, at, principal.subject), reason=reason)],
+    )
+    return ticket
+
+
+async def add_comment(session: AsyncSession, principal: Principal, ticket_id: UUID, body: CommentIn) -> Comment:
+    ticket = await get_ticket(session, principal, ticket_id, lock=True)
+    public = body.public or not is_staff(principal)  # what a requester writes, staff and requester both read
+    at = now()
+    comment = Comment(
+        ticket_id=ticket.id,
+        author_id=principal.subject,
+        author_name=principal.username,
+        body=body.body,
+        public=public,
+        at=at,
+    )
+    session.add(comment)
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            kind="comment" if public else "internal_comment",
+            actor_id=principal.subject,
+            actor_name=principal.username,
+            detail={"comment_id": str(comment.id)},
+            at=at,
+        )
+    )
+    ticket.updated_at = at
+    await session.flush()
+    await add_event(
+        session,
+        TicketCommented(
+            **_step_fields(ticket, at, principal.subject),
+            comment_id=comment.id,
+            public=public,
+            body=body.body,
+            author_name=principal.username,
+        ),
+        producer=PRODUCER,
+    )
+    return comment
