@@ -35,13 +35,22 @@ class Units:
     def __init__(self, env: RunEnvironment) -> None:
         self.env = env
 
-    async def add(self, parent_path: list[uuid.UUID] | None = None, kind: str = "police_station",
-                  unit_id: uuid.UUID | None = None) -> list[uuid.UUID]:
+    async def add(
+        self, parent_path: list[uuid.UUID] | None = None, kind: str = "police_station", unit_id: uuid.UUID | None = None
+    ) -> list[uuid.UUID]:
         unit_id = unit_id or uuid.uuid4()
         path = [*(parent_path or []), unit_id]
-        await publish(self.env.amqp_url, UnitCreated(unit_id=unit_id, code=f"U-{unit_id.hex[:6]}", name="测试单位",
-                                                     kind=kind, parent_id=parent_path[-1] if parent_path else None,
-                                                     path=path))
+        await publish(
+            self.env.amqp_url,
+            UnitCreated(
+                unit_id=unit_id,
+                code=f"U-{unit_id.hex[:6]}",
+                name="测试单位",
+                kind=kind,
+                parent_id=parent_path[-1] if parent_path else None,
+                path=path,
+            ),
+        )
         await eventually(lambda: self._known(unit_id))
         return path
 

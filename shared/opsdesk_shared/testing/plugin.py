@@ -44,6 +44,8 @@ class RunEnvironment:
             "OPSDESK_JWT_PUBLIC_KEY_FILE": str(self.public_key_file),
             "OPSDESK_JWT_PRIVATE_KEY_FILE": str(self.private_key_file),
             "OPSDESK_ENVIRONMENT": "test",
+            # A whole system of processes plus the tests' own pools must fit PostgreSQL's default 100 connections.
+            "OPSDESK_DATABASE_POOL_SIZE": "3",
         }
 
     def settings(self, cls: type, **overrides: Any) -> Any:
@@ -53,6 +55,7 @@ class RunEnvironment:
             "amqp_url": self.amqp_url,
             "jwt_public_key_file": self.public_key_file,
             "environment": "test",
+            "database_pool_size": 3,
         }
         values.update(overrides)
         return cls(**values)
