@@ -4,6 +4,7 @@ its own, measures, prints one table and writes JSON to bench/results/.
 Figures so far:
 - ticket -> SMS: `POST /api/tickets` through the gateway until the SMS reaches the Twilio server,
   one at a time, beside a raw publish -> consume round trip through RabbitMQ.
+- caller lookup: `GET /api/callers/{phone}` through the gateway, as the hotline screen does on a ring.
 - SLA timer: lateness of breaches with 100,000 running clocks and two dispatch workers, and how fast a
   burst of 10,000 simultaneous deadlines drains (see bench/sla_timer.py).
 """
@@ -123,6 +124,20 @@ def ticket_to_sms(url: str, sink_url: str, password: str, n: int) -> list[float]
     return samples
 
 
+def caller_lookups(url: str, password: str, n: int) -> list[float]:
+    """`GET /api/callers/{phone}` through the gateway: what the operator's screen shows while the phone rings."""
+    client = httpx.Client(base_url=url, timeout=10)
+    token = client.post("/api/auth/login", json={"username": "operator", "password": password}).json()["access_token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    samples = []
+    for i in range(n):
+        started = time.perf_counter()
+        resp = client.get(f"/api/callers/1390000{i % 20:04d}", headers=auth)  # numbers with tickets from above
+        samples.append(time.perf_counter() - started)
+        assert resp.status_code == 200, resp.text
+    return samples
+
+
 def main() -> None:
     servers = locate(
         os.environ.get("OPSDESK_TEST_DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -162,6 +177,8 @@ def main() -> None:
         with launched(env, work, cwd=ROOT) as url:
             ticket_to_sms(url, env["TWILIO_API_BASE_URL"], password, 3)  # warm-up: connections, caches
             sms = summary(ticket_to_sms(url, env["TWILIO_API_BASE_URL"], password, SAMPLES))
+            caller_lookups(url, password, 5)  # warm-up
+            results["caller_lookup"] = summary(caller_lookups(url, password, 200))
         raw = summary(asyncio.run(raw_round_trips(servers.amqp_url_for(vhost), SAMPLES)))
         results["ticket_to_sms"] = {
             **sms,
@@ -193,6 +210,11 @@ def main() -> None:
             f"{name:<46} {fig['n']:>4} {fig['median_ms']:>7.1f}ms {fig['p90_ms']:>7.1f}ms {fig['p99_ms']:>7.1f}ms "
             f"{fig['max_ms']:>7.1f}ms   raw AMQP {ref['median_ms']:>6.2f}ms   {ratio:>5.1f}x"
         )
+    lookup = results["caller_lookup"]
+    print(
+        f"\ncaller lookup while the phone rings (GET /api/callers/{{phone}} via the gateway, n={lookup['n']}): "
+        f"median {lookup['median_ms']:.1f} ms, p99 {lookup['p99_ms']:.1f} ms, max {lookup['max_ms']:.1f} ms"
+    )
     timer = results["sla_timer"]
     print(f"\nSLA timer, two dispatch workers, {timer['running_clocks']:,} running clocks (target: fire within 1 s)")
     print(

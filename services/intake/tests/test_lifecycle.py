@@ -238,3 +238,19 @@ async def test_comments_public_and_internal(desk: Desk) -> None:
     assert [c["body"] for c in seen["comments"]] == ["工程师预计 10:30 到达", "好的，谢谢"]
     assert "internal_comment" not in [e["kind"] for e in seen["timeline"]]
     assert len((await desk.get(ticket["id"]))["comments"]) == 3
+
+
+async def test_reopening_is_allowed_only_within_the_window(desk: Desk) -> None:
+    import asyncpg
+
+    ticket = await desk.in_status("resolved")
+    conn = await asyncpg.connect(f"{desk.env.servers.database_url}/{desk.env.database_prefix}_intake")
+    try:  # eight days pass (the default window is seven)
+        await conn.execute(
+            "UPDATE ticket SET resolved_at = resolved_at - interval '8 days' WHERE id = $1", uuid.UUID(ticket["id"])
+        )
+    finally:
+        await conn.close()
+    late = await desk.act(ticket["id"], "reopen", desk.requester)
+    assert late.status_code == 422 and late.json()["rule"] == "reopen_window"
+    assert (await desk.get(ticket["id"]))["status"] == "resolved"
