@@ -1,7 +1,9 @@
+from datetime import time
 from typing import ClassVar
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 
+from notifications.service import Limits
 from opsdesk_shared.settings import ServiceSettings
 
 # With no Twilio credentials, messages go to the local Twilio-compatible sink (dev only, SPEC §8).
@@ -26,6 +28,17 @@ class NotificationsSettings(ServiceSettings):
     sms_max_attempts: int = 8
     sms_backoff_base_s: float = 2.0  # attempt n waits base * 2^(n-1), jittered, capped at 5 minutes
     sms_send_concurrency: int = 32
+    # Non-urgent messages to requesters wait out the night (Asia/Shanghai) and a per-recipient limit.
+    sms_quiet_hours_start: time = time(22, 0)
+    sms_quiet_hours_end: time = time(7, 0)
+    sms_per_recipient_per_hour: int = Field(default=10, ge=1)
+    # After this many provider failures in a row the sender stops calling it for a while (circuit breaker).
+    sms_breaker_threshold: int = Field(default=5, ge=1)
+    sms_breaker_cooldown_s: float = Field(default=30.0, gt=0)
+
+    @property
+    def limits(self) -> Limits:
+        return Limits(self.sms_quiet_hours_start, self.sms_quiet_hours_end, self.sms_per_recipient_per_hour)
 
     @model_validator(mode="after")
     def _sink_only_outside_production(self) -> "NotificationsSettings":

@@ -22,6 +22,9 @@ class SmsMessage(SQLModel, table=True):
     body: str
     template: str | None = None
     ticket_id: UUID | None = Field(default=None, index=True)
+    # Who asked: an event's rule, or a `system` client's business request (its API key id).
+    client_id: UUID | None = None
+    urgent: bool = False
     status: str = "queued"
     segments: int = 1
     encoding: str = "UCS-2"
@@ -61,3 +64,69 @@ class SmsOrphanCallback(SQLModel, table=True):
     status: str
     error_code: str | None = None
     at: datetime = Field(sa_column=_ts(nullable=False))
+
+
+class SmsTemplate(SQLModel, table=True):
+    """A message text. `trigger` set: a rule's template, limited to that trigger's variables. Unset: a
+    business template for `system` clients, with whatever variables it names."""
+
+    __tablename__ = "sms_template"
+
+    code: str = Field(primary_key=True)
+    trigger: str | None = None
+    body: str
+    updated_at: datetime = Field(sa_column=_ts(nullable=False))
+
+
+class SmsRule(SQLModel, table=True):
+    __tablename__ = "sms_rule"
+
+    trigger: str = Field(primary_key=True)
+    template_code: str = Field(foreign_key="sms_template.code")
+    enabled: bool = True
+
+
+class SmsOptOut(SQLModel, table=True):
+    __tablename__ = "sms_opt_out"
+
+    phone: str = Field(primary_key=True)
+    source: str  # reply | admin
+    at: datetime = Field(sa_column=_ts(nullable=False))
+
+
+class InboundSms(SQLModel, table=True):
+    """Every reply we received, once (Twilio may post the same MessageSid again)."""
+
+    __tablename__ = "sms_inbound"
+
+    sid: str = Field(primary_key=True)
+    from_phone: str = Field(index=True)
+    body: str
+    intent: str  # confirm | reopen | opt_out | unknown
+    ticket_id: UUID | None = None
+    at: datetime = Field(sa_column=_ts(nullable=False))
+
+
+class TicketContact(SQLModel, table=True):
+    """What a requester SMS needs about a ticket, from intake's events: number, phone, status."""
+
+    __tablename__ = "ticket_contact"
+
+    ticket_id: UUID = Field(primary_key=True)
+    number: str
+    title: str
+    requester_phone: str = Field(index=True)
+    status: str
+    resolved_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class SmsRequest(SQLModel, table=True):
+    """A business request's `Idempotency-Key`: the same key from the same client gets the same ids."""
+
+    __tablename__ = "sms_request"
+
+    client_id: UUID = Field(primary_key=True)
+    key: str = Field(primary_key=True)
+    request_hash: str
+    message_ids: list[str] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    created_at: datetime = Field(sa_column=_ts(nullable=False))

@@ -1,13 +1,15 @@
 """Queueing SMS from events, and the state changes of a message. Never sends by itself: the sender
 (sender.py) claims queued rows, so that a message is recorded before any attempt to send it."""
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from uuid import UUID, uuid4
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from notifications import policy
 from notifications.models import SmsMessage, SmsStatusChange
 from notifications.segments import count_segments, encoding_of
 from opsdesk_shared.contracts.notifications import SmsDelivered, SmsFailed, SmsSent, SmsStatus
@@ -17,7 +19,7 @@ from opsdesk_shared.phones import mask_phone
 PRODUCER = "notifications"
 SEND_CHANNEL = "opsdesk_sms_queued"
 # Later states never move back to earlier ones, whatever order callbacks arrive in.
-RANK = {"queued": 0, "sending": 1, "sent": 2, "undelivered": 3, "failed": 3, "delivered": 4}
+RANK = {"queued": 0, "sending": 1, "sent": 2, "undelivered": 3, "failed": 3, "suppressed": 3, "delivered": 4}
 TWILIO_STATUS = {
     "accepted": "sent",
     "queued": "sent",
@@ -32,6 +34,13 @@ TWILIO_STATUS = {
 }
 
 
+@dataclass(frozen=True)
+class Limits:
+    quiet_start: time
+    quiet_end: time
+    per_recipient_per_hour: int
+
+
 async def queue_message(
     session: AsyncSession,
     *,
@@ -40,35 +49,58 @@ async def queue_message(
     body: str,
     template: str | None,
     ticket_id: UUID | None,
-) -> bool:
-    """Record a message to send. False when this event already produced one for this recipient."""
+    limits: Limits | None = None,
+    urgent: bool = False,
+    deferrable: bool = False,
+    client_id: UUID | None = None,
+    message_id: UUID | None = None,
+) -> UUID | None:
+    """Record a message to send; None when this event already produced one for this recipient.
+
+    Non-urgent messages respect opt-outs (recorded as `suppressed`) and the per-recipient rate limit;
+    deferrable ones also wait out quiet hours (both by deferring `next_attempt_at`). Urgent ones (staff
+    escalations) go at once."""
     now = datetime.now(UTC)
+    status, not_before, why = "queued", now, None
+    if not urgent and limits is not None:
+        if await policy.opted_out(session, recipient):
+            status, why = "suppressed", "recipient opted out"
+        else:
+            if deferrable:
+                not_before = policy.after_quiet_hours(now, limits.quiet_start, limits.quiet_end)
+                why = "quiet hours" if not_before > now else None
+            limited = await policy.rate_limited_until(session, recipient, now, limits.per_recipient_per_hour)
+            if limited is not None and limited > not_before:
+                not_before, why = limited, "per-recipient rate limit"
     stmt = (
         insert(SmsMessage)
         .values(
-            id=uuid4(),
+            id=message_id or uuid4(),
             event_id=event_id,
             recipient=recipient,
             body=body,
             template=template,
             ticket_id=ticket_id,
-            status="queued",
+            client_id=client_id,
+            urgent=urgent,
+            status=status,
             segments=count_segments(body),
             encoding=encoding_of(body),
             attempts=0,
-            next_attempt_at=now,
+            next_attempt_at=not_before,
             created_at=now,
             updated_at=now,
         )
         .on_conflict_do_nothing(index_elements=["event_id", "recipient"], index_where=text("event_id IS NOT NULL"))
     )
     result = await session.execute(stmt.returning(SmsMessage.id))
-    message_id = result.scalar()
-    if message_id is None:
-        return False
-    session.add(SmsStatusChange(message_id=message_id, status="queued", source="event", at=now))
-    await session.execute(text("SELECT pg_notify(:c, '')"), {"c": SEND_CHANNEL})
-    return True
+    queued_id = result.scalar()
+    if queued_id is None:
+        return None
+    session.add(SmsStatusChange(message_id=queued_id, status=status, source="event", detail=why, at=now))
+    if status == "queued" and not_before <= now:
+        await session.execute(text("SELECT pg_notify(:c, '')"), {"c": SEND_CHANNEL})
+    return queued_id
 
 
 def _status_event(message: SmsMessage, status: str) -> SmsStatus:

@@ -76,6 +76,7 @@ class TicketCommented(TicketStep):
     public: bool
     body: str
     author_name: str | None = None
+    author_is_staff: bool = True  # a requester's own comment is not texted back to them
 
 
 class CallLogged(Event):

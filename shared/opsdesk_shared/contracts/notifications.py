@@ -28,3 +28,17 @@ class SmsDelivered(SmsStatus):
 class SmsFailed(SmsStatus):
     type = "sms.failed"
     error_code: str | None = None
+
+
+class SmsReplyReceived(Event):
+    """A requester answered an SMS: `confirm` (1) or `reopen` (2) their latest resolved ticket.
+
+    Intake owns tickets, so it is intake that closes or reopens, on this event."""
+
+    type = "sms.reply_received"
+    inbound_sid: str
+    from_phone: str
+    ticket_id: UUID
+    intent: str  # confirm | reopen
+    body: str
+    received_at: datetime

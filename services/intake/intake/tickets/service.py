@@ -418,6 +418,7 @@ async def add_comment(session: AsyncSession, principal: Principal, ticket_id: UU
             public=public,
             body=body.body,
             author_name=principal.username,
+            author_is_staff=is_staff(principal),
         ),
         producer=PRODUCER,
     )

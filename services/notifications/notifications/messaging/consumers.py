@@ -1,34 +1,157 @@
-"""Notifications' subscriptions: which events queue which SMS."""
+"""Notifications' subscriptions: the events that may send SMS, applied through the rules (rules.py)."""
 
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications import service, templates
+from notifications import rules, service
 from notifications.config import NotificationsSettings
+from notifications.models import SmsRule, SmsTemplate, TicketContact
+from opsdesk_shared.contracts import dispatch as d
+from opsdesk_shared.contracts import intake as i
 from opsdesk_shared.contracts.envelope import Envelope
-from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.messaging.consumer import Handler, Subscription
 from opsdesk_shared.messaging.topology import QueueSpec
 
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+ROUTING_KEYS = (
+    "ticket.created",
+    "ticket.status_changed",
+    "ticket.resolved",
+    "ticket.closed",
+    "ticket.reopened",
+    "ticket.cancelled",
+    "ticket.commented",
+    "workorder.assigned",
+    "workorder.reassigned",
+    "sla.warning",
+    "sla.breached",
+)
 
-def ticket_handler(settings: NotificationsSettings) -> Handler:
-    async def on_ticket_event(session: AsyncSession, envelope: Envelope) -> None:
-        if envelope.type == TicketCreated.type:
-            ticket = envelope.parse(TicketCreated)
-            await service.queue_message(
-                session,
-                event_id=envelope.id,
-                recipient=ticket.requester_phone,
-                body=templates.render(templates.TICKET_ACCEPTED, settings.sms_signature, number=ticket.number),
-                template=templates.TICKET_ACCEPTED,
-                ticket_id=ticket.ticket_id,
+
+def local(at: datetime | None) -> str:
+    return at.astimezone(SHANGHAI).strftime("%m-%d %H:%M") if at else "尽快"
+
+
+class RuleApplier:
+    def __init__(self, session: AsyncSession, envelope: Envelope, settings: NotificationsSettings) -> None:
+        self.session, self.envelope, self.settings = session, envelope, settings
+
+    async def send(
+        self, trigger_name: str, phone: str | None, variables: dict[str, Any], ticket_id: UUID | None
+    ) -> None:
+        if not phone:
+            return
+        trigger = rules.TRIGGERS[trigger_name]
+        rule = await self.session.get(SmsRule, trigger_name)
+        if rule is None or not rule.enabled:
+            return
+        template = await self.session.get(SmsTemplate, rule.template_code)
+        assert template is not None  # a rule's template is a foreign key
+        await service.queue_message(
+            self.session,
+            event_id=self.envelope.id,
+            recipient=phone,
+            ticket_id=ticket_id,
+            body=rules.render(template.body, self.settings.sms_signature, variables),
+            template=template.code,
+            urgent=trigger.urgent,
+            deferrable=trigger.deferrable,
+            limits=self.settings.limits,
+        )
+
+
+async def _contact(session: AsyncSession, ticket_id: UUID) -> TicketContact | None:
+    return await session.get(TicketContact, ticket_id, with_for_update=True)
+
+
+def event_handler(settings: NotificationsSettings) -> Handler:
+    async def on_event(session: AsyncSession, envelope: Envelope) -> None:
+        apply = RuleApplier(session, envelope, settings)
+        kind = envelope.type
+        if kind == i.TicketCreated.type:
+            t = envelope.parse(i.TicketCreated)
+            await session.execute(
+                insert(TicketContact)
+                .values(
+                    ticket_id=t.ticket_id,
+                    number=t.number,
+                    title=t.title,
+                    requester_phone=t.requester_phone,
+                    status=t.status,
+                )
+                .on_conflict_do_nothing()
             )
+            await apply.send("ticket_accepted", t.requester_phone, {"number": t.number, "title": t.title}, t.ticket_id)
+        elif kind == i.TicketStatusChanged.type:
+            change = envelope.parse(i.TicketStatusChanged)
+            contact = await _contact(session, change.ticket_id)
+            if contact is not None:
+                contact.status = change.to_status
+                if change.to_status == "pending":
+                    await apply.send(
+                        "ticket_pending",
+                        contact.requester_phone,
+                        {"number": contact.number, "reason": change.reason or ""},
+                        contact.ticket_id,
+                    )
+        elif kind == i.TicketResolved.type:
+            resolved = envelope.parse(i.TicketResolved)
+            contact = await _contact(session, resolved.ticket_id)
+            if contact is not None:
+                contact.status, contact.resolved_at = "resolved", resolved.at
+            await apply.send(
+                "ticket_resolved", resolved.requester_phone, {"number": resolved.number}, resolved.ticket_id
+            )
+        elif kind == i.TicketCommented.type:
+            comment = envelope.parse(i.TicketCommented)
+            if comment.public and comment.author_is_staff:
+                await apply.send(
+                    "public_comment",
+                    comment.requester_phone,
+                    {"number": comment.number, "comment": comment.body[:200]},
+                    comment.ticket_id,
+                )
+        elif kind in (d.WorkOrderAssigned.type, d.WorkOrderReassigned.type):
+            order = envelope.parse(d.WorkOrderAssigned)
+            contact = await session.get(TicketContact, order.ticket_id)
+            number = order.ticket_number or (contact.number if contact else "")
+            arrival = local(order.expected_arrival_at)
+            if contact is not None:
+                await apply.send(
+                    "engineer_assigned",
+                    contact.requester_phone,
+                    {
+                        "number": number,
+                        "engineer_name": order.engineer_name,
+                        "engineer_phone": order.engineer_phone or "",
+                        "expected_arrival": arrival,
+                    },
+                    order.ticket_id,
+                )
+            await apply.send(
+                "assignment_to_engineer",
+                order.engineer_phone,
+                {"number": number, "title": contact.title if contact else "", "expected_arrival": arrival},
+                order.ticket_id,
+            )
+        elif kind in (d.SlaWarning.type, d.SlaBreached.type):
+            alarm = envelope.parse(d.SlaDeadline)
+            trigger = "sla_warning" if kind == d.SlaWarning.type else "sla_breached"
+            variables = {
+                "number": alarm.ticket_number or "",
+                "metric": rules.METRIC_NAMES.get(alarm.metric, alarm.metric),
+                "due_at": local(alarm.due_at),
+            }
+            for recipient in alarm.recipients:
+                await apply.send(trigger, recipient.phone, variables, alarm.ticket_id)
 
-    return on_ticket_event
+    return on_event
 
 
 def subscriptions(settings: NotificationsSettings) -> list[Subscription]:
-    return [
-        Subscription(
-            QueueSpec("notifications.ticket-events", routing_keys=("ticket.created",)), ticket_handler(settings)
-        ),
-    ]
+    return [Subscription(QueueSpec("notifications.events", routing_keys=ROUTING_KEYS), event_handler(settings))]
