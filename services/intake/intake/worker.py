@@ -1,7 +1,7 @@
 """Intake's worker: dispatch's and the gateway's events, the outbox relay, and auto-closing."""
 
 from intake.config import IntakeSettings
-from intake.messaging.consumers import SUBSCRIPTIONS
+from intake.messaging.consumers import subscriptions
 from intake.tickets.autoclose import AutoCloser
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.settings import ServiceSettings
@@ -14,6 +14,6 @@ async def run(settings: ServiceSettings) -> None:
     sessions = session_factory(engine)
     closer = AutoCloser(sessions, quiet_hours=settings.auto_close_after_h, interval_s=settings.auto_close_interval_s)
     try:
-        await run_worker(settings, sessions, SUBSCRIPTIONS, tasks=[closer])
+        await run_worker(settings, sessions, subscriptions(settings), tasks=[closer])
     finally:
         await engine.dispose()

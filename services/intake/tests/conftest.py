@@ -11,7 +11,7 @@ from asgi_lifespan import LifespanManager
 
 from intake.config import IntakeSettings
 from intake.main import create_app
-from intake.messaging.consumers import SUBSCRIPTIONS
+from intake.messaging.consumers import subscriptions
 from opsdesk_shared.contracts.gateway import UnitCreated
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.plugin import RunEnvironment
@@ -23,7 +23,10 @@ async def intake_client(migrated: RunEnvironment) -> AsyncIterator[httpx.AsyncCl
     settings = migrated.settings(IntakeSettings)
     engine = create_engine(settings)
     app = create_app(settings)
-    async with running_worker(settings, session_factory(engine), SUBSCRIPTIONS), LifespanManager(app) as manager:
+    async with (
+        running_worker(settings, session_factory(engine), subscriptions(settings)),
+        LifespanManager(app) as manager,
+    ):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://intake") as c:
             yield c
     await engine.dispose()

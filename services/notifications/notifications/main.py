@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from notifications.api import admin, business
 from notifications.api.router import router as sms_router
 from notifications.config import NotificationsSettings
 from opsdesk_shared.app import build_service_app, database_check
@@ -24,5 +25,6 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     app = build_service_app(
         settings, title="OpsDesk notifications", lifespan=lifespan, readiness=[database_check(engine)]
     )
-    app.include_router(sms_router)
+    for router in (sms_router, admin.router, business.router):
+        app.include_router(router)
     return app

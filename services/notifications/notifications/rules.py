@@ -2,6 +2,7 @@
 the variables its templates may use. Admins edit the templates and switch rules on and off (stored in
 `sms_template` / `sms_rule`); the triggers themselves are code, because each needs its own data."""
 
+import re
 import string
 from dataclasses import dataclass
 
@@ -86,6 +87,7 @@ TRIGGERS = {
         ),
     )
 }
+re_code = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
 METRIC_NAMES = {"response": "响应", "arrival": "到场", "resolution": "解决"}
 
 

@@ -1,9 +1,13 @@
 """Intake's subscriptions: dispatch's work-order and SLA events (the requester's view), and the
 gateway's units and users (scoping and caller identity)."""
 
+from datetime import timedelta
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import directory, projection
+from intake.config import IntakeSettings
+from intake.tickets import sms_replies
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated
 from opsdesk_shared.messaging.consumer import Subscription
@@ -15,6 +19,16 @@ async def on_directory_event(session: AsyncSession, envelope: Envelope) -> None:
         await directory.apply_unit(session, envelope.parse(UnitCreated))
     elif envelope.type in (UserCreated.type, UserUpdated.type):
         await directory.apply_user(session, envelope.parse(UserCreated))
+
+
+def subscriptions(settings: IntakeSettings) -> list[Subscription]:
+    return [
+        *SUBSCRIPTIONS,
+        Subscription(
+            QueueSpec("intake.sms-replies", routing_keys=("sms.reply_received",)),
+            sms_replies.handler(timedelta(days=settings.reopen_window_days)),
+        ),
+    ]
 
 
 SUBSCRIPTIONS = [

@@ -7,12 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.request_validator import RequestValidator
 
-from notifications import service
+from notifications import inbound, service
 from notifications.models import SmsMessage, SmsOrphanCallback
 from notifications.schemas import MessageOut, MessagePage, ProviderInfo
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from opsdesk_shared.errors import Forbidden
-from opsdesk_shared.phones import mask_phone
+from opsdesk_shared.phones import mask_phone, normalise_phone
 
 router = APIRouter(prefix="/api/sms", tags=["sms"])
 # Roles whose work needs the requester's full number; everyone else sees it masked (SPEC §7).
@@ -84,6 +84,18 @@ def _check_signature(request: Request, form: dict[str, str]) -> None:
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature or not RequestValidator(settings.auth_token).validate(url, form, signature):
         raise Forbidden("X-Twilio-Signature missing or invalid")
+
+
+@router.post("/webhooks/twilio/inbound", response_class=Response)
+async def twilio_inbound(request: Request, uow: Uow) -> Response:
+    """A requester's reply, signed by Twilio; answered with empty TwiML (no auto-reply)."""
+    form = {k: str(v) for k, v in (await request.form()).items()}
+    _check_signature(request, form)
+    sid, sender, body = form.get("MessageSid", ""), form.get("From", ""), form.get("Body", "")
+    if sid and sender:
+        phone = normalise_phone(sender, "CN", field="From")
+        await inbound.receive(uow, sid=sid, from_phone=phone, body=body)
+    return Response('<?xml version="1.0" encoding="UTF-8"?><Response/>', media_type="text/xml")
 
 
 @router.post("/webhooks/twilio/status", include_in_schema=True, status_code=204)

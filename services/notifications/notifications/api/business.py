@@ -1,0 +1,59 @@
+"""/api/sms/messages (POST) and /api/sms/messages/batch: business SMS for `system` clients."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Request, Response, status
+
+from notifications import business
+from notifications.api.router import Uow
+from notifications.schemas import Accepted, BatchRecipient, BusinessBatch, BusinessSms
+from opsdesk_shared.auth import CurrentPrincipal, Principal, Role
+from opsdesk_shared.errors import Forbidden
+
+router = APIRouter(prefix="/api/sms", tags=["business sms"])
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+def _client(principal: Principal) -> Principal:
+    if not (principal.has_any(Role.SYSTEM) and "sms:send" in principal.scopes):
+        raise Forbidden("business SMS need an API key with the sms:send scope")
+    return principal
+
+
+@router.post("/messages", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
+async def send_one(
+    body: BusinessSms,
+    principal: CurrentPrincipal,
+    uow: Uow,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> Accepted:
+    client = _client(principal)
+    batch = BusinessBatch(
+        template=body.template,
+        body=body.body,
+        urgent=body.urgent,
+        messages=[BatchRecipient(to=body.to, variables=body.variables)],
+    )
+    ids, replayed = await business.send_batch(uow, request.app.state.settings, client.subject, batch, idempotency_key)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return Accepted(ids=ids)
+
+
+@router.post("/messages/batch", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
+async def send_batch(
+    body: BusinessBatch,
+    principal: CurrentPrincipal,
+    uow: Uow,
+    request: Request,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> Accepted:
+    """Up to 1,000 recipients; all are accepted, or none (a bad number names its index)."""
+    client = _client(principal)
+    ids, replayed = await business.send_batch(uow, request.app.state.settings, client.subject, body, idempotency_key)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return Accepted(ids=ids)
