@@ -19,6 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notifications import service
+from notifications.breaker import CircuitBreaker
 from notifications.config import NotificationsSettings
 from notifications.models import SmsMessage, SmsOrphanCallback, SmsStatusChange
 from notifications.providers.base import ProviderError, Sent, SmsProvider
@@ -43,6 +44,7 @@ class Sender:
         self.provider = provider
         self.callback_url = settings.public_url.rstrip("/") + STATUS_CALLBACK_PATH
         self.lease = timedelta(seconds=settings.twilio_timeout_s * 3)
+        self.breaker = CircuitBreaker(settings.sms_breaker_threshold, settings.sms_breaker_cooldown_s)
         self._wake = asyncio.Event()
 
     async def claim(self, limit: int) -> list[tuple[SmsMessage, bool]]:
@@ -89,8 +91,18 @@ class Sender:
                 to=message.recipient, body=message.body, status_callback=self.callback_url
             )
         except ProviderError as exc:
+            if exc.retryable:  # an outage-type failure; a bad number says nothing about the provider
+                was = self.breaker.state
+                self.breaker.failed(exc.retry_after_s)
+                if self.breaker.state == "open" and was != "open":
+                    log.warning(
+                        "sms_provider_circuit_open",
+                        failures=self.breaker.failures,
+                        pause_s=round(self.breaker.seconds_until_trial(), 1),
+                    )
             await self._record_failure(message, exc)
             return
+        self.breaker.succeeded()
         await self._record_sent(message, sent, source="reconcile" if found else "sender")
 
     async def _record_sent(self, claimed: SmsMessage, sent: Sent, *, source: str) -> None:
@@ -150,13 +162,15 @@ class Sender:
         in_flight: set[asyncio.Task[None]] = set()
         try:
             while not stop.is_set():
-                free = self.settings.sms_send_concurrency - len(in_flight)
+                free = self.breaker.allowance(self.settings.sms_send_concurrency - len(in_flight))
                 claimed: list[tuple[SmsMessage, bool]] = []
                 if free > 0:
                     try:
                         claimed = await self.claim(free)
                     except Exception as exc:  # database away: try again shortly
                         log.warning("sms_claim_failed", error=repr(exc)[:200])
+                if not claimed and self.breaker.trial_in_flight:
+                    self.breaker.trial_in_flight = False  # nothing to test the provider with yet
                 for message, reconcile in claimed:
                     task = asyncio.create_task(self.deliver(message, reconcile))
                     in_flight.add(task)
@@ -166,7 +180,8 @@ class Sender:
                     continue
                 self._wake.clear()
                 waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
-                await asyncio.wait(waiters, timeout=0.5, return_when=asyncio.FIRST_COMPLETED)
+                pause = max(0.5, self.breaker.seconds_until_trial()) if self.breaker.state == "open" else 0.5
+                await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
                 for waiter in waiters:
                     waiter.cancel()
             await asyncio.gather(*in_flight, return_exceptions=True)

@@ -5,7 +5,9 @@ rewrites `https://api.twilio.com` to TWILIO_API_BASE_URL. Twilio's API has no id
 an uncertain failure `find_sent` lists the messages to that number before anything is resent.
 """
 
+from contextvars import ContextVar
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
@@ -18,6 +20,24 @@ from notifications.providers.base import ProviderError, Sent
 TWILIO_API = "https://api.twilio.com"
 # Permanent errors: retrying cannot help (invalid number, unsubscribed recipient, not SMS-capable, ...).
 PERMANENT_CODES = {"21211", "21610", "21614", "21408", "21612", "21606", "21660", "30003", "30004", "30005", "30006"}
+
+
+# The Retry-After of the last answer in this task: TwilioRestException drops response headers.
+_retry_after: ContextVar[float | None] = ContextVar("twilio_retry_after", default=None)
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        try:
+            return max(
+                0.0, (parsedate_to_datetime(value) - datetime.now(parsedate_to_datetime(value).tzinfo)).total_seconds()
+            )
+        except (TypeError, ValueError):
+            return None
 
 
 class _BaseUrlHttpClient(AsyncTwilioHttpClient):
@@ -46,6 +66,7 @@ class _BaseUrlHttpClient(AsyncTwilioHttpClient):
         async with self.session.request(
             method.upper(), url, params=params, data=data, headers=headers, auth=basic, allow_redirects=allow_redirects
         ) as resp:
+            _retry_after.set(_parse_retry_after(resp.headers.get("Retry-After")))
             return Response(resp.status, await resp.text(), resp.headers)
 
 
@@ -79,7 +100,9 @@ class TwilioProvider:
         try:
             message = await self.client.messages.create_async(**kwargs)
         except TwilioRestException as exc:
-            raise _classify(exc) from exc
+            error = _classify(exc)
+            error.retry_after_s = _retry_after.get()
+            raise error from exc
         except (TimeoutError, aiohttp.ServerTimeoutError) as exc:
             raise ProviderError("provider timed out", code="timeout", retryable=True, uncertain=True) from exc
         except aiohttp.ClientConnectorError as exc:  # never reached the provider
