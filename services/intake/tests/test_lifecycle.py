@@ -254,3 +254,37 @@ async def test_reopening_is_allowed_only_within_the_window(desk: Desk) -> None:
     late = await desk.act(ticket["id"], "reopen", desk.requester)
     assert late.status_code == 422 and late.json()["rule"] == "reopen_window"
     assert (await desk.get(ticket["id"]))["status"] == "resolved"
+
+
+async def test_a_reply_of_1_closes_and_2_reopens_through_the_life_cycle(desk: Desk) -> None:
+    from opsdesk_shared.contracts.notifications import SmsReplyReceived
+
+    def reply(ticket: dict, intent: str) -> SmsReplyReceived:  # type: ignore[type-arg]
+        return SmsReplyReceived(
+            inbound_sid="SM" + uuid.uuid4().hex,
+            from_phone="+8613800138000",
+            ticket_id=ticket["id"],
+            intent=intent,
+            body="1" if intent == "confirm" else "2",
+            received_at=datetime.now(UTC),
+        )
+
+    confirmed, reopened, too_early = (
+        await desk.in_status("resolved"),
+        await desk.in_status("resolved"),
+        await desk.in_status("on_site"),
+    )
+    await publish(
+        desk.env.amqp_url, reply(confirmed, "confirm"), reply(reopened, "reopen"), reply(too_early, "confirm")
+    )
+    closed = await desk.status_becomes(confirmed["id"], "closed")
+    assert closed["timeline"][-1]["actor_name"] == "短信回复"
+    again = await desk.status_becomes(reopened["id"], "reopened")
+    assert again["reopen_count"] == 1
+
+    async def noted():  # type: ignore[no-untyped-def]
+        t = await desk.get(too_early["id"])
+        return t if "sms_reply_ignored" in [e["kind"] for e in t["timeline"]] else None
+
+    ignored = await eventually(noted)
+    assert ignored["status"] == "on_site"  # a reply that does not fit changes nothing

@@ -117,6 +117,8 @@ class TicketContact(SQLModel, table=True):
     title: str
     requester_phone: str = Field(index=True)
     status: str
+    # When `status` was true: events of one ticket may be handled out of order, the latest wins.
+    status_at: datetime = Field(sa_column=_ts(nullable=False))
     resolved_at: datetime | None = Field(default=None, sa_column=_ts())
 
 

@@ -20,6 +20,8 @@ class MessageOut(BaseModel):
     created_at: datetime
     sent_at: datetime | None
     delivered_at: datetime | None
+    next_attempt_at: datetime | None = None  # while queued: not before (quiet hours, rate limit, back-off)
+    urgent: bool = False
 
 
 class MessagePage(BaseModel):

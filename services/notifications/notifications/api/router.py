@@ -21,6 +21,12 @@ Staff = Annotated[
     Principal,
     Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.ADMIN)),
 ]
+Reader = Annotated[
+    Principal,
+    Depends(
+        require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM)
+    ),
+]
 
 
 async def unit_of_work(request: Request):  # type: ignore[no-untyped-def]
@@ -40,17 +46,28 @@ async def provider(request: Request, _: CurrentPrincipal) -> ProviderInfo:
 
 @router.get("/messages", response_model=MessagePage)
 async def list_messages(
-    principal: Staff,
+    principal: Reader,
     uow: Uow,
     ticket_id: UUID | None = None,
     status: Annotated[str | None, Query(max_length=20)] = None,
+    to: Annotated[str | None, Query(max_length=32, description="the recipient, any common format")] = None,
+    from_: Annotated[datetime | None, Query(alias="from")] = None,
+    until: Annotated[datetime | None, Query(alias="until")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> MessagePage:
     query = select(SmsMessage).order_by(SmsMessage.created_at.desc()).limit(limit)  # type: ignore[attr-defined]
+    if principal.has_any(Role.SYSTEM):  # a system client sees the business messages it sent itself
+        query = query.where(SmsMessage.client_id == principal.subject)
     if ticket_id:
         query = query.where(SmsMessage.ticket_id == ticket_id)
     if status:
         query = query.where(SmsMessage.status == status)
+    if to:
+        query = query.where(SmsMessage.recipient == normalise_phone(to, "CN", field="to"))
+    if from_:
+        query = query.where(SmsMessage.created_at >= from_)  # type: ignore[operator]
+    if until:
+        query = query.where(SmsMessage.created_at < until)  # type: ignore[operator]
     unmasked = principal.has_any(*SEES_NUMBERS)
     items = []
     for m in (await uow.execute(query)).scalars():
@@ -70,6 +87,8 @@ async def list_messages(
                 created_at=m.created_at,
                 sent_at=m.sent_at,
                 delivered_at=m.delivered_at,
+                next_attempt_at=m.next_attempt_at if m.status == "queued" else None,
+                urgent=m.urgent,
             )
         )
     return MessagePage(items=items)

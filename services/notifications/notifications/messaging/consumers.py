@@ -5,6 +5,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,7 +67,44 @@ class RuleApplier:
 
 
 async def _contact(session: AsyncSession, ticket_id: UUID) -> TicketContact | None:
-    return await session.get(TicketContact, ticket_id, with_for_update=True)
+    return await session.get(TicketContact, ticket_id)
+
+
+async def _track(
+    session: AsyncSession,
+    *,
+    ticket_id: UUID,
+    number: str,
+    phone: str,
+    status: str,
+    at: datetime,
+    title: str | None = None,
+    resolved_at: datetime | None = None,
+) -> None:
+    """Upsert the ticket's contact; its status moves only to a later one (a queue's consumers run
+    concurrently, so a ticket's events may be handled out of order)."""
+    table = TicketContact.__table__  # type: ignore[attr-defined]
+    stmt = insert(TicketContact).values(
+        ticket_id=ticket_id,
+        number=number,
+        title=title or "",
+        requester_phone=phone,
+        status=status,
+        status_at=at,
+        resolved_at=resolved_at,
+    )
+    newer = stmt.excluded.status_at >= table.c.status_at
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["ticket_id"],
+            set_={
+                "title": sa.case((stmt.excluded.title != "", stmt.excluded.title), else_=table.c.title),
+                "status": sa.case((newer, stmt.excluded.status), else_=table.c.status),
+                "status_at": sa.func.greatest(stmt.excluded.status_at, table.c.status_at),
+                "resolved_at": sa.func.coalesce(stmt.excluded.resolved_at, table.c.resolved_at),
+            },
+        )
+    )
 
 
 def event_handler(settings: NotificationsSettings) -> Handler:
@@ -75,37 +113,60 @@ def event_handler(settings: NotificationsSettings) -> Handler:
         kind = envelope.type
         if kind == i.TicketCreated.type:
             t = envelope.parse(i.TicketCreated)
-            await session.execute(
-                insert(TicketContact)
-                .values(
-                    ticket_id=t.ticket_id,
-                    number=t.number,
-                    title=t.title,
-                    requester_phone=t.requester_phone,
-                    status=t.status,
-                )
-                .on_conflict_do_nothing()
+            await _track(
+                session,
+                ticket_id=t.ticket_id,
+                number=t.number,
+                phone=t.requester_phone,
+                status=t.status,
+                at=t.created_at,
+                title=t.title,
             )
             await apply.send("ticket_accepted", t.requester_phone, {"number": t.number, "title": t.title}, t.ticket_id)
         elif kind == i.TicketStatusChanged.type:
             change = envelope.parse(i.TicketStatusChanged)
             contact = await _contact(session, change.ticket_id)
-            if contact is not None:
-                contact.status = change.to_status
-                if change.to_status == "pending":
-                    await apply.send(
-                        "ticket_pending",
-                        contact.requester_phone,
-                        {"number": contact.number, "reason": change.reason or ""},
-                        contact.ticket_id,
-                    )
+            if contact is None:
+                return  # the ticket.created that carries the phone is still to come; it knows the status
+            await _track(
+                session,
+                ticket_id=change.ticket_id,
+                number=change.number,
+                phone=contact.requester_phone,
+                status=change.to_status,
+                at=change.changed_at,
+            )
+            if change.to_status == "pending":
+                await apply.send(
+                    "ticket_pending",
+                    contact.requester_phone,
+                    {"number": contact.number, "reason": change.reason or ""},
+                    contact.ticket_id,
+                )
         elif kind == i.TicketResolved.type:
             resolved = envelope.parse(i.TicketResolved)
-            contact = await _contact(session, resolved.ticket_id)
-            if contact is not None:
-                contact.status, contact.resolved_at = "resolved", resolved.at
+            await _track(
+                session,
+                ticket_id=resolved.ticket_id,
+                number=resolved.number,
+                phone=resolved.requester_phone,
+                status="resolved",
+                at=resolved.at,
+                resolved_at=resolved.at,
+            )
             await apply.send(
                 "ticket_resolved", resolved.requester_phone, {"number": resolved.number}, resolved.ticket_id
+            )
+        elif kind in (i.TicketClosed.type, i.TicketReopened.type, i.TicketCancelled.type):
+            step = envelope.parse(i.TicketStep)
+            status = {i.TicketClosed.type: "closed", i.TicketReopened.type: "reopened"}.get(kind, "cancelled")
+            await _track(
+                session,
+                ticket_id=step.ticket_id,
+                number=step.number,
+                phone=step.requester_phone,
+                status=status,
+                at=step.at,
             )
         elif kind == i.TicketCommented.type:
             comment = envelope.parse(i.TicketCommented)
@@ -118,7 +179,7 @@ def event_handler(settings: NotificationsSettings) -> Handler:
                 )
         elif kind in (d.WorkOrderAssigned.type, d.WorkOrderReassigned.type):
             order = envelope.parse(d.WorkOrderAssigned)
-            contact = await session.get(TicketContact, order.ticket_id)
+            contact = await _contact(session, order.ticket_id)
             number = order.ticket_number or (contact.number if contact else "")
             arrival = local(order.expected_arrival_at)
             if contact is not None:

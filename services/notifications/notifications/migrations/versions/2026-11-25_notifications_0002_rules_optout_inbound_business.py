@@ -72,6 +72,7 @@ def upgrade() -> None:
         sa.Column("title", sa.Text, nullable=False),
         sa.Column("requester_phone", sa.Text, nullable=False, index=True),
         sa.Column("status", sa.Text, nullable=False),
+        sa.Column("status_at", TS, nullable=False),
         sa.Column("resolved_at", TS),
     )
     op.create_table(
