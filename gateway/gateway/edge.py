@@ -17,6 +17,10 @@ from opsdesk_shared.observability import correlation_id
 
 log = structlog.get_logger(__name__)
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The SMS provider's delivery receipts and replies: machine reports (two per message, millions a year),
+# signature-checked and kept in full by notifications (sms_status_change, sms_inbound). Not user actions,
+# so not written to the audit log a second time.
+UNAUDITED_PREFIXES = ("/api/sms/webhooks/",)
 
 
 def caller_identity(request: Request, verifier: TokenVerifier) -> tuple[str, str | None, str | None]:
@@ -56,7 +60,7 @@ class EdgeMiddleware(BaseHTTPMiddleware):
             return _too_many(path)
 
         response = await call_next(request)
-        if request.method in WRITE_METHODS:
+        if request.method in WRITE_METHODS and not path.startswith(UNAUDITED_PREFIXES):
             actor = getattr(request.state, "audit_actor", None)
             if actor is not None:
                 actor_id, actor_name = str(actor[0]), actor[1]

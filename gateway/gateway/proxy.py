@@ -9,6 +9,7 @@ import aiohttp
 import structlog
 from fastapi import Request
 from starlette.background import BackgroundTask
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response, StreamingResponse
 from yarl import URL
 
@@ -75,7 +76,11 @@ class Proxy:
         if request.method in ("GET", "HEAD", "DELETE", "OPTIONS") and not declared:
             data = None
         elif declared and declared <= BUFFER_LIMIT:
-            data = await request.body()
+            try:
+                data = await request.body()
+            except ClientDisconnect:  # the caller gave up while sending; nobody is left to answer
+                log.info("client_disconnected", path=request.url.path)
+                return Response(status_code=499)
         else:
             data = self._limited_stream(request)
         try:

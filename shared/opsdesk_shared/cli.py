@@ -38,6 +38,9 @@ def run_cli(
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=10,
+            # Longer than the gateway keeps an idle pooled connection (60 s): the gateway, not this
+            # server, closes idle keep-alives, so it never sends a request down a connection being closed.
+            timeout_keep_alive=75,
         )
     elif args.command == "worker" and worker is not None:
         asyncio.run(worker(settings))

@@ -31,8 +31,12 @@ def service_metadata() -> MetaData:
 def create_engine(settings: ServiceSettings, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(
         settings.sqlalchemy_url,
+        # A fixed pool: every process's share of the server's connections is known in advance (SPEC §3:
+        # nine processes plus relays and listeners must fit PostgreSQL's default 100). Under load, requests
+        # queue for a connection instead of exhausting the server.
         pool_size=settings.database_pool_size,
-        max_overflow=settings.database_pool_size,
+        max_overflow=0,
+        pool_timeout=10,
         pool_pre_ping=True,
         # Several replicas and a relay share one server; keep idle connections from piling up.
         pool_recycle=1800,

@@ -109,12 +109,20 @@ def _is_outage(exc: BaseException) -> bool:
     """True for a lost database or broker connection: the caller may retry later."""
     import asyncpg
     from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-    if isinstance(exc, (OperationalError, InterfaceError)):
+    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout)):  # PoolTimeout: every connection busy
         return True
     if isinstance(exc, DBAPIError) and exc.connection_invalidated:
         return True
-    if isinstance(exc, (asyncpg.exceptions.CannotConnectNowError, asyncpg.exceptions.ConnectionDoesNotExistError)):
+    if isinstance(
+        exc,
+        (
+            asyncpg.exceptions.CannotConnectNowError,
+            asyncpg.exceptions.ConnectionDoesNotExistError,
+            asyncpg.exceptions.TooManyConnectionsError,  # the server is full: a retry later may well work
+        ),
+    ):
         return True
     cause = exc.__cause__ or exc.__context__
     if isinstance(exc, _OUTAGE_ERRORS):

@@ -19,7 +19,7 @@ class ServiceSettings(BaseSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:5432"
     # Each service owns database `<prefix>_<service>`; tests use a prefix of their own per run.
     database_prefix: str = "opsdesk"
-    database_pool_size: int = 10
+    database_pool_size: int = 6  # per process; see opsdesk_shared.db.create_engine
     amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
     public_url: str = "http://127.0.0.1:8000"
 

@@ -6,7 +6,7 @@ the first attempt got instead of sending again."""
 import hashlib
 import json
 from datetime import UTC, datetime
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -60,23 +60,14 @@ async def send_batch(
     rendered: list[tuple[str, str]] = []
     for index, recipient in enumerate(batch.messages):
         rendered.append(_render(index, recipient, body, batch.template is not None, settings))
-    ids = []
-    for phone, text in rendered:
-        message_id = await service.queue_message(
-            session,
-            event_id=None,
-            recipient=phone,
-            body=text,
-            template=batch.template,
-            ticket_id=None,
-            client_id=client,
-            urgent=False,
-            deferrable=not batch.urgent,
-            limits=settings.limits,
-            message_id=uuid4(),
-        )
-        assert message_id is not None
-        ids.append(message_id)
+    ids = await service.queue_many(
+        session,
+        rendered,
+        template=batch.template,
+        client_id=client,
+        deferrable=not batch.urgent,
+        limits=settings.limits,
+    )
     if idempotency_key:
         await session.execute(
             SmsRequest.__table__.update()  # type: ignore[attr-defined]

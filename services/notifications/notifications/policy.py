@@ -41,3 +41,23 @@ async def rate_limited_until(session: AsyncSession, phone: str, at: datetime, pe
     if count < per_hour or oldest is None:
         return None
     return oldest + timedelta(hours=1)
+
+
+async def opted_out_among(session: AsyncSession, phones: list[str]) -> set[str]:
+    rows = await session.execute(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(phones)))  # type: ignore[attr-defined]
+    return set(rows.scalars())
+
+
+async def recent_counts(session: AsyncSession, phones: list[str], at: datetime) -> dict[str, tuple[int, datetime]]:
+    """Per recipient: non-urgent messages in the last hour, and the oldest of them. One query for a batch."""
+    rows = await session.execute(
+        select(SmsMessage.recipient, func.count(), func.min(SmsMessage.created_at))
+        .where(
+            SmsMessage.recipient.in_(phones),  # type: ignore[attr-defined]
+            SmsMessage.created_at > at - timedelta(hours=1),  # type: ignore[operator]
+            SmsMessage.status != "suppressed",
+            SmsMessage.urgent.is_(False),  # type: ignore[attr-defined]
+        )
+        .group_by(SmsMessage.recipient)
+    )
+    return {phone: (count, oldest) for phone, count, oldest in rows.all()}

@@ -23,6 +23,8 @@ from notifications.breaker import CircuitBreaker
 from notifications.config import NotificationsSettings
 from notifications.models import SmsMessage, SmsOrphanCallback, SmsStatusChange
 from notifications.providers.base import ProviderError, Sent, SmsProvider
+from opsdesk_shared.contracts.envelope import Event
+from opsdesk_shared.messaging.outbox import add_events
 from opsdesk_shared.phones import mask_phone
 
 log = structlog.get_logger(__name__)
@@ -46,6 +48,8 @@ class Sender:
         self.lease = timedelta(seconds=settings.twilio_timeout_s * 3)
         self.breaker = CircuitBreaker(settings.sms_breaker_threshold, settings.sms_breaker_cooldown_s)
         self._wake = asyncio.Event()
+        # Accepted sends waiting to be recorded; bounded, so a slow database slows sending down.
+        self._results: asyncio.Queue[tuple[SmsMessage, Sent, str]] = asyncio.Queue(maxsize=1000)
 
     async def claim(self, limit: int) -> list[tuple[SmsMessage, bool]]:
         now = datetime.now(UTC)
@@ -103,25 +107,59 @@ class Sender:
             await self._record_failure(message, exc)
             return
         self.breaker.succeeded()
-        await self._record_sent(message, sent, source="reconcile" if found else "sender")
+        await self._results.put((message, sent, "reconcile" if found else "sender"))
 
-    async def _record_sent(self, claimed: SmsMessage, sent: Sent, *, source: str) -> None:
+    async def _record_sent(self, batch: list[tuple[SmsMessage, Sent, str]]) -> None:
+        """Records a batch of accepted sends in one transaction (one round of statements, not one per SMS).
+        Until it commits, the messages stay `sending` with `needs_reconcile`: a crash here means the next
+        claim lists the provider's messages and finds them, instead of sending again."""
         async with self.sessions() as session, session.begin():
-            message = await session.get(SmsMessage, claimed.id, with_for_update=True)
-            assert message is not None
-            message.provider_sid = sent.provider_sid
-            message.needs_reconcile = False
-            await service.advance(session, message, "sent", source=source)
-            orphans = await session.execute(
-                select(SmsOrphanCallback).where(SmsOrphanCallback.provider_sid == sent.provider_sid)
+            rows = await session.execute(
+                select(SmsMessage)
+                .where(SmsMessage.id.in_([m.id for m, _, _ in batch]))  # type: ignore[attr-defined]
+                .with_for_update()
             )
-            for orphan in orphans.scalars():
-                message.error_code = orphan.error_code or message.error_code
-                await service.advance(
-                    session, message, service.TWILIO_STATUS.get(orphan.status, "sent"), source="callback"
+            messages = {m.id: m for m in rows.scalars()}
+            orphans = await session.execute(
+                select(SmsOrphanCallback).where(
+                    SmsOrphanCallback.provider_sid.in_([s.provider_sid for _, s, _ in batch])  # type: ignore[attr-defined]
                 )
-                await session.delete(orphan)
-        log.info("sms_sent", to=mask_phone(claimed.recipient), sid=sent.provider_sid, attempt=claimed.attempts)
+            )
+            early: dict[str, list[SmsOrphanCallback]] = {}
+            for orphan in orphans.scalars():
+                early.setdefault(orphan.provider_sid, []).append(orphan)
+            events: list[Event] = []
+            for claimed, sent, source in batch:
+                message = messages[claimed.id]
+                message.provider_sid = sent.provider_sid
+                message.needs_reconcile = False
+                await service.advance(session, message, "sent", source=source, collect=events)
+                for orphan in early.get(sent.provider_sid, []):  # a receipt that overtook our own record
+                    message.error_code = orphan.error_code or message.error_code
+                    await service.advance(
+                        session,
+                        message,
+                        service.TWILIO_STATUS.get(orphan.status, "sent"),
+                        source="callback",
+                        collect=events,
+                    )
+                    await session.delete(orphan)
+            await add_events(session, events, producer=service.PRODUCER)
+        for claimed, sent, _ in batch:
+            log.info("sms_sent", to=mask_phone(claimed.recipient), sid=sent.provider_sid, attempt=claimed.attempts)
+
+    async def _record_results(self, stop_when_empty: bool = False) -> None:
+        """Drains accepted sends into `_record_sent` batches of up to 200."""
+        while True:
+            if stop_when_empty and self._results.empty():
+                return
+            batch = [await self._results.get()]
+            while len(batch) < 200 and not self._results.empty():
+                batch.append(self._results.get_nowait())
+            try:
+                await self._record_sent(batch)
+            except Exception as exc:  # the database is away: leave them to reconciliation after the lease
+                log.warning("sms_record_failed", count=len(batch), error=repr(exc)[:200])
 
     async def _record_failure(self, claimed: SmsMessage, exc: ProviderError) -> None:
         now = datetime.now(UTC)
@@ -160,6 +198,7 @@ class Sender:
     async def run(self, stop: asyncio.Event) -> None:
         listener = await self._listen()
         in_flight: set[asyncio.Task[None]] = set()
+        recorder = asyncio.create_task(self._record_results())
         try:
             while not stop.is_set():
                 free = self.breaker.allowance(self.settings.sms_send_concurrency - len(in_flight))
@@ -185,7 +224,10 @@ class Sender:
                 for waiter in waiters:
                     waiter.cancel()
             await asyncio.gather(*in_flight, return_exceptions=True)
+            recorder.cancel()
+            await self._record_results(stop_when_empty=True)  # record what was sent before stopping
         finally:
+            recorder.cancel()
             if listener is not None:
                 await listener.close()
 
