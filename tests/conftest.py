@@ -17,6 +17,7 @@ from devstack.stack import DEFAULT_PORTS, stack_env
 from gateway import bootstrap
 from gateway.config import GatewaySettings
 from opsdesk_shared.testing.plugin import RunEnvironment
+from opsdesk_shared.testing.workers import purge_queues
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,12 +52,30 @@ class Stack:
         return "".join(p.read_text(errors="replace") for p in sorted(self.log_dir.glob(f"{process}.log")))
 
 
+def service_queue_names(env: RunEnvironment) -> list[str]:
+    import dispatch.messaging.consumers
+    import intake.messaging.consumers
+    import notifications.messaging.consumers
+    import reporting.messaging.consumers
+    from intake.config import IntakeSettings
+    from notifications.config import NotificationsSettings
+
+    subscriptions = [
+        *dispatch.messaging.consumers.SUBSCRIPTIONS,
+        *intake.messaging.consumers.subscriptions(env.settings(IntakeSettings)),
+        *notifications.messaging.consumers.subscriptions(env.settings(NotificationsSettings)),
+        *reporting.messaging.consumers.SUBSCRIPTIONS,
+    ]
+    return [s.name for s in subscriptions]
+
+
 @pytest.fixture(scope="session")
 def stack(migrated: RunEnvironment, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     log_dir = tmp_path_factory.mktemp("stack-logs")
     credentials_file = log_dir / "credentials.json"
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OPSDESK_", "TWILIO_"))}
     env = stack_env({**base, **migrated.env()}, root=ROOT, ports={name: free_port() for name in DEFAULT_PORTS})
+    asyncio.run(purge_queues(migrated.amqp_url, service_queue_names(migrated)))  # other tests' leftovers
     asyncio.run(
         bootstrap.run(
             migrated.settings(GatewaySettings, jwt_private_key_file=migrated.private_key_file),

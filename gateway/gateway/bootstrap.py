@@ -134,6 +134,8 @@ async def run(settings: GatewaySettings, *, demo: bool, credentials_file: Path) 
         async with unit_of_work(session_factory(engine)) as session:
             admin_password = await bootstrap_admin(session, settings)
             credentials = await seed_demo(session, credentials_file) if demo else {}
+            # Everyone the services should know, again: covers a service added since, or a lost queue.
+            await service.announce_directory(session)
         if admin_password:
             credentials_file.parent.mkdir(parents=True, exist_ok=True)
             saved = json.loads(credentials_file.read_text()) if credentials_file.exists() else {}

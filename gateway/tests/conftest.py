@@ -16,7 +16,9 @@ NOWHERE = "http://127.0.0.1:1"
 NO_SERVICES = {"intake_url": NOWHERE, "dispatch_url": NOWHERE, "notifications_url": NOWHERE, "reporting_url": NOWHERE}
 
 
-@pytest.fixture(scope="session")
+# Module scope: the app's outbox relay must not sit frozen in this process (holding claimed rows) while the
+# end-to-end tests' synchronous calls block the event loop.
+@pytest.fixture(scope="module")
 async def gateway_app(migrated: RunEnvironment) -> AsyncIterator[httpx.AsyncClient]:
     settings = migrated.settings(
         GatewaySettings,

@@ -1,5 +1,7 @@
 """Login, lockout, token refresh and rotation, through the gateway's HTTP API."""
 
+import asyncio
+
 import httpx
 
 PROBLEM = "application/problem+json"
@@ -96,3 +98,30 @@ async def test_demo_accounts_always_get_a_password_that_works(  # type: ignore[n
         resp = await client.post("/api/auth/login", json={"username": username, "password": again[username]})
         assert resp.status_code == 200, username
     assert "operator" in capsys.readouterr().out
+
+
+async def test_every_bootstrap_reannounces_the_directory_to_the_services(migrated, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A service added later (or whose queue was lost) learns every unit and user at the next start."""
+    from gateway import bootstrap
+    from gateway.config import GatewaySettings
+    from opsdesk_shared.testing.workers import EventTap, eventually
+    from opsdesk_shared.worker import run_relay_only
+
+    settings = migrated.settings(GatewaySettings, jwt_private_key_file=migrated.private_key_file)
+    await bootstrap.run(settings, demo=True, credentials_file=tmp_path / "c.json")
+    async with EventTap(migrated.amqp_url, "user.updated", "unit.updated") as tap:
+        await bootstrap.run(settings, demo=True, credentials_file=tmp_path / "c.json")
+        stop = asyncio.Event()
+        relay = asyncio.create_task(run_relay_only(settings, stop))
+
+        async def announced():  # type: ignore[no-untyped-def]
+            return {e.data["username"] for e in tap.of("user.updated")} >= {"engineer", "dispatcher", "admin"}
+
+        await eventually(announced)
+        stop.set()
+        await relay
+    units = [e.data for e in tap.of("unit.updated")]
+    assert units and all(len(u["path"]) >= 1 for u in units)
+    # Parents come before their children, so a consumer can place each unit in the tree as it arrives.
+    order = {u["unit_id"]: i for i, u in enumerate(units)}
+    assert all(order[u["parent_id"]] < order[u["unit_id"]] for u in units if u["parent_id"] in order)

@@ -22,10 +22,17 @@ def test_a_fault_goes_from_the_hotline_to_the_requesters_confirmation(stack: Sta
     engineer, requester = bearer(stack.token("engineer")), bearer(stack.token("requester"))
     me = client.get("/api/auth/me", headers=requester).json()
     ticket = file_ticket(client, stack.token("operator"), me["unit_id"], "13800138002")
-    engineers = wait_for(
-        "dispatch to know the engineers", lambda: client.get("/api/engineers", headers=dispatcher).json()
+    engineer_id = wait_for(
+        "dispatch to know the demo engineer",
+        lambda: next(
+            (
+                e["user_id"]
+                for e in client.get("/api/engineers", headers=dispatcher).json()
+                if e["username"] == "engineer"
+            ),
+            None,
+        ),
     )
-    engineer_id = next(e["user_id"] for e in engineers if e["username"] == "engineer")
     wait_for(
         "dispatch to know the ticket",
         lambda: client.get("/api/dispatch/queue", params={"limit": 500}, headers=dispatcher).json(),

@@ -12,9 +12,9 @@ from gateway.auth.passwords import check_password_policy, hash_password
 from gateway.auth.tokens import digest, new_secret
 from gateway.models import ApiKey, Unit, User
 from opsdesk_shared.auth import Principal, Role
-from opsdesk_shared.contracts.gateway import UnitCreated, UserCreated, UserUpdated
+from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated
 from opsdesk_shared.errors import Conflict, Forbidden, NotFound, RuleViolation
-from opsdesk_shared.messaging.outbox import add_event
+from opsdesk_shared.messaging.outbox import add_event, add_events
 from opsdesk_shared.phones import normalise_phone
 
 PRODUCER = "gateway"
@@ -161,3 +161,18 @@ async def revoke_api_key(session: AsyncSession, key_id: UUID) -> ApiKey:
 async def authenticate_api_key(session: AsyncSession, secret: str) -> ApiKey | None:
     key = (await session.execute(select(ApiKey).where(ApiKey.key_hash == digest(secret)))).scalar()
     return key if key is not None and key.revoked_at is None else None
+
+
+async def announce_directory(session: AsyncSession) -> int:
+    """Re-announces every unit (parents first) and user as `unit.updated` / `user.updated`.
+
+    Consumers upsert, so this is harmless to repeat; it lets a service that was added later, or whose
+    queue was lost or purged, learn everyone it missed. Run at every bootstrap."""
+    events: list[UnitUpdated | UserCreated | UserUpdated] = [
+        UnitUpdated(unit_id=u.id, code=u.code, name=u.name, kind=u.kind, parent_id=u.parent_id, path=u.path)
+        for u in await list_units(session)
+    ]
+    users = (await session.execute(select(User).order_by(User.username))).scalars()
+    events += [_user_event(user, UserUpdated) for user in users]
+    await add_events(session, events, producer=PRODUCER)  # type: ignore[arg-type]
+    return len(events)

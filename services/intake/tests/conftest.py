@@ -18,7 +18,9 @@ from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish, running_worker
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: a worker left running in this process would hold (unacked, unprocessed)
+# the events the end-to-end tests' real intake worker needs while synchronous tests block the loop.
+@pytest.fixture(scope="module")
 async def intake_client(migrated: RunEnvironment) -> AsyncIterator[httpx.AsyncClient]:
     settings = migrated.settings(IntakeSettings)
     engine = create_engine(settings)
@@ -65,6 +67,6 @@ class Units:
             await conn.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def units(migrated: RunEnvironment, intake_client: httpx.AsyncClient) -> Units:
     return Units(migrated)

@@ -15,6 +15,25 @@ from opsdesk_shared.settings import ServiceSettings
 from opsdesk_shared.worker import BackgroundTask, run_worker
 
 
+async def purge_queues(amqp_url: str, queue_names: Sequence[str]) -> None:
+    """Empties queues that exist (others are left alone): a test run shares one vhost, and a service's
+    queues fill up with every other test's events until its own tests start."""
+    connection = await connect(amqp_url, "test-purge")
+    try:
+        for name in queue_names:
+            channel = await connection.channel()
+            try:
+                queue = await channel.declare_queue(name, passive=True)
+                await queue.purge()
+            except Exception:  # noqa: BLE001 (not declared yet: nothing to purge)
+                pass
+            finally:
+                if not channel.is_closed:
+                    await channel.close()
+    finally:
+        await connection.close()
+
+
 @asynccontextmanager
 async def running_worker(
     settings: ServiceSettings,
@@ -22,6 +41,8 @@ async def running_worker(
     subscriptions: Sequence[Subscription],
     tasks: Sequence[BackgroundTask] = (),
 ) -> AsyncIterator[None]:
+    """The service's worker in this process, starting from empty queues (see `purge_queues`)."""
+    await purge_queues(settings.amqp_url, [s.name for s in subscriptions])
     stop = asyncio.Event()
     worker = asyncio.create_task(run_worker(settings, sessions, subscriptions, tasks=tasks, stop=stop))
     try:
