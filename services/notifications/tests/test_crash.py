@@ -1,0 +1,90 @@
+"""A `notifications worker` killed between handing an SMS to the provider and recording it: the next
+worker finds the message at the provider (it lists before resending) and records it; the requester
+gets exactly one SMS. Real processes, a real SIGKILL."""
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime
+
+import httpx
+
+from opsdesk_shared.contracts.intake import TicketCreated
+from opsdesk_shared.testing.plugin import RunEnvironment
+from opsdesk_shared.testing.workers import eventually, publish
+
+from .conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, Sink
+
+
+def worker_process(migrated: RunEnvironment, sink: Sink, log: str) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        **migrated.env(),
+        "TWILIO_ACCOUNT_SID": ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+        "TWILIO_FROM_NUMBER": "+15005550006",
+        "TWILIO_API_BASE_URL": sink.url,
+        "OPSDESK_PUBLIC_URL": PUBLIC_URL,
+        "OPSDESK_TWILIO_TIMEOUT_S": "2",  # the lease (3 × time-out) expires 6 s after the claim
+        "OPSDESK_SMS_QUIET_HOURS_START": "00:00",
+        "OPSDESK_SMS_QUIET_HOURS_END": "00:00",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "notifications", "worker"], env=env, stdout=open(log, "wb"), stderr=subprocess.STDOUT
+    )  # noqa: SIM115
+
+
+async def test_a_worker_killed_after_the_provider_accepted_does_not_cause_a_second_sms(  # type: ignore[no-untyped-def]
+    migrated: RunEnvironment, sink: Sink, notifications_client: httpx.AsyncClient, tmp_path
+) -> None:
+    to = f"+86136{uuid.uuid4().int % 10**8:08d}"
+    ticket = TicketCreated(
+        ticket_id=uuid.uuid4(),
+        number="20261125-9999",
+        title="t",
+        category="fault",
+        priority="P2",
+        status="new",
+        unit_id=uuid.uuid4(),
+        channel="hotline",
+        requester_name="李强",
+        requester_phone=to,
+        created_at=datetime.now(UTC),
+    )
+    await sink.fault("accept-then-timeout", count=1)  # the provider takes it and never answers
+    first = worker_process(migrated, sink, str(tmp_path / "first.log"))
+    try:
+        await publish(migrated.amqp_url, ticket)
+        await eventually(lambda: _sent_to(sink, to), timeout=30)  # the provider has it ...
+    finally:
+        first.send_signal(signal.SIGKILL)  # ... and the worker dies before hearing back
+        first.wait(timeout=10)
+    admin = {"Authorization": f"Bearer {migrated.token('admin')}"}
+    stored = (
+        await notifications_client.get("/api/sms/messages", params={"ticket_id": str(ticket.ticket_id)}, headers=admin)
+    ).json()["items"]
+    assert [m["status"] for m in stored] == ["sending"]  # recorded as in flight, outcome unknown
+    second = worker_process(migrated, sink, str(tmp_path / "second.log"))
+    try:
+
+        async def recorded():  # type: ignore[no-untyped-def]
+            resp = await notifications_client.get(
+                "/api/sms/messages", params={"ticket_id": str(ticket.ticket_id)}, headers=admin
+            )
+            items = resp.json()["items"]
+            return items if items and items[0]["status"] in ("sent", "delivered") else None
+
+        [message] = await eventually(recorded, timeout=40)
+    finally:
+        second.terminate()
+        second.wait(timeout=15)
+    at_provider = await _sent_to(sink, to)
+    assert len(at_provider) == 1 and message["provider_sid"] == at_provider[0]["sid"]
+    await asyncio.sleep(0)
+
+
+async def _sent_to(sink: Sink, to: str) -> list[dict]:  # type: ignore[type-arg]
+    return [m for m in await sink.messages() if m["to"] == to]
