@@ -28,9 +28,9 @@ class Sink:
         async with httpx.AsyncClient() as client:
             return list((await client.get(f"{self.url}/_sink/messages")).json()["messages"])
 
-    async def fault(self, mode: str, count: int = 1) -> None:
+    async def fault(self, mode: str, count: int = 1, to: str | None = None) -> None:
         async with httpx.AsyncClient() as client:
-            await client.post(f"{self.url}/_sink/faults", json={"mode": mode, "count": count})
+            await client.post(f"{self.url}/_sink/faults", json={"mode": mode, "count": count, "to": to})
 
     async def reset(self) -> None:
         async with httpx.AsyncClient() as client:

@@ -14,7 +14,7 @@ import httpx
 
 from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.testing.plugin import RunEnvironment
-from opsdesk_shared.testing.workers import eventually, publish
+from opsdesk_shared.testing.workers import eventually, publish, purge_queues
 
 from .conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, Sink
 
@@ -54,7 +54,9 @@ async def test_a_worker_killed_after_the_provider_accepted_does_not_cause_a_seco
         requester_phone=to,
         created_at=datetime.now(UTC),
     )
-    await sink.fault("accept-then-timeout", count=1)  # the provider takes it and never answers
+    # Only this worker and this message: other tests' leftovers neither reach it nor take the fault.
+    await purge_queues(migrated.amqp_url, ["notifications.events"])
+    await sink.fault("accept-then-timeout", count=1, to=to)  # the provider takes it and never answers
     first = worker_process(migrated, sink, str(tmp_path / "first.log"))
     try:
         await publish(migrated.amqp_url, ticket)

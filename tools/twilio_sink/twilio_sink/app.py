@@ -34,6 +34,7 @@ class SinkConfig:
 class Fault:
     mode: str  # "503" | "429" | "timeout" | "21211" | "accept-then-timeout"
     remaining: int
+    to: str | None = None  # only messages to this number (tests sharing one sink)
 
 
 @dataclass
@@ -111,7 +112,7 @@ def create_app(config: SinkConfig) -> FastAPI:
         if not authorised(request, account_sid):
             return _error(401, 20003, "Authenticate")
         form = {k: str(v) for k, v in (await request.form()).items()}
-        fault = next((f for f in state.faults if f.remaining > 0), None)
+        fault = next((f for f in state.faults if f.remaining > 0 and f.to in (None, form.get("To"))), None)
         accept_then_timeout = False
         if fault is not None:
             fault.remaining -= 1
@@ -228,7 +229,10 @@ def create_app(config: SinkConfig) -> FastAPI:
     @app.post("/_sink/faults", status_code=204)
     async def sink_fault(request: Request) -> None:
         body = await request.json()
-        state.faults.append(Fault(mode=str(body["mode"]), remaining=int(body.get("count", 1))))
+        to = body.get("to")
+        state.faults.append(
+            Fault(mode=str(body["mode"]), remaining=int(body.get("count", 1)), to=str(to) if to else None)
+        )
 
     @app.get("/", response_class=HTMLResponse)
     async def page() -> str:
