@@ -9,10 +9,6 @@ from opsdesk_shared.testing.workers import EventTap, eventually
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-async def _async(value):  # type: ignore[no-untyped-def]
-    return value
-
-
 async def test_a_5x8_roster_follows_the_statutory_calendar_and_a_7x24_post_runs_around_the_clock(desk) -> None:  # type: ignore[no-untyped-def]
     admin = desk.admin_headers
     a, b = await desk.person("engineer"), await desk.person("engineer")
@@ -94,7 +90,7 @@ async def test_attendance_is_recorded_announced_and_a_double_clock_in_refused(de
     async with EventTap(desk.env.amqp_url, "attendance.*") as tap:
         assert (await desk.client.post("/api/dispatch/duty/clock-in", headers=engineer.headers)).status_code == 201
         assert (await desk.client.post("/api/dispatch/duty/clock-in", headers=engineer.headers)).status_code == 409
-        await eventually(lambda: _async(tap.of("attendance.clocked_in", user_id=engineer.user_id)))
+        await eventually(lambda: tap.of("attendance.clocked_in", user_id=engineer.user_id))
     assert len(tap.of("attendance.clocked_in", user_id=engineer.user_id)) == 1  # the refused one said nothing
     me = await desk.client.get(f"/api/engineers/{engineer.user_id}", headers=desk.admin_headers)
     assert me.json()["on_duty"] is True
@@ -104,7 +100,7 @@ async def test_attendance_is_recorded_announced_and_a_double_clock_in_refused(de
     async with EventTap(desk.env.amqp_url, "attendance.*") as tap:
         await desk.client.post("/api/dispatch/duty/clock-in", headers=engineer.headers)
         await desk.client.post("/api/dispatch/duty/clock-out", headers=engineer.headers)
-        await eventually(lambda: _async(tap.of("attendance.clocked_out", user_id=engineer.user_id)))
+        await eventually(lambda: tap.of("attendance.clocked_out", user_id=engineer.user_id))
     out_event = tap.of("attendance.clocked_out", user_id=engineer.user_id)[0].data
     assert out_event["clock_out_at"] and out_event["display_name"].startswith("engineer")
     records = await desk.client.get("/api/dispatch/duty/attendance", headers=desk.admin_headers)

@@ -11,10 +11,6 @@ from opsdesk_shared.testing.workers import EventTap, eventually
 ARRIVAL_S = 7200  # the default fault policy's arrival target
 
 
-async def _async(value):  # type: ignore[no-untyped-def]
-    return value
-
-
 def fired(tap: EventTap, tickets: set[str]) -> list[tuple[str, str, str]]:
     return [
         (e.type, e.data["clock_id"], e.data["metric"])
@@ -32,7 +28,7 @@ async def test_two_workers_racing_fire_every_warning_and_breach_exactly_once(des
     async with EventTap(desk.env.amqp_url, "sla.warning", "sla.breached") as tap:
         worker_processes(), worker_processes()
         # Per ticket: response breached, arrival warned, then arrival breached when it falls due.
-        await eventually(lambda: _async(len(set(fired(tap, ids))) == 3 * len(ids)), timeout=60)
+        await eventually(lambda: len(set(fired(tap, ids))) == 3 * len(ids), timeout=60)
         await asyncio.sleep(2)  # room for any double firing to show up
     counts = Counter(fired(tap, ids))
     assert set(counts.values()) == {1}, [k for k, n in counts.items() if n > 1][:5]
@@ -60,9 +56,7 @@ async def test_a_clock_due_while_every_worker_was_dead_fires_at_once_with_its_tr
         assert (await desk.clocks(ticket.ticket_id))["arrival"]["breached_at"] is None
         worker_processes()  # the restart
         await eventually(
-            lambda: _async(
-                [e for e in tap.of("sla.breached", ticket_id=ticket.ticket_id) if e.data["metric"] == "arrival"]
-            ),
+            lambda: ([e for e in tap.of("sla.breached", ticket_id=ticket.ticket_id) if e.data["metric"] == "arrival"]),
             timeout=30,
         )
     event = next(e for e in tap.of("sla.breached", ticket_id=ticket.ticket_id) if e.data["metric"] == "arrival")
@@ -91,7 +85,7 @@ async def test_escalations_name_on_duty_dispatchers_then_everyone_responsible(de
         def arrival(kind: str) -> list:  # type: ignore[type-arg]
             return [e for e in tap.of(kind, ticket_id=ticket.ticket_id) if e.data["metric"] == "arrival"]
 
-        await eventually(lambda: _async(arrival("sla.warning") and arrival("sla.breached")), timeout=30)
+        await eventually(lambda: arrival("sla.warning") and arrival("sla.breached"), timeout=30)
     warned = {r["user_id"]: r for r in arrival("sla.warning")[0].data["recipients"]}
     assert str(on_duty.user_id) in warned and warned[str(on_duty.user_id)]["reason"] == "on_duty_dispatcher"
     assert warned[str(on_duty.user_id)]["phone"] == "+8613700000001"

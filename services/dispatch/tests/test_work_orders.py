@@ -101,7 +101,7 @@ async def test_a_fault_from_assignment_to_resolution(desk, crew) -> None:  # typ
         assert Decimal(body["total_cost"]) == Decimal("9999.98") and body["cost_borne_by"] == "vendor"
         assert [s["action"] for s in body["steps"]] == ["assign", "accept", "depart", "arrive", "resolve"]
         assert (await desk.clocks(ticket.ticket_id))["resolution"]["state"] == "met"
-        await eventually(lambda: _async(len(tap.of("workorder.resolved", work_order_id=order["id"])) == 1))
+        await eventually(lambda: len(tap.of("workorder.resolved", work_order_id=order["id"])) == 1)
     assigned = tap.of("workorder.assigned", work_order_id=order["id"])[0].data
     # What notifications needs for the requester's SMS: who is coming, their phone, by when.
     assert assigned["engineer_phone"] == "+8613911112222" and assigned["ticket_number"] == ticket.number
@@ -115,10 +115,6 @@ async def test_a_fault_from_assignment_to_resolution(desk, crew) -> None:  # typ
         "workorder.resolved",
         "sla.met",
     }
-
-
-async def _async(value):  # type: ignore[no-untyped-def]
-    return value
 
 
 @pytest.mark.parametrize(("status", "action"), list(itertools.product(PATH_TO, ACTIONS)))
@@ -166,7 +162,7 @@ async def test_the_vendor_bears_repairs_up_to_10000_cny_and_the_bureau_above(  #
         )
         assert resp.status_code == 200, resp.text
         assert resp.json()["total_cost"] == unit_cost and resp.json()["cost_borne_by"] == payer
-        await eventually(lambda: _async(tap.of("workorder.resolved", work_order_id=order["id"])))
+        await eventually(lambda: tap.of("workorder.resolved", work_order_id=order["id"]))
     assert tap.of("workorder.resolved", work_order_id=order["id"])[0].data["cost_borne_by"] == payer
 
 
@@ -256,7 +252,7 @@ async def test_reassignment_needs_a_reason_and_announces_both_engineers(desk, cr
             headers=dispatcher.headers,
         )
         assert resp.status_code == 200 and resp.json()["engineer_id"] == str(other.user_id)
-        await eventually(lambda: _async(tap.of("workorder.reassigned", work_order_id=order["id"])))
+        await eventually(lambda: tap.of("workorder.reassigned", work_order_id=order["id"]))
     event = tap.of("workorder.reassigned", work_order_id=order["id"])[0].data
     assert event["previous_engineer_id"] == str(engineer.user_id) and event["reason"] == "就近派单"
     # The first engineer has lost it; the new one can accept it.

@@ -3,7 +3,7 @@ from typing import ClassVar
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 
-from notifications.service import Limits
+from notifications.policy import Limits
 from opsdesk_shared.settings import ServiceSettings
 
 # With no Twilio credentials, messages go to the local Twilio-compatible sink (dev only, SPEC §8).

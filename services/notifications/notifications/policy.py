@@ -1,6 +1,7 @@
 """What may be sent when (SPEC §6): opt-outs, quiet hours for non-urgent messages, and a per-recipient
 rate limit. Decided when a message is queued; the sender just honours `next_attempt_at`."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,8 +13,11 @@ from notifications.models import SmsMessage, SmsOptOut
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-async def opted_out(session: AsyncSession, phone: str) -> bool:
-    return await session.get(SmsOptOut, phone) is not None
+@dataclass(frozen=True)
+class Limits:
+    quiet_start: time
+    quiet_end: time
+    per_recipient_per_hour: int
 
 
 def after_quiet_hours(at: datetime, start: time, end: time) -> datetime:
@@ -24,23 +28,6 @@ def after_quiet_hours(at: datetime, start: time, end: time) -> datetime:
         return at
     day = local.date() if local.time() < end else local.date() + timedelta(days=1)
     return datetime.combine(day, end, SHANGHAI).astimezone(UTC)
-
-
-async def rate_limited_until(session: AsyncSession, phone: str, at: datetime, per_hour: int) -> datetime | None:
-    """When the recipient has had `per_hour` messages in the last hour, the instant the oldest leaves it."""
-    since = at - timedelta(hours=1)
-    recent = await session.execute(
-        select(func.count(), func.min(SmsMessage.created_at)).where(
-            SmsMessage.recipient == phone,
-            SmsMessage.created_at > since,  # type: ignore[operator]
-            SmsMessage.status != "suppressed",
-            SmsMessage.urgent.is_(False),  # type: ignore[attr-defined]
-        )
-    )
-    count, oldest = recent.one()
-    if count < per_hour or oldest is None:
-        return None
-    return oldest + timedelta(hours=1)
 
 
 async def opted_out_among(session: AsyncSession, phones: list[str]) -> set[str]:
@@ -61,3 +48,23 @@ async def recent_counts(session: AsyncSession, phones: list[str], at: datetime) 
         .group_by(SmsMessage.recipient)
     )
     return {phone: (count, oldest) for phone, count, oldest in rows.all()}
+
+
+def decide(
+    now: datetime, *, opted_out: bool, sent_last_hour: int, oldest_in_hour: datetime, deferrable: bool, limits: Limits
+) -> tuple[str, datetime, str | None]:
+    """(status, not before, why) for one non-urgent message. Over the hourly limit, the excess waits an hour
+    per limit's worth of messages, counted from the oldest in the hour."""
+    if opted_out:
+        return "suppressed", now, "recipient opted out"
+    not_before, why = now, None
+    if deferrable:
+        quiet_until = after_quiet_hours(now, limits.quiet_start, limits.quiet_end)
+        if quiet_until > now:
+            not_before, why = quiet_until, "quiet hours"
+    if sent_last_hour >= limits.per_recipient_per_hour:
+        windows = sent_last_hour // limits.per_recipient_per_hour
+        limited = oldest_in_hour + timedelta(hours=windows)
+        if limited > not_before:
+            not_before, why = limited, "per-recipient rate limit"
+    return "queued", not_before, why

@@ -13,7 +13,6 @@ import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 
-import asyncpg
 import structlog
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +22,7 @@ from notifications.breaker import CircuitBreaker
 from notifications.config import NotificationsSettings
 from notifications.models import SmsMessage, SmsOrphanCallback, SmsStatusChange
 from notifications.providers.base import ProviderError, Sent, SmsProvider
+from opsdesk_shared import wakeups
 from opsdesk_shared.contracts.envelope import Event
 from opsdesk_shared.messaging.outbox import add_events
 from opsdesk_shared.phones import mask_phone
@@ -196,7 +196,7 @@ class Sender:
         )
 
     async def run(self, stop: asyncio.Event) -> None:
-        listener = await self._listen()
+        listener = await wakeups.listen(self.settings.asyncpg_dsn, service.SEND_CHANNEL, lambda *_: self._wake.set())
         in_flight: set[asyncio.Task[None]] = set()
         recorder = asyncio.create_task(self._record_results())
         try:
@@ -218,18 +218,14 @@ class Sender:
                     await asyncio.sleep(0)
                     continue
                 self._wake.clear()
-                waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
                 pause = max(0.5, self.breaker.seconds_until_trial()) if self.breaker.state == "open" else 0.5
-                await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
-                for waiter in waiters:
-                    waiter.cancel()
+                await wakeups.wait_any(stop, self._wake, pause)
             await asyncio.gather(*in_flight, return_exceptions=True)
             recorder.cancel()
             await self._record_results(stop_when_empty=True)  # record what was sent before stopping
         finally:
             recorder.cancel()
-            if listener is not None:
-                await listener.close()
+            await wakeups.close(listener)
 
     def _finished(self, in_flight: set[asyncio.Task[None]]):  # type: ignore[no-untyped-def]
         def done(task: asyncio.Task[None]) -> None:
@@ -237,12 +233,3 @@ class Sender:
             self._wake.set()  # a slot is free: claim more without waiting for the poll
 
         return done
-
-    async def _listen(self) -> asyncpg.Connection | None:
-        try:
-            conn = await asyncpg.connect(self.settings.asyncpg_dsn)
-            await conn.add_listener(service.SEND_CHANNEL, lambda *_: self._wake.set())
-            return conn
-        except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("sms_listen_failed", error=repr(exc))
-            return None

@@ -1,8 +1,7 @@
 """Queueing SMS from events, and the state changes of a message. Never sends by itself: the sender
 (sender.py) claims queued rows, so that a message is recorded before any attempt to send it."""
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 from sqlalchemy import select, text
@@ -35,13 +34,6 @@ TWILIO_STATUS = {
 }
 
 
-@dataclass(frozen=True)
-class Limits:
-    quiet_start: time
-    quiet_end: time
-    per_recipient_per_hour: int
-
-
 async def queue_message(
     session: AsyncSession,
     *,
@@ -50,11 +42,9 @@ async def queue_message(
     body: str,
     template: str | None,
     ticket_id: UUID | None,
-    limits: Limits | None = None,
+    limits: policy.Limits | None = None,
     urgent: bool = False,
     deferrable: bool = False,
-    client_id: UUID | None = None,
-    message_id: UUID | None = None,
 ) -> UUID | None:
     """Record a message to send; None when this event already produced one for this recipient.
 
@@ -64,25 +54,25 @@ async def queue_message(
     now = datetime.now(UTC)
     status, not_before, why = "queued", now, None
     if not urgent and limits is not None:
-        if await policy.opted_out(session, recipient):
-            status, why = "suppressed", "recipient opted out"
-        else:
-            if deferrable:
-                not_before = policy.after_quiet_hours(now, limits.quiet_start, limits.quiet_end)
-                why = "quiet hours" if not_before > now else None
-            limited = await policy.rate_limited_until(session, recipient, now, limits.per_recipient_per_hour)
-            if limited is not None and limited > not_before:
-                not_before, why = limited, "per-recipient rate limit"
+        opted = await policy.opted_out_among(session, [recipient])
+        count, oldest = (await policy.recent_counts(session, [recipient], now)).get(recipient, (0, now))
+        status, not_before, why = policy.decide(
+            now,
+            opted_out=bool(opted),
+            sent_last_hour=count,
+            oldest_in_hour=oldest,
+            deferrable=deferrable,
+            limits=limits,
+        )
     stmt = (
         insert(SmsMessage)
         .values(
-            id=message_id or uuid4(),
+            id=uuid4(),
             event_id=event_id,
             recipient=recipient,
             body=body,
             template=template,
             ticket_id=ticket_id,
-            client_id=client_id,
             urgent=urgent,
             status=status,
             segments=count_segments(body),
@@ -162,29 +152,28 @@ async def queue_many(
     template: str | None,
     client_id: UUID | None,
     deferrable: bool,
-    limits: Limits,
+    limits: policy.Limits,
 ) -> list[UUID]:
-    """A business batch: the same policy as `queue_message`, in a handful of statements for the lot
+    """A business batch: the same `policy.decide` as `queue_message`, in a handful of statements for the lot
     (one for opt-outs, one for recent counts, one insert of messages, one of their first status)."""
     now = datetime.now(UTC)
     phones = sorted({phone for phone, _ in messages})
     opted = await policy.opted_out_among(session, phones)
     recent = await policy.recent_counts(session, phones, now)
-    quiet_until = policy.after_quiet_hours(now, limits.quiet_start, limits.quiet_end) if deferrable else now
     seen: dict[str, int] = {}
     rows, changes = [], []
     for phone, body in messages:
         message_id = uuid4()
         count, oldest = recent.get(phone, (0, now))
-        count += seen.get(phone, 0)
+        status, not_before, why = policy.decide(
+            now,
+            opted_out=phone in opted,
+            sent_last_hour=count + seen.get(phone, 0),
+            oldest_in_hour=oldest,
+            deferrable=deferrable,
+            limits=limits,
+        )
         seen[phone] = seen.get(phone, 0) + 1
-        status, not_before, why = "queued", quiet_until, "quiet hours" if quiet_until > now else None
-        if phone in opted:
-            status, why = "suppressed", "recipient opted out"
-        elif count >= limits.per_recipient_per_hour:
-            # Spread the excess an hour apart per "window" of the limit, from the oldest in the hour.
-            windows = count // limits.per_recipient_per_hour
-            not_before, why = max(not_before, oldest + timedelta(hours=windows)), "per-recipient rate limit"
         rows.append(
             {
                 "id": message_id,

@@ -207,7 +207,7 @@ async def test_replies_confirm_reopen_and_opt_out_once_each_and_only_when_signed
         for _ in range(2):  # Twilio retries a webhook: the reply counts once
             ok = await notifications_client.post(INBOUND_PATH, data=reply, headers=signed(reply))
             assert ok.status_code == 200 and ok.headers["content-type"].startswith("text/xml")
-        await eventually(lambda: _async(tap.of("sms.reply_received", ticket_id=t.ticket_id)))
+        await eventually(lambda: tap.of("sms.reply_received", ticket_id=t.ticket_id))
     [event] = tap.of("sms.reply_received", ticket_id=t.ticket_id)
     assert event.data["intent"] == "confirm" and event.data["from_phone"] == requester
 
@@ -241,10 +241,6 @@ async def test_replies_confirm_reopen_and_opt_out_once_each_and_only_when_signed
     assert not any(later.number in x and "受理" in x for x in await texts_to(sink, requester))
     opt_outs = await notifications_client.get("/api/sms/opt-outs", headers=admin)
     assert requester in [o["phone"] for o in opt_outs.json()]
-
-
-async def _async(value):  # type: ignore[no-untyped-def]
-    return value
 
 
 async def _any(sink: Sink, to: str, word: str) -> bool:

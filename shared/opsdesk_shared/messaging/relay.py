@@ -14,6 +14,7 @@ import asyncpg
 import structlog
 from aio_pika.abc import AbstractExchange
 
+from opsdesk_shared import wakeups
 from opsdesk_shared.messaging.tables import OUTBOX_CHANNEL
 from opsdesk_shared.observability import correlation_id
 
@@ -105,7 +106,7 @@ class OutboxRelay:
 
     async def run(self, stop: asyncio.Event) -> None:
         await self.open()
-        listener = await self._listen()
+        listener = await wakeups.listen(self.dsn, OUTBOX_CHANNEL, lambda *_: self._wake.set())
         backoff = self.poll_interval_s
         last_purge = 0.0
         try:
@@ -126,23 +127,13 @@ class OutboxRelay:
                     await _sleep_or_stop(stop, backoff)
                     backoff = min(backoff * 2, 30.0)
                     if listener is None or listener.is_closed():
-                        listener = await self._listen()
+                        listener = await wakeups.listen(self.dsn, OUTBOX_CHANNEL, lambda *_: self._wake.set())
                     continue
                 self._wake.clear()
-                await _wait_any(stop, self._wake, self.poll_interval_s)
+                await wakeups.wait_any(stop, self._wake, self.poll_interval_s)
         finally:
-            if listener is not None and not listener.is_closed():
-                await listener.close()
+            await wakeups.close(listener)
             await self.close()
-
-    async def _listen(self) -> asyncpg.Connection | None:
-        try:
-            conn = await asyncpg.connect(self.dsn)
-            await conn.add_listener(OUTBOX_CHANNEL, lambda *_: self._wake.set())
-            return conn
-        except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("outbox_listen_failed", error=repr(exc))
-            return None
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
@@ -150,12 +141,3 @@ async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:
         await asyncio.wait_for(stop.wait(), timeout=seconds)
     except TimeoutError:
         pass
-
-
-async def _wait_any(stop: asyncio.Event, wake: asyncio.Event, timeout: float) -> None:
-    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for w in waiters:
-            w.cancel()

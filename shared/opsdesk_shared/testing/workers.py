@@ -1,6 +1,7 @@
 """Running a service's worker inside a test, and publishing events the way a producer's relay does."""
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
@@ -70,11 +71,14 @@ async def publish(amqp_url: str, *items: Envelope | Event, producer: str = "test
 
 
 async def eventually(probe, timeout: float = 15.0, interval: float = 0.05):  # type: ignore[no-untyped-def]
-    """Await `probe()` until it returns something truthy; fail after `timeout` seconds."""
+    """Call `probe()` (awaiting it if it is a coroutine) until it returns something truthy; fail after
+    `timeout` seconds."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        result = await probe()
+        result = probe()
+        if inspect.isawaitable(result):
+            result = await result
         if result:
             return result
         if loop.time() > deadline:

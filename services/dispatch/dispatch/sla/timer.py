@@ -12,7 +12,6 @@ gets a new instant) says something sooner may have appeared; 100,000 running clo
 import asyncio
 from datetime import datetime
 
-import asyncpg
 import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from dispatch.sla import clocks, escalation
 from dispatch.sla.models import SlaClock
 from dispatch.workorders.models import DispatchTicket
+from opsdesk_shared import wakeups
 from opsdesk_shared.contracts.dispatch import Recipient, SlaBreached, SlaWarning
 from opsdesk_shared.contracts.envelope import Event
 from opsdesk_shared.messaging.outbox import add_events
@@ -47,7 +47,7 @@ class SlaTimer:
         self._wake = asyncio.Event()
 
     async def __call__(self, stop: asyncio.Event) -> None:
-        listener = await self._listen()
+        listener = await wakeups.listen(self.dsn, TIMER_CHANNEL, lambda *_: self._wake.set())
         backoff = 0.5
         try:
             while not stop.is_set():
@@ -61,11 +61,10 @@ class SlaTimer:
                     log.warning("sla_timer_retrying", error=repr(exc)[:300], backoff_s=backoff)
                     sleep, backoff = backoff, min(backoff * 2, 10.0)
                     if listener is None or listener.is_closed():
-                        listener = await self._listen()
-                await _wait(stop, self._wake, sleep)
+                        listener = await wakeups.listen(self.dsn, TIMER_CHANNEL, lambda *_: self._wake.set())
+                await wakeups.wait_any(stop, self._wake, sleep)
         finally:
-            if listener is not None and not listener.is_closed():
-                await listener.close()
+            await wakeups.close(listener)
 
     async def seconds_to_next(self) -> float:
         async with self.sessions() as session:
@@ -137,23 +136,3 @@ class SlaTimer:
             )
         clock.next_fire_at = clocks.next_fire_at(clock)
         return event
-
-    async def _listen(self) -> asyncpg.Connection | None:
-        try:
-            conn = await asyncpg.connect(self.dsn)
-            await conn.add_listener(TIMER_CHANNEL, lambda *_: self._wake.set())
-            return conn
-        except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("sla_timer_listen_failed", error=repr(exc)[:300])
-            return None
-
-
-async def _wait(stop: asyncio.Event, wake: asyncio.Event, timeout: float) -> None:
-    if timeout <= 0:
-        return
-    waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(wake.wait())]
-    try:
-        await asyncio.wait(waiters, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for waiter in waiters:
-            waiter.cancel()

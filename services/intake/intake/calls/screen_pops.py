@@ -10,11 +10,9 @@ from collections import defaultdict
 from typing import Any
 
 import asyncpg
-import structlog
 
 from intake.calls.service import SCREEN_POP_CHANNEL
-
-log = structlog.get_logger(__name__)
+from opsdesk_shared import wakeups
 
 
 class ScreenPopHub:
@@ -24,15 +22,11 @@ class ScreenPopHub:
         self._conn: asyncpg.Connection | None = None
 
     async def start(self) -> None:
-        try:
-            self._conn = await asyncpg.connect(self.dsn)
-            await self._conn.add_listener(SCREEN_POP_CHANNEL, self._on_notify)
-        except (OSError, asyncpg.PostgresError) as exc:  # readiness reports the database; pops resume on restart
-            log.warning("screen_pop_listen_failed", error=repr(exc)[:200])
+        # If the database is away the hub starts without pops; readiness reports the database meanwhile.
+        self._conn = await wakeups.listen(self.dsn, SCREEN_POP_CHANNEL, self._on_notify)
 
     async def stop(self) -> None:
-        if self._conn is not None and not self._conn.is_closed():
-            await self._conn.close()
+        await wakeups.close(self._conn)
 
     def _on_notify(self, _conn: object, _pid: int, _channel: str, payload: str) -> None:
         pop = json.loads(payload)

@@ -41,6 +41,15 @@ def local(at: datetime | None) -> str:
 class RuleApplier:
     def __init__(self, session: AsyncSession, envelope: Envelope, settings: NotificationsSettings) -> None:
         self.session, self.envelope, self.settings = session, envelope, settings
+        self._templates: dict[str, SmsTemplate | None] = {}
+
+    async def _template(self, trigger_name: str) -> SmsTemplate | None:
+        """The enabled rule's template, looked up once per event (an escalation goes to several people)."""
+        if trigger_name not in self._templates:
+            rule = await self.session.get(SmsRule, trigger_name)
+            enabled = rule is not None and rule.enabled
+            self._templates[trigger_name] = await self.session.get(SmsTemplate, rule.template_code) if enabled else None
+        return self._templates[trigger_name]
 
     async def send(
         self, trigger_name: str, phone: str | None, variables: dict[str, Any], ticket_id: UUID | None
@@ -48,11 +57,9 @@ class RuleApplier:
         if not phone:
             return
         trigger = rules.TRIGGERS[trigger_name]
-        rule = await self.session.get(SmsRule, trigger_name)
-        if rule is None or not rule.enabled:
+        template = await self._template(trigger_name)
+        if template is None:
             return
-        template = await self.session.get(SmsTemplate, rule.template_code)
-        assert template is not None  # a rule's template is a foreign key
         await service.queue_message(
             self.session,
             event_id=self.envelope.id,
