@@ -293,40 +293,100 @@ async def mark_resolved(
     )
 
 
+async def close(
+    session: AsyncSession,
+    ticket: Ticket,
+    action: str,
+    *,
+    actor_id: UUID | None,
+    actor_name: str | None,
+    at: datetime | None = None,
+    rating: int | None = None,
+    feedback: str | None = None,
+    reason: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Closes the loop (闭环): `confirm` by the requester (web, phone or SMS reply) or `auto_close`."""
+    at = at or now()
+    ticket.closed_at = at
+    if rating is not None:
+        ticket.rating = rating
+    if feedback is not None:
+        ticket.feedback = feedback
+    await change_status(
+        session,
+        ticket,
+        action,
+        actor_id=actor_id,
+        actor_name=actor_name,
+        at=at,
+        reason=reason,
+        detail=detail,
+        extra_events=[
+            TicketClosed(
+                **_step_fields(ticket, at, actor_id), rating=rating, feedback=feedback, automatic=action == "auto_close"
+            )
+        ],
+    )
+
+
 async def confirm(session: AsyncSession, principal: Principal, ticket_id: UUID, body: ConfirmIn) -> Ticket:
-    """The requester's confirmation closes the loop (闭环), with a rating. The hotline may record one
-    given on the phone."""
+    """The requester's confirmation closes the loop, with a rating. The hotline may record one given on
+    the phone."""
     _require(principal, Role.REQUESTER, Role.HOTLINE_OPERATOR, what="confirming")
     ticket = await get_ticket(session, principal, ticket_id, lock=True)
-    at = now()
-    ticket.rating, ticket.feedback, ticket.closed_at = body.rating, body.comment, at
-    await change_status(
+    await close(
         session,
         ticket,
         "confirm",
         actor_id=principal.subject,
         actor_name=principal.username,
-        at=at,
+        rating=body.rating,
+        feedback=body.comment,
         detail={"rating": body.rating},
-        extra_events=[
-            TicketClosed(**_step_fields(ticket, at, principal.subject), rating=body.rating, feedback=body.comment)
-        ],
     )
     return ticket
 
 
 async def auto_close(session: AsyncSession, ticket: Ticket, quiet_hours: float) -> None:
-    at = now()
-    ticket.closed_at = at
-    await change_status(
+    await close(
         session,
         ticket,
         "auto_close",
         actor_id=None,
         actor_name="system",
-        at=at,
         reason=f"no reply {quiet_hours:g} h after resolution",
-        extra_events=[TicketClosed(**_step_fields(ticket, at, None), automatic=True)],
+    )
+
+
+def reopen_window_passed(ticket: Ticket, at: datetime, window: timedelta) -> bool:
+    return ticket.resolved_at is not None and at - ticket.resolved_at > window
+
+
+async def mark_reopened(
+    session: AsyncSession,
+    ticket: Ticket,
+    reason: str,
+    *,
+    actor_id: UUID | None,
+    actor_name: str | None,
+    at: datetime | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    at = at or now()
+    ticket.reopen_count += 1
+    ticket.closed_at = None
+    ticket.engineer_name = None
+    await change_status(
+        session,
+        ticket,
+        "reopen",
+        actor_id=actor_id,
+        actor_name=actor_name,
+        at=at,
+        reason=reason,
+        detail=detail,
+        extra_events=[TicketReopened(**_step_fields(ticket, at, actor_id), reason=reason)],
     )
 
 
@@ -335,26 +395,13 @@ async def reopen(
 ) -> Ticket:
     _require(principal, Role.REQUESTER, Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ADMIN, what="reopening")
     ticket = await get_ticket(session, principal, ticket_id, lock=True)
-    at = now()
-    if ticket.resolved_at is not None and at - ticket.resolved_at > window and not principal.has_any(Role.ADMIN):
+    if reopen_window_passed(ticket, now(), window) and not principal.has_any(Role.ADMIN):
         raise RuleViolation(
             f"tickets can be reopened within {window.days} days of resolution; file a new one",
             field="reason",
             rule="reopen_window",
         )
-    ticket.reopen_count += 1
-    ticket.closed_at = None
-    ticket.engineer_name = None
-    await change_status(
-        session,
-        ticket,
-        "reopen",
-        actor_id=principal.subject,
-        actor_name=principal.username,
-        at=at,
-        reason=reason,
-        extra_events=[TicketReopened(**_step_fields(ticket, at, principal.subject), reason=reason)],
-    )
+    await mark_reopened(session, ticket, reason, actor_id=principal.subject, actor_name=principal.username)
     return ticket
 
 

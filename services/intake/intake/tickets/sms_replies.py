@@ -9,9 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import Ticket, TicketEvent
 from intake.tickets import lifecycle
-from intake.tickets.service import _step_fields, change_status
+from intake.tickets.service import close, mark_reopened, reopen_window_passed
 from opsdesk_shared.contracts.envelope import Envelope
-from opsdesk_shared.contracts.intake import TicketClosed, TicketReopened
 from opsdesk_shared.contracts.notifications import SmsReplyReceived
 
 ACTOR = "短信回复"
@@ -24,11 +23,7 @@ def handler(reopen_window: timedelta):  # type: ignore[no-untyped-def]
         if ticket is None:
             return
         action = "confirm" if reply.intent == "confirm" else "reopen"
-        late = (
-            action == "reopen"
-            and ticket.resolved_at is not None
-            and reply.received_at - ticket.resolved_at > reopen_window
-        )
+        late = action == "reopen" and reopen_window_passed(ticket, reply.received_at, reopen_window)
         if reply.intent not in ("confirm", "reopen") or not lifecycle.is_legal(ticket.status, action) or late:
             session.add(
                 TicketEvent(
@@ -39,37 +34,26 @@ def handler(reopen_window: timedelta):  # type: ignore[no-untyped-def]
                     at=reply.received_at,
                 )
             )
-            return
-        at = reply.received_at
-        if action == "confirm":
-            ticket.closed_at = at
-            extra = TicketClosed(**_step_fields(ticket, at, None), feedback="短信回复 1")
-            await change_status(
+        elif action == "confirm":
+            await close(
                 session,
                 ticket,
                 "confirm",
                 actor_id=None,
                 actor_name=ACTOR,
-                at=at,
+                at=reply.received_at,
+                feedback="短信回复 1",
                 detail={"channel": "sms"},
-                extra_events=[extra],
             )
         else:
-            ticket.reopen_count += 1
-            ticket.closed_at = None
-            ticket.engineer_name = None
-            reason = "短信回复 2：问题仍未解决"
-            extra = TicketReopened(**_step_fields(ticket, at, None), reason=reason)
-            await change_status(
+            await mark_reopened(
                 session,
                 ticket,
-                "reopen",
+                "短信回复 2：问题仍未解决",
                 actor_id=None,
                 actor_name=ACTOR,
-                at=at,
-                reason=reason,
+                at=reply.received_at,
                 detail={"channel": "sms"},
-                extra_events=[extra],
             )
 
     return on_reply
