@@ -234,8 +234,12 @@ async def test_who_may_do_what(desk, crew) -> None:  # type: ignore[no-untyped-d
     assert (await desk.client.get(f"/api/work-orders/{order_id}", headers=other.headers)).status_code == 404
     assert (await desk.client.post(f"/api/work-orders/{order_id}/accept", headers=other.headers)).status_code == 404
     assert (await desk.client.get(f"/api/work-orders/{order_id}", headers=supervisor.headers)).status_code == 200
-    mine = await desk.client.get("/api/work-orders", headers=other.headers)
-    assert all(o["engineer_id"] == str(other.user_id) for o in mine.json()["items"])
+    # Each engineer's list holds their own work orders only.
+    listed = {
+        who.user_id: {o["id"] for o in (await desk.client.get("/api/work-orders", headers=who.headers)).json()["items"]}
+        for who in (engineer, other)
+    }
+    assert order_id in listed[engineer.user_id] and order_id not in listed[other.user_id]
 
 
 async def test_reassignment_needs_a_reason_and_announces_both_engineers(desk, crew) -> None:  # type: ignore[no-untyped-def]

@@ -1,8 +1,9 @@
 import asyncio
 import socket
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import time
+from datetime import UTC, datetime, time
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ from asgi_lifespan import LifespanManager
 
 from notifications.config import NotificationsSettings
 from notifications.main import create_app
+from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.testing.plugin import RunEnvironment
 from twilio_sink.app import SinkConfig
 from twilio_sink.app import create_app as create_sink
@@ -84,3 +86,20 @@ async def notifications_client(notifications_settings: NotificationsSettings) ->
     async with LifespanManager(app) as manager:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url=PUBLIC_URL) as c:
             yield c
+
+
+def ticket_created(phone: str) -> TicketCreated:
+    """`ticket.created` as intake sends it, for a requester at `phone`."""
+    return TicketCreated(
+        ticket_id=uuid.uuid4(),
+        number=f"20261125-{uuid.uuid4().int % 10000:04d}",
+        title="读卡器故障",
+        category="fault",
+        priority="P2",
+        status="new",
+        unit_id=uuid.uuid4(),
+        channel="hotline",
+        requester_name="李强",
+        requester_phone=phone,
+        created_at=datetime.now(UTC),
+    )

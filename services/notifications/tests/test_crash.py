@@ -8,15 +8,13 @@ import signal
 import subprocess
 import sys
 import uuid
-from datetime import UTC, datetime
 
 import httpx
 
-from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish, purge_queues
 
-from .conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, Sink
+from .conftest import ACCOUNT_SID, AUTH_TOKEN, PUBLIC_URL, Sink, ticket_created
 
 
 def worker_process(migrated: RunEnvironment, sink: Sink, log: str) -> subprocess.Popen[bytes]:
@@ -41,19 +39,7 @@ async def test_a_worker_killed_after_the_provider_accepted_does_not_cause_a_seco
     migrated: RunEnvironment, sink: Sink, notifications_client: httpx.AsyncClient, tmp_path
 ) -> None:
     to = f"+86136{uuid.uuid4().int % 10**8:08d}"
-    ticket = TicketCreated(
-        ticket_id=uuid.uuid4(),
-        number="20261125-9999",
-        title="t",
-        category="fault",
-        priority="P2",
-        status="new",
-        unit_id=uuid.uuid4(),
-        channel="hotline",
-        requester_name="李强",
-        requester_phone=to,
-        created_at=datetime.now(UTC),
-    )
+    ticket = ticket_created(to)
     # Only this worker and this message: other tests' leftovers neither reach it nor take the fault.
     await purge_queues(migrated.amqp_url, ["notifications.events"])
     await sink.fault("accept-then-timeout", count=1, to=to)  # the provider takes it and never answers

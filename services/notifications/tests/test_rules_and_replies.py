@@ -24,7 +24,7 @@ from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import EventTap, eventually, publish, running_worker
 
-from .conftest import AUTH_TOKEN, PUBLIC_URL, Sink
+from .conftest import AUTH_TOKEN, PUBLIC_URL, Sink, ticket_created
 
 INBOUND_PATH = "/api/sms/webhooks/twilio/inbound"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -46,22 +46,6 @@ def phone() -> str:
     return f"+86137{uuid.uuid4().int % 10**8:08d}"
 
 
-def ticket(requester: str) -> i.TicketCreated:
-    return i.TicketCreated(
-        ticket_id=uuid.uuid4(),
-        number=f"20261125-{uuid.uuid4().int % 10000:04d}",
-        title="读卡器故障",
-        category="fault",
-        priority="P2",
-        status="new",
-        unit_id=uuid.uuid4(),
-        channel="hotline",
-        requester_name="李强",
-        requester_phone=requester,
-        created_at=datetime.now(UTC),
-    )
-
-
 def step(t: i.TicketCreated) -> dict:  # type: ignore[type-arg]
     return {
         "ticket_id": t.ticket_id,
@@ -79,7 +63,7 @@ async def texts_to(sink: Sink, to: str) -> list[str]:
 
 async def test_each_rule_sends_its_text_to_its_audience(worker, sink: Sink, migrated: RunEnvironment) -> None:  # type: ignore[no-untyped-def]
     requester, engineer, dispatcher, manager = phone(), phone(), phone(), phone()
-    t = ticket(requester)
+    t = ticket_created(requester)
     await publish(migrated.amqp_url, t)
     await eventually(lambda: texts_to(sink, requester))
     arrival = datetime(2026, 11, 25, 2, 30, tzinfo=UTC)  # 10:30 in Beijing
@@ -162,7 +146,7 @@ async def test_templates_are_checked_when_saved_and_rules_can_be_switched_off(  
     )
     assert switched.status_code == 200
     first = phone()
-    await publish(migrated.amqp_url, ticket(first))
+    await publish(migrated.amqp_url, ticket_created(first))
     [text] = await eventually(lambda: texts_to(sink, first))
     assert text.startswith("【居住证运维】已收到您的报修「读卡器故障」")
     unfit = await notifications_client.patch(
@@ -173,12 +157,12 @@ async def test_templates_are_checked_when_saved_and_rules_can_be_switched_off(  
         await notifications_client.patch("/api/sms/rules/ticket_accepted", headers=admin, json={"enabled": False})
     ).status_code == 200
     silent = phone()
-    await publish(migrated.amqp_url, ticket(silent), ticket(first))
+    await publish(migrated.amqp_url, ticket_created(silent), ticket_created(first))
     marker = phone()  # a message after them, through another rule, proves they were consumed
     await notifications_client.patch(
         "/api/sms/rules/ticket_accepted", headers=admin, json={"enabled": True, "template_code": "ticket_accepted"}
     )
-    await publish(migrated.amqp_url, ticket(marker))
+    await publish(migrated.amqp_url, ticket_created(marker))
     await eventually(lambda: texts_to(sink, marker))
     assert await texts_to(sink, silent) == []
     dispatcher = {"Authorization": f"Bearer {migrated.token('dispatcher')}"}
@@ -195,7 +179,7 @@ async def test_replies_confirm_reopen_and_opt_out_once_each_and_only_when_signed
     worker, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
 ) -> None:
     requester = phone()
-    t = ticket(requester)
+    t = ticket_created(requester)
     await publish(migrated.amqp_url, t, i.TicketResolved(**step(t), resolution_code="guided_fix"))
     await eventually(lambda: _count(sink, requester, 2))
     reply = {"MessageSid": "SM" + uuid.uuid4().hex, "From": requester, "To": "+15005550006", "Body": "１"}
@@ -213,7 +197,7 @@ async def test_replies_confirm_reopen_and_opt_out_once_each_and_only_when_signed
 
     stop = {"MessageSid": "SM" + uuid.uuid4().hex, "From": requester, "To": "+15005550006", "Body": " 退订 "}
     assert (await notifications_client.post(INBOUND_PATH, data=stop, headers=signed(stop))).status_code == 200
-    later = ticket(requester)
+    later = ticket_created(requester)
     await publish(
         migrated.amqp_url,
         later,

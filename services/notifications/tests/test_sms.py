@@ -13,12 +13,11 @@ from notifications.config import NotificationsSettings
 from notifications.messaging.consumers import subscriptions
 from notifications.sender import Sender
 from notifications.worker import provider_for as provider_for_tests
-from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish, running_worker
 
-from .conftest import AUTH_TOKEN, PUBLIC_URL, Sink
+from .conftest import AUTH_TOKEN, PUBLIC_URL, Sink, ticket_created
 
 STATUS_PATH = "/api/sms/webhooks/twilio/status"
 
@@ -33,24 +32,6 @@ async def worker(notifications_settings: NotificationsSettings) -> AsyncIterator
         yield sessions
     await provider.close()
     await engine.dispose()
-
-
-def accepted(phone: str) -> TicketCreated:
-    from datetime import UTC, datetime
-
-    return TicketCreated(
-        ticket_id=uuid.uuid4(),
-        number=f"20261125-{uuid.uuid4().int % 10000:04d}",
-        title="t",
-        category="fault",
-        priority="P2",
-        status="new",
-        unit_id=uuid.uuid4(),
-        channel="hotline",
-        requester_name="李强",
-        requester_phone=phone,
-        created_at=datetime.now(UTC),
-    )
 
 
 async def sent_to(sink: Sink, phone: str) -> list[dict]:  # type: ignore[type-arg]
@@ -81,7 +62,7 @@ async def test_an_accepted_ticket_sends_one_signed_chinese_sms_even_when_redeliv
     worker, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
 ) -> None:
     to = phone()
-    event = accepted(to)
+    event = ticket_created(to)
     [envelope] = await publish(migrated.amqp_url, event)
     await publish(migrated.amqp_url, envelope, envelope)  # the same event id again, twice
     messages = await eventually(lambda: sent_to(sink, to))
@@ -91,7 +72,7 @@ async def test_an_accepted_ticket_sends_one_signed_chinese_sms_even_when_redeliv
     assert messages[0]["body"] == f"【居住证运维】您的报修已受理，工单号{event.number}，我们将尽快安排处理。"
     # Later work has gone through the same queue: the duplicates are behind us and sent nothing.
     later = phone()
-    await publish(migrated.amqp_url, accepted(later))
+    await publish(migrated.amqp_url, ticket_created(later))
     await eventually(lambda: sent_to(sink, later))
     assert len(await sent_to(sink, to)) == 1
 
@@ -102,7 +83,7 @@ async def test_provider_outage_is_retried_until_sent_exactly_once(  # type: igno
     await sink.fault("503", count=2)
     await sink.fault("429", count=1)
     to = phone()
-    event = accepted(to)
+    event = ticket_created(to)
     await publish(migrated.amqp_url, event)
     await eventually(lambda: sent_to(sink, to))
     token = migrated.token("admin")
@@ -114,7 +95,7 @@ async def test_a_permanent_error_fails_at_once_and_is_visible(  # type: ignore[n
     worker, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
 ) -> None:
     await sink.fault("21211", count=1)
-    event = accepted(phone())
+    event = ticket_created(phone())
     await publish(migrated.amqp_url, event)
     token = migrated.token("admin")
     row = await stored_when(notifications_client, token, event.ticket_id, "failed")
@@ -126,7 +107,7 @@ async def test_a_send_that_timed_out_after_acceptance_is_reconciled_not_resent( 
 ) -> None:
     await sink.fault("accept-then-timeout", count=1)  # Twilio took it; we never heard back
     to = phone()
-    event = accepted(to)
+    event = ticket_created(to)
     await publish(migrated.amqp_url, event)
     token = migrated.token("admin")
     row = await stored_when(notifications_client, token, event.ticket_id, "sent", "delivered")

@@ -4,15 +4,14 @@ from datetime import UTC, datetime
 from uuid import UUID
 
 from fastapi import APIRouter
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.api.dependencies import Admin, Manager, Staff, Uow
 from dispatch.directory.models import StaffMember
 from dispatch.directory.schemas import EngineerOut, EngineerPatch, StaffOut, StaffPatch
 from dispatch.duty.service import on_duty_user_ids
-from dispatch.workorders.models import WorkOrder
-from dispatch.workorders.states import ACTIVE
+from dispatch.workorders.queue import open_work_order_counts
 from opsdesk_shared.auth import Role
 from opsdesk_shared.errors import NotFound
 
@@ -21,15 +20,7 @@ router = APIRouter(tags=["engineers"])
 
 async def _engineers_out(session: AsyncSession, members: list[StaffMember]) -> list[EngineerOut]:
     on_duty = await on_duty_user_ids(session, datetime.now(UTC))
-    loads = dict(
-        (
-            await session.execute(
-                select(WorkOrder.engineer_id, func.count())
-                .where(WorkOrder.status.in_(ACTIVE))  # type: ignore[attr-defined]
-                .group_by(WorkOrder.engineer_id)
-            )
-        ).all()
-    )
+    loads = await open_work_order_counts(session)
     return [
         EngineerOut(**m.model_dump(), on_duty=m.user_id in on_duty, open_work_orders=loads.get(m.user_id, 0))
         for m in members

@@ -61,9 +61,14 @@ def pause(clock: SlaClock, at: datetime) -> None:
 def resume(clock: SlaClock, calendar: Calendar, at: datetime) -> int:
     """Ends the pause; returns its length in the clock's calendar."""
     assert clock.paused_at is not None
-    seconds = calendar.seconds_between(clock.paused_at, at)
+    paused_at, clock.paused_at = clock.paused_at, None
+    return _run_again(clock, calendar, since=paused_at, at=at)
+
+
+def _run_again(clock: SlaClock, calendar: Calendar, *, since: datetime, at: datetime) -> int:
+    """The clock runs again at `at`; the time since `since` does not count. Returns that time."""
+    seconds = calendar.seconds_between(since, at)
     clock.paused_seconds += seconds
-    clock.paused_at = None
     clock.state = BREACHED if clock.breached_at else RUNNING
     schedule(clock, calendar)
     return seconds
@@ -93,9 +98,5 @@ def reopen(clock: SlaClock, calendar: Calendar, at: datetime) -> int:
     """A resolved ticket was reopened: its stopped clock runs again, and the time it spent resolved is
     not counted against the vendor (it is recorded as a pause). Returns that time in the calendar."""
     assert clock.stopped_at is not None
-    seconds = calendar.seconds_between(clock.stopped_at, at)
-    clock.paused_seconds += seconds
-    clock.stopped_at = None
-    clock.state = BREACHED if clock.breached_at else RUNNING
-    schedule(clock, calendar)
-    return seconds
+    stopped_at, clock.stopped_at = clock.stopped_at, None
+    return _run_again(clock, calendar, since=stopped_at, at=at)

@@ -47,8 +47,13 @@ async def matching_policy(session: AsyncSession, category: str, priority: str) -
 async def load_calendar(session: AsyncSession, name: str) -> Calendar:
     if name != "workdays":
         return calendar_for(name)
-    rows = await session.execute(select(CalendarOverride.day, CalendarOverride.is_workday))
-    return calendar_for(name, {day: is_workday for day, is_workday in rows.all()})
+    # Overrides are a handful of rows that change a few times a year: read once per session (a request
+    # or an event), however many clocks it touches.
+    overrides = session.info.get("calendar_overrides")
+    if overrides is None:
+        rows = await session.execute(select(CalendarOverride.day, CalendarOverride.is_workday))
+        overrides = session.info["calendar_overrides"] = {day: is_workday for day, is_workday in rows.all()}
+    return calendar_for(name, overrides)
 
 
 async def start_clocks(session: AsyncSession, ticket: TicketCreated) -> list[SlaClock]:
@@ -149,6 +154,24 @@ async def _close_pause(session: AsyncSession, clock: SlaClock, at: datetime, sec
         pause.seconds = seconds
 
 
+async def _announce_resumed(
+    session: AsyncSession, clock: SlaClock, at: datetime, seconds: int, number: str | None
+) -> None:
+    await add_event(
+        session,
+        SlaResumed(
+            ticket_id=clock.ticket_id,
+            ticket_number=number,
+            clock_id=clock.id,
+            metric=clock.metric,
+            due_at=clock.due_at,
+            resumed_at=at,
+            paused_seconds=seconds,
+        ),
+        producer=PRODUCER,
+    )
+
+
 async def resume_ticket(session: AsyncSession, ticket_id: UUID, *, at: datetime, number: str | None) -> int:
     resumed = 0
     for clock in await _live_clocks(session, ticket_id):
@@ -157,19 +180,7 @@ async def resume_ticket(session: AsyncSession, ticket_id: UUID, *, at: datetime,
         calendar = await load_calendar(session, clock.calendar)
         seconds = clocks.resume(clock, calendar, at)
         await _close_pause(session, clock, at, seconds)
-        await add_event(
-            session,
-            SlaResumed(
-                ticket_id=ticket_id,
-                ticket_number=number,
-                clock_id=clock.id,
-                metric=clock.metric,
-                due_at=clock.due_at,
-                resumed_at=at,
-                paused_seconds=seconds,
-            ),
-            producer=PRODUCER,
-        )
+        await _announce_resumed(session, clock, at, seconds, number)
         resumed += 1
     return resumed
 
@@ -232,19 +243,7 @@ async def reopen_ticket(session: AsyncSession, ticket_id: UUID, *, at: datetime,
                 clock_id=clock.id, reason="resolved, then reopened", started_at=stopped_at, ended_at=at, seconds=seconds
             )
         )
-        await add_event(
-            session,
-            SlaResumed(
-                ticket_id=ticket_id,
-                ticket_number=number,
-                clock_id=clock.id,
-                metric=clock.metric,
-                due_at=clock.due_at,
-                resumed_at=at,
-                paused_seconds=seconds,
-            ),
-            producer=PRODUCER,
-        )
+        await _announce_resumed(session, clock, at, seconds, number)
         reopened += 1
     return reopened
 

@@ -30,6 +30,16 @@ SKILLS_FOR = {
 }
 
 
+async def open_work_order_counts(session: AsyncSession) -> dict[UUID, int]:
+    """Each engineer's current load: their work orders not yet resolved or cancelled."""
+    rows = await session.execute(
+        select(WorkOrder.engineer_id, func.count())
+        .where(WorkOrder.status.in_(ACTIVE))  # type: ignore[attr-defined]
+        .group_by(WorkOrder.engineer_id)
+    )
+    return {engineer: count for engineer, count in rows.all()}
+
+
 @dataclass
 class QueueItem:
     ticket: DispatchTicket
@@ -57,27 +67,32 @@ async def dispatch_queue(session: AsyncSession, *, include_assigned_on_time: boo
         .where(SlaClock.stopped_at.is_(None), SlaClock.warn_at <= now)  # type: ignore[union-attr,operator]
         .scalar_subquery()
     )
-    active = (
-        select(WorkOrder).where(WorkOrder.status.in_(ACTIVE)).subquery()  # type: ignore[attr-defined]
-    )
     stmt = (
-        select(DispatchTicket, active.c.id, urgent.c.due_at)
+        select(DispatchTicket, WorkOrder, urgent.c.due_at)
         .outerjoin(urgent, urgent.c.ticket_id == DispatchTicket.id)
-        .outerjoin(active, active.c.ticket_id == DispatchTicket.id)
+        .outerjoin(WorkOrder, (WorkOrder.ticket_id == DispatchTicket.id) & WorkOrder.status.in_(ACTIVE))  # type: ignore[attr-defined]
         .where(DispatchTicket.status.not_in(tickets.FINISHED))  # type: ignore[attr-defined]
         .order_by(urgent.c.due_at.asc().nulls_last(), DispatchTicket.created_at)
         .limit(limit)
     )
     if not include_assigned_on_time:
-        stmt = stmt.where((active.c.id.is_(None)) | DispatchTicket.id.in_(at_risk))  # type: ignore[attr-defined]
+        stmt = stmt.where(WorkOrder.id.is_(None) | DispatchTicket.id.in_(at_risk))  # type: ignore[attr-defined]
+    page = (await session.execute(stmt)).all()
+    live: dict[UUID, list[SlaClock]] = {}
+    rows = await session.execute(
+        select(SlaClock).where(
+            SlaClock.ticket_id.in_([ticket.id for ticket, _, _ in page]),  # type: ignore[attr-defined]
+            SlaClock.stopped_at.is_(None),  # type: ignore[union-attr]
+        )
+    )
+    for clock in rows.scalars():
+        live.setdefault(clock.ticket_id, []).append(clock)
     items = []
-    for ticket, order_id, _due in (await session.execute(stmt)).all():
-        clocks = [c for c in await sla.ticket_clocks(session, ticket.id) if c.stopped_at is None]
+    for ticket, order, _due in page:
+        clocks = live.get(ticket.id, [])
         clock = min(clocks, key=lambda c: c.due_at) if clocks else None
         remaining = (await sla.clock_figures(session, clock, now))["remaining_seconds"] if clock else None
-        order = await session.get(WorkOrder, order_id) if order_id else None
-        risky = any(c.warn_at <= now for c in clocks)
-        items.append(QueueItem(ticket, order, clock, remaining, risky))
+        items.append(QueueItem(ticket, order, clock, remaining, any(c.warn_at <= now for c in clocks)))
     return items
 
 
@@ -106,15 +121,7 @@ async def suggestions(session: AsyncSession, ticket_id: UUID, limit: int = 10) -
             )
         )
     ).scalars()
-    loads = dict(
-        (
-            await session.execute(
-                select(WorkOrder.engineer_id, func.count())
-                .where(WorkOrder.status.in_(ACTIVE))  # type: ignore[attr-defined]
-                .group_by(WorkOrder.engineer_id)
-            )
-        ).all()
-    )
+    loads = await open_work_order_counts(session)
     on_duty = await on_duty_user_ids(session, datetime.now(UTC))
     ranked = []
     for engineer in engineers:

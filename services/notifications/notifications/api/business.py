@@ -3,6 +3,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications import business
 from notifications.api.router import Uow
@@ -36,10 +37,7 @@ async def send_one(
         urgent=body.urgent,
         messages=[BatchRecipient(to=body.to, variables=body.variables)],
     )
-    ids, replayed = await business.send_batch(uow, request.app.state.settings, client.subject, batch, idempotency_key)
-    if replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return Accepted(ids=ids)
+    return await _accept(uow, request, response, client, batch, idempotency_key)
 
 
 @router.post("/messages/batch", response_model=Accepted, status_code=status.HTTP_202_ACCEPTED)
@@ -52,8 +50,18 @@ async def send_batch(
     idempotency_key: IdempotencyKey = None,
 ) -> Accepted:
     """Up to 1,000 recipients; all are accepted, or none (a bad number names its index)."""
-    client = _client(principal)
-    ids, replayed = await business.send_batch(uow, request.app.state.settings, client.subject, body, idempotency_key)
+    return await _accept(uow, request, response, _client(principal), body, idempotency_key)
+
+
+async def _accept(
+    uow: AsyncSession,
+    request: Request,
+    response: Response,
+    client: Principal,
+    batch: BusinessBatch,
+    idempotency_key: str | None,
+) -> Accepted:
+    ids, replayed = await business.send_batch(uow, request.app.state.settings, client.subject, batch, idempotency_key)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     return Accepted(ids=ids)
