@@ -2,7 +2,7 @@
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 import uvicorn
 
@@ -18,7 +18,9 @@ def run_cli(
     worker: Callable[[ServiceSettings], Awaitable[None]] | None,
     migrate: Callable[[ServiceSettings], Awaitable[None]],
     port_env_hint: str,
+    commands: Mapping[str, tuple[str, Callable[[ServiceSettings], Awaitable[None]]]] = {},
 ) -> None:
+    """`commands`: a service's own extra commands, name -> (help, coroutine taking the settings)."""
     parser = argparse.ArgumentParser(prog=f"python -m {settings.service_name}")
     sub = parser.add_subparsers(dest="command", required=True)
     api = sub.add_parser("api", help="serve the HTTP API")
@@ -27,6 +29,8 @@ def run_cli(
     if worker is not None:
         sub.add_parser("worker", help="run consumers, the outbox relay and timers")
     sub.add_parser("migrate", help="create the database, upgrade it and declare broker topology")
+    for name, (help_text, _) in commands.items():
+        sub.add_parser(name, help=help_text)
     args = parser.parse_args()
     configure_logging(settings.service_name, settings.log_level, settings.log_format)
     if args.command == "api":
@@ -44,5 +48,7 @@ def run_cli(
         )
     elif args.command == "worker" and worker is not None:
         asyncio.run(worker(settings))
+    elif args.command in commands:
+        asyncio.run(commands[args.command][1](settings))
     else:
         asyncio.run(migrate(settings))

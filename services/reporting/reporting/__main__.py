@@ -1,5 +1,5 @@
 from opsdesk_shared.cli import run_cli
-from reporting import migrate, worker
+from reporting import migrate, rebuild, worker
 from reporting.config import ReportingSettings
 
 run_cli(
@@ -9,4 +9,5 @@ run_cli(
     worker=worker.run,
     migrate=migrate.run,
     port_env_hint="OPSDESK_REPORTING_PORT",
+    commands={"rebuild": ("recompute the read model from the kept events, with a progress bar", rebuild.run)},
 )

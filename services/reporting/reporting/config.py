@@ -1,3 +1,5 @@
+from datetime import date
+from pathlib import Path
 from typing import ClassVar
 
 from opsdesk_shared.settings import ServiceSettings
@@ -5,3 +7,11 @@ from opsdesk_shared.settings import ServiceSettings
 
 class ReportingSettings(ServiceSettings):
     service_name: ClassVar[str] = "reporting"
+
+    # A TrueType font with Chinese glyphs, embedded in every PDF (Debian: fonts-wqy-microhei). A licensed
+    # font of the bureau's choosing can be pointed at instead.
+    report_font_path: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+    # The contract year runs 29 May to 28 May (SPEC §2); `annual?year=2026` is 2026-05-29 – 2027-05-28.
+    contract_year_start: date = date(2026, 5, 29)
+    # The weekly report is generated for the week just ended every Monday at this local hour.
+    weekly_archive_hour: int = 8

@@ -18,6 +18,7 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.sessions = session_factory(engine)
+        app.state.settings = settings
         yield
         await engine.dispose()
 

@@ -1,6 +1,16 @@
-"""Reporting's read model: every event kept as received, and projections built from them."""
+"""Reporting's read model.
 
-from datetime import datetime
+- `stored_event`: every event as received, so the projections can be rebuilt (`python -m reporting rebuild`).
+- Facts, one row per thing, folded from events in any order: `ticket_fact`, `sla_clock_fact`,
+  `cost_fact`, `attendance_fact`, `unit_dim`.
+- Rollups, what the reports read: `ticket_daily`, `sla_daily`, `duration_daily` are recomputed for one
+  (local day, unit) cell whenever a ticket of that cell changes (projections/rollups.py); `sms_daily` and
+  `call_daily` are counters.
+- `weekly_plan` and `report_archive`: what people write into reports and the reports kept for download.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -13,8 +23,6 @@ def _ts(**kwargs: object) -> sa.Column:  # type: ignore[type-arg]
 
 
 class StoredEvent(SQLModel, table=True):
-    """The events themselves, so projections can be rebuilt from scratch."""
-
     __tablename__ = "stored_event"
 
     id: UUID = Field(primary_key=True)
@@ -26,14 +34,100 @@ class StoredEvent(SQLModel, table=True):
 
 
 class TicketFact(SQLModel, table=True):
+    """A ticket as reports see it. Rows can exist before `ticket.created` arrives (its dimensions are then
+    null and it counts nowhere until they are known)."""
+
     __tablename__ = "ticket_fact"
 
     ticket_id: UUID = Field(primary_key=True)
-    number: str
-    category: str
-    priority: str
-    status: str
-    unit_id: UUID = Field(index=True)
-    channel: str
-    created_at: datetime = Field(sa_column=_ts(nullable=False, index=True))
-    status_changed_at: datetime = Field(sa_column=_ts(nullable=False))
+    number: str | None = None
+    title: str | None = None
+    category: str | None = None
+    priority: str | None = None
+    channel: str | None = None
+    unit_id: UUID | None = None
+    created_at: datetime | None = Field(default=None, sa_column=_ts())
+    day: date | None = None  # local (Asia/Shanghai) day of creation: the rollups' time key
+    status: str | None = None
+    status_changed_at: datetime | None = Field(default=None, sa_column=_ts())
+    assigned_count: int = 0
+    first_arrived_at: datetime | None = Field(default=None, sa_column=_ts())
+    resolved_at: datetime | None = Field(default=None, sa_column=_ts())  # first resolution
+    resolved_remote: bool | None = None
+    closed_at: datetime | None = Field(default=None, sa_column=_ts())
+    rating: int | None = None
+    reopen_count: int = 0
+
+
+class SlaClockFact(SQLModel, table=True):
+    """One SLA clock of a ticket (dispatch keeps one per metric, resumed on reopen)."""
+
+    __tablename__ = "sla_clock_fact"
+
+    ticket_id: UUID = Field(primary_key=True)
+    metric: str = Field(primary_key=True)
+    clock_id: UUID | None = None
+    started_at: datetime | None = Field(default=None, sa_column=_ts())
+    due_at: datetime | None = Field(default=None, sa_column=_ts())
+    breached_at: datetime | None = Field(default=None, sa_column=_ts())
+    met_at: datetime | None = Field(default=None, sa_column=_ts())
+    cancelled_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class CostFact(SQLModel, table=True):
+    __tablename__ = "cost_fact"
+
+    work_order_id: UUID = Field(primary_key=True)
+    ticket_id: UUID
+    ticket_number: str | None = None
+    engineer_name: str
+    resolved_at: datetime = Field(sa_column=_ts(nullable=False))
+    remote: bool
+    summary: str
+    total_cost: Decimal
+    cost_borne_by: str  # vendor | bureau
+
+
+class AttendanceFact(SQLModel, table=True):
+    __tablename__ = "attendance_fact"
+
+    attendance_id: UUID = Field(primary_key=True)
+    user_id: UUID
+    display_name: str
+    shift_id: UUID | None = None
+    clock_in_at: datetime = Field(sa_column=_ts(nullable=False))
+    clock_out_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class UnitDim(SQLModel, table=True):
+    __tablename__ = "unit_dim"
+
+    unit_id: UUID = Field(primary_key=True)
+    code: str
+    name: str
+    kind: str
+    path: list[UUID] = Field(sa_column=sa.Column(pg.ARRAY(pg.UUID(as_uuid=True)), nullable=False))
+
+
+class WeeklyPlan(SQLModel, table=True):
+    """Next week's work plan, written by the vendor and printed in the weekly report."""
+
+    __tablename__ = "weekly_plan"
+
+    week: str = Field(primary_key=True)
+    plan: str
+    updated_by: str
+    updated_at: datetime = Field(sa_column=_ts(nullable=False))
+
+
+class ReportArchive(SQLModel, table=True):
+    __tablename__ = "report_archive"
+
+    id: UUID = Field(primary_key=True)
+    kind: str
+    period: str
+    format: str
+    filename: str
+    media_type: str
+    content: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    generated_at: datetime = Field(sa_column=_ts(nullable=False))

@@ -1,17 +1,41 @@
-from collections import defaultdict
-from datetime import UTC, datetime
-from typing import Annotated
+"""`/api/reports`: every report as JSON, CSV, XLSX or PDF (`format=`), the weekly plan, and the archive
+of generated weekly reports."""
 
-from fastapi import APIRouter, Depends, Query, Request
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opsdesk_shared.auth import Principal, Role, require_roles
-from opsdesk_shared.errors import RuleViolation
-from reporting.schemas import Summary
+from opsdesk_shared.auth import Principal, require_roles
+from opsdesk_shared.errors import NotFound, RuleViolation
+from reporting import periods
+from reporting.archive import archive_week
+from reporting.config import ReportingSettings
+from reporting.exports.render import Format, disposition, render
+from reporting.reports.acceptance import AcceptanceReport, acceptance, acceptance_document
+from reporting.reports.access import CONTRACT_READERS, PLAN_WRITERS, SLA_READERS, SUMMARY_READERS, scoped_filters
+from reporting.reports.breaches import BreachList, breach_document, breaches
+from reporting.reports.costs import CostReport, cost_document, costs
+from reporting.reports.filters import Filters
+from reporting.reports.summary import Summary, summarize, summary_document
+from reporting.reports.weekly import WeeklyReport, weekly, weekly_document
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
-Reader = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER))]
+
+SummaryReader = Annotated[Principal, Depends(require_roles(*SUMMARY_READERS))]
+SlaReader = Annotated[Principal, Depends(require_roles(*SLA_READERS))]
+ContractReader = Annotated[Principal, Depends(require_roles(*CONTRACT_READERS))]
+PlanWriter = Annotated[Principal, Depends(require_roles(*PLAN_WRITERS))]
+
+Category = Literal["fault", "consultation", "service_request", "complaint"]
+Priority = Literal["P1", "P2", "P3", "P4"]
+FormatParam = Annotated[Format, Query(alias="format")]
+FromDay = Annotated[date | None, Query(alias="from", description="first local day (Asia/Shanghai), inclusive")]
+ToDay = Annotated[date | None, Query(description="last local day, inclusive")]
 
 
 async def read_session(request: Request):  # type: ignore[no-untyped-def]
@@ -22,40 +46,197 @@ async def read_session(request: Request):  # type: ignore[no-untyped-def]
 Session = Annotated[AsyncSession, Depends(read_session)]
 
 
+def settings_of(request: Request) -> ReportingSettings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
 @router.get("/summary", response_model=Summary)
 async def summary(
-    _: Reader,
+    request: Request,
+    principal: SummaryReader,
     session: Session,
-    from_: Annotated[datetime | None, Query(alias="from")] = None,
-    to: datetime | None = None,
-) -> Summary:
-    if from_ and to and from_ >= to:
-        raise RuleViolation("from: must be before to", field="from")
+    from_: FromDay = None,
+    to: ToDay = None,
+    unit_id: UUID | None = None,
+    category: Category | None = None,
+    priority: Priority | None = None,
+    fmt: FormatParam = Format.json,
+) -> Response | Summary:
+    period = periods.day_range(from_, to)
+    filters = await scoped_filters(session, principal, period, unit_id=unit_id, category=category, priority=priority)
+    result = await summarize(session, filters, with_traffic=filters.unit_root is None)
+    if fmt is Format.json:
+        return result
+    return await render(summary_document(result, filters), fmt, settings_of(request).report_font_path)
+
+
+@router.get("/sla", response_model=BreachList)
+async def sla_breaches(
+    request: Request,
+    principal: SlaReader,
+    session: Session,
+    from_: FromDay = None,
+    to: ToDay = None,
+    unit_id: UUID | None = None,
+    category: Category | None = None,
+    priority: Priority | None = None,
+    fmt: FormatParam = Format.json,
+) -> Response | BreachList:
+    """Every breached SLA clock of the tickets created in the period, with due instant and lateness."""
+    period = periods.day_range(from_, to)
+    filters = await scoped_filters(session, principal, period, unit_id=unit_id, category=category, priority=priority)
+    result = await breaches(session, filters)
+    if fmt is Format.json:
+        return result
+    return await render(breach_document(result, filters), fmt, settings_of(request).report_font_path)
+
+
+@router.get("/costs", response_model=CostReport)
+async def repair_costs(
+    request: Request,
+    _: ContractReader,
+    session: Session,
+    from_: FromDay = None,
+    to: ToDay = None,
+    unit_id: UUID | None = None,
+    category: Category | None = None,
+    priority: Priority | None = None,
+    fmt: FormatParam = Format.json,
+) -> Response | CostReport:
+    """Repair costs of the work orders resolved in the period, with who bears each and the totals."""
+    filters = Filters(periods.day_range(from_, to), unit_id, category, priority)
+    result = await costs(session, filters)
+    if fmt is Format.json:
+        return result
+    return await render(cost_document(result, filters), fmt, settings_of(request).report_font_path)
+
+
+def _week(week: str | None) -> periods.Period:
+    if week is None:  # the last complete week
+        today = periods.local_day(datetime.now(UTC))
+        return periods.week_of(date.fromordinal(today.toordinal() - 7))
+    return periods.iso_week(week)
+
+
+@router.get("/weekly", response_model=WeeklyReport)
+async def weekly_report(
+    request: Request,
+    _: ContractReader,
+    session: Session,
+    week: Annotated[str | None, Query(description="ISO week, e.g. 2026-W48; default the last complete week")] = None,
+    fmt: FormatParam = Format.json,
+) -> Response | WeeklyReport:
+    filters = Filters(_week(week))
+    result = await weekly(session, filters)
+    if fmt is Format.json:
+        return result
+    return await render(weekly_document(result, filters), fmt, settings_of(request).report_font_path)
+
+
+class PlanIn(BaseModel):
+    model_config = {"extra": "forbid"}
+    plan: str = Field(min_length=1, max_length=20_000)
+
+
+class PlanOut(BaseModel):
+    week: str
+    plan: str
+    updated_by: str
+    updated_at: datetime
+
+
+@router.put("/weekly/{week}/plan", response_model=PlanOut)
+async def put_weekly_plan(week: str, body: PlanIn, principal: PlanWriter, session: Session) -> PlanOut:
+    """Next week's work plan, printed in the week's report (written by the vendor's dispatcher or admin)."""
+    period = periods.iso_week(week)
+    now = datetime.now(UTC)
+    async with session.begin():
+        await session.execute(
+            text(
+                "INSERT INTO weekly_plan (week, plan, updated_by, updated_at) VALUES (:w, :p, :by, :at) "
+                "ON CONFLICT (week) DO UPDATE SET plan = EXCLUDED.plan, updated_by = EXCLUDED.updated_by,"
+                " updated_at = EXCLUDED.updated_at"
+            ),
+            {"w": period.label, "p": body.plan, "by": principal.username, "at": now},
+        )
+    return PlanOut(week=period.label, plan=body.plan, updated_by=principal.username, updated_at=now)
+
+
+@router.get("/quarterly", response_model=AcceptanceReport)
+async def quarterly_report(
+    request: Request,
+    _: ContractReader,
+    session: Session,
+    quarter: Annotated[str, Query(description="e.g. 2026Q4")],
+    fmt: FormatParam = Format.json,
+) -> Response | AcceptanceReport:
+    filters = Filters(periods.quarter(quarter))
+    result = await acceptance(session, filters, "quarterly")
+    if fmt is Format.json:
+        return result
+    return await render(acceptance_document(result, filters), fmt, settings_of(request).report_font_path)
+
+
+@router.get("/annual", response_model=AcceptanceReport)
+async def annual_report(
+    request: Request,
+    _: ContractReader,
+    session: Session,
+    year: Annotated[int, Query(ge=2000, le=2100, description="contract year starting in this year")],
+    fmt: FormatParam = Format.json,
+) -> Response | AcceptanceReport:
+    settings = settings_of(request)
+    filters = Filters(periods.contract_year(year, settings.contract_year_start))
+    result = await acceptance(session, filters, "annual")
+    if fmt is Format.json:
+        return result
+    return await render(acceptance_document(result, filters), fmt, settings.report_font_path)
+
+
+class ArchivedReport(BaseModel):
+    id: UUID
+    kind: str
+    period: str
+    format: str
+    filename: str
+    size_bytes: int
+    generated_at: datetime
+
+
+@router.get("/archive", response_model=dict[str, list[ArchivedReport]])
+async def list_archive(
+    _: ContractReader,
+    session: Session,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> dict[str, list[ArchivedReport]]:
     rows = await session.execute(
         text(
-            "SELECT status, category, priority, channel, unit_id::text AS unit, count(*) AS n FROM ticket_fact "
-            "WHERE (CAST(:f AS timestamptz) IS NULL OR created_at >= :f) "
-            "AND (CAST(:t AS timestamptz) IS NULL OR created_at < :t) "
-            "GROUP BY status, category, priority, channel, unit_id"
+            "SELECT id, kind, period, format, filename, octet_length(content) AS size_bytes, generated_at "
+            "FROM report_archive ORDER BY period DESC, format LIMIT :n"
         ),
-        {"f": from_, "t": to},
+        {"n": limit},
     )
-    buckets: dict[str, dict[str, int]] = {
-        k: defaultdict(int) for k in ("status", "category", "priority", "channel", "unit")
-    }
-    total = 0
-    for row in rows.mappings():
-        total += row["n"]
-        for key in buckets:
-            buckets[key][row[key]] += row["n"]
-    return Summary(
-        period_from=from_,
-        period_to=to,
-        generated_at=datetime.now(UTC),
-        total=total,
-        by_status=buckets["status"],
-        by_category=buckets["category"],
-        by_priority=buckets["priority"],
-        by_channel=buckets["channel"],
-        by_unit=buckets["unit"],
-    )
+    return {"items": [ArchivedReport(**dict(r._mapping)) for r in rows]}
+
+
+@router.get("/archive/{report_id}", response_class=Response)
+async def download_archived(report_id: UUID, _: ContractReader, session: Session) -> Response:
+    row = (
+        await session.execute(
+            text("SELECT filename, media_type, content FROM report_archive WHERE id = :id"), {"id": report_id}
+        )
+    ).first()
+    if row is None:
+        raise NotFound("no archived report with this id")
+    return Response(row.content, media_type=row.media_type, headers=disposition(row.filename))
+
+
+@router.post("/archive/weekly/{week}", status_code=201, response_model=dict[str, str])
+async def regenerate_weekly(week: str, request: Request, _: PlanWriter, session: Session) -> dict[str, str]:
+    """Generate (or generate again, e.g. after the plan changed) and keep the week's report."""
+    period = periods.iso_week(week)
+    if period.last_day >= periods.local_day(datetime.now(UTC)):
+        raise RuleViolation("week: only a week that has ended can be archived", field="week")
+    async with session.begin():
+        await archive_week(session, settings_of(request), period, replace=True)
+    return {"week": period.label}

@@ -1,0 +1,45 @@
+"""CSV: every section one after another (title row, header row, rows, blank line), streamed row by row.
+UTF-8 with a byte-order mark, so Excel on a bureau desktop opens the Chinese text correctly."""
+
+import csv
+import io
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from reporting.exports.document import Chart, Document, Table, Text
+
+
+def _cell(value: Any) -> Any:
+    return f"{value:.2f}" if isinstance(value, Decimal) else value
+
+
+def csv_rows(document: Document) -> Iterator[list[Any]]:
+    yield [document.title]
+    for line in document.heading_lines:
+        yield [line]
+    for section in document.sections:
+        yield []
+        yield [section.title]
+        if isinstance(section, Table):
+            yield section.columns
+            for row in section.rows:
+                yield [_cell(v) for v in row]
+        elif isinstance(section, Chart):
+            yield ["标签 Label", "数值 Value"]
+            yield from ([label, value] for label, value in zip(section.labels, section.values, strict=True))
+        elif isinstance(section, Text):
+            yield [section.body]
+
+
+def csv_chunks(document: Document) -> Iterator[bytes]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    yield "\ufeff".encode()
+    for row in csv_rows(document):
+        writer.writerow(row)
+        if buffer.tell() > 32_768:
+            yield buffer.getvalue().encode()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode()

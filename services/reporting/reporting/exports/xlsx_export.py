@@ -1,0 +1,112 @@
+"""XLSX: a cover sheet (title, period, generation time, text sections), then one sheet per table with
+a bold header row frozen under the title, and one per chart with its data and a native Excel chart."""
+
+import io
+import re
+from decimal import Decimal
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, LineChart, PieChart, Reference
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from reporting.exports.document import Chart, Document, Table, Text
+
+_HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
+_BOLD = Font(bold=True)
+_INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def _sheet_title(title: str, taken: set[str]) -> str:
+    base = _INVALID_SHEET_CHARS.sub(" ", title.split(" ")[0])[:28] or "Sheet"
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base[:26]}{n}", n + 1
+    taken.add(name)
+    return name
+
+
+def _header(ws: Worksheet, document: Document, title: str) -> None:
+    ws.append([title])
+    ws["A1"].font = Font(bold=True, size=13)
+    ws.append([" · ".join(document.heading_lines)])
+    ws.append([])
+
+
+def _widths(ws: Worksheet, first_row: int) -> None:
+    widths: dict[int, int] = {}
+    for row in ws.iter_rows(min_row=first_row):
+        for cell in row:
+            if cell.value is not None:
+                # CJK characters are about twice as wide as Latin ones.
+                text = str(cell.value)
+                width = sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+                widths[cell.column] = max(widths.get(cell.column, 0), min(width + 2, 60))
+    for column, width in widths.items():
+        ws.column_dimensions[get_column_letter(column)].width = max(width, 8)
+
+
+def _table_sheet(ws: Worksheet, document: Document, table: Table) -> None:
+    _header(ws, document, table.title)
+    ws.append(table.columns)
+    header_row = ws.max_row
+    for cell in ws[header_row]:
+        cell.font, cell.fill = _BOLD, _HEADER_FILL
+        cell.alignment = Alignment(vertical="center", wrap_text=True)
+    for row in table.rows:
+        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        for cell, value in zip(ws[ws.max_row], row, strict=False):
+            if isinstance(value, Decimal):
+                cell.number_format = "#,##0.00"
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    if table.rows:
+        ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(table.columns))}{ws.max_row}"
+    _widths(ws, header_row)
+
+
+def _chart_sheet(ws: Worksheet, document: Document, chart: Chart) -> None:
+    _header(ws, document, chart.title)
+    ws.append(["标签 Label", "数值 Value"])
+    header_row = ws.max_row
+    for cell in ws[header_row]:
+        cell.font, cell.fill = _BOLD, _HEADER_FILL
+    for label, value in zip(chart.labels, chart.values, strict=True):
+        ws.append([label, value])
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    _widths(ws, header_row)
+    if not chart.values:
+        return
+    native = {"bar": BarChart, "line": LineChart, "pie": PieChart}[chart.kind]()
+    native.title = chart.title
+    data = Reference(ws, min_col=2, min_row=header_row, max_row=ws.max_row)
+    native.add_data(data, titles_from_data=True)
+    native.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=ws.max_row))
+    native.width, native.height = 22, 11
+    ws.add_chart(native, "D4")
+
+
+def xlsx_bytes(document: Document) -> bytes:
+    workbook = Workbook()
+    cover = workbook.active
+    taken = {"封面 Cover"}
+    cover.title = "封面 Cover"
+    cover.append([document.title])
+    cover["A1"].font = Font(bold=True, size=15)
+    for line in document.heading_lines:
+        cover.append([line])
+    for section in document.sections:
+        if isinstance(section, Text):
+            cover.append([])
+            cover.append([section.title])
+            cover.cell(row=cover.max_row, column=1).font = _BOLD
+            cover.append([section.body])
+            cover.cell(row=cover.max_row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+        elif isinstance(section, Table):
+            _table_sheet(workbook.create_sheet(_sheet_title(section.title, taken)), document, section)
+        elif isinstance(section, Chart):
+            _chart_sheet(workbook.create_sheet(_sheet_title(section.title, taken)), document, section)
+    cover.column_dimensions["A"].width = 100
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,205 @@
+"""facts folded from events in any order, per-day rollups the reports read, plans and archived reports
+
+The old one-table projection is dropped: `reporting migrate` rebuilds the new one from `stored_event`.
+
+Revision ID: reporting_0002
+Revises: reporting_0001
+Create Date: 2026-11-25
+"""
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql as pg
+
+revision = "reporting_0002"
+down_revision = "reporting_0001"
+branch_labels = None
+depends_on = None
+
+UUID = pg.UUID(as_uuid=True)
+TS = sa.DateTime(timezone=True)
+
+
+def _int(name: str) -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column(name, sa.BigInteger, nullable=False, server_default="0")
+
+
+def _num(name: str) -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column(name, sa.Float, nullable=False, server_default="0")
+
+
+def _cell(*columns: sa.Column) -> list[sa.Column]:  # type: ignore[type-arg]
+    return [
+        sa.Column("day", sa.Date, nullable=False),
+        sa.Column("unit_id", UUID, nullable=False),
+        sa.Column("category", sa.Text, nullable=False),
+        sa.Column("priority", sa.Text, nullable=False),
+        *columns,
+    ]
+
+
+def upgrade() -> None:
+    op.drop_table("ticket_fact")
+    op.create_table(
+        "ticket_fact",
+        sa.Column("ticket_id", UUID, primary_key=True),
+        sa.Column("number", sa.Text),
+        sa.Column("title", sa.Text),
+        sa.Column("category", sa.Text),
+        sa.Column("priority", sa.Text),
+        sa.Column("channel", sa.Text),
+        sa.Column("unit_id", UUID),
+        sa.Column("created_at", TS),
+        sa.Column("day", sa.Date),
+        sa.Column("status", sa.Text),
+        sa.Column("status_changed_at", TS),
+        sa.Column("assigned_count", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("first_arrived_at", TS),
+        sa.Column("resolved_at", TS),
+        sa.Column("resolved_remote", sa.Boolean),
+        sa.Column("closed_at", TS),
+        sa.Column("rating", sa.SmallInteger),
+        sa.Column("reopen_count", sa.Integer, nullable=False, server_default="0"),
+    )
+    op.create_index("ticket_fact_cell_idx", "ticket_fact", ["day", "unit_id"])
+    op.create_table(
+        "sla_clock_fact",
+        sa.Column("ticket_id", UUID, primary_key=True),
+        sa.Column("metric", sa.Text, primary_key=True),
+        sa.Column("clock_id", UUID),
+        sa.Column("started_at", TS),
+        sa.Column("due_at", TS),
+        sa.Column("breached_at", TS),
+        sa.Column("met_at", TS),
+        sa.Column("cancelled_at", TS),
+    )
+    op.execute("CREATE INDEX sla_clock_fact_breached_idx ON sla_clock_fact (breached_at) WHERE breached_at IS NOT NULL")
+    op.create_table(
+        "cost_fact",
+        sa.Column("work_order_id", UUID, primary_key=True),
+        sa.Column("ticket_id", UUID, nullable=False),
+        sa.Column("ticket_number", sa.Text),
+        sa.Column("engineer_name", sa.Text, nullable=False),
+        sa.Column("resolved_at", TS, nullable=False),
+        sa.Column("remote", sa.Boolean, nullable=False),
+        sa.Column("summary", sa.Text, nullable=False),
+        sa.Column("total_cost", sa.Numeric(12, 2), nullable=False),
+        sa.Column("cost_borne_by", sa.Text, nullable=False),
+    )
+    op.create_index("cost_fact_resolved_at_idx", "cost_fact", ["resolved_at"])
+    op.create_table(
+        "attendance_fact",
+        sa.Column("attendance_id", UUID, primary_key=True),
+        sa.Column("user_id", UUID, nullable=False),
+        sa.Column("display_name", sa.Text, nullable=False),
+        sa.Column("shift_id", UUID),
+        sa.Column("clock_in_at", TS, nullable=False),
+        sa.Column("clock_out_at", TS),
+    )
+    op.create_index("attendance_fact_clock_in_idx", "attendance_fact", ["clock_in_at"])
+    op.create_table(
+        "unit_dim",
+        sa.Column("unit_id", UUID, primary_key=True),
+        sa.Column("code", sa.Text, nullable=False),
+        sa.Column("name", sa.Text, nullable=False),
+        sa.Column("kind", sa.Text, nullable=False),
+        sa.Column("path", pg.ARRAY(UUID), nullable=False),
+    )
+    op.execute("CREATE INDEX unit_dim_path_idx ON unit_dim USING gin (path)")
+    op.create_table(
+        "ticket_daily",
+        *_cell(
+            sa.Column("channel", sa.Text, nullable=False),
+            sa.Column("status", sa.Text, nullable=False),
+            _int("tickets"),
+            _int("resolved"),
+            _int("first_call_resolved"),
+            _int("reopened"),
+            _int("rated"),
+            _int("rating_sum"),
+            _int("satisfied"),
+            _int("arrive_n"),
+            _num("arrive_sum_s"),
+            _int("resolve_n"),
+            _num("resolve_sum_s"),
+        ),
+        sa.PrimaryKeyConstraint("day", "unit_id", "category", "priority", "channel", "status"),
+    )
+    op.create_table(
+        "sla_daily",
+        *_cell(
+            sa.Column("metric", sa.Text, nullable=False), sa.Column("outcome", sa.Text, nullable=False), _int("clocks")
+        ),
+        sa.PrimaryKeyConstraint("day", "unit_id", "category", "priority", "metric", "outcome"),
+    )
+    op.create_table(
+        "duration_daily",
+        *_cell(
+            sa.Column("measure", sa.Text, nullable=False), sa.Column("bucket_s", sa.Integer, nullable=False), _int("n")
+        ),
+        sa.PrimaryKeyConstraint("day", "unit_id", "category", "priority", "measure", "bucket_s"),
+    )
+    op.create_table(
+        "sms_daily",
+        sa.Column("day", sa.Date, nullable=False),
+        sa.Column("status", sa.Text, nullable=False),
+        _int("messages"),
+        _int("segments"),
+        sa.PrimaryKeyConstraint("day", "status"),
+    )
+    op.create_table(
+        "call_daily",
+        sa.Column("day", sa.Date, nullable=False),
+        sa.Column("outcome", sa.Text, nullable=False),
+        _int("calls"),
+        sa.PrimaryKeyConstraint("day", "outcome"),
+    )
+    op.create_table(
+        "weekly_plan",
+        sa.Column("week", sa.Text, primary_key=True),
+        sa.Column("plan", sa.Text, nullable=False),
+        sa.Column("updated_by", sa.Text, nullable=False),
+        sa.Column("updated_at", TS, nullable=False),
+    )
+    op.create_table(
+        "report_archive",
+        sa.Column("id", UUID, primary_key=True),
+        sa.Column("kind", sa.Text, nullable=False),
+        sa.Column("period", sa.Text, nullable=False),
+        sa.Column("format", sa.Text, nullable=False),
+        sa.Column("filename", sa.Text, nullable=False),
+        sa.Column("media_type", sa.Text, nullable=False),
+        sa.Column("content", sa.LargeBinary, nullable=False),
+        sa.Column("generated_at", TS, nullable=False),
+        sa.UniqueConstraint("kind", "period", "format"),
+    )
+
+
+def downgrade() -> None:
+    for table in (
+        "report_archive",
+        "weekly_plan",
+        "call_daily",
+        "sms_daily",
+        "duration_daily",
+        "sla_daily",
+        "ticket_daily",
+        "unit_dim",
+        "attendance_fact",
+        "cost_fact",
+        "sla_clock_fact",
+        "ticket_fact",
+    ):
+        op.drop_table(table)
+    op.create_table(
+        "ticket_fact",
+        sa.Column("ticket_id", UUID, primary_key=True),
+        sa.Column("number", sa.Text, nullable=False),
+        sa.Column("category", sa.Text, nullable=False),
+        sa.Column("priority", sa.Text, nullable=False),
+        sa.Column("status", sa.Text, nullable=False),
+        sa.Column("unit_id", UUID, nullable=False),
+        sa.Column("channel", sa.Text, nullable=False),
+        sa.Column("created_at", TS, nullable=False),
+        sa.Column("status_changed_at", TS, nullable=False),
+    )

@@ -1,0 +1,89 @@
+"""Report periods in the bureau's time (Asia/Shanghai): days, ISO weeks, quarters and contract years.
+
+Every figure is counted by the local day a ticket was created on, so a period is a range of local days.
+"""
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from opsdesk_shared.errors import RuleViolation
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+
+
+@dataclass(frozen=True)
+class Period:
+    label: str
+    first_day: date
+    last_day: date  # inclusive
+
+    @property
+    def starts_at(self) -> datetime:
+        return local_midnight(self.first_day)
+
+    @property
+    def ends_at(self) -> datetime:
+        return local_midnight(self.last_day + timedelta(days=1))
+
+    def days(self) -> list[date]:
+        return [self.first_day + timedelta(days=i) for i in range((self.last_day - self.first_day).days + 1)]
+
+
+def local_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), LOCAL).astimezone(UTC)
+
+
+def local_day(at: datetime) -> date:
+    return at.astimezone(LOCAL).date()
+
+
+def local_text(at: datetime | None) -> str:
+    return at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if at else ""
+
+
+def iso_week(text: str, field: str = "week") -> Period:
+    match = _WEEK.match(text)
+    try:
+        if not match:
+            raise ValueError
+        monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
+    except ValueError:
+        raise RuleViolation(f"{field}: expected an ISO week such as 2026-W48", field=field) from None
+    return Period(text, monday, monday + timedelta(days=6))
+
+
+def week_of(day: date) -> Period:
+    year, week, _ = day.isocalendar()
+    return iso_week(f"{year}-W{week:02d}")
+
+
+def quarter(text: str, field: str = "quarter") -> Period:
+    match = _QUARTER.match(text)
+    if not match:
+        raise RuleViolation(f"{field}: expected a quarter such as 2026Q4", field=field)
+    year, q = int(match[1]), int(match[2])
+    first = date(year, 3 * q - 2, 1)
+    after = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
+    return Period(text, first, after - timedelta(days=1))
+
+
+def contract_year(year: int, start: date) -> Period:
+    first = start.replace(year=year)
+    last = start.replace(year=year + 1) - timedelta(days=1)
+    return Period(f"{first.isoformat()} – {last.isoformat()}", first, last)
+
+
+def day_range(first: date | None, last: date | None, *, default_days: int = 30) -> Period:
+    """`from`/`to` as given (both inclusive); missing ends default to the last `default_days` up to today."""
+    today = local_day(datetime.now(UTC))
+    last = last or (today if first is None else max(first, today))
+    first = first or last - timedelta(days=default_days - 1)
+    if first > last:
+        raise RuleViolation("from: must not be after to", field="from")
+    if (last - first).days > 3660:
+        raise RuleViolation("to: a period spans at most ten years", field="to")
+    return Period(f"{first.isoformat()} – {last.isoformat()}", first, last)

@@ -1,0 +1,53 @@
+"""Folding events into the read model (models.py says what the tables are).
+
+Every event is first kept in `stored_event` (its id makes a redelivery a no-op), then applied by the
+handler for its type. Handlers are written to give the same facts in any arrival order. A handler that
+changes a ticket's facts returns the ticket's id: the ticket is locked before the change, and its
+(day, unit) rollup cell is recomputed after it, in the same transaction.
+"""
+
+from collections.abc import Awaitable, Callable
+from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opsdesk_shared.contracts.envelope import Envelope
+from reporting.projections import clocks, tickets, traffic, units, work
+from reporting.projections.rollups import lock, refresh_ticket_cell
+from reporting.projections.store import store
+
+Handler = Callable[[AsyncSession, Envelope], Awaitable[UUID | None]]
+
+HANDLERS: dict[str, Handler] = {
+    **tickets.HANDLERS,
+    **clocks.HANDLERS,
+    **work.HANDLERS,
+    **traffic.HANDLERS,
+    **units.HANDLERS,
+}
+
+
+def _ticket_id(envelope: Envelope) -> UUID | None:
+    raw = envelope.data.get("ticket_id")
+    return UUID(str(raw)) if raw else None
+
+
+async def apply(session: AsyncSession, envelope: Envelope) -> UUID | None:
+    """The event's effect on the facts alone (the rebuild recomputes rollups once at the end)."""
+    handler = HANDLERS.get(envelope.type)
+    return await handler(session, envelope) if handler else None
+
+
+async def on_event(session: AsyncSession, envelope: Envelope) -> None:
+    if not await store(session, envelope):
+        return  # seen before
+    if envelope.type not in HANDLERS:
+        return
+    ticket_id = _ticket_id(envelope)
+    if ticket_id is not None:
+        # Serialises a ticket's events, so e.g. `sla.started` and a late `ticket.created` cannot both
+        # miss each other's uncommitted rows.
+        await lock(session, f"ticket:{ticket_id}")
+    changed = await apply(session, envelope)
+    if changed is not None:
+        await refresh_ticket_cell(session, changed)

@@ -1,0 +1,129 @@
+"""Ticket facts from intake's `ticket.*` and dispatch's `workorder.assigned` / `workorder.arrived`.
+
+Order-proof: the newest status wins by its own timestamp, first resolution and first arrival are the
+earliest seen, the rating is the latest close's.
+"""
+
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from opsdesk_shared.contracts.dispatch import WorkOrderArrived, WorkOrderAssigned
+from opsdesk_shared.contracts.envelope import Envelope
+from opsdesk_shared.contracts.intake import (
+    TicketClosed,
+    TicketCreated,
+    TicketReopened,
+    TicketResolved,
+    TicketStatusChanged,
+)
+from reporting.periods import local_day
+
+_CREATED = text(
+    "INSERT INTO ticket_fact AS f (ticket_id, number, title, category, priority, channel, unit_id, created_at, day,"
+    " status, status_changed_at) "
+    "VALUES (:id, :number, :title, :category, :priority, :channel, :unit_id, :at, :day, :status, :at) "
+    "ON CONFLICT (ticket_id) DO UPDATE SET number = EXCLUDED.number, title = EXCLUDED.title,"
+    " category = EXCLUDED.category, priority = EXCLUDED.priority, channel = EXCLUDED.channel,"
+    " unit_id = EXCLUDED.unit_id, created_at = EXCLUDED.created_at, day = EXCLUDED.day,"
+    " status = CASE WHEN f.status_changed_at IS NULL OR f.status_changed_at < EXCLUDED.created_at"
+    "          THEN EXCLUDED.status ELSE f.status END,"
+    " status_changed_at = greatest(f.status_changed_at, EXCLUDED.created_at)"
+)
+_STATUS = text(
+    "INSERT INTO ticket_fact AS f (ticket_id, number, status, status_changed_at) VALUES (:id, :number, :status, :at) "
+    "ON CONFLICT (ticket_id) DO UPDATE SET status = EXCLUDED.status, status_changed_at = EXCLUDED.status_changed_at "
+    "WHERE f.status_changed_at IS NULL OR f.status_changed_at <= EXCLUDED.status_changed_at"
+)
+_RESOLVED = text(
+    "INSERT INTO ticket_fact AS f (ticket_id, resolved_at, resolved_remote) VALUES (:id, :at, :remote) "
+    "ON CONFLICT (ticket_id) DO UPDATE SET resolved_at = EXCLUDED.resolved_at,"
+    " resolved_remote = EXCLUDED.resolved_remote "
+    "WHERE f.resolved_at IS NULL OR f.resolved_at > EXCLUDED.resolved_at"
+)
+_CLOSED = text(
+    "INSERT INTO ticket_fact AS f (ticket_id, closed_at, rating) VALUES (:id, :at, :rating) "
+    "ON CONFLICT (ticket_id) DO UPDATE SET closed_at = EXCLUDED.closed_at, rating = EXCLUDED.rating "
+    "WHERE f.closed_at IS NULL OR f.closed_at < EXCLUDED.closed_at"
+)
+_REOPENED = text(
+    "INSERT INTO ticket_fact AS f (ticket_id, reopen_count) VALUES (:id, 1) "
+    "ON CONFLICT (ticket_id) DO UPDATE SET reopen_count = f.reopen_count + 1"
+)
+_ASSIGNED = text(
+    "INSERT INTO ticket_fact AS f (ticket_id, assigned_count) VALUES (:id, 1) "
+    "ON CONFLICT (ticket_id) DO UPDATE SET assigned_count = f.assigned_count + 1"
+)
+_ARRIVED = text(
+    "INSERT INTO ticket_fact AS f (ticket_id, first_arrived_at) VALUES (:id, :at) "
+    "ON CONFLICT (ticket_id) DO UPDATE SET first_arrived_at = EXCLUDED.first_arrived_at "
+    "WHERE f.first_arrived_at IS NULL OR f.first_arrived_at > EXCLUDED.first_arrived_at"
+)
+
+
+async def created(session: AsyncSession, envelope: Envelope) -> UUID:
+    t = envelope.parse(TicketCreated)
+    await session.execute(
+        _CREATED,
+        {
+            "id": t.ticket_id,
+            "number": t.number,
+            "title": t.title,
+            "category": t.category,
+            "priority": t.priority,
+            "channel": t.channel,
+            "unit_id": t.unit_id,
+            "at": t.created_at,
+            "day": local_day(t.created_at),
+            "status": t.status,
+        },
+    )
+    return t.ticket_id
+
+
+async def status_changed(session: AsyncSession, envelope: Envelope) -> UUID:
+    c = envelope.parse(TicketStatusChanged)
+    await session.execute(_STATUS, {"id": c.ticket_id, "number": c.number, "status": c.to_status, "at": c.changed_at})
+    return c.ticket_id
+
+
+async def resolved(session: AsyncSession, envelope: Envelope) -> UUID:
+    r = envelope.parse(TicketResolved)
+    await session.execute(_RESOLVED, {"id": r.ticket_id, "at": r.at, "remote": bool(r.remote)})
+    return r.ticket_id
+
+
+async def closed(session: AsyncSession, envelope: Envelope) -> UUID:
+    c = envelope.parse(TicketClosed)
+    await session.execute(_CLOSED, {"id": c.ticket_id, "at": c.at, "rating": c.rating})
+    return c.ticket_id
+
+
+async def reopened(session: AsyncSession, envelope: Envelope) -> UUID:
+    r = envelope.parse(TicketReopened)
+    await session.execute(_REOPENED, {"id": r.ticket_id})
+    return r.ticket_id
+
+
+async def assigned(session: AsyncSession, envelope: Envelope) -> UUID:
+    a = envelope.parse(WorkOrderAssigned)
+    await session.execute(_ASSIGNED, {"id": a.ticket_id})
+    return a.ticket_id
+
+
+async def arrived(session: AsyncSession, envelope: Envelope) -> UUID:
+    a = envelope.parse(WorkOrderArrived)
+    await session.execute(_ARRIVED, {"id": a.ticket_id, "at": a.at})
+    return a.ticket_id
+
+
+HANDLERS = {
+    TicketCreated.type: created,
+    TicketStatusChanged.type: status_changed,
+    TicketResolved.type: resolved,
+    TicketClosed.type: closed,
+    TicketReopened.type: reopened,
+    WorkOrderAssigned.type: assigned,
+    WorkOrderArrived.type: arrived,
+}

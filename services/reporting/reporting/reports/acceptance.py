@@ -1,0 +1,54 @@
+"""The quarterly acceptance report (合同履行验收报告, `?quarter=2026Q4`) and the annual summary over the
+contract year (`?year=2026`: 2026-05-29 – 2027-05-28): service volume, SLA compliance with every breach,
+satisfaction, attendance and repair costs."""
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from reporting.exports.document import Document
+from reporting.reports.attendance import Attendance, attendance, attendance_table
+from reporting.reports.breaches import Breach, breach_table, breaches
+from reporting.reports.costs import CostReport, cost_tables, costs
+from reporting.reports.filters import Filters
+from reporting.reports.summary import Summary, summarize, summary_sections
+
+
+class AcceptanceReport(BaseModel):
+    kind: str  # quarterly | annual
+    period_label: str
+    summary: Summary
+    breaches: list[Breach]
+    attendance: list[Attendance]
+    costs: CostReport
+
+
+async def acceptance(session: AsyncSession, filters: Filters, kind: str) -> AcceptanceReport:
+    return AcceptanceReport(
+        kind=kind,
+        period_label=filters.period.label,
+        summary=await summarize(session, filters, with_traffic=True),
+        breaches=(await breaches(session, filters)).breaches,
+        attendance=await attendance(session, filters.period),
+        costs=await costs(session, filters),
+    )
+
+
+TITLES = {
+    "quarterly": "合同履行验收报告 Quarterly acceptance report",
+    "annual": "年度运维总结 Annual O&M report (contract year)",
+}
+
+
+def acceptance_document(report: AcceptanceReport, filters: Filters) -> Document:
+    return Document(
+        title=f"{TITLES[report.kind]} {report.period_label}",
+        period=filters.period,
+        generated_at=report.summary.generated_at,
+        filename=f"{report.kind}_{filters.period.first_day}_{filters.period.last_day}",
+        sections=[
+            *summary_sections(report.summary),
+            breach_table("SLA 超时明细 Every SLA breach", report.breaches),
+            attendance_table(report.attendance),
+            *cost_tables(report.costs),
+        ],
+    )
