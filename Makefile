@@ -12,7 +12,9 @@ export UV_PYTHON_DOWNLOADS := never
 
 .PHONY: setup run test test-fast bench lint uv
 
-setup: $(VENV)/.synced $(WEB)/node_modules/.package-lock.json
+REPORT_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+
+setup: $(VENV)/.synced $(WEB)/node_modules/.package-lock.json $(REPORT_FONT)
 
 uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
@@ -21,6 +23,16 @@ uv:
 $(VENV)/.synced: uv.lock pyproject.toml */pyproject.toml services/*/pyproject.toml tools/*/pyproject.toml | uv
 	$(UV) sync --frozen --all-packages --python $(PYTHON)
 	@touch $@
+
+# The Chinese font embedded in PDF reports (reporting's OPSDESK_REPORT_FONT_PATH may point elsewhere).
+$(REPORT_FONT):
+	@if [ -n "$$OPSDESK_REPORT_FONT_PATH" ] && [ -f "$$OPSDESK_REPORT_FONT_PATH" ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-wqy-microhei >/dev/null \
+	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-wqy-microhei >/dev/null; }; \
+	else \
+	  echo "PDF reports need a Chinese TrueType font: install fonts-wqy-microhei or set OPSDESK_REPORT_FONT_PATH" >&2; exit 1; \
+	fi
 
 $(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
 	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error

@@ -88,6 +88,11 @@ def test_a_ticket_starts_clocks_sends_one_sms_and_is_counted(stack: Stack) -> No
         lambda: (s := client.get("/api/reports/summary", headers=supervisor).json())["total"] >= 1 and s,
     )
     assert summary["by_category"]["fault"] >= 1 and summary["by_unit"][units["BJ-CY-WJ"]] >= 1
+    # The files come through the gateway whole, with their names.
+    for fmt, magic in (("xlsx", b"PK"), ("pdf", b"%PDF"), ("csv", "\ufeff".encode())):
+        export = client.get(f"/api/reports/summary?format={fmt}", headers=supervisor)
+        assert export.status_code == 200 and export.content.startswith(magic), fmt
+        assert f'.{fmt}"' in export.headers["content-disposition"]
 
 
 def test_the_web_ui_and_the_merged_api_document_are_served(stack: Stack) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opsdesk_shared.auth import Principal, require_roles
-from opsdesk_shared.errors import NotFound, RuleViolation
+from opsdesk_shared.errors import NotFound
 from reporting import periods
 from reporting.archive import archive_week
 from reporting.config import ReportingSettings
@@ -233,10 +233,9 @@ async def download_archived(report_id: UUID, _: ContractReader, session: Session
 
 @router.post("/archive/weekly/{week}", status_code=201, response_model=dict[str, str])
 async def regenerate_weekly(week: str, request: Request, _: PlanWriter, session: Session) -> dict[str, str]:
-    """Generate (or generate again, e.g. after the plan changed) and keep the week's report."""
+    """Generate (or generate again, e.g. after the plan changed) and keep the week's report; the kept
+    files replace the earlier ones."""
     period = periods.iso_week(week)
-    if period.last_day >= periods.local_day(datetime.now(UTC)):
-        raise RuleViolation("week: only a week that has ended can be archived", field="week")
     async with session.begin():
         await archive_week(session, settings_of(request), period, replace=True)
     return {"week": period.label}

@@ -41,7 +41,9 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
     return {
         "title": ParagraphStyle("title", fontName=font, fontSize=16, leading=22, spaceAfter=4),
         "meta": ParagraphStyle("meta", fontName=font, fontSize=8.5, leading=12, textColor=colors.HexColor("#555555")),
-        "h2": ParagraphStyle("h2", fontName=font, fontSize=11.5, leading=16, spaceBefore=10, spaceAfter=4),
+        "h2": ParagraphStyle(
+            "h2", fontName=font, fontSize=11.5, leading=16, spaceBefore=10, spaceAfter=4, keepWithNext=1
+        ),
         "cell": ParagraphStyle("cell", fontName=font, fontSize=8, leading=10, wordWrap="CJK"),
         "body": ParagraphStyle("body", fontName=font, fontSize=9.5, leading=14, wordWrap="CJK"),
     }
@@ -79,7 +81,7 @@ def _chart(chart: Chart, font: str, width: float) -> Drawing:
         return drawing
     if chart.kind == "pie":
         pie = Pie()
-        pie.x, pie.y, pie.width, pie.height = 20, 10, height - 20, height - 20
+        pie.x, pie.y, pie.width, pie.height = 40, 15, height - 40, height - 40
         pie.data = list(chart.values)
         total = sum(chart.values) or 1
         pie.labels = [f"{label} {100 * v / total:.0f}%" for label, v in zip(chart.labels, chart.values, strict=True)]

@@ -57,7 +57,8 @@ CROSS JOIN LATERAL (VALUES
     ('arrive', extract(epoch FROM f.first_arrived_at - f.created_at)),
     ('resolve', extract(epoch FROM f.resolved_at - f.created_at))
 ) AS raw(measure, raw_seconds)
-CROSS JOIN LATERAL (SELECT raw.measure, CASE WHEN raw.raw_seconds < 0 THEN 0 ELSE raw.raw_seconds END) AS m(measure, seconds)
+CROSS JOIN LATERAL (SELECT raw.measure, CASE WHEN raw.raw_seconds < 0 THEN 0 ELSE raw.raw_seconds END)
+    AS m(measure, seconds)
 WHERE f.created_at IS NOT NULL AND m.seconds IS NOT NULL AND {cell}
 GROUP BY 1, 2, 3, 4, 5, 6
 """

@@ -1,0 +1,220 @@
+"""The contract's reports (weekly, quarterly, annual, costs, SLA breaches) against a scenario's ground
+truth, their CSV, XLSX and PDF files opened the way the bureau opens them, and the weekly report that
+generates itself on Monday morning."""
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import openpyxl
+import pypdf
+import pytest
+
+from opsdesk_shared.db import create_engine, session_factory
+from opsdesk_shared.testing.workers import eventually
+from reporting.archive import WeeklyArchiver, last_due, week_due_at
+from reporting.testing.harness import Reporting, feed, sla_settled
+from reporting.testing.scenario import Scenario, build
+
+WEEK = date(2032, 7, 5)  # 2032-W28, in 2032Q3 and the contract year starting 2032-05-29
+WEEK_LABEL = "2032-W28"
+LOCAL = ZoneInfo("Asia/Shanghai")
+
+
+@pytest.fixture(scope="module")
+async def scenario(reporting: Reporting) -> AsyncIterator[Scenario]:
+    s = build(WEEK, seed=32)
+    await feed(reporting, s, sla_settled(s))
+    expected_costs = sum(1 for t in s.tickets if t.cost is not None)
+
+    async def costs_and_attendance_in() -> bool:
+        costs = (await reporting.get("/api/reports/costs", **{"from": "2032-07-05", "to": "2032-07-11"})).json()
+        week = (await reporting.get("/api/reports/weekly", week=WEEK_LABEL)).json()
+        return len(costs["lines"]) == expected_costs and sum(a["shifts"] for a in week["attendance"]) == sum(
+            shifts for shifts, _, _ in s.attendance.values()
+        )
+
+    await eventually(costs_and_attendance_in, timeout=30)
+    yield s
+
+
+def finished(status: str) -> bool:
+    return status in ("resolved", "closed", "cancelled")
+
+
+async def test_weekly_report_has_attendance_tasks_completion_breaches_and_the_plan(
+    reporting: Reporting, scenario: Scenario
+) -> None:
+    plan = "1. 巡检东区分局全部派出所\n2. 更换西区分局备份磁带"
+    put = await reporting.client.put(
+        f"/api/reports/weekly/{WEEK_LABEL}/plan", json={"plan": plan}, headers=reporting.as_("dispatcher", name="d")
+    )
+    assert put.status_code == 200, put.text
+    refused = await reporting.client.put(
+        f"/api/reports/weekly/{WEEK_LABEL}/plan", json={"plan": "x"}, headers=reporting.as_("supervisor")
+    )
+    assert refused.status_code == 403
+    empty = await reporting.client.put(
+        f"/api/reports/weekly/{WEEK_LABEL}/plan", json={"plan": ""}, headers=reporting.as_("dispatcher")
+    )
+    assert empty.status_code == 422
+
+    week = (await reporting.get("/api/reports/weekly", week=WEEK_LABEL)).json()
+    assert week["week"] == WEEK_LABEL and week["next_week_plan"] == plan
+    assert week["summary"]["total"] == len(scenario.tickets)
+    attendance = {a["display_name"]: a for a in week["attendance"]}
+    for name, (shifts, days, hours) in scenario.attendance.items():
+        if shifts:
+            assert (attendance[name]["shifts"], attendance[name]["days_present"]) == (shifts, len(days))
+            assert attendance[name]["hours_on_duty"] == pytest.approx(hours)
+    faults = [t for t in scenario.tickets if t.category == "fault"]
+    fault_resolved = sum(1 for t in faults if t.resolved_s is not None)
+    assert week["fault_handling"]["faults"] == len(faults)
+    assert week["fault_handling"]["resolved"] == fault_resolved
+    breached = {(t.number, m) for t in scenario.tickets for m, outcome in t.clocks.items() if outcome == "breached"}
+    assert {(b["number"], b["metric"]) for b in week["breaches"]} == breached
+    overdue = {
+        (t.number, m)
+        for t in scenario.tickets
+        for m, o in t.clocks.items()
+        if o == "breached" and not finished(t.status)
+    }
+    assert {(b["number"], b["metric"]) for b in week["overdue"] if b["number"].startswith("2032")} == overdue
+    for b in week["breaches"]:
+        assert b["lateness_s"] >= 0 and b["due_at"] is not None
+
+
+async def test_costs_split_at_ten_thousand_yuan_per_repair(reporting: Reporting, scenario: Scenario) -> None:
+    report = (await reporting.get("/api/reports/costs", **{"from": "2032-07-05", "to": "2032-07-11"})).json()
+    repaired = [t for t in scenario.tickets if t.cost is not None]
+    vendor = [t.cost for t in repaired if t.cost is not None and t.cost <= Decimal("10000")]
+    bureau = [t.cost for t in repaired if t.cost is not None and t.cost > Decimal("10000")]
+    assert Decimal(report["by_bearer"]["vendor"]) == sum(vendor, Decimal(0))
+    assert Decimal(report["by_bearer"]["bureau"]) == sum(bureau, Decimal(0))
+    assert report["repairs_by_bearer"] == {"vendor": len(vendor), "bureau": len(bureau)}
+    assert Decimal(report["total"]) == sum(vendor + bureau, Decimal(0))
+    by_amount = {Decimal(line["total_cost"]): line["cost_borne_by"] for line in report["lines"]}
+    if Decimal("10000.00") in by_amount:
+        assert by_amount[Decimal("10000.00")] == "vendor"
+    if Decimal("10000.01") in by_amount:
+        assert by_amount[Decimal("10000.01")] == "bureau"
+
+
+async def test_quarterly_and_annual_reports_cover_their_periods(reporting: Reporting, scenario: Scenario) -> None:
+    quarterly = (await reporting.get("/api/reports/quarterly", quarter="2032Q3")).json()
+    assert quarterly["kind"] == "quarterly" and quarterly["period_label"] == "2032Q3"
+    assert quarterly["summary"]["period"] == {"label": "2032Q3", "first_day": "2032-07-01", "last_day": "2032-09-30"}
+    assert quarterly["summary"]["total"] == len(scenario.tickets)
+    breached = sum(1 for t in scenario.tickets for o in t.clocks.values() if o == "breached")
+    assert len(quarterly["breaches"]) == breached
+    assert len(quarterly["costs"]["lines"]) == sum(1 for t in scenario.tickets if t.cost is not None)
+    annual = (await reporting.get("/api/reports/annual", year=2032)).json()
+    assert annual["summary"]["period"]["first_day"] == "2032-05-29"
+    assert annual["summary"]["period"]["last_day"] == "2033-05-28"
+    assert annual["summary"]["total"] == len(scenario.tickets)
+    other_quarter = (await reporting.get("/api/reports/quarterly", quarter="2032Q2")).json()
+    assert other_quarter["summary"]["total"] == 0
+
+
+async def download(reporting: Reporting, path: str, fmt: str, **params: Any) -> bytes:
+    resp = await reporting.get(path, format=fmt, **params)
+    assert resp.status_code == 200, resp.text
+    assert f".{fmt}" in resp.headers["content-disposition"]
+    return resp.content
+
+
+def pdf_text(content: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    fonts = [
+        font.get_object()
+        for page in reader.pages
+        for font in page["/Resources"]["/Font"].values()  # type: ignore[index]
+    ]
+    embedded = [
+        f
+        for f in fonts
+        for d in f.get("/DescendantFonts", [f])
+        if "/FontFile2" in d.get_object().get("/FontDescriptor", {})
+    ]
+    assert embedded, "the Chinese font must be embedded, not referenced"
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+async def test_every_report_exports_as_csv_xlsx_and_pdf(reporting: Reporting, scenario: Scenario) -> None:
+    weekly_csv = (await download(reporting, "/api/reports/weekly", "csv", week=WEEK_LABEL)).decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(weekly_csv)))
+    assert rows[0][0].startswith("运维周报") and WEEK_LABEL in rows[0][0]
+    assert any("生成时间" in r[0] for r in rows[:3] if r)
+    assert any(r and r[0] == "工单总数 Tickets" and r[1] == str(len(scenario.tickets)) for r in rows)
+
+    weekly_xlsx = await download(reporting, "/api/reports/weekly", "xlsx", week=WEEK_LABEL)
+    book = openpyxl.load_workbook(io.BytesIO(weekly_xlsx))
+    assert book.sheetnames[0] == "封面 Cover"
+    assert "统计期间" in book["封面 Cover"]["A2"].value
+    overview = book["服务总览"]
+    assert overview.freeze_panes == "A5"
+    assert overview["A4"].font.bold and overview["A4"].value == "指标 Figure"
+    values = {overview.cell(row=r, column=1).value: overview.cell(row=r, column=2).value for r in range(5, 30)}
+    assert values["工单总数 Tickets"] == len(scenario.tickets)
+    assert book["人员出勤"].freeze_panes == "A5"
+    assert book["每日工单量"]._charts, "the chart sheet carries a native chart"
+
+    text = pdf_text(await download(reporting, "/api/reports/weekly", "pdf", week=WEEK_LABEL))
+    for expected in ("运维周报", WEEK_LABEL, "人员出勤", "下周工作计划", "故障处理完成情况", "生成时间", "每日工单量"):
+        assert expected in text, expected
+
+    for path, params, title in (
+        ("/api/reports/quarterly", {"quarter": "2032Q3"}, "合同履行验收报告"),
+        ("/api/reports/annual", {"year": 2032}, "年度运维总结"),
+        ("/api/reports/costs", {"from": "2032-07-05", "to": "2032-07-11"}, "维修费用"),
+        ("/api/reports/sla", {"from": "2032-07-05", "to": "2032-07-11"}, "SLA 超时明细"),
+        ("/api/reports/summary", {"from": "2032-07-05", "to": "2032-07-11"}, "运维服务统计"),
+    ):
+        assert title in pdf_text(await download(reporting, path, "pdf", **params)), path
+        sheets = openpyxl.load_workbook(io.BytesIO(await download(reporting, path, "xlsx", **params))).sheetnames
+        assert len(sheets) >= 2, path
+        assert (await download(reporting, path, "csv", **params)).decode("utf-8-sig").startswith(title[:2]), path
+
+
+def test_the_weekly_report_falls_due_on_monday_at_eight_local_time() -> None:
+    monday_0800 = datetime(2032, 7, 12, 8, 0, tzinfo=LOCAL)
+    assert last_due(monday_0800.astimezone(UTC), 8) == monday_0800.astimezone(UTC)
+    just_before = datetime(2032, 7, 12, 7, 59, tzinfo=LOCAL).astimezone(UTC)
+    assert week_due_at(last_due(just_before, 8)).label == "2032-W27"
+    assert week_due_at(last_due(monday_0800.astimezone(UTC), 8)).label == WEEK_LABEL
+    sunday_night = datetime(2032, 7, 18, 23, 0, tzinfo=LOCAL).astimezone(UTC)
+    assert week_due_at(last_due(sunday_night, 8)).label == WEEK_LABEL
+
+
+async def test_the_monday_report_is_generated_once_and_kept_for_download(
+    reporting: Reporting, scenario: Scenario
+) -> None:
+    engine = create_engine(reporting.settings)
+    try:
+        archiver = WeeklyArchiver(session_factory(engine), reporting.settings)
+        monday = datetime(2032, 7, 12, 8, 0, 5, tzinfo=LOCAL).astimezone(UTC)
+        assert await archiver.run_once(monday) is True
+        assert await archiver.run_once(monday) is False  # a second replica, or a restart: no second copy
+    finally:
+        await engine.dispose()
+    listing = (await reporting.get("/api/reports/archive")).json()["items"]
+    kept = {item["format"]: item for item in listing if item["period"] == WEEK_LABEL}
+    assert set(kept) == {"xlsx", "pdf"}
+    pdf = await reporting.get(f"/api/reports/archive/{kept['pdf']['id']}")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert "运维周报" in pdf_text(pdf.content)
+    xlsx = await reporting.get(f"/api/reports/archive/{kept['xlsx']['id']}")
+    assert openpyxl.load_workbook(io.BytesIO(xlsx.content)).sheetnames[0] == "封面 Cover"
+    assert (await reporting.get(f"/api/reports/archive/{kept['pdf']['id']}", "requester")).status_code == 403
+    regenerated = await reporting.client.post(
+        f"/api/reports/archive/weekly/{WEEK_LABEL}", headers=reporting.as_("dispatcher")
+    )
+    assert regenerated.status_code == 201
+    listing = (await reporting.get("/api/reports/archive")).json()["items"]
+    assert sum(1 for item in listing if item["period"] == WEEK_LABEL) == 2
+    garbage = await reporting.client.post("/api/reports/archive/weekly/2032-28", headers=reporting.as_("dispatcher"))
+    assert garbage.status_code == 422 and garbage.json()["field"] == "week"
