@@ -7,6 +7,11 @@ Figures so far:
 - caller lookup: `GET /api/callers/{phone}` through the gateway, as the hotline screen does on a ring.
 - SLA timer: lateness of breaches with 100,000 running clocks and two dispatch workers, and how fast a
   burst of 10,000 simultaneous deadlines drains (see bench/sla_timer.py).
+- reports: the summary and the weekly report over 1,000,000 tickets in the read model, beside a bare
+  `SELECT count(*)` (see bench/reports.py).
+
+`OPSDESK_BENCH_ONLY=reports,sla_timer` runs only the parts named (sms, lookup, business_sms, sla_timer,
+reports).
 """
 
 import asyncio
@@ -26,7 +31,7 @@ from typing import Any
 import aio_pika
 import httpx
 
-from bench import sla_timer
+from bench import reports, sla_timer
 from devstack.launch import launched
 from devstack.setup import ensure_keys, migrate_all
 from devstack.stack import DEFAULT_PORTS, stack_env
@@ -37,6 +42,12 @@ from opsdesk_shared.testing.servers import DEFAULT_AMQP_URL, DEFAULT_DATABASE_UR
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = int(os.environ.get("OPSDESK_BENCH_SAMPLES", "20"))
+PARTS = ("sms", "lookup", "business_sms", "sla_timer", "reports")
+ONLY = [p for p in os.environ.get("OPSDESK_BENCH_ONLY", ",".join(PARTS)).split(",") if p]
+
+
+def wanted(part: str) -> bool:
+    return part in ONLY
 
 
 def free_port() -> int:
@@ -174,6 +185,73 @@ def business_sms_throughput(url: str, sink_url: str, secadmin_password: str, n: 
     return {"messages": n, "accepted_s": accepted_at - started, "all_at_provider_s": elapsed, "per_s": n / elapsed}
 
 
+def print_table(results: dict[str, Any]) -> None:
+    if "ticket_to_sms" in results:
+        fig, ref = results["ticket_to_sms"], results["ticket_to_sms"]["reference_raw_rabbitmq_round_trip"]
+        print(f"\n{'figure':<46} {'n':>4} {'median':>9} {'p90':>9} {'p99':>9} {'max':>9}   reference median   ratio")
+        print(
+            f"{'ticket -> SMS at Twilio server (sequential)':<46} {fig['n']:>4} {fig['median_ms']:>7.1f}ms "
+            f"{fig['p90_ms']:>7.1f}ms {fig['p99_ms']:>7.1f}ms {fig['max_ms']:>7.1f}ms   raw AMQP "
+            f"{ref['median_ms']:>6.2f}ms   {fig['median_ms'] / ref['median_ms']:>5.1f}x"
+        )
+    if "business_sms" in results:
+        sms_batch = results["business_sms"]
+        print(
+            f"\nbusiness SMS, batches of 1,000 via the gateway: {sms_batch['messages']:,} accepted in "
+            f"{sms_batch['accepted_s']:.2f} s, all handed to the provider after {sms_batch['all_at_provider_s']:.2f} s "
+            f"= {sms_batch['per_s']:.0f} messages/s (target: at least 200/s)"
+        )
+    if "caller_lookup" in results:
+        lookup = results["caller_lookup"]
+        print(
+            f"\ncaller lookup while the phone rings (GET /api/callers/{{phone}} via the gateway, n={lookup['n']}): "
+            f"median {lookup['median_ms']:.1f} ms, p99 {lookup['p99_ms']:.1f} ms, max {lookup['max_ms']:.1f} ms"
+        )
+    if "reports" in results:
+        r = results["reports"]
+        ref = r["reference_count_star"]
+        print(
+            f"\nreports over {r['tickets']:,} tickets (facts generated in {r['generate_facts_s']:.0f} s, "
+            f"{r['rollup_rows']:,.0f} rollup rows recomputed in {r['recompute_rollups_s']:.0f} s)"
+        )
+        print(f"  bare SELECT count(*) over ticket_fact: median {ref['median_ms']:.1f} ms, p90 {ref['p90_ms']:.1f} ms")
+        for label, key in (
+            ("summary, last 365 days", "summary_year"),
+            ("summary, one week", "summary_week"),
+            ("weekly report, JSON", "weekly_json"),
+            ("weekly report, XLSX", "weekly_xlsx"),
+            ("weekly report, PDF", "weekly_pdf"),
+        ):
+            fig = r[key]
+            print(
+                f"  {label:<24} n={fig['n']:<3} median {fig['median_ms']:>7.1f} ms, p90 {fig['p90_ms']:>7.1f} ms, "
+                f"max {fig['max_ms']:>7.1f} ms   ({fig['median_ms'] / ref['median_ms']:.2f}x count(*))"
+            )
+    if "sla_timer" in results:
+        timer = results["sla_timer"]
+        print(
+            f"\nSLA timer, two dispatch workers, {timer['running_clocks']:,} running clocks (target: fire within 1 s)"
+        )
+        print(
+            f"  due-clock query {timer['due_query_ms_at_100k']:.2f} ms, next-due query "
+            f"{timer['next_due_query_ms_at_100k']:.2f} ms (EXPLAIN ANALYZE)"
+        )
+        for label, key in (
+            ("committed", "spread_breach_lateness_committed"),
+            ("published", "spread_breach_lateness_published"),
+        ):
+            fig = timer[key]
+            print(
+                f"  {sla_timer.SPREAD_CLOCKS} deadlines over 10 s, lateness {label:<9}: "
+                f"median {fig['median_ms']:.1f} ms, p99 {fig['p99_ms']:.1f} ms, max {fig['max_ms']:.1f} ms"
+            )
+        print(
+            f"  burst of {timer['burst_clocks']:,} at one instant: all committed after "
+            f"{timer['burst_all_committed_after_s']:.2f} s ({timer['burst_committed_per_s']:,.0f}/s), all published "
+            f"after {timer['burst_all_published_after_s']:.2f} s"
+        )
+
+
 def main() -> None:
     servers = locate(
         os.environ.get("OPSDESK_TEST_DATABASE_URL", DEFAULT_DATABASE_URL),
@@ -211,20 +289,28 @@ def main() -> None:
         asyncio.run(bootstrap.run(GatewaySettings(), demo=True, credentials_file=credentials))
         password = json.loads(credentials.read_text())["operator"]
         with launched(env, work, cwd=ROOT) as url:
-            ticket_to_sms(url, env["TWILIO_API_BASE_URL"], password, 3)  # warm-up: connections, caches
-            sms = summary(ticket_to_sms(url, env["TWILIO_API_BASE_URL"], password, SAMPLES))
-            caller_lookups(url, password, 5)  # warm-up
-            results["caller_lookup"] = summary(caller_lookups(url, password, 200))
-            secadmin = json.loads(credentials.read_text())["secadmin"]
-            results["business_sms"] = business_sms_throughput(url, env["TWILIO_API_BASE_URL"], secadmin, 5000)
-        raw = summary(asyncio.run(raw_round_trips(servers.amqp_url_for(vhost), SAMPLES)))
-        results["ticket_to_sms"] = {
-            **sms,
-            "reference_raw_rabbitmq_round_trip": raw,
-            "ratio_median": sms["median_ms"] / raw["median_ms"],
-        }
-        dispatch_dsn = f"{servers.database_url}/{prefix}_dispatch"
-        results["sla_timer"] = asyncio.run(sla_timer.measure(dispatch_dsn, env, work, summary))
+            if wanted("sms"):
+                ticket_to_sms(url, env["TWILIO_API_BASE_URL"], password, 3)  # warm-up: connections, caches
+                sms = summary(ticket_to_sms(url, env["TWILIO_API_BASE_URL"], password, SAMPLES))
+                raw = summary(asyncio.run(raw_round_trips(servers.amqp_url_for(vhost), SAMPLES)))
+                results["ticket_to_sms"] = {
+                    **sms,
+                    "reference_raw_rabbitmq_round_trip": raw,
+                    "ratio_median": sms["median_ms"] / raw["median_ms"],
+                }
+            if wanted("lookup"):
+                caller_lookups(url, password, 5)  # warm-up
+                results["caller_lookup"] = summary(caller_lookups(url, password, 200))
+            if wanted("business_sms"):
+                secadmin = json.loads(credentials.read_text())["secadmin"]
+                results["business_sms"] = business_sms_throughput(url, env["TWILIO_API_BASE_URL"], secadmin, 5000)
+            if wanted("reports"):
+                supervisor = json.loads(credentials.read_text())["supervisor"]
+                reporting_dsn = f"{servers.database_url}/{prefix}_reporting"
+                results["reports"] = reports.measure(reporting_dsn, url, supervisor, summary)
+        if wanted("sla_timer"):
+            dispatch_dsn = f"{servers.database_url}/{prefix}_dispatch"
+            results["sla_timer"] = asyncio.run(sla_timer.measure(dispatch_dsn, env, work, summary))
     finally:
 
         async def drop() -> None:
@@ -234,51 +320,7 @@ def main() -> None:
         asyncio.run(drop())
         admin.delete(vhost)
 
-    rows = [
-        (
-            "ticket -> SMS at Twilio server (sequential)",
-            results["ticket_to_sms"],
-            results["ticket_to_sms"]["reference_raw_rabbitmq_round_trip"],
-        )
-    ]
-    print(f"\n{'figure':<46} {'n':>4} {'median':>9} {'p90':>9} {'p99':>9} {'max':>9}   reference median   ratio")
-    for name, fig, ref in rows:
-        ratio = fig["median_ms"] / ref["median_ms"]
-        print(
-            f"{name:<46} {fig['n']:>4} {fig['median_ms']:>7.1f}ms {fig['p90_ms']:>7.1f}ms {fig['p99_ms']:>7.1f}ms "
-            f"{fig['max_ms']:>7.1f}ms   raw AMQP {ref['median_ms']:>6.2f}ms   {ratio:>5.1f}x"
-        )
-    sms_batch = results["business_sms"]
-    print(
-        f"\nbusiness SMS, batches of 1,000 via the gateway: {sms_batch['messages']:,} accepted in "
-        f"{sms_batch['accepted_s']:.2f} s, all handed to the provider after {sms_batch['all_at_provider_s']:.2f} s "
-        f"= {sms_batch['per_s']:.0f} messages/s (target: at least 200/s)"
-    )
-    lookup = results["caller_lookup"]
-    print(
-        f"\ncaller lookup while the phone rings (GET /api/callers/{{phone}} via the gateway, n={lookup['n']}): "
-        f"median {lookup['median_ms']:.1f} ms, p99 {lookup['p99_ms']:.1f} ms, max {lookup['max_ms']:.1f} ms"
-    )
-    timer = results["sla_timer"]
-    print(f"\nSLA timer, two dispatch workers, {timer['running_clocks']:,} running clocks (target: fire within 1 s)")
-    print(
-        f"  due-clock query {timer['due_query_ms_at_100k']:.2f} ms, next-due query "
-        f"{timer['next_due_query_ms_at_100k']:.2f} ms (EXPLAIN ANALYZE)"
-    )
-    for label, key in (
-        ("committed", "spread_breach_lateness_committed"),
-        ("published", "spread_breach_lateness_published"),
-    ):
-        fig = timer[key]
-        print(
-            f"  {sla_timer.SPREAD_CLOCKS} deadlines over 10 s, lateness {label:<9}: median {fig['median_ms']:.1f} ms, "
-            f"p99 {fig['p99_ms']:.1f} ms, max {fig['max_ms']:.1f} ms"
-        )
-    print(
-        f"  burst of {timer['burst_clocks']:,} at one instant: all committed after "
-        f"{timer['burst_all_committed_after_s']:.2f} s ({timer['burst_committed_per_s']:,.0f}/s), all published "
-        f"after {timer['burst_all_published_after_s']:.2f} s"
-    )
+    print_table(results)
     out = ROOT / "bench/results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))

@@ -3,9 +3,10 @@
 - `stored_event`: every event as received, so the projections can be rebuilt (`python -m reporting rebuild`).
 - Facts, one row per thing, folded from events in any order: `ticket_fact`, `sla_clock_fact`,
   `cost_fact`, `attendance_fact`, `unit_dim`.
-- Rollups, what the reports read: `ticket_daily`, `sla_daily`, `duration_daily` are recomputed for one
-  (local day, unit) cell whenever a ticket of that cell changes (projections/rollups.py); `sms_daily` and
-  `call_daily` are counters.
+- Rollups, what the reports read, defined in projections/rollups.py (tables in the migrations only):
+  `ticket_*`, `sla_*`, `duration_*` and `unit_volume_*`, each per (local day, unit), per day and per
+  month; the first recomputed from the facts for one cell whenever a ticket of that cell changes, the
+  other two kept by adding the cell's change. `sms_daily` and `call_daily` are counters.
 - `weekly_plan` and `report_archive`: what people write into reports and the reports kept for download.
 """
 

@@ -32,6 +32,28 @@ class Period:
     def days(self) -> list[date]:
         return [self.first_day + timedelta(days=i) for i in range((self.last_day - self.first_day).days + 1)]
 
+    def split_months(self) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
+        """The whole calendar months inside the period (first and last month, as their first days) and the
+        day ranges left over at either end."""
+        first_month = self.first_day if self.first_day.day == 1 else _next_month(self.first_day)
+        after_last = (
+            _next_month(self.last_day) if _next_month(self.last_day) - timedelta(days=1) == self.last_day else None
+        )
+        end_month = after_last or self.last_day.replace(day=1)  # first day after the whole months
+        if first_month >= end_month:
+            return None, [(self.first_day, self.last_day)]
+        edges = []
+        if self.first_day < first_month:
+            edges.append((self.first_day, first_month - timedelta(days=1)))
+        if end_month <= self.last_day:
+            edges.append((end_month, self.last_day))
+        last_month = (end_month - timedelta(days=1)).replace(day=1)
+        return (first_month, last_month), edges
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+
 
 def local_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), LOCAL).astimezone(UTC)

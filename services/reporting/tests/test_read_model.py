@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from reporting.periods import day_range
 from reporting.reports.summary import bucket_upper_edge
 from reporting.testing.harness import Reporting, feed, sla_settled
 from reporting.testing.scenario import Scenario, build
@@ -100,6 +101,35 @@ async def test_filters_by_category_priority_and_unit_subtree(reporting: Reportin
     assert scoped["by_unit"] == scenario.count_by("unit", subtree)
     assert scoped["sla"]["resolution"]["breached"] == scenario.clocks("resolution", subtree)["breached"]
     assert scoped["unit_names"].get(str(east)) == "东区分局"
+
+
+async def test_periods_spanning_months_read_the_monthly_tier_and_agree(
+    reporting: Reporting, scenario: Scenario
+) -> None:
+    week = await summary(reporting)
+    for first, last in (("2031-07-01", "2031-07-31"), ("2031-06-15", "2031-08-20"), ("2031-01-01", "2031-12-31")):
+        resp = await reporting.get("/api/reports/summary", **{"from": first, "to": last})
+        wide = resp.json()
+        for key in ("total", "by_status", "by_category", "by_channel", "by_unit", "sla", "time_to_arrive"):
+            assert wide[key] == week[key], (first, last, key)
+    outside = await reporting.get("/api/reports/summary", **{"from": "2031-08-01", "to": "2031-09-30"})
+    assert outside.json()["total"] == 0
+
+
+def test_a_period_splits_into_whole_months_and_the_days_at_either_end() -> None:
+    assert day_range(date(2031, 6, 15), date(2031, 8, 20)).split_months() == (
+        (date(2031, 7, 1), date(2031, 7, 1)),
+        [(date(2031, 6, 15), date(2031, 6, 30)), (date(2031, 8, 1), date(2031, 8, 20))],
+    )
+    assert day_range(date(2031, 1, 1), date(2031, 12, 31)).split_months() == ((date(2031, 1, 1), date(2031, 12, 1)), [])
+    assert day_range(date(2031, 7, 7), date(2031, 7, 13)).split_months() == (
+        None,
+        [(date(2031, 7, 7), date(2031, 7, 13))],
+    )
+    assert day_range(date(2031, 12, 2), date(2032, 1, 31)).split_months() == (
+        (date(2032, 1, 1), date(2032, 1, 1)),
+        [(date(2031, 12, 2), date(2031, 12, 31))],
+    )
 
 
 async def test_requesters_see_their_own_subtree_and_nothing_more(reporting: Reporting, scenario: Scenario) -> None:

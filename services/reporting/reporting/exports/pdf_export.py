@@ -54,23 +54,55 @@ def _escape(value: Any) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _table(table: Table, styles: dict[str, ParagraphStyle], width: float) -> LongTable:
-    data = [[Paragraph(_escape(c), styles["cell"]) for c in table.columns]]
-    data += [[Paragraph(_escape(v), styles["cell"]) for v in row] for row in table.rows]
-    if not table.rows:
-        data.append([Paragraph("（无 none）", styles["cell"])] + [""] * (len(table.columns) - 1))
-    flow = LongTable(data, colWidths=[width / len(table.columns)] * len(table.columns), repeatRows=1)
-    flow.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6f0")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f6f8fa")]),
-            ]
+_CHUNK_ROWS = 200  # long tables are laid out in blocks: splitting one huge table across pages is quadratic
+
+
+def _column_widths(table: Table, font: str, size: float, width: float) -> list[float]:
+    """Columns as wide as their content (header words and the first rows), scaled to the page."""
+    natural = []
+    for i, title in enumerate(table.columns):
+        sample = [max((pdfmetrics.stringWidth(w, font, size) for w in title.split()), default=0)]
+        sample += [pdfmetrics.stringWidth(_text(row[i]), font, size) for row in table.rows[:200]]
+        natural.append(min(max(sample) + 8, width * 0.4))
+    scale = width / sum(natural)
+    return [w * scale for w in natural]
+
+
+def _text(value: Any) -> str:
+    return f"{value:,.2f}" if isinstance(value, Decimal) else str(value)
+
+
+def _tables(table: Table, styles: dict[str, ParagraphStyle], width: float) -> list[LongTable]:
+    style = styles["cell"]
+    widths = _column_widths(table, style.fontName, style.fontSize, width)
+
+    def cell(value: Any, column_width: float) -> Any:
+        # Text that fits stays a plain string; only what must wrap pays for a Paragraph.
+        text = _text(value)
+        if pdfmetrics.stringWidth(text, style.fontName, style.fontSize) <= column_width - 6:
+            return text
+        return Paragraph(_escape(text), style)
+
+    header = [Paragraph(_escape(c), style) for c in table.columns]
+    rows = [[cell(v, w) for v, w in zip(row, widths, strict=True)] for row in table.rows]
+    if not rows:
+        rows = [["（无 none）"] + [""] * (len(table.columns) - 1)]
+    flows = []
+    for start in range(0, len(rows), _CHUNK_ROWS):
+        flow = LongTable([header, *rows[start : start + _CHUNK_ROWS]], colWidths=widths, repeatRows=1)
+        flow.setStyle(
+            TableStyle(
+                [
+                    ("FONT", (0, 0), (-1, -1), style.fontName, style.fontSize, style.leading),
+                    ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+                    ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6f0")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                    ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f6f8fa")]),
+                ]
+            )
         )
-    )
-    return flow
+        flows.append(flow)
+    return flows
 
 
 def _chart(chart: Chart, font: str, width: float) -> Drawing:
@@ -131,7 +163,7 @@ def pdf_bytes(document: Document, font_path: Path) -> bytes:
     for section in document.sections:
         story.append(Paragraph(_escape(section.title), styles["h2"]))
         if isinstance(section, Table):
-            story.append(_table(section, styles, width))
+            story += _tables(section, styles, width)
         elif isinstance(section, Chart):
             story.append(_chart(section, font, width))
         elif isinstance(section, Text):

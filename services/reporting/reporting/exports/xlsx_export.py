@@ -54,14 +54,15 @@ def _table_sheet(ws: Worksheet, document: Document, table: Table) -> None:
     for cell in ws[header_row]:
         cell.font, cell.fill = _BOLD, _HEADER_FILL
         cell.alignment = Alignment(vertical="center", wrap_text=True)
-    for row in table.rows:
+    money = [i for i, v in enumerate(table.rows[0]) if isinstance(v, Decimal)] if table.rows else []
+    # Row numbers are counted here: `ws.max_row` walks every cell, which made a long table quadratic.
+    for n, row in enumerate(table.rows, start=header_row + 1):
         ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
-        for cell, value in zip(ws[ws.max_row], row, strict=False):
-            if isinstance(value, Decimal):
-                cell.number_format = "#,##0.00"
+        for i in money:
+            ws.cell(row=n, column=i + 1).number_format = "#,##0.00"
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     if table.rows:
-        ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(table.columns))}{ws.max_row}"
+        ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(table.columns))}{header_row + len(table.rows)}"
     _widths(ws, header_row)
 
 

@@ -84,37 +84,51 @@ def pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 2) if whole else None
 
 
-_DIMENSIONS = ("status", "category", "priority", "channel", "unit_id", "day")
+_DIMENSIONS = ("status", "category", "priority", "channel", "unit_id")
+_MEASURES = (
+    "tickets",
+    "resolved",
+    "first_call_resolved",
+    "reopened",
+    "rated",
+    "rating_sum",
+    "satisfied",
+    "arrive_n",
+    "arrive_sum_s",
+    "resolve_n",
+    "resolve_sum_s",
+)
 
 
 async def summarize(session: AsyncSession, filters: Filters, *, with_traffic: bool) -> Summary:
-    where, params = filters.sql()
-    groups = ", ".join(f"({d})" for d in _DIMENSIONS)
+    # Unit counts only exist per unit; unscoped, the cheaper all-unit tiers answer and `by_unit` comes from
+    # the same period's per-unit tier, grouped by unit alone.
+    dimensions = _DIMENSIONS if filters.unit_root is not None else _DIMENSIONS[:-1]
+    source, params = filters.rollup_source("ticket", ", ".join((*dimensions, *_MEASURES)))
+    groups = ", ".join(f"({d})" for d in dimensions)
     rows = await session.execute(
         text(
-            f"SELECT {', '.join(_DIMENSIONS)}, {', '.join(f'GROUPING({d}) AS g_{d}' for d in _DIMENSIONS)},"
-            " sum(tickets) AS tickets, sum(resolved) AS resolved, sum(first_call_resolved) AS fcr,"
-            " sum(reopened) AS reopened, sum(rated) AS rated, sum(rating_sum) AS rating_sum,"
-            " sum(satisfied) AS satisfied, sum(arrive_n) AS arrive_n, sum(arrive_sum_s) AS arrive_sum_s,"
-            " sum(resolve_n) AS resolve_n, sum(resolve_sum_s) AS resolve_sum_s "
-            f"FROM ticket_daily WHERE {where} GROUP BY GROUPING SETS ({groups}, ())"
+            f"SELECT {', '.join(dimensions)}, {', '.join(f'GROUPING({d}) AS g_{d}' for d in dimensions)}, "
+            + ", ".join(f"sum({m}) AS {m}" for m in _MEASURES)
+            + f" FROM {source} GROUP BY GROUPING SETS ({groups}, ())"
         ),
         params,
     )
     by: dict[str, dict[str, int]] = {d: {} for d in _DIMENSIONS}
     totals: dict[str, Any] = {}
     for row in rows.mappings():
-        grouped = [d for d in _DIMENSIONS if row[f"g_{d}"] == 0]
+        grouped = [d for d in dimensions if row[f"g_{d}"] == 0]
         if not grouped:
             totals = dict(row)
         else:
-            dim = grouped[0]
-            by[dim][str(row[dim])] = int(row["tickets"])
+            by[grouped[0]][str(row[grouped[0]])] = int(row["tickets"])
+    if filters.unit_root is None:
+        by["unit_id"] = await _by_unit(session, filters)
 
     def total(key: str) -> int:
         return int(totals.get(key) or 0)
 
-    durations = await _durations(session, where, params)
+    durations = await _durations(session, filters)
     resolved = total("resolved")
     return Summary(
         period=PeriodOut(
@@ -131,12 +145,12 @@ async def summarize(session: AsyncSession, filters: Filters, *, with_traffic: bo
         by_channel=by["channel"],
         by_unit=by["unit_id"],
         unit_names=await _unit_names(session, list(by["unit_id"])),
-        per_day=[DayCount(day=date.fromisoformat(d), tickets=n) for d, n in sorted(by["day"].items())],
-        sla=await _compliance(session, where, params),
+        per_day=await _per_day(session, filters),
+        sla=await _compliance(session, filters),
         time_to_arrive=_stats(total("arrive_n"), float(totals.get("arrive_sum_s") or 0), durations["arrive"]),
         time_to_resolve=_stats(total("resolve_n"), float(totals.get("resolve_sum_s") or 0), durations["resolve"]),
         resolved=resolved,
-        first_call_resolution_pct=pct(total("fcr"), resolved),
+        first_call_resolution_pct=pct(total("first_call_resolved"), resolved),
         reopen_pct=pct(total("reopened"), resolved),
         satisfaction=Satisfaction(
             rated=total("rated"),
@@ -147,10 +161,22 @@ async def summarize(session: AsyncSession, filters: Filters, *, with_traffic: bo
     )
 
 
-async def _compliance(session: AsyncSession, where: str, params: dict[str, Any]) -> dict[str, Compliance]:
+async def _by_unit(session: AsyncSession, filters: Filters) -> dict[str, int]:
+    source, params = filters.rollup_source("unit_volume", "unit_id, tickets")
+    rows = await session.execute(text(f"SELECT unit_id, sum(tickets) AS n FROM {source} GROUP BY unit_id"), params)
+    return {str(row.unit_id): int(row.n) for row in rows}
+
+
+async def _per_day(session: AsyncSession, filters: Filters) -> list[DayCount]:
+    source, params = filters.daily_source("ticket", "tickets")
+    rows = await session.execute(text(f"SELECT day, sum(tickets) AS n FROM {source} GROUP BY day ORDER BY day"), params)
+    return [DayCount(day=row.day, tickets=int(row.n)) for row in rows]
+
+
+async def _compliance(session: AsyncSession, filters: Filters) -> dict[str, Compliance]:
+    source, params = filters.rollup_source("sla", "metric, outcome, clocks")
     rows = await session.execute(
-        text(f"SELECT metric, outcome, sum(clocks) AS n FROM sla_daily WHERE {where} GROUP BY metric, outcome"),
-        params,
+        text(f"SELECT metric, outcome, sum(clocks) AS n FROM {source} GROUP BY metric, outcome"), params
     )
     found: dict[str, dict[str, int]] = defaultdict(dict)
     for row in rows:
@@ -163,11 +189,11 @@ async def _compliance(session: AsyncSession, where: str, params: dict[str, Any])
     return result
 
 
-async def _durations(session: AsyncSession, where: str, params: dict[str, Any]) -> dict[str, list[tuple[int, int]]]:
+async def _durations(session: AsyncSession, filters: Filters) -> dict[str, list[tuple[int, int]]]:
+    source, params = filters.rollup_source("duration", "measure, bucket_s, n")
     rows = await session.execute(
         text(
-            f"SELECT measure, bucket_s, sum(n) AS n FROM duration_daily WHERE {where} "
-            "GROUP BY measure, bucket_s ORDER BY measure, bucket_s"
+            f"SELECT measure, bucket_s, sum(n) AS n FROM {source} GROUP BY measure, bucket_s ORDER BY measure, bucket_s"
         ),
         params,
     )

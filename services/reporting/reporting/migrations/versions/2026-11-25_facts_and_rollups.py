@@ -7,6 +7,8 @@ Revises: reporting_0001
 Create Date: 2026-11-25
 """
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
@@ -28,14 +30,50 @@ def _num(name: str) -> sa.Column:  # type: ignore[type-arg]
     return sa.Column(name, sa.Float, nullable=False, server_default="0")
 
 
-def _cell(*columns: sa.Column) -> list[sa.Column]:  # type: ignore[type-arg]
-    return [
+def _tiers(
+    kind: str,
+    keys: Callable[[], list[sa.Column]],  # type: ignore[type-arg]
+    measures: Callable[[], list[sa.Column]],  # type: ignore[type-arg]
+    *,
+    unit_totals: bool = False,
+) -> None:
+    """`<kind>_daily` per day and unit, `<kind>_daily_all` per day, `<kind>_monthly` per month (rollups.py).
+    `keys` and `measures` make fresh columns for each table (a column belongs to one table)."""
+    names = [k.name for k in keys()]
+    totals = ["unit_id", *names] if unit_totals else names
+
+    def unit() -> list[sa.Column]:  # type: ignore[type-arg]
+        return [sa.Column("unit_id", UUID, nullable=False)] if unit_totals else []
+
+    op.create_table(
+        f"{kind}_daily",
         sa.Column("day", sa.Date, nullable=False),
         sa.Column("unit_id", UUID, nullable=False),
-        sa.Column("category", sa.Text, nullable=False),
-        sa.Column("priority", sa.Text, nullable=False),
-        *columns,
-    ]
+        *keys(),
+        *measures(),
+        sa.PrimaryKeyConstraint("day", "unit_id", *names),
+    )
+    op.create_index(f"{kind}_daily_unit_idx", f"{kind}_daily", ["unit_id", "day"])
+    op.create_table(
+        f"{kind}_daily_all",
+        sa.Column("day", sa.Date, nullable=False),
+        *unit(),
+        *keys(),
+        *measures(),
+        sa.PrimaryKeyConstraint("day", *totals),
+    )
+    op.create_table(
+        f"{kind}_monthly",
+        sa.Column("month", sa.Date, nullable=False),
+        *unit(),
+        *keys(),
+        *measures(),
+        sa.PrimaryKeyConstraint("month", *totals),
+    )
+
+
+def _text(name: str) -> sa.Column:  # type: ignore[type-arg]
+    return sa.Column(name, sa.Text, nullable=False)
 
 
 def upgrade() -> None:
@@ -106,39 +144,33 @@ def upgrade() -> None:
         sa.Column("path", pg.ARRAY(UUID), nullable=False),
     )
     op.execute("CREATE INDEX unit_dim_path_idx ON unit_dim USING gin (path)")
-    op.create_table(
-        "ticket_daily",
-        *_cell(
-            sa.Column("channel", sa.Text, nullable=False),
-            sa.Column("status", sa.Text, nullable=False),
-            _int("tickets"),
-            _int("resolved"),
-            _int("first_call_resolved"),
-            _int("reopened"),
-            _int("rated"),
-            _int("rating_sum"),
-            _int("satisfied"),
-            _int("arrive_n"),
+    _tiers(
+        "ticket",
+        lambda: [_text("category"), _text("priority"), _text("channel"), _text("status")],
+        lambda: [
+            *map(_int, ("tickets", "resolved", "first_call_resolved", "reopened", "rated", "rating_sum")),
+            *map(_int, ("satisfied", "arrive_n")),
             _num("arrive_sum_s"),
             _int("resolve_n"),
             _num("resolve_sum_s"),
-        ),
-        sa.PrimaryKeyConstraint("day", "unit_id", "category", "priority", "channel", "status"),
+        ],
     )
-    op.create_table(
-        "sla_daily",
-        *_cell(
-            sa.Column("metric", sa.Text, nullable=False), sa.Column("outcome", sa.Text, nullable=False), _int("clocks")
-        ),
-        sa.PrimaryKeyConstraint("day", "unit_id", "category", "priority", "metric", "outcome"),
+    _tiers(
+        "sla",
+        lambda: [_text("category"), _text("priority"), _text("metric"), _text("outcome")],
+        lambda: [_int("clocks")],
     )
-    op.create_table(
-        "duration_daily",
-        *_cell(
-            sa.Column("measure", sa.Text, nullable=False), sa.Column("bucket_s", sa.Integer, nullable=False), _int("n")
-        ),
-        sa.PrimaryKeyConstraint("day", "unit_id", "category", "priority", "measure", "bucket_s"),
+    _tiers(
+        "duration",
+        lambda: [
+            _text("category"),
+            _text("priority"),
+            _text("measure"),
+            sa.Column("bucket_s", sa.Integer, nullable=False),
+        ],
+        lambda: [_int("n")],
     )
+    _tiers("unit_volume", lambda: [_text("category"), _text("priority")], lambda: [_int("tickets")], unit_totals=True)
     op.create_table(
         "sms_daily",
         sa.Column("day", sa.Date, nullable=False),
