@@ -66,12 +66,27 @@ async def test_a_5x8_roster_follows_the_statutory_calendar_and_a_7x24_post_runs_
             "ends": "08:00",
         },
     )
-    around = await desk.client.post(
-        f"/api/dispatch/duty/posts/{hotline.json()['id']}/roster",
-        headers=admin,
-        json={"user_ids": [str(a.user_id), str(b.user_id)], "from": "2026-12-01", "to": "2026-12-03"},
-    )
-    assert around.status_code == 201
+    async with EventTap(desk.env.amqp_url, "duty.shift_scheduled") as tap:
+        around = await desk.client.post(
+            f"/api/dispatch/duty/posts/{hotline.json()['id']}/roster",
+            headers=admin,
+            json={"user_ids": [str(a.user_id), str(b.user_id)], "from": "2026-12-01", "to": "2026-12-03"},
+        )
+        assert around.status_code == 201
+        shift_ids = {s["id"] for s in around.json()}
+        # Each shift is announced, for the weekly report's attendance against the roster.
+
+        def all_announced() -> list | None:  # type: ignore[type-arg]
+            got = [e for e in tap.of("duty.shift_scheduled") if e.data["shift_id"] in shift_ids]
+            return got if len(got) == 3 else None
+
+        announced = await eventually(all_announced)
+    assert {e.data["post_name"] for e in announced} == {"7×24 热线"}
+    assert [e.data["user_id"] for e in sorted(announced, key=lambda e: e.data["starts_at"])] == [
+        str(a.user_id),
+        str(b.user_id),
+        str(a.user_id),
+    ]
     spans = [datetime.fromisoformat(s["ends_at"]) - datetime.fromisoformat(s["starts_at"]) for s in around.json()]
     assert spans == [timedelta(hours=24)] * 3
 

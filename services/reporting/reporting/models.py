@@ -2,7 +2,7 @@
 
 - `stored_event`: every event as received, so the projections can be rebuilt (`python -m reporting rebuild`).
 - Facts, one row per thing, folded from events in any order: `ticket_fact`, `sla_clock_fact`,
-  `cost_fact`, `attendance_fact`, `unit_dim`.
+  `cost_fact`, `shift_fact`, `attendance_fact`, `unit_dim`.
 - Rollups, what the reports read, defined in projections/rollups.py (tables in the migrations only):
   `ticket_*`, `sla_*`, `duration_*` and `unit_volume_*`, each per (local day, unit), per day and per
   month; the first recomputed from the facts for one cell whenever a ticket of that cell changes, the
@@ -98,6 +98,19 @@ class AttendanceFact(SQLModel, table=True):
     shift_id: UUID | None = None
     clock_in_at: datetime = Field(sa_column=_ts(nullable=False))
     clock_out_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class ShiftFact(SQLModel, table=True):
+    """A rostered duty shift, for attendance against the roster."""
+
+    __tablename__ = "shift_fact"
+
+    shift_id: UUID = Field(primary_key=True)
+    post_name: str
+    user_id: UUID
+    display_name: str
+    starts_at: datetime = Field(sa_column=_ts(nullable=False))
+    ends_at: datetime = Field(sa_column=_ts(nullable=False))
 
 
 class UnitDim(SQLModel, table=True):

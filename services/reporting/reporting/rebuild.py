@@ -19,7 +19,16 @@ from opsdesk_shared.settings import ServiceSettings
 from reporting.projections import apply
 from reporting.projections.rollups import refresh_all
 
-FACTS = ("ticket_fact", "sla_clock_fact", "cost_fact", "attendance_fact", "unit_dim", "sms_daily", "call_daily")
+FACTS = (
+    "ticket_fact",
+    "sla_clock_fact",
+    "cost_fact",
+    "shift_fact",
+    "attendance_fact",
+    "unit_dim",
+    "sms_daily",
+    "call_daily",
+)
 BATCH = 2000
 
 _PAGE = text(

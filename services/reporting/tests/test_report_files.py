@@ -34,12 +34,26 @@ async def scenario(reporting: Reporting) -> AsyncIterator[Scenario]:
     async def costs_and_attendance_in() -> bool:
         costs = (await reporting.get("/api/reports/costs", **{"from": "2032-07-05", "to": "2032-07-11"})).json()
         week = (await reporting.get("/api/reports/weekly", week=WEEK_LABEL)).json()
-        return len(costs["lines"]) == expected_costs and sum(a["shifts"] for a in week["attendance"]) == sum(
-            shifts for shifts, _, _ in s.attendance.values()
+        return len(costs["lines"]) == expected_costs and sum(a["clock_ins"] for a in week["attendance"]) == sum(
+            roster.attended for roster in s.attendance.values()
         )
 
     await eventually(costs_and_attendance_in, timeout=30)
     yield s
+
+
+def assert_attendance(reported: list[dict[str, Any]], scenario: Scenario) -> None:
+    by_name = {a["display_name"]: a for a in reported}
+    for name, roster in scenario.attendance.items():
+        got = by_name[name]
+        assert (got["shifts_rostered"], got["shifts_attended"], got["shifts_missed"], got["late_starts"]) == (
+            roster.rostered,
+            roster.attended,
+            roster.missed,
+            roster.late,
+        ), name
+        assert (got["clock_ins"], got["days_present"]) == (roster.attended, len(roster.days)), name
+        assert got["hours_on_duty"] == pytest.approx(roster.hours) and got["rostered_hours"] == roster.rostered * 8
 
 
 def finished(status: str) -> bool:
@@ -66,11 +80,7 @@ async def test_weekly_report_has_attendance_tasks_completion_breaches_and_the_pl
     week = (await reporting.get("/api/reports/weekly", week=WEEK_LABEL)).json()
     assert week["week"] == WEEK_LABEL and week["next_week_plan"] == plan
     assert week["summary"]["total"] == len(scenario.tickets)
-    attendance = {a["display_name"]: a for a in week["attendance"]}
-    for name, (shifts, days, hours) in scenario.attendance.items():
-        if shifts:
-            assert (attendance[name]["shifts"], attendance[name]["days_present"]) == (shifts, len(days))
-            assert attendance[name]["hours_on_duty"] == pytest.approx(hours)
+    assert_attendance(week["attendance"], scenario)
     faults = [t for t in scenario.tickets if t.category == "fault"]
     fault_resolved = sum(1 for t in faults if t.resolved_s is not None)
     assert week["fault_handling"]["faults"] == len(faults)
@@ -86,6 +96,22 @@ async def test_weekly_report_has_attendance_tasks_completion_breaches_and_the_pl
     assert {(b["number"], b["metric"]) for b in week["overdue"] if b["number"].startswith("2032")} == overdue
     for b in week["breaches"]:
         assert b["lateness_s"] >= 0 and b["due_at"] is not None
+
+
+async def test_attendance_in_a_past_week_counts_missed_shifts(reporting: Reporting) -> None:
+    """Shifts only count as missed once they have ended: this week lies in the past."""
+    past = build(date(2025, 3, 3), seed=25, n=6)
+    await feed(reporting, past, sla_settled(past))
+
+    async def reported() -> list[dict[str, Any]] | None:
+        week = (await reporting.get("/api/reports/weekly", week="2025-W10")).json()
+        ours = [a for a in week["attendance"] if a["display_name"] in past.attendance]
+        done = sum(a["clock_ins"] for a in ours) == sum(r.attended for r in past.attendance.values())
+        return ours if done else None
+
+    ours = await eventually(reported, timeout=30)
+    assert sum(r.missed for r in past.attendance.values()) > 0
+    assert_attendance(ours, past)
 
 
 async def test_costs_split_at_ten_thousand_yuan_per_repair(reporting: Reporting, scenario: Scenario) -> None:

@@ -154,3 +154,16 @@ class AttendanceClockedIn(AttendanceEvent):
 
 class AttendanceClockedOut(AttendanceEvent):
     type = "attendance.clocked_out"
+
+
+class ShiftScheduled(Event):
+    """A duty shift put on the roster: the weekly report sets attendance against it."""
+
+    type = "duty.shift_scheduled"
+    shift_id: UUID
+    post_id: UUID
+    post_name: str
+    user_id: UUID
+    display_name: str
+    starts_at: datetime
+    ends_at: datetime

@@ -10,7 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.directory.models import StaffMember
 from dispatch.duty.models import Attendance, DutyPost, Shift
 from dispatch.sla.calendars import SHANGHAI, statutory_workday
-from opsdesk_shared.contracts.dispatch import AttendanceClockedIn, AttendanceClockedOut, AttendanceEvent
+from opsdesk_shared.contracts.dispatch import (
+    AttendanceClockedIn,
+    AttendanceClockedOut,
+    AttendanceEvent,
+    ShiftScheduled,
+)
 from opsdesk_shared.errors import Conflict, NotFound, RuleViolation
 from opsdesk_shared.messaging.outbox import add_event
 
@@ -46,9 +51,10 @@ async def _staff(session: AsyncSession, user_id: UUID) -> StaffMember:
 
 
 async def create_shift(session: AsyncSession, shift: Shift) -> Shift:
-    if await session.get(DutyPost, shift.post_id) is None:
+    post = await session.get(DutyPost, shift.post_id)
+    if post is None:
         raise RuleViolation(f"no duty post {shift.post_id}", field="post_id")
-    await _staff(session, shift.user_id)
+    member = await _staff(session, shift.user_id)
     if shift.ends_at <= shift.starts_at:
         raise RuleViolation("a shift must end after it starts", field="ends_at")
     overlapping = await session.scalar(
@@ -62,6 +68,19 @@ async def create_shift(session: AsyncSession, shift: Shift) -> Shift:
         raise Conflict("this person already has a shift overlapping that time", field="starts_at")
     session.add(shift)
     await session.flush()
+    await add_event(
+        session,
+        ShiftScheduled(
+            shift_id=shift.id,
+            post_id=post.id,
+            post_name=post.name,
+            user_id=shift.user_id,
+            display_name=member.display_name,
+            starts_at=shift.starts_at,
+            ends_at=shift.ends_at,
+        ),
+        producer="dispatch",
+    )
     return shift
 
 

@@ -1,4 +1,4 @@
-"""What the vendor's people did: repair costs per resolved work order, and attendance."""
+"""What the vendor's people did: repair costs per resolved work order, the duty roster and attendance."""
 
 from uuid import UUID
 
@@ -9,6 +9,7 @@ from opsdesk_shared.contracts.dispatch import (
     AttendanceClockedIn,
     AttendanceClockedOut,
     AttendanceEvent,
+    ShiftScheduled,
     WorkOrderResolved,
 )
 from opsdesk_shared.contracts.envelope import Envelope
@@ -62,8 +63,31 @@ async def attendance(session: AsyncSession, envelope: Envelope) -> UUID | None:
     return None
 
 
+_SHIFT = text(
+    "INSERT INTO shift_fact (shift_id, post_name, user_id, display_name, starts_at, ends_at) "
+    "VALUES (:id, :post, :user, :name, :starts, :ends) ON CONFLICT (shift_id) DO NOTHING"
+)
+
+
+async def shift_scheduled(session: AsyncSession, envelope: Envelope) -> UUID | None:
+    s = envelope.parse(ShiftScheduled)
+    await session.execute(
+        _SHIFT,
+        {
+            "id": s.shift_id,
+            "post": s.post_name,
+            "user": s.user_id,
+            "name": s.display_name,
+            "starts": s.starts_at,
+            "ends": s.ends_at,
+        },
+    )
+    return None
+
+
 HANDLERS = {
     WorkOrderResolved.type: work_order_resolved,
     AttendanceClockedIn.type: attendance,
     AttendanceClockedOut.type: attendance,
+    ShiftScheduled.type: shift_scheduled,
 }

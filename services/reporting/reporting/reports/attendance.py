@@ -1,5 +1,7 @@
-"""Staff attendance from dispatch's clock-in and clock-out events: shifts, days present and hours on
-duty per person for a period (by clock-in time)."""
+"""Staff attendance for a period, set against dispatch's duty roster: per person the shifts rostered,
+attended (a clock-in tied to the shift), missed (ended with no clock-in) and started late (clock-in more
+than 10 minutes after the shift began), and what the clock-ins themselves add up to: days present and
+hours on duty. Shifts count by their start, clock-ins by theirs."""
 
 from uuid import UUID
 
@@ -10,34 +12,87 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reporting.exports.document import Table
 from reporting.periods import Period
 
+LATE_AFTER_MIN = 10
+
 
 class Attendance(BaseModel):
     user_id: UUID
     display_name: str
-    shifts: int
+    shifts_rostered: int
+    rostered_hours: float
+    shifts_attended: int
+    shifts_missed: int
+    late_starts: int
+    clock_ins: int
     days_present: int
     hours_on_duty: float
     still_clocked_in: int
 
 
+_ATTENDANCE = text(
+    f"""
+WITH rostered AS (
+    SELECT s.user_id, min(s.display_name) AS name, count(*) AS shifts_rostered,
+        round(sum(extract(epoch FROM s.ends_at - s.starts_at)) / 3600.0, 2) AS rostered_hours,
+        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM attendance_fact a WHERE a.shift_id = s.shift_id))
+            AS shifts_attended,
+        count(*) FILTER (WHERE s.ends_at <= now()
+            AND NOT EXISTS (SELECT 1 FROM attendance_fact a WHERE a.shift_id = s.shift_id)) AS shifts_missed
+    FROM shift_fact s WHERE s.starts_at >= :starts AND s.starts_at < :ends
+    GROUP BY s.user_id
+), worked AS (
+    SELECT a.user_id, min(a.display_name) AS name, count(*) AS clock_ins,
+        count(DISTINCT (a.clock_in_at AT TIME ZONE 'Asia/Shanghai')::date) AS days_present,
+        coalesce(round(sum(extract(epoch FROM a.clock_out_at - a.clock_in_at)) / 3600.0, 2), 0) AS hours_on_duty,
+        count(*) FILTER (WHERE a.clock_out_at IS NULL) AS still_clocked_in,
+        count(*) FILTER (WHERE a.clock_in_at > s.starts_at + interval '{LATE_AFTER_MIN} minutes') AS late_starts
+    FROM attendance_fact a LEFT JOIN shift_fact s ON s.shift_id = a.shift_id
+    WHERE a.clock_in_at >= :starts AND a.clock_in_at < :ends
+    GROUP BY a.user_id
+)
+SELECT user_id, coalesce(w.name, r.name) AS display_name,
+    coalesce(r.shifts_rostered, 0) AS shifts_rostered, coalesce(r.rostered_hours, 0) AS rostered_hours,
+    coalesce(r.shifts_attended, 0) AS shifts_attended, coalesce(r.shifts_missed, 0) AS shifts_missed,
+    coalesce(w.late_starts, 0) AS late_starts, coalesce(w.clock_ins, 0) AS clock_ins,
+    coalesce(w.days_present, 0) AS days_present, coalesce(w.hours_on_duty, 0) AS hours_on_duty,
+    coalesce(w.still_clocked_in, 0) AS still_clocked_in
+FROM rostered r FULL JOIN worked w USING (user_id)
+ORDER BY 2
+"""
+)
+
+
 async def attendance(session: AsyncSession, period: Period) -> list[Attendance]:
-    rows = await session.execute(
-        text(
-            "SELECT user_id, min(display_name) AS display_name, count(*) AS shifts,"
-            " count(DISTINCT (clock_in_at AT TIME ZONE 'Asia/Shanghai')::date) AS days_present,"
-            " coalesce(round(sum(extract(epoch FROM clock_out_at - clock_in_at)) / 3600.0, 2), 0) AS hours_on_duty,"
-            " count(*) FILTER (WHERE clock_out_at IS NULL) AS still_clocked_in "
-            "FROM attendance_fact WHERE clock_in_at >= :starts AND clock_in_at < :ends "
-            "GROUP BY user_id ORDER BY min(display_name)"
-        ),
-        {"starts": period.starts_at, "ends": period.ends_at},
-    )
+    rows = await session.execute(_ATTENDANCE, {"starts": period.starts_at, "ends": period.ends_at})
     return [Attendance(**dict(r._mapping)) for r in rows]
 
 
 def attendance_table(items: list[Attendance]) -> Table:
     return Table(
         "人员出勤 Staff attendance",
-        ["姓名 Name", "班次 Shifts", "出勤天数 Days present", "在岗小时 Hours on duty", "未签退 Not clocked out"],
-        [[a.display_name, a.shifts, a.days_present, a.hours_on_duty, a.still_clocked_in] for a in items],
+        [
+            "姓名 Name",
+            "排班 Rostered",
+            "排班小时 Rostered hours",
+            "出勤 Attended",
+            "缺勤 Missed",
+            "迟到 Late",
+            "出勤天数 Days present",
+            "在岗小时 Hours on duty",
+            "未签退 Not clocked out",
+        ],
+        [
+            [
+                a.display_name,
+                a.shifts_rostered,
+                a.rostered_hours,
+                a.shifts_attended,
+                a.shifts_missed,
+                a.late_starts,
+                a.days_present,
+                a.hours_on_duty,
+                a.still_clocked_in,
+            ]
+            for a in items
+        ],
     )

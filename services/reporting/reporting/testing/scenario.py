@@ -18,6 +18,7 @@ from opsdesk_shared.contracts.dispatch import (
     AttendanceClockedIn,
     AttendanceClockedOut,
     ClockSnapshot,
+    ShiftScheduled,
     SlaBreached,
     SlaCancelled,
     SlaMet,
@@ -65,12 +66,22 @@ class Ticket:
 
 
 @dataclass
+class Roster:
+    rostered: int = 0
+    attended: int = 0
+    missed: int = 0  # rostered shifts that have ended with no clock-in
+    late: int = 0
+    days: set[date] = field(default_factory=set)
+    hours: float = 0.0
+
+
+@dataclass
 class Scenario:
     first_day: date
     units: dict[str, uuid.UUID]
     tickets: list[Ticket]
     events: list[Event]
-    attendance: dict[str, tuple[int, set[date], float]]  # name -> (shifts, days, hours)
+    attendance: dict[str, "Roster"]  # by display name
     sms: Counter[str]
     calls: int
 
@@ -129,22 +140,43 @@ def build(first_day: date, seed: int = 7, n: int = 48) -> Scenario:
         )
         tickets.append(t)
         events += _life(t, rng)
-    attendance: dict[str, tuple[int, set[date], float]] = {}
-    for name in ("王工", "李工", "赵工"):
-        user = uuid.uuid4()
-        shifts, days, hours = 0, set(), 0.0
+    attendance: dict[str, Roster] = {}
+    now = datetime.now(UTC)
+    for name in (f"王工{seed}", f"李工{seed}", f"赵工{seed}"):
+        user, roster = uuid.uuid4(), Roster()
         for d in range(7):
-            if rng.random() < 0.6:
-                day = first_day + timedelta(days=d)
-                clock_in = datetime(day.year, day.month, day.day, 9, 0, tzinfo=LOCAL).astimezone(UTC)
-                length = timedelta(hours=rng.choice([8, 9]))
-                attendance_id = uuid.uuid4()
-                common = dict(attendance_id=attendance_id, user_id=user, display_name=name, clock_in_at=clock_in)
-                events.append(AttendanceClockedIn(**common))
-                events.append(AttendanceClockedOut(**common, clock_out_at=clock_in + length))
-                shifts, hours = shifts + 1, hours + length.total_seconds() / 3600
-                days.add(day)
-        attendance[name] = (shifts, days, hours)
+            day = first_day + timedelta(days=d)
+            starts = datetime(day.year, day.month, day.day, 9, 0, tzinfo=LOCAL).astimezone(UTC)
+            ends = starts + timedelta(hours=8)
+            shift_id = uuid.uuid4()
+            events.append(
+                ShiftScheduled(
+                    shift_id=shift_id,
+                    post_id=uuid.uuid4(),
+                    post_name="驻场运维",
+                    user_id=user,
+                    display_name=name,
+                    starts_at=starts,
+                    ends_at=ends,
+                )
+            )
+            roster.rostered += 1
+            if rng.random() >= 0.6:
+                roster.missed += int(ends <= now)
+                continue
+            late = rng.random() < 0.3
+            clock_in = starts + timedelta(minutes=25 if late else 0)
+            clock_out = clock_in + timedelta(hours=rng.choice([8, 9]))
+            common = dict(
+                attendance_id=uuid.uuid4(), user_id=user, display_name=name, shift_id=shift_id, clock_in_at=clock_in
+            )
+            events.append(AttendanceClockedIn(**common))
+            events.append(AttendanceClockedOut(**common, clock_out_at=clock_out))
+            roster.attended += 1
+            roster.late += int(late)
+            roster.days.add(day)
+            roster.hours += (clock_out - clock_in).total_seconds() / 3600
+        attendance[name] = roster
     sms: Counter[str] = Counter()
     for _ in range(30):
         status = rng.choice(["sent", "sent", "delivered", "failed"])

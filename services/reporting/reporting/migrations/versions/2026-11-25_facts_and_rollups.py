@@ -135,6 +135,17 @@ def upgrade() -> None:
         sa.Column("clock_out_at", TS),
     )
     op.create_index("attendance_fact_clock_in_idx", "attendance_fact", ["clock_in_at"])
+    op.create_index("attendance_fact_shift_idx", "attendance_fact", ["shift_id"])
+    op.create_table(
+        "shift_fact",
+        sa.Column("shift_id", UUID, primary_key=True),
+        sa.Column("post_name", sa.Text, nullable=False),
+        sa.Column("user_id", UUID, nullable=False),
+        sa.Column("display_name", sa.Text, nullable=False),
+        sa.Column("starts_at", TS, nullable=False),
+        sa.Column("ends_at", TS, nullable=False),
+    )
+    op.create_index("shift_fact_starts_idx", "shift_fact", ["starts_at"])
     op.create_table(
         "unit_dim",
         sa.Column("unit_id", UUID, primary_key=True),
