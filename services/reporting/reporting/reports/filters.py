@@ -7,8 +7,10 @@ from uuid import UUID
 
 from reporting.periods import Period
 
+# The subtree as one array (an InitPlan), so the planner can use the (unit_id, day) indexes; an
+# `OR ... IN (subquery)` made it scan every unit's rows.
 _SUBUNITS = "SELECT unit_id FROM unit_dim WHERE path @> ARRAY[CAST(:unit_root AS uuid)]"
-_SUBTREE = "({p}unit_id = :unit_root OR {p}unit_id IN (" + _SUBUNITS + "))"
+_SUBTREE = "{p}unit_id = ANY(ARRAY(" + _SUBUNITS + ") || CAST(:unit_root AS uuid))"
 
 
 @dataclass(frozen=True)
