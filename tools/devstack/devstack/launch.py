@@ -26,6 +26,7 @@ def launched(env: Mapping[str, str], log_dir: Path, *, cwd: Path, ready_timeout_
         for process in processes(env):
             log = open(log_dir / f"{process.name}.log", "w")  # noqa: SIM115 (closed with the process)
             proc = subprocess.Popen(process.argv, env=dict(env), stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
+            (log_dir / f"{process.name}.pid").write_text(str(proc.pid))  # the benchmark reads their memory
             running.append((proc, log))
         url = env["OPSDESK_PUBLIC_URL"]
         deadline = time.monotonic() + ready_timeout_s
