@@ -101,8 +101,8 @@ _MEASURES = (
 
 
 async def summarize(session: AsyncSession, filters: Filters, *, with_traffic: bool) -> Summary:
-    # Unit counts only exist per unit; unscoped, the cheaper all-unit tiers answer and `by_unit` comes from
-    # the same period's per-unit tier, grouped by unit alone.
+    # Scoped to a subtree, the per-unit tier answers everything. Unscoped, the all-unit tiers answer, which
+    # have no unit: `by_unit` then comes from the `unit_volume` tiers.
     dimensions = _DIMENSIONS if filters.unit_root is not None else _DIMENSIONS[:-1]
     source, params = filters.rollup_source("ticket", ", ".join((*dimensions, *_MEASURES)))
     groups = ", ".join(f"({d})" for d in dimensions)
