@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 WEB := gateway/gateway/web
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup run test test-fast bench lint uv
+.PHONY: setup run test test-fast bench lint uv backup restore
 
 REPORT_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 
@@ -48,6 +48,14 @@ test-fast: setup
 
 bench: setup
 	$(PY) -m bench
+
+# Every service database into var/backups/<time>; `make restore FROM=var/backups/<time>` into empty ones.
+backup: setup
+	$(PY) -m opsdesk_backup dump
+
+restore: setup
+	@test -n "$(FROM)" || { echo "usage: make restore FROM=var/backups/<time>" >&2; exit 2; }
+	$(PY) -m opsdesk_backup restore --from "$(FROM)"
 
 lint: setup
 	$(PY) -m ruff check .

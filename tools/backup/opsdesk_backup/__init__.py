@@ -1,0 +1,1 @@
+"""Backup and restore of every service's database (SPEC §2: all business data)."""
