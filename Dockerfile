@@ -12,8 +12,8 @@ FROM python:3.11-slim AS app
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy \
     UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=/app/.venv
 RUN pip install --no-cache-dir uv==0.13.9
-# The Chinese font reporting embeds in its PDF reports.
-RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei && rm -rf /var/lib/apt/lists/*
+# The Chinese font reporting embeds in its PDF reports; pg_dump and pg_restore for `python -m opsdesk_backup`.
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-wqy-microhei postgresql-client && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ARG PACKAGE=opsdesk-devstack
 COPY pyproject.toml uv.lock ./
@@ -25,6 +25,7 @@ COPY services/notifications/pyproject.toml services/notifications/
 COPY services/reporting/pyproject.toml services/reporting/
 COPY tools/twilio_sink/pyproject.toml tools/twilio_sink/
 COPY tools/devstack/pyproject.toml tools/devstack/
+COPY tools/backup/pyproject.toml tools/backup/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-dev --no-install-workspace --package "${PACKAGE}"
 COPY shared shared
