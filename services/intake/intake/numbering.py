@@ -4,7 +4,7 @@ One row per day incremented with an upsert: concurrent creators serialise on tha
 never collide and never need a retry.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
@@ -18,7 +18,12 @@ _NEXT = text(
 )
 
 
+def format_ticket_number(day: date, seq: int) -> str:
+    """`20261125-0042`; past 9,999 in a day the sequence simply grows a digit."""
+    return f"{day:%Y%m%d}-{seq:04d}"
+
+
 async def next_ticket_number(session: AsyncSession, now: datetime) -> str:
     day = now.astimezone(SHANGHAI).date()
     seq = (await session.execute(_NEXT, {"day": day})).scalar_one()
-    return f"{day:%Y%m%d}-{seq:04d}"
+    return format_ticket_number(day, seq)
