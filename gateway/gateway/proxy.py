@@ -13,7 +13,7 @@ from starlette.requests import ClientDisconnect
 from starlette.responses import Response, StreamingResponse
 from yarl import URL
 
-from opsdesk_shared.errors import PayloadTooLarge, ServiceUnavailable
+from opsdesk_shared.errors import DomainError, PayloadTooLarge, ServiceUnavailable
 from opsdesk_shared.observability import REQUEST_HEADER, correlation_id
 
 log = structlog.get_logger(__name__)
@@ -65,7 +65,10 @@ class Proxy:
         forwarded_for = request.client.host if request.client else ""
         headers["X-Forwarded-For"] = ", ".join(filter(None, [request.headers.get("x-forwarded-for"), forwarded_for]))
         headers.update(extra_headers or {})
-        url = URL(base + request.url.path, encoded=True)
+        # The path exactly as the client sent it, still percent-encoded: the decoded one can hold control
+        # characters (%0D, %1F…) that must reach the service as the escapes they arrived as.
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        url = URL(base + raw_path.decode("latin-1"), encoded=True)
         if request.url.query:
             url = url.with_query(request.url.query)
 
@@ -90,6 +93,8 @@ class Proxy:
         except (aiohttp.ClientConnectionError, TimeoutError) as exc:
             log.warning("upstream_unavailable", upstream=base, error=type(exc).__name__)
             raise ServiceUnavailable("the service behind this route is unavailable; retry later") from exc
+        except ValueError as exc:  # aiohttp refuses what could smuggle a header (CR, LF in the target)
+            raise DomainError("the request target cannot be forwarded: it holds forbidden characters") from exc
 
         response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
         length = upstream.content_length

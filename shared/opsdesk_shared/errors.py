@@ -130,6 +130,26 @@ def _is_outage(exc: BaseException) -> bool:
     return cause is not None and cause is not exc and _is_outage(cause)
 
 
+def _is_unstorable_text(exc: BaseException | None, depth: int = 0) -> bool:
+    """Text PostgreSQL cannot hold: a NUL character, or half of a UTF-16 surrogate pair (JSON allows
+    both as escapes). Found when the statement runs, so the transaction is rolled back whole."""
+    import asyncpg
+
+    if exc is None or depth > 5:
+        return False
+    if isinstance(
+        exc,
+        (
+            UnicodeEncodeError,
+            asyncpg.exceptions.CharacterNotInRepertoireError,
+            asyncpg.exceptions.UntranslatableCharacterError,
+        ),
+    ):
+        return True
+    orig = getattr(exc, "orig", None)
+    return _is_unstorable_text(orig, depth + 1) or _is_unstorable_text(exc.__cause__, depth + 1)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -176,6 +196,14 @@ def install_error_handlers(app: FastAPI) -> None:
                 type_slug="unavailable",
                 instance=request.url.path,
                 headers={"Retry-After": "5"},
+            )
+        if _is_unstorable_text(exc):
+            return problem_response(
+                422,
+                "Invalid request",
+                "text may not contain NUL characters or unpaired surrogates",
+                type_slug="validation",
+                instance=request.url.path,
             )
         log.exception("unhandled_error", path=request.url.path)
         return problem_response(
