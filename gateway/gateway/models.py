@@ -92,3 +92,7 @@ class AuditEntry(SQLModel, table=True):
     status: int
     client_ip: str | None = None
     request_id: str | None = None
+    # Set by the database on insert (migration gateway_0002): the tamper-evident chain.
+    chain_seq: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, unique=True))
+    prev_hash: str | None = None
+    entry_hash: str | None = None

@@ -1,10 +1,12 @@
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, status
+from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
-from gateway.admin import service
+from gateway.admin import audit, service
 from gateway.admin.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -95,9 +97,38 @@ async def audit_log(
     uow: Uow,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     before_id: Annotated[int | None, Query(ge=1)] = None,
+    actor: Annotated[str | None, Query(max_length=100, description="the actor's user name")] = None,
+    action: Annotated[str | None, Query(max_length=100, description="prefix, e.g. login. or tickets.")] = None,
+    since: Annotated[datetime | None, Query(alias="from")] = None,
+    until: Annotated[datetime | None, Query(alias="to")] = None,
 ) -> AuditPage:
-    query = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
+    query = audit.search(actor=actor, action=action, since=since, until=until)
+    query = query.order_by(AuditEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)  # type: ignore[operator]
     items = [AuditEntryOut.model_validate(e, from_attributes=True) for e in (await uow.execute(query)).scalars()]
     return AuditPage(items=items, next_before_id=items[-1].id if len(items) == limit else None)
+
+
+@router.get("/audit-log/export", response_class=StreamingResponse)
+async def export_audit_log(
+    _: Auditor,
+    uow: Uow,
+    actor: Annotated[str | None, Query(max_length=100)] = None,
+    action: Annotated[str | None, Query(max_length=100)] = None,
+    since: Annotated[datetime | None, Query(alias="from")] = None,
+    until: Annotated[datetime | None, Query(alias="to")] = None,
+) -> StreamingResponse:
+    """CSV of the matching entries in chain order, hashes included."""
+    query = audit.search(actor=actor, action=action, since=since, until=until)
+    return StreamingResponse(
+        audit.export_csv(uow, query),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
+    )
+
+
+@router.get("/audit-log/verify", response_model=audit.ChainCheck)
+async def verify_audit_log(_: Auditor, uow: Uow) -> audit.ChainCheck:
+    """Walks the whole hash chain and names the first entry that does not hold."""
+    return await audit.verify_chain(uow)

@@ -102,6 +102,8 @@ class AuditEntryOut(BaseModel):
     status: int
     client_ip: str | None
     request_id: str | None
+    chain_seq: int | None = None
+    entry_hash: str | None = None
 
 
 class UserPage(BaseModel):
