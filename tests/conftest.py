@@ -6,6 +6,7 @@ import json
 import os
 import re
 import socket
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,6 +97,21 @@ def stack(migrated: RunEnvironment, tmp_path_factory: pytest.TempPathFactory) ->
         pytest.fail(str(exc))
     leaks = personal_data_in_logs(log_dir)
     assert not leaks, "personal data in the logs of the end-to-end run:\n" + "\n".join(leaks[:20])
+
+
+@pytest.fixture(scope="session")
+def replacements(stack: Stack) -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Processes the fault drills started in place of ones they killed: they serve the rest of the run
+    and are stopped before the stack (which only knows the processes it started)."""
+    started: list[subprocess.Popen[bytes]] = []
+    yield started
+    for proc in started:
+        proc.terminate()
+    for proc in started:
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 # A whole mainland mobile number (not a run of digits inside a hex id), and the requester names the

@@ -1,12 +1,14 @@
 """Fault drills on the running system (issue 8), each reporting accepted / processed / lost / doubled.
 
-RabbitMQ stopped while tickets are filed: intake keeps accepting them (the outbox holds their events);
-once the broker is back, every ticket gets its SLA clocks, its row in the report and exactly one
-acceptance SMS. The drill stops the real local broker (`rabbitmqctl stop_app`), so it runs against the
-servers this machine has, as the rest of the end-to-end tests do.
+- RabbitMQ stopped while tickets are filed: intake keeps accepting them (the outbox holds their events);
+  once the broker is back, every ticket gets its SLA clocks, its row in the report and exactly one
+  acceptance SMS. The drill stops the real local broker (`rabbitmqctl stop_app`).
+- Each worker in turn killed with SIGKILL in the middle of a burst and started again: the same.
 """
 
+import os
 import shutil
+import signal
 import subprocess
 import time
 import uuid
@@ -14,7 +16,8 @@ import uuid
 import httpx
 import pytest
 
-from tests.conftest import Stack
+from devstack.stack import processes
+from tests.conftest import ROOT, Stack
 from tests.e2e.test_walking_skeleton import file_ticket, sink_messages, wait_for
 
 TICKETS = 15
@@ -31,41 +34,82 @@ def reported_total(client: httpx.Client, supervisor: dict[str, str]) -> int:
     return int(client.get("/api/reports/summary", headers=supervisor).json()["total"])
 
 
-def test_tickets_filed_while_rabbitmq_is_down_lose_nothing_and_double_nothing(stack: Stack) -> None:
-    client = stack.client()
-    operator = stack.token("operator")
-    supervisor = {"Authorization": f"Bearer {stack.token('supervisor')}"}
-    unit = next(
-        u["id"]
-        for u in client.get("/api/admin/units", headers={"Authorization": f"Bearer {operator}"}).json()
-        if u["code"] == "BJ-CY-WJ"
-    )
-    before = reported_total(client, supervisor)
-    series = uuid.uuid4().int % 10**4
-    phones = [f"137{series:04d}{i:04d}" for i in range(TICKETS)]
+class Burst:
+    """Tickets filed under numbers of their own, and the check that each had every consequence once."""
 
+    def __init__(self, stack: Stack, size: int) -> None:
+        self.stack, self.size = stack, size
+        self.client = stack.client()
+        self.operator = stack.token("operator")
+        self.supervisor = {"Authorization": f"Bearer {stack.token('supervisor')}"}
+        self.unit = next(
+            u["id"]
+            for u in self.client.get("/api/admin/units", headers={"Authorization": f"Bearer {self.operator}"}).json()
+            if u["code"] == "BJ-CY-WJ"
+        )
+        self.before = reported_total(self.client, self.supervisor)
+        series = uuid.uuid4().int % 10**4
+        self.phones = [f"137{series:04d}{i:04d}" for i in range(size)]
+        self.tickets: list[dict] = []  # type: ignore[type-arg]
+
+    def file(self, i: int) -> None:
+        self.tickets.append(file_ticket(self.client, self.operator, self.unit, self.phones[i]))
+
+    def check(self, drill: str) -> None:
+        client, tickets, auth = self.client, self.tickets, {"Authorization": f"Bearer {self.operator}"}
+        accepted = len(tickets)
+
+        def all_clocked() -> bool:
+            return all(client.get(f"/api/sla/tickets/{t['id']}", headers=auth).json().get("clocks") for t in tickets)
+
+        wait_for("SLA clocks for every ticket", all_clocked, timeout=120)
+        wait_for(
+            "every ticket in the report", lambda: reported_total(client, self.supervisor) >= self.before + accepted, 60
+        )
+        targets = {f"+86{p}" for p in self.phones}
+        wait_for(
+            "an SMS for every ticket", lambda: targets <= {m["to"] for m in sink_messages(self.stack)}, timeout=120
+        )
+        time.sleep(3)  # anything doubled would have arrived by now
+        sent = [m["to"] for m in sink_messages(self.stack) if m["to"] in targets]
+        doubled = len(sent) - len(set(sent))
+        print(
+            f"\n{drill}: accepted {accepted}, processed {len(set(sent))}, lost {accepted - len(set(sent))}, "
+            f"doubled {doubled}"
+        )
+        assert accepted == self.size and len(set(sent)) == self.size and doubled == 0
+        assert reported_total(client, self.supervisor) == self.before + accepted
+
+
+def test_tickets_filed_while_rabbitmq_is_down_lose_nothing_and_double_nothing(stack: Stack) -> None:
+    burst = Burst(stack, TICKETS)
     rabbitmqctl("stop_app")
     try:
-        tickets = [file_ticket(client, operator, unit, phone) for phone in phones]
+        for i in range(TICKETS):
+            burst.file(i)
     finally:
         rabbitmqctl("start_app")
-    accepted = len(tickets)
+    burst.check(f"RabbitMQ stopped during a burst of {TICKETS}")
 
-    auth = {"Authorization": f"Bearer {operator}"}
 
-    def all_clocked() -> bool:
-        return all(client.get(f"/api/sla/tickets/{t['id']}", headers=auth).json().get("clocks") for t in tickets)
+def kill_and_restart(stack: Stack, name: str, started: list[subprocess.Popen[bytes]]) -> None:
+    pid_file = stack.log_dir / f"{name}.pid"
+    os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    time.sleep(0.5)
+    argv = next(p.argv for p in processes(stack.env) if p.name == name)
+    log = (stack.log_dir / f"{name}.restarted.log").open("w")
+    proc = subprocess.Popen(argv, env=dict(stack.env), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    pid_file.write_text(str(proc.pid))
+    started.append(proc)
 
-    wait_for("SLA clocks for every ticket", all_clocked, timeout=120)
-    wait_for("every ticket in the report", lambda: reported_total(client, supervisor) >= before + accepted, 60)
-    targets = {f"+86{p}" for p in phones}
-    wait_for("an SMS for every ticket", lambda: targets <= {m["to"] for m in sink_messages(stack)}, timeout=120)
-    time.sleep(3)  # anything doubled would have arrived by now
-    sent = [m["to"] for m in sink_messages(stack) if m["to"] in targets]
-    doubled = len(sent) - len(set(sent))
-    print(
-        f"\nRabbitMQ stopped during a burst of {TICKETS}: accepted {accepted}, processed {len(set(sent))}, "
-        f"lost {accepted - len(set(sent))}, doubled {doubled}"
-    )
-    assert accepted == TICKETS and len(set(sent)) == TICKETS and doubled == 0
-    assert reported_total(client, supervisor) == before + accepted
+
+@pytest.mark.parametrize("worker", ["intake-worker", "dispatch-worker", "notifications-worker", "reporting-worker"])
+def test_a_worker_killed_mid_burst_loses_and_doubles_nothing(
+    stack: Stack, replacements: list[subprocess.Popen[bytes]], worker: str
+) -> None:
+    burst = Burst(stack, 10)
+    for i in range(10):
+        burst.file(i)
+        if i == 4:
+            kill_and_restart(stack, worker, replacements)
+    burst.check(f"{worker} killed with SIGKILL in a burst of 10")
