@@ -97,7 +97,7 @@ def kill_and_restart(stack: Stack, name: str, started: list[subprocess.Popen[byt
     os.kill(int(pid_file.read_text()), signal.SIGKILL)
     time.sleep(0.5)
     argv = next(p.argv for p in processes(stack.env) if p.name == name)
-    log = (stack.log_dir / f"{name}.restarted.log").open("w")
+    log = (stack.log_dir / f"{name}.log").open("a")  # the same log, as a supervisor's restart would
     proc = subprocess.Popen(argv, env=dict(stack.env), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
     pid_file.write_text(str(proc.pid))
     started.append(proc)
