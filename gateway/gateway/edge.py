@@ -84,9 +84,10 @@ class EdgeMiddleware:
             at=datetime.now(UTC),
             actor_id=actor_id,
             actor_name=actor_name,
-            action=_action(request.method, request.url.path, status),
+            # The path as sent (percent-encoded ASCII): a decoded one may hold NUL, which PostgreSQL refuses.
+            action=_action(request.method, _raw_path(request), status),
             method=request.method,
-            path=request.url.path[:500],
+            path=_raw_path(request)[:500],
             status=status,
             client_ip=request.client.host if request.client else None,
             request_id=correlation_id.get(),
@@ -96,6 +97,11 @@ class EdgeMiddleware:
                 session.add(entry)
         except Exception as exc:  # the write itself already happened; never fail it for the audit row
             log.error("audit_write_failed", path=entry.path, error=repr(exc)[:200])
+
+
+def _raw_path(request: Request) -> str:
+    raw = request.scope.get("raw_path")
+    return raw.decode("latin-1") if raw else request.url.path
 
 
 def _action(method: str, path: str, status: int) -> str:

@@ -37,6 +37,10 @@ async def test_the_audit_chain_verifies_searches_exports_and_shows_tampering(  #
             headers=bearer(admin_token),
             json={"code": f"AC-{uuid.uuid4().hex[:6]}", "name": "审计链测试", "kind": "police_station"},
         )
+    # A write to a path with an escaped NUL is still audited (as sent, percent-encoded).
+    await client.post("/api/tickets/%00/comments", headers=bearer(admin_token), json={"body": "x"})
+    odd = (await client.get("/api/admin/audit-log", params={"action": "tickets"}, headers=bearer(token))).json()
+    assert any(e["path"] == "/api/tickets/%00/comments" for e in odd["items"]), odd
     check = (await client.get("/api/admin/audit-log/verify", headers=bearer(token))).json()
     assert check["intact"] is True and check["entries"] >= 5, check
     assert (await client.get("/api/admin/audit-log/verify", headers=bearer(admin_token))).status_code == 403
