@@ -30,6 +30,8 @@ async def _is_empty(url: str) -> bool:
 
 async def restore(settings: BackupSettings, source: Path, *, replay_minutes: float = 10) -> dict[str, int]:
     """Returns, per service, how many outbox events will be published again."""
+    if not (source / "manifest.json").is_file():
+        raise BackupFailed(f"{source} holds no manifest.json: not a dump made by `opsdesk_backup dump`")
     manifest = json.loads((source / "manifest.json").read_text())
     for service in SERVICES:
         entry = manifest["files"][service]
