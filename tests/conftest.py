@@ -24,6 +24,12 @@ from opsdesk_shared.testing.workers import purge_queues
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Fault drills stop the broker, restart PostgreSQL and kill workers: they run last, so the backlogs
+    and restarted processes they leave cannot slow the other tests' waits."""
+    items.sort(key=lambda item: item.get_closest_marker("drill") is not None)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

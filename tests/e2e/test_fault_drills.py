@@ -23,6 +23,7 @@ from tests.conftest import ROOT, Stack
 from tests.e2e.test_walking_skeleton import file_ticket, sink_messages, wait_for
 
 TICKETS = 15
+pytestmark = pytest.mark.drill
 
 
 def rabbitmqctl(*args: str) -> None:
