@@ -108,7 +108,7 @@ async def create_ticket(session: AsyncSession, principal: Principal, cmd: Ticket
         updated_at=at,
     )
     # The day's counter row stays locked until commit, so every ticket filed concurrently waits on it:
-    # take the number as the last thing before the writes, not the first (tickets/s x10 in `make bench`).
+    # take the number as the last thing before the writes, not the first, to hold that lock briefly.
     ticket.number = await next_ticket_number(session, at)
     session.add(ticket)
     detail: dict[str, Any] = {"channel": ticket.channel, "status": "new", "priority": level}

@@ -1,8 +1,9 @@
 """`/api/reports`: every report as JSON, CSV, XLSX or PDF (`format=`), the weekly plan, and the archive
 of generated weekly reports."""
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -15,6 +16,7 @@ from opsdesk_shared.errors import NotFound
 from reporting import periods
 from reporting.archive import archive_week
 from reporting.config import ReportingSettings
+from reporting.exports.document import Document
 from reporting.exports.render import Format, disposition, render
 from reporting.reports.acceptance import AcceptanceReport, acceptance, acceptance_document
 from reporting.reports.access import CONTRACT_READERS, PLAN_WRITERS, SLA_READERS, SUMMARY_READERS, scoped_filters
@@ -50,24 +52,47 @@ def settings_of(request: Request) -> ReportingSettings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
 
+class FilterQuery:
+    """The filters the summary, SLA and cost reports share, as query parameters."""
+
+    def __init__(
+        self,
+        from_: FromDay = None,
+        to: ToDay = None,
+        unit_id: UUID | None = None,
+        category: Category | None = None,
+        priority: Priority | None = None,
+    ) -> None:
+        self.period = periods.day_range(from_, to)
+        self.unit_id, self.category, self.priority = unit_id, category, priority
+
+    async def scoped(self, session: AsyncSession, principal: Principal) -> Filters:
+        return await scoped_filters(
+            session, principal, self.period, unit_id=self.unit_id, category=self.category, priority=self.priority
+        )
+
+
+Query_ = Annotated[FilterQuery, Depends()]
+
+
+async def answer(request: Request, fmt: Format, result: BaseModel, document: Callable[[], Document]) -> Any:
+    """The report's figures as JSON, or its document rendered in the format asked for."""
+    if fmt is Format.json:
+        return result
+    return await render(document(), fmt, settings_of(request).report_font_path)
+
+
 @router.get("/summary", response_model=Summary)
 async def summary(
     request: Request,
     principal: SummaryReader,
     session: Session,
-    from_: FromDay = None,
-    to: ToDay = None,
-    unit_id: UUID | None = None,
-    category: Category | None = None,
-    priority: Priority | None = None,
+    query: Query_,
     fmt: FormatParam = Format.json,
 ) -> Response | Summary:
-    period = periods.day_range(from_, to)
-    filters = await scoped_filters(session, principal, period, unit_id=unit_id, category=category, priority=priority)
+    filters = await query.scoped(session, principal)
     result = await summarize(session, filters, with_traffic=filters.unit_root is None)
-    if fmt is Format.json:
-        return result
-    return await render(summary_document(result, filters), fmt, settings_of(request).report_font_path)
+    return await answer(request, fmt, result, lambda: summary_document(result, filters))
 
 
 @router.get("/sla", response_model=BreachList)
@@ -75,20 +100,13 @@ async def sla_breaches(
     request: Request,
     principal: SlaReader,
     session: Session,
-    from_: FromDay = None,
-    to: ToDay = None,
-    unit_id: UUID | None = None,
-    category: Category | None = None,
-    priority: Priority | None = None,
+    query: Query_,
     fmt: FormatParam = Format.json,
 ) -> Response | BreachList:
     """Every breached SLA clock of the tickets created in the period, with due instant and lateness."""
-    period = periods.day_range(from_, to)
-    filters = await scoped_filters(session, principal, period, unit_id=unit_id, category=category, priority=priority)
+    filters = await query.scoped(session, principal)
     result = await breaches(session, filters)
-    if fmt is Format.json:
-        return result
-    return await render(breach_document(result, filters), fmt, settings_of(request).report_font_path)
+    return await answer(request, fmt, result, lambda: breach_document(result, filters))
 
 
 @router.get("/costs", response_model=CostReport)
@@ -96,19 +114,13 @@ async def repair_costs(
     request: Request,
     _: ContractReader,
     session: Session,
-    from_: FromDay = None,
-    to: ToDay = None,
-    unit_id: UUID | None = None,
-    category: Category | None = None,
-    priority: Priority | None = None,
+    query: Query_,
     fmt: FormatParam = Format.json,
 ) -> Response | CostReport:
     """Repair costs of the work orders resolved in the period, with who bears each and the totals."""
-    filters = Filters(periods.day_range(from_, to), unit_id, category, priority)
+    filters = Filters(query.period, query.unit_id, query.category, query.priority)
     result = await costs(session, filters)
-    if fmt is Format.json:
-        return result
-    return await render(cost_document(result, filters), fmt, settings_of(request).report_font_path)
+    return await answer(request, fmt, result, lambda: cost_document(result, filters))
 
 
 def _week(week: str | None) -> periods.Period:
@@ -128,9 +140,7 @@ async def weekly_report(
 ) -> Response | WeeklyReport:
     filters = Filters(_week(week))
     result = await weekly(session, filters)
-    if fmt is Format.json:
-        return result
-    return await render(weekly_document(result, filters), fmt, settings_of(request).report_font_path)
+    return await answer(request, fmt, result, lambda: weekly_document(result, filters))
 
 
 class PlanIn(BaseModel):
@@ -172,9 +182,7 @@ async def quarterly_report(
 ) -> Response | AcceptanceReport:
     filters = Filters(periods.quarter(quarter))
     result = await acceptance(session, filters, "quarterly")
-    if fmt is Format.json:
-        return result
-    return await render(acceptance_document(result, filters), fmt, settings_of(request).report_font_path)
+    return await answer(request, fmt, result, lambda: acceptance_document(result, filters))
 
 
 @router.get("/annual", response_model=AcceptanceReport)
@@ -185,12 +193,9 @@ async def annual_report(
     year: Annotated[int, Query(ge=2000, le=2100, description="contract year starting in this year")],
     fmt: FormatParam = Format.json,
 ) -> Response | AcceptanceReport:
-    settings = settings_of(request)
-    filters = Filters(periods.contract_year(year, settings.contract_year_start))
+    filters = Filters(periods.contract_year(year, settings_of(request).contract_year_start))
     result = await acceptance(session, filters, "annual")
-    if fmt is Format.json:
-        return result
-    return await render(acceptance_document(result, filters), fmt, settings.report_font_path)
+    return await answer(request, fmt, result, lambda: acceptance_document(result, filters))
 
 
 class ArchivedReport(BaseModel):

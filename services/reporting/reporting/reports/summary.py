@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting import labels
 from reporting.exports.document import Chart, Document, Section, Table
+from reporting.projections.rollups import TICKETS
 from reporting.reports.filters import Filters
 
 METRICS = ("response", "arrival", "resolution")
@@ -85,19 +86,7 @@ def pct(part: int, whole: int) -> float | None:
 
 
 _DIMENSIONS = ("status", "category", "priority", "channel", "unit_id")
-_MEASURES = (
-    "tickets",
-    "resolved",
-    "first_call_resolved",
-    "reopened",
-    "rated",
-    "rating_sum",
-    "satisfied",
-    "arrive_n",
-    "arrive_sum_s",
-    "resolve_n",
-    "resolve_sum_s",
-)
+_MEASURES = TICKETS.measures
 
 
 async def summarize(session: AsyncSession, filters: Filters, *, with_traffic: bool) -> Summary:
