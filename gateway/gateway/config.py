@@ -28,6 +28,8 @@ class GatewaySettings(ServiceSettings):
     lockout_failures: int = 5
     lockout_window_s: int = 15 * 60
     upstream_timeout_s: float = 30.0
+    # The web UI signs a user out after this long without them doing anything (MLPS level 3: 15 minutes).
+    web_idle_timeout_s: int = Field(default=15 * 60, ge=60, le=8 * 3600)
 
     @model_validator(mode="after")
     def _no_default_secrets_in_production(self) -> "GatewaySettings":

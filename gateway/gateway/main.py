@@ -3,12 +3,10 @@
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from gateway.admin import service as admin_service
@@ -20,13 +18,13 @@ from gateway.edge import EdgeMiddleware
 from gateway.health import aggregate_health
 from gateway.openapi import OpenApiAggregator
 from gateway.proxy import Proxy
-from gateway.web.router import router as web_router
+from gateway.web.live import LiveHub
+from gateway.web.router import install as install_web_ui
 from opsdesk_shared.app import build_service_app, database_check
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.errors import NotFound, Unauthorized
 from opsdesk_shared.worker import run_relay_only
 
-WEB = Path(__file__).parent / "web"
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 # System clients (API keys) get a token just long enough for the one proxied call.
 SYSTEM_TOKEN_TTL_S = 60
@@ -37,16 +35,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     engine = create_engine(settings)
     proxy = Proxy(settings.upstreams(), timeout_s=settings.upstream_timeout_s, max_body_bytes=settings.max_body_bytes)
     openapi = OpenApiAggregator(settings.services())
+    live_hub = LiveHub(settings.amqp_url)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.sessions = session_factory(engine)
         await proxy.start()
+        live_hub.start()
         stop = asyncio.Event()
         relay = asyncio.create_task(run_relay_only(settings, stop), name="gateway-outbox-relay")
         yield
         stop.set()
         await asyncio.gather(relay, return_exceptions=True)
+        await live_hub.stop()
         await proxy.close()
         await engine.dispose()
 
@@ -60,14 +61,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(EdgeMiddleware, rate_limit=settings.rate_limit, login_rate_limit=settings.login_rate_limit)
     app.include_router(auth_router)
     app.include_router(admin_router)
-    app.include_router(web_router)
-    # npm-installed front-end packages, served by us: the bureau's intranet has no CDN.
-    app.mount(
-        "/static/vendor/swagger-ui",
-        StaticFiles(directory=WEB / "node_modules/swagger-ui-dist", check_dir=False),
-        name="swagger-ui",
-    )
-    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    app.state.proxy = proxy
+    app.state.live_hub = live_hub
+    install_web_ui(app, settings)
 
     @app.get("/api/health", tags=["health"])
     async def health() -> JSONResponse:

@@ -1,15 +1,78 @@
-"""The web UI's pages. This walking skeleton has one page: sign in, file a ticket, watch it move."""
+"""The web UI: server-rendered pages (Jinja2 + htmx), live over server-sent events, assets from npm
+served by the gateway itself (the bureau's intranet has no CDN). `install(app)` wires it into the gateway."""
 
 from pathlib import Path
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 
-templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-router = APIRouter(include_in_schema=False)
+from gateway.config import GatewaySettings
+from gateway.web.api_client import ApiError
+from gateway.web.context import CsrfFailed, LoginRequired, PageForbidden, login_redirect_target, public_context
+from gateway.web.pages import admin, auth, dashboard, dispatch, engineer, hotline, live, tickets
+from gateway.web.security import WebEdgeMiddleware
+from gateway.web.session import SessionCodec
+
+WEB = Path(__file__).parent
+# npm package → the folder of it the pages load from /static/vendor/<package>/
+VENDOR = {
+    "htmx": "node_modules/htmx.org/dist",
+    "htmx-ext-sse": "node_modules/htmx-ext-sse/dist",
+    "echarts": "node_modules/echarts/dist",
+    "swagger-ui": "node_modules/swagger-ui-dist",
+}
 
 
-@router.get("/", response_class=HTMLResponse)
-async def index(request: Request) -> HTMLResponse:
-    return templates.TemplateResponse(request, "index.html", {})
+def install(app: FastAPI, settings: GatewaySettings) -> None:
+    codec = SessionCodec(settings.jwt_private_key())
+    app.state.web_codec = codec
+    app.add_middleware(
+        WebEdgeMiddleware,
+        codec=codec,
+        secure_cookie=settings.public_url.startswith("https://"),
+        max_age_s=settings.refresh_token_ttl_s,
+    )
+    for router in (
+        auth.router,
+        live.router,
+        hotline.router,
+        tickets.router,
+        dispatch.router,
+        engineer.router,
+        dashboard.router,
+        admin.router,
+    ):
+        app.include_router(router)
+    for name, folder in VENDOR.items():
+        app.mount(f"/static/vendor/{name}", StaticFiles(directory=WEB / folder, check_dir=False), name=f"vendor-{name}")
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        target = login_redirect_target(exc)
+        if request.headers.get("hx-request"):  # an htmx fragment: send the whole page to the login screen
+            return Response(status_code=204, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(PageForbidden)
+    async def forbidden(request: Request, exc: PageForbidden) -> Response:
+        return await _error_page(request, 403, "您的角色无权使用此页面。")
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
+        return await _error_page(request, 403, "页面已过期或请求来源无效，请刷新页面后重试。")
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        if exc.status == 401:  # the token was revoked or the account disabled behind the session's back
+            return await login_required(request, LoginRequired(request.url.path, reason="expired"))
+        return await _error_page(request, exc.status, exc.detail)
+
+
+async def _error_page(request: Request, status: int, message: str) -> Response:
+    async for web in public_context(request):
+        session = request.app.state.web_codec.loads(request.cookies.get("opsdesk_session"))
+        web.session = session
+        return web.render("error.html", status_code=status, message=web._(message))
+    raise AssertionError("unreachable")

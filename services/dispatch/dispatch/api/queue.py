@@ -17,6 +17,7 @@ class QueueClock(BaseModel):
     metric: str
     state: str
     due_at: datetime
+    warn_at: datetime  # the board's countdown turns amber here and red at `due_at`
     remaining_seconds: int | None
 
 
@@ -68,7 +69,11 @@ async def dispatch_queue(
             engineer_id=i.work_order.engineer_id if i.work_order else None,
             at_risk=i.at_risk,
             most_urgent_clock=QueueClock(
-                metric=i.clock.metric, state=i.clock.state, due_at=i.clock.due_at, remaining_seconds=i.remaining_seconds
+                metric=i.clock.metric,
+                state=i.clock.state,
+                due_at=i.clock.due_at,
+                warn_at=i.clock.warn_at,
+                remaining_seconds=i.remaining_seconds,
             )
             if i.clock
             else None,

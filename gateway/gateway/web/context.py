@@ -1,0 +1,173 @@
+"""What every page handler gets: the signed-in user's session, an API client acting as them, and a
+`render` that fills in language, navigation and the CSRF token.
+
+Signing in, refreshing shortly before the access token expires, the idle time-out and the CSRF check all
+happen here, once, before any page code runs."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from gateway.web import session as sessions
+from gateway.web.api_client import ApiClient, ApiError
+from gateway.web.i18n import LANGUAGES, gettext_for, pick_language
+from gateway.web.labels import LABELS
+from gateway.web.navigation import pages_for
+from gateway.web.session import WebSession
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+# Refresh this long before the access token runs out, so a page never renders with an expired one.
+REFRESH_MARGIN_S = 60
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+
+
+def local_time(value: str | datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Times are stored in UTC and shown in Asia/Shanghai (SPEC §1)."""
+    if not value:
+        return "—"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.astimezone(LOCAL_TZ).strftime(fmt)
+
+
+templates.env.filters["local"] = local_time
+
+
+class LoginRequired(Exception):
+    def __init__(self, next_path: str, reason: str | None = None) -> None:
+        self.next_path = next_path
+        self.reason = reason
+
+
+class PageForbidden(Exception):
+    pass
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+@dataclass
+class Web:
+    request: Request
+    session: WebSession | None
+    api: ApiClient
+    lang: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def _(self, text: str) -> str:
+        return gettext_for(self.lang)(text)
+
+    def context(self, **extra: Any) -> dict[str, Any]:
+        gettext = gettext_for(self.lang)
+        return {
+            "_": gettext,
+            "label": lambda value: gettext(LABELS.get(str(value), str(value))) if value is not None else "—",
+            "lang": self.lang,
+            "languages": LANGUAGES,
+            "user": self.session,
+            "csrf": self.session.csrf if self.session else "",
+            "nav": pages_for(self.session.roles) if self.session else [],
+            "path": self.request.url.path,
+            "request": self.request,
+            "idle_s": self.request.app.state.settings.web_idle_timeout_s if self.session else 0,
+            **extra,
+        }
+
+    def render(self, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+        return templates.TemplateResponse(self.request, template, self.context(**context), status_code=status_code)
+
+    def render_text(self, template: str, **context: Any) -> str:
+        """A fragment as a string, for a server-sent event."""
+        return templates.get_template(template).render(self.context(**context))
+
+
+def _store(request: Request, session: WebSession | None) -> None:
+    """The edge middleware (web/security.py) writes this to the cookie when the response starts."""
+    request.state.web_session = session
+
+
+async def _refresh(request: Request, session: WebSession) -> WebSession | None:
+    async with ApiClient(request, None) as api:
+        try:
+            pair = await api.post("/api/auth/refresh", {"refresh_token": session.refresh_token})
+        except ApiError:
+            return None
+    session.access_token = pair["access_token"]
+    session.refresh_token = pair["refresh_token"]
+    session.access_expires_at = sessions.now() + int(pair["expires_in"])
+    return session
+
+
+async def current_session(request: Request) -> WebSession:
+    codec: sessions.SessionCodec = request.app.state.web_codec
+    session = codec.loads(request.cookies.get(sessions.COOKIE))
+    next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if session is None:
+        raise LoginRequired(next_path)
+    now = sessions.now()
+    idle_limit = request.app.state.settings.web_idle_timeout_s
+    if session.idle_for(now) > idle_limit:
+        async with ApiClient(request, None) as api:
+            try:
+                await api.post("/api/auth/logout", {"refresh_token": session.refresh_token})
+            except ApiError:
+                pass
+        _store(request, None)
+        raise LoginRequired(next_path, reason="timeout")
+    if session.access_expires_at - now < REFRESH_MARGIN_S:
+        refreshed = await _refresh(request, session)
+        if refreshed is None:
+            _store(request, None)
+            raise LoginRequired(next_path, reason="expired")
+        session = refreshed
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get(sessions.CSRF_HEADER)
+        if sent is None:
+            form = await request.form()
+            sent = str(form.get(sessions.CSRF_FIELD) or "")
+        if not sent or sent != session.csrf:
+            raise CsrfFailed()
+    if not request.headers.get(sessions.LIVE_HEADER):
+        session.last_seen_at = now
+    _store(request, session)
+    return session
+
+
+async def web_context(request: Request, session: Annotated[WebSession, Depends(current_session)]) -> AsyncIterator[Web]:
+    async with ApiClient(request, session.access_token) as api:
+        yield Web(request, session, api, pick_language(request.cookies.get(sessions.LANG_COOKIE)))
+
+
+async def public_context(request: Request) -> AsyncIterator[Web]:
+    async with ApiClient(request, None) as api:
+        yield Web(request, None, api, pick_language(request.cookies.get(sessions.LANG_COOKIE)))
+
+
+def login_redirect_target(exc: LoginRequired) -> str:
+    target = f"/login?next={quote(exc.next_path, safe='')}"
+    return target + (f"&reason={exc.reason}" if exc.reason else "")
+
+
+WebPage = Annotated[Web, Depends(web_context)]
+PublicPage = Annotated[Web, Depends(public_context)]
+
+
+def role_guard(*roles: str) -> Any:
+    """Hide a console from roles that have no use for it; the API behind it enforces the same anyway."""
+
+    async def guard(web: WebPage) -> Web:
+        if web.session is None or not web.session.has_any(*roles):
+            raise PageForbidden()
+        return web
+
+    return Depends(guard)

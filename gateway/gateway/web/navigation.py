@@ -1,0 +1,30 @@
+"""Which consoles each role sees, in the order of the navigation bar; the first is the role's home."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    title: str  # Chinese source text, translated in the template
+    roles: frozenset[str]
+
+
+PAGES = [
+    Page("/ui/hotline", "热线工作台", frozenset({"hotline_operator"})),
+    Page("/ui/portal", "报修门户", frozenset({"requester", "hotline_operator"})),
+    Page("/ui/dispatch", "调度看板", frozenset({"dispatcher"})),
+    Page("/ui/engineer", "我的工单", frozenset({"engineer"})),
+    Page("/ui/dashboard", "监管看板", frozenset({"supervisor", "dispatcher", "admin"})),
+    Page("/ui/admin", "系统管理", frozenset({"admin", "security_admin"})),
+    Page("/ui/audit", "审计日志", frozenset({"auditor"})),
+]
+
+
+def pages_for(roles: list[str]) -> list[Page]:
+    return [page for page in PAGES if page.roles.intersection(roles)]
+
+
+def home_for(roles: list[str]) -> str:
+    pages = pages_for(roles)
+    return pages[0].path if pages else "/ui/profile"

@@ -1,0 +1,148 @@
+"""Administration: users, the unit tree, API keys, SLA policies, SMS rules and templates; and the audit
+log for the auditor. Each section is one fragment that its forms re-render (with the API's messages)."""
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from gateway.web.api_client import ApiError
+from gateway.web.context import Web, role_guard
+from gateway.web.pages.forms import body_of, form_fields
+
+router = APIRouter(include_in_schema=False)
+Admin = role_guard("admin", "security_admin")
+Auditor = role_guard("auditor")
+SECTIONS = ("users", "units", "keys", "sla", "sms")
+ROLES = ("hotline_operator", "requester", "dispatcher", "engineer", "supervisor", "admin", "security_admin", "auditor")
+
+
+def unit_tree(units: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
+    """(depth, unit) in tree order: parents before children, siblings by code."""
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for unit in units:
+        children.setdefault(unit["parent_id"], []).append(unit)
+    ordered: list[tuple[int, dict[str, Any]]] = []
+
+    def walk(parent: str | None, depth: int) -> None:
+        for unit in sorted(children.get(parent, []), key=lambda u: u["code"]):
+            ordered.append((depth, unit))
+            walk(unit["id"], depth + 1)
+
+    walk(None, 0)
+    return ordered
+
+
+def _minutes_to_seconds(value: str) -> int | str:
+    """The form asks for minutes, the API takes seconds; anything else goes through for the API to name."""
+    try:
+        return round(float(value) * 60)
+    except ValueError:
+        return value
+
+
+async def _section(web: Web, section: str) -> dict[str, Any]:
+    units = await web.api.get("/api/admin/units")
+    data: dict[str, Any] = {
+        "section": section,
+        "units": unit_tree(units),
+        "unit_names": {u["id"]: u["name"] for u in units},
+        "roles": ROLES,
+    }
+    try:
+        if section == "users":
+            data["users"] = (await web.api.get("/api/admin/users", limit=200))["items"]
+        elif section == "keys":
+            data["keys"] = await web.api.get("/api/admin/api-keys")
+        elif section == "sla":
+            data["policies"] = await web.api.get("/api/sla/policies")
+        elif section == "sms":
+            data["rules"] = await web.api.get("/api/sms/rules")
+            data["templates"] = await web.api.get("/api/sms/templates")
+    except ApiError as exc:
+        data["denied"] = exc.detail  # e.g. API keys belong to the security administrator alone
+    return data
+
+
+@router.get("/ui/admin")
+async def admin(web: Web = Admin, section: str = "users") -> Response:
+    section = section if section in SECTIONS else "users"
+    return web.render(
+        "admin.html", **await _section(web, section), sections=SECTIONS, values={}, errors={}, error=None, created=None
+    )
+
+
+@router.post("/ui/admin/{section}")
+async def admin_write(section: str, web: Web = Admin) -> Response:
+    if section not in SECTIONS:
+        return Response(status_code=404)
+    fields = await form_fields(web.request)
+    form = await web.request.form()
+    created, error, errors = None, None, {}
+    try:
+        if section == "users" and fields.get("user_id"):
+            created = await web.api.call(
+                "PATCH", f"/api/admin/users/{fields['user_id']}", json={"is_active": fields.get("is_active") == "true"}
+            )
+        elif section == "users":
+            body = body_of(fields, "username", "password", "display_name", "phone", "unit_id")
+            body["roles"] = [str(r) for r in form.getlist("roles")]
+            created = await web.api.post("/api/admin/users", body)
+        elif section == "units":
+            created = await web.api.post("/api/admin/units", body_of(fields, "code", "name", "kind", "parent_id"))
+        elif section == "keys" and fields.get("revoke"):
+            created = await web.api.call("DELETE", f"/api/admin/api-keys/{fields['revoke']}")
+        elif section == "keys":
+            created = await web.api.post(
+                "/api/admin/api-keys",
+                {"name": fields.get("name", ""), "scopes": [str(s) for s in form.getlist("scopes")]},
+            )
+        elif section == "sla":
+            body = body_of(fields, "name", "category", "priority", "calendar")
+            for name in ("response_target_s", "arrival_target_s", "resolution_target_s"):
+                if fields.get(name):
+                    body[name] = _minutes_to_seconds(fields[name])
+            if fields.get("warn_ratio"):
+                body["warn_ratio"] = fields["warn_ratio"]
+            created = await web.api.post("/api/sla/policies", body)
+        elif section == "sms":
+            created = await web.api.call(
+                "PUT", f"/api/sms/templates/{fields.get('code', '')}", json=body_of(fields, "body", "trigger")
+            )
+    except ApiError as exc:
+        error, errors = exc.detail, exc.field_errors()
+    data = await _section(web, section)
+    return web.render(
+        "fragments/admin_section.html",
+        status_code=422 if error else 200,
+        **data,
+        values=fields if error else {},
+        errors=errors,
+        error=error,
+        created=created,
+    )
+
+
+@router.get("/ui/audit")
+async def audit_log(
+    web: Web = Auditor, actor: str | None = None, action: str | None = None, before_id: int | None = None
+) -> Response:
+    page = await web.api.get("/api/admin/audit-log", limit=100, actor=actor, action=action, before_id=before_id)
+    chain = await web.api.get("/api/admin/audit-log/verify")
+    return web.render(
+        "audit.html",
+        entries=page["items"],
+        next_before_id=page["next_before_id"],
+        chain=chain,
+        actor=actor or "",
+        action=action or "",
+    )
+
+
+@router.get("/ui/audit/export")
+async def audit_export(web: Web = Auditor, actor: str | None = None, action: str | None = None) -> Response:
+    answer = await web.api.raw(
+        "GET", "/api/admin/audit-log/export", params={k: v for k, v in {"actor": actor, "action": action}.items() if v}
+    )
+    keep = {k: v for k, v in answer.headers.items() if k.lower() in ("content-type", "content-disposition")}
+    return Response(answer.content, status_code=answer.status_code, headers=keep)

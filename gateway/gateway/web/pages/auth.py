@@ -1,0 +1,108 @@
+"""Signing in and out, the language switch, and `/` sending each role to its console."""
+
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from gateway.web import session as sessions
+from gateway.web.api_client import ApiClient, ApiError
+from gateway.web.context import PublicPage, WebPage, current_session
+from gateway.web.i18n import LANGUAGES
+from gateway.web.navigation import home_for
+from gateway.web.session import WebSession
+
+router = APIRouter(include_in_schema=False)
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: an open redirect after login is a phishing tool."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    return origin is None or urlsplit(origin).netloc == request.url.netloc
+
+
+@router.get("/")
+async def root(request: Request) -> Response:
+    codec: sessions.SessionCodec = request.app.state.web_codec
+    session = codec.loads(request.cookies.get(sessions.COOKIE))
+    return RedirectResponse(home_for(session.roles) if session else "/login", status_code=303)
+
+
+@router.get("/login")
+async def login_page(web: PublicPage, next: str | None = None, reason: str | None = None) -> Response:
+    messages = {"timeout": web._("会话已超时，请重新登录。"), "expired": web._("登录已过期，请重新登录。")}
+    return web.render("login.html", next=_safe_next(next) or "", notice=messages.get(reason or ""), error=None)
+
+
+@router.post("/login")
+async def login(
+    web: PublicPage,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    request = web.request
+    if not _same_origin(request):
+        return web.render("login.html", status_code=403, next="", notice=None, error=web._("请求来源无效。"))
+    try:
+        pair = await web.api.post("/api/auth/login", {"username": username.strip(), "password": password})
+    except ApiError as exc:
+        error = {
+            401: web._("用户名或密码错误。"),
+            423: web._("登录失败次数过多，账号已暂时锁定，请 15 分钟后再试。"),
+            429: web._("尝试过于频繁，请稍后再试。"),
+            422: web._("请输入用户名和密码。"),
+        }.get(exc.status, web._("登录暂时不可用，请稍后再试。"))
+        return web.render("login.html", status_code=exc.status, next=next, notice=None, error=error, username=username)
+    async with ApiClient(request, pair["access_token"]) as api:
+        me = await api.get("/api/auth/me")
+    now = sessions.now()
+    session = WebSession(
+        access_token=pair["access_token"],
+        refresh_token=pair["refresh_token"],
+        access_expires_at=now + int(pair["expires_in"]),
+        last_seen_at=now,
+        csrf=sessions.new_csrf(),
+        user_id=me["id"],
+        username=me["username"],
+        display_name=me["display_name"],
+        roles=me["roles"],
+        unit_id=me["unit_id"],
+    )
+    request.state.web_session = session
+    return RedirectResponse(_safe_next(next) or home_for(session.roles), status_code=303)
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    codec: sessions.SessionCodec = request.app.state.web_codec
+    session = codec.loads(request.cookies.get(sessions.COOKIE))
+    if session is not None:
+        await current_session(request)  # CSRF-checked: nobody can sign another's browser out
+        async with ApiClient(request, session.access_token) as api:
+            try:
+                await api.post("/api/auth/logout", {"refresh_token": session.refresh_token})
+            except ApiError:
+                pass
+    request.state.web_session = None
+    return RedirectResponse("/login", status_code=303)
+
+
+@router.get("/lang/{code}")
+async def switch_language(code: str, request: Request, back: str | None = None) -> Response:
+    response = RedirectResponse(_safe_next(back) or "/", status_code=303)
+    if code in LANGUAGES:
+        response.set_cookie(sessions.LANG_COOKIE, code, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response
+
+
+@router.get("/ui/profile")
+async def profile(web: WebPage) -> Response:
+    return web.render("profile.html")

@@ -1,0 +1,109 @@
+"""The supervisor dashboard: today's and a period's volume, SLA compliance and breaches as ECharts
+charts, and every report downloadable in every format."""
+
+import json
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from gateway.web.api_client import ApiError
+from gateway.web.context import Web, role_guard
+
+router = APIRouter(prefix="/ui", include_in_schema=False)
+Overseer = role_guard("supervisor", "dispatcher", "admin")
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+REPORT_KINDS = {
+    "summary": ("from", "to"),
+    "sla": ("from", "to"),
+    "costs": ("from", "to"),
+    "weekly": ("week",),
+    "quarterly": ("quarter",),
+    "annual": ("year",),
+}
+FORMATS = ("xlsx", "pdf", "csv", "json")
+
+
+def _periods(today: date) -> dict[str, str]:
+    iso = today.isocalendar()
+    last_week = today - timedelta(days=7)
+    return {
+        "today": today.isoformat(),
+        "from": (today - timedelta(days=29)).isoformat(),
+        "to": today.isoformat(),
+        "week": f"{iso.year}-W{iso.week:02d}",
+        "last_week": f"{last_week.isocalendar().year}-W{last_week.isocalendar().week:02d}",
+        "quarter": f"{today.year}Q{(today.month - 1) // 3 + 1}",
+        # A contract year is named by the year it starts in, on 29 May (SPEC §2).
+        "year": str(today.year if (today.month, today.day) >= (5, 29) else today.year - 1),
+    }
+
+
+def _charts(summary: dict[str, Any], label: Any) -> str:
+    """What the page's ECharts need, as JSON for a data attribute (no inline script under our CSP)."""
+    sla = summary.get("sla") or {}
+    return json.dumps(
+        {
+            "per_day": [[d["day"], d["tickets"]] for d in summary.get("per_day", [])],
+            "by_category": [{"name": label(k), "value": v} for k, v in summary.get("by_category", {}).items()],
+            "sla": [
+                {
+                    "metric": label(metric),
+                    "met": c.get("met", 0),
+                    "breached": c.get("breached", 0),
+                    "pct": c.get("compliance_pct"),
+                }
+                for metric, c in sla.items()
+            ],
+        },
+        ensure_ascii=False,
+    )
+
+
+@router.get("/dashboard")
+async def dashboard(web: Web = Overseer, start: str | None = None, end: str | None = None) -> Response:
+    periods = _periods(datetime.now(LOCAL_TZ).date())
+    start, end = start or periods["from"], end or periods["to"]
+    ctx = web.context()
+    error = None
+    try:
+        today = await web.api.get("/api/reports/summary", **{"from": periods["today"], "to": periods["today"]})
+        period = await web.api.get("/api/reports/summary", **{"from": start, "to": end})
+        breaches = (await web.api.get("/api/reports/sla", **{"from": start, "to": end}))["breaches"]
+    except ApiError as exc:
+        error = exc.detail
+        today = period = {"total": 0, "sla": {}, "per_day": [], "by_category": {}, "by_status": {}}
+        breaches = []
+    return web.render(
+        "dashboard.html",
+        today=today,
+        period=period,
+        breaches=breaches[:50],
+        periods=periods,
+        start=start,
+        end=end,
+        charts=_charts(period, ctx["label"]),
+        kinds=REPORT_KINDS,
+        formats=FORMATS,
+        error=error,
+    )
+
+
+@router.get("/reports/{kind}")
+async def download(kind: str, web: Web = Overseer, format: str = "xlsx") -> Response:
+    if kind not in REPORT_KINDS or format not in FORMATS:
+        return Response(status_code=404)
+    params = {name: web.request.query_params.get(name) for name in REPORT_KINDS[kind]}
+    answer = await web.api.raw(
+        "GET", f"/api/reports/{kind}", params={**{k: v for k, v in params.items() if v}, "format": format}
+    )
+    if answer.status_code >= 400:
+        return web.render(
+            "error.html",
+            status_code=answer.status_code,
+            message=answer.json().get("detail", "") if answer.content else "",
+        )
+    keep = {k: v for k, v in answer.headers.items() if k.lower() in ("content-type", "content-disposition")}
+    return Response(answer.content, status_code=200, headers=keep)

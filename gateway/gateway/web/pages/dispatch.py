@@ -1,0 +1,72 @@
+"""The dispatcher board: the queue by SLA urgency with live countdowns, the engineers with duty, skills
+and load, assigning from ranked suggestions, and escalations as they fire."""
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from gateway.web.api_client import ApiError
+from gateway.web.context import Web, role_guard
+from gateway.web.pages.forms import body_of, form_fields
+
+router = APIRouter(prefix="/ui/dispatch", include_in_schema=False)
+Dispatcher = role_guard("dispatcher", "admin")
+
+
+async def _board(web: Web) -> dict[str, Any]:
+    queue = await web.api.get("/api/dispatch/queue", include_assigned="true", limit=200)
+    engineers = await web.api.get("/api/engineers")
+    names = {e["user_id"]: e["display_name"] for e in engineers}
+    units = {u["id"]: u["name"] for u in await web.api.get("/api/admin/units")}
+    return {"queue": queue, "engineers": engineers, "engineer_names": names, "unit_names": units}
+
+
+@router.get("")
+async def board(web: Web = Dispatcher) -> Response:
+    return web.render("dispatch.html", **await _board(web))
+
+
+@router.get("/queue")
+async def queue_rows(web: Web = Dispatcher) -> Response:
+    return web.render("fragments/queue.html", **await _board(web))
+
+
+@router.get("/engineers")
+async def engineer_rows(web: Web = Dispatcher) -> Response:
+    return web.render("fragments/engineers.html", **await _board(web))
+
+
+@router.get("/suggestions/{ticket_id}")
+async def suggestions(ticket_id: str, web: Web = Dispatcher, work_order_id: str | None = None) -> Response:
+    ranked = await web.api.get("/api/dispatch/suggestions", ticket_id=ticket_id)
+    return web.render(
+        "fragments/suggestions.html",
+        ticket_id=ticket_id,
+        work_order_id=work_order_id or "",
+        suggestions=ranked,
+        error=None,
+    )
+
+
+@router.post("/assign")
+async def assign(web: Web = Dispatcher) -> Response:
+    fields = await form_fields(web.request)
+    try:
+        if fields.get("work_order_id"):
+            await web.api.post(
+                f"/api/work-orders/{fields['work_order_id']}/reassign", body_of(fields, "engineer_id", "reason")
+            )
+        else:
+            await web.api.post("/api/work-orders", body_of(fields, "ticket_id", "engineer_id", "note"))
+    except ApiError as exc:
+        ranked = await web.api.get("/api/dispatch/suggestions", ticket_id=fields.get("ticket_id", ""))
+        return web.render(
+            "fragments/suggestions.html",
+            status_code=422,
+            ticket_id=fields.get("ticket_id", ""),
+            work_order_id=fields.get("work_order_id", ""),
+            suggestions=ranked,
+            error=exc.detail,
+        )
+    return web.render("fragments/queue.html", **await _board(web))

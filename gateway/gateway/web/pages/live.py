@@ -1,0 +1,118 @@
+"""Server-sent events for open pages: nudges from the domain events, and the hotline's screen pops.
+
+A stream lasts at most `STREAM_LIFETIME_S`; the browser then reconnects, which checks the session again
+(so a stream never outlives a signed-out or timed-out session by more than that)."""
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+import aiohttp
+import structlog
+from fastapi import APIRouter
+from fastapi.responses import StreamingResponse
+
+from gateway.web.api_client import ApiClient, ApiError
+from gateway.web.context import Web, WebPage, role_guard
+from gateway.web.live import LiveHub, Nudge
+
+router = APIRouter(prefix="/ui/live", include_in_schema=False)
+log = structlog.get_logger(__name__)
+
+HEARTBEAT_S = 15.0
+STREAM_LIFETIME_S = 300.0
+STAFF_ESCALATIONS = ("dispatcher", "supervisor", "admin")
+SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+
+
+def sse(event: str, data: str) -> bytes:
+    lines = "".join(f"data: {line}\n" for line in (data.splitlines() or [""]))
+    return f"event: {event}\n{lines}\n".encode()
+
+
+def events_for(web: Web, nudge: Nudge) -> list[tuple[str, str]]:
+    """Which named events one nudge becomes for this user. Most carry no data: the page re-reads."""
+    assert web.session is not None
+    out: list[tuple[str, str]] = []
+    ticket_id = str(nudge.data.get("ticket_id") or "")
+    if nudge.topic.startswith("ticket."):
+        out.append(("tickets", ""))
+    if ticket_id:
+        out.append((f"t-{ticket_id}", ""))  # a ticket's own page; its content is re-read through the API
+    if web.session.has_any("dispatcher", "supervisor", "admin"):
+        out.append(("queue", ""))
+    if nudge.topic.startswith("workorder.") and str(nudge.data.get("engineer_id")) == web.session.user_id:
+        out.append(("my-orders", ""))
+    if nudge.topic in ("sla.warning", "sla.breached") and web.session.has_any(*STAFF_ESCALATIONS):
+        out.append(("escalation", web.render_text("fragments/escalation.html", nudge=nudge)))
+    return out
+
+
+@router.get("/events")
+async def events(web: WebPage) -> StreamingResponse:
+    hub: LiveHub = web.request.app.state.live_hub
+    queue = hub.subscribe()
+
+    async def stream() -> AsyncIterator[bytes]:
+        ends_at = time.monotonic() + STREAM_LIFETIME_S
+        try:
+            yield b"retry: 3000\n: connected\n\n"
+            while time.monotonic() < ends_at and not await web.request.is_disconnected():
+                try:
+                    nudge = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_S)
+                except TimeoutError:
+                    yield b": keep-alive\n\n"
+                    continue
+                for name, data in events_for(web, nudge):
+                    yield sse(name, data)
+        finally:
+            hub.unsubscribe(queue)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+@router.get("/screen-pops")
+async def screen_pops(web: Web = role_guard("hotline_operator")) -> StreamingResponse:
+    """Relays intake's screen-pop stream for this operator, each pop rendered as the caller card."""
+    assert web.session is not None
+    request = web.request
+    token = web.session.access_token
+    proxy = request.app.state.proxy
+    url = request.app.state.settings.intake_url + "/api/cti/screen-pops"
+
+    async def stream() -> AsyncIterator[bytes]:
+        yield b"retry: 3000\n: connected\n\n"
+        try:
+            async with proxy.session.get(
+                url,
+                headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"},
+                timeout=aiohttp.ClientTimeout(total=STREAM_LIFETIME_S, sock_read=HEARTBEAT_S * 3),
+            ) as upstream:
+                event = ""
+                async for raw in upstream.content:
+                    line = raw.decode("utf-8", "replace").rstrip("\n")
+                    if line.startswith("event:"):
+                        event = line[6:].strip()
+                    elif line.startswith("data:") and event == "screen_pop":
+                        yield sse("screen_pop", await _caller_card(web, json.loads(line[5:])))
+                    elif line.startswith(":"):
+                        yield b": keep-alive\n\n"
+                    elif not line:
+                        event = ""
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.info("screen_pop_stream_ended", error=type(exc).__name__)
+
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)
+
+
+async def _caller_card(web: Web, pop: dict[str, object]) -> str:
+    """Caller, their unit, recent calls and tickets: everything the operator needs before saying hello."""
+    assert web.session is not None
+    async with ApiClient(web.request, web.session.access_token) as api:
+        try:
+            history = await api.get(f"/api/callers/{pop['caller_phone']}")
+            units = {u["id"]: u for u in await api.get("/api/admin/units")}
+        except ApiError:
+            history, units = {"calls": [], "open_tickets": [], "recent_tickets": [], "known_users": []}, {}
+    return web.render_text("fragments/screen_pop.html", pop=pop, history=history, units=units)

@@ -1,0 +1,154 @@
+"""Tickets for the people who file and follow them: the requester portal (the hotline files through the
+same form), a ticket's page with its live status and timeline, and its requester-side actions."""
+
+from typing import Any
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from gateway.web.api_client import ApiError
+from gateway.web.context import Web, WebPage, role_guard
+from gateway.web.pages.forms import body_of, form_fields, form_files
+
+router = APIRouter(include_in_schema=False)
+
+TICKET_FIELDS = (
+    "title",
+    "description",
+    "category",
+    "priority",
+    "unit_id",
+    "requester_name",
+    "requester_phone",
+    "asset_tag",
+    "location",
+)
+ACTIONS = {
+    "confirm": ("rating", "comment"),
+    "reopen": ("reason",),
+    "cancel": ("reason",),
+    "comment": ("body",),
+    "resolve": ("resolution_code", "summary"),
+    "pending": ("reason",),
+    "resume": ("note",),
+}
+
+
+async def units(web: Web) -> list[dict[str, Any]]:
+    return list(await web.api.get("/api/admin/units"))
+
+
+@router.get("/ui/portal")
+async def portal(
+    web: Web = role_guard("requester", "hotline_operator"), status: str | None = None, q: str | None = None
+) -> Response:
+    page = await web.api.get("/api/tickets", limit=50, status=status, q=q)
+    return web.render(
+        "portal.html",
+        tickets=page["items"],
+        units=await units(web),
+        values={},
+        errors={},
+        status=status or "",
+        q=q or "",
+    )
+
+
+@router.get("/ui/portal/tickets")
+async def portal_rows(
+    web: Web = role_guard("requester", "hotline_operator"), status: str | None = None, q: str | None = None
+) -> Response:
+    page = await web.api.get("/api/tickets", limit=50, status=status, q=q)
+    return web.render("fragments/ticket_rows.html", tickets=page["items"])
+
+
+@router.post("/ui/tickets")
+async def create_ticket(web: WebPage) -> Response:
+    """Files a ticket (and its attachments). On a refusal the form comes back filled in, each message
+    beside its field: nothing typed is lost."""
+    fields = await form_fields(web.request)
+    assert web.session is not None
+    channel = "hotline" if web.session.has_any("hotline_operator") else "web"
+    body = body_of(fields, *TICKET_FIELDS, channel=channel)
+    try:
+        ticket = await web.api.post("/api/tickets", body)
+    except ApiError as exc:
+        return web.render(
+            "fragments/ticket_form.html",
+            status_code=422,
+            units=await units(web),
+            values=fields,
+            errors=exc.field_errors(),
+            error=exc.detail,
+        )
+    failed = []
+    for upload in await form_files(web.request, "attachments"):
+        try:
+            await web.api.call(
+                "POST",
+                f"/api/tickets/{ticket['id']}/attachments",
+                files={"file": (upload.filename, await upload.read(), upload.content_type)},
+            )
+        except ApiError as exc:
+            failed.append(f"{upload.filename}: {exc.detail}")
+    return web.render(
+        "fragments/ticket_created.html",
+        ticket=ticket,
+        failed=failed,
+        units=await units(web),
+        values={"unit_id": fields.get("unit_id", "")},
+        errors={},
+    )
+
+
+@router.get("/ui/tickets/{ticket_id}")
+async def ticket_page(ticket_id: str, web: WebPage) -> Response:
+    return web.render("ticket.html", **await _ticket_view(web, ticket_id))
+
+
+@router.get("/ui/tickets/{ticket_id}/panel")
+async def ticket_panel(ticket_id: str, web: WebPage) -> Response:
+    return web.render("fragments/ticket_panel.html", **await _ticket_view(web, ticket_id))
+
+
+@router.post("/ui/tickets/{ticket_id}/{action}")
+async def ticket_action(ticket_id: str, action: str, web: WebPage) -> Response:
+    if action not in ACTIONS:
+        return Response(status_code=404)
+    fields = await form_fields(web.request)
+    body = body_of(fields, *ACTIONS[action])
+    path = f"/api/tickets/{ticket_id}/{'comments' if action == 'comment' else action}"
+    error, errors = None, {}
+    try:
+        await web.api.post(path, body)
+    except ApiError as exc:
+        error, errors = exc.detail, exc.field_errors()
+    view = await _ticket_view(web, ticket_id)
+    return web.render(
+        "fragments/ticket_panel.html",
+        status_code=422 if error else 200,
+        **view,
+        action=action,
+        error=error,
+        errors=errors,
+        values=fields if error else {},
+    )
+
+
+async def _ticket_view(web: Web, ticket_id: str) -> dict[str, Any]:
+    ticket = await web.api.get(f"/api/tickets/{ticket_id}")
+    clocks: list[dict[str, Any]] = []
+    try:
+        clocks = (await web.api.get(f"/api/sla/tickets/{ticket_id}"))["clocks"]
+    except ApiError:
+        pass  # a requester may not read dispatch's clocks; the page shows the ticket's own SLA state
+    unit_names = {u["id"]: u["name"] for u in await units(web)}
+    return {
+        "ticket": ticket,
+        "clocks": clocks,
+        "unit_name": unit_names.get(ticket["unit_id"], ""),
+        "action": None,
+        "error": None,
+        "errors": {},
+        "values": {},
+    }

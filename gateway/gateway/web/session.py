@@ -1,0 +1,68 @@
+"""The web UI's cookie session: the user's API tokens in a signed, HttpOnly, SameSite=Strict cookie.
+
+The browser never sees a token it could leak to script. Every page is rendered by calling the public API
+with the access token; it is refreshed (and the refresh token rotated) shortly before it expires. A session
+idle for longer than `web_idle_timeout_s` (default 15 minutes, MLPS level 3) is ended: live-update requests
+(`X-Live-Refresh`) and the event streams do not count as activity, only what the user does.
+"""
+
+import hashlib
+import secrets
+import time
+from dataclasses import asdict, dataclass
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+COOKIE = "opsdesk_session"
+LANG_COOKIE = "opsdesk_lang"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+LIVE_HEADER = "x-live-refresh"
+
+
+@dataclass
+class WebSession:
+    access_token: str
+    refresh_token: str
+    access_expires_at: float
+    last_seen_at: float
+    csrf: str
+    user_id: str
+    username: str
+    display_name: str
+    roles: list[str]
+    unit_id: str | None
+
+    def idle_for(self, now: float) -> float:
+        return now - self.last_seen_at
+
+    def has_any(self, *roles: str) -> bool:
+        return bool(set(self.roles).intersection(roles))
+
+
+def new_csrf() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class SessionCodec:
+    """Signs with a key derived from the gateway's JWT private key: no second secret to configure, and a
+    key rotation ends every web session along with every token."""
+
+    def __init__(self, signing_material: str) -> None:
+        key = hashlib.sha256(b"opsdesk-web-session\0" + signing_material.encode()).hexdigest()
+        self._serializer = URLSafeSerializer(key, salt="web-session")
+
+    def dumps(self, session: WebSession) -> str:
+        return self._serializer.dumps(asdict(session))
+
+    def loads(self, cookie: str | None) -> WebSession | None:
+        if not cookie:
+            return None
+        try:
+            return WebSession(**self._serializer.loads(cookie))
+        except (BadSignature, TypeError):
+            return None
+
+
+def now() -> float:
+    return time.time()

@@ -1,0 +1,115 @@
+// The web UI's small script: SLA countdowns, the screen pop's hand-over to the forms, ECharts, the idle
+// time-out and error toasts. Everything else is htmx attributes in the templates. No inline script: the
+// pages' Content-Security-Policy forbids it.
+"use strict";
+
+const two = (n) => String(n).padStart(2, "0");
+
+function formatSpan(seconds) {
+  const sign = seconds < 0 ? "-" : "";
+  const s = Math.abs(Math.trunc(seconds));
+  return `${sign}${two(Math.floor(s / 3600))}:${two(Math.floor((s % 3600) / 60))}:${two(s % 60)}`;
+}
+
+// Each countdown turns amber at its warning instant and red at its due instant, without a reload.
+function tickCountdowns() {
+  const now = Date.now();
+  for (const el of document.querySelectorAll(".countdown[data-due]")) {
+    const due = Date.parse(el.dataset.due);
+    const warn = el.dataset.warn ? Date.parse(el.dataset.warn) : NaN;
+    const paused = el.dataset.state === "paused";
+    const left = (due - now) / 1000;
+    el.querySelector("b").textContent = paused ? "⏸" : formatSpan(left);
+    const level = left <= 0 || el.dataset.state === "breached" ? "breach" : now >= warn ? "warn" : "ok";
+    el.classList.toggle("breach", level === "breach");
+    el.classList.toggle("warn", level === "warn");
+    el.dataset.level = level;
+  }
+}
+
+// A screen pop fills the call form at once (so the outcome is logged against this call) and, on request,
+// the quick ticket form's phone number.
+function onScreenPop(pop) {
+  const callForm = document.getElementById("call-form");
+  if (callForm) {
+    callForm.querySelector("[name=call_id]").value = pop.dataset.call || "";
+    callForm.querySelector("[name=caller_phone]").value = pop.dataset.phone || "";
+  }
+}
+
+function useCaller(button) {
+  const pop = button.closest(".pop");
+  const phone = document.querySelector("#ticket-form [name=requester_phone]");
+  if (pop && phone) {
+    phone.value = pop.dataset.phone;
+    phone.dispatchEvent(new Event("input", { bubbles: true }));
+    document.querySelector("#ticket-form [name=title]")?.focus();
+  }
+}
+
+function drawCharts() {
+  const holder = document.getElementById("charts");
+  if (!holder || !window.echarts) return;
+  const data = JSON.parse(holder.dataset.charts);
+  const words = JSON.parse(holder.dataset.labels);
+  const make = (id, option) => {
+    const el = document.getElementById(id);
+    if (el) window.echarts.init(el).setOption({ animation: false, tooltip: {}, ...option });
+  };
+  make("chart-per-day", {
+    xAxis: { type: "category", data: data.per_day.map((d) => d[0].slice(5)) },
+    yAxis: { type: "value", minInterval: 1 },
+    series: [{ type: "bar", name: words.tickets, data: data.per_day.map((d) => d[1]), color: "#1d3557" }],
+  });
+  make("chart-sla", {
+    legend: {},
+    xAxis: { type: "category", data: data.sla.map((s) => s.metric) },
+    yAxis: { type: "value", minInterval: 1 },
+    series: [
+      { type: "bar", stack: "all", name: words.met, data: data.sla.map((s) => s.met), color: "#2a9d8f" },
+      { type: "bar", stack: "all", name: words.breached, data: data.sla.map((s) => s.breached), color: "#e63946" },
+    ],
+  });
+  make("chart-category", { series: [{ type: "pie", radius: ["35%", "70%"], data: data.by_category }] });
+}
+
+// Signs out on the client too when the user has been idle as long as the server allows: a reload lets the
+// server end the session and show why (an open event stream does not count as activity).
+function watchIdle() {
+  const limit = Number(document.body.dataset.idleS || 0) * 1000;
+  if (!limit) return;
+  let last = Date.now();
+  for (const kind of ["click", "keydown", "input"]) document.addEventListener(kind, () => { last = Date.now(); });
+  setInterval(() => { if (Date.now() - last > limit) window.location.reload(); }, 5000);
+}
+
+function toast(text) {
+  const box = document.getElementById("toast");
+  if (!box) return;
+  box.textContent = text;
+  box.classList.add("show");
+  setTimeout(() => box.classList.remove("show"), 6000);
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  tickCountdowns();
+  setInterval(tickCountdowns, 1000);
+  drawCharts();
+  watchIdle();
+});
+document.addEventListener("htmx:afterSwap", (event) => {
+  tickCountdowns();
+  const pop = event.target.querySelector?.(".pop") || (event.target.classList?.contains("pop") && event.target);
+  if (pop) onScreenPop(pop);
+});
+document.addEventListener("htmx:sseMessage", () => tickCountdowns());
+document.addEventListener("click", (event) => {
+  const button = event.target.closest?.("[data-use-caller]");
+  if (button) useCaller(button);
+});
+document.addEventListener("htmx:responseError", (event) => {
+  const xhr = event.detail.xhr;
+  const doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+  toast(doc.querySelector("[role=alert]")?.textContent || `HTTP ${xhr.status}`);
+});
+document.addEventListener("htmx:sendError", () => toast(document.body.dataset.lang === "en" ? "Network error" : "网络错误，请重试"));
