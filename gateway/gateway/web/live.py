@@ -34,6 +34,7 @@ class LiveHub:
         self.subscribers: set[asyncio.Queue[Nudge]] = set()
         self._connection: AbstractRobustConnection | None = None
         self._task: asyncio.Task[None] | None = None
+        self.ready = asyncio.Event()  # set once the queue is bound: from then on no nudge is missed
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="web-live-hub")
@@ -54,6 +55,8 @@ class LiveHub:
                 log.warning("live_broker_unreachable", error=repr(exc)[:200], retry_in_s=delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30)
+        # After a broker outage the nudges it swallowed are unknown: every open page re-reads itself.
+        self._connection.reconnect_callbacks.add(lambda *_: self.publish(Nudge("resync", {})))
         channel = await self._connection.channel()
         exchange = await declare_events_exchange(channel)
         # Robust connections re-declare this queue and its bindings after a broker restart.
@@ -61,6 +64,7 @@ class LiveHub:
         for key in ROUTING_KEYS:
             await queue.bind(exchange, routing_key=key)
         await queue.consume(self._on_message, no_ack=True)
+        self.ready.set()
 
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         try:

@@ -10,6 +10,7 @@ from fastapi.staticfiles import StaticFiles
 from gateway.config import GatewaySettings
 from gateway.web.api_client import ApiError
 from gateway.web.context import CsrfFailed, LoginRequired, PageForbidden, login_redirect_target, public_context
+from gateway.web.i18n import N_
 from gateway.web.pages import admin, auth, dashboard, dispatch, engineer, hotline, live, tickets
 from gateway.web.security import WebEdgeMiddleware
 from gateway.web.session import SessionCodec
@@ -57,11 +58,11 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
 
     @app.exception_handler(PageForbidden)
     async def forbidden(request: Request, exc: PageForbidden) -> Response:
-        return await _error_page(request, 403, "您的角色无权使用此页面。")
+        return await _error_page(request, 403, N_("您的角色无权使用此页面。"))
 
     @app.exception_handler(CsrfFailed)
     async def csrf_failed(request: Request, exc: CsrfFailed) -> Response:
-        return await _error_page(request, 403, "页面已过期或请求来源无效，请刷新页面后重试。")
+        return await _error_page(request, 403, N_("页面已过期或请求来源无效，请刷新页面后重试。"))
 
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Response:

@@ -55,15 +55,8 @@ async def order_step(order_id: str, step: str, web: Web = Engineer) -> Response:
         error = exc.detail if isinstance(exc, ApiError) else str(exc)
         errors = exc.field_errors() if isinstance(exc, ApiError) else {"parts": str(exc)}
     view = await _order_view(web, order_id)
-    return web.render(
-        "fragments/work_order_panel.html",
-        status_code=422 if error else 200,
-        **view,
-        error=error,
-        errors=errors,
-        values=fields if error else {},
-        step=step,
-    )
+    view.update(error=error, errors=errors, values=fields if error else {}, step=step)
+    return web.render("fragments/work_order_panel.html", status_code=422 if error else 200, **view)
 
 
 def _parts(fields: dict[str, str]) -> list[dict[str, Any]]:

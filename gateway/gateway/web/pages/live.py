@@ -21,6 +21,9 @@ router = APIRouter(prefix="/ui/live", include_in_schema=False)
 log = structlog.get_logger(__name__)
 
 HEARTBEAT_S = 15.0
+# How long a new stream waits for the gateway's own queue to be bound before it starts anyway.
+HUB_READY_WAIT_S = 5.0
+COALESCE_S = 0.3
 STREAM_LIFETIME_S = 300.0
 STAFF_ESCALATIONS = ("dispatcher", "supervisor", "admin")
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
@@ -34,6 +37,8 @@ def sse(event: str, data: str) -> bytes:
 def events_for(web: Web, nudge: Nudge) -> list[tuple[str, str]]:
     """Which named events one nudge becomes for this user. Most carry no data: the page re-reads."""
     assert web.session is not None
+    if nudge.topic == "resync":
+        return [("resync", "")]
     out: list[tuple[str, str]] = []
     ticket_id = str(nudge.data.get("ticket_id") or "")
     if nudge.topic.startswith("ticket."):
@@ -49,6 +54,21 @@ def events_for(web: Web, nudge: Nudge) -> list[tuple[str, str]]:
     return out
 
 
+async def _coalesced(web: Web, queue: asyncio.Queue[Nudge], first: Nudge) -> list[tuple[str, str]]:
+    """The nudges of the next `COALESCE_S`, each named event once: one ticket's creation is followed within
+    milliseconds by its SLA clocks and SMS, and the page should re-read once, after the last of them (a
+    client-side throttle would drop the last one, a debounce would starve under steady traffic)."""
+    events = events_for(web, first)
+    deadline = time.monotonic() + COALESCE_S
+    while (left := deadline - time.monotonic()) > 0:
+        try:
+            events += events_for(web, await asyncio.wait_for(queue.get(), timeout=left))
+        except TimeoutError:
+            break
+    # Escalations carry their own text and are all shown; a plain "re-read" nudge is needed once.
+    return list(dict.fromkeys(events))
+
+
 @router.get("/events")
 async def events(web: WebPage) -> StreamingResponse:
     hub: LiveHub = web.request.app.state.live_hub
@@ -57,14 +77,20 @@ async def events(web: WebPage) -> StreamingResponse:
     async def stream() -> AsyncIterator[bytes]:
         ends_at = time.monotonic() + STREAM_LIFETIME_S
         try:
-            yield b"retry: 3000\n: connected\n\n"
+            try:
+                await asyncio.wait_for(hub.ready.wait(), timeout=HUB_READY_WAIT_S)
+            except TimeoutError:
+                log.warning("live_updates_unavailable")  # the broker is away: the page works, only not live
+            # Whatever changed between rendering the page and this moment was not nudged: every live part
+            # of the page re-reads itself once now (and after every reconnect).
+            yield b"retry: 3000\n" + sse("resync", "")
             while time.monotonic() < ends_at and not await web.request.is_disconnected():
                 try:
                     nudge = await asyncio.wait_for(queue.get(), timeout=HEARTBEAT_S)
                 except TimeoutError:
                     yield b": keep-alive\n\n"
                     continue
-                for name, data in events_for(web, nudge):
+                for name, data in await _coalesced(web, queue, nudge):
                     yield sse(name, data)
         finally:
             hub.unsubscribe(queue)
@@ -82,13 +108,14 @@ async def screen_pops(web: Web = role_guard("hotline_operator")) -> StreamingRes
     url = request.app.state.settings.intake_url + "/api/cti/screen-pops"
 
     async def stream() -> AsyncIterator[bytes]:
-        yield b"retry: 3000\n: connected\n\n"
         try:
             async with proxy.session.get(
                 url,
                 headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"},
                 timeout=aiohttp.ClientTimeout(total=STREAM_LIFETIME_S, sock_read=HEARTBEAT_S * 3),
             ) as upstream:
+                # Only now, with intake listening for this operator, does the console count as connected.
+                yield b"retry: 3000\n: connected\n\n"
                 event = ""
                 async for raw in upstream.content:
                     line = raw.decode("utf-8", "replace").rstrip("\n")

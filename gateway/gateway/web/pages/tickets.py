@@ -91,7 +91,7 @@ async def create_ticket(web: WebPage) -> Response:
             )
         except ApiError as exc:
             failed.append(f"{upload.filename}: {exc.detail}")
-    return web.render(
+    response = web.render(
         "fragments/ticket_created.html",
         ticket=ticket,
         failed=failed,
@@ -99,6 +99,8 @@ async def create_ticket(web: WebPage) -> Response:
         values={"unit_id": fields.get("unit_id", "")},
         errors={},
     )
+    response.headers["HX-Trigger"] = "tickets-changed"  # the page's own list shows it at once
+    return response
 
 
 @router.get("/ui/tickets/{ticket_id}")
@@ -124,15 +126,8 @@ async def ticket_action(ticket_id: str, action: str, web: WebPage) -> Response:
     except ApiError as exc:
         error, errors = exc.detail, exc.field_errors()
     view = await _ticket_view(web, ticket_id)
-    return web.render(
-        "fragments/ticket_panel.html",
-        status_code=422 if error else 200,
-        **view,
-        action=action,
-        error=error,
-        errors=errors,
-        values=fields if error else {},
-    )
+    view.update(action=action, error=error, errors=errors, values=fields if error else {})
+    return web.render("fragments/ticket_panel.html", status_code=422 if error else 200, **view)
 
 
 async def _ticket_view(web: Web, ticket_id: str) -> dict[str, Any]:

@@ -103,6 +103,14 @@ document.addEventListener("htmx:afterSwap", (event) => {
   if (pop) onScreenPop(pop);
 });
 document.addEventListener("htmx:sseMessage", () => tickCountdowns());
+// Each event stream marks its element (and the page) live or not: the green dot, and what tests wait for.
+document.addEventListener("htmx:sseOpen", (event) => {
+  event.target.dataset.live = "open";
+  document.body.dataset.live = "open";
+});
+document.addEventListener("htmx:sseError", (event) => {
+  event.target.dataset.live = "closed";
+});
 document.addEventListener("click", (event) => {
   const button = event.target.closest?.("[data-use-caller]");
   if (button) useCaller(button);

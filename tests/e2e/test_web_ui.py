@@ -1,0 +1,346 @@
+"""The web UI in a real headless Chromium against the running system: each role's main task, live
+updates arriving without a reload (queue, countdown colours, escalations, screen pop, status), the
+language switch, the phone-sized engineer flow, and the session's protections."""
+
+import base64
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+from playwright.sync_api import expect
+
+from gateway.web.session import COOKIE, SessionCodec
+from tests.conftest import Stack
+from tests.e2e.conftest import Desk, OpenDesk
+
+ENGINEER = "工程师 刘洋"
+ONE_PIXEL_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+
+
+def bearer(stack: Stack, who: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {stack.token(who)}"}
+
+
+def file_through_portal(desk: Desk, title: str, phone: str = "13800138021", **extra: str) -> str:
+    page = desk.page
+    form = page.locator("#ticket-form")
+    form.locator("[name=title]").fill(title)
+    form.locator("[name=description]").fill("办证窗口的制证机开机后无响应，业务暂停。")
+    form.locator("[name=category]").select_option("fault")
+    form.locator("[name=priority]").select_option(extra.get("priority", "P2"))
+    form.locator("[name=requester_name]").fill("王五")
+    form.locator("[name=requester_phone]").fill(phone)
+    form.locator("button[type=submit]").click()
+    number = page.locator("#ticket-ok .ticket-number")
+    expect(number).to_have_text(re.compile(r"^\d{8}-\d{4,}$"))
+    return number.inner_text()
+
+
+def test_a_fault_filed_on_the_portal_is_assigned_resolved_on_a_phone_and_confirmed(
+    stack: Stack, desks: OpenDesk, tmp_path: Path
+) -> None:
+    dispatcher = desks("dispatcher")
+    dispatcher.login()
+    expect(dispatcher.page).to_have_url(re.compile(r"/ui/dispatch$"))
+    dispatcher.mark_page()
+
+    requester = desks("requester")
+    requester.login()
+    requester.shot("portal")
+    attachment = tmp_path / "现场照片.png"
+    attachment.write_bytes(ONE_PIXEL_PNG)
+    requester.page.locator("#ticket-form [name=attachments]").set_input_files(str(attachment))
+    number = file_through_portal(requester, f"制证机无法启动 {uuid.uuid4().hex[:4]}")
+    requester.shot("filed")
+
+    # The board shows the new ticket by itself, with a running countdown.
+    row = dispatcher.page.locator(f"#queue tr[data-ticket='{number}']")
+    expect(row).to_be_visible(timeout=20_000)
+    expect(row.locator(".countdown b")).to_have_text(re.compile(r"^\d\d:\d\d:\d\d$"))
+    assert dispatcher.not_reloaded()
+    dispatcher.shot("queue")
+    row.locator("button[data-assign]").click()
+    dispatcher.page.locator(f"button[data-engineer='{ENGINEER}']").first.click()
+    expect(dispatcher.page.locator(f"#queue tr[data-ticket='{number}']")).to_contain_text(ENGINEER)
+    dispatcher.shot("assigned")
+
+    # The engineer works it on a phone-sized screen.
+    engineer = desks("engineer", phone=True)
+    engineer.login()
+    order = engineer.page.locator(f".orders li[data-ticket='{number}'] a")
+    expect(order).to_be_visible()
+    engineer.shot("my-orders")
+    order.click()
+    engineer.page.locator("#accept").click()
+    expect(engineer.page.locator("#order-status")).to_contain_text("已接单")
+    engineer.page.locator("#arrive").click()
+    expect(engineer.page.locator("#order-status")).to_contain_text("已到场")
+    engineer.page.locator("#work-log-form [name=note]").fill("检查电源，发现电源模块损坏")
+    engineer.page.locator("#work-log-form [name=minutes]").fill("20")
+    engineer.page.locator("#work-log-form button").click()
+    expect(engineer.page.locator("#order-panel .timeline")).to_contain_text("电源模块损坏")
+    engineer.page.locator("#media-form [name=serial]").fill("WD-2026-0001")
+    engineer.page.locator("#media-form [name=description]").fill("更换下的旧硬盘")
+    engineer.page.locator("#media-form [name=handed_to]").fill("望京派出所 管理员")
+    engineer.page.locator("#media-form button").click()
+    expect(engineer.page.locator("#order-panel .timeline")).to_contain_text("WD-2026-0001")
+    form = engineer.page.locator("#resolve-form")
+    form.locator("[name=summary]").fill("更换电源模块，制证机恢复正常")
+    form.locator("[name=part_name_0]").fill("电源模块")
+    form.locator("[name=part_qty_0]").fill("1")
+    form.locator("[name=part_cost_0]").fill("850.00")
+    requester.goto(requester.page.locator("#ticket-ok .ticket-number").get_attribute("href") or "")
+    requester.mark_page()
+    form.locator("#resolve").click()
+    expect(engineer.page.locator("#order-status")).to_contain_text("已解决")
+    expect(engineer.page.locator("#order-panel")).to_contain_text("¥850.00")
+    engineer.shot("resolved")
+
+    # The requester's open ticket page turns to resolved by itself; they confirm with a rating.
+    expect(requester.page.locator("#ticket-status")).to_contain_text("已解决", timeout=20_000)
+    assert requester.not_reloaded()
+    expect(requester.page.locator("#timeline")).to_contain_text("工程师已到场")
+    expect(requester.page.locator(".ticket")).to_contain_text("现场照片.png")
+    requester.shot("resolved")
+    requester.page.locator("#confirm-form [name=rating]").select_option("5")
+    requester.page.locator("#confirm-form [name=comment]").fill("处理及时")
+    requester.page.locator("#confirm-form button").click()
+    expect(requester.page.locator("#ticket-status")).to_contain_text("已关闭")
+    requester.shot("closed")
+
+
+def test_a_refused_form_keeps_what_was_typed_and_names_the_field(stack: Stack, desks: OpenDesk) -> None:
+    requester = desks("requester")
+    requester.login()
+    form = requester.page.locator("#ticket-form")
+    form.locator("[name=title]").fill("打印机卡纸")
+    form.locator("[name=description]").fill("二号窗口打印机频繁卡纸")
+    form.locator("[name=requester_name]").fill("王五")
+    form.locator("[name=requester_phone]").fill("12345")
+    form.locator("button[type=submit]").click()
+    error = requester.page.locator("#ticket-form .field-error[data-field=requester_phone]")
+    expect(error).to_be_visible()
+    expect(requester.page.locator("#ticket-form [name=title]")).to_have_value("打印机卡纸")
+    expect(requester.page.locator("#ticket-form [name=description]")).to_have_value("二号窗口打印机频繁卡纸")
+    requester.shot("refused")
+
+
+def test_countdowns_turn_amber_at_the_warning_and_red_at_the_breach_and_escalations_arrive_live(
+    stack: Stack, desks: OpenDesk
+) -> None:
+    """A one-minute policy made on the admin page, warning after 3 s: the board is watched crossing the
+    warning for real (the countdown turns amber and dispatch's escalation arrives without a reload), then
+    the browser's clock is moved past the due instant to see the countdown turn red."""
+    admin = desks("admin")
+    admin.login()
+    admin.goto("/ui/admin?section=sla")
+    form = admin.page.locator("#sla-form")
+    form.locator("[name=name]").fill(f"演示投诉快速响应 {uuid.uuid4().hex[:4]}")
+    form.locator("[name=category]").select_option("complaint")
+    form.locator("[name=priority]").select_option("P4")
+    form.locator("[name=response_target_s]").fill("0.5")  # minutes: under the API's 60 s floor
+    form.locator("button[type=submit]").click()
+    expect(admin.page.locator("#sla-form .field-error[data-field=response_target_s]")).to_be_visible()
+    form = admin.page.locator("#sla-form")
+    form.locator("[name=response_target_s]").fill("1")
+    form.locator("[name=warn_ratio]").fill("0.05")
+    form.locator("button[type=submit]").click()
+    expect(admin.page.locator("#admin-section table")).to_contain_text("演示投诉快速响应")
+    admin.shot("sla-policy")
+
+    dispatcher = desks("dispatcher")
+    dispatcher.page.clock.install()  # real time flows; the test may move it forward later
+    dispatcher.login()
+    expect(dispatcher.page.locator("main[data-live=open]")).to_be_visible()
+    dispatcher.mark_page()
+    client = stack.client()
+    me = client.get("/api/auth/me", headers=bearer(stack, "requester")).json()
+    ticket = client.post(
+        "/api/tickets",
+        headers=bearer(stack, "operator"),
+        json={
+            "title": "投诉：窗口等待时间过长",
+            "description": "群众反映系统卡顿导致排队",
+            "category": "complaint",
+            "priority": "P4",
+            "unit_id": me["unit_id"],
+            "requester_name": "王五",
+            "requester_phone": "13800138022",
+            "channel": "hotline",
+        },
+    ).json()
+    countdown = dispatcher.page.locator(f"#queue tr[data-ticket='{ticket['number']}'] .countdown")
+    expect(countdown).to_have_attribute("data-level", re.compile("ok|warn"), timeout=10_000)
+    expect(countdown).to_have_attribute("data-level", "warn", timeout=10_000)
+    escalation = dispatcher.page.locator("#escalations li.warning", has_text=ticket["number"])
+    expect(escalation).to_be_visible(timeout=10_000)
+    assert dispatcher.not_reloaded()
+    dispatcher.shot("amber")
+    dispatcher.page.clock.fast_forward("01:05")
+    expect(countdown).to_have_attribute("data-level", "breach")
+    expect(countdown.locator("b")).to_have_text(re.compile(r"^-00:00:\d\d$"))
+    dispatcher.shot("red")
+    client.post(f"/api/tickets/{ticket['id']}/cancel", headers=bearer(stack, "operator"), json={"reason": "测试结束"})
+
+
+def test_the_screen_pop_arrives_on_the_hotline_console_and_the_call_is_logged(stack: Stack, desks: OpenDesk) -> None:
+    client = stack.client()
+    key = client.post(
+        "/api/admin/api-keys",
+        json={"name": f"pbx-web-{uuid.uuid4().hex[:4]}", "scopes": ["cti:events"]},
+        headers=bearer(stack, "secadmin"),
+    ).json()["key"]
+    operator = desks("operator")
+    operator.login()
+    expect(operator.page).to_have_url(re.compile(r"/ui/hotline$"))
+    operator.mark_page()
+    # The requester's own phone: the pop knows who is calling and from which unit.
+    operator.page.wait_for_timeout(500)  # the console's event stream is open before the phone rings
+    call_id = f"web-{uuid.uuid4().hex[:8]}"
+
+    def ring() -> None:
+        resp = client.post(
+            "/api/cti/events",
+            headers={"X-API-Key": key},
+            json={"event": "ringing", "call_id": call_id, "caller": "13800010002", "agent": "operator"},
+        )
+        assert resp.status_code == 202, resp.text
+
+    ring()
+    pop = operator.page.locator("#screen-pop .pop")
+    expect(pop).to_be_visible(timeout=15_000)
+    expect(pop).to_contain_text("望京派出所")
+    assert operator.not_reloaded()
+    operator.shot("screen-pop")
+    pop.locator("[data-use-caller]").click()
+    expect(operator.page.locator("#ticket-form [name=requester_phone]")).to_have_value(re.compile("13800010002"))
+    expect(operator.page.locator("#call-form [name=caller_phone]")).to_have_value(re.compile("13800010002"))
+    operator.page.locator("#call-form [name=outcome]").select_option("consultation_answered")
+    operator.page.locator("#call-form [name=notes]").fill("咨询居住证续签材料，已解答")
+    operator.page.locator("#call-form button[type=submit]").click()
+    expect(operator.page.locator("#call-ok")).to_be_visible()
+    operator.shot("call-logged")
+    calls = client.get("/api/calls", params={"phone": "13800010002"}, headers=bearer(stack, "operator")).json()
+    logged = next(c for c in calls if c["cti_call_id"] == call_id)
+    assert logged["outcome"] == "consultation_answered" and "续签" in logged["notes"]
+
+
+def test_the_language_switch_turns_the_console_to_english_and_back(stack: Stack, desks: OpenDesk) -> None:
+    supervisor = desks("supervisor")
+    supervisor.login()
+    expect(supervisor.page.locator("nav")).to_contain_text("监管看板")
+    supervisor.page.locator("#lang-en").click()
+    expect(supervisor.page.locator("nav")).to_contain_text("Supervision")
+    expect(supervisor.page.locator("html")).to_have_attribute("lang", "en")
+    supervisor.shot("english")
+    supervisor.page.locator("#lang-zh-CN").click()
+    expect(supervisor.page.locator("nav")).to_contain_text("监管看板")
+
+
+def test_the_supervisor_sees_charts_and_downloads_reports(stack: Stack, desks: OpenDesk) -> None:
+    supervisor = desks("supervisor")
+    supervisor.login()
+    expect(supervisor.page).to_have_url(re.compile(r"/ui/dashboard$"))
+    expect(supervisor.page.locator("#chart-per-day canvas")).to_be_visible()
+    expect(supervisor.page.locator("#chart-sla canvas")).to_be_visible()
+    supervisor.shot("dashboard")
+    for report in ("weekly-xlsx", "costs-pdf", "summary-csv"):
+        with supervisor.page.expect_download() as download:
+            supervisor.page.locator(f"[data-report={report}]").click()
+        content = open(download.value.path(), "rb").read()
+        assert content[:4] in (b"PK\x03\x04", b"%PDF", b"\xef\xbb\xbf\xe6", b"\xef\xbb\xbf\xe7") or content, report
+        assert len(content) > 100, report
+
+
+def test_admin_builds_the_unit_tree_and_accounts_and_the_auditor_sees_it_all(stack: Stack, desks: OpenDesk) -> None:
+    suffix = uuid.uuid4().hex[:4].upper()
+    admin = desks("admin")
+    admin.login()
+    admin.goto("/ui/admin?section=units")
+    form = admin.page.locator("#unit-form")
+    form.locator("[name=code]").fill(f"BJ-CY-T{suffix}")
+    form.locator("[name=name]").fill(f"测试派出所{suffix}")
+    form.locator("[name=kind]").select_option("police_station")
+    parent = form.locator("[name=parent_id] option", has_text="朝阳分局").get_attribute("value")
+    form.locator("[name=parent_id]").select_option(parent)
+    form.locator("button[type=submit]").click()
+    expect(admin.page.locator("#unit-tree")).to_contain_text(f"测试派出所{suffix}")
+    admin.shot("units")
+    admin.goto("/ui/admin?section=users")
+    form = admin.page.locator("#user-form")
+    form.locator("[name=username]").fill(f"clerk{suffix.lower()}")
+    form.locator("[name=display_name]").fill("测试 报修员")
+    form.locator("[name=password]").fill("short")
+    form.locator("input[name=roles][value=requester]").check()
+    form.locator("button[type=submit]").click()
+    expect(admin.page.locator("#user-form .field-error[data-field=password]")).to_be_visible()
+    expect(admin.page.locator("#user-form [name=username]")).to_have_value(f"clerk{suffix.lower()}")
+    admin.page.locator("#user-form [name=password]").fill("Str0ng-Passw0rd!")
+    admin.page.locator("#user-form input[name=roles][value=requester]").check()
+    admin.page.locator("#user-form button[type=submit]").click()
+    expect(admin.page.locator("#admin-section")).to_contain_text(f"clerk{suffix.lower()}")
+    admin.shot("users")
+
+    clerk = desks("clerk")
+    clerk.login(f"clerk{suffix.lower()}", "Str0ng-Passw0rd!")
+    expect(clerk.page).to_have_url(re.compile(r"/ui/portal$"))
+
+    auditor = desks("auditor")
+    auditor.login()
+    expect(auditor.page.locator("#chain")).to_contain_text("完整")
+    auditor.page.locator("[name=actor]").fill("admin")
+    auditor.page.locator(".filters button[type=submit]").click()
+    expect(auditor.page.locator("#audit-table")).to_contain_text("admin.units.post.ok")
+    auditor.shot("audit")
+
+
+def test_a_wrong_password_gets_a_generic_message_and_other_roles_consoles_are_refused(
+    stack: Stack, desks: OpenDesk
+) -> None:
+    stranger = desks("nobody")
+    stranger.goto("/ui/dispatch")
+    expect(stranger.page).to_have_url(re.compile(r"/login\?next=%2Fui%2Fdispatch"))
+    stranger.page.fill("[name=username]", "nobody-here")
+    stranger.page.fill("[name=password]", "wrong-password")
+    stranger.page.click("#login-form button[type=submit]")
+    expect(stranger.page.locator("#login-error")).to_have_text("用户名或密码错误。")
+    stranger.shot("login-refused")
+    engineer = desks("engineer")
+    engineer.login()
+    response = engineer.page.goto(stack.url + "/ui/dispatch")
+    assert response is not None and response.status == 403
+
+
+def test_the_session_cookie_is_protected_and_ends_after_the_idle_time_out(stack: Stack) -> None:
+    with httpx.Client(base_url=stack.url, timeout=10, follow_redirects=False) as client:
+        page = client.get("/login")
+        assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+        assert page.headers["x-frame-options"] == "DENY" and page.headers["cache-control"] == "no-store"
+        credentials = {"username": "dispatcher", "password": stack.credentials["dispatcher"]}
+        login = client.post("/login", data={**credentials, "next": "//evil.example"})
+        assert login.status_code == 303 and login.headers["location"] == "/ui/dispatch"  # no open redirect
+        cookie = login.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+        assert client.get("/ui/dispatch").status_code == 200
+        # A write without the page's CSRF token is refused.
+        refused = client.post("/ui/dispatch/assign", data={"ticket_id": str(uuid.uuid4()), "engineer_id": "x"})
+        assert refused.status_code == 403
+
+        # The same session, idle for longer than the time-out: signed out, told why.
+        codec = SessionCodec(open(stack.env["OPSDESK_JWT_PRIVATE_KEY_FILE"]).read())
+        session = codec.loads(client.cookies[COOKIE])
+        assert session is not None
+        session.last_seen_at = (datetime.now(UTC) - timedelta(minutes=16)).timestamp()
+        client.cookies.set(COOKIE, codec.dumps(session))
+        answer = client.get("/ui/dispatch")
+        assert answer.status_code == 303 and "reason=timeout" in answer.headers["location"]
+        # The refresh token was revoked with it: the cookie cannot be replayed into a new access token.
+        session.last_seen_at = datetime.now(UTC).timestamp()
+        session.access_expires_at = 0
+        client.cookies.set(COOKIE, codec.dumps(session))
+        replay = client.get("/ui/dispatch")
+        assert replay.status_code == 303 and "/login" in replay.headers["location"]
