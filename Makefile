@@ -13,8 +13,10 @@ export UV_PYTHON_DOWNLOADS := never
 .PHONY: setup run test test-fast bench lint uv backup restore
 
 REPORT_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+# The web UI's browser tests drive Debian's Chromium (Playwright cannot download its own here).
+CHROMIUM := /usr/bin/chromium
 
-setup: $(VENV)/.synced $(WEB)/node_modules/.package-lock.json $(REPORT_FONT)
+setup: $(VENV)/.synced $(WEB)/node_modules/.package-lock.json $(REPORT_FONT) $(CHROMIUM)
 
 uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
@@ -32,6 +34,15 @@ $(REPORT_FONT):
 	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-wqy-microhei >/dev/null; }; \
 	else \
 	  echo "PDF reports need a Chinese TrueType font: install fonts-wqy-microhei or set OPSDESK_REPORT_FONT_PATH" >&2; exit 1; \
+	fi
+
+$(CHROMIUM):
+	@if [ -n "$$OPSDESK_CHROMIUM" ] && [ -x "$$OPSDESK_CHROMIUM" ]; then exit 0; fi; \
+	if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null \
+	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
+	else \
+	  echo "the web UI's tests need Chromium: install Debian's chromium or set OPSDESK_CHROMIUM" >&2; exit 1; \
 	fi
 
 $(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json

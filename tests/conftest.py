@@ -22,6 +22,7 @@ from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import purge_queues
 
 ROOT = Path(__file__).resolve().parent.parent
+STACK_ADMIN = "e2e-admin"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -91,7 +92,11 @@ def stack(migrated: RunEnvironment, tmp_path_factory: pytest.TempPathFactory) ->
     asyncio.run(purge_queues(migrated.amqp_url, service_queue_names(migrated)))  # other tests' leftovers
     asyncio.run(
         bootstrap.run(
-            migrated.settings(GatewaySettings, jwt_private_key_file=migrated.private_key_file),
+            # An administrator of the stack's own, whose password lands in the credentials file: the run's
+            # gateway tests may have made `admin` already, and its password is only printed once.
+            migrated.settings(
+                GatewaySettings, jwt_private_key_file=migrated.private_key_file, admin_username=STACK_ADMIN
+            ),
             demo=True,
             credentials_file=credentials_file,
         )

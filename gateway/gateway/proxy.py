@@ -68,9 +68,10 @@ class Proxy:
         # The path exactly as the client sent it, still percent-encoded: the decoded one can hold control
         # characters (%0D, %1F…) that must reach the service as the escapes they arrived as.
         raw_path = request.scope.get("raw_path") or request.url.path.encode()
-        url = URL(base + raw_path.decode("latin-1"), encoded=True)
-        if request.url.query:
-            url = url.with_query(request.url.query)
+        # The query too, byte for byte: yarl's `with_query` would encode its escapes again (%2B → %252B), so
+        # `?requester_phone=%2B86…` or a Chinese search term would reach the service garbled.
+        raw_query = request.scope.get("query_string", b"").decode("latin-1")
+        url = URL(base + raw_path.decode("latin-1") + (f"?{raw_query}" if raw_query else ""), encoded=True)
 
         declared = int(request.headers.get("content-length") or 0)
         if declared > self.max_body_bytes:

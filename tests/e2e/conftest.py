@@ -60,9 +60,11 @@ class Desk:
         # The browser also logs every 4xx answer as a console error; refusals are part of the tests.
         self.page.on(
             "console",
-            lambda m: self.errors.append(m.text)
-            if m.type == "error" and not m.text.startswith("Failed to load resource")
-            else None,
+            lambda m: (
+                self.errors.append(m.text)
+                if m.type == "error" and not m.text.startswith("Failed to load resource")
+                else None
+            ),
         )
 
     def login(self, username: str | None = None, password: str | None = None) -> Page:

@@ -97,7 +97,8 @@ def test_a_ticket_starts_clocks_sends_one_sms_and_is_counted(stack: Stack) -> No
 
 def test_the_web_ui_and_the_merged_api_document_are_served(stack: Stack) -> None:
     client = stack.client()
-    page = client.get("/")
+    assert client.get("/").headers.get("location") == "/login"  # the web UI: signed out, so to sign in
+    page = client.get("/login")
     assert page.status_code == 200 and "居住证" in page.text
     document = client.get("/api/openapi.json").json()
     for path in (
@@ -110,6 +111,22 @@ def test_the_web_ui_and_the_merged_api_document_are_served(stack: Stack) -> None
     ):
         assert path in document["paths"], path
     assert client.get("/api/docs").status_code == 200
+
+
+def test_percent_encoded_queries_reach_the_service_unchanged_through_the_gateway(stack: Stack) -> None:
+    """Regression: the proxy encoded the query's escapes a second time (%2B → %252B), so an E.164 number
+    or a Chinese search term arrived garbled (422 "not a phone number", or nothing found)."""
+    client = stack.client()
+    operator = {"Authorization": f"Bearer {stack.token('operator')}"}
+    unit_id = client.get("/api/auth/me", headers={"Authorization": f"Bearer {stack.token('requester')}"}).json()[
+        "unit_id"
+    ]
+    ticket = file_ticket(client, stack.token("operator"), unit_id, "13800138031")
+    hints = client.get("/api/tickets/duplicates", params={"requester_phone": "+8613800138031"}, headers=operator)
+    assert hints.status_code == 200, hints.text
+    assert ticket["id"] in [t["id"] for t in hints.json()]
+    found = client.get("/api/tickets", params={"q": "制证机无法启动", "limit": 200}, headers=operator)
+    assert found.status_code == 200 and ticket["id"] in [t["id"] for t in found.json()["items"]]
 
 
 def test_requesters_are_scoped_and_bad_input_gets_a_problem_through_the_gateway(stack: Stack) -> None:

@@ -12,7 +12,7 @@ import httpx
 from playwright.sync_api import expect
 
 from gateway.web.session import COOKIE, SessionCodec
-from tests.conftest import Stack
+from tests.conftest import STACK_ADMIN, Stack
 from tests.e2e.conftest import Desk, OpenDesk
 
 ENGINEER = "工程师 刘洋"
@@ -135,7 +135,7 @@ def test_countdowns_turn_amber_at_the_warning_and_red_at_the_breach_and_escalati
     """A one-minute policy made on the admin page, warning after 3 s: the board is watched crossing the
     warning for real (the countdown turns amber and dispatch's escalation arrives without a reload), then
     the browser's clock is moved past the due instant to see the countdown turn red."""
-    admin = desks("admin")
+    admin = desks(STACK_ADMIN)
     admin.login()
     admin.goto("/ui/admin?section=sla")
     form = admin.page.locator("#sla-form")
@@ -194,30 +194,58 @@ def test_the_screen_pop_arrives_on_the_hotline_console_and_the_call_is_logged(st
         json={"name": f"pbx-web-{uuid.uuid4().hex[:4]}", "scopes": ["cti:events"]},
         headers=bearer(stack, "secadmin"),
     ).json()["key"]
+    me = client.get("/api/auth/me", headers=bearer(stack, "requester")).json()
+    # The requester already has an open ticket: the pop lists it and the form warns of a duplicate.
+    earlier = client.post(
+        "/api/tickets",
+        headers=bearer(stack, "operator"),
+        json={
+            "title": "身份证阅读器读卡失败",
+            "description": "二号窗口读卡器无法识别证件",
+            "category": "fault",
+            "priority": "P3",
+            "unit_id": me["unit_id"],
+            "requester_name": "李强",
+            "requester_phone": "13800010002",
+            "channel": "hotline",
+        },
+    ).json()
     operator = desks("operator")
     operator.login()
     expect(operator.page).to_have_url(re.compile(r"/ui/hotline$"))
+    expect(operator.page.locator("#screen-pop-panel[data-live=open]")).to_be_visible()
     operator.mark_page()
-    # The requester's own phone: the pop knows who is calling and from which unit.
-    operator.page.wait_for_timeout(500)  # the console's event stream is open before the phone rings
     call_id = f"web-{uuid.uuid4().hex[:8]}"
-
-    def ring() -> None:
-        resp = client.post(
-            "/api/cti/events",
-            headers={"X-API-Key": key},
-            json={"event": "ringing", "call_id": call_id, "caller": "13800010002", "agent": "operator"},
-        )
-        assert resp.status_code == 202, resp.text
-
-    ring()
+    resp = client.post(
+        "/api/cti/events",
+        headers={"X-API-Key": key},
+        json={"event": "ringing", "call_id": call_id, "caller": "13800010002", "agent": "operator"},
+    )
+    assert resp.status_code == 202, resp.text
     pop = operator.page.locator("#screen-pop .pop")
-    expect(pop).to_be_visible(timeout=15_000)
+    expect(pop).to_be_visible()
     expect(pop).to_contain_text("望京派出所")
+    expect(pop).to_contain_text(earlier["number"])
     assert operator.not_reloaded()
     operator.shot("screen-pop")
+
+    # A new question from the same caller: filed from the pop, answered on the phone.
     pop.locator("[data-use-caller]").click()
-    expect(operator.page.locator("#ticket-form [name=requester_phone]")).to_have_value(re.compile("13800010002"))
+    form = operator.page.locator("#ticket-form")
+    expect(form.locator("[name=requester_phone]")).to_have_value(re.compile("13800010002"))
+    expect(form.locator("[name=unit_id]")).to_have_value(me["unit_id"])
+    expect(operator.page.locator("#duplicate-list")).to_contain_text(earlier["number"])
+    form.locator("[name=title]").fill("咨询居住证续签材料")
+    form.locator("[name=description]").fill("来电咨询续签需要哪些材料")
+    form.locator("[name=category]").select_option("consultation")
+    form.locator("[name=requester_name]").fill("李强")
+    form.locator("button[type=submit]").click()
+    expect(operator.page.locator("#ticket-ok")).to_be_visible()
+    operator.page.locator("#resolve-on-phone [name=summary]").fill("已告知所需材料：身份证、居住证、照片")
+    operator.page.locator("#resolve-on-phone button").click()
+    expect(operator.page.locator("#ticket-status")).to_contain_text("已解决")
+    operator.shot("resolved-on-phone")
+
     expect(operator.page.locator("#call-form [name=caller_phone]")).to_have_value(re.compile("13800010002"))
     operator.page.locator("#call-form [name=outcome]").select_option("consultation_answered")
     operator.page.locator("#call-form [name=notes]").fill("咨询居住证续签材料，已解答")
@@ -227,12 +255,15 @@ def test_the_screen_pop_arrives_on_the_hotline_console_and_the_call_is_logged(st
     calls = client.get("/api/calls", params={"phone": "13800010002"}, headers=bearer(stack, "operator")).json()
     logged = next(c for c in calls if c["cti_call_id"] == call_id)
     assert logged["outcome"] == "consultation_answered" and "续签" in logged["notes"]
+    client.post(f"/api/tickets/{earlier['id']}/cancel", headers=bearer(stack, "operator"), json={"reason": "测试结束"})
 
 
 def test_the_language_switch_turns_the_console_to_english_and_back(stack: Stack, desks: OpenDesk) -> None:
     supervisor = desks("supervisor")
     supervisor.login()
     expect(supervisor.page.locator("nav")).to_contain_text("监管看板")
+    # The end-to-end stack sends SMS to the local sink, and every page says so.
+    expect(supervisor.page.locator("#sms-sink-banner")).to_be_visible()
     supervisor.page.locator("#lang-en").click()
     expect(supervisor.page.locator("nav")).to_contain_text("Supervision")
     expect(supervisor.page.locator("html")).to_have_attribute("lang", "en")
@@ -258,7 +289,7 @@ def test_the_supervisor_sees_charts_and_downloads_reports(stack: Stack, desks: O
 
 def test_admin_builds_the_unit_tree_and_accounts_and_the_auditor_sees_it_all(stack: Stack, desks: OpenDesk) -> None:
     suffix = uuid.uuid4().hex[:4].upper()
-    admin = desks("admin")
+    admin = desks(STACK_ADMIN)
     admin.login()
     admin.goto("/ui/admin?section=units")
     form = admin.page.locator("#unit-form")
@@ -292,7 +323,7 @@ def test_admin_builds_the_unit_tree_and_accounts_and_the_auditor_sees_it_all(sta
     auditor = desks("auditor")
     auditor.login()
     expect(auditor.page.locator("#chain")).to_contain_text("完整")
-    auditor.page.locator("[name=actor]").fill("admin")
+    auditor.page.locator("[name=actor]").fill(STACK_ADMIN)
     auditor.page.locator(".filters button[type=submit]").click()
     expect(auditor.page.locator("#audit-table")).to_contain_text("admin.units.post.ok")
     auditor.shot("audit")

@@ -80,6 +80,7 @@ class Web:
             "path": self.request.url.path,
             "request": self.request,
             "idle_s": self.request.app.state.settings.web_idle_timeout_s if self.session else 0,
+            **self.extra,
             **extra,
         }
 
@@ -145,7 +146,22 @@ async def current_session(request: Request) -> WebSession:
 
 async def web_context(request: Request, session: Annotated[WebSession, Depends(current_session)]) -> AsyncIterator[Web]:
     async with ApiClient(request, session.access_token) as api:
-        yield Web(request, session, api, pick_language(request.cookies.get(sessions.LANG_COOKIE)))
+        web = Web(request, session, api, pick_language(request.cookies.get(sessions.LANG_COOKIE)))
+        web.extra["sms_sink"] = await _sms_goes_to_sink(request, api)
+        yield web
+
+
+async def _sms_goes_to_sink(request: Request, api: ApiClient) -> bool:
+    """Whether SMS go to the local Twilio-compatible sink: every page then says so (SPEC §8). Asked once
+    per gateway process; the provider does not change while it runs."""
+    known: bool | None = getattr(request.app.state, "sms_sink", None)
+    if known is None:
+        try:
+            known = bool((await api.get("/api/sms/provider"))["sink"])
+        except ApiError:
+            return False  # notifications is away: ask again on the next page
+        request.app.state.sms_sink = known
+    return known
 
 
 async def public_context(request: Request) -> AsyncIterator[Web]:

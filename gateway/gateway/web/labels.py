@@ -45,6 +45,10 @@ LABELS = {
     "wrong_number": "打错电话",
     "missed": "未接",
     "other": "其他",
+    # call states
+    "ringing": "振铃",
+    "answered": "已接听",
+    "ended": "已挂断",
     # roles
     "hotline_operator": "热线接线员",
     "requester": "报修人",

@@ -41,6 +41,9 @@ function useCaller(button) {
   const pop = button.closest(".pop");
   const phone = document.querySelector("#ticket-form [name=requester_phone]");
   if (pop && phone) {
+    // The unit first: the duplicate hints the phone's input event asks for are for this unit and number.
+    const unit = document.querySelector("#ticket-form [name=unit_id]");
+    if (unit && pop.dataset.unit) unit.value = pop.dataset.unit;
     phone.value = pop.dataset.phone;
     phone.dispatchEvent(new Event("input", { bubbles: true }));
     document.querySelector("#ticket-form [name=title]")?.focus();
