@@ -25,6 +25,10 @@ class GatewaySettings(ServiceSettings):
     max_body_bytes: int = 12 * 1024 * 1024  # attachments are ≤ 10 MiB each
     rate_limit: str = "300/second"  # per caller (user, API key or address)
     login_rate_limit: str = "30/minute"  # per address, on top of the per-account lockout
+    # MLPS level 3 account rules: a password older than this must be changed at the next sign-in, and an
+    # account nobody has signed in to for this long is disabled (0 turns either rule off).
+    password_max_age_days: int = Field(default=90, ge=0)
+    dormant_after_days: int = Field(default=90, ge=0)
     lockout_failures: int = 5
     lockout_window_s: int = 15 * 60
     upstream_timeout_s: float = 30.0

@@ -39,6 +39,8 @@ class User(SQLModel, table=True):
     must_change_password: bool = False
     password_changed_at: datetime = Field(sa_column=_ts(nullable=False))
     last_login_at: datetime | None = Field(default=None, sa_column=_ts())
+    # When an administrator last enabled the account again: dormancy counts from here too.
+    reactivated_at: datetime | None = Field(default=None, sa_column=_ts())
     created_at: datetime = Field(sa_column=_ts(nullable=False))
     updated_at: datetime = Field(sa_column=_ts(nullable=False))
 

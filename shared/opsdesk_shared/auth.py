@@ -84,12 +84,26 @@ def bearer_token(request: Request) -> str:
     return token
 
 
+# A token carrying this scope (and no roles) lets its holder do one thing: change their password, because
+# it was expired or had to be changed at first sign-in (MLPS level 3). Every other route refuses it here.
+PASSWORD_CHANGE_SCOPE = "password:change"
+
+
 async def current_principal(request: Request) -> Principal:
+    principal = await principal_changing_password(request)
+    if PASSWORD_CHANGE_SCOPE in principal.scopes:
+        raise Forbidden("change your password first: POST /api/auth/password", rule="password-change-required")
+    return principal
+
+
+async def principal_changing_password(request: Request) -> Principal:
+    """Any valid access token, including one good only for changing the password."""
     verifier: TokenVerifier = request.app.state.token_verifier
     return verifier.verify(bearer_token(request))
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+PasswordChanger = Annotated[Principal, Depends(principal_changing_password)]
 
 
 def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:

@@ -20,7 +20,7 @@ from gateway.admin.schemas import (
     UserPage,
     UserUpdate,
 )
-from gateway.dependencies import Uow
+from gateway.dependencies import Settings, Uow
 from gateway.models import ApiKey, AuditEntry, User
 from opsdesk_shared.auth import Principal, Role, require_roles
 from opsdesk_shared.errors import NotFound
@@ -49,8 +49,10 @@ async def list_units(_: Staff, uow: Uow) -> list[UnitOut]:
 
 
 @router.post("/users", status_code=status.HTTP_201_CREATED, response_model=UserOut)
-async def create_user(body: UserCreate, actor: Admin, uow: Uow) -> UserOut:
-    return _user_out(await service.create_user(uow, actor, body))
+async def create_user(body: UserCreate, actor: Admin, uow: Uow, settings: Settings) -> UserOut:
+    # In production the person must replace the password the administrator chose at their first sign-in.
+    first_login_change = settings.environment == "production"
+    return _user_out(await service.create_user(uow, actor, body, must_change_password=first_login_change))
 
 
 @router.get("/users", response_model=UserPage)

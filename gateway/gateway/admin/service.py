@@ -121,12 +121,18 @@ async def update_user(session: AsyncSession, actor: Principal, user_id: UUID, cm
         if await session.get(Unit, changes["unit_id"]) is None:
             raise RuleViolation("unit_id: no such unit", field="unit_id")
         user.unit_id = changes["unit_id"]
+    if changes.get("is_active") and not user.is_active:
+        user.reactivated_at = datetime.now(UTC)  # a dormant account enabled again starts a new 90 days
     for name in ("display_name", "is_active"):
         if changes.get(name) is not None:
             setattr(user, name, changes[name])
     user.updated_at = datetime.now(UTC)
-    await add_event(session, _user_event(user, UserUpdated), producer=PRODUCER)
+    await announce_user_update(session, user)
     return user
+
+
+async def announce_user_update(session: AsyncSession, user: User) -> None:
+    await add_event(session, _user_event(user, UserUpdated), producer=PRODUCER)
 
 
 async def list_users(session: AsyncSession, *, limit: int, offset: int) -> tuple[list[User], int]:

@@ -1,7 +1,11 @@
 """Password hashing (argon2id) and the password policy MLPS level 3 assessors check."""
 
+import re
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from opsdesk_shared.errors import RuleViolation
 
@@ -38,3 +42,32 @@ def check_password_policy(password: str, *, username: str) -> None:
         )
     if username.lower() in password.lower():
         raise RuleViolation("password: must not contain the username", field="password")
+    if is_breached(password):
+        raise RuleViolation(
+            "password: found in lists of breached passwords (also with capitals, digits or symbols added, "
+            "or letters swapped for look-alikes); choose another",
+            field="password",
+        )
+
+
+# Look-alike characters people swap in ("P@ssw0rd"): undone before the list is consulted.
+_UNLEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "!": "i", "3": "e", "$": "s", "5": "s", "7": "t"})
+
+
+@cache
+def _breached() -> frozenset[str]:
+    """The 30,000 most common passwords of public breaches (zxcvbn's list, from Xato's 10 million)."""
+    return frozenset(FREQUENCY_LISTS["passwords"])
+
+
+def is_breached(password: str) -> bool:
+    lowered = password.lower()
+    core = re.sub(r"[^a-z]+$", "", re.sub(r"^[^a-z]+", "", lowered))  # "2024Password123!" -> "password"
+    candidates = {
+        lowered,
+        core,
+        lowered.translate(_UNLEET),
+        core.translate(_UNLEET),
+        re.sub(r"[^a-z]+$", "", lowered.translate(_UNLEET)),
+    }
+    return any(len(c) >= 4 and c in _breached() for c in candidates)

@@ -1,10 +1,11 @@
 from fastapi import APIRouter, Request, status
 
 from gateway.auth import service
-from gateway.auth.schemas import LoginRequest, Me, RefreshRequest, TokenPair
+from gateway.auth.schemas import LoginRequest, Me, PasswordChange, RefreshRequest, TokenPair
+from gateway.config import GatewaySettings
 from gateway.dependencies import Issuer, Settings, Uow, client_ip
 from gateway.models import User
-from opsdesk_shared.auth import CurrentPrincipal
+from opsdesk_shared.auth import PasswordChanger
 from opsdesk_shared.errors import NotFound, Unauthorized
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -12,32 +13,59 @@ router = APIRouter(prefix="/api/auth", tags=["auth"])
 
 @router.post("/login", response_model=TokenPair)
 async def login(body: LoginRequest, request: Request, settings: Settings, issuer: Issuer) -> TokenPair:
-    # Own transaction: a failed attempt must be committed (it counts towards the lockout) before the 401.
+    # Own transaction: a failed attempt (or a dormant account disabled) must be committed before the answer.
+    dormant: service.AccountDormant | None = None
     async with request.app.state.sessions() as session, session.begin():
-        outcome = await service.login(
-            session,
-            settings,
-            issuer,
-            username=body.username,
-            password=body.password,
-            client_ip=client_ip(request),
-        )
+        try:
+            outcome = await service.login(
+                session,
+                settings,
+                issuer,
+                username=body.username,
+                password=body.password,
+                client_ip=client_ip(request),
+            )
+        except service.AccountDormant as exc:
+            dormant, outcome = exc, None
+    if dormant is not None:
+        raise dormant
     if outcome is None:
         raise Unauthorized(service.INVALID)
     user, access, refresh = outcome
     request.state.audit_actor = (user.id, user.username)
+    return _pair(settings, user, access, refresh)
+
+
+def _pair(settings: GatewaySettings, user: User, access: str, refresh: str) -> TokenPair:
+    reason = service.password_change_reason(settings, user)
     return TokenPair(
         access_token=access,
         refresh_token=refresh,
         expires_in=settings.access_token_ttl_s,
-        must_change_password=user.must_change_password,
+        must_change_password=reason is not None,
+        password_change_reason=reason,
     )
 
 
 @router.post("/refresh", response_model=TokenPair)
 async def refresh(body: RefreshRequest, uow: Uow, settings: Settings, issuer: Issuer) -> TokenPair:
     user, access, new_refresh = await service.refresh(uow, settings, issuer, body.refresh_token)
-    return TokenPair(access_token=access, refresh_token=new_refresh, expires_in=settings.access_token_ttl_s)
+    return _pair(settings, user, access, new_refresh)
+
+
+@router.post("/password", response_model=TokenPair)
+async def change_password(
+    body: PasswordChange, principal: PasswordChanger, uow: Uow, settings: Settings, issuer: Issuer
+) -> TokenPair:
+    """Change one's own password (also with a token good only for this). Other sessions end; the answer
+    is a fresh token pair with the user's full roles."""
+    user = await uow.get(User, principal.subject, with_for_update=True)
+    if user is None or not user.is_active:
+        raise Unauthorized("account disabled")
+    access, refresh = await service.change_password(
+        uow, settings, issuer, user, current_password=body.current_password, new_password=body.new_password
+    )
+    return _pair(settings, user, access, refresh)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -46,7 +74,7 @@ async def logout(body: RefreshRequest, uow: Uow) -> None:
 
 
 @router.get("/me", response_model=Me)
-async def me(principal: CurrentPrincipal, uow: Uow) -> Me:
+async def me(principal: PasswordChanger, uow: Uow) -> Me:
     user = await uow.get(User, principal.subject)
     if user is None:
         raise NotFound("user not found")

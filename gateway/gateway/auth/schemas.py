@@ -18,12 +18,20 @@ class RefreshRequest(BaseModel):
     refresh_token: Annotated[str, StringConstraints(min_length=10, max_length=200)]
 
 
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: Password
+    new_password: Password
+
+
 class TokenPair(BaseModel):
     access_token: str
     refresh_token: str
     token_type: Literal["bearer"] = "bearer"
     expires_in: int
+    # True: the access token is good only for POST /api/auth/password until the password is changed.
     must_change_password: bool = False
+    password_change_reason: Literal["first_login", "expired"] | None = None
 
 
 class Me(BaseModel):

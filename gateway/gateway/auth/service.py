@@ -1,6 +1,10 @@
-"""Login, refresh-token rotation, logout. Lockout: 5 failures in 15 minutes locks the account name.
+"""Login, refresh-token rotation, logout, changing a password. Lockout: 5 failures in 15 minutes locks
+the account name.
 
-The lockout answer and the wrong-password answer never reveal whether the account exists.
+The lockout answer and the wrong-password answer never reveal whether the account exists. An account
+unused for `dormant_after_days` is disabled at its next sign-in (told so only when the password was
+right). A password that must be changed (first sign-in in production, or older than
+`password_max_age_days`) gets a token good for nothing but `POST /api/auth/password`.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -8,11 +12,13 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.auth.passwords import verify_password
+from gateway.admin.service import announce_user_update
+from gateway.auth.passwords import check_password_policy, hash_password, verify_password
 from gateway.auth.tokens import TokenIssuer, digest, new_secret
 from gateway.config import GatewaySettings
 from gateway.models import LoginAttempt, RefreshToken, User
-from opsdesk_shared.errors import Locked, Unauthorized
+from opsdesk_shared.auth import PASSWORD_CHANGE_SCOPE
+from opsdesk_shared.errors import Forbidden, Locked, RuleViolation, Unauthorized
 
 INVALID = "invalid username or password"
 
@@ -54,9 +60,37 @@ async def login(
     session.add(LoginAttempt(username=username, succeeded=ok, client_ip=client_ip, at=now))
     if not ok or user is None:
         return None
+    if _dormant(settings, user, now):
+        user.is_active, user.updated_at = False, now
+        await announce_user_update(session, user)
+        raise AccountDormant(
+            f"this account was not used for {settings.dormant_after_days} days and has been disabled; "
+            "an administrator can enable it again"
+        )
     user.last_login_at = now
     access, refresh = await issue_pair(session, settings, issuer, user)
     return user, access, refresh
+
+
+class AccountDormant(Forbidden):
+    """Raised after the caller's transaction has what must be kept (the account disabled, the attempt)."""
+
+
+def _dormant(settings: GatewaySettings, user: User, now: datetime) -> bool:
+    if not settings.dormant_after_days:
+        return False
+    last_used = max(t for t in (user.last_login_at, user.reactivated_at, user.created_at) if t is not None)
+    return now - last_used > timedelta(days=settings.dormant_after_days)
+
+
+def password_change_reason(settings: GatewaySettings, user: User, now: datetime | None = None) -> str | None:
+    """Why this user must change their password before anything else, or None."""
+    if user.must_change_password:
+        return "first_login"
+    age = (now or datetime.now(UTC)) - user.password_changed_at
+    if settings.password_max_age_days and age > timedelta(days=settings.password_max_age_days):
+        return "expired"
+    return None
 
 
 async def issue_pair(
@@ -72,8 +106,44 @@ async def issue_pair(
             expires_at=now + timedelta(seconds=settings.refresh_token_ttl_s),
         )
     )
-    access = issuer.access_token(subject=user.id, name=user.username, roles=list(user.roles), unit_id=user.unit_id)
+    if password_change_reason(settings, user, now):
+        # No roles: every route but changing the password refuses it (opsdesk_shared.auth).
+        access = issuer.access_token(
+            subject=user.id, name=user.username, roles=[], unit_id=None, scopes=[PASSWORD_CHANGE_SCOPE]
+        )
+    else:
+        access = issuer.access_token(subject=user.id, name=user.username, roles=list(user.roles), unit_id=user.unit_id)
     return access, refresh
+
+
+async def change_password(
+    session: AsyncSession,
+    settings: GatewaySettings,
+    issuer: TokenIssuer,
+    user: User,
+    *,
+    current_password: str,
+    new_password: str,
+) -> tuple[str, str]:
+    """Every other session of the user ends (their refresh tokens are revoked); a fresh pair is returned."""
+    if not verify_password(user.password_hash, current_password):
+        raise RuleViolation("current_password: does not match", field="current_password")
+    if verify_password(user.password_hash, new_password):
+        raise RuleViolation("new_password: must differ from the current password", field="new_password")
+    try:
+        check_password_policy(new_password, username=user.username)
+    except RuleViolation as exc:
+        raise RuleViolation(exc.detail.replace("password:", "new_password:", 1), field="new_password") from exc
+    now = datetime.now(UTC)
+    user.password_hash = hash_password(new_password)
+    user.password_changed_at = user.updated_at = now
+    user.must_change_password = False
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .values(revoked_at=now)
+    )
+    return await issue_pair(session, settings, issuer, user)
 
 
 async def refresh(

@@ -56,6 +56,14 @@ class CsrfFailed(Exception):
     pass
 
 
+class PasswordChangeRequired(Exception):
+    pass
+
+
+# While the password must be changed, only these pages open (and the API refuses everything else anyway).
+PASSWORD_CHANGE_PATHS = frozenset({"/ui/password", "/logout"})
+
+
 @dataclass
 class Web:
     request: Request
@@ -141,6 +149,8 @@ async def current_session(request: Request) -> WebSession:
     if not request.headers.get(sessions.LIVE_HEADER):
         session.last_seen_at = now
     _store(request, session)
+    if session.password_change_required and request.url.path not in PASSWORD_CHANGE_PATHS:
+        raise PasswordChangeRequired()
     return session
 
 

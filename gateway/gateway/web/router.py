@@ -8,14 +8,22 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from gateway.config import GatewaySettings
-from gateway.web.api_client import ApiError
-from gateway.web.context import CsrfFailed, LoginRequired, PageForbidden, login_redirect_target, public_context
-from gateway.web.i18n import N_
+from gateway.web.api_client import ApiClient, ApiError
+from gateway.web.context import (
+    CsrfFailed,
+    LoginRequired,
+    PageForbidden,
+    PasswordChangeRequired,
+    Web,
+    login_redirect_target,
+)
+from gateway.web.i18n import N_, pick_language
 from gateway.web.pages import admin, auth, dashboard, dispatch, engineer, hotline, live, tickets
 from gateway.web.security import WebEdgeMiddleware
-from gateway.web.session import SessionCodec
+from gateway.web.session import COOKIE, LANG_COOKIE, SessionCodec
 
 WEB = Path(__file__).parent
+LIVE_PREFIX = "/ui/live/"
 # npm package → the folder of it the pages load from /static/vendor/<package>/
 VENDOR = {
     "htmx": "node_modules/htmx.org/dist",
@@ -51,10 +59,20 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
+        if request.url.path.startswith(LIVE_PREFIX):
+            return Response(status_code=204)  # tells an EventSource to stop; the page itself goes to sign-in
         target = login_redirect_target(exc)
         if request.headers.get("hx-request"):  # an htmx fragment: send the whole page to the login screen
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(PasswordChangeRequired)
+    async def password_change_required(request: Request, exc: PasswordChangeRequired) -> Response:
+        if request.url.path.startswith(LIVE_PREFIX):
+            return Response(status_code=204)
+        if request.headers.get("hx-request"):
+            return Response(status_code=204, headers={"HX-Redirect": "/ui/password"})
+        return RedirectResponse("/ui/password", status_code=303)
 
     @app.exception_handler(PageForbidden)
     async def forbidden(request: Request, exc: PageForbidden) -> Response:
@@ -72,8 +90,8 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
 
 
 async def _error_page(request: Request, status: int, message: str) -> Response:
-    async for web in public_context(request):
-        session = request.app.state.web_codec.loads(request.cookies.get("opsdesk_session"))
-        web.session = session
+    codec: SessionCodec = request.app.state.web_codec
+    session = codec.loads(request.cookies.get(COOKIE))
+    async with ApiClient(request, None) as api:
+        web = Web(request, session, api, pick_language(request.cookies.get(LANG_COOKIE)))
         return web.render("error.html", status_code=status, message=web._(message))
-    raise AssertionError("unreachable")

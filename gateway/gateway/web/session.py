@@ -32,6 +32,8 @@ class WebSession:
     display_name: str
     roles: list[str]
     unit_id: str | None
+    # The API gave a token good only for changing the password (expired, or first sign-in in production).
+    password_change_required: bool = False
 
     def idle_for(self, now: float) -> float:
         return now - self.last_seen_at

@@ -1,6 +1,6 @@
 """Signing in and out, the language switch, and `/` sending each role to its console."""
 
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
@@ -11,6 +11,7 @@ from gateway.web.api_client import ApiClient, ApiError
 from gateway.web.context import PublicPage, WebPage, current_session
 from gateway.web.i18n import LANGUAGES
 from gateway.web.navigation import home_for
+from gateway.web.pages.forms import form_fields
 from gateway.web.session import WebSession
 
 router = APIRouter(include_in_schema=False)
@@ -61,23 +62,30 @@ async def login(
             422: web._("请输入用户名和密码。"),
         }.get(exc.status, web._("登录暂时不可用，请稍后再试。"))
         return web.render("login.html", status_code=exc.status, next=next, notice=None, error=error, username=username)
+    session = await _session_from(request, pair)
+    request.state.web_session = session
+    if session.password_change_required:
+        return RedirectResponse("/ui/password?reason=" + str(pair.get("password_change_reason") or ""), 303)
+    return RedirectResponse(_safe_next(next) or home_for(session.roles), status_code=303)
+
+
+async def _session_from(request: Request, pair: dict[str, Any], csrf: str | None = None) -> WebSession:
     async with ApiClient(request, pair["access_token"]) as api:
         me = await api.get("/api/auth/me")
     now = sessions.now()
-    session = WebSession(
+    return WebSession(
         access_token=pair["access_token"],
         refresh_token=pair["refresh_token"],
         access_expires_at=now + int(pair["expires_in"]),
         last_seen_at=now,
-        csrf=sessions.new_csrf(),
+        csrf=csrf or sessions.new_csrf(),
         user_id=me["id"],
         username=me["username"],
         display_name=me["display_name"],
         roles=me["roles"],
         unit_id=me["unit_id"],
+        password_change_required=bool(pair.get("must_change_password")),
     )
-    request.state.web_session = session
-    return RedirectResponse(_safe_next(next) or home_for(session.roles), status_code=303)
 
 
 @router.post("/logout")
@@ -101,6 +109,37 @@ async def switch_language(code: str, request: Request, back: str | None = None) 
     if code in LANGUAGES:
         response.set_cookie(sessions.LANG_COOKIE, code, max_age=365 * 86400, samesite="lax", httponly=True)
     return response
+
+
+@router.get("/ui/password")
+async def password_page(web: WebPage, reason: str | None = None) -> Response:
+    return web.render("password.html", reason=reason or "", values={}, errors={}, error=None)
+
+
+@router.post("/ui/password")
+async def change_password(web: WebPage) -> Response:
+    """Changes the password; the API ends every other session and hands back a full token pair."""
+    assert web.session is not None
+    fields = await form_fields(web.request)
+    errors: dict[str, str] = {}
+    if fields.get("new_password") != fields.get("confirm_password"):
+        errors["confirm_password"] = web._("两次输入的新密码不一致。")
+    else:
+        try:
+            pair = await web.api.post(
+                "/api/auth/password",
+                {
+                    "current_password": fields.get("current_password", ""),
+                    "new_password": fields.get("new_password", ""),
+                },
+            )
+        except ApiError as exc:
+            errors = exc.field_errors() or {"new_password": exc.detail}
+        else:
+            session = await _session_from(web.request, pair, csrf=web.session.csrf)
+            web.request.state.web_session = session
+            return RedirectResponse(home_for(session.roles), status_code=303)
+    return web.render("password.html", status_code=422, reason="", values={}, errors=errors, error=None)
 
 
 @router.get("/ui/profile")

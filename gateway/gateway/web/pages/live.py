@@ -107,12 +107,16 @@ async def screen_pops(web: Web = role_guard("hotline_operator")) -> StreamingRes
     proxy = request.app.state.proxy
     url = request.app.state.settings.intake_url + "/api/cti/screen-pops"
 
+    # The caller cards are read with this session's access token: the stream ends before it expires, and
+    # the browser's reconnect brings a fresh one.
+    lifetime = min(STREAM_LIFETIME_S, max(30.0, web.session.access_expires_at - time.time() - 5))
+
     async def stream() -> AsyncIterator[bytes]:
         try:
             async with proxy.session.get(
                 url,
                 headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"},
-                timeout=aiohttp.ClientTimeout(total=STREAM_LIFETIME_S, sock_read=HEARTBEAT_S * 3),
+                timeout=aiohttp.ClientTimeout(total=lifetime, sock_read=HEARTBEAT_S * 3),
             ) as upstream:
                 # Only now, with intake listening for this operator, does the console count as connected.
                 yield b"retry: 3000\n: connected\n\n"
