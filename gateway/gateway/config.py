@@ -29,6 +29,9 @@ class GatewaySettings(ServiceSettings):
     # account nobody has signed in to for this long is disabled (0 turns either rule off).
     password_max_age_days: int = Field(default=90, ge=0)
     dormant_after_days: int = Field(default=90, ge=0)
+    # Roles that must sign in with a second factor (TOTP). Unset: the four MLPS level 3 expects in
+    # production, none in development and tests (demo accounts sign in with a password alone).
+    totp_required_roles: list[str] | None = None
     lockout_failures: int = 5
     lockout_window_s: int = 15 * 60
     upstream_timeout_s: float = 30.0
@@ -41,6 +44,13 @@ class GatewaySettings(ServiceSettings):
             if len(self.admin_password.get_secret_value()) < 12:
                 raise ValueError("OPSDESK_ADMIN_PASSWORD must be at least 12 characters in production")
         return self
+
+    def totp_roles(self) -> frozenset[str]:
+        if self.totp_required_roles is not None:
+            return frozenset(self.totp_required_roles)
+        if self.environment == "production":
+            return frozenset({"admin", "security_admin", "auditor", "supervisor"})
+        return frozenset()
 
     def jwt_private_key(self) -> str:
         try:

@@ -13,6 +13,7 @@ from gateway.admin import service as admin_service
 from gateway.admin.router import router as admin_router
 from gateway.auth.router import router as auth_router
 from gateway.auth.tokens import TokenIssuer
+from gateway.auth.totp import SecretBox
 from gateway.config import GatewaySettings
 from gateway.edge import EdgeMiddleware
 from gateway.health import aggregate_health
@@ -58,6 +59,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         audience=settings.jwt_audience,
         ttl_s=settings.access_token_ttl_s,
     )
+    app.state.totp_box = SecretBox(settings.jwt_private_key())
     app.add_middleware(EdgeMiddleware, rate_limit=settings.rate_limit, login_rate_limit=settings.login_rate_limit)
     app.include_router(auth_router)
     app.include_router(admin_router)

@@ -41,6 +41,10 @@ class User(SQLModel, table=True):
     last_login_at: datetime | None = Field(default=None, sa_column=_ts())
     # When an administrator last enabled the account again: dormancy counts from here too.
     reactivated_at: datetime | None = Field(default=None, sa_column=_ts())
+    # The second factor (auth/totp.py): the secret sealed by the gateway, and replay protection.
+    totp_secret: str | None = None
+    totp_confirmed_at: datetime | None = Field(default=None, sa_column=_ts())
+    totp_last_step: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
     created_at: datetime = Field(sa_column=_ts(nullable=False))
     updated_at: datetime = Field(sa_column=_ts(nullable=False))
 

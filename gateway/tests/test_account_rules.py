@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
+import pyotp
 import pytest
 from asgi_lifespan import LifespanManager
 
@@ -150,6 +151,12 @@ async def test_in_production_a_user_made_by_an_administrator_changes_the_passwor
             headers=bearer(admin.json()["access_token"]),
             json={"current_password": admin_password, "new_password": "Another-l0ng-s3cret"},
         )
+        # Then the second factor, which production asks of administrators.
+        assert admin.json()["totp_enrolment_required"] is True
+        restricted = bearer(admin.json()["access_token"])
+        secret = (await client.post("/api/auth/totp/setup", headers=restricted)).json()["secret"]
+        admin = await client.post("/api/auth/totp/confirm", headers=restricted, json={"otp": pyotp.TOTP(secret).now()})
+        assert admin.status_code == 200, admin.text
         made = await client.post(
             "/api/admin/users",
             headers=bearer(admin.json()["access_token"]),
@@ -158,3 +165,69 @@ async def test_in_production_a_user_made_by_an_administrator_changes_the_passwor
         assert made.status_code == 201, made.text
         first = await login(client, clerk_name, "Initial-s3cret")
         assert first.json()["password_change_reason"] == "first_login"
+
+
+@pytest.fixture
+async def totp_gateway(migrated: RunEnvironment) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway that asks a second factor of supervisors (as production does of four roles)."""
+    settings = migrated.settings(
+        GatewaySettings,
+        jwt_private_key_file=migrated.private_key_file,
+        totp_required_roles=["supervisor"],
+        admin_password="unused-here",
+        intake_url="http://127.0.0.1:1",
+        dispatch_url="http://127.0.0.1:1",
+        notifications_url="http://127.0.0.1:1",
+        reporting_url="http://127.0.0.1:1",
+    )
+    app = create_app(settings)
+    async with (
+        LifespanManager(app) as manager,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://gw") as client,
+    ):
+        yield client
+
+
+async def test_a_supervisor_enrols_a_second_factor_and_then_signs_in_with_codes_used_once(
+    totp_gateway: httpx.AsyncClient, make_user: MakeUser, admin_token: str, gateway_db: asyncpg.Connection
+) -> None:
+    client = totp_gateway
+    username = await make_user(["supervisor"], "Right-passw0rd")
+    first = await login(client, username, "Right-passw0rd")
+    assert first.status_code == 200 and first.json()["totp_enrolment_required"] is True
+    restricted = bearer(first.json()["access_token"])
+    refused = await client.get("/api/admin/units", headers=restricted)
+    assert refused.status_code == 403 and refused.json()["rule"] == "totp-enrolment-required"
+
+    setup = (await client.post("/api/auth/totp/setup", headers=restricted)).json()
+    assert setup["otpauth_uri"].startswith("otpauth://totp/OpsDesk:") and setup["qr_svg"].startswith("<?xml")
+    stored = await gateway_db.fetchval("SELECT totp_secret FROM app_user WHERE username = $1", username)
+    assert setup["secret"] not in stored  # sealed, not the secret itself
+    app = pyotp.TOTP(setup["secret"])
+    wrong = await client.post("/api/auth/totp/confirm", headers=restricted, json={"otp": "000000"})
+    assert wrong.status_code == 422 and wrong.json()["field"] == "otp"
+    confirmed = await client.post("/api/auth/totp/confirm", headers=restricted, json={"otp": app.now()})
+    assert confirmed.status_code == 200 and confirmed.json()["totp_enrolment_required"] is False
+    assert (await client.get("/api/admin/units", headers=bearer(confirmed.json()["access_token"]))).status_code == 200
+
+    # From now on: the password alone is not enough, a code is, and the same code never twice.
+    asked = await login(client, username, "Right-passw0rd")
+    assert asked.status_code == 401 and asked.json()["rule"] == "otp-required"
+    code = app.at(datetime.now(UTC) + timedelta(seconds=30))  # the next step: the last one was used
+    signed_in = await client.post(
+        "/api/auth/login", json={"username": username, "password": "Right-passw0rd", "otp": code}
+    )
+    assert signed_in.status_code == 200, signed_in.text
+    replay = await client.post(
+        "/api/auth/login", json={"username": username, "password": "Right-passw0rd", "otp": code}
+    )
+    assert replay.status_code == 401
+    # Wrong codes count towards the lockout like wrong passwords.
+    for _ in range(4):
+        await client.post("/api/auth/login", json={"username": username, "password": "Right-passw0rd", "otp": "123456"})
+    assert (await login(client, username, "Right-passw0rd")).status_code == 423
+
+    # A lost phone: the security administrator resets the factor (the admin token holds that role).
+    user_id = await gateway_db.fetchval("SELECT id FROM app_user WHERE username = $1", username)
+    reset = await client.delete(f"/api/admin/users/{user_id}/totp", headers=bearer(admin_token))
+    assert reset.status_code == 200 and reset.json()["totp_confirmed_at"] is None

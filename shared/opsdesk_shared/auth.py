@@ -84,26 +84,30 @@ def bearer_token(request: Request) -> str:
     return token
 
 
-# A token carrying this scope (and no roles) lets its holder do one thing: change their password, because
-# it was expired or had to be changed at first sign-in (MLPS level 3). Every other route refuses it here.
+# Tokens good only for setting up one's own account: replacing an expired or initial password, enrolling
+# the second factor (MLPS level 3). They carry no roles, and every route refuses them here, but the
+# gateway's own account set-up routes (which take `AccountSetup`).
 PASSWORD_CHANGE_SCOPE = "password:change"
+TOTP_ENROL_SCOPE = "totp:enrol"
+SETUP_RULES = {PASSWORD_CHANGE_SCOPE: "password-change-required", TOTP_ENROL_SCOPE: "totp-enrolment-required"}
 
 
 async def current_principal(request: Request) -> Principal:
-    principal = await principal_changing_password(request)
-    if PASSWORD_CHANGE_SCOPE in principal.scopes:
-        raise Forbidden("change your password first: POST /api/auth/password", rule="password-change-required")
+    principal = await account_setup_principal(request)
+    for scope, rule in SETUP_RULES.items():
+        if scope in principal.scopes:
+            raise Forbidden(f"finish setting up your account first: {rule}", rule=rule)
     return principal
 
 
-async def principal_changing_password(request: Request) -> Principal:
-    """Any valid access token, including one good only for changing the password."""
+async def account_setup_principal(request: Request) -> Principal:
+    """Any valid access token, including one good only for setting up the account."""
     verifier: TokenVerifier = request.app.state.token_verifier
     return verifier.verify(bearer_token(request))
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-PasswordChanger = Annotated[Principal, Depends(principal_changing_password)]
+AccountSetup = Annotated[Principal, Depends(account_setup_principal)]
 
 
 def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import pyotp
 from playwright.sync_api import expect
 
 from gateway.web.session import COOKIE, SessionCodec
@@ -449,3 +450,36 @@ def test_an_expired_password_must_be_changed_before_any_console_opens(
     form.locator("button[type=submit]").click()
     expect(user.page).to_have_url(re.compile(r"/ui/portal$"))
     user.shot("portal-after-change")
+
+
+def test_a_user_sets_up_one_time_codes_and_then_signs_in_with_them(stack: Stack, desks: OpenDesk) -> None:
+    client = stack.client()
+    username = f"totp{uuid.uuid4().hex[:6]}"
+    made = client.post(
+        "/api/admin/users",
+        headers=bearer(stack, STACK_ADMIN),
+        json={"username": username, "password": "Tw0-factor-pass", "display_name": "双因素", "roles": ["supervisor"]},
+    )
+    assert made.status_code == 201, made.text
+    user = desks("totp-user")
+    user.login(username, "Tw0-factor-pass")
+    user.goto("/ui/profile")
+    user.page.locator("#enrol-totp").click()
+    expect(user.page.locator("#totp-qr svg")).to_be_visible()
+    user.shot("totp-setup")
+    secret = user.page.locator("#totp-secret").inner_text()
+    app = pyotp.TOTP(secret)
+    user.page.locator("#totp-form [name=otp]").fill(app.now())
+    user.page.locator("#totp-form button[type=submit]").click()
+    expect(user.page).to_have_url(re.compile(r"/ui/dashboard$"))
+    user.page.locator("#logout").click()
+
+    user.page.fill("[name=username]", username)
+    user.page.fill("[name=password]", "Tw0-factor-pass")
+    user.page.click("#login-form button[type=submit]")
+    expect(user.page.locator("#login-error")).to_contain_text("动态口令")
+    user.shot("otp-asked")
+    user.page.fill("[name=password]", "Tw0-factor-pass")
+    user.page.fill("[name=otp]", app.at(datetime.now(UTC) + timedelta(seconds=30)))  # the step after the used one
+    user.page.click("#login-form button[type=submit]")
+    expect(user.page).to_have_url(re.compile(r"/ui/dashboard$"))

@@ -76,6 +76,12 @@ async def update_user(user_id: UUID, body: UserUpdate, actor: Admin, uow: Uow) -
     return _user_out(await service.update_user(uow, actor, user_id, body))
 
 
+@router.delete("/users/{user_id}/totp", response_model=UserOut)
+async def reset_second_factor(user_id: UUID, _: SecurityAdmin, uow: Uow) -> UserOut:
+    """For a lost phone: the user enrols a new authenticator at their next sign-in."""
+    return _user_out(await service.reset_totp(uow, user_id))
+
+
 @router.post("/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
 async def create_api_key(body: ApiKeyCreate, actor: SecurityAdmin, uow: Uow) -> ApiKeyCreated:
     key, secret = await service.create_api_key(uow, actor, body)

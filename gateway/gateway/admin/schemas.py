@@ -70,6 +70,8 @@ class UserOut(BaseModel):
     unit_id: UUID | None
     is_active: bool
     created_at: datetime
+    last_login_at: datetime | None = None
+    totp_confirmed_at: datetime | None = None  # when the second factor was set up, if it is
 
 
 class ApiKeyCreate(BaseModel):

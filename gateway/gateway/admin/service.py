@@ -131,6 +131,15 @@ async def update_user(session: AsyncSession, actor: Principal, user_id: UUID, cm
     return user
 
 
+async def reset_totp(session: AsyncSession, user_id: UUID) -> User:
+    user = await session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    user.totp_secret = user.totp_confirmed_at = user.totp_last_step = None
+    user.updated_at = datetime.now(UTC)
+    return user
+
+
 async def announce_user_update(session: AsyncSession, user: User) -> None:
     await add_event(session, _user_event(user, UserUpdated), producer=PRODUCER)
 

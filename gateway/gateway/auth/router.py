@@ -1,11 +1,12 @@
 from fastapi import APIRouter, Request, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.auth import service
-from gateway.auth.schemas import LoginRequest, Me, PasswordChange, RefreshRequest, TokenPair
+from gateway.auth import service, totp
+from gateway.auth.schemas import LoginRequest, Me, PasswordChange, RefreshRequest, TokenPair, TotpConfirm, TotpSetup
 from gateway.config import GatewaySettings
 from gateway.dependencies import Issuer, Settings, Uow, client_ip
 from gateway.models import User
-from opsdesk_shared.auth import PasswordChanger
+from opsdesk_shared.auth import AccountSetup, Principal
 from opsdesk_shared.errors import NotFound, Unauthorized
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
@@ -23,6 +24,8 @@ async def login(body: LoginRequest, request: Request, settings: Settings, issuer
                 issuer,
                 username=body.username,
                 password=body.password,
+                otp=body.otp,
+                secrets=request.app.state.totp_box,
                 client_ip=client_ip(request),
             )
         except service.AccountDormant as exc:
@@ -44,6 +47,7 @@ def _pair(settings: GatewaySettings, user: User, access: str, refresh: str) -> T
         expires_in=settings.access_token_ttl_s,
         must_change_password=reason is not None,
         password_change_reason=reason,
+        totp_enrolment_required=reason is None and service.totp_enrolment_required(settings, user),
     )
 
 
@@ -55,7 +59,7 @@ async def refresh(body: RefreshRequest, uow: Uow, settings: Settings, issuer: Is
 
 @router.post("/password", response_model=TokenPair)
 async def change_password(
-    body: PasswordChange, principal: PasswordChanger, uow: Uow, settings: Settings, issuer: Issuer
+    body: PasswordChange, principal: AccountSetup, uow: Uow, settings: Settings, issuer: Issuer
 ) -> TokenPair:
     """Change one's own password (also with a token good only for this). Other sessions end; the answer
     is a fresh token pair with the user's full roles."""
@@ -74,7 +78,7 @@ async def logout(body: RefreshRequest, uow: Uow) -> None:
 
 
 @router.get("/me", response_model=Me)
-async def me(principal: PasswordChanger, uow: Uow) -> Me:
+async def me(principal: AccountSetup, uow: Uow) -> Me:
     user = await uow.get(User, principal.subject)
     if user is None:
         raise NotFound("user not found")
@@ -86,3 +90,29 @@ async def me(principal: PasswordChanger, uow: Uow) -> Me:
         unit_id=user.unit_id,
         phone=user.phone,
     )
+
+
+@router.post("/totp/setup", response_model=TotpSetup)
+async def totp_setup(request: Request, principal: AccountSetup, uow: Uow) -> TotpSetup:
+    """Starts (or restarts) enrolling the authenticator app: scan the QR code, then confirm a code."""
+    user = await _self(uow, principal)
+    secret = await service.start_totp_enrolment(uow, request.app.state.totp_box, user)
+    uri = totp.provisioning_uri(secret, user.username)
+    return TotpSetup(secret=secret, otpauth_uri=uri, qr_svg=totp.qr_svg(uri))
+
+
+@router.post("/totp/confirm", response_model=TokenPair)
+async def totp_confirm(
+    body: TotpConfirm, request: Request, principal: AccountSetup, uow: Uow, settings: Settings, issuer: Issuer
+) -> TokenPair:
+    """The first code from the app: from now on every sign-in asks for one. Answers a full token pair."""
+    user = await _self(uow, principal)
+    access, refresh = await service.confirm_totp(uow, settings, issuer, request.app.state.totp_box, user, body.otp)
+    return _pair(settings, user, access, refresh)
+
+
+async def _self(uow: AsyncSession, principal: Principal) -> User:
+    user = await uow.get(User, principal.subject, with_for_update=True)
+    if user is None or not user.is_active:
+        raise Unauthorized("account disabled")
+    return user

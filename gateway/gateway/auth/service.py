@@ -13,12 +13,14 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.admin.service import announce_user_update
+from gateway.auth import totp
 from gateway.auth.passwords import check_password_policy, hash_password, verify_password
 from gateway.auth.tokens import TokenIssuer, digest, new_secret
+from gateway.auth.totp import SecretBox
 from gateway.config import GatewaySettings
 from gateway.models import LoginAttempt, RefreshToken, User
-from opsdesk_shared.auth import PASSWORD_CHANGE_SCOPE
-from opsdesk_shared.errors import Forbidden, Locked, RuleViolation, Unauthorized
+from opsdesk_shared.auth import PASSWORD_CHANGE_SCOPE, TOTP_ENROL_SCOPE
+from opsdesk_shared.errors import Conflict, Forbidden, Locked, RuleViolation, Unauthorized
 
 INVALID = "invalid username or password"
 
@@ -46,6 +48,8 @@ async def login(
     *,
     username: str,
     password: str,
+    otp: str | None = None,
+    secrets: SecretBox | None = None,
     client_ip: str | None,
 ) -> tuple[User, str, str] | None:
     """Returns None on bad credentials; the failed attempt is still written by the caller's commit."""
@@ -57,6 +61,12 @@ async def login(
         )
     user = (await session.execute(select(User).where(User.username == username))).scalar()
     ok = verify_password(user.password_hash if user else None, password) and user is not None and user.is_active
+    if ok and user is not None and user.totp_confirmed_at is not None:
+        secret = secrets.open(user.totp_secret or "") if secrets else None
+        if otp is None:
+            # The password was right; nothing is recorded, so asking for the code cannot reset the lockout.
+            raise OtpRequired("enter the 6-digit code from your authenticator app", rule="otp-required")
+        ok = secret is not None and totp.accept_code(user, secret, otp)
     session.add(LoginAttempt(username=username, succeeded=ok, client_ip=client_ip, at=now))
     if not ok or user is None:
         return None
@@ -74,6 +84,14 @@ async def login(
 
 class AccountDormant(Forbidden):
     """Raised after the caller's transaction has what must be kept (the account disabled, the attempt)."""
+
+
+class OtpRequired(Unauthorized):
+    pass
+
+
+def totp_enrolment_required(settings: GatewaySettings, user: User) -> bool:
+    return user.totp_confirmed_at is None and bool(settings.totp_roles().intersection(user.roles))
 
 
 def _dormant(settings: GatewaySettings, user: User, now: datetime) -> bool:
@@ -106,11 +124,16 @@ async def issue_pair(
             expires_at=now + timedelta(seconds=settings.refresh_token_ttl_s),
         )
     )
-    if password_change_reason(settings, user, now):
-        # No roles: every route but changing the password refuses it (opsdesk_shared.auth).
-        access = issuer.access_token(
-            subject=user.id, name=user.username, roles=[], unit_id=None, scopes=[PASSWORD_CHANGE_SCOPE]
-        )
+    setup = (
+        PASSWORD_CHANGE_SCOPE
+        if password_change_reason(settings, user, now)
+        else TOTP_ENROL_SCOPE
+        if totp_enrolment_required(settings, user)
+        else None
+    )
+    if setup:
+        # No roles: every route but the account's own set-up refuses it (opsdesk_shared.auth).
+        access = issuer.access_token(subject=user.id, name=user.username, roles=[], unit_id=None, scopes=[setup])
     else:
         access = issuer.access_token(subject=user.id, name=user.username, roles=list(user.roles), unit_id=user.unit_id)
     return access, refresh
@@ -170,3 +193,26 @@ async def logout(session: AsyncSession, token: str) -> None:
         .where(RefreshToken.token_hash == digest(token), RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
         .values(revoked_at=datetime.now(UTC))
     )
+
+
+async def start_totp_enrolment(session: AsyncSession, secrets: SecretBox, user: User) -> str:
+    """A new secret for the user's authenticator app; it counts only once a code from it is confirmed."""
+    if user.totp_confirmed_at is not None:
+        raise Conflict("a second factor is already set up; a security administrator can reset it")
+    secret = totp.new_secret()
+    user.totp_secret, user.totp_last_step = secrets.seal(secret), None
+    return secret
+
+
+async def confirm_totp(
+    session: AsyncSession, settings: GatewaySettings, issuer: TokenIssuer, secrets: SecretBox, user: User, code: str
+) -> tuple[str, str]:
+    secret = secrets.open(user.totp_secret or "") if user.totp_secret else None
+    if user.totp_confirmed_at is not None:
+        raise Conflict("the second factor is already confirmed")
+    if secret is None:
+        raise RuleViolation("otp: start with POST /api/auth/totp/setup", field="otp")
+    if not totp.accept_code(user, secret, code):
+        raise RuleViolation("otp: wrong or already used code; check the phone's clock", field="otp")
+    user.totp_confirmed_at = user.updated_at = datetime.now(UTC)
+    return await issue_pair(session, settings, issuer, user)

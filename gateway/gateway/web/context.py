@@ -56,12 +56,13 @@ class CsrfFailed(Exception):
     pass
 
 
-class PasswordChangeRequired(Exception):
-    pass
+class AccountSetupRequired(Exception):
+    def __init__(self, page: str) -> None:
+        self.page = page
 
 
-# While the password must be changed, only these pages open (and the API refuses everything else anyway).
-PASSWORD_CHANGE_PATHS = frozenset({"/ui/password", "/logout"})
+# While the account's set-up is unfinished only these open (and the API refuses everything else anyway).
+SETUP_PATHS = frozenset({"/ui/password", "/ui/totp", "/logout"})
 
 
 @dataclass
@@ -149,8 +150,8 @@ async def current_session(request: Request) -> WebSession:
     if not request.headers.get(sessions.LIVE_HEADER):
         session.last_seen_at = now
     _store(request, session)
-    if session.password_change_required and request.url.path not in PASSWORD_CHANGE_PATHS:
-        raise PasswordChangeRequired()
+    if session.setup_page and request.url.path not in SETUP_PATHS:
+        raise AccountSetupRequired(session.setup_page)
     return session
 
 

@@ -10,10 +10,10 @@ from fastapi.staticfiles import StaticFiles
 from gateway.config import GatewaySettings
 from gateway.web.api_client import ApiClient, ApiError
 from gateway.web.context import (
+    AccountSetupRequired,
     CsrfFailed,
     LoginRequired,
     PageForbidden,
-    PasswordChangeRequired,
     Web,
     login_redirect_target,
 )
@@ -66,13 +66,13 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
             return Response(status_code=204, headers={"HX-Redirect": target})
         return RedirectResponse(target, status_code=303)
 
-    @app.exception_handler(PasswordChangeRequired)
-    async def password_change_required(request: Request, exc: PasswordChangeRequired) -> Response:
+    @app.exception_handler(AccountSetupRequired)
+    async def account_setup_required(request: Request, exc: AccountSetupRequired) -> Response:
         if request.url.path.startswith(LIVE_PREFIX):
             return Response(status_code=204)
         if request.headers.get("hx-request"):
-            return Response(status_code=204, headers={"HX-Redirect": "/ui/password"})
-        return RedirectResponse("/ui/password", status_code=303)
+            return Response(status_code=204, headers={"HX-Redirect": exc.page})
+        return RedirectResponse(exc.page, status_code=303)
 
     @app.exception_handler(PageForbidden)
     async def forbidden(request: Request, exc: PageForbidden) -> Response:

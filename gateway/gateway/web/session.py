@@ -34,6 +34,17 @@ class WebSession:
     unit_id: str | None
     # The API gave a token good only for changing the password (expired, or first sign-in in production).
     password_change_required: bool = False
+    # ...or only for enrolling the second factor (TOTP), which the user's roles require.
+    totp_enrolment_required: bool = False
+
+    @property
+    def setup_page(self) -> str | None:
+        """Where the user must go before any console opens, if anywhere."""
+        if self.password_change_required:
+            return "/ui/password"
+        if self.totp_enrolment_required:
+            return "/ui/totp"
+        return None
 
     def idle_for(self, now: float) -> float:
         return now - self.last_seen_at

@@ -47,25 +47,49 @@ async def login(
     web: PublicPage,
     username: Annotated[str, Form(max_length=64)] = "",
     password: Annotated[str, Form(max_length=256)] = "",
+    otp: Annotated[str, Form(max_length=10)] = "",
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     request = web.request
     if not _same_origin(request):
         return web.render("login.html", status_code=403, next="", notice=None, error=web._("请求来源无效。"))
+    credentials = {"username": username.strip(), "password": password}
+    if otp.strip():
+        credentials["otp"] = otp.strip()
     try:
-        pair = await web.api.post("/api/auth/login", {"username": username.strip(), "password": password})
+        pair = await web.api.post("/api/auth/login", credentials)
     except ApiError as exc:
+        if exc.problem.get("rule") == "otp-required":
+            return web.render(
+                "login.html",
+                status_code=401,
+                next=next,
+                notice=None,
+                username=username,
+                ask_otp=True,
+                error=web._("此账号已启用动态口令：请再次输入密码和验证器中的 6 位动态口令。"),
+            )
         error = {
             401: web._("用户名或密码错误。"),
             423: web._("登录失败次数过多，账号已暂时锁定，请 15 分钟后再试。"),
             429: web._("尝试过于频繁，请稍后再试。"),
             422: web._("请输入用户名和密码。"),
         }.get(exc.status, web._("登录暂时不可用，请稍后再试。"))
-        return web.render("login.html", status_code=exc.status, next=next, notice=None, error=error, username=username)
+        return web.render(
+            "login.html",
+            status_code=exc.status,
+            next=next,
+            notice=None,
+            error=error,
+            username=username,
+            ask_otp=bool(otp.strip()),
+        )
     session = await _session_from(request, pair)
     request.state.web_session = session
     if session.password_change_required:
         return RedirectResponse("/ui/password?reason=" + str(pair.get("password_change_reason") or ""), 303)
+    if session.totp_enrolment_required:
+        return RedirectResponse("/ui/totp", status_code=303)
     return RedirectResponse(_safe_next(next) or home_for(session.roles), status_code=303)
 
 
@@ -85,6 +109,7 @@ async def _session_from(request: Request, pair: dict[str, Any], csrf: str | None
         roles=me["roles"],
         unit_id=me["unit_id"],
         password_change_required=bool(pair.get("must_change_password")),
+        totp_enrolment_required=bool(pair.get("totp_enrolment_required")),
     )
 
 
@@ -138,8 +163,34 @@ async def change_password(web: WebPage) -> Response:
         else:
             session = await _session_from(web.request, pair, csrf=web.session.csrf)
             web.request.state.web_session = session
-            return RedirectResponse(home_for(session.roles), status_code=303)
+            return RedirectResponse(session.setup_page or home_for(session.roles), status_code=303)
     return web.render("password.html", status_code=422, reason="", values={}, errors=errors, error=None)
+
+
+@router.get("/ui/totp")
+async def totp_page(web: WebPage) -> Response:
+    """Enrolling the authenticator app: a new secret and its QR code each time the page opens."""
+    try:
+        setup = await web.api.post("/api/auth/totp/setup")
+    except ApiError as exc:
+        return web.render("totp.html", setup=None, error=exc.detail, errors={})
+    return web.render("totp.html", setup=setup, error=None, errors={})
+
+
+@router.post("/ui/totp")
+async def totp_confirm(web: WebPage) -> Response:
+    assert web.session is not None
+    fields = await form_fields(web.request)
+    try:
+        pair = await web.api.post("/api/auth/totp/confirm", {"otp": fields.get("otp", "")})
+    except ApiError as exc:
+        setup = {"secret": fields.get("secret", ""), "qr_svg": "", "otpauth_uri": ""}
+        return web.render(
+            "totp.html", status_code=422, setup=setup, error=None, errors=exc.field_errors() or {"otp": exc.detail}
+        )
+    session = await _session_from(web.request, pair, csrf=web.session.csrf)
+    web.request.state.web_session = session
+    return RedirectResponse(home_for(session.roles), status_code=303)
 
 
 @router.get("/ui/profile")
