@@ -4,6 +4,11 @@
   once the broker is back, every ticket gets its SLA clocks, its row in the report and exactly one
   acceptance SMS. The drill stops the real local broker (`rabbitmqctl stop_app`).
 - Each worker in turn killed with SIGKILL in the middle of a burst and started again: the same.
+- Each API and the gateway in turn killed with SIGKILL mid-burst and started again: the callers retry with
+  the same `Idempotency-Key` until they get their answer; every ticket exists once and has its
+  consequences once.
+- A second replica of everything (gateway, every API and worker) beside the first, tickets filed through
+  both gateways: no SMS, clock or report row doubled.
 - PostgreSQL restarted under load: 503 with Retry-After meanwhile, never a 500 or half a ticket; every
   service reconnects by itself; every accepted ticket gets its consequences once.
 """
@@ -19,7 +24,7 @@ import httpx
 import pytest
 
 from devstack.stack import processes
-from tests.conftest import ROOT, Stack
+from tests.conftest import ROOT, Stack, free_port
 from tests.e2e.test_walking_skeleton import file_ticket, sink_messages, wait_for
 
 TICKETS = 15
@@ -80,6 +85,44 @@ class Burst:
             self.tickets.append(resp.json())
             self.accepted_phones.append(self.phones[i])
         return resp
+
+    def file_until_accepted(self, i: int, gateways: list[str] | None = None, timeout: float = 90) -> int:
+        """What a careful client does through an outage: the same request with the same Idempotency-Key
+        until it has an answer (the first attempt may have been committed without one). Returns tries."""
+        key = f"drill-{self.phones[i]}"
+        urls = gateways or [self.stack.url]
+        deadline, tries = time.monotonic() + timeout, 0
+        while time.monotonic() < deadline:
+            tries += 1
+            try:
+                resp = httpx.post(
+                    urls[i % len(urls)] + "/api/tickets",
+                    timeout=10,
+                    headers={"Authorization": f"Bearer {self.operator}", "Idempotency-Key": key},
+                    json=self.body(i),
+                )
+            except httpx.TransportError:
+                time.sleep(0.3)
+                continue
+            if resp.status_code in (200, 201):
+                self.tickets.append(resp.json())
+                self.accepted_phones.append(self.phones[i])
+                return tries
+            assert resp.status_code in (502, 503, 504), resp.text  # an outage, never a wrong answer
+            time.sleep(0.3)
+        raise AssertionError(f"ticket {i} never accepted")
+
+    def body(self, i: int) -> dict[str, str]:
+        return {
+            "title": "进程终止演练",
+            "description": "drill",
+            "category": "fault",
+            "priority": "P3",
+            "unit_id": self.unit,
+            "requester_name": "演练",
+            "requester_phone": self.phones[i],
+            "channel": "hotline",
+        }
 
     def check(self, drill: str) -> None:
         client, tickets, auth = self.client, self.tickets, {"Authorization": f"Bearer {self.operator}"}
@@ -174,3 +217,52 @@ def test_postgresql_restarted_under_load_answers_503_and_loses_nothing(stack: St
     # Reconnected: a ticket filed after the restart goes through.
     wait_for("intake to accept tickets again", lambda: burst.try_file(40).status_code == 201, timeout=60)
     burst.check(f"PostgreSQL restarted during a burst of 40 attempts ({statuses.get(503, 0)} answered 503)")
+
+
+@pytest.mark.parametrize("process", ["gateway", "intake-api", "dispatch-api", "notifications-api", "reporting-api"])
+def test_an_api_or_the_gateway_killed_mid_burst_loses_and_doubles_nothing(
+    stack: Stack, replacements: list[subprocess.Popen[bytes]], process: str
+) -> None:
+    burst = Burst(stack, 10)
+    tries = 0
+    for i in range(10):
+        tries += burst.file_until_accepted(i)
+        if i == 4:
+            kill_and_restart(stack, process, replacements)
+    assert len({t["id"] for t in burst.tickets}) == 10  # one ticket per Idempotency-Key, however many tries
+    burst.check(f"{process} killed with SIGKILL in a burst of 10 ({tries} requests for 10 tickets)")
+
+
+def test_two_replicas_of_everything_double_nothing(stack: Stack, replacements: list[subprocess.Popen[bytes]]) -> None:
+    """A second gateway, API and worker of every service, on ports of their own, beside the first set;
+    tickets are filed through both gateways in turn. Every SLA timer, relay and consumer now has a twin."""
+    env = dict(stack.env)
+    env["OPSDESK_GATEWAY_PORT"] = str(free_port())
+    for service in ("intake", "dispatch", "notifications", "reporting"):
+        port = free_port()
+        env[f"OPSDESK_{service.upper()}_PORT"] = str(port)
+        env[f"OPSDESK_{service.upper()}_URL"] = f"http://127.0.0.1:{port}"
+    second_gateway = f"http://127.0.0.1:{env['OPSDESK_GATEWAY_PORT']}"
+    for process in processes(env):
+        if process.name == "twilio-sink":
+            continue
+        log = (stack.log_dir / f"{process.name}-2.log").open("a")
+        replacements.append(subprocess.Popen(process.argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT))
+
+    def second_ready() -> bool:
+        try:
+            return httpx.get(second_gateway + "/api/health", timeout=5).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    wait_for("the second replica set to be ready", second_ready, timeout=60)
+    burst = Burst(stack, 20)
+    for i in range(20):
+        burst.file_until_accepted(i, gateways=[stack.url, second_gateway])
+    burst.check("two replicas of every process, 20 tickets through both gateways")
+    auth = {"Authorization": f"Bearer {burst.operator}"}
+    for ticket in burst.tickets:
+        metrics = [
+            c["metric"] for c in burst.client.get(f"/api/sla/tickets/{ticket['id']}", headers=auth).json()["clocks"]
+        ]
+        assert len(metrics) == len(set(metrics)), (ticket["number"], metrics)  # one clock per metric

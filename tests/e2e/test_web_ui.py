@@ -381,10 +381,21 @@ def test_the_session_cookie_is_protected_and_ends_after_the_idle_time_out(stack:
         refused = client.post("/ui/dispatch/assign", data={"ticket_id": str(uuid.uuid4()), "engineer_id": "x"})
         assert refused.status_code == 403
 
-        # The same session, idle for longer than the time-out: signed out, told why.
         codec = SessionCodec(open(stack.env["OPSDESK_JWT_PRIVATE_KEY_FILE"]).read())
         session = codec.loads(client.cookies[COOKIE])
         assert session is not None
+        # An access token about to expire is refreshed; a parallel request still holding the old cookie
+        # shares that refresh instead of being signed out by the rotation.
+        session.access_expires_at = datetime.now(UTC).timestamp() + 10
+        expiring = codec.dumps(session)
+        for _ in range(2):
+            client.cookies.set(COOKIE, expiring)
+            assert client.get("/ui/dispatch").status_code == 200
+        refreshed = codec.loads(client.cookies[COOKIE])
+        assert refreshed is not None and refreshed.refresh_token != session.refresh_token
+        session = refreshed
+
+        # The same session, idle for longer than the time-out: signed out, told why.
         session.last_seen_at = (datetime.now(UTC) - timedelta(minutes=16)).timestamp()
         client.cookies.set(COOKIE, codec.dumps(session))
         answer = client.get("/ui/dispatch")

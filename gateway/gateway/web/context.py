@@ -4,6 +4,8 @@
 Signing in, refreshing shortly before the access token expires, the idle time-out and the CSRF check all
 happen here, once, before any page code runs."""
 
+import asyncio
+import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -106,12 +108,30 @@ def _store(request: Request, session: WebSession | None) -> None:
     request.state.web_session = session
 
 
+# Refreshes this process made lately, by the refresh token they used: a page's parallel requests that
+# all find the access token about to expire share one rotation instead of racing (the loser's refresh
+# token would be revoked by the winner's, signing the user out).
+_recent_refreshes: dict[str, tuple[float, dict[str, Any]]] = {}
+_refresh_lock = asyncio.Lock()
+REFRESH_SHARE_S = 30.0
+
+
 async def _refresh(request: Request, session: WebSession) -> WebSession | None:
-    async with ApiClient(request, None) as api:
-        try:
-            pair = await api.post("/api/auth/refresh", {"refresh_token": session.refresh_token})
-        except ApiError:
-            return None
+    async with _refresh_lock:
+        now = sessions.now()
+        for token, (at, _) in list(_recent_refreshes.items()):
+            if now - at > REFRESH_SHARE_S:
+                del _recent_refreshes[token]
+        shared = _recent_refreshes.get(session.refresh_token)
+        if shared is not None:
+            pair = shared[1]
+        else:
+            async with ApiClient(request, None) as api:
+                try:
+                    pair = await api.post("/api/auth/refresh", {"refresh_token": session.refresh_token})
+                except ApiError:
+                    return None
+            _recent_refreshes[session.refresh_token] = (now, pair)
     session.access_token = pair["access_token"]
     session.refresh_token = pair["refresh_token"]
     session.access_expires_at = sessions.now() + int(pair["expires_in"])
@@ -145,7 +165,7 @@ async def current_session(request: Request) -> WebSession:
         if sent is None:
             form = await request.form()
             sent = str(form.get(sessions.CSRF_FIELD) or "")
-        if not sent or sent != session.csrf:
+        if not sent or not secrets.compare_digest(sent, session.csrf):
             raise CsrfFailed()
     if not request.headers.get(sessions.LIVE_HEADER):
         session.last_seen_at = now
