@@ -382,6 +382,11 @@ def test_the_session_cookie_is_protected_and_ends_after_the_idle_time_out(stack:
         assert refused.status_code == 403
 
         codec = SessionCodec(open(stack.env["OPSDESK_JWT_PRIVATE_KEY_FILE"]).read())
+
+        def put(cookie: str) -> None:  # as the browser would hold it: one cookie, replaced by the server's
+            client.cookies.clear()
+            client.cookies.set(COOKIE, cookie, domain="127.0.0.1", path="/")
+
         session = codec.loads(client.cookies[COOKIE])
         assert session is not None
         # An access token about to expire is refreshed; a parallel request still holding the old cookie
@@ -389,7 +394,7 @@ def test_the_session_cookie_is_protected_and_ends_after_the_idle_time_out(stack:
         session.access_expires_at = datetime.now(UTC).timestamp() + 10
         expiring = codec.dumps(session)
         for _ in range(2):
-            client.cookies.set(COOKIE, expiring)
+            put(expiring)
             assert client.get("/ui/dispatch").status_code == 200
         refreshed = codec.loads(client.cookies[COOKIE])
         assert refreshed is not None and refreshed.refresh_token != session.refresh_token
@@ -397,13 +402,13 @@ def test_the_session_cookie_is_protected_and_ends_after_the_idle_time_out(stack:
 
         # The same session, idle for longer than the time-out: signed out, told why.
         session.last_seen_at = (datetime.now(UTC) - timedelta(minutes=16)).timestamp()
-        client.cookies.set(COOKIE, codec.dumps(session))
+        put(codec.dumps(session))
         answer = client.get("/ui/dispatch")
         assert answer.status_code == 303 and "reason=timeout" in answer.headers["location"]
         # The refresh token was revoked with it: the cookie cannot be replayed into a new access token.
         session.last_seen_at = datetime.now(UTC).timestamp()
         session.access_expires_at = 0
-        client.cookies.set(COOKIE, codec.dumps(session))
+        put(codec.dumps(session))
         replay = client.get("/ui/dispatch")
         assert replay.status_code == 303 and "/login" in replay.headers["location"]
 
