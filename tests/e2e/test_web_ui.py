@@ -132,6 +132,17 @@ def test_a_refused_form_keeps_what_was_typed_and_names_the_field(stack: Stack, d
     expect(requester.page.locator("#ticket-form [name=title]")).to_have_value("打印机卡纸")
     expect(requester.page.locator("#ticket-form [name=description]")).to_have_value("二号窗口打印机频繁卡纸")
     requester.shot("refused")
+    # Corrected, filed, then cancelled by the requester with a reason.
+    requester.page.locator("#ticket-form [name=requester_phone]").fill("13800138023")
+    requester.page.locator("#ticket-form button[type=submit]").click()
+    requester.page.locator("#ticket-ok .ticket-number").click()
+    requester.page.locator("#cancel-form button[type=submit]").click()  # no reason yet: refused
+    expect(requester.page.locator("#cancel-form [name=reason]:invalid")).to_be_visible()
+    requester.page.locator("#cancel-form [name=reason]").fill("已自行解决")
+    requester.page.locator("#cancel-form button[type=submit]").click()
+    expect(requester.page.locator("#ticket-status")).to_contain_text("已取消")
+    expect(requester.page.locator("#timeline")).to_contain_text("已自行解决")
+    requester.shot("cancelled")
 
 
 def test_countdowns_turn_amber_at_the_warning_and_red_at_the_breach_and_escalations_arrive_live(
@@ -353,13 +364,21 @@ def test_a_wrong_password_gets_a_generic_message_and_other_roles_consoles_are_re
     stack: Stack, desks: OpenDesk
 ) -> None:
     stranger = desks("nobody")
+    stranger_name = f"nobody-{uuid.uuid4().hex[:6]}"
     stranger.goto("/ui/dispatch")
     expect(stranger.page).to_have_url(re.compile(r"/login\?next=%2Fui%2Fdispatch"))
-    stranger.page.fill("[name=username]", "nobody-here")
+    stranger.page.fill("[name=username]", stranger_name)
     stranger.page.fill("[name=password]", "wrong-password")
     stranger.page.click("#login-form button[type=submit]")
     expect(stranger.page.locator("#login-error")).to_have_text("用户名或密码错误。")
     stranger.shot("login-refused")
+    # Five wrong passwords lock the account; the sixth attempt is told so, whatever the password.
+    for _ in range(5):
+        stranger.page.fill("[name=username]", stranger_name)
+        stranger.page.fill("[name=password]", "wrong-password")
+        stranger.page.click("#login-form button[type=submit]")
+    expect(stranger.page.locator("#login-error")).to_contain_text("账号已暂时锁定")
+    stranger.shot("locked")
     engineer = desks("engineer")
     engineer.login()
     response = engineer.page.goto(stack.url + "/ui/dispatch")
