@@ -29,6 +29,8 @@ router = APIRouter(prefix="/api/admin", tags=["admin"])
 
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.SECURITY_ADMIN))]
 SecurityAdmin = Annotated[Principal, Depends(require_roles(Role.SECURITY_ADMIN))]
+# The unit tree is the system administrator's (SPEC §1); the security administrator keeps roles and keys.
+UnitAdmin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 Auditor = Annotated[Principal, Depends(require_roles(Role.AUDITOR))]
 # Units are reference data every signed-in role needs (forms, scoping); only admins change them.
 Staff = Annotated[Principal, Depends(require_roles(*[r.value for r in Role if r != Role.SYSTEM]))]
@@ -39,7 +41,7 @@ def _user_out(user: User) -> UserOut:
 
 
 @router.post("/units", status_code=status.HTTP_201_CREATED, response_model=UnitOut)
-async def create_unit(body: UnitCreate, _: Admin, uow: Uow) -> UnitOut:
+async def create_unit(body: UnitCreate, _: UnitAdmin, uow: Uow) -> UnitOut:
     return UnitOut.model_validate(await service.create_unit(uow, body), from_attributes=True)
 
 
