@@ -345,10 +345,18 @@ def test_admin_builds_the_unit_tree_and_accounts_and_the_auditor_sees_it_all(sta
     admin.page.locator("#user-form button[type=submit]").click()
     expect(admin.page.locator("#admin-section")).to_contain_text(f"clerk{suffix.lower()}")
     admin.shot("users")
+    # The clerk also answers the hotline now: a role added to an existing account.
+    roles = admin.page.locator(f"details[data-user=clerk{suffix.lower()}]")
+    roles.locator("summary").click()
+    roles.locator("input[name=roles][value=hotline_operator]").check()
+    roles.locator("button[type=submit]").click()
+    row = admin.page.locator("#admin-section tr", has_text=f"clerk{suffix.lower()}")
+    expect(row).to_contain_text("热线接线员")
+    expect(row).to_contain_text("报修人")
 
     clerk = desks("clerk")
     clerk.login(f"clerk{suffix.lower()}", "Str0ng-Passw0rd!")
-    expect(clerk.page).to_have_url(re.compile(r"/ui/portal$"))
+    expect(clerk.page).to_have_url(re.compile(r"/ui/hotline$"))  # the hotline console comes first
 
     auditor = desks("auditor")
     auditor.login()

@@ -80,7 +80,10 @@ async def admin_write(section: str, web: Web = Admin) -> Response:
     form = await web.request.form()
     created, error, errors = None, None, {}
     try:
-        if section == "users" and fields.get("user_id"):
+        if section == "users" and fields.get("set_roles"):
+            roles = [str(r) for r in form.getlist("roles")]
+            created = await web.api.call("PATCH", f"/api/admin/users/{fields['user_id']}", json={"roles": roles})
+        elif section == "users" and fields.get("user_id"):
             created = await web.api.call(
                 "PATCH", f"/api/admin/users/{fields['user_id']}", json={"is_active": fields.get("is_active") == "true"}
             )
