@@ -17,6 +17,9 @@ from typing import Any
 
 import asyncpg
 
+from devstack.launch import start, stop
+from devstack.stack import Process
+
 DEFAULT_POLICY = "00000000-0000-4000-8000-000000000001"
 BACKGROUND_CLOCKS = 100_000
 SPREAD_CLOCKS = 1_000  # due one by one over a minute
@@ -87,15 +90,8 @@ async def _cpu_percent(pids: list[int], window_s: float) -> float:
 
 
 def _start_workers(env: Mapping[str, str], log_dir: Path, n: int) -> list[subprocess.Popen[bytes]]:
-    return [
-        subprocess.Popen(
-            [sys.executable, "-m", "dispatch", "worker"],
-            env=dict(env),
-            stdout=open(log_dir / f"bench-dispatch-worker-{i}.log", "w"),  # noqa: SIM115
-            stderr=subprocess.STDOUT,
-        )
-        for i in range(n)
-    ]
+    worker = Process("dispatch-worker", [sys.executable, "-m", "dispatch", "worker"])
+    return [start(worker, env, log_dir / f"bench-dispatch-worker-{i}.log", cwd=Path.cwd()) for i in range(n)]
 
 
 async def measure(dsn: str, env: Mapping[str, str], log_dir: Path, summary: Any) -> dict[str, Any]:
@@ -140,13 +136,7 @@ async def measure(dsn: str, env: Mapping[str, str], log_dir: Path, summary: Any)
         await _wait_fired(conn, "response", BURST_CLOCKS, 120)
         burst_fired, burst_published = await _lateness(conn, "response")
     finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            try:
-                worker.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        stop(workers)
         await conn.close()
     return {
         "running_clocks": running,

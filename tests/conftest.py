@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from devstack.launch import StackFailed, launched
+from devstack.launch import StackFailed, launched, stop
 from devstack.stack import DEFAULT_PORTS, stack_env
 from gateway import bootstrap
 from gateway.config import GatewaySettings
@@ -116,13 +116,7 @@ def replacements(stack: Stack) -> Iterator[list[subprocess.Popen[bytes]]]:
     and are stopped before the stack (which only knows the processes it started)."""
     started: list[subprocess.Popen[bytes]] = []
     yield started
-    for proc in started:
-        proc.terminate()
-    for proc in started:
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+    stop(started)
 
 
 # A whole mainland mobile number (not a run of digits inside a hex id), and the requester names the

@@ -1,5 +1,6 @@
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 
 import httpx
 import pytest
@@ -16,6 +17,24 @@ NOWHERE = "http://127.0.0.1:1"
 NO_SERVICES = {"intake_url": NOWHERE, "dispatch_url": NOWHERE, "notifications_url": NOWHERE, "reporting_url": NOWHERE}
 
 
+@asynccontextmanager
+async def running_gateway(settings: GatewaySettings) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway app with its bootstrap administrator, started (lifespan) and spoken to over ASGI."""
+    from gateway import bootstrap
+    from opsdesk_shared.db import create_engine, session_factory, unit_of_work
+
+    engine = create_engine(settings)
+    async with unit_of_work(session_factory(engine)) as session:
+        await bootstrap.bootstrap_admin(session, settings)
+    await engine.dispose()
+    app = create_app(settings)
+    async with (
+        LifespanManager(app) as manager,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://gw") as client,
+    ):
+        yield client
+
+
 # Module scope: the app's outbox relay must not sit frozen in this process (holding claimed rows) while the
 # end-to-end tests' synchronous calls block the event loop.
 @pytest.fixture(scope="module")
@@ -28,17 +47,8 @@ async def gateway_app(migrated: RunEnvironment) -> AsyncIterator[httpx.AsyncClie
         login_rate_limit="1000/minute",
         **NO_SERVICES,
     )
-    from gateway import bootstrap
-    from opsdesk_shared.db import create_engine, session_factory, unit_of_work
-
-    engine = create_engine(settings)
-    async with unit_of_work(session_factory(engine)) as session:
-        await bootstrap.bootstrap_admin(session, settings)
-    await engine.dispose()
-    app = create_app(settings)
-    async with LifespanManager(app) as manager:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://gw") as client:
-            yield client
+    async with running_gateway(settings) as client:
+        yield client
 
 
 @pytest.fixture

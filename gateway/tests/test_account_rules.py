@@ -9,13 +9,11 @@ import asyncpg
 import httpx
 import pyotp
 import pytest
-from asgi_lifespan import LifespanManager
 
-from gateway import bootstrap
 from gateway.config import GatewaySettings
-from gateway.main import create_app
-from opsdesk_shared.db import create_engine, session_factory, unit_of_work
 from opsdesk_shared.testing.plugin import RunEnvironment
+
+from .conftest import ADMIN_PASSWORD, NO_SERVICES, running_gateway
 
 MakeUser = Callable[..., Awaitable[str]]
 
@@ -35,6 +33,12 @@ async def age(db: asyncpg.Connection, username: str, column: str, days: int) -> 
     """What time would do: the stamp moved `days` into the past."""
     when = datetime.now(UTC) - timedelta(days=days)
     await db.execute(f"UPDATE app_user SET {column} = $1 WHERE username = $2", when, username)
+
+
+async def change_password(client: httpx.AsyncClient, token: str, current: str, new: str) -> httpx.Response:
+    return await client.post(
+        "/api/auth/password", headers=bearer(token), json={"current_password": current, "new_password": new}
+    )
 
 
 async def login(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
@@ -67,30 +71,14 @@ async def test_an_expired_password_signs_in_only_to_change_it(
     assert refused.status_code == 403 and refused.json()["rule"] == "password-change-required"
     assert (await client.get("/api/auth/me", headers=bearer(restricted))).status_code == 200
 
-    same = await client.post(
-        "/api/auth/password",
-        headers=bearer(restricted),
-        json={"current_password": "Right-passw0rd", "new_password": "Right-passw0rd"},
-    )
+    same = await change_password(client, restricted, "Right-passw0rd", "Right-passw0rd")
     assert same.status_code == 422 and same.json()["field"] == "new_password"
-    breached = await client.post(
-        "/api/auth/password",
-        headers=bearer(restricted),
-        json={"current_password": "Right-passw0rd", "new_password": "Password123!"},
-    )
+    breached = await change_password(client, restricted, "Right-passw0rd", "Password123!")
     assert breached.status_code == 422 and breached.json()["field"] == "new_password"
-    wrong = await client.post(
-        "/api/auth/password",
-        headers=bearer(restricted),
-        json={"current_password": "Wrong-passw0rd", "new_password": "Brand-new-s3cret"},
-    )
+    wrong = await change_password(client, restricted, "Wrong-passw0rd", "Brand-new-s3cret")
     assert wrong.status_code == 422 and wrong.json()["field"] == "current_password"
 
-    changed = await client.post(
-        "/api/auth/password",
-        headers=bearer(restricted),
-        json={"current_password": "Right-passw0rd", "new_password": "Brand-new-s3cret"},
-    )
+    changed = await change_password(client, restricted, "Right-passw0rd", "Brand-new-s3cret")
     assert changed.status_code == 200, changed.text
     assert changed.json()["must_change_password"] is False
     assert (await client.get("/api/admin/units", headers=bearer(changed.json()["access_token"]))).status_code == 200
@@ -130,20 +118,9 @@ async def test_in_production_a_user_made_by_an_administrator_changes_the_passwor
         environment="production",
         admin_username=admin_name,
         admin_password=admin_password,
-        intake_url="http://127.0.0.1:1",
-        dispatch_url="http://127.0.0.1:1",
-        notifications_url="http://127.0.0.1:1",
-        reporting_url="http://127.0.0.1:1",
+        **NO_SERVICES,
     )
-    engine = create_engine(settings)
-    async with unit_of_work(session_factory(engine)) as session:
-        await bootstrap.bootstrap_admin(session, settings)
-    await engine.dispose()
-    app = create_app(settings)
-    async with (
-        LifespanManager(app) as manager,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://gw") as client,
-    ):
+    async with running_gateway(settings) as client:
         admin = await login(client, admin_name, admin_password)
         assert admin.json()["password_change_reason"] == "first_login"  # the bootstrap account too
         admin = await client.post(
@@ -174,17 +151,10 @@ async def totp_gateway(migrated: RunEnvironment) -> AsyncIterator[httpx.AsyncCli
         GatewaySettings,
         jwt_private_key_file=migrated.private_key_file,
         totp_required_roles=["supervisor"],
-        admin_password="unused-here",
-        intake_url="http://127.0.0.1:1",
-        dispatch_url="http://127.0.0.1:1",
-        notifications_url="http://127.0.0.1:1",
-        reporting_url="http://127.0.0.1:1",
+        admin_password=ADMIN_PASSWORD,
+        **NO_SERVICES,
     )
-    app = create_app(settings)
-    async with (
-        LifespanManager(app) as manager,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://gw") as client,
-    ):
+    async with running_gateway(settings) as client:
         yield client
 
 

@@ -23,6 +23,7 @@ import uuid
 import httpx
 import pytest
 
+from devstack.launch import start, wait_ready
 from devstack.stack import processes
 from tests.conftest import ROOT, Stack, free_port
 from tests.e2e.test_walking_skeleton import file_ticket, sink_messages, wait_for
@@ -69,20 +70,7 @@ class Burst:
 
     def try_file(self, i: int) -> httpx.Response:
         """One attempt that may meet an outage: only a 201 counts as accepted."""
-        resp = self.client.post(
-            "/api/tickets",
-            headers={"Authorization": f"Bearer {self.operator}"},
-            json={
-                "title": "数据库重启演练",
-                "description": "drill",
-                "category": "fault",
-                "priority": "P3",
-                "unit_id": self.unit,
-                "requester_name": "演练",
-                "requester_phone": self.phones[i],
-                "channel": "hotline",
-            },
-        )
+        resp = self.client.post("/api/tickets", headers={"Authorization": f"Bearer {self.operator}"}, json=self.body(i))
         if resp.status_code == 201:
             self.tickets.append(resp.json())
             self.accepted_phones.append(self.phones[i])
@@ -116,7 +104,7 @@ class Burst:
 
     def body(self, i: int) -> dict[str, str]:
         return {
-            "title": "进程终止演练",
+            "title": "故障演练",
             "description": "drill",
             "category": "fault",
             "priority": "P3",
@@ -174,9 +162,8 @@ def kill_and_restart(stack: Stack, name: str, started: list[subprocess.Popen[byt
     pid_file = stack.log_dir / f"{name}.pid"
     os.kill(int(pid_file.read_text()), signal.SIGKILL)
     time.sleep(0.5)
-    argv = next(p.argv for p in processes(stack.env) if p.name == name)
-    log = (stack.log_dir / f"{name}.log").open("a")  # the same log, as a supervisor's restart would
-    proc = subprocess.Popen(argv, env=dict(stack.env), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    process = next(p for p in processes(stack.env) if p.name == name)
+    proc = start(process, stack.env, stack.log_dir / f"{name}.log", cwd=ROOT, append=True)
     pid_file.write_text(str(proc.pid))
     started.append(proc)
 
@@ -251,19 +238,13 @@ def test_two_replicas_of_everything_double_nothing(stack: Stack, replacements: l
         env[f"OPSDESK_{service.upper()}_PORT"] = str(port)
         env[f"OPSDESK_{service.upper()}_URL"] = f"http://127.0.0.1:{port}"
     second_gateway = f"http://127.0.0.1:{env['OPSDESK_GATEWAY_PORT']}"
-    for process in processes(env):
-        if process.name == "twilio-sink":
-            continue
-        log = (stack.log_dir / f"{process.name}-2.log").open("a")
-        replacements.append(subprocess.Popen(process.argv, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT))
-
-    def second_ready() -> bool:
-        try:
-            return httpx.get(second_gateway + "/api/health", timeout=5).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    wait_for("the second replica set to be ready", second_ready, timeout=60)
+    second = [
+        start(process, env, stack.log_dir / f"{process.name}-2.log", cwd=ROOT)
+        for process in processes(env)
+        if process.name != "twilio-sink"  # one Twilio stand-in for both: it is the outside world
+    ]
+    replacements.extend(second)
+    wait_ready(second_gateway, second, stack.log_dir, timeout_s=60)
     burst = Burst(stack, 20)
     for i in range(20):
         burst.file_until_accepted(i, gateways=[stack.url, second_gateway])

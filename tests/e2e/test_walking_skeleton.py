@@ -24,7 +24,8 @@ def wait_for(what: str, probe: Callable[[], Any], timeout: float = 20.0) -> Any:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def file_ticket(client: httpx.Client, token: str, unit_id: str, phone: str) -> dict[str, Any]:
+def file_ticket(client: httpx.Client, token: str, unit_id: str, phone: str, **fields: str) -> dict[str, Any]:
+    """A hotline fault ticket; `fields` override any part of it (title, category, priority…)."""
     resp = client.post(
         "/api/tickets",
         headers={"Authorization": f"Bearer {token}"},
@@ -37,6 +38,7 @@ def file_ticket(client: httpx.Client, token: str, unit_id: str, phone: str) -> d
             "requester_name": "李强",
             "requester_phone": phone,
             "channel": "hotline",
+            **fields,
         },
     )
     assert resp.status_code == 201, resp.text

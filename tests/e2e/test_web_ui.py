@@ -19,6 +19,7 @@ from gateway.web.session import COOKIE, SessionCodec
 from opsdesk_shared.testing.plugin import RunEnvironment
 from tests.conftest import STACK_ADMIN, Stack
 from tests.e2e.conftest import Desk, OpenDesk
+from tests.e2e.test_walking_skeleton import file_ticket
 
 ENGINEER = "工程师 刘洋"
 ONE_PIXEL_PNG = base64.b64decode(
@@ -116,6 +117,11 @@ def test_a_fault_filed_on_the_portal_is_assigned_resolved_on_a_phone_and_confirm
     requester.page.locator("#confirm-form button").click()
     expect(requester.page.locator("#ticket-status")).to_contain_text("已关闭")
     requester.shot("closed")
+    # The fault came back: the requester reopens it with a reason, and it is back in the loop.
+    requester.page.locator("#reopen-form [name=reason]").fill("第二天又无法启动")
+    requester.page.locator("#reopen-form button[type=submit]").click()
+    expect(requester.page.locator("#ticket-status")).to_contain_text("已重开")
+    expect(requester.page.locator("#timeline")).to_contain_text("第二天又无法启动")
 
 
 def test_a_refused_form_keeps_what_was_typed_and_names_the_field(stack: Stack, desks: OpenDesk) -> None:
@@ -185,20 +191,15 @@ def test_countdowns_turn_amber_at_the_warning_and_red_at_the_breach_and_escalati
     expect(dispatcher.page.locator("main[data-live=open]")).to_be_visible()
     dispatcher.mark_page()
     me = client.get("/api/auth/me", headers=bearer(stack, "requester")).json()
-    ticket = client.post(
-        "/api/tickets",
-        headers=bearer(stack, "operator"),
-        json={
-            "title": "投诉：窗口等待时间过长",
-            "description": "群众反映系统卡顿导致排队",
-            "category": category,
-            "priority": priority,
-            "unit_id": me["unit_id"],
-            "requester_name": "王五",
-            "requester_phone": "13800138022",
-            "channel": "hotline",
-        },
-    ).json()
+    ticket = file_ticket(
+        client,
+        stack.token("operator"),
+        me["unit_id"],
+        "13800138022",
+        title="投诉：窗口等待时间过长",
+        category=category,
+        priority=priority,
+    )
     countdown = dispatcher.page.locator(f"#queue tr[data-ticket='{ticket['number']}'] .countdown")
     expect(countdown).to_have_attribute("data-level", re.compile("ok|warn"), timeout=10_000)
     expect(countdown).to_have_attribute("data-level", "warn", timeout=10_000)
@@ -226,20 +227,9 @@ def test_the_screen_pop_arrives_on_the_hotline_console_and_the_call_is_logged(st
     ).json()["key"]
     me = client.get("/api/auth/me", headers=bearer(stack, "requester")).json()
     # The requester already has an open ticket: the pop lists it and the form warns of a duplicate.
-    earlier = client.post(
-        "/api/tickets",
-        headers=bearer(stack, "operator"),
-        json={
-            "title": "身份证阅读器读卡失败",
-            "description": "二号窗口读卡器无法识别证件",
-            "category": "fault",
-            "priority": "P3",
-            "unit_id": me["unit_id"],
-            "requester_name": "李强",
-            "requester_phone": "13800010002",
-            "channel": "hotline",
-        },
-    ).json()
+    earlier = file_ticket(
+        client, stack.token("operator"), me["unit_id"], "13800010002", title="身份证阅读器读卡失败", priority="P3"
+    )
     operator = desks("operator")
     operator.login()
     expect(operator.page).to_have_url(re.compile(r"/ui/hotline$"))
@@ -309,12 +299,12 @@ def test_the_supervisor_sees_charts_and_downloads_reports(stack: Stack, desks: O
     expect(supervisor.page.locator("#chart-per-day canvas")).to_be_visible()
     expect(supervisor.page.locator("#chart-sla canvas")).to_be_visible()
     supervisor.shot("dashboard")
-    for report in ("weekly-xlsx", "costs-pdf", "summary-csv"):
+    # Each download is the format it claims: XLSX a zip, PDF a PDF, CSV UTF-8 with a byte-order mark.
+    for report, signature in (("weekly-xlsx", b"PK\x03\x04"), ("costs-pdf", b"%PDF"), ("summary-csv", b"\xef\xbb\xbf")):
         with supervisor.page.expect_download() as download:
             supervisor.page.locator(f"[data-report={report}]").click()
-        content = open(download.value.path(), "rb").read()
-        assert content[:4] in (b"PK\x03\x04", b"%PDF", b"\xef\xbb\xbf\xe6", b"\xef\xbb\xbf\xe7") or content, report
-        assert len(content) > 100, report
+        content = Path(download.value.path()).read_bytes()
+        assert content.startswith(signature) and len(content) > 100, (report, content[:20])
 
 
 def test_admin_builds_the_unit_tree_and_accounts_and_the_auditor_sees_it_all(stack: Stack, desks: OpenDesk) -> None:
@@ -345,6 +335,16 @@ def test_admin_builds_the_unit_tree_and_accounts_and_the_auditor_sees_it_all(sta
     admin.page.locator("#user-form button[type=submit]").click()
     expect(admin.page.locator("#admin-section")).to_contain_text(f"clerk{suffix.lower()}")
     admin.shot("users")
+    # A key for the residence-permit system: shown once, then only its prefix; revoked again.
+    admin.goto("/ui/admin?section=keys")
+    admin.page.locator("#key-form [name=name]").fill(f"居住证系统-{suffix}")
+    admin.page.locator("#key-form input[name=scopes][value='sms:send']").check()
+    admin.page.locator("#key-form button[type=submit]").click()
+    expect(admin.page.locator("#new-key code")).to_have_text(re.compile(r".{20,}"))
+    key_row = admin.page.locator("#admin-section tr", has_text=f"居住证系统-{suffix}")
+    key_row.locator("button[type=submit]").click()
+    expect(admin.page.locator("#admin-section tr", has_text=f"居住证系统-{suffix}")).to_contain_text("已吊销")
+    admin.goto("/ui/admin?section=users")
     # The clerk also answers the hotline now: a role added to an existing account.
     roles = admin.page.locator(f"details[data-user=clerk{suffix.lower()}]")
     roles.locator("summary").click()

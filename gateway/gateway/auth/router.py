@@ -63,9 +63,7 @@ async def change_password(
 ) -> TokenPair:
     """Change one's own password (also with a token good only for this). Other sessions end; the answer
     is a fresh token pair with the user's full roles."""
-    user = await uow.get(User, principal.subject, with_for_update=True)
-    if user is None or not user.is_active:
-        raise Unauthorized("account disabled")
+    user = await _self(uow, principal)
     access, refresh = await service.change_password(
         uow, settings, issuer, user, current_password=body.current_password, new_password=body.new_password
     )

@@ -6,7 +6,7 @@ every write is audited by the edge as the user's own call, from the browser's ad
 from typing import Any
 
 import httpx
-from fastapi import Request
+from fastapi import Request, Response
 
 from opsdesk_shared.observability import REQUEST_HEADER, correlation_id
 
@@ -33,6 +33,12 @@ class ApiError(Exception):
         if self.problem.get("field"):
             fields.setdefault(str(self.problem["field"]), self.detail)
         return fields
+
+
+def as_download(answer: httpx.Response) -> Response:
+    """An API file answer passed to the browser: its bytes, type and file name."""
+    keep = {k: v for k, v in answer.headers.items() if k.lower() in ("content-type", "content-disposition")}
+    return Response(answer.content, status_code=answer.status_code, headers=keep)
 
 
 class ApiClient:

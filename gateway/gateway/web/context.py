@@ -140,7 +140,7 @@ async def _refresh(request: Request, session: WebSession) -> WebSession | None:
 
 async def current_session(request: Request) -> WebSession:
     codec: sessions.SessionCodec = request.app.state.web_codec
-    session = codec.loads(request.cookies.get(sessions.COOKIE))
+    session = codec.from_request(request)
     next_path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     if session is None:
         raise LoginRequired(next_path)

@@ -20,7 +20,7 @@ from gateway.web.context import (
 from gateway.web.i18n import N_, pick_language
 from gateway.web.pages import admin, auth, dashboard, dispatch, engineer, hotline, live, tickets
 from gateway.web.security import WebEdgeMiddleware
-from gateway.web.session import COOKIE, LANG_COOKIE, SessionCodec
+from gateway.web.session import LANG_COOKIE, SessionCodec
 
 WEB = Path(__file__).parent
 LIVE_PREFIX = "/ui/live/"
@@ -91,7 +91,7 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
 
 async def _error_page(request: Request, status: int, message: str) -> Response:
     codec: SessionCodec = request.app.state.web_codec
-    session = codec.loads(request.cookies.get(COOKIE))
+    session = codec.from_request(request)
     async with ApiClient(request, None) as api:
         web = Web(request, session, api, pick_language(request.cookies.get(LANG_COOKIE)))
         return web.render("error.html", status_code=status, message=web._(message))

@@ -12,6 +12,7 @@ import time
 from dataclasses import asdict, dataclass
 
 from itsdangerous import BadSignature, URLSafeSerializer
+from starlette.requests import Request
 
 COOKIE = "opsdesk_session"
 LANG_COOKIE = "opsdesk_lang"
@@ -67,6 +68,9 @@ class SessionCodec:
 
     def dumps(self, session: WebSession) -> str:
         return self._serializer.dumps(asdict(session))
+
+    def from_request(self, request: Request) -> WebSession | None:
+        return self.loads(request.cookies.get(COOKIE))
 
     def loads(self, cookie: str | None) -> WebSession | None:
         if not cookie:

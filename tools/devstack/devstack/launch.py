@@ -5,49 +5,67 @@ Used by the end-to-end tests and the benchmark; `make run` uses honcho for the s
 
 import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
-from devstack.stack import processes
+from devstack.stack import Process, processes
+
+Popen = subprocess.Popen[bytes]
 
 
 class StackFailed(RuntimeError):
     pass
 
 
+def start(process: Process, env: Mapping[str, str], log: Path, *, cwd: Path, append: bool = False) -> Popen:
+    """One process of the system, its output in `log` (appended to, as a supervisor's restart would)."""
+    with open(log, "a" if append else "w") as out:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(process.argv, env=dict(env), stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+
+
+def stop(procs: Iterable[Popen], timeout_s: float = 15) -> None:
+    """SIGTERM to all at once, then SIGKILL whatever has not exited in time."""
+    procs = list(procs)
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def wait_ready(url: str, running: Iterable[Popen], log_dir: Path, *, timeout_s: float = 90) -> None:
+    """Until the gateway at `url` reports every service ready; fails at once if a process exits."""
+    running = list(running)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        exited = [" ".join(p.args[2:4]) for p in running if p.poll() is not None]  # type: ignore[index]
+        if exited or time.monotonic() > deadline:
+            tail = "".join(f.read_text(errors="replace")[-1500:] for f in sorted(log_dir.glob("*.log")))
+            raise StackFailed(f"the system did not become ready (exited: {exited}); last log lines:\n{tail}")
+        time.sleep(0.3)
+
+
 @contextmanager
 def launched(env: Mapping[str, str], log_dir: Path, *, cwd: Path, ready_timeout_s: float = 90) -> Iterator[str]:
     """Run every process with `env`, logging to `log_dir/<name>.log`; yields the gateway's URL."""
-    running: list[tuple[subprocess.Popen[bytes], object]] = []
+    running: list[Popen] = []
     try:
         for process in processes(env):
-            log = open(log_dir / f"{process.name}.log", "w")  # noqa: SIM115 (closed with the process)
-            proc = subprocess.Popen(process.argv, env=dict(env), stdout=log, stderr=subprocess.STDOUT, cwd=cwd)
+            proc = start(process, env, log_dir / f"{process.name}.log", cwd=cwd)
             (log_dir / f"{process.name}.pid").write_text(str(proc.pid))  # the benchmark reads their memory
-            running.append((proc, log))
+            running.append(proc)
         url = env["OPSDESK_PUBLIC_URL"]
-        deadline = time.monotonic() + ready_timeout_s
-        while True:
-            try:
-                if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            exited = [" ".join(p.args[2:4]) for p, _ in running if p.poll() is not None]  # type: ignore[index]
-            if exited or time.monotonic() > deadline:
-                tail = "".join(f.read_text(errors="replace")[-1500:] for f in sorted(log_dir.glob("*.log")))
-                raise StackFailed(f"the system did not become ready (exited: {exited}); last log lines:\n{tail}")
-            time.sleep(0.3)
+        wait_ready(url, running, log_dir, timeout_s=ready_timeout_s)
         yield url
     finally:
-        for proc, _ in running:
-            proc.terminate()
-        for proc, log in running:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-            log.close()  # type: ignore[attr-defined]
+        stop(running)

@@ -6,7 +6,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from gateway.web.api_client import ApiError
+from gateway.web.api_client import ApiError, as_download
 from gateway.web.context import Web, role_guard
 from gateway.web.pages.forms import body_of, form_fields
 
@@ -147,5 +147,4 @@ async def audit_export(web: Web = Auditor, actor: str | None = None, action: str
     answer = await web.api.raw(
         "GET", "/api/admin/audit-log/export", params={k: v for k, v in {"actor": actor, "action": action}.items() if v}
     )
-    keep = {k: v for k, v in answer.headers.items() if k.lower() in ("content-type", "content-disposition")}
-    return Response(answer.content, status_code=answer.status_code, headers=keep)
+    return as_download(answer)

@@ -32,7 +32,7 @@ def _same_origin(request: Request) -> bool:
 @router.get("/")
 async def root(request: Request) -> Response:
     codec: sessions.SessionCodec = request.app.state.web_codec
-    session = codec.loads(request.cookies.get(sessions.COOKIE))
+    session = codec.from_request(request)
     return RedirectResponse(home_for(session.roles) if session else "/login", status_code=303)
 
 
@@ -117,7 +117,7 @@ async def _session_from(request: Request, pair: dict[str, Any], csrf: str | None
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     codec: sessions.SessionCodec = request.app.state.web_codec
-    session = codec.loads(request.cookies.get(sessions.COOKIE))
+    session = codec.from_request(request)
     if session is not None:
         await current_session(request)  # CSRF-checked: nobody can sign another's browser out
         async with ApiClient(request, session.access_token) as api:

@@ -4,17 +4,15 @@ charts, and every report downloadable in every format."""
 import json
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from gateway.web.api_client import ApiError
-from gateway.web.context import Web, role_guard
+from gateway.web.api_client import ApiError, as_download
+from gateway.web.context import LOCAL_TZ, Web, role_guard
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 Overseer = role_guard("supervisor", "dispatcher", "admin")
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 REPORT_KINDS = {
     "summary": ("from", "to"),
     "sla": ("from", "to"),
@@ -105,5 +103,4 @@ async def download(kind: str, web: Web = Overseer, format: str = "xlsx") -> Resp
             status_code=answer.status_code,
             message=answer.json().get("detail", "") if answer.content else "",
         )
-    keep = {k: v for k, v in answer.headers.items() if k.lower() in ("content-type", "content-disposition")}
-    return Response(answer.content, status_code=200, headers=keep)
+    return as_download(answer)

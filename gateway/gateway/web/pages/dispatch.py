@@ -34,7 +34,8 @@ async def queue_rows(web: Web = Dispatcher) -> Response:
 
 @router.get("/engineers")
 async def engineer_rows(web: Web = Dispatcher) -> Response:
-    return web.render("fragments/engineers.html", **await _board(web))
+    # Re-read on every queue nudge: only the engineers, not the queue and units the board also shows.
+    return web.render("fragments/engineers.html", engineers=await web.api.get("/api/engineers"))
 
 
 @router.get("/suggestions/{ticket_id}")
