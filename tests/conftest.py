@@ -85,7 +85,13 @@ def stack(migrated: RunEnvironment, tmp_path_factory: pytest.TempPathFactory) ->
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OPSDESK_", "TWILIO_"))}
     # The API fuzzer signs in hundreds of times from one address: the login limiter is the gateway tests'
     # subject, not this stack's, and must not lock the other end-to-end tests out.
-    limits = {"OPSDESK_LOGIN_RATE_LIMIT": "100000/minute"}
+    # The SMS provider drill trips the sender's circuit breaker: a pause of seconds, not the production 30 s,
+    # and a provider time-out of 3 s, keep it a drill of a minute.
+    limits = {
+        "OPSDESK_LOGIN_RATE_LIMIT": "100000/minute",
+        "OPSDESK_SMS_BREAKER_COOLDOWN_S": "3",
+        "OPSDESK_TWILIO_TIMEOUT_S": "3",
+    }
     env = stack_env(
         {**base, **migrated.env(), **limits}, root=ROOT, ports={name: free_port() for name in DEFAULT_PORTS}
     )

@@ -1,4 +1,4 @@
-"""`python -m gateway api|migrate|bootstrap [--demo]`."""
+"""`python -m gateway api|migrate|bootstrap [--demo]|audit-purge`."""
 
 import argparse
 import asyncio
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import uvicorn
 
-from gateway import bootstrap
+from gateway import audit_retention, bootstrap
 from gateway.config import GatewaySettings
 from opsdesk_shared.migrations import migrate
 from opsdesk_shared.observability import configure_logging
@@ -20,6 +20,7 @@ sub.add_parser("migrate", help="create the database and upgrade it")
 boot = sub.add_parser("bootstrap", help="create the bootstrap admin (and with --demo the demo data)")
 boot.add_argument("--demo", action="store_true")
 boot.add_argument("--credentials-file", type=Path, default=Path("var/demo-credentials.json"))
+sub.add_parser("audit-purge", help="archive and purge audit entries older than OPSDESK_AUDIT_RETENTION_DAYS")
 args = parser.parse_args()
 
 if args.command == "api":
@@ -36,6 +37,9 @@ if args.command == "api":
 elif args.command == "migrate":
     configure_logging("gateway", settings.log_level, settings.log_format)
     asyncio.run(migrate(settings, "gateway"))
+elif args.command == "audit-purge":
+    configure_logging("gateway", settings.log_level, settings.log_format)
+    print(asyncio.run(audit_retention.purge_now(settings)).model_dump_json())
 else:
     configure_logging("gateway", "WARNING", settings.log_format)
     asyncio.run(bootstrap.run(settings, demo=args.demo, credentials_file=args.credentials_file))

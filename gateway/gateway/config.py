@@ -35,6 +35,11 @@ class GatewaySettings(ServiceSettings):
     lockout_failures: int = 5
     lockout_window_s: int = 15 * 60
     upstream_timeout_s: float = 30.0
+    # Audit entries are kept this long, then archived to files and purged (SPEC §2: at least 180 days; the
+    # database refuses to delete younger ones whatever this says).
+    audit_retention_days: int = Field(default=180, ge=180)
+    audit_archive_dir: Path = Path("var/audit-archive")
+    audit_purge_interval_s: float = Field(default=24 * 3600, ge=60)
     # The web UI signs a user out after this long without them doing anything (MLPS level 3: 15 minutes).
     web_idle_timeout_s: int = Field(default=15 * 60, ge=60, le=8 * 3600)
 

@@ -25,6 +25,10 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-Uow = Annotated[AsyncSession, Depends(unit_of_work)]
+# scope="function": the transaction commits before the response is sent. FastAPI's default ("request") ends
+# a yield dependency after the response, so a client could be told 201 for a write whose commit then failed.
+Uow = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
+# A read that goes on while the response streams (the audit export): ends after the response, as it must.
+StreamingRead = Annotated[AsyncSession, Depends(unit_of_work, scope="request")]
 Settings = Annotated[GatewaySettings, Depends(settings)]
 Issuer = Annotated[TokenIssuer, Depends(issuer)]

@@ -1,6 +1,7 @@
 """What every request crossing the edge goes through: rate limits and the audit log of writes."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import structlog
 from fastapi import Request, Response
@@ -10,6 +11,7 @@ from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.models import AuditEntry
+from opsdesk_shared.audit_trail import CHANGES_HEADER, decode_changes
 from opsdesk_shared.auth import TokenVerifier
 from opsdesk_shared.errors import DomainError, problem_response
 from opsdesk_shared.observability import correlation_id
@@ -20,6 +22,8 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # signature-checked and kept in full by notifications (sms_status_change, sms_inbound). Not user actions,
 # so not written to the audit log a second time.
 UNAUDITED_PREFIXES = ("/api/sms/webhooks/",)
+# Set by a route that learns who the caller is only while serving it (sign-in): (user id, username).
+AUDIT_ACTOR = "opsdesk.audit_actor"
 
 
 def caller_identity(request: Request, verifier: TokenVerifier) -> tuple[str, str | None, str | None]:
@@ -72,14 +76,23 @@ class EdgeMiddleware:
 
         async def send_after_audit(message: Message) -> None:
             if message["type"] == "http.response.start":
-                actor = getattr(request.state, "audit_actor", None)
+                actor = scope.get(AUDIT_ACTOR)
                 who = (str(actor[0]), actor[1]) if actor is not None else (actor_id, actor_name)
-                await self._audit(request, message["status"], *who)
+                message, changes = _take_changes(message)
+                await self._audit(request, message["status"], *who, changes=changes)
             await send(message)
 
         await self.app(scope, receive, send_after_audit)
 
-    async def _audit(self, request: Request, status: int, actor_id: str | None, actor_name: str | None) -> None:
+    async def _audit(
+        self,
+        request: Request,
+        status: int,
+        actor_id: str | None,
+        actor_name: str | None,
+        *,
+        changes: list[dict[str, Any]] | None,
+    ) -> None:
         entry = AuditEntry(
             at=datetime.now(UTC),
             actor_id=actor_id,
@@ -91,12 +104,25 @@ class EdgeMiddleware:
             status=status,
             client_ip=request.client.host if request.client else None,
             request_id=correlation_id.get(),
+            changes=changes,
         )
         try:
             async with request.app.state.sessions() as session, session.begin():
                 session.add(entry)
         except Exception as exc:  # the write itself already happened; never fail it for the audit row
             log.error("audit_write_failed", path=entry.path, error=repr(exc)[:200])
+
+
+def _take_changes(message: Message) -> tuple[Message, list[dict[str, Any]] | None]:
+    """The services' before/after (opsdesk_shared/audit_trail.py) off the response: kept for the audit log,
+    never shown to the client."""
+    name = CHANGES_HEADER.encode()
+    headers = message.get("headers", [])
+    values = [v for k, v in headers if k.lower() == name]
+    if not values:
+        return message, None
+    kept = [(k, v) for k, v in headers if k.lower() != name]
+    return {**message, "headers": kept}, decode_changes(values)
 
 
 def _raw_path(request: Request) -> str:

@@ -9,6 +9,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.responses import Response
 
+from gateway import audit_retention
 from gateway.admin import service as admin_service
 from gateway.admin.router import router as admin_router
 from gateway.auth.router import router as auth_router
@@ -45,9 +46,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         live_hub.start()
         stop = asyncio.Event()
         relay = asyncio.create_task(run_relay_only(settings, stop), name="gateway-outbox-relay")
+        retention = asyncio.create_task(
+            audit_retention.run_daily(
+                app.state.sessions,
+                stop,
+                retention_days=settings.audit_retention_days,
+                archive_dir=settings.audit_archive_dir,
+                interval_s=settings.audit_purge_interval_s,
+            ),
+            name="gateway-audit-retention",
+        )
         yield
         stop.set()
-        await asyncio.gather(relay, return_exceptions=True)
+        await asyncio.gather(relay, retention, return_exceptions=True)
         await live_hub.stop()
         await proxy.close()
         await engine.dispose()

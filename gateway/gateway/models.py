@@ -1,6 +1,7 @@
 """The gateway's tables: units, users, refresh tokens, login attempts, API keys, audit log."""
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
@@ -102,3 +103,5 @@ class AuditEntry(SQLModel, table=True):
     chain_seq: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, unique=True))
     prev_hash: str | None = None
     entry_hash: str | None = None
+    # What the write changed, row by row, before and after (opsdesk_shared/audit_trail.py); part of the hash.
+    changes: list[dict[str, Any]] | None = Field(default=None, sa_column=sa.Column(pg.JSONB))

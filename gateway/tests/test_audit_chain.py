@@ -70,3 +70,50 @@ async def test_the_audit_chain_verifies_searches_exports_and_shows_tampering(  #
     check = (await client.get("/api/admin/audit-log/verify", headers=bearer(token))).json()
     assert check["intact"] is False and check["first_broken_seq"] == last - 1
     assert "altered" in check["problem"]
+
+
+async def test_each_write_records_what_it_changed_before_and_after(  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, admin_token: str, login_as
+) -> None:
+    token = await auditor(client, admin_token, login_as)
+    username = f"ba{uuid.uuid4().hex[:6]}"
+    created = await client.post(
+        "/api/admin/users",
+        headers=bearer(admin_token),
+        json={
+            "username": username,
+            "password": "Right-passw0rd",
+            "display_name": "前后",
+            "roles": ["requester"],
+            "phone": "+8613800138000",
+        },
+    )
+    assert created.status_code == 201, created.text
+    assert "opsdesk-audit-changes" not in created.headers  # for the audit log, not for the client
+    user_id = created.json()["id"]
+    changed = await client.patch(
+        f"/api/admin/users/{user_id}", headers=bearer(admin_token), json={"is_active": False, "display_name": "后"}
+    )
+    assert changed.status_code == 200, changed.text
+    refused = await client.patch(
+        f"/api/admin/users/{uuid.uuid4()}", headers=bearer(admin_token), json={"is_active": False}
+    )
+    assert refused.status_code == 404
+
+    entries = (await client.get("/api/admin/audit-log", params={"action": "admin.users"}, headers=bearer(token))).json()
+    by_path = {(e["method"], e["path"]): e for e in reversed(entries["items"])}  # the newest of each
+    insert = by_path[("POST", "/api/admin/users")]
+    rows = [c for c in insert["changes"] if c["table"] == "app_user" and c["after"]["username"] == username]
+    assert len(rows) == 1 and rows[0]["op"] == "insert" and rows[0]["key"] == [user_id]
+    assert rows[0]["after"]["phone"] == "+86138****8000"  # masked even for the auditor
+    assert rows[0]["after"]["password_hash"] == "<redacted>"
+    patched = by_path[("PATCH", f"/api/admin/users/{user_id}")]
+    assert patched["actor_name"] == "admin"  # not whoever signed in last
+    [update] = patched["changes"]
+    assert (update["op"], update["table"], update["key"]) == ("update", "app_user", [user_id])
+    # Only what changed, old and new (updated_at moves too).
+    assert set(update["before"]) == set(update["after"]) == {"display_name", "is_active", "updated_at"}
+    assert (update["before"]["display_name"], update["after"]["display_name"]) == ("前后", "后")
+    assert (update["before"]["is_active"], update["after"]["is_active"]) == (True, False)
+    # A refused write changed nothing, and says so.
+    assert by_path[("PATCH", refused.request.url.path)]["changes"] is None

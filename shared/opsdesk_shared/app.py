@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from opsdesk_shared.audit_trail import AuditTrailMiddleware
 from opsdesk_shared.auth import TokenVerifier
 from opsdesk_shared.errors import install_error_handlers
 from opsdesk_shared.observability import ReadinessCheck, install_observability
@@ -36,5 +37,7 @@ def build_service_app(
         settings.jwt_public_key(), issuer=settings.jwt_issuer, audience=settings.jwt_audience
     )
     install_error_handlers(app)
+    # Before/after of what each write changes, for the gateway's audit log.
+    app.add_middleware(AuditTrailMiddleware)
     install_observability(app, settings.service_name, readiness)
     return app

@@ -255,3 +255,23 @@ def test_two_replicas_of_everything_double_nothing(stack: Stack, replacements: l
             c["metric"] for c in burst.client.get(f"/api/sla/tickets/{ticket['id']}", headers=auth).json()["clocks"]
         ]
         assert len(metrics) == len(set(metrics)), (ticket["number"], metrics)  # one clock per metric
+
+
+def test_the_sms_provider_failing_then_recovering_sends_every_sms_exactly_once(stack: Stack) -> None:
+    """Twilio (the stand-in, speaking Twilio's errors) answers 503, then 429 with Retry-After, then hangs
+    past the client's time-out, then takes messages but never answers, all while a burst is filed; then
+    it recovers. Every acceptance SMS arrives once: retried after the refusals, and after the silent
+    acceptance found again in the provider's message list instead of sent a second time."""
+    faults = [("503", 4), ("429", 4), ("timeout", 2), ("accept-then-timeout", 2)]
+    with httpx.Client(base_url=stack.sink_url, timeout=10) as sink:
+        for mode, count in faults:
+            assert sink.post("/_sink/faults", json={"mode": mode, "count": count}).status_code == 204
+        burst = Burst(stack, 10)
+        requests_before = sink.get("/_sink/messages", params={"count_only": True}).json()["requests"]
+        for i in range(10):
+            burst.file(i)
+        burst.check("Twilio failing (4×503, 4×429, 2 time-outs, 2 accepted without an answer), then recovering")
+        requests = sink.get("/_sink/messages", params={"count_only": True}).json()["requests"] - requests_before
+    print(f"provider requests for 10 SMS: {requests}")
+    # Every fault was met and retried past: 10 refused or hung requests, and 10 that took a message.
+    assert requests >= 10 + 4 + 4 + 2

@@ -9,6 +9,7 @@ it if someone with the database owner's rights went around it.
 
 import csv
 import io
+import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 
@@ -34,20 +35,26 @@ _WALK = text(
 )
 
 
+# Where the chain starts: after the last entry retention purged (gateway/audit_retention.py), or at the start.
+_ANCHOR = text("SELECT last_seq, last_hash FROM audit_log_purge ORDER BY last_seq DESC LIMIT 1")
+
+
 async def verify_chain(session: AsyncSession) -> ChainCheck:
+    anchor = (await session.execute(_ANCHOR)).first()
+    anchor_seq, anchor_hash = (anchor.last_seq, anchor.last_hash) if anchor else (0, "")
     entries = 0
     async for row in await session.stream(_WALK):
         entries += 1
+        previous_seq = row.previous_seq if row.previous_seq is not None else anchor_seq
+        previous_hash = row.previous_hash if row.previous_hash is not None else anchor_hash
         if row.chain_seq is None:
             return ChainCheck(entries=entries, intact=False, problem="an entry outside the chain")
         if row.entry_hash != row.recomputed:
             return _broken(entries, row.chain_seq, "its content no longer matches its hash: altered")
-        if row.prev_hash != (row.previous_hash or ""):
+        if row.prev_hash != previous_hash:
             return _broken(entries, row.chain_seq, "it does not point at the entry before it")
-        if row.chain_seq != (row.previous_seq or 0) + 1:
-            return _broken(
-                entries, row.chain_seq, f"entries {(row.previous_seq or 0) + 1}–{row.chain_seq - 1} are missing"
-            )
+        if row.chain_seq != previous_seq + 1:
+            return _broken(entries, row.chain_seq, f"entries {previous_seq + 1}–{row.chain_seq - 1} are missing")
     return ChainCheck(entries=entries, intact=True)
 
 
@@ -88,6 +95,7 @@ EXPORT_COLUMNS = (
     "request_id",
     "prev_hash",
     "entry_hash",
+    "changes",
 )
 
 
@@ -100,5 +108,11 @@ async def export_csv(session: AsyncSession, query: Select) -> AsyncIterator[byte
     async for entry in await session.stream_scalars(query.order_by(AuditEntry.chain_seq)):  # type: ignore[arg-type]
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow(["" if getattr(entry, c) is None else getattr(entry, c) for c in EXPORT_COLUMNS])
+        writer.writerow([_cell(getattr(entry, c)) for c in EXPORT_COLUMNS])
         yield buffer.getvalue().encode()
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, list | dict) else value

@@ -20,7 +20,7 @@ from gateway.admin.schemas import (
     UserPage,
     UserUpdate,
 )
-from gateway.dependencies import Settings, Uow
+from gateway.dependencies import Settings, StreamingRead, Uow
 from gateway.models import ApiKey, AuditEntry, User
 from opsdesk_shared.auth import Principal, Role, require_roles
 from opsdesk_shared.errors import NotFound
@@ -123,7 +123,7 @@ async def audit_log(
 @router.get("/audit-log/export", response_class=StreamingResponse)
 async def export_audit_log(
     _: Auditor,
-    uow: Uow,
+    uow: StreamingRead,
     actor: Annotated[str | None, Query(max_length=100)] = None,
     action: Annotated[str | None, Query(max_length=100)] = None,
     since: Annotated[datetime | None, Query(alias="from")] = None,

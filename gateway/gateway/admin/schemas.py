@@ -1,6 +1,6 @@
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -106,6 +106,11 @@ class AuditEntryOut(BaseModel):
     request_id: str | None
     chain_seq: int | None = None
     entry_hash: str | None = None
+    changes: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="what the write changed: per row, op (insert/update/delete), table, key, before and after "
+        "(phone numbers masked, secrets left out)",
+    )
 
 
 class UserPage(BaseModel):

@@ -5,6 +5,7 @@ from gateway.auth import service, totp
 from gateway.auth.schemas import LoginRequest, Me, PasswordChange, RefreshRequest, TokenPair, TotpConfirm, TotpSetup
 from gateway.config import GatewaySettings
 from gateway.dependencies import Issuer, Settings, Uow, client_ip
+from gateway.edge import AUDIT_ACTOR
 from gateway.models import User
 from opsdesk_shared.auth import AccountSetup, Principal
 from opsdesk_shared.errors import NotFound, Unauthorized
@@ -35,7 +36,9 @@ async def login(body: LoginRequest, request: Request, settings: Settings, issuer
     if outcome is None:
         raise Unauthorized(service.INVALID)
     user, access, refresh = outcome
-    request.state.audit_actor = (user.id, user.username)
+    # Who signed in, for the edge's audit entry. On the request's own scope: `request.state` can be the app's
+    # lifespan state shared by every request (asgi-lifespan does that), and the next writer would inherit it.
+    request.scope[AUDIT_ACTOR] = (user.id, user.username)
     return _pair(settings, user, access, refresh)
 
 

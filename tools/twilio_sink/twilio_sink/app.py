@@ -120,8 +120,9 @@ def create_app(config: SinkConfig) -> FastAPI:
                 return _error(503, 20500, "Service unavailable")
             if fault.mode == "429":
                 return _error(429, 20429, "Too Many Requests", headers={"Retry-After": "1"})
-            if fault.mode == "timeout":
+            if fault.mode == "timeout":  # hangs past any client's time-out and never takes the message
                 await asyncio.sleep(120)
+                return _error(503, 20500, "Service unavailable")
             if fault.mode == "21211":
                 return _error(400, 21211, f"The 'To' number {form.get('To')} is not a valid phone number.")
             accept_then_timeout = fault.mode == "accept-then-timeout"

@@ -13,7 +13,9 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
-Uow = Annotated[AsyncSession, Depends(unit_of_work)]
+# scope="function": the transaction commits before the response is sent. FastAPI's default ("request") ends
+# a yield dependency after the response, so a client could be told 201 for a write whose commit then failed.
+Uow = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
 
 Manager = Annotated[Principal, Depends(require_roles(Role.DISPATCHER, Role.ADMIN))]
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]

@@ -22,6 +22,8 @@ def attachment_store(request: Request) -> AttachmentStore:
     return request.app.state.attachments  # type: ignore[no-any-return]
 
 
-Uow = Annotated[AsyncSession, Depends(unit_of_work)]
+# scope="function": the transaction commits before the response is sent. FastAPI's default ("request") ends
+# a yield dependency after the response, so a client could be told 201 for a write whose commit then failed.
+Uow = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
 Settings = Annotated[IntakeSettings, Depends(settings)]
 Store = Annotated[AttachmentStore, Depends(attachment_store)]

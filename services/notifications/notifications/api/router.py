@@ -34,7 +34,9 @@ async def unit_of_work(request: Request):  # type: ignore[no-untyped-def]
         yield session
 
 
-Uow = Annotated[AsyncSession, Depends(unit_of_work)]
+# scope="function": the transaction commits before the response is sent. FastAPI's default ("request") ends
+# a yield dependency after the response, so a client could be told 201 for a write whose commit then failed.
+Uow = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
 
 
 @router.get("/provider", response_model=ProviderInfo)
