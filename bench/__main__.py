@@ -38,6 +38,7 @@ from devstack.setup import ensure_keys, migrate_all
 from devstack.stack import DEFAULT_PORTS, stack_env
 from gateway import bootstrap
 from gateway.config import GatewaySettings
+from opsdesk_shared import personal_data
 from opsdesk_shared.db import drop_database
 from opsdesk_shared.testing.servers import DEFAULT_AMQP_URL, DEFAULT_DATABASE_URL, VhostAdmin, locate
 
@@ -416,6 +417,7 @@ def main() -> None:
             "OPSDESK_AMQP_URL": servers.amqp_url_for(vhost),
             "OPSDESK_JWT_PRIVATE_KEY_FILE": str(work / "jwt_private.pem"),
             "OPSDESK_JWT_PUBLIC_KEY_FILE": str(work / "jwt_public.pem"),
+            "OPSDESK_PII_KEY_FILE": str(work / "pii.key"),
             "OPSDESK_LOG_LEVEL": "WARNING",
             # One bench user sends thousands of requests a second: measure the system, not the per-caller limit.
             "OPSDESK_RATE_LIMIT": "1000000/second",
@@ -430,6 +432,7 @@ def main() -> None:
     }
     try:
         ensure_keys(work / "jwt_private.pem", work / "jwt_public.pem")
+        personal_data.create_key_file(work / "pii.key")
         asyncio.run(migrate_all())
         credentials = work / "credentials.json"
         asyncio.run(bootstrap.run(GatewaySettings(), demo=True, credentials_file=credentials))

@@ -8,6 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlmodel import Field, SQLModel
 
+from opsdesk_shared.personal_data import EncryptedPhone
+
 
 def _ts(**kwargs: object) -> sa.Column:  # type: ignore[type-arg]
     return sa.Column(sa.DateTime(timezone=True), **kwargs)
@@ -33,7 +35,7 @@ class User(SQLModel, table=True):
     username: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
     password_hash: str
     display_name: str
-    phone: str | None = None
+    phone: str | None = Field(default=None, sa_column=sa.Column(EncryptedPhone))
     roles: list[str] = Field(sa_column=sa.Column(pg.ARRAY(sa.Text), nullable=False))
     unit_id: UUID | None = Field(default=None, foreign_key="unit.id")
     is_active: bool = True

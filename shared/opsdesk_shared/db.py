@@ -12,6 +12,7 @@ import asyncpg
 from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from opsdesk_shared import personal_data
 from opsdesk_shared.settings import ServiceSettings
 
 # Constraint names every migration can rely on (fastapi-best-practices' naming convention).
@@ -29,6 +30,9 @@ def service_metadata() -> MetaData:
 
 
 def create_engine(settings: ServiceSettings, **kwargs: Any) -> AsyncEngine:
+    # Whoever talks to a service database may read or write phone numbers: the key is loaded first, so a
+    # process without it stops at start instead of failing requests later.
+    personal_data.configure(settings.pii_key_file)
     return create_async_engine(
         settings.sqlalchemy_url,
         # A fixed pool: every process's share of the server's connections is known in advance (SPEC §3:

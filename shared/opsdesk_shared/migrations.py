@@ -14,6 +14,7 @@ from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from opsdesk_shared import personal_data
 from opsdesk_shared.db import ensure_database
 from opsdesk_shared.settings import ServiceSettings
 
@@ -29,6 +30,7 @@ def alembic_config(settings: ServiceSettings, package: str) -> Config:
 async def migrate(settings: ServiceSettings, package: str) -> None:
     """Create the service's database if missing and upgrade it to head (idempotent)."""
     await ensure_database(settings.database_url, settings.database_name)
+    personal_data.configure(settings.pii_key_file)  # data migrations encrypt existing phone numbers
     config = alembic_config(settings, package)
     # Alembic's command API is synchronous and env.py runs its own event loop: keep it off ours.
     await asyncio.to_thread(command.upgrade, config, "head")

@@ -14,25 +14,15 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import JSONResponse
 
-from opsdesk_shared.phones import mask_phone
+from opsdesk_shared.phones import mask_phones_in
 
 correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=None)
 
 REQUEST_HEADER = "X-Request-ID"
 
 
-def _mask(value: Any) -> Any:
-    if isinstance(value, str):
-        return mask_phone(value)
-    if isinstance(value, dict):
-        return {k: _mask(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return type(value)(_mask(v) for v in value)
-    return value
-
-
 def _mask_personal_data(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
-    return {k: _mask(v) for k, v in event_dict.items()}
+    return {k: mask_phones_in(v) for k, v in event_dict.items()}
 
 
 def _add_correlation_id(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Phone numbers: parsed and stored as E.164 (phonenumbers), masked wherever a person need not see them."""
 
 import re
+from typing import Any
 
 import phonenumbers
 
@@ -25,3 +26,14 @@ def mask_phone(text: str) -> str:
     """`+8613812341234` -> `+86138****1234` (also inside longer text); other E.164 keep the last 4."""
     masked = _CN_MOBILE.sub(lambda m: f"{m.group(1) or ''}{m.group(2)}****{m.group(4)}", text)
     return _OTHER_E164.sub(lambda m: f"+{m.group(1)}{'*' * len(m.group(2))}{m.group(3)}", masked)
+
+
+def mask_phones_in(value: Any) -> Any:
+    """Every phone number inside a structure of dicts, lists and strings masked (for logs, kept events)."""
+    if isinstance(value, str):
+        return mask_phone(value)
+    if isinstance(value, dict):
+        return {k: mask_phones_in(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(mask_phones_in(v) for v in value)
+    return value

@@ -26,6 +26,8 @@ class ServiceSettings(BaseSettings):
     # The gateway signs access tokens with its private key; every service checks them with the public one.
     jwt_public_key_file: Path = Path("var/keys/jwt_public.pem")
     jwt_issuer: str = "opsdesk-gateway"
+    # The key phone columns are encrypted with (opsdesk_shared/personal_data.py); never in the database.
+    pii_key_file: Path = Path("var/keys/pii.key")
     jwt_audience: str = "opsdesk"
 
     log_level: str = "INFO"

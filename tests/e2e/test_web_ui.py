@@ -307,6 +307,34 @@ def test_the_supervisor_sees_charts_and_downloads_reports(stack: Stack, desks: O
         assert content.startswith(signature) and len(content) > 100, (report, content[:20])
 
 
+def test_a_supervisor_sees_a_masked_requester_and_reveals_the_contact_with_a_reason(
+    stack: Stack, desks: OpenDesk
+) -> None:
+    client, operator = stack.client(), stack.token("operator")
+    unit = next(
+        u["id"]
+        for u in client.get("/api/admin/units", headers={"Authorization": f"Bearer {operator}"}).json()
+        if u["code"] == "BJ-CY-WJ"
+    )
+    phone = f"1391{uuid.uuid4().int % 10**7:07d}"
+    ticket = file_ticket(client, operator, unit, phone, requester_name="王小明")
+    supervisor = desks("supervisor")
+    supervisor.login()
+    page = supervisor.goto(f"/ui/tickets/{ticket['id']}")
+    contact = page.locator("#requester-contact")
+    expect(contact).to_contain_text("王**")
+    expect(contact).to_contain_text(f"+86{phone[:3]}****{phone[-4:]}")
+    expect(contact).not_to_contain_text(phone)
+    page.locator("#contact-form [name=reason]").fill("核实")
+    page.locator("#contact-form button").click()
+    expect(page.locator("#contact-form .field-error")).to_be_visible()  # too short a reason: refused, named
+    page.locator("#contact-form [name=reason]").fill("回访核实处理结果")
+    page.locator("#contact-form button").click()
+    expect(page.locator("#requester-contact")).to_contain_text(f"王小明 +86{phone}")
+    expect(page.locator(".timeline")).to_contain_text("查看报修人联系方式")
+    supervisor.shot("contact-revealed")
+
+
 def test_admin_builds_the_unit_tree_and_accounts_and_the_auditor_sees_it_all(stack: Stack, desks: OpenDesk) -> None:
     suffix = uuid.uuid4().hex[:4].upper()
     admin = desks(STACK_ADMIN)

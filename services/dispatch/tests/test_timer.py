@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
+from opsdesk_shared.contracts.dispatch import SlaWarning
 from opsdesk_shared.testing.workers import EventTap, eventually
 
 ARRIVAL_S = 7200  # the default fault policy's arrival target
@@ -86,9 +87,11 @@ async def test_escalations_name_on_duty_dispatchers_then_everyone_responsible(de
             return [e for e in tap.of(kind, ticket_id=ticket.ticket_id) if e.data["metric"] == "arrival"]
 
         await eventually(lambda: arrival("sla.warning") and arrival("sla.breached"), timeout=30)
-    warned = {r["user_id"]: r for r in arrival("sla.warning")[0].data["recipients"]}
-    assert str(on_duty.user_id) in warned and warned[str(on_duty.user_id)]["reason"] == "on_duty_dispatcher"
-    assert warned[str(on_duty.user_id)]["phone"] == "+8613700000001"
+    warning = arrival("sla.warning")[0]
+    warned = {str(r.user_id): r for r in warning.parse(SlaWarning).recipients}
+    assert str(on_duty.user_id) in warned and warned[str(on_duty.user_id)].reason == "on_duty_dispatcher"
+    assert warned[str(on_duty.user_id)].phone == "+8613700000001"  # for the notifier that parses the event
+    assert all(r["phone"].startswith("v1:") for r in warning.data["recipients"])  # sealed on the wire
     assert str(off_duty.user_id) not in warned and str(engineer.user_id) not in warned
     breach = {r["user_id"]: r["reason"] for r in arrival("sla.breached")[0].data["recipients"]}
     assert breach[str(on_duty.user_id)] == "dispatcher" and breach[str(off_duty.user_id)] == "dispatcher"

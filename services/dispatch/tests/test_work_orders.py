@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from opsdesk_shared.contracts.dispatch import WorkOrderAssigned
 from opsdesk_shared.testing.workers import EventTap, eventually
 
 ACTIONS = ("accept", "depart", "arrive", "resolve", "reassign", "cancel")
@@ -102,9 +103,11 @@ async def test_a_fault_from_assignment_to_resolution(desk, crew) -> None:  # typ
         assert [s["action"] for s in body["steps"]] == ["assign", "accept", "depart", "arrive", "resolve"]
         assert (await desk.clocks(ticket.ticket_id))["resolution"]["state"] == "met"
         await eventually(lambda: len(tap.of("workorder.resolved", work_order_id=order["id"])) == 1)
-    assigned = tap.of("workorder.assigned", work_order_id=order["id"])[0].data
-    # What notifications needs for the requester's SMS: who is coming, their phone, by when.
-    assert assigned["engineer_phone"] == "+8613911112222" and assigned["ticket_number"] == ticket.number
+    assigned_event = tap.of("workorder.assigned", work_order_id=order["id"])[0]
+    assigned = assigned_event.data
+    # What notifications needs for the requester's SMS: who is coming, their phone (sealed on the wire), by when.
+    assert assigned_event.parse(WorkOrderAssigned).engineer_phone == "+8613911112222"
+    assert assigned["engineer_phone"].startswith("v1:") and assigned["ticket_number"] == ticket.number
     expected = datetime.fromisoformat(assigned["expected_arrival_at"])
     assert expected == datetime.fromisoformat(clocks["arrival"]["due_at"])
     assert {e.type for e in tap.received if e.data.get("ticket_id") == str(ticket.ticket_id)} >= {

@@ -7,6 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlmodel import Field, SQLModel
 
+from opsdesk_shared.personal_data import EncryptedPhone
+
 
 def _utc_column(**kwargs: object) -> sa.Column:  # type: ignore[type-arg]
     return sa.Column(sa.DateTime(timezone=True), **kwargs)
@@ -32,7 +34,7 @@ class Ticket(SQLModel, table=True):
     # The unit's ancestors and itself: a requester of unit U sees tickets whose path contains U.
     unit_path: list[UUID] = Field(sa_column=sa.Column(pg.ARRAY(pg.UUID(as_uuid=True)), nullable=False))
     requester_name: str
-    requester_phone: str = Field(index=True)
+    requester_phone: str = Field(sa_column=sa.Column(EncryptedPhone, nullable=False, index=True))
     channel: str
     asset_tag: str | None = None
     location: str | None = None
@@ -132,7 +134,7 @@ class KnownUser(SQLModel, table=True):
     user_id: UUID = Field(primary_key=True)
     username: str
     display_name: str
-    phone: str | None = Field(default=None, index=True)
+    phone: str | None = Field(default=None, sa_column=sa.Column(EncryptedPhone, index=True))
     unit_id: UUID | None = None
     roles: list[str] = Field(sa_column=sa.Column(pg.ARRAY(sa.Text), nullable=False))
     is_active: bool = True
@@ -145,7 +147,7 @@ class Call(SQLModel, table=True):
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
     cti_call_id: str | None = Field(default=None, sa_column=sa.Column(sa.Text, unique=True))
-    caller_phone: str = Field(index=True)
+    caller_phone: str = Field(sa_column=sa.Column(EncryptedPhone, nullable=False, index=True))
     direction: str = "inbound"
     state: str = "ended"  # ringing | answered | ended
     started_at: datetime = Field(sa_column=_utc_column(nullable=False, index=True))

@@ -164,6 +164,19 @@ class TicketOut(BaseModel):
     updated_at: datetime
 
 
+class ContactReasonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=500)] = Field(
+        description="why this person must be reached; kept in the ticket's timeline and the audit log"
+    )
+
+
+class RequesterContact(BaseModel):
+    requester_name: str
+    requester_phone: str
+
+
 class TicketDetail(TicketOut):
     timeline: list[TimelineEntry]
     comments: list[CommentOut] = []

@@ -6,6 +6,8 @@ from uuid import UUID, uuid4
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from opsdesk_shared.personal_data import EncryptedPhone
+
 
 def _ts(**kwargs: object) -> sa.Column:  # type: ignore[type-arg]
     return sa.Column(sa.DateTime(timezone=True), **kwargs)
@@ -18,7 +20,7 @@ class SmsMessage(SQLModel, table=True):
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
     event_id: UUID | None = None  # the event that caused it: at most one SMS per (event, recipient)
-    recipient: str
+    recipient: str = Field(sa_column=sa.Column(EncryptedPhone, nullable=False))
     body: str
     template: str | None = None
     ticket_id: UUID | None = Field(default=None, index=True)
@@ -89,7 +91,7 @@ class SmsRule(SQLModel, table=True):
 class SmsOptOut(SQLModel, table=True):
     __tablename__ = "sms_opt_out"
 
-    phone: str = Field(primary_key=True)
+    phone: str = Field(sa_column=sa.Column(EncryptedPhone, primary_key=True))
     source: str  # reply | admin
     at: datetime = Field(sa_column=_ts(nullable=False))
 
@@ -100,7 +102,7 @@ class InboundSms(SQLModel, table=True):
     __tablename__ = "sms_inbound"
 
     sid: str = Field(primary_key=True)
-    from_phone: str = Field(index=True)
+    from_phone: str = Field(sa_column=sa.Column(EncryptedPhone, nullable=False, index=True))
     body: str
     intent: str  # confirm | reopen | opt_out | unknown
     ticket_id: UUID | None = None
@@ -115,7 +117,7 @@ class TicketContact(SQLModel, table=True):
     ticket_id: UUID = Field(primary_key=True)
     number: str
     title: str
-    requester_phone: str = Field(index=True)
+    requester_phone: str = Field(sa_column=sa.Column(EncryptedPhone, nullable=False, index=True))
     status: str
     # When `status` was true: events of one ticket may be handled out of order, the latest wins.
     status_at: datetime = Field(sa_column=_ts(nullable=False))

@@ -20,6 +20,7 @@ from notifications.sender import Sender
 from notifications.worker import provider_for
 from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.contracts import intake as i
+from opsdesk_shared.contracts.notifications import SmsReplyReceived
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import EventTap, eventually, publish, running_worker
@@ -193,7 +194,9 @@ async def test_replies_confirm_reopen_and_opt_out_once_each_and_only_when_signed
             assert ok.status_code == 200 and ok.headers["content-type"].startswith("text/xml")
         await eventually(lambda: tap.of("sms.reply_received", ticket_id=t.ticket_id))
     [event] = tap.of("sms.reply_received", ticket_id=t.ticket_id)
-    assert event.data["intent"] == "confirm" and event.data["from_phone"] == requester
+    reply_event = event.parse(SmsReplyReceived)
+    assert reply_event.intent == "confirm" and reply_event.from_phone == requester
+    assert event.data["from_phone"].startswith("v1:")  # sealed in the event as it travels and rests
 
     stop = {"MessageSid": "SM" + uuid.uuid4().hex, "From": requester, "To": "+15005550006", "Body": " 退订 "}
     assert (await notifications_client.post(INBOUND_PATH, data=stop, headers=signed(stop))).status_code == 200

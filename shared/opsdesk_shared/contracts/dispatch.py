@@ -7,6 +7,7 @@ from uuid import UUID
 from pydantic import BaseModel
 
 from opsdesk_shared.contracts.envelope import Event
+from opsdesk_shared.personal_data import SealedPhone
 
 
 class ClockSnapshot(BaseModel):
@@ -29,7 +30,7 @@ class Recipient(BaseModel):
 
     user_id: UUID
     display_name: str
-    phone: str | None
+    phone: SealedPhone | None
     reason: str
 
 
@@ -94,7 +95,7 @@ class WorkOrderEvent(Event):
     status: str
     engineer_id: UUID
     engineer_name: str
-    engineer_phone: str | None = None
+    engineer_phone: SealedPhone | None = None
     actor_id: UUID | None = None
     at: datetime
 

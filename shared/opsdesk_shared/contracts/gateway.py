@@ -3,13 +3,14 @@
 from uuid import UUID
 
 from opsdesk_shared.contracts.envelope import Event
+from opsdesk_shared.personal_data import SealedPhone
 
 
 class UserChanged(Event):
     user_id: UUID
     username: str
     display_name: str
-    phone: str | None
+    phone: SealedPhone | None
     roles: list[str]
     unit_id: UUID | None
     is_active: bool

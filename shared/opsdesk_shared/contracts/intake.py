@@ -4,6 +4,7 @@ from datetime import datetime
 from uuid import UUID
 
 from opsdesk_shared.contracts.envelope import Event
+from opsdesk_shared.personal_data import SealedPhone
 
 
 class TicketCreated(Event):
@@ -17,7 +18,7 @@ class TicketCreated(Event):
     unit_id: UUID
     channel: str
     requester_name: str
-    requester_phone: str
+    requester_phone: SealedPhone
     created_at: datetime
     created_by: UUID | None = None
     subcategory: str | None = None
@@ -41,7 +42,7 @@ class TicketStep(Event):
     number: str
     unit_id: UUID
     requester_name: str
-    requester_phone: str
+    requester_phone: SealedPhone
     at: datetime
     actor_id: UUID | None = None
 
@@ -82,7 +83,7 @@ class TicketCommented(TicketStep):
 class CallLogged(Event):
     type = "call.logged"
     call_id: UUID
-    caller_phone: str
+    caller_phone: SealedPhone
     direction: str
     started_at: datetime
     ended_at: datetime | None = None

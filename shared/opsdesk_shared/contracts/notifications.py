@@ -4,6 +4,7 @@ from datetime import datetime
 from uuid import UUID
 
 from opsdesk_shared.contracts.envelope import Event
+from opsdesk_shared.personal_data import SealedPhone
 
 
 class SmsStatus(Event):
@@ -37,7 +38,7 @@ class SmsReplyReceived(Event):
 
     type = "sms.reply_received"
     inbound_sid: str
-    from_phone: str
+    from_phone: SealedPhone
     ticket_id: UUID
     intent: str  # confirm | reopen
     body: str

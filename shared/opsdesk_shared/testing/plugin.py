@@ -19,6 +19,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from opsdesk_shared import personal_data
 from opsdesk_shared.testing.servers import DEFAULT_AMQP_URL, DEFAULT_DATABASE_URL, Servers, VhostAdmin, locate
 
 SERVICES = ("gateway", "intake", "dispatch", "notifications", "reporting")
@@ -35,6 +36,7 @@ class RunEnvironment:
     amqp_url: str
     private_key_file: Path
     public_key_file: Path
+    pii_key_file: Path
 
     def env(self) -> dict[str, str]:
         return {
@@ -43,6 +45,7 @@ class RunEnvironment:
             "OPSDESK_AMQP_URL": self.amqp_url,
             "OPSDESK_JWT_PUBLIC_KEY_FILE": str(self.public_key_file),
             "OPSDESK_JWT_PRIVATE_KEY_FILE": str(self.private_key_file),
+            "OPSDESK_PII_KEY_FILE": str(self.pii_key_file),
             "OPSDESK_ENVIRONMENT": "test",
             # A whole system of processes plus the tests' own pools must fit PostgreSQL's default 100 connections.
             "OPSDESK_DATABASE_POOL_SIZE": "3",
@@ -54,6 +57,7 @@ class RunEnvironment:
             "database_prefix": self.database_prefix,
             "amqp_url": self.amqp_url,
             "jwt_public_key_file": self.public_key_file,
+            "pii_key_file": self.pii_key_file,
             "environment": "test",
             "database_pool_size": 3,
         }
@@ -111,8 +115,12 @@ def opsdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunEnvironment
     vhost = f"opsdesk_t{run_id}"
     admin = VhostAdmin(servers)
     admin.create(vhost)
-    private, public = _write_keys(tmp_path_factory.mktemp("keys"))
-    env = RunEnvironment(servers, run_id, f"opsdesk_t{run_id}", vhost, servers.amqp_url_for(vhost), private, public)
+    keys = tmp_path_factory.mktemp("keys")
+    private, public = _write_keys(keys)
+    personal_data.create_key_file(pii := keys / "pii.key")
+    env = RunEnvironment(
+        servers, run_id, f"opsdesk_t{run_id}", vhost, servers.amqp_url_for(vhost), private, public, pii
+    )
     try:
         yield env
     finally:

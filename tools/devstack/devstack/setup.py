@@ -20,6 +20,7 @@ from gateway import bootstrap
 from gateway.config import GatewaySettings
 from intake.config import IntakeSettings
 from notifications.config import NotificationsSettings
+from opsdesk_shared import personal_data
 from opsdesk_shared.migrations import migrate
 from reporting.config import ReportingSettings
 
@@ -84,6 +85,8 @@ async def set_up(*, demo: bool, credentials_file: Path) -> None:
     await check_servers(gateway_settings.database_url, gateway_settings.amqp_url)
     if ensure_keys(gateway_settings.jwt_private_key_file, Path(os.environ["OPSDESK_JWT_PUBLIC_KEY_FILE"])):
         print(f"created a development key pair for access tokens in {gateway_settings.jwt_private_key_file.parent}")
+    if personal_data.create_key_file(gateway_settings.pii_key_file):
+        print(f"created a development key for personal data at rest in {gateway_settings.pii_key_file}")
     await migrate_all()
     await bootstrap.run(gateway_settings, demo=demo, credentials_file=credentials_file)
     if demo:

@@ -31,6 +31,7 @@ ACTIONS = {
     "resolve": ("resolution_code", "summary"),
     "pending": ("reason",),
     "resume": ("note",),
+    "contact": ("reason",),  # a masked requester's contact, revealed with a reason (opsdesk_shared/privacy.py)
 }
 
 
@@ -120,13 +121,15 @@ async def ticket_action(ticket_id: str, action: str, web: WebPage) -> Response:
     fields = await form_fields(web.request)
     body = body_of(fields, *ACTIONS[action])
     path = f"/api/tickets/{ticket_id}/{'comments' if action == 'comment' else action}"
-    error, errors = None, {}
+    error, errors, answer = None, {}, None
     try:
-        await web.api.post(path, body)
+        answer = await web.api.post(path, body)
     except ApiError as exc:
         error, errors = exc.detail, exc.field_errors()
     view = await _ticket_view(web, ticket_id)
     view.update(action=action, error=error, errors=errors, values=fields if error else {})
+    if action == "contact" and answer:
+        view["contact"] = answer
     return web.render("fragments/ticket_panel.html", status_code=422 if error else 200, **view)
 
 
@@ -143,6 +146,7 @@ async def _ticket_view(web: Web, ticket_id: str) -> dict[str, Any]:
         "clocks": clocks,
         "unit_name": unit_names.get(ticket["unit_id"], ""),
         "action": None,
+        "contact": None,
         "error": None,
         "errors": {},
         "values": {},

@@ -4,9 +4,11 @@ plus what only dispatch keeps (an engineer's skills and home district, who is th
 from datetime import datetime
 from uuid import UUID
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from dispatch.columns import text_array, timestamp, uuid_array
+from opsdesk_shared.personal_data import EncryptedPhone
 
 
 class StaffMember(SQLModel, table=True):
@@ -15,7 +17,7 @@ class StaffMember(SQLModel, table=True):
     user_id: UUID = Field(primary_key=True)
     username: str
     display_name: str
-    phone: str | None = None
+    phone: str | None = Field(default=None, sa_column=sa.Column(EncryptedPhone))
     roles: list[str] = Field(sa_column=text_array())
     unit_id: UUID | None = None
     is_active: bool = True

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, status
 from intake.api.dependencies import Settings, Uow
 from intake.calls import service
 from intake.calls.schemas import CallerOut, CallerTicket, CallIn, CallOut, CallPatch, KnownPerson
+from opsdesk_shared import privacy
 from opsdesk_shared.auth import Principal, Role, require_roles
 from opsdesk_shared.phones import normalise_phone
 
@@ -20,15 +21,21 @@ CallReader = Annotated[
 ]
 
 
+def _out(call: object, principal: Principal) -> CallOut:
+    """The call as this caller may see it: the number masked for roles that need not ring back."""
+    out = CallOut.model_validate(call, from_attributes=True)
+    return out.model_copy(update={"caller_phone": privacy.phone_for(principal, out.caller_phone)})
+
+
 @router.post("/api/calls", response_model=CallOut, status_code=status.HTTP_201_CREATED)
 async def log_call(body: CallIn, principal: Hotline, uow: Uow, settings: Settings) -> CallOut:
     call = await service.log_call(uow, principal, body, settings.default_phone_region)
-    return CallOut.model_validate(call, from_attributes=True)
+    return _out(call, principal)
 
 
 @router.patch("/api/calls/{call_id}", response_model=CallOut)
 async def update_call(call_id: UUID, body: CallPatch, principal: Hotline, uow: Uow) -> CallOut:
-    return CallOut.model_validate(await service.update_call(uow, principal, call_id, body), from_attributes=True)
+    return _out(await service.update_call(uow, principal, call_id, body), principal)
 
 
 @router.get("/api/calls", response_model=list[CallOut])
@@ -43,7 +50,7 @@ async def list_calls(
 ) -> list[CallOut]:
     number = normalise_phone(phone, settings.default_phone_region, field="phone") if phone else None
     calls = await service.list_calls(uow, phone=number, start=from_, end=to, limit=limit)
-    return [CallOut.model_validate(c, from_attributes=True) for c in calls]
+    return [_out(c, principal) for c in calls]
 
 
 @router.get("/api/callers/{phone}", response_model=CallerOut)
@@ -53,7 +60,7 @@ async def caller(phone: str, principal: CallReader, uow: Uow, settings: Settings
     return CallerOut(
         phone=number,
         known_users=[KnownPerson.model_validate(u, from_attributes=True) for u in info["known_users"]],  # type: ignore[attr-defined]
-        calls=[CallOut.model_validate(c, from_attributes=True) for c in info["calls"]],  # type: ignore[attr-defined]
+        calls=[_out(c, principal) for c in info["calls"]],  # type: ignore[attr-defined]
         open_tickets=[CallerTicket.model_validate(t, from_attributes=True) for t in info["open_tickets"]],  # type: ignore[attr-defined]
         recent_tickets=[CallerTicket.model_validate(t, from_attributes=True) for t in info["recent_tickets"]],  # type: ignore[attr-defined]
     )

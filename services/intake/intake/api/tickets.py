@@ -16,9 +16,11 @@ from intake.schemas import (
     CommentIn,
     CommentOut,
     ConfirmIn,
+    ContactReasonIn,
     NoteIn,
     PendingIn,
     ReasonIn,
+    RequesterContact,
     ResolveIn,
     TicketCreate,
     TicketDetail,
@@ -27,27 +29,40 @@ from intake.schemas import (
     TimelineEntry,
 )
 from intake.tickets import idempotency, queries, service
+from opsdesk_shared import privacy
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from opsdesk_shared.errors import RuleViolation
-from opsdesk_shared.phones import normalise_phone
+from opsdesk_shared.phones import mask_phone, normalise_phone
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 
 CAN_FILE = (Role.HOTLINE_OPERATOR, Role.REQUESTER, Role.DISPATCHER, Role.ADMIN)
 Filer = Annotated[Principal, Depends(require_roles(*CAN_FILE))]
+# People who read tickets for their work; the security administrator, the auditor and system clients do not.
+TicketReader = Annotated[Principal, Depends(require_roles(*CAN_FILE, Role.ENGINEER, Role.SUPERVISOR))]
 IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", max_length=200, description="retry-safe creation: same key, same ticket"),
 ]
 
 
-def _out(ticket: Ticket) -> TicketOut:
-    return TicketOut.model_validate(ticket, from_attributes=True)
+def _out(ticket: Ticket, principal: Principal) -> TicketOut:
+    """The ticket as this caller may see it: the requester's name and phone masked for roles that need not
+    contact them (opsdesk_shared/privacy.py)."""
+    out = TicketOut.model_validate(ticket, from_attributes=True)
+    if privacy.sees_contacts(principal):
+        return out
+    return out.model_copy(
+        update={
+            "requester_name": privacy.mask_name(out.requester_name),
+            "requester_phone": mask_phone(out.requester_phone),
+        }
+    )
 
 
 async def _detail(session: AsyncSession, principal: Principal, ticket: Ticket) -> TicketDetail:
     return TicketDetail(
-        **_out(ticket).model_dump(),
+        **_out(ticket, principal).model_dump(),
         timeline=[
             TimelineEntry.model_validate(e, from_attributes=True)
             for e in await service.timeline(session, ticket.id, principal)
@@ -78,11 +93,11 @@ async def create_ticket(
         )
         if earlier is not None:
             response.headers["Idempotent-Replayed"] = "true"
-            return _out(await service.get_ticket(uow, principal, earlier))
+            return _out(await service.get_ticket(uow, principal, earlier), principal)
     ticket = await service.create_ticket(uow, principal, body, phone_region=settings.default_phone_region)
     if idempotency_key:
         await idempotency.record(uow, principal, idempotency_key, ticket.id)
-    return _out(ticket)
+    return _out(ticket, principal)
 
 
 @router.get("", response_model=TicketPage)
@@ -134,7 +149,7 @@ async def list_tickets(
     tickets, next_cursor, next_page = await queries.list_tickets(
         uow, principal, filters, limit=limit, cursor=cursor, sort=sort, page=page
     )
-    return TicketPage(items=[_out(t) for t in tickets], next_cursor=next_cursor, next_page=next_page)
+    return TicketPage(items=[_out(t, principal) for t in tickets], next_cursor=next_cursor, next_page=next_page)
 
 
 @router.get("/duplicates", response_model=list[TicketOut])
@@ -153,12 +168,20 @@ async def duplicate_hints(
         else None
     )
     found = await queries.duplicate_hints(uow, principal, unit_id=unit_id, asset_tag=asset_tag, requester_phone=phone)
-    return [_out(t) for t in found]
+    return [_out(t, principal) for t in found]
 
 
 @router.get("/{ticket_id}", response_model=TicketDetail)
 async def get_ticket(ticket_id: UUID, principal: CurrentPrincipal, uow: Uow) -> TicketDetail:
     return await _detail(uow, principal, await service.get_ticket(uow, principal, ticket_id))
+
+
+@router.post("/{ticket_id}/contact", response_model=RequesterContact)
+async def reveal_contact(ticket_id: UUID, body: ContactReasonIn, principal: TicketReader, uow: Uow) -> RequesterContact:
+    """The requester's name and phone in full, for a caller who sees them masked and has a reason to reach
+    them. Recorded in the ticket's timeline (`contact_viewed`) and, with the reason, in the audit log."""
+    ticket = await service.reveal_contact(uow, principal, ticket_id, body.reason)
+    return RequesterContact(requester_name=ticket.requester_name, requester_phone=ticket.requester_phone)
 
 
 @router.post("/{ticket_id}/pending", response_model=TicketDetail)

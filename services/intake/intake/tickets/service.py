@@ -158,6 +158,22 @@ async def get_ticket(session: AsyncSession, principal: Principal, ticket_id: UUI
     return ticket
 
 
+async def reveal_contact(session: AsyncSession, principal: Principal, ticket_id: UUID, reason: str) -> Ticket:
+    """A ticket the caller may read, for its requester's contact; the reveal is kept in its timeline."""
+    ticket = await get_ticket(session, principal, ticket_id)
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            kind="contact_viewed",
+            actor_id=principal.subject,
+            actor_name=principal.username,
+            detail={"reason": reason},
+            at=now(),
+        )
+    )
+    return ticket
+
+
 async def timeline(session: AsyncSession, ticket_id: UUID, principal: Principal) -> list[TicketEvent]:
     stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.at, TicketEvent.id)
     if not is_staff(principal):

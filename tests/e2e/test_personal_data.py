@@ -1,0 +1,91 @@
+"""Phone numbers at rest, across the whole system: after a ticket, its acceptance SMS, its report row, a call
+and a new account with a phone have gone through every service, a plain-text dump of every service
+database holds none of those numbers. The services still find by number and answer in full to whoever
+may see it."""
+
+import subprocess
+import uuid
+
+from opsdesk_backup.dump import pg_tool
+from tests.conftest import STACK_ADMIN, Stack
+from tests.e2e.test_walking_skeleton import file_ticket, sink_messages, wait_for
+
+SERVICES = ("gateway", "intake", "dispatch", "notifications", "reporting")
+
+
+def dump_text(stack: Stack, service: str) -> str:
+    database = f"{stack.env['OPSDESK_DATABASE_PREFIX']}_{service}"
+    url = f"{stack.env['OPSDESK_DATABASE_URL']}/{database}"
+    done = subprocess.run(
+        [pg_tool("pg_dump"), "--data-only", "--no-owner", url], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_no_service_database_holds_a_phone_number_in_the_clear(stack: Stack) -> None:
+    client = stack.client()
+    operator = {"Authorization": f"Bearer {stack.token('operator')}"}
+    admin = {"Authorization": f"Bearer {stack.token(STACK_ADMIN)}"}
+    series = uuid.uuid4().int % 10**6
+    requester, caller, engineer = (f"13{d}{series:06d}{d}0" for d in (5, 6, 7))
+    unit = next(u["id"] for u in client.get("/api/admin/units", headers=operator).json() if u["code"] == "BJ-CY-WJ")
+
+    ticket = file_ticket(client, stack.token("operator"), unit, requester)
+    logged = client.post(
+        "/api/calls",
+        headers=operator,
+        json={"caller_phone": caller, "started_at": "2026-11-29T08:00:00Z", "outcome": "consultation_answered"},
+    )
+    assert logged.status_code == 201, logged.text
+    account = client.post(
+        "/api/admin/users",
+        headers=admin,
+        json={
+            "username": f"eng{series}",
+            "password": "Right-passw0rd",
+            "display_name": "测试工程师",
+            "roles": ["engineer"],
+            "phone": engineer,
+        },
+    )
+    assert account.status_code == 201, account.text
+
+    wait_for("the acceptance SMS", lambda: f"+86{requester}" in {m["to"] for m in sink_messages(stack)}, 60)
+    wait_for(
+        "dispatch to know the new engineer",
+        lambda: any(e.get("phone") == f"+86{engineer}" for e in client.get("/api/engineers", headers=operator).json()),
+        30,
+    )
+    # Finding by number still works, in full for the hotline.
+    found = client.get("/api/tickets", params={"requester_phone": requester}, headers=operator).json()["items"]
+    assert [t["id"] for t in found] == [ticket["id"]] and found[0]["requester_phone"] == f"+86{requester}"
+
+    for service in SERVICES:
+        dump = dump_text(stack, service)
+        for number in (requester, caller, engineer):
+            assert number not in dump, f"{service}'s database holds {number[:3]}****{number[-4:]} in the clear"
+
+
+def test_revealing_a_masked_contact_is_in_the_audit_log_with_its_reason(stack: Stack) -> None:
+    """The service's before/after reaches the gateway's hashed audit entry: who asked, for which ticket, why."""
+    client = stack.client()
+    operator = {"Authorization": f"Bearer {stack.token('operator')}"}
+    supervisor = {"Authorization": f"Bearer {stack.token('supervisor')}"}
+    auditor = {"Authorization": f"Bearer {stack.token('auditor')}"}
+    unit = next(u["id"] for u in client.get("/api/admin/units", headers=operator).json() if u["code"] == "BJ-CY-WJ")
+    ticket = file_ticket(client, stack.token("operator"), unit, f"1358{uuid.uuid4().int % 10**7:07d}")
+    revealed = client.post(f"/api/tickets/{ticket['id']}/contact", headers=supervisor, json={"reason": "回访核实结果"})
+    assert revealed.status_code == 200, revealed.text
+
+    entries = client.get("/api/admin/audit-log", params={"action": "tickets.contact"}, headers=auditor).json()
+    [entry] = [e for e in entries["items"] if e["path"] == f"/api/tickets/{ticket['id']}/contact"]
+    assert entry["actor_name"] == "supervisor" and entry["status"] == 200
+    [viewed] = [c for c in entry["changes"] if c["table"] == "ticket_event"]
+    assert viewed["op"] == "insert" and viewed["after"]["kind"] == "contact_viewed"
+    assert viewed["after"]["detail"] == {"reason": "回访核实结果"}
+    # The creation's entry holds the new ticket's row with the phone masked even for the auditor.
+    created = client.get("/api/admin/audit-log", params={"action": "tickets.post"}, headers=auditor).json()["items"]
+    rows = [c for e in created for c in (e["changes"] or []) if c["table"] == "ticket" and c["key"] == [ticket["id"]]]
+    assert rows and "****" in rows[0]["after"]["requester_phone"]
+    assert client.get("/api/admin/audit-log/verify", headers=auditor).json()["intact"] is True
