@@ -34,7 +34,8 @@ COPY services services
 COPY tools tools
 COPY --from=web-assets /web/node_modules gateway/gateway/web/node_modules
 RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --package "${PACKAGE}"
-RUN useradd --system --uid 10001 opsdesk && mkdir -p /app/var /keys && chown opsdesk /app/var /keys
+RUN useradd --system --uid 10001 opsdesk && mkdir -p /app/var /keys /var/lib/opsdesk/audit-archive \
+ && chown opsdesk /app/var /keys /var/lib/opsdesk/audit-archive
 USER opsdesk
 ENV PATH="/app/.venv/bin:${PATH}"
 ENTRYPOINT ["python", "-m"]

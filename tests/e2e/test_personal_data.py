@@ -88,4 +88,3 @@ def test_revealing_a_masked_contact_is_in_the_audit_log_with_its_reason(stack: S
     created = client.get("/api/admin/audit-log", params={"action": "tickets.post"}, headers=auditor).json()["items"]
     rows = [c for e in created for c in (e["changes"] or []) if c["table"] == "ticket" and c["key"] == [ticket["id"]]]
     assert rows and "****" in rows[0]["after"]["requester_phone"]
-    assert client.get("/api/admin/audit-log/verify", headers=auditor).json()["intact"] is True

@@ -5,6 +5,7 @@ language switch, the phone-sized engineer flow, and the session's protections.""
 import asyncio
 import base64
 import re
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -19,7 +20,7 @@ from gateway.web.session import COOKIE, SessionCodec
 from opsdesk_shared.testing.plugin import RunEnvironment
 from tests.conftest import STACK_ADMIN, Stack
 from tests.e2e.conftest import Desk, OpenDesk
-from tests.e2e.test_walking_skeleton import file_ticket
+from tests.e2e.test_walking_skeleton import file_ticket, wait_for
 
 ENGINEER = "工程师 刘洋"
 ONE_PIXEL_PNG = base64.b64decode(
@@ -320,6 +321,11 @@ def test_a_supervisor_sees_a_masked_requester_and_reveals_the_contact_with_a_rea
     ticket = file_ticket(client, operator, unit, phone, requester_name="王小明")
     supervisor = desks("supervisor")
     supervisor.login()
+    # The ticket's own events (its clocks starting) re-render an open panel live, and with it the form: let
+    # them pass before the page opens, so the refused form's message is not replaced under the test.
+    auth = {"Authorization": f"Bearer {operator}"}
+    wait_for("the ticket's clocks", lambda: client.get(f"/api/sla/tickets/{ticket['id']}", headers=auth).is_success)
+    time.sleep(1)
     page = supervisor.goto(f"/ui/tickets/{ticket['id']}")
     contact = page.locator("#requester-contact")
     expect(contact).to_contain_text("王**")

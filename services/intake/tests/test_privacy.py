@@ -2,14 +2,32 @@
 with a reason that is kept, and encrypted at rest in the table and in the event waiting in the outbox."""
 
 import json
+import uuid
 
 import asyncpg
 import httpx
-from tests.test_tickets import auth, ticket_body
 
 from opsdesk_shared.testing.plugin import RunEnvironment
 
 PHONE_DIGITS = "13900139011"
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def ticket_body(**overrides: object) -> dict[str, object]:
+    return {
+        "title": "制证机无法启动",
+        "description": "开机后无响应。",
+        "category": "fault",
+        "priority": "P2",
+        "unit_id": str(uuid.uuid4()),
+        "requester_name": "李强",
+        "requester_phone": "13800138000",
+        "channel": "hotline",
+        **overrides,
+    }
 
 
 async def test_supervisors_see_masked_contacts_and_reveal_one_with_a_kept_reason(

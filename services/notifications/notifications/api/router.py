@@ -10,13 +10,12 @@ from twilio.request_validator import RequestValidator
 from notifications import inbound, service
 from notifications.models import SmsMessage, SmsOrphanCallback
 from notifications.schemas import MessageOut, MessagePage, ProviderInfo
+from opsdesk_shared import privacy
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from opsdesk_shared.errors import Forbidden
 from opsdesk_shared.phones import mask_phone, normalise_phone
 
 router = APIRouter(prefix="/api/sms", tags=["sms"])
-# Roles whose work needs the requester's full number; everyone else sees it masked (SPEC §7).
-SEES_NUMBERS = (Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ADMIN)
 Staff = Annotated[
     Principal,
     Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.ADMIN)),
@@ -70,7 +69,9 @@ async def list_messages(
         query = query.where(SmsMessage.created_at >= from_)  # type: ignore[operator]
     if until:
         query = query.where(SmsMessage.created_at < until)  # type: ignore[operator]
-    unmasked = principal.has_any(*SEES_NUMBERS)
+    # Numbers in full for the people who contact requesters (opsdesk_shared/privacy.py) and for a system
+    # client, which sees only its own messages to numbers it gave; masked for everyone else.
+    unmasked = principal.has_any(Role.SYSTEM) or privacy.sees_contacts(principal)
     items = []
     for m in (await uow.execute(query)).scalars():
         items.append(

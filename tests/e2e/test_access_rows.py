@@ -1,0 +1,251 @@
+"""Who sees which rows (issue 8: role × resource × unit scope, with real data). The access table in
+test_access_matrix.py says who passes each route's gate; this one says what each caller then gets of real
+rows: a ticket filed at 望京派出所 with its SLA clocks, acceptance SMS, work order (for `engineer`, not
+`engineer2`) and report figures, read by every role, and by requesters at the station itself, at its
+sub-bureau (朝阳分局, above it) and at another district's station (中关村派出所).
+
+Each cell is what the caller got:
+- `full`: the row, personal data in full;
+- `masked`: the row, the requester's name and phone starred (opsdesk_shared/privacy.py);
+- `none`: not there for them (404, or not in the list);
+- `denied`: 401 or 403.
+"""
+
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.conftest import STACK_ADMIN, Stack
+from tests.e2e.test_access_matrix import callers  # noqa: F401  (the single-role callers fixture)
+from tests.e2e.test_walking_skeleton import file_ticket, wait_for
+
+REQUESTERS = {"req_station": None, "req_district": "BJ-CY", "req_elsewhere": "BJ-HD-ZGC"}
+WHO = (
+    "operator",
+    "dispatcher",
+    "engineer",
+    "engineer2",
+    "supervisor",
+    "admin",
+    "secadmin",
+    "auditor",
+    "system",
+    "anonymous",
+    *REQUESTERS,
+)
+
+STAFF_FULL = {"operator": "full", "dispatcher": "full", "engineer": "full", "engineer2": "full"}
+NO_BUSINESS = {"secadmin": "none", "auditor": "none", "system": "none", "anonymous": "denied"}
+IN_SUBTREE = {"req_station": "full", "req_district": "full", "req_elsewhere": "none"}
+EXPECTED: dict[str, dict[str, str]] = {
+    "ticket": {**STAFF_FULL, "supervisor": "masked", "admin": "masked", **NO_BUSINESS, **IN_SUBTREE},
+    "ticket in list": {**STAFF_FULL, "supervisor": "masked", "admin": "masked", **NO_BUSINESS, **IN_SUBTREE},
+    "comment on ticket": {
+        **STAFF_FULL,
+        "supervisor": "full",
+        "admin": "full",
+        **NO_BUSINESS,
+        **IN_SUBTREE,
+    },
+    "SLA clocks": {**STAFF_FULL, "supervisor": "full", "admin": "full", **NO_BUSINESS, **IN_SUBTREE},
+    "work order": {
+        "operator": "full",
+        "dispatcher": "full",
+        "engineer": "full",
+        "engineer2": "none",
+        "supervisor": "full",
+        "admin": "full",
+        **NO_BUSINESS,
+        "req_station": "none",
+        "req_district": "none",
+        "req_elsewhere": "none",
+    },
+    "work order in list": {
+        "operator": "full",
+        "dispatcher": "full",
+        "engineer": "full",
+        "engineer2": "none",
+        "supervisor": "full",
+        "admin": "full",
+        **NO_BUSINESS,
+        "req_station": "none",
+        "req_district": "none",
+        "req_elsewhere": "none",
+    },
+    "work-log line on the order": {
+        "operator": "denied",
+        "dispatcher": "full",
+        "engineer": "full",
+        "engineer2": "none",
+        "supervisor": "denied",
+        "admin": "full",
+        **NO_BUSINESS,
+        "req_station": "none",
+        "req_district": "none",
+        "req_elsewhere": "none",
+    },
+    "acceptance SMS": {
+        **STAFF_FULL,
+        "supervisor": "masked",
+        "admin": "masked",
+        "secadmin": "denied",
+        "auditor": "denied",
+        "system": "none",
+        "anonymous": "denied",
+        "req_station": "denied",
+        "req_district": "denied",
+        "req_elsewhere": "denied",
+    },
+    "station's report figures": {
+        "operator": "full",
+        "dispatcher": "full",
+        "engineer": "denied",
+        "engineer2": "denied",
+        "supervisor": "full",
+        "admin": "full",
+        "secadmin": "denied",
+        "auditor": "denied",
+        "system": "denied",
+        "anonymous": "denied",
+        "req_station": "full",
+        "req_district": "full",
+        "req_elsewhere": "denied",
+    },
+}
+
+
+def outcome(resp: httpx.Response, *, found: bool = True, masked: bool = False) -> str:
+    assert resp.status_code < 500, resp.text
+    if resp.status_code in (401, 403):
+        assert resp.headers["content-type"].startswith("application/problem+json")
+        return "denied"
+    if resp.status_code == 404:  # the same answer as for an id that never existed: nothing of the row
+        assert resp.headers["content-type"].startswith("application/problem+json")
+        assert set(resp.json()) <= {"type", "title", "status", "detail", "instance"}
+        return "none"
+    if not found:
+        return "none"
+    assert resp.status_code < 300, resp.text
+    return "masked" if masked else "full"
+
+
+@pytest.fixture(scope="module")
+def everyone(stack: Stack, callers: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:  # noqa: F811
+    """The gate table's single-role callers, engineer2, and requesters at three places in the unit tree."""
+    client = stack.client()
+    admin = {"Authorization": f"Bearer {stack.token(STACK_ADMIN)}"}
+    units = {u["code"]: u["id"] for u in client.get("/api/admin/units", headers=admin).json()}
+    headers = dict(callers)
+    headers["engineer2"] = {"Authorization": f"Bearer {stack.token('engineer2')}"}
+    headers["req_station"] = callers["requester"]
+    for who, code in REQUESTERS.items():
+        if code is None:
+            continue
+        username, password = f"{who}-{uuid.uuid4().hex[:6]}", "Rows-passw0rd"
+        made = client.post(
+            "/api/admin/users",
+            headers=admin,
+            json={
+                "username": username,
+                "password": password,
+                "display_name": "范围测试",
+                "roles": ["requester"],
+                "unit_id": units[code],
+            },
+        )
+        assert made.status_code == 201, made.text
+        login = client.post("/api/auth/login", json={"username": username, "password": password})
+        headers[who] = {"Authorization": f"Bearer {login.json()['access_token']}"}
+    return headers
+
+
+def probe(stack: Stack, everyone: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    client = stack.client()
+    operator, dispatcher = everyone["operator"], everyone["dispatcher"]
+    station = client.get("/api/auth/me", headers=everyone["req_station"]).json()["unit_id"]
+    phone = f"1357{uuid.uuid4().int % 10**7:07d}"
+    ticket = file_ticket(client, stack.token("operator"), station, phone, requester_name="赵六")
+    engineer_id = client.get("/api/auth/me", headers=everyone["engineer"]).json()["id"]
+    order = client.post(
+        "/api/work-orders", headers=dispatcher, json={"ticket_id": ticket["id"], "engineer_id": engineer_id}
+    )
+    assert order.status_code == 201, order.text
+    order_id = order.json()["id"]
+    wait_for(
+        "the acceptance SMS",
+        lambda: client.get("/api/sms/messages", params={"ticket_id": ticket["id"]}, headers=operator).json()["items"],
+        60,
+    )
+    wait_for(
+        "the ticket in the report",
+        lambda: client.get("/api/reports/summary", params={"unit_id": station}, headers=operator).json()["total"],
+        60,
+    )
+
+    def ticket_view(who: str) -> str:
+        resp = client.get(f"/api/tickets/{ticket['id']}", headers=everyone[who])
+        return outcome(resp, masked=resp.status_code == 200 and "*" in resp.json()["requester_phone"])
+
+    def ticket_listed(who: str) -> str:
+        resp = client.get("/api/tickets", params={"q": ticket["number"]}, headers=everyone[who])
+        items = resp.json().get("items", []) if resp.status_code == 200 else []
+        mine = [t for t in items if t["id"] == ticket["id"]]
+        return outcome(resp, found=bool(mine), masked=bool(mine) and "*" in mine[0]["requester_phone"])
+
+    def comment(who: str) -> str:
+        body = {"body": f"{who} 留言"}
+        return outcome(client.post(f"/api/tickets/{ticket['id']}/comments", headers=everyone[who], json=body))
+
+    def clocks(who: str) -> str:
+        return outcome(client.get(f"/api/sla/tickets/{ticket['id']}", headers=everyone[who]))
+
+    def work_order(who: str) -> str:
+        return outcome(client.get(f"/api/work-orders/{order_id}", headers=everyone[who]))
+
+    def work_order_listed(who: str) -> str:
+        resp = client.get("/api/work-orders", params={"ticket_id": ticket["id"]}, headers=everyone[who])
+        items = resp.json().get("items", []) if resp.status_code == 200 else []
+        return outcome(resp, found=any(o["id"] == order_id for o in items))
+
+    def field_step(who: str) -> str:
+        # A work-log line: a field step that changes nothing of the order's state, so every caller can try.
+        body = {"note": f"{who} 记录"}
+        return outcome(client.post(f"/api/work-orders/{order_id}/work-log", headers=everyone[who], json=body))
+
+    def sms(who: str) -> str:
+        resp = client.get("/api/sms/messages", params={"ticket_id": ticket["id"]}, headers=everyone[who])
+        items = resp.json().get("items", []) if resp.status_code == 200 else []
+        return outcome(resp, found=bool(items), masked=bool(items) and "*" in items[0]["to"])
+
+    def report(who: str) -> str:
+        return outcome(client.get("/api/reports/summary", params={"unit_id": station}, headers=everyone[who]))
+
+    checks: dict[str, Any] = {
+        "ticket": ticket_view,
+        "ticket in list": ticket_listed,
+        "comment on ticket": comment,
+        "SLA clocks": clocks,
+        "work order": work_order,
+        "work order in list": work_order_listed,
+        "work-log line on the order": field_step,
+        "acceptance SMS": sms,
+        "station's report figures": report,
+    }
+    return {resource: {who: check(who) for who in WHO} for resource, check in checks.items()}
+
+
+def test_every_role_and_unit_gets_exactly_its_rows(stack: Stack, everyone: dict[str, dict[str, str]]) -> None:
+    seen = probe(stack, everyone)
+    width = max(map(len, WHO))
+    print("\n" + " " * 30 + " ".join(w[:width].rjust(width) for w in WHO))
+    for resource, cells in seen.items():
+        print(resource.ljust(30) + " ".join(cells[w].rjust(width) for w in WHO))
+    differences = {
+        (resource, who): (EXPECTED[resource][who], got)
+        for resource, cells in seen.items()
+        for who, got in cells.items()
+        if EXPECTED[resource][who] != got
+    }
+    assert not differences, f"(resource, caller): (expected, got): {differences}"
