@@ -70,8 +70,17 @@ class EdgeMiddleware:
         if not allowed:
             await _too_many(path)(scope, receive, send)
             return
-        if request.method not in WRITE_METHODS or path.startswith(UNAUDITED_PREFIXES):
+        if request.method not in WRITE_METHODS:
             await self.app(scope, receive, send)
+            return
+        if path.startswith(UNAUDITED_PREFIXES):
+
+            async def send_without_changes(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message, _ = _take_changes(message)  # the provider has no business with our before/after
+                await send(message)
+
+            await self.app(scope, receive, send_without_changes)
             return
 
         async def send_after_audit(message: Message) -> None:

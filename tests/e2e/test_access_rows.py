@@ -168,6 +168,12 @@ def probe(stack: Stack, everyone: dict[str, dict[str, str]]) -> dict[str, dict[s
     phone = f"1357{uuid.uuid4().int % 10**7:07d}"
     ticket = file_ticket(client, stack.token("operator"), station, phone, requester_name="赵六")
     engineer_id = client.get("/api/auth/me", headers=everyone["engineer"]).json()["id"]
+    # Dispatch learns of the ticket from its event: its clocks show it has.
+    wait_for(
+        "dispatch to know the ticket",
+        lambda: client.get(f"/api/sla/tickets/{ticket['id']}", headers=operator).is_success,
+        30,
+    )
     order = client.post(
         "/api/work-orders", headers=dispatcher, json={"ticket_id": ticket["id"], "engineer_id": engineer_id}
     )

@@ -6,6 +6,10 @@ may see it."""
 import subprocess
 import uuid
 
+import httpx
+from twilio.request_validator import RequestValidator
+
+from notifications.config import SINK_AUTH_TOKEN
 from opsdesk_backup.dump import pg_tool
 from tests.conftest import STACK_ADMIN, Stack
 from tests.e2e.test_walking_skeleton import file_ticket, sink_messages, wait_for
@@ -81,6 +85,7 @@ def test_revealing_a_masked_contact_is_in_the_audit_log_with_its_reason(stack: S
     ticket = file_ticket(client, stack.token("operator"), unit, f"1358{uuid.uuid4().int % 10**7:07d}")
     revealed = client.post(f"/api/tickets/{ticket['id']}/contact", headers=supervisor, json={"reason": "回访核实结果"})
     assert revealed.status_code == 200, revealed.text
+    assert "opsdesk-audit-changes" not in revealed.headers  # for the audit log only
 
     entries = client.get("/api/admin/audit-log", params={"action": "tickets.contact"}, headers=auditor).json()
     [entry] = [e for e in entries["items"] if e["path"] == f"/api/tickets/{ticket['id']}/contact"]
@@ -92,3 +97,14 @@ def test_revealing_a_masked_contact_is_in_the_audit_log_with_its_reason(stack: S
     created = client.get("/api/admin/audit-log", params={"action": "tickets.post"}, headers=auditor).json()["items"]
     rows = [c for e in created for c in (e["changes"] or []) if c["table"] == "ticket" and c["key"] == [ticket["id"]]]
     assert rows and "****" in rows[0]["after"]["requester_phone"]
+
+
+def test_the_sms_providers_webhooks_get_no_audit_details(stack: Stack) -> None:
+    """Webhooks are not audited by the gateway (notifications keeps them): what the service changed still
+    must not go back to the provider."""
+    path = "/api/sms/webhooks/twilio/inbound"
+    reply = {"MessageSid": "SM" + uuid.uuid4().hex, "From": "+8613599990001", "To": "+15005550006", "Body": "你好"}
+    signature = RequestValidator(SINK_AUTH_TOKEN).compute_signature(stack.url + path, reply)
+    answer = httpx.post(stack.url + path, data=reply, headers={"X-Twilio-Signature": signature}, timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert "opsdesk-audit-changes" not in answer.headers
