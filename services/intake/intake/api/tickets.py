@@ -32,7 +32,7 @@ from intake.tickets import idempotency, queries, service
 from opsdesk_shared import privacy
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from opsdesk_shared.errors import RuleViolation
-from opsdesk_shared.phones import mask_phone, normalise_phone
+from opsdesk_shared.phones import normalise_phone
 
 router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 
@@ -54,8 +54,8 @@ def _out(ticket: Ticket, principal: Principal) -> TicketOut:
         return out
     return out.model_copy(
         update={
-            "requester_name": privacy.mask_name(out.requester_name),
-            "requester_phone": mask_phone(out.requester_phone),
+            "requester_name": privacy.name_for(principal, out.requester_name),
+            "requester_phone": privacy.phone_for(principal, out.requester_phone),
         }
     )
 
