@@ -563,3 +563,33 @@ def test_a_user_sets_up_one_time_codes_and_then_signs_in_with_them(stack: Stack,
     user.page.fill("[name=otp]", app.at(datetime.now(UTC) + timedelta(seconds=30)))  # the step after the used one
     user.page.click("#login-form button[type=submit]")
     expect(user.page).to_have_url(re.compile(r"/ui/dashboard$"))
+
+
+def test_a_live_refresh_does_not_throw_away_what_is_being_typed(stack: Stack, desks: OpenDesk) -> None:
+    client, operator_token = stack.client(), stack.token("operator")
+    operator_auth = {"Authorization": f"Bearer {operator_token}"}
+    unit = next(
+        u["id"] for u in client.get("/api/admin/units", headers=operator_auth).json() if u["code"] == "BJ-CY-WJ"
+    )
+    ticket = file_ticket(client, operator_token, unit, f"1392{uuid.uuid4().int % 10**7:07d}")
+    wait_for(
+        "the ticket's clocks", lambda: client.get(f"/api/sla/tickets/{ticket['id']}", headers=operator_auth).is_success
+    )
+    dispatcher = desks("dispatcher")
+    dispatcher.login()
+    page = dispatcher.goto(f"/ui/tickets/{ticket['id']}")
+    expect(page.locator("body[data-live=open]")).to_be_attached(timeout=15000)
+    time.sleep(1)
+    box = page.locator("#comment-form [name=body]")
+    box.fill("正在输入的留言")
+    box.focus()
+    # Someone else comments: the ticket's live event arrives while the dispatcher is typing.
+    other = client.post(f"/api/tickets/{ticket['id']}/comments", headers=operator_auth, json={"body": "话务员补充说明"})
+    assert other.status_code == 201, other.text
+    time.sleep(2)
+    expect(box).to_have_value("正在输入的留言")
+    expect(page.locator("#timeline")).not_to_contain_text("话务员补充说明")
+    # Once they send theirs, the panel is re-read with both.
+    page.locator("#comment-form button").click()
+    expect(page.locator("#timeline")).to_contain_text("话务员补充说明")
+    expect(page.locator("#timeline")).to_contain_text("正在输入的留言")
