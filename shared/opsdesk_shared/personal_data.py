@@ -107,15 +107,17 @@ class EncryptedPhone(TypeDecorator[str]):
         return None if value is None else decrypt(value)
 
 
-def encrypt_in_place(table: str, column: str) -> None:
-    """For a migration: every plain value of `table.column` replaced by its ciphertext (run by `migrate`,
+def encrypt_in_place(columns: list[tuple[str, str]]) -> None:
+    """For a migration: every plain value of each (table, column) replaced by its ciphertext (run by `migrate`,
     which has loaded the key). Distinct values, so a number on a thousand rows is encrypted once."""
-    _rewrite(table, column, f"{column} NOT LIKE '{PREFIX}%'", encrypt)
+    for table, column in columns:
+        _rewrite(table, column, f"{column} NOT LIKE '{PREFIX}%'", encrypt)
 
 
-def decrypt_in_place(table: str, column: str) -> None:
+def decrypt_in_place(columns: list[tuple[str, str]]) -> None:
     """The downgrade: ciphertext back to plain numbers."""
-    _rewrite(table, column, f"{column} LIKE '{PREFIX}%'", decrypt)
+    for table, column in columns:
+        _rewrite(table, column, f"{column} LIKE '{PREFIX}%'", decrypt)
 
 
 def _rewrite(table: str, column: str, which: str, convert: Callable[[str], str]) -> None:

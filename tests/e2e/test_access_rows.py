@@ -39,6 +39,19 @@ WHO = (
 STAFF_FULL = {"operator": "full", "dispatcher": "full", "engineer": "full", "engineer2": "full"}
 NO_BUSINESS = {"secadmin": "none", "auditor": "none", "system": "none", "anonymous": "denied"}
 IN_SUBTREE = {"req_station": "full", "req_district": "full", "req_elsewhere": "none"}
+# A work order: its readers and its own engineer, not another engineer, not the requesters (they follow the ticket).
+ORDER_READERS = {
+    "operator": "full",
+    "dispatcher": "full",
+    "engineer": "full",
+    "engineer2": "none",
+    "supervisor": "full",
+    "admin": "full",
+    **NO_BUSINESS,
+    "req_station": "none",
+    "req_district": "none",
+    "req_elsewhere": "none",
+}
 EXPECTED: dict[str, dict[str, str]] = {
     "ticket": {**STAFF_FULL, "supervisor": "masked", "admin": "masked", **NO_BUSINESS, **IN_SUBTREE},
     "ticket in list": {**STAFF_FULL, "supervisor": "masked", "admin": "masked", **NO_BUSINESS, **IN_SUBTREE},
@@ -50,30 +63,8 @@ EXPECTED: dict[str, dict[str, str]] = {
         **IN_SUBTREE,
     },
     "SLA clocks": {**STAFF_FULL, "supervisor": "full", "admin": "full", **NO_BUSINESS, **IN_SUBTREE},
-    "work order": {
-        "operator": "full",
-        "dispatcher": "full",
-        "engineer": "full",
-        "engineer2": "none",
-        "supervisor": "full",
-        "admin": "full",
-        **NO_BUSINESS,
-        "req_station": "none",
-        "req_district": "none",
-        "req_elsewhere": "none",
-    },
-    "work order in list": {
-        "operator": "full",
-        "dispatcher": "full",
-        "engineer": "full",
-        "engineer2": "none",
-        "supervisor": "full",
-        "admin": "full",
-        **NO_BUSINESS,
-        "req_station": "none",
-        "req_district": "none",
-        "req_elsewhere": "none",
-    },
+    "work order": ORDER_READERS,
+    "work order in list": ORDER_READERS,
     "work-log line on the order": {
         "operator": "denied",
         "dispatcher": "full",

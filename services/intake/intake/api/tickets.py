@@ -50,8 +50,6 @@ def _out(ticket: Ticket, principal: Principal) -> TicketOut:
     """The ticket as this caller may see it: the requester's name and phone masked for roles that need not
     contact them (opsdesk_shared/privacy.py)."""
     out = TicketOut.model_validate(ticket, from_attributes=True)
-    if privacy.sees_contacts(principal):
-        return out
     return out.model_copy(
         update={
             "requester_name": privacy.name_for(principal, out.requester_name),

@@ -17,10 +17,8 @@ PHONE_COLUMNS = [("staff_member", "phone")]
 
 
 def upgrade() -> None:
-    for table, column in PHONE_COLUMNS:
-        encrypt_in_place(table, column)
+    encrypt_in_place(PHONE_COLUMNS)
 
 
 def downgrade() -> None:
-    for table, column in PHONE_COLUMNS:
-        decrypt_in_place(table, column)
+    decrypt_in_place(PHONE_COLUMNS)
