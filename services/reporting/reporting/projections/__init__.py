@@ -1,9 +1,10 @@
 """Folding events into the read model (models.py says what the tables are).
 
 Every event is first kept in `stored_event` (its id makes a redelivery a no-op), then applied by the
-handler for its type. Handlers are written to give the same facts in any arrival order. A handler that
-changes a ticket's facts returns the ticket's id: the ticket is locked before the change, and its
-(day, unit) rollup cell is recomputed after it, in the same transaction.
+handler for its type. Handlers are written to give the same facts in any arrival order. An event about
+a ticket locks the ticket first; if its handler changes the ticket's facts (it returns the ticket's id),
+the ticket's share of the rollups is read before and after and the difference applied, all in the same
+transaction (rollups.py).
 """
 
 from collections.abc import Awaitable, Callable
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opsdesk_shared.contracts.envelope import Envelope
 from reporting.projections import clocks, tickets, traffic, units, work
-from reporting.projections.rollups import lock, refresh_ticket_cell
+from reporting.projections.rollups import apply_change, lock, ticket_share
 from reporting.projections.store import store
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[UUID | None]]
@@ -25,6 +26,10 @@ HANDLERS: dict[str, Handler] = {
     **traffic.HANDLERS,
     **units.HANDLERS,
 }
+
+
+# The events whose handlers change a ticket's facts the rollups are computed from.
+FOLDED_INTO_ROLLUPS = frozenset({*tickets.HANDLERS, *clocks.HANDLERS})
 
 
 def _ticket_id(envelope: Envelope) -> UUID | None:
@@ -44,10 +49,13 @@ async def on_event(session: AsyncSession, envelope: Envelope) -> None:
     if envelope.type not in HANDLERS:
         return
     ticket_id = _ticket_id(envelope)
-    if ticket_id is not None:
-        # Serialises a ticket's events, so e.g. `sla.started` and a late `ticket.created` cannot both
-        # miss each other's uncommitted rows.
-        await lock(session, f"ticket:{ticket_id}")
+    if ticket_id is None:
+        await apply(session, envelope)
+        return
+    # Serialises a ticket's events, so e.g. `sla.started` and a late `ticket.created` cannot both miss
+    # each other's uncommitted rows, and the share read before the change is still true at the change.
+    await lock(session, f"ticket:{ticket_id}")
+    before = await ticket_share(session, ticket_id) if envelope.type in FOLDED_INTO_ROLLUPS else None
     changed = await apply(session, envelope)
-    if changed is not None:
-        await refresh_ticket_cell(session, changed)
+    if changed is not None and before is not None:
+        await apply_change(session, before, await ticket_share(session, changed))

@@ -1,22 +1,24 @@
 """The rollups the reports read, in three tiers per kind (tickets, SLA clocks, durations):
 
-- `<kind>_daily`: per local day and unit, recomputed from the facts for one (day, unit) cell whenever a
-  ticket of that cell changes. Unit-scoped reports read it.
+- `<kind>_daily`: per local day and unit. Unit-scoped reports read it.
 - `<kind>_daily_all` and `<kind>_monthly`: the same figures summed over all units, per day and per
-  month, kept current by adding the cell's change (after minus before). Unscoped reports read whole
-  months from the monthly tier and the days at either end from the daily one, so a year costs a few
-  thousand rows whatever the volume.
+  month. Unscoped reports read whole months from the monthly tier and the days at either end from the
+  daily one, so a year costs a few thousand rows whatever the volume.
 
-A refresh holds a lock on the cell's month: changes within a month apply one at a time (each statement
-in READ COMMITTED then sees what the previous holder committed), and upserts on the shared tiers cannot
-deadlock. The rebuild and the benchmark's data generator compute every tier with `refresh_all`.
+Every tier is kept current by difference: when an event changes a ticket's facts, the ticket's share
+(what `from_facts` gives for that one ticket) is read before and after, and the change is added to the
+rows it touches. The work per event is a few rows, however many tickets share the day and unit; the
+earlier design recomputed the whole (day, unit) cell, which made each event slower as a busy day filled.
+
+A change holds a lock on its month: changes within a month apply one at a time, so upserts on the
+shared tiers cannot deadlock and a row emptied by one change is not refilled by another half-way. The
+rebuild and the benchmark's data generator compute every tier with `refresh_all`.
 
 Durations go into buckets (1 min below a day, 1 h above) so percentiles come from counts, not rows.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -125,7 +127,6 @@ GROUP BY 1, 2, 3, 4
 )
 
 ROLLUPS = (TICKETS, SLA, DURATIONS, UNIT_VOLUME)
-_ONE_CELL = "f.day = :day AND f.unit_id = :unit_id"
 
 
 async def lock(session: AsyncSession, key: str) -> None:
@@ -136,63 +137,96 @@ def _columns(rollup: Rollup, keys: tuple[str, ...] | None = None) -> str:
     return ", ".join((*(rollup.keys if keys is None else keys), *rollup.measures))
 
 
-async def _refresh_kind(session: AsyncSession, rollup: Rollup, day: date, unit_id: UUID) -> None:
-    daily, daily_all, monthly = rollup.tables
-    cell = {"day": day, "unit_id": unit_id}
-    keys = rollup.total_keys
-    before = await session.execute(
-        text(f"DELETE FROM {daily} WHERE day = :day AND unit_id = :unit_id RETURNING {_columns(rollup, keys)}"), cell
-    )
+Share = dict[str, dict[tuple[Any, ...], list[float]]]  # rollup kind -> (day, unit_id, *keys) -> measures
+
+
+async def ticket_share(session: AsyncSession, ticket_id: UUID) -> Share:
+    """What one ticket contributes to every rollup's daily tier: a handful of rows, whatever the volume."""
+    share: Share = {}
+    for rollup in ROLLUPS:
+        rows = await session.execute(
+            text(rollup.from_facts.format(cell="f.ticket_id = :ticket_id")), {"ticket_id": ticket_id}
+        )
+        width = 2 + len(rollup.keys)
+        share[rollup.kind] = {tuple(row[:width]): list(row[width:]) for row in rows}
+    return share
+
+
+def _difference(rollup: Rollup, before: Share, after: Share) -> dict[tuple[Any, ...], list[float]]:
+    """after - before per daily-tier key, keeping only keys that changed."""
     delta: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0] * len(rollup.measures))
-    width = len(keys)
-    for row in before:
-        for i, value in enumerate(row[width:]):
-            delta[tuple(row[:width])][i] -= value
-    after = await session.execute(
-        text(
-            f"INSERT INTO {daily} (day, unit_id, {_columns(rollup)}) {rollup.from_facts.format(cell=_ONE_CELL)} "
-            f"RETURNING {_columns(rollup, keys)}"
-        ),
-        cell,
-    )
-    for row in after:
-        for i, value in enumerate(row[width:]):
-            delta[tuple(row[:width])][i] += value
-    changes = [
-        {**dict(zip(keys, key, strict=True)), **dict(zip(rollup.measures, values, strict=True))}
-        for key, values in sorted(delta.items(), key=lambda kv: tuple(map(str, kv[0])))
+    for sign, share in ((-1, before), (1, after)):
+        for key, values in share.get(rollup.kind, {}).items():
+            for i, value in enumerate(values):
+                delta[key][i] += sign * value
+    return {key: values for key, values in delta.items() if any(values)}
+
+
+def _months(before: Share, after: Share) -> list[str]:
+    return sorted({f"{key[0]:%Y-%m}" for share in (before, after) for cells in share.values() for key in cells})
+
+
+async def apply_change(session: AsyncSession, before: Share, after: Share) -> None:
+    """Moves the ticket's share from `before` to `after` in all three tiers of every rollup.
+
+    Each tier row gets the difference added (an upsert), and rows whose count fell to zero are deleted, so
+    the tiers hold exactly what `refresh_all` would compute from the facts."""
+    for month in _months(before, after):
+        await lock(session, f"rollup-month:{month}")
+    for rollup in ROLLUPS:
+        delta = _difference(rollup, before, after)
+        if not delta:
+            continue
+        for table, time_key, keys in _tiers(rollup):
+            rows = _tier_rows(rollup, delta, time_key, keys)
+            if not rows:
+                continue
+            columns = ", ".join((time_key, *keys, *rollup.measures))
+            placeholders = ", ".join(f":{c}" for c in (time_key, *keys, *rollup.measures))
+            increments = ", ".join(f"{m} = t.{m} + EXCLUDED.{m}" for m in rollup.measures)
+            await session.execute(
+                text(
+                    f"INSERT INTO {table} AS t ({columns}) VALUES ({placeholders}) "
+                    f"ON CONFLICT ({time_key}, {', '.join(keys)}) DO UPDATE SET {increments}"
+                ),
+                rows,
+            )
+            emptied = [row for row in rows if row[rollup.measures[0]] < 0]
+            if emptied:
+                match = " AND ".join(f"{c} = :{c}" for c in (time_key, *keys))
+                await session.execute(
+                    text(f"DELETE FROM {table} WHERE {match} AND {rollup.measures[0]} = 0"),
+                    [{c: row[c] for c in (time_key, *keys)} for row in emptied],
+                )
+
+
+def _tier_rows(
+    rollup: Rollup, delta: dict[tuple[Any, ...], list[float]], time_key: str, keys: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """The daily-tier differences summed to one tier's grain (its time key and keys), in key order so
+    that concurrent upserts would lock rows in the same order."""
+    summed: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0] * len(rollup.measures))
+    for (day, unit_id, *rest), values in delta.items():
+        named = dict(zip(("unit_id", *rollup.keys), (unit_id, *rest), strict=True))
+        time_value = day if time_key == "day" else day.replace(day=1)
+        target = summed[(time_value, *(named[k] for k in keys))]
+        for i, value in enumerate(values):
+            target[i] += value
+    return [
+        dict(zip((time_key, *keys, *rollup.measures), (*key, *values), strict=True))
+        for key, values in sorted(summed.items(), key=lambda kv: tuple(map(str, kv[0])))
         if any(values)
     ]
-    if not changes:
-        return
-    increments = ", ".join(f"{m} = t.{m} + EXCLUDED.{m}" for m in rollup.measures)
-    columns = _columns(rollup, keys)
-    placeholders = ", ".join(f":{c}" for c in (*keys, *rollup.measures))
-    for table, time_key, time_value in ((daily_all, "day", day), (monthly, "month", day.replace(day=1))):
-        await session.execute(
-            text(
-                f"INSERT INTO {table} AS t ({time_key}, {columns}) VALUES (:{time_key}, {placeholders}) "
-                f"ON CONFLICT ({time_key}, {', '.join(keys)}) DO UPDATE SET {increments}"
-            ),
-            [{**change, time_key: time_value} for change in changes],
-        )
-        await session.execute(
-            text(f"DELETE FROM {table} WHERE {time_key} = :t AND {rollup.measures[0]} = 0"), {"t": time_value}
-        )
 
 
-async def refresh_cell(session: AsyncSession, day: date, unit_id: UUID) -> None:
-    await lock(session, f"rollup-month:{day:%Y-%m}")
-    for rollup in ROLLUPS:
-        await _refresh_kind(session, rollup, day, unit_id)
-
-
-async def refresh_ticket_cell(session: AsyncSession, ticket_id: UUID) -> None:
-    row = (
-        await session.execute(text("SELECT day, unit_id FROM ticket_fact WHERE ticket_id = :id"), {"id": ticket_id})
-    ).first()
-    if row is not None and row.day is not None and row.unit_id is not None:
-        await refresh_cell(session, row.day, row.unit_id)
+def _tiers(rollup: Rollup) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """(table, time key, other keys) of the three tiers."""
+    daily, daily_all, monthly = rollup.tables
+    return (
+        (daily, "day", ("unit_id", *rollup.keys)),
+        (daily_all, "day", rollup.total_keys),
+        (monthly, "month", rollup.total_keys),
+    )
 
 
 async def refresh_all(session: AsyncSession) -> None:
