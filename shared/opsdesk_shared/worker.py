@@ -36,14 +36,17 @@ async def run_worker(
         publish_channel = await confirm_channel(connection)
         exchange = await declare_events_exchange(publish_channel)
         relay = OutboxRelay(settings.asyncpg_dsn, exchange)
+        consumers = []
         for subscription in subscriptions:
             # One channel per consumer so one consumer's prefetch cannot starve another.
             channel = await confirm_channel(connection, prefetch=prefetch)
-            await EventConsumer(subscription, sessions, channel).start()
+            consumers.append(EventConsumer(subscription, sessions, channel, max_batch=prefetch))
+            await consumers[-1].start()
         log.info("worker_started", consumers=[s.name for s in subscriptions])
         running = [asyncio.create_task(relay.run(stop), name="outbox-relay")]
         running += [asyncio.create_task(task(stop), name=getattr(task, "__name__", "task")) for task in tasks]
         await stop.wait()
+        await asyncio.gather(*(consumer.stop() for consumer in consumers), return_exceptions=True)
         await asyncio.gather(*running, return_exceptions=True)
     finally:
         await connection.close()

@@ -16,7 +16,7 @@ from opsdesk_shared.messaging.connection import confirm_channel, connect
 from opsdesk_shared.messaging.consumer import EventConsumer, Subscription
 from opsdesk_shared.messaging.outbox import add_event
 from opsdesk_shared.messaging.relay import OutboxRelay, message_for
-from opsdesk_shared.messaging.topology import QueueSpec, declare_events_exchange
+from opsdesk_shared.messaging.topology import QueueSpec, declare_consumer_queue, declare_events_exchange
 from opsdesk_shared.testing.plugin import RunEnvironment
 
 
@@ -137,7 +137,8 @@ async def test_a_redelivered_event_has_one_effect(sessions, channel) -> None:  #
     async def handler(session, envelope: Envelope) -> None:  # type: ignore[no-untyped-def]
         await session.execute(text("INSERT INTO test_effect VALUES (:e, 1)"), {"e": envelope.id})
 
-    await EventConsumer(_subscription(handler, name), sessions, channel).start()
+    consumer = EventConsumer(_subscription(handler, name), sessions, channel)
+    await consumer.start()
     envelope = Envelope.wrap(Pinged(n=1), producer="test", correlation_id=None)
     for _ in range(3):  # the same event id three times, as a relay crash or a lost ack would cause
         await _publish(channel, envelope, f"{name}.event")
@@ -148,6 +149,7 @@ async def test_a_redelivered_event_has_one_effect(sessions, channel) -> None:  #
 
     await _wait_for(processed)
     await asyncio.sleep(0.5)
+    await consumer.stop()
     assert await _effects(sessions, envelope.id) == 1
 
 
@@ -162,7 +164,8 @@ async def test_a_failing_handler_is_retried_through_the_wait_queue(sessions, cha
         if calls == 1:
             raise RuntimeError("transient")  # rolls back the insert above
 
-    await EventConsumer(_subscription(handler, name), sessions, channel).start()
+    consumer = EventConsumer(_subscription(handler, name), sessions, channel)
+    await consumer.start()
     envelope = Envelope.wrap(Pinged(n=1), producer="test", correlation_id=None)
     await _publish(channel, envelope, f"{name}.event")
 
@@ -170,6 +173,7 @@ async def test_a_failing_handler_is_retried_through_the_wait_queue(sessions, cha
         return await _effects(sessions, envelope.id) == 1
 
     await _wait_for(one_effect)
+    await consumer.stop()
     assert calls == 2
 
 
@@ -179,7 +183,8 @@ async def test_a_handler_that_keeps_failing_ends_in_the_dead_letter_queue(sessio
     async def handler(session, envelope: Envelope) -> None:  # type: ignore[no-untyped-def]
         raise ValueError("always broken")
 
-    await EventConsumer(_subscription(handler, name, delays=(1, 1)), sessions, channel).start()
+    consumer = EventConsumer(_subscription(handler, name, delays=(1, 1)), sessions, channel)
+    await consumer.start()
     envelope = Envelope.wrap(Pinged(n=1), producer="test", correlation_id=None)
     await _publish(channel, envelope, f"{name}.event")
     dlq = await channel.declare_queue(f"{name}.dlq", durable=True, arguments={"x-queue-type": "quorum"})
@@ -187,3 +192,47 @@ async def test_a_handler_that_keeps_failing_ends_in_the_dead_letter_queue(sessio
     assert message.message_id == str(envelope.id)
     assert "always broken" in message.headers["x-opsdesk-last-error"]
     await message.ack()
+    await consumer.stop()
+
+
+async def test_events_waiting_together_commit_together_and_a_bad_one_spoils_only_itself(  # type: ignore[no-untyped-def]
+    sessions, channel
+) -> None:
+    """Twelve events (the third one twice) wait in the queue before the consumer starts. The first is slow,
+    so the next deliveries arrive meanwhile (the prefetch is 10) and are applied in one transaction, the
+    duplicate once. The last one always fails: it ends in the dead-letter queue after its retry, and its
+    batch's other events are applied once each, singly."""
+    name = f"test-batch-{uuid.uuid4().hex[:6]}"
+    envelopes = [Envelope.wrap(Pinged(n=i), producer="test", correlation_id=None) for i in range(12)]
+    first, broken = envelopes[0].id, envelopes[-1].id
+
+    async def handler(session, envelope: Envelope) -> None:  # type: ignore[no-untyped-def]
+        if envelope.id == first:
+            await asyncio.sleep(0.5)
+        await session.execute(text("INSERT INTO test_effect VALUES (:e, txid_current()::int)"), {"e": envelope.id})
+        if envelope.id == broken:
+            raise ValueError("this one is broken")
+
+    subscription = _subscription(handler, name, delays=(1,))
+    await declare_consumer_queue(channel, subscription.queue)
+    for envelope in (*envelopes[:3], envelopes[2], *envelopes[3:]):
+        await _publish(channel, envelope, f"{name}.event")
+    consumer = EventConsumer(subscription, sessions, channel, max_batch=32)
+    await consumer.start()
+    dlq = await channel.declare_queue(f"{name}.dlq", durable=True, arguments={"x-queue-type": "quorum"})
+    message = await _next_message(dlq, timeout=15)
+    await message.ack()
+    await consumer.stop()
+    assert message.message_id == str(broken)
+    async with sessions() as s:
+        rows = (
+            await s.execute(
+                text("SELECT event_id, n FROM test_effect WHERE event_id = ANY(:ids)"),
+                {"ids": [e.id for e in envelopes]},
+            )
+        ).all()
+    transaction = {r.event_id: r.n for r in rows}
+    assert sorted(r.event_id for r in rows) == sorted(e.id for e in envelopes[:-1])  # each once, the broken none
+    # The first batch is what had arrived when the lane woke (one event or a few); the rest of the first ten
+    # deliveries arrived while it slept and commit together. One transaction per event would make it nine.
+    assert len({transaction[e.id] for e in envelopes[:9]}) <= 3
