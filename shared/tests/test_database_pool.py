@@ -1,0 +1,33 @@
+"""The engine's pool against the real PostgreSQL of this run: a connection the server dropped (a restart,
+an idle timeout, an administrator) is found out at checkout and replaced, so the next request does not
+fail for it."""
+
+from sqlalchemy import text
+
+from intake.config import IntakeSettings
+from opsdesk_shared.db import create_engine
+from opsdesk_shared.testing.plugin import RunEnvironment
+
+
+async def test_a_connection_the_server_dropped_is_replaced_at_checkout(migrated: RunEnvironment) -> None:
+    engine = create_engine(migrated.settings(IntakeSettings, database_pool_size=1))
+    admin = create_engine(migrated.settings(IntakeSettings, database_pool_size=1))
+    try:
+        async with engine.connect() as conn:
+            dropped = await conn.scalar(text("SELECT pg_backend_pid()"))
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("SELECT pg_backend_pid()")) == dropped  # the pool keeps it
+        async with admin.connect() as conn:
+            assert await conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped})
+            state = "gone"
+            while state is not None:  # until the server has let it go
+                state = await conn.scalar(text("SELECT state FROM pg_stat_activity WHERE pid = :p"), {"p": dropped})
+        async with engine.connect() as conn:
+            assert await conn.scalar(text("SELECT 1")) == 1
+            assert await conn.scalar(text("SELECT pg_backend_pid()")) != dropped
+            # The ping left no transaction behind it: this is the only one, the statement's own.
+            mine = text("SELECT state FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+            assert await conn.scalar(mine) == "active"
+    finally:
+        await engine.dispose()
+        await admin.dispose()
