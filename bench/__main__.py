@@ -9,9 +9,12 @@ Figures so far:
   burst of 10,000 simultaneous deadlines drains (see bench/sla_timer.py).
 - reports: the summary and the weekly report over 1,000,000 tickets in the read model, beside a bare
   `SELECT count(*)` (see bench/reports.py).
+- tickets, latency, reads: the issue's ticket figures (see bench/tickets.py).
+- CPU by process: milliseconds each process (and PostgreSQL, RabbitMQ) spent per ticket of the
+  throughput runs and per business SMS (bench/cpu.py), to say where the cost goes.
 
-`OPSDESK_BENCH_ONLY=reports,sla_timer` runs only the parts named (sms, lookup, business_sms, sla_timer,
-reports).
+`OPSDESK_BENCH_ONLY=reports,sla_timer` runs only the parts named (sms, lookup, tickets, latency, reads,
+business_sms, reports, memory, sla_timer).
 """
 
 import asyncio
@@ -32,7 +35,7 @@ from typing import Any
 import aio_pika
 import httpx
 
-from bench import reports, sla_timer, tickets
+from bench import cpu, reports, sla_timer, tickets
 from devstack.launch import launched
 from devstack.setup import ensure_keys, migrate_all
 from devstack.stack import DEFAULT_PORTS, stack_env
@@ -201,6 +204,25 @@ def business_sms_throughput(url: str, sink_url: str, secadmin_password: str, n: 
     }
 
 
+def print_cpu(results: dict[str, Any]) -> None:
+    """Where a ticket's (and a business SMS's) CPU goes: milliseconds per unit, by process."""
+    columns = [
+        (label, results[part][key])
+        for label, part, key in (
+            ("per ticket", "tickets", "cpu_ms_per_ticket"),
+            ("per business SMS", "business_sms", "cpu_ms_per_sms"),
+        )
+        if part in results and key in results[part]
+    ]
+    if not columns:
+        return
+    names = sorted({name for _, figures in columns for name in figures})
+    print(f"\nCPU time by process, ms{''.join(f'{label:>20}' for label, _ in columns)}")
+    for name in names:
+        print(f"  {name:<24}{''.join(f'{figures.get(name, 0.0):>20.2f}' for _, figures in columns)}")
+    print(f"  {'all':<24}{''.join(f'{sum(figures.values()):>20.2f}' for _, figures in columns)}")
+
+
 def print_targets(results: dict[str, Any]) -> None:
     """The issue's table: each figure beside its reference from the same run, and its target."""
     rows: list[tuple[str, str, str, str, str]] = []
@@ -364,11 +386,14 @@ def print_table(results: dict[str, Any]) -> None:
         )
 
 
-def ticket_throughput(url: str, sink: str, password: str, dsns: dict[str, str]) -> dict[str, Any]:
-    """Three rounds of 10 s each way, alternating, so both feel the same machine; medians reported."""
+def ticket_throughput(url: str, sink: str, password: str, dsns: dict[str, str], work: Path) -> dict[str, Any]:
+    """Three rounds of 10 s each way, alternating, so both feel the same machine; medians reported. Each
+    round also says how much CPU each process spent per ticket, consequences included."""
     runs, raws, latencies = [], [], []
     for series in (1, 2, 3):
+        before = cpu.snapshot(work)
         measured = asyncio.run(tickets.throughput(url, sink, password, dsns, series))
+        measured["cpu_ms_per_ticket"] = cpu.per_unit_ms(before, cpu.snapshot(work), measured["tickets"])
         latencies += measured.pop("latencies_s")
         runs.append(measured)
         raws.append(asyncio.run(tickets.raw_inserts(dsns["intake"])).rate)
@@ -383,6 +408,10 @@ def ticket_throughput(url: str, sink: str, password: str, dsns: dict[str, str]) 
         "reference_runs": raws,
         "ratio": rate / raw,
         "post": summary(latencies),
+        "cpu_ms_per_ticket": {
+            name: statistics.median(r["cpu_ms_per_ticket"].get(name, 0.0) for r in runs)
+            for name in runs[0]["cpu_ms_per_ticket"]
+        },
     }
 
 
@@ -453,7 +482,7 @@ def main() -> None:
             dsns = {s: f"{servers.database_url}/{prefix}_{s}" for s in ("intake", "dispatch", "reporting")}
             sink = env["TWILIO_API_BASE_URL"]
             if wanted("tickets"):
-                results["tickets"] = ticket_throughput(url, sink, password, dsns)
+                results["tickets"] = ticket_throughput(url, sink, password, dsns, work)
             if wanted("latency"):
                 raw = summary(asyncio.run(raw_round_trips(servers.amqp_url_for(vhost), 200)))
                 # The target's 100/s, and a rate this machine sustains, so the latency means something.
@@ -479,7 +508,9 @@ def main() -> None:
                 }
             if wanted("business_sms"):
                 secadmin = json.loads(credentials.read_text())["secadmin"]
+                before = cpu.snapshot(work)
                 results["business_sms"] = business_sms_throughput(url, env["TWILIO_API_BASE_URL"], secadmin, 5000)
+                results["business_sms"]["cpu_ms_per_sms"] = cpu.per_unit_ms(before, cpu.snapshot(work), 5000)
             if wanted("reports"):
                 supervisor = json.loads(credentials.read_text())["supervisor"]
                 reporting_dsn = f"{servers.database_url}/{prefix}_reporting"
@@ -499,6 +530,7 @@ def main() -> None:
         admin.delete(vhost)
 
     print_table(results)
+    print_cpu(results)
     print_targets(results)
     out = ROOT / "bench/results" / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(parents=True, exist_ok=True)

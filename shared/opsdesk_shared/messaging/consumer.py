@@ -12,6 +12,11 @@ BEGIN, a claim and a COMMIT); when idle a batch is one event, as before. Batches
 at a time, so the locks a handler takes (a ticket, a rollup month) are never held by a sibling batch of
 the same process. If anything in a batch fails, the batch is rolled back and its events are handled
 again one by one, each in its own transaction, so only the failing event is retried or dead-lettered.
+
+Across replicas, two batches may take the same rows in opposite orders; PostgreSQL then aborts one
+(deadlock detected) and its events go through singly, which is always safe. A consumer whose events
+nearly all update the same few rows (reporting's counters) sets `serial_batches`: its batches then take
+one lock on the consumer's name first and run one at a time across every replica.
 """
 
 import asyncio
@@ -54,6 +59,7 @@ class Subscription:
 
     queue: QueueSpec
     handler: Handler
+    serial_batches: bool = False
 
     @property
     def name(self) -> str:
@@ -176,6 +182,11 @@ class EventConsumer:
         or a duplicate of an earlier event in the same batch)."""
         applied = []
         async with self.sessions() as session, session.begin():
+            if self.subscription.serial_batches:
+                await session.execute(
+                    text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                    {"key": f"consumer-batch:{self.subscription.name}"},
+                )
             claimed = await session.execute(
                 _CLAIM_INBOX_BATCH,
                 {"consumer": self.subscription.name, "message_ids": [envelope.id for envelope in envelopes]},

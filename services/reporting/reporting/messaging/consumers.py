@@ -8,4 +8,6 @@ from opsdesk_shared.messaging.consumer import Subscription
 from opsdesk_shared.messaging.topology import QueueSpec
 from reporting.projections import on_event
 
-SUBSCRIPTIONS = [Subscription(QueueSpec("reporting.all-events", routing_keys=("#",)), on_event)]
+# Nearly every event updates the same rows (today's counters, the month's rollups): replicas' batches
+# would lock them in opposite orders, so they take turns (consumer.py, `serial_batches`).
+SUBSCRIPTIONS = [Subscription(QueueSpec("reporting.all-events", routing_keys=("#",)), on_event, serial_batches=True)]

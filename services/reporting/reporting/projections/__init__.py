@@ -1,10 +1,9 @@
 """Folding events into the read model (models.py says what the tables are).
 
 Every event is first kept in `stored_event` (its id makes a redelivery a no-op), then applied by the
-handler for its type. Handlers are written to give the same facts in any arrival order. An event about
-a ticket locks the ticket first; if its handler changes the ticket's facts (it returns the ticket's id),
-the ticket's share of the rollups is read before and after and the difference applied, all in the same
-transaction (rollups.py).
+handler for its type. Handlers are written to give the same facts in any arrival order. An event that
+changes a ticket's facts locks the ticket first; the ticket's share of the rollups is read before and
+after the change and the difference applied, all in the same transaction (rollups.py).
 """
 
 from collections.abc import Awaitable, Callable
@@ -49,13 +48,13 @@ async def on_event(session: AsyncSession, envelope: Envelope) -> None:
     if envelope.type not in HANDLERS:
         return
     ticket_id = _ticket_id(envelope)
-    if ticket_id is None:
-        await apply(session, envelope)
+    if ticket_id is None or envelope.type not in FOLDED_INTO_ROLLUPS:
+        await apply(session, envelope)  # SMS counts, costs, attendance: rows of their own, no ticket facts
         return
     # Serialises a ticket's events, so e.g. `sla.started` and a late `ticket.created` cannot both miss
     # each other's uncommitted rows, and the share read before the change is still true at the change.
     await lock(session, f"ticket:{ticket_id}")
-    before = await ticket_share(session, ticket_id) if envelope.type in FOLDED_INTO_ROLLUPS else None
+    before = await ticket_share(session, ticket_id)
     changed = await apply(session, envelope)
-    if changed is not None and before is not None:
+    if changed is not None:
         await apply_change(session, before, await ticket_share(session, changed))
