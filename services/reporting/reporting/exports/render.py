@@ -1,15 +1,15 @@
 """One report document, answered in the format asked for: `format=json|csv|xlsx|pdf`."""
 
+import asyncio
+import pickle
+import sys
 from enum import StrEnum
 from pathlib import Path
 
 from fastapi.responses import Response, StreamingResponse
-from starlette.concurrency import run_in_threadpool
 
 from reporting.exports.csv_export import csv_chunks
 from reporting.exports.document import Document
-from reporting.exports.pdf_export import pdf_bytes
-from reporting.exports.xlsx_export import xlsx_bytes
 
 
 class Format(StrEnum):
@@ -30,13 +30,42 @@ def disposition(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f'attachment; filename="{filename}"'}
 
 
+# XLSX and PDF files are rendered in child processes (render_child.py says why); this many at a time.
+_RENDERING = asyncio.Semaphore(2)
+
+
+class RenderingFailed(RuntimeError):
+    pass
+
+
 async def file_bytes(document: Document, fmt: Format, font_path: Path) -> bytes:
-    """The document as a file (the weekly archive keeps these); rendering runs off the event loop."""
-    if fmt is Format.xlsx:
-        return await run_in_threadpool(xlsx_bytes, document)
-    if fmt is Format.pdf:
-        return await run_in_threadpool(pdf_bytes, document, font_path)
+    """The document as a file (the weekly archive keeps these)."""
+    if fmt in (Format.xlsx, Format.pdf):
+        return await _render_in_child(document, fmt, font_path)
     return b"".join(csv_chunks(document))
+
+
+async def _render_in_child(document: Document, fmt: Format, font_path: Path) -> bytes:
+    async with _RENDERING:
+        child = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "reporting.exports.render_child",
+            fmt.value,
+            str(font_path),
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            data, errors = await child.communicate(pickle.dumps(document))
+        except BaseException:  # the caller went away: so does the rendering
+            child.kill()
+            await child.wait()
+            raise
+    if child.returncode != 0:
+        raise RenderingFailed(f"rendering the {fmt.value} file failed: {errors.decode(errors='replace')[-1000:]}")
+    return data
 
 
 async def render(document: Document, fmt: Format, font_path: Path) -> Response:
