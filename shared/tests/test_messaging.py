@@ -76,6 +76,26 @@ async def test_committed_events_are_published_persistent_with_their_id_and_marke
     assert published is not None
 
 
+async def test_a_committed_event_wakes_the_idle_relay(sessions, channel, migrated: RunEnvironment) -> None:  # type: ignore[no-untyped-def]
+    """The relay polls only hourly here: the event can leave only because its commit woke the relay."""
+    queue = await _queue(channel, Pinged.type)
+    exchange = await declare_events_exchange(channel)
+    relay = OutboxRelay(migrated.settings(IntakeSettings).asyncpg_dsn, exchange, poll_interval_s=3600)
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop))
+    try:
+        await asyncio.sleep(1)  # listening, and idle once whatever earlier tests left is out
+        while await queue.get(fail=False) is not None:
+            pass
+        async with sessions() as s, s.begin():
+            committed = await add_event(s, Pinged(n=7), producer="test")
+        message = await _next_message(queue)
+        assert message.message_id == str(committed.id)
+    finally:
+        stop.set()
+        await task
+
+
 async def test_an_event_the_broker_cannot_route_stays_in_the_outbox(  # type: ignore[no-untyped-def]
     sessions, channel, migrated: RunEnvironment
 ) -> None:

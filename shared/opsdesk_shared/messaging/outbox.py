@@ -12,12 +12,20 @@ from opsdesk_shared.messaging.tables import OUTBOX_CHANNEL
 from opsdesk_shared.observability import correlation_id
 
 _INSERT = text("INSERT INTO outbox_message (id, type, envelope) VALUES (:id, :type, CAST(:envelope AS jsonb))")
+# One event and its wake-up in one round trip (every write of every service adds one).
+_INSERT_AND_NOTIFY = text(
+    "WITH added AS (INSERT INTO outbox_message (id, type, envelope) "
+    "VALUES (:id, :type, CAST(:envelope AS jsonb)) RETURNING 1) "
+    "SELECT pg_notify(:channel, '') FROM added"
+)
 
 
 async def add_event(session: AsyncSession, event: Event, *, producer: str) -> Envelope:
     envelope = Envelope.wrap(event, producer=producer, correlation_id=correlation_id.get())
-    await session.execute(_INSERT, {"id": envelope.id, "type": envelope.type, "envelope": envelope.model_dump_json()})
-    await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": OUTBOX_CHANNEL})
+    await session.execute(
+        _INSERT_AND_NOTIFY,
+        {"id": envelope.id, "type": envelope.type, "envelope": envelope.model_dump_json(), "channel": OUTBOX_CHANNEL},
+    )
     return envelope
 
 
