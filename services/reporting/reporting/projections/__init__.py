@@ -12,8 +12,9 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opsdesk_shared.contracts.envelope import Envelope
+from opsdesk_shared.contracts.intake import TicketCreated
 from reporting.projections import clocks, tickets, traffic, units, work
-from reporting.projections.rollups import apply_change, lock, ticket_share
+from reporting.projections.rollups import DURATIONS, ROLLUPS, SLA, TICKETS, Rollup, apply_change, lock, ticket_share
 from reporting.projections.store import store
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[UUID | None]]
@@ -27,8 +28,13 @@ HANDLERS: dict[str, Handler] = {
 }
 
 
-# The events whose handlers change a ticket's facts the rollups are computed from.
-FOLDED_INTO_ROLLUPS = frozenset({*tickets.HANDLERS, *clocks.HANDLERS})
+# The rollups whose share of a ticket each event can change. A clock's events touch only its SLA figures;
+# a ticket's later events neither its volume nor the grouping of its clocks, both fixed at its creation.
+ROLLUPS_CHANGED_BY: dict[str, tuple[Rollup, ...]] = {
+    **{event_type: (SLA,) for event_type in clocks.HANDLERS},
+    **{event_type: (TICKETS, DURATIONS) for event_type in tickets.HANDLERS},
+    TicketCreated.type: ROLLUPS,
+}
 
 
 def _ticket_id(envelope: Envelope) -> UUID | None:
@@ -48,13 +54,14 @@ async def on_event(session: AsyncSession, envelope: Envelope) -> None:
     if envelope.type not in HANDLERS:
         return
     ticket_id = _ticket_id(envelope)
-    if ticket_id is None or envelope.type not in FOLDED_INTO_ROLLUPS:
+    rollups = ROLLUPS_CHANGED_BY.get(envelope.type)
+    if ticket_id is None or rollups is None:
         await apply(session, envelope)  # SMS counts, costs, attendance: rows of their own, no ticket facts
         return
     # Serialises a ticket's events, so e.g. `sla.started` and a late `ticket.created` cannot both miss
     # each other's uncommitted rows, and the share read before the change is still true at the change.
     await lock(session, f"ticket:{ticket_id}")
-    before = await ticket_share(session, ticket_id)
+    before = await ticket_share(session, ticket_id, rollups)
     changed = await apply(session, envelope)
     if changed is not None:
-        await apply_change(session, before, await ticket_share(session, changed))
+        await apply_change(session, before, await ticket_share(session, changed, rollups))

@@ -140,10 +140,11 @@ def _columns(rollup: Rollup, keys: tuple[str, ...] | None = None) -> str:
 Share = dict[str, dict[tuple[Any, ...], list[float]]]  # rollup kind -> (day, unit_id, *keys) -> measures
 
 
-async def ticket_share(session: AsyncSession, ticket_id: UUID) -> Share:
-    """What one ticket contributes to every rollup's daily tier: a handful of rows, whatever the volume."""
+async def ticket_share(session: AsyncSession, ticket_id: UUID, rollups: tuple[Rollup, ...] = ROLLUPS) -> Share:
+    """What one ticket contributes to the daily tier of each of `rollups`: a handful of rows, whatever the
+    volume."""
     share: Share = {}
-    for rollup in ROLLUPS:
+    for rollup in rollups:
         rows = await session.execute(
             text(rollup.from_facts.format(cell="f.ticket_id = :ticket_id")), {"ticket_id": ticket_id}
         )
