@@ -155,9 +155,12 @@ def caller_lookups(url: str, password: str, n: int) -> list[float]:
     return samples
 
 
-def business_sms_throughput(url: str, sink_url: str, secadmin_password: str, n: int) -> dict[str, float]:
+def business_sms_throughput(
+    url: str, sink_url: str, secadmin_password: str, n: int, series: int = 0
+) -> dict[str, float]:
     """Business SMS in batches of 1,000 through the gateway (API key, `sms:send`): how fast they are
-    handed to the provider. Urgent, so a night-time run is not deferred by quiet hours."""
+    handed to the provider. Urgent, so a night-time run is not deferred by quiet hours. Each series
+    writes to numbers of its own (`+86135<series>…`), so a later one is not counted as doubling it."""
     client = httpx.Client(base_url=url, timeout=60)
     token = client.post("/api/auth/login", json={"username": "secadmin", "password": secadmin_password}).json()
     key = client.post(
@@ -166,6 +169,7 @@ def business_sms_throughput(url: str, sink_url: str, secadmin_password: str, n: 
         headers={"Authorization": f"Bearer {token['access_token']}"},
     ).json()["key"]
     before = httpx.get(f"{sink_url}/_sink/messages?count_only=true", timeout=30).json()["count"]
+    callbacks_before = len(httpx.get(f"{sink_url}/_sink/messages", timeout=60).json()["callbacks"])
     started = time.perf_counter()
     accepted_at = started
     for batch in range(0, n, 1000):
@@ -175,7 +179,7 @@ def business_sms_throughput(url: str, sink_url: str, secadmin_password: str, n: 
             json={
                 "body": "您的居住证已制好，请携带身份证到受理点领取。",
                 "urgent": True,
-                "messages": [{"to": f"+86135{(batch + k):08d}"} for k in range(min(1000, n - batch))],
+                "messages": [{"to": f"+86135{series}{(batch + k):07d}"} for k in range(min(1000, n - batch))],
             },
         )
         assert resp.status_code == 202, resp.text
@@ -188,12 +192,15 @@ def business_sms_throughput(url: str, sink_url: str, secadmin_password: str, n: 
             raise RuntimeError(f"only {handed} of {n} business SMS reached the provider in 300 s")
         time.sleep(0.2)
     elapsed = time.perf_counter() - started
-    time.sleep(3)  # anything doubled would arrive now
-    bench_numbers = Counter(
-        m["to"]
-        for m in httpx.get(f"{sink_url}/_sink/messages", timeout=60).json()["messages"]
-        if m["to"].startswith("+86135")
-    )
+    # Settle before the next series measures: every message's two status callbacks answered (their
+    # processing would otherwise compete with the next batch), and anything doubled has arrived.
+    while True:
+        sink = httpx.get(f"{sink_url}/_sink/messages", timeout=60).json()
+        if len(sink["callbacks"]) - callbacks_before >= 2 * n or time.perf_counter() - started > 300:
+            break
+        time.sleep(1)
+    time.sleep(3)
+    bench_numbers = Counter(m["to"] for m in sink["messages"] if m["to"].startswith(f"+86135{series}"))
     return {
         "messages": n,
         "accepted_s": accepted_at - started,
@@ -291,7 +298,8 @@ def print_targets(results: dict[str, Any]) -> None:
         rows.append(
             (
                 "business SMS to the provider, batches of 1,000",
-                f"{b['per_s']:.0f}/s, {b['doubled']} doubled",
+                f"{b['per_s']:.0f}/s (runs {' / '.join(f'{r:.0f}' for r in b.get('runs_per_s', []))}), "
+                f"{b['doubled']} doubled",
                 "-",
                 "-",
                 ">= 200/s, none doubled",
@@ -330,7 +338,8 @@ def print_table(results: dict[str, Any]) -> None:
     if "business_sms" in results:
         sms_batch = results["business_sms"]
         print(
-            f"\nbusiness SMS, batches of 1,000 via the gateway: {sms_batch['messages']:,} accepted in "
+            f"\nbusiness SMS, batches of 1,000 via the gateway (the median of 3 series): {sms_batch['messages']:,} "
+            f"accepted in "
             f"{sms_batch['accepted_s']:.2f} s, all handed to the provider after {sms_batch['all_at_provider_s']:.2f} s "
             f"= {sms_batch['per_s']:.0f} messages/s (target: at least 200/s); {sms_batch['numbers_reached']:,} numbers "
             f"reached, {sms_batch['doubled']} doubled"
@@ -508,9 +517,18 @@ def main() -> None:
                 }
             if wanted("business_sms"):
                 secadmin = json.loads(credentials.read_text())["secadmin"]
-                before = cpu.snapshot(work)
-                results["business_sms"] = business_sms_throughput(url, env["TWILIO_API_BASE_URL"], secadmin, 5000)
-                results["business_sms"]["cpu_ms_per_sms"] = cpu.per_unit_ms(before, cpu.snapshot(work), 5000)
+                # Three series, as the machine is noisy (the same code ranged 173-230/s); the median is reported.
+                rounds = []
+                for series in (1, 2, 3):
+                    before = cpu.snapshot(work)
+                    rounds.append(business_sms_throughput(url, env["TWILIO_API_BASE_URL"], secadmin, 5000, series))
+                    rounds[-1]["cpu_ms_per_sms"] = cpu.per_unit_ms(before, cpu.snapshot(work), 5000)
+                middle = sorted(rounds, key=lambda r: r["per_s"])[1]
+                results["business_sms"] = {
+                    **middle,
+                    "doubled": sum(r["doubled"] for r in rounds),
+                    "runs_per_s": [r["per_s"] for r in rounds],
+                }
             if wanted("reports"):
                 supervisor = json.loads(credentials.read_text())["supervisor"]
                 reporting_dsn = f"{servers.database_url}/{prefix}_reporting"
