@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util.concurrency import await_
 
@@ -66,6 +66,11 @@ def _ping(dbapi_connection: Any) -> bool:
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+async def advisory_lock(session: AsyncSession, key: str) -> None:
+    """Holds a lock named `key` until the session's transaction ends (PostgreSQL's advisory locks)."""
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
 @asynccontextmanager

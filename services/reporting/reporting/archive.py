@@ -10,10 +10,10 @@ import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from opsdesk_shared.db import advisory_lock
 from reporting.config import ReportingSettings
 from reporting.exports.render import MEDIA_TYPES, Format, file_bytes
 from reporting.periods import LOCAL, Period, week_of
-from reporting.projections.rollups import lock
 from reporting.reports.filters import Filters
 from reporting.reports.weekly import weekly, weekly_document
 
@@ -47,7 +47,7 @@ async def archive_week(
     session: AsyncSession, settings: ReportingSettings, week: Period, *, replace: bool = False
 ) -> bool:
     """Generate and keep the week's report; False when it was already kept (and not to be replaced)."""
-    await lock(session, f"archive:weekly:{week.label}")
+    await advisory_lock(session, f"archive:weekly:{week.label}")
     exists = await session.scalar(
         text("SELECT EXISTS (SELECT 1 FROM report_archive WHERE kind = 'weekly' AND period = :p)"), {"p": week.label}
     )

@@ -15,8 +15,9 @@ again one by one, each in its own transaction, so only the failing event is retr
 
 Across replicas, two batches may take the same rows in opposite orders; PostgreSQL then aborts one
 (deadlock detected) and its events go through singly, which is always safe. A consumer whose events
-nearly all update the same few rows (reporting's counters) sets `serial_batches`: its batches then take
-one lock on the consumer's name first and run one at a time across every replica.
+nearly all update the same few rows (reporting's counters) sets `serial_batches`: its transactions,
+batches and single events alike, then take one lock on the consumer's name first and run one at a time
+across every replica.
 """
 
 import asyncio
@@ -32,6 +33,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from opsdesk_shared.contracts.envelope import Envelope
+from opsdesk_shared.db import advisory_lock
 from opsdesk_shared.messaging.topology import QueueSpec, declare_consumer_queue
 from opsdesk_shared.observability import correlation_id
 
@@ -40,12 +42,8 @@ log = structlog.get_logger(__name__)
 ATTEMPT_HEADER = "x-opsdesk-attempt"
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 
+# The ids of a batch this consumer had not seen (a duplicate within the batch is claimed once).
 _CLAIM_INBOX = text(
-    "INSERT INTO inbox_message (consumer, message_id) VALUES (:consumer, :message_id) "
-    "ON CONFLICT DO NOTHING RETURNING 1"
-)
-# A batch's claim: the ids this consumer had not seen (a duplicate within the batch is claimed once).
-_CLAIM_INBOX_BATCH = text(
     "INSERT INTO inbox_message (consumer, message_id) SELECT :consumer, unnest(CAST(:message_ids AS uuid[])) "
     "ON CONFLICT DO NOTHING RETURNING message_id"
 )
@@ -123,7 +121,7 @@ class EventConsumer:
     async def _consume(self, batch: list[Delivery]) -> None:
         if len(batch) > 1:
             try:
-                applied = await self._handle_together([envelope for _, envelope in batch])
+                applied = await self._handle([envelope for _, envelope in batch])
             except Exception as exc:
                 log.info(
                     "event_batch_failed_handling_singly",
@@ -142,7 +140,7 @@ class EventConsumer:
         token = correlation_id.set(envelope.correlation_id)
         try:
             try:
-                applied = await self._handle(envelope)
+                [applied] = await self._handle([envelope])
             except Exception as exc:  # the handler's failure decides retry or dead letter
                 log.warning(
                     "event_handler_failed",
@@ -167,28 +165,15 @@ class EventConsumer:
             event_id=str(envelope.id),
         )
 
-    async def _handle(self, envelope: Envelope) -> bool:
-        async with self.sessions() as session, session.begin():
-            claimed = await session.execute(
-                _CLAIM_INBOX, {"consumer": self.subscription.name, "message_id": envelope.id}
-            )
-            if claimed.first() is None:
-                return False  # already processed: same effect as once
-            await self.subscription.handler(session, envelope)
-            return True
-
-    async def _handle_together(self, envelopes: list[Envelope]) -> list[bool]:
-        """One transaction for the batch; says for each event whether it was applied (False: seen before,
-        or a duplicate of an earlier event in the same batch)."""
+    async def _handle(self, envelopes: list[Envelope]) -> list[bool]:
+        """One transaction for the events (a batch, or one); says for each whether it was applied (False:
+        seen before, or a duplicate of an earlier event in the same batch)."""
         applied = []
         async with self.sessions() as session, session.begin():
             if self.subscription.serial_batches:
-                await session.execute(
-                    text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
-                    {"key": f"consumer-batch:{self.subscription.name}"},
-                )
+                await advisory_lock(session, f"consumer-batch:{self.subscription.name}")
             claimed = await session.execute(
-                _CLAIM_INBOX_BATCH,
+                _CLAIM_INBOX,
                 {"consumer": self.subscription.name, "message_ids": [envelope.id for envelope in envelopes]},
             )
             unseen = {row.message_id for row in claimed}

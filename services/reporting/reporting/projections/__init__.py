@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.intake import TicketCreated
+from opsdesk_shared.db import advisory_lock
 from reporting.projections import clocks, tickets, traffic, units, work
-from reporting.projections.rollups import DURATIONS, ROLLUPS, SLA, TICKETS, Rollup, apply_change, lock, ticket_share
+from reporting.projections.rollups import DURATIONS, ROLLUPS, SLA, TICKETS, Rollup, apply_change, ticket_share
 from reporting.projections.store import store
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[UUID | None]]
@@ -60,7 +61,7 @@ async def on_event(session: AsyncSession, envelope: Envelope) -> None:
         return
     # Serialises a ticket's events, so e.g. `sla.started` and a late `ticket.created` cannot both miss
     # each other's uncommitted rows, and the share read before the change is still true at the change.
-    await lock(session, f"ticket:{ticket_id}")
+    await advisory_lock(session, f"ticket:{ticket_id}")
     before = await ticket_share(session, ticket_id, rollups)
     changed = await apply(session, envelope)
     if changed is not None:

@@ -25,6 +25,8 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opsdesk_shared.db import advisory_lock
+
 
 @dataclass(frozen=True)
 class Rollup:
@@ -129,10 +131,6 @@ GROUP BY 1, 2, 3, 4
 ROLLUPS = (TICKETS, SLA, DURATIONS, UNIT_VOLUME)
 
 
-async def lock(session: AsyncSession, key: str) -> None:
-    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
-
-
 def _columns(rollup: Rollup, keys: tuple[str, ...] | None = None) -> str:
     return ", ".join((*(rollup.keys if keys is None else keys), *rollup.measures))
 
@@ -173,7 +171,7 @@ async def apply_change(session: AsyncSession, before: Share, after: Share) -> No
     Each tier row gets the difference added (an upsert), and rows whose count fell to zero are deleted, so
     the tiers hold exactly what `refresh_all` would compute from the facts."""
     for month in _months(before, after):
-        await lock(session, f"rollup-month:{month}")
+        await advisory_lock(session, f"rollup-month:{month}")
     for rollup in ROLLUPS:
         delta = _difference(rollup, before, after)
         if not delta:
