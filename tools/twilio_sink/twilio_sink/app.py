@@ -7,6 +7,7 @@ exactly as Twilio signs them. `/_sink/*` lets tests read what arrived and inject
 
 import asyncio
 import base64
+import html
 import itertools
 import secrets
 import time
@@ -67,6 +68,15 @@ def create_app(config: SinkConfig) -> FastAPI:
     validator = RequestValidator(config.auth_token)
     counter = itertools.count(1)
     http: dict[str, aiohttp.ClientSession] = {}
+    # The event loop keeps only weak references to tasks: a callback still waiting out its delay could be
+    # collected before it posts.
+    callbacks_due: set[asyncio.Task[None]] = set()
+
+    def callback_session() -> aiohttp.ClientSession:
+        # One session for every callback, made on first use (inside the running loop).
+        if "s" not in http:
+            http["s"] = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        return http["s"]
 
     def authorised(request: Request, account_sid: str) -> bool:
         header = request.headers.get("authorization", "")
@@ -99,9 +109,8 @@ def create_app(config: SinkConfig) -> FastAPI:
             "ApiVersion": "2010-04-01",
         }
         signature = validator.compute_signature(url, params)
-        session = http.setdefault("s", aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)))
         try:
-            async with session.post(url, data=params, headers={"X-Twilio-Signature": signature}) as resp:
+            async with callback_session().post(url, data=params, headers={"X-Twilio-Signature": signature}) as resp:
                 state.callbacks.append({"sid": msg["sid"], "status": status, "answer": resp.status})
         except (aiohttp.ClientError, TimeoutError) as exc:
             state.callbacks.append({"sid": msg["sid"], "status": status, "answer": repr(exc)})
@@ -163,7 +172,9 @@ def create_app(config: SinkConfig) -> FastAPI:
         state.messages.append(msg)
         state.by_sid[sid] = msg
         for status, delay in zip(("sent", "delivered"), config.callback_delays_s, strict=True):
-            asyncio.get_running_loop().create_task(post_callback(msg, status, delay))
+            task = asyncio.get_running_loop().create_task(post_callback(msg, status, delay))
+            callbacks_due.add(task)
+            task.add_done_callback(callbacks_due.discard)
         if accept_then_timeout:
             await asyncio.sleep(120)  # accepted, but the client never hears so
         return JSONResponse(resource(msg), status_code=201)
@@ -237,8 +248,9 @@ def create_app(config: SinkConfig) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse)
     async def page() -> str:
+        columns = ("date_created", "to", "body", "status")
         rows = "".join(
-            f"<tr><td>{m['date_created']}</td><td>{m['to']}</td><td>{m['body']}</td><td>{m['status']}</td></tr>"
+            "<tr>" + "".join(f"<td>{html.escape(str(m[k]))}</td>" for k in columns) + "</tr>"
             for m in reversed(state.messages[-200:])
         )
         return (
