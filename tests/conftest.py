@@ -26,15 +26,15 @@ STACK_ADMIN = "e2e-admin"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Fault drills stop the broker, restart PostgreSQL and kill workers: they run after the other tests, so
-    the backlogs and restarted processes they leave cannot slow the other tests' waits. The administrators'
+    """The demo morning leaves the demo engineers busy: it runs after the tests that expect them free. Fault
+    drills stop the broker, restart PostgreSQL and kill workers: they run after the other tests, so the
+    backlogs and restarted processes they leave cannot slow the other tests' waits. The administrators'
     fuzzing runs after everything: its random administrative writes (SLA policies, templates, units, keys)
     would change what the other tests rely on."""
+    last = ("demo_data", "drill", "administration_fuzz")
 
     def order(item: pytest.Item) -> int:
-        if item.get_closest_marker("administration_fuzz"):
-            return 2
-        return 1 if item.get_closest_marker("drill") else 0
+        return next((n for n, marker in enumerate(last, 1) if item.get_closest_marker(marker)), 0)
 
     items.sort(key=order)
 

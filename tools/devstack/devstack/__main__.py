@@ -4,11 +4,13 @@ import argparse
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 
 from honcho.manager import Manager
 from honcho.printer import Printer
 
+from devstack.demo_activity import play_when_ready
 from devstack.setup import run_set_up
 from devstack.stack import current_env, processes, uses_sink
 
@@ -35,5 +37,10 @@ env.setdefault("OPSDESK_LOG_FORMAT", "console")
 manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty(), prefix=True))
 for process in processes(env):
     manager.add_process(process.name, " ".join(process.argv), env=env)
+if not args.no_demo:
+    # Beside honcho, not under it: honcho stops every process once any one of them exits.
+    threading.Thread(
+        target=play_when_ready, args=(env["OPSDESK_PUBLIC_URL"], credentials), name="demo-activity", daemon=True
+    ).start()
 manager.loop()
 sys.exit(manager.returncode)

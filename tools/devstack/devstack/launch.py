@@ -38,16 +38,21 @@ def stop(procs: Iterable[Popen], timeout_s: float = 15) -> None:
             proc.kill()
 
 
+def gateway_ready(url: str) -> bool:
+    """The gateway at `url` reports every service ready."""
+    try:
+        return httpx.get(f"{url}/api/health", timeout=2).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def wait_ready(url: str, running: Iterable[Popen], log_dir: Path, *, timeout_s: float = 90) -> None:
     """Until the gateway at `url` reports every service ready; fails at once if a process exits."""
     running = list(running)
     deadline = time.monotonic() + timeout_s
     while True:
-        try:
-            if httpx.get(f"{url}/api/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
+        if gateway_ready(url):
+            return
         exited = [" ".join(p.args[2:4]) for p in running if p.poll() is not None]  # type: ignore[index]
         if exited or time.monotonic() > deadline:
             tail = "".join(f.read_text(errors="replace")[-1500:] for f in sorted(log_dir.glob("*.log")))

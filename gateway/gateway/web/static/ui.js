@@ -19,7 +19,8 @@ function tickCountdowns() {
     const warn = el.dataset.warn ? Date.parse(el.dataset.warn) : NaN;
     const paused = el.dataset.state === "paused";
     const left = (due - now) / 1000;
-    el.querySelector("b").textContent = paused ? "⏸" : formatSpan(left);
+    // A word, not a symbol: the pause sign is missing from common Chinese system fonts.
+    el.querySelector("b").textContent = paused ? el.dataset.paused : formatSpan(left);
     const level = left <= 0 || el.dataset.state === "breached" ? "breach" : now >= warn ? "warn" : "ok";
     el.classList.toggle("breach", level === "breach");
     el.classList.toggle("warn", level === "warn");

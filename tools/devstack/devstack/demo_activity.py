@@ -1,0 +1,357 @@
+"""Demo activity for `make run`: a morning at the desk, played through the public API as the demo
+accounts would play it, so that every console has something to show on first sight.
+
+The hotline logs calls and files tickets, a police station files from the portal, the engineers clock
+in with their skills set, the dispatcher assigns, engineers accept, travel, arrive and resolve (one
+repair with parts the vendor bears, one above the 10,000 CNY line that the bureau bears, with the old
+disks handed to the bureau and their removal approved), the operator solves a question on the phone, a
+ticket waits on the requester, a requester confirms with a rating, and one fault waits in the queue.
+
+Everything goes through the gateway, so the events, clocks, SMS, timelines, audit log and reports are
+the system's own. It plays only into a system that has no tickets yet: a desk in use is left alone.
+"""
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from devstack.launch import gateway_ready
+
+SKILLS = {"engineer": (["hardware", "network"], "BJ-CY"), "engineer2": (["database", "network", "software"], "BJ-HD")}
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+WEEKLY_PLAN = "巡检各分局制证设备与业务专网；更换望京派出所老化读卡器；复盘本周超时工单。"
+
+
+class DemoFailed(RuntimeError):
+    pass
+
+
+@dataclass
+class Desk:
+    """The demo accounts signed in at the gateway."""
+
+    client: httpx.Client
+    credentials: dict[str, str]
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, who: str, method: str, path: str, body: Any = None) -> Any:
+        resp = self.request(who, method, path, body)
+        if not resp.is_success:
+            raise DemoFailed(f"{who}: {method} {path} answered {resp.status_code}: {resp.text[:300]}")
+        return resp.json() if resp.content else None
+
+    def request(self, who: str, method: str, path: str, body: Any = None) -> httpx.Response:
+        if who not in self.tokens:
+            login = self.client.post(
+                "/api/auth/login", json={"username": who, "password": self.credentials[who]}, timeout=10
+            )
+            if login.status_code != 200:
+                raise DemoFailed(f"{who} could not sign in: {login.status_code} {login.text[:200]}")
+            self.tokens[who] = login.json()["access_token"]
+        return self.client.request(
+            method, path, json=body, headers={"Authorization": f"Bearer {self.tokens[who]}"}, timeout=10
+        )
+
+
+def wait_until(what: str, probe: Callable[[], Any], timeout: float = 30.0) -> Any:
+    """Other services learn of a step through events: wait until the next step's owner knows of it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := probe():
+            return result
+        time.sleep(0.1)
+    raise DemoFailed(f"timed out waiting for {what}")
+
+
+@dataclass
+class Morning:
+    desk: Desk
+    units: dict[str, str] = field(default_factory=dict)
+    engineers: dict[str, str] = field(default_factory=dict)
+
+    def ticket(self, who: str, unit: str, **fields: Any) -> dict[str, Any]:
+        body = {"category": "fault", "channel": "hotline" if who == "operator" else "web", **fields}
+        return dict(self.desk(who, "POST", "/api/tickets", {**body, "unit_id": self.units[unit]}))
+
+    def call(self, ticket: dict[str, Any] | None, phone: str, outcome: str, notes: str, minutes: int = 4) -> None:
+        ended = datetime.now(UTC)
+        self.desk(
+            "operator",
+            "POST",
+            "/api/calls",
+            {
+                "caller_phone": phone,
+                "started_at": (ended - timedelta(minutes=minutes)).isoformat(),
+                "ended_at": ended.isoformat(),
+                "outcome": outcome,
+                "notes": notes,
+                "ticket_id": ticket["id"] if ticket else None,
+            },
+        )
+
+    def assign(self, ticket: dict[str, Any], engineer: str) -> str:
+        body = {"ticket_id": ticket["id"], "engineer_id": self.engineers[engineer]}
+
+        def attempt() -> Any:
+            resp = self.desk.request("dispatcher", "POST", "/api/work-orders", body)
+            if resp.status_code == 422 and resp.json().get("field") == "ticket_id":
+                return None  # ticket.created has not reached dispatch yet
+            if not resp.is_success:
+                raise DemoFailed(f"assigning {ticket['number']} answered {resp.status_code}: {resp.text[:300]}")
+            return resp.json()
+
+        return str(wait_until(f"dispatch to know ticket {ticket['number']}", attempt)["id"])
+
+    def steps(self, engineer: str, order: str, *steps: str) -> None:
+        for step in steps:
+            self.desk(engineer, "POST", f"/api/work-orders/{order}/{step}")
+
+    def when_requester_sees(self, ticket: dict[str, Any], status: str) -> None:
+        wait_until(
+            f"ticket {ticket['number']} to be {status}",
+            lambda: self.desk("operator", "GET", f"/api/tickets/{ticket['id']}")["status"] == status,
+        )
+
+
+def play_when_ready(url: str, credentials_file: Path, *, timeout_s: float = 120) -> None:
+    """`make run`'s part: once the system is up, play the morning and say what it did."""
+    try:
+        wait_until("the system to be ready", lambda: gateway_ready(url), timeout=timeout_s)
+        numbers = play(url, json.loads(credentials_file.read_text()))
+    except (DemoFailed, httpx.HTTPError, OSError, ValueError) as exc:
+        print(f"demo activity not played: {exc}", flush=True)
+        return
+    if numbers:
+        print(f"demo activity: tickets {', '.join(numbers)} filed and worked on at the desk", flush=True)
+    else:
+        print("demo activity: the desk already has tickets, none added", flush=True)
+
+
+def play(url: str, credentials: dict[str, str], *, only_into_an_empty_desk: bool = True) -> list[str]:
+    """Plays the morning; returns the numbers of the tickets it filed (none when the desk was in use)."""
+    with httpx.Client(base_url=url) as client:
+        desk = Desk(client, credentials)
+        if only_into_an_empty_desk and desk("supervisor", "GET", "/api/tickets?limit=1")["items"]:
+            return []
+        morning = Morning(desk)
+        morning.units = {u["code"]: u["id"] for u in desk("operator", "GET", "/api/admin/units")}
+        morning.engineers = wait_until(
+            "dispatch to know the demo engineers",
+            lambda: (
+                (known := {e["username"]: e["user_id"] for e in desk("dispatcher", "GET", "/api/engineers")}).keys()
+                >= SKILLS.keys()
+                and known
+            ),
+        )
+        return _the_morning(morning)
+
+
+def _the_morning(m: Morning) -> list[str]:
+    desk = m.desk
+    for engineer, (skills, district) in SKILLS.items():
+        desk(
+            "dispatcher",
+            "PATCH",
+            f"/api/engineers/{m.engineers[engineer]}",
+            {"skills": skills, "home_district_id": m.units[district]},
+        )
+        clocked = desk.request(engineer, "POST", "/api/dispatch/duty/clock-in")
+        if clocked.status_code not in (200, 201, 409):  # 409: already clocked in
+            raise DemoFailed(f"{engineer} could not clock in: {clocked.status_code} {clocked.text[:200]}")
+
+    station = desk("requester", "GET", "/api/auth/me")
+    filed = []
+
+    # The hotline: Wangjing's permit printer is dead. Assigned, repaired on site, confirmed.
+    printer = m.ticket(
+        "operator",
+        "BJ-CY-WJ",
+        title="制证机开机无响应，窗口停办",
+        description="早上开机后制证机指示灯不亮，居住证制证业务暂停，窗口有群众排队。",
+        subcategory="hardware",
+        impact="high",
+        urgency="high",
+        requester_name="李强",
+        requester_phone="13800010002",
+        location="望京派出所一楼办证大厅2号窗口",
+        asset_tag="ZZJ-WJ-002",
+    )
+    m.call(printer, "13800010002", "new_ticket", "来电报修制证机无响应，已建单并告知工程师2小时内到场。")
+    order = m.assign(printer, "engineer")
+    m.steps("engineer", order, "accept", "depart", "arrive")
+    desk(
+        "engineer",
+        "POST",
+        f"/api/work-orders/{order}/work-log",
+        {"note": "电源模块输出为零，现场更换。", "minutes": 35},
+    )
+    desk(
+        "engineer",
+        "POST",
+        f"/api/work-orders/{order}/resolve",
+        {
+            "resolution_code": "replaced_part",
+            "summary": "更换制证机电源模块，试制两张居住证正常。",
+            "parts": [{"name": "制证机电源模块", "quantity": 1, "unit_cost": "850.00"}],
+        },
+    )
+    m.when_requester_sees(printer, "resolved")
+    desk(
+        "requester", "POST", f"/api/tickets/{printer['id']}/confirm", {"rating": 5, "comment": "工程师到场很快，谢谢。"}
+    )
+    filed.append(printer["number"])
+
+    # The hotline: Zhongguancun's private network is down. The engineer is on site now.
+    network = m.ticket(
+        "operator",
+        "BJ-HD-ZGC",
+        title="业务专网中断，居住证系统无法登录",
+        description="全所终端无法访问居住证信息系统，交换机告警灯常亮。",
+        subcategory="network",
+        priority="P1",
+        requester_name="赵刚",
+        requester_phone="13911110002",
+        location="中关村派出所机房",
+    )
+    m.call(network, "13911110002", "new_ticket", "报专网中断，全所业务停办。")
+    order = m.assign(network, "engineer2")
+    m.steps("engineer2", order, "accept", "depart", "arrive")
+    desk("engineer2", "POST", f"/api/work-orders/{order}/work-log", {"note": "核心交换机上联口故障，排查中。"})
+    m.call(network, "13911110002", "follow_up", "询问处理进度，已告知工程师在现场排查。", minutes=2)
+    filed.append(network["number"])
+
+    # The portal: a paper jam at Wangjing. Accepted, the engineer will go after the first job.
+    jam = m.ticket(
+        "requester",
+        "BJ-CY-WJ",
+        title="居住证打印机频繁卡纸",
+        description="打印回执单时每十张左右卡纸一次，影响办证效率。",
+        subcategory="hardware",
+        priority="P3",
+        requester_name=station["display_name"].split()[-1],
+        requester_phone="13800010002",
+        asset_tag="DYJ-WJ-005",
+    )
+    m.steps("engineer", m.assign(jam, "engineer"), "accept")
+    filed.append(jam["number"])
+
+    # The hotline: a password question answered on the phone (first-call resolution).
+    password = m.ticket(
+        "operator",
+        "BJ-DC-DHM",
+        title="业务系统登录提示密码已过期",
+        description="民警登录居住证业务系统时提示密码过期，不知如何修改。",
+        category="consultation",
+        subcategory="account",
+        priority="P3",
+        requester_name="王敏",
+        requester_phone="13700220003",
+    )
+    desk(
+        "operator",
+        "POST",
+        f"/api/tickets/{password['id']}/resolve",
+        {"resolution_code": "guided_fix", "summary": "电话指导通过“忘记密码”自助重置，已能正常登录。"},
+    )
+    m.call(password, "13700220003", "consultation_answered", "指导自助重置密码，当场解决。", minutes=6)
+    filed.append(password["number"])
+
+    # Inspection: the bureau's storage server. Four disks (12,800 CNY: the bureau bears it); the old
+    # disks stay with the bureau, and the failed array controller leaves the premises only with approval.
+    storage = m.ticket(
+        "operator",
+        "BJ",
+        title="市局存储服务器磁盘阵列告警",
+        description="巡检发现存储服务器4块硬盘SMART告警，阵列降级运行。",
+        subcategory="database",
+        priority="P2",
+        channel="inspection",
+        requester_name="市局信息中心 何平",
+        requester_phone="13600330004",
+        asset_tag="CC-SJ-001",
+    )
+    order = m.assign(storage, "engineer2")
+    m.steps("engineer2", order, "accept", "arrive")
+    desk(
+        "engineer2",
+        "POST",
+        f"/api/work-orders/{order}/media",
+        {"serial": "WD-WX32D81K9A", "description": "更换下的4块旧硬盘（含业务数据）", "handed_to": "市局信息中心 何平"},
+    )
+    removal = desk(
+        "engineer2",
+        "POST",
+        f"/api/work-orders/{order}/removals",
+        {"asset": "阵列控制卡 SN RC-5521", "reason": "返厂检测"},
+    )
+    desk(
+        "supervisor",
+        "POST",
+        f"/api/work-orders/{order}/removals/{removal['id']}/decision",
+        {"approve": True, "note": "同意返厂，检测后送回。"},
+    )
+    desk(
+        "engineer2",
+        "POST",
+        f"/api/work-orders/{order}/resolve",
+        {
+            "resolution_code": "replaced_part",
+            "summary": "更换4块企业级硬盘并重建阵列，存储恢复正常。",
+            "parts": [{"name": "企业级硬盘 4TB", "quantity": 4, "unit_cost": "3200.00"}],
+        },
+    )
+    filed.append(storage["number"])
+
+    # The hotline: a new terminal waits on the sub-bureau's choice of place.
+    terminal = m.ticket(
+        "operator",
+        "BJ-HD-LG1",
+        title="申请新增办证窗口终端",
+        description="流管站新开一个办证窗口，需要安装一套终端和读卡器。",
+        category="service_request",
+        subcategory="hardware",
+        priority="P4",
+        requester_name="孙丽",
+        requester_phone="13500440005",
+    )
+    desk("operator", "POST", f"/api/tickets/{terminal['id']}/pending", {"reason": "等待分局确认新窗口的安装位置"})
+    filed.append(terminal["number"])
+
+    # A card reader fault and a complaint, both waiting for the dispatcher; and a wrong number.
+    reader = m.ticket(
+        "operator",
+        "BJ-CY-LG1",
+        title="读卡器无法识别身份证",
+        description="二代证读卡器放卡无反应，已重新插拔USB仍不行。",
+        subcategory="hardware",
+        priority="P2",
+        requester_name="周洁",
+        requester_phone="13600550006",
+        asset_tag="DKQ-LG1-003",
+    )
+    m.call(reader, "13600550006", "new_ticket", "读卡器故障，已建单。")
+    filed.append(reader["number"])
+    complaint = m.ticket(
+        "requester",
+        "BJ-CY-WJ",
+        title="窗口终端反复死机，希望彻底解决",
+        description="本月第三次死机，每次重启后能用，但很快又死机，请安排彻底检修。",
+        category="complaint",
+        priority="P3",
+        requester_name=station["display_name"].split()[-1],
+        requester_phone="13800010002",
+    )
+    desk("operator", "POST", f"/api/tickets/{complaint['id']}/comments", {"body": "已收到，调度将安排工程师复查。"})
+    filed.append(complaint["number"])
+    m.call(None, "13900660007", "wrong_number", "拨错号码。", minutes=1)
+
+    week = datetime.now(SHANGHAI).strftime("%G-W%V")
+    desk("dispatcher", "PUT", f"/api/reports/weekly/{week}/plan", {"plan": WEEKLY_PLAN})
+    return filed
