@@ -58,10 +58,14 @@ def test_a_fault_filed_on_the_portal_is_assigned_resolved_on_a_phone_and_confirm
     requester = desks("requester")
     requester.login()
     requester.shot("portal")
+    # They file for themselves, mostly: the form starts with their own name and phone (the hotline's is blank).
+    expect(requester.page.locator("#ticket-form [name=requester_name]")).to_have_value("望京派出所 李强")
+    expect(requester.page.locator("#ticket-form [name=requester_phone]")).to_have_value("13800010002")
     attachment = tmp_path / "现场照片.png"
     attachment.write_bytes(ONE_PIXEL_PNG)
     requester.page.locator("#ticket-form [name=attachments]").set_input_files(str(attachment))
-    number = file_through_portal(requester, f"制证机无法启动 {uuid.uuid4().hex[:4]}")
+    title = f"制证机无法启动 {uuid.uuid4().hex[:4]}"
+    number = file_through_portal(requester, title)
     requester.shot("filed")
 
     # The board shows the new ticket by itself, with a running countdown.
@@ -80,6 +84,7 @@ def test_a_fault_filed_on_the_portal_is_assigned_resolved_on_a_phone_and_confirm
     engineer.login()
     order = engineer.page.locator(f".orders li[data-ticket='{number}'] a")
     expect(order).to_be_visible()
+    expect(engineer.page.locator(f".orders li[data-ticket='{number}']")).to_contain_text(title)  # what the job is
     engineer.shot("my-orders")
     order.click()
     engineer.page.locator("#accept").click()

@@ -39,6 +39,15 @@ async def units(web: Web) -> list[dict[str, Any]]:
     return list(await web.api.get("/api/admin/units"))
 
 
+async def new_ticket_values(web: Web) -> dict[str, str]:
+    """A requester mostly files for themselves: the form starts with their own name and phone, which they
+    may change. The hotline files for whoever calls, so its form starts blank."""
+    if web.session is None or not web.session.has_any("requester") or web.session.has_any("hotline_operator"):
+        return {}
+    me = await web.api.get("/api/auth/me")
+    return {"requester_name": me["display_name"][:50], "requester_phone": (me.get("phone") or "").removeprefix("+86")}
+
+
 @router.get("/ui/portal")
 async def portal(
     web: Web = role_guard("requester", "hotline_operator"), status: str | None = None, q: str | None = None
@@ -48,7 +57,7 @@ async def portal(
         "portal.html",
         tickets=page["items"],
         units=await units(web),
-        values={},
+        values=await new_ticket_values(web),
         errors={},
         status=status or "",
         q=q or "",

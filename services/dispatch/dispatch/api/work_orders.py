@@ -24,6 +24,8 @@ async def _out(session: AsyncSession, order: WorkOrder) -> schemas.WorkOrderOut:
     return schemas.WorkOrderOut(
         **order.model_dump(),
         ticket_number=ticket.number if ticket else None,
+        ticket_title=ticket.title if ticket else None,
+        ticket_priority=ticket.priority if ticket else None,
         engineer_name=engineer.display_name if engineer else None,
     )
 

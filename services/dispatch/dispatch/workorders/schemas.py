@@ -126,6 +126,8 @@ class WorkOrderOut(BaseModel):
     id: UUID
     ticket_id: UUID
     ticket_number: str | None = None
+    ticket_title: str | None = None  # so an engineer's list says what each job is
+    ticket_priority: str | None = None
     engineer_id: UUID
     engineer_name: str | None = None
     status: str
