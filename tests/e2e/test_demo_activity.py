@@ -66,12 +66,10 @@ def test_the_demo_morning_gives_every_console_something_to_show(stack: Stack, de
     assert sorted(c["outcome"] for c in calls) == ["follow_up", "new_ticket"]
 
     # The desk is in use now: `make run` adds nothing to it.
-    total = client.get("/api/reports/summary", headers=supervisor).json()["total"]
     assert play(stack.url, stack.credentials) == []
-    assert client.get("/api/tickets", params={"q": "频繁卡纸"}, headers=supervisor).json()["items"] == [
-        by_title["居住证打印机频繁卡纸"]
-    ]
-    assert client.get("/api/reports/summary", headers=supervisor).json()["total"] == total
+    # (Intake answers at once; a second morning would have filed its tickets before play returned.)
+    again = client.get("/api/tickets", params={"q": "居住证打印机频繁卡纸"}, headers=supervisor).json()["items"]
+    assert [t["number"] for t in again] == [by_title["居住证打印机频繁卡纸"]["number"]]
 
     # The board shows the waiting ticket's paused clock in words (the pause sign is missing from common
     # Chinese fonts, and showed as an empty box).
