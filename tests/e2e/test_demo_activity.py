@@ -1,6 +1,6 @@
 """`make run`'s demo morning, played on the end-to-end stack through the public API: every console gets
-its example (tickets in each state, engineers on duty with skills, calls, both sides of the cost line),
-and a desk already in use gets no second morning.
+its example (tickets in each state, engineers on duty with skills, calls in the tickets' timelines, both
+sides of the cost line), and a desk already in use gets no second morning.
 
 It leaves the demo engineers busy, so it runs after the tests that expect them free (`demo_data`)."""
 
@@ -81,3 +81,12 @@ def test_the_demo_morning_gives_every_console_something_to_show(stack: Stack, de
     row = board.page.locator("#queue-table tr", has_text=waiting)
     expect(row.locator(".countdown b")).to_have_text("已暂停")
     board.shot("board")
+
+    # The ticket's page says where, and keeps the calls about it in its timeline.
+    hotline = desks("operator")
+    hotline.login()
+    hotline.goto(f"/ui/tickets/{by_title['业务专网中断，居住证系统无法登录']['id']}")
+    expect(hotline.page.locator("#ticket-location")).to_have_text("中关村派出所机房")
+    expect(hotline.page.locator("#timeline li", has_text="热线通话")).to_have_count(2)
+    expect(hotline.page.locator("#timeline")).to_contain_text("询问处理进度，已告知工程师在现场排查。")
+    hotline.shot("ticket")

@@ -81,6 +81,7 @@ LABELS = {
     "comment": "留言",
     "internal_comment": "内部备注",
     "contact_viewed": "查看报修人联系方式",
+    "call_logged": "热线通话",
     "attachment": "附件",
     "engineer_assigned": "已派工程师",
     "engineer_reassigned": "改派工程师",

@@ -104,6 +104,33 @@ async def test_calls_are_logged_and_the_caller_lookup_shows_who_and_what(intake_
     listed = await intake_client.get("/api/calls", params={"phone": phone}, headers=operator)
     assert [c["id"] for c in listed.json()] == [logged.json()["id"]]
 
+    # A call about a ticket is in the ticket's timeline for staff, once, whether linked when logged or after.
+    later = await intake_client.post(
+        "/api/calls",
+        headers=operator,
+        json={"caller_phone": phone, "started_at": datetime.now(UTC).isoformat(), "outcome": "follow_up"},
+    )
+    for _ in range(2):
+        linked = await intake_client.patch(
+            f"/api/calls/{later.json()['id']}", headers=operator, json={"ticket_id": ticket["id"], "notes": "询问进度"}
+        )
+        assert linked.status_code == 200, linked.text
+
+    def calls_in(timeline: list[dict]) -> list[tuple[str, str, str | None]]:  # type: ignore[type-arg]
+        return [
+            (e["detail"]["call_id"], e["detail"]["outcome"], e["detail"].get("notes"))
+            for e in timeline
+            if e["kind"] == "call_logged"
+        ]
+
+    seen = (await intake_client.get(f"/api/tickets/{ticket['id']}", headers=operator)).json()["timeline"]
+    assert calls_in(seen) == [
+        (logged.json()["id"], "new_ticket", "报修登录失败"),
+        (later.json()["id"], "follow_up", "询问进度"),
+    ]
+    as_requester = (await intake_client.get(f"/api/tickets/{ticket['id']}", headers=requester)).json()["timeline"]
+    assert calls_in(as_requester) == []  # the operator's notes are for staff
+
 
 def _free_port() -> int:
     with socket.socket() as s:

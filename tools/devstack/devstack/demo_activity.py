@@ -80,16 +80,26 @@ class Morning:
         body = {"category": "fault", "channel": "hotline" if who == "operator" else "web", **fields}
         return dict(self.desk(who, "POST", "/api/tickets", {**body, "unit_id": self.units[unit]}))
 
-    def call(self, ticket: dict[str, Any] | None, phone: str, outcome: str, notes: str, minutes: int = 4) -> None:
-        ended = datetime.now(UTC)
+    def call(
+        self,
+        ticket: dict[str, Any] | None,
+        phone: str,
+        outcome: str,
+        notes: str,
+        *,
+        minutes: int = 4,
+        later: bool = False,
+    ) -> None:
+        """A call that just ended, or (`later`) one that starts now: a follow-up comes after its ticket."""
+        started = datetime.now(UTC) - (timedelta() if later else timedelta(minutes=minutes))
         self.desk(
             "operator",
             "POST",
             "/api/calls",
             {
                 "caller_phone": phone,
-                "started_at": (ended - timedelta(minutes=minutes)).isoformat(),
-                "ended_at": ended.isoformat(),
+                "started_at": started.isoformat(),
+                "ended_at": (started + timedelta(minutes=minutes)).isoformat(),
                 "outcome": outcome,
                 "notes": notes,
                 "ticket_id": ticket["id"] if ticket else None,
@@ -224,7 +234,7 @@ def _the_morning(m: Morning) -> list[str]:
     order = m.assign(network, "engineer2")
     m.steps("engineer2", order, "accept", "depart", "arrive")
     desk("engineer2", "POST", f"/api/work-orders/{order}/work-log", {"note": "核心交换机上联口故障，排查中。"})
-    m.call(network, "13911110002", "follow_up", "询问处理进度，已告知工程师在现场排查。", minutes=2)
+    m.call(network, "13911110002", "follow_up", "询问处理进度，已告知工程师在现场排查。", minutes=2, later=True)
     filed.append(network["number"])
 
     # The portal: a paper jam at Wangjing. Accepted, the engineer will go after the first job.

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import directory
 from intake.calls.schemas import CallIn, CallPatch, CtiEventIn
-from intake.models import Call, Ticket
+from intake.models import Call, Ticket, TicketEvent
 from intake.tickets import lifecycle
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.contracts.intake import CallLogged
@@ -43,6 +43,27 @@ async def _announce(session: AsyncSession, call: Call) -> None:
     )
 
 
+def _on_the_ticket(session: AsyncSession, call: Call, principal: Principal) -> None:
+    """A call about a ticket is part of its history (a follow-up asking for news, the call it was filed
+    from): one line in the ticket's timeline when the call is linked to it. Staff only: notes are the
+    operator's words."""
+    session.add(
+        TicketEvent(
+            ticket_id=call.ticket_id,
+            kind="call_logged",
+            actor_id=principal.subject,
+            actor_name=principal.username,
+            detail={
+                "call_id": str(call.id),
+                "direction": call.direction,
+                "outcome": call.outcome,
+                **({"notes": call.notes[:500]} if call.notes else {}),
+            },
+            at=call.started_at,
+        )
+    )
+
+
 async def log_call(session: AsyncSession, principal: Principal, body: CallIn, region: str) -> Call:
     await _check_ticket(session, body.ticket_id)
     call = Call(
@@ -61,6 +82,8 @@ async def log_call(session: AsyncSession, principal: Principal, body: CallIn, re
     )
     session.add(call)
     await session.flush()
+    if call.ticket_id is not None:
+        _on_the_ticket(session, call, principal)
     await _announce(session, call)
     return call
 
@@ -70,10 +93,13 @@ async def update_call(session: AsyncSession, principal: Principal, call_id: UUID
     if call is None:
         raise NotFound(f"no call {call_id}")
     await _check_ticket(session, body.ticket_id)
+    linked_before = call.ticket_id
     for field, value in body.model_dump(exclude_unset=True).items():
         setattr(call, field, value.value if hasattr(value, "value") else value)
     call.operator_id = call.operator_id or principal.subject
     call.operator_name = call.operator_name or principal.username
+    if call.ticket_id is not None and call.ticket_id != linked_before:
+        _on_the_ticket(session, call, principal)
     return call
 
 
