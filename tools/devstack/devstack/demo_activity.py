@@ -107,17 +107,17 @@ class Morning:
         )
 
     def assign(self, ticket: dict[str, Any], engineer: str) -> str:
+        # Dispatch learns of the ticket from intake's event, with its SLA clocks; reading them first keeps
+        # refused assignments out of the audit log.
+        wait_until(
+            f"dispatch to know ticket {ticket['number']}",
+            lambda: (
+                (r := self.desk.request("dispatcher", "GET", f"/api/sla/tickets/{ticket['id']}")).is_success
+                and r.json()["clocks"]
+            ),
+        )
         body = {"ticket_id": ticket["id"], "engineer_id": self.engineers[engineer]}
-
-        def attempt() -> Any:
-            resp = self.desk.request("dispatcher", "POST", "/api/work-orders", body)
-            if resp.status_code == 422 and resp.json().get("field") == "ticket_id":
-                return None  # ticket.created has not reached dispatch yet
-            if not resp.is_success:
-                raise DemoFailed(f"assigning {ticket['number']} answered {resp.status_code}: {resp.text[:300]}")
-            return resp.json()
-
-        return str(wait_until(f"dispatch to know ticket {ticket['number']}", attempt)["id"])
+        return str(self.desk("dispatcher", "POST", "/api/work-orders", body)["id"])
 
     def steps(self, engineer: str, order: str, *steps: str) -> None:
         for step in steps:
