@@ -45,6 +45,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/calls": "operator dispatcher supervisor admin",
     "GET /api/cti/screen-pops": "operator",
     "GET /api/dispatch/duty/attendance": "dispatcher supervisor admin",
+    "GET /api/dispatch/duty/me": "operator dispatcher engineer supervisor admin",
     "GET /api/dispatch/duty/posts": "operator dispatcher engineer supervisor admin",
     "GET /api/dispatch/duty/shifts": "operator dispatcher engineer supervisor admin",
     "GET /api/dispatch/queue": "dispatcher supervisor admin",

@@ -130,6 +130,35 @@ def test_a_fault_filed_on_the_portal_is_assigned_resolved_on_a_phone_and_confirm
     expect(requester.page.locator("#timeline")).to_contain_text("第二天又无法启动")
 
 
+def test_staff_clock_in_and_out_on_their_own_console(stack: Stack, desks: OpenDesk) -> None:
+    """Attendance (the weekly report's first section) is kept where the work is done: the engineer's phone,
+    the hotline, the dispatch board. The board's engineer list follows."""
+    dispatcher = bearer(stack, "dispatcher")
+
+    def on_duty() -> bool:
+        engineers = httpx.get(f"{stack.url}/api/engineers", headers=dispatcher, timeout=10).json()
+        return bool(next(e for e in engineers if e["username"] == "engineer2")["on_duty"])
+
+    engineer = desks("engineer2", phone=True)
+    engineer.login()
+    card = engineer.page.locator("#duty-card")
+    expect(card.locator("#duty-state")).to_have_text("休息")
+    assert not on_duty()
+    card.locator("#clock-in").click()
+    expect(engineer.page.locator("#duty-state")).to_have_text("在岗")
+    expect(engineer.page.locator("#duty-card")).to_contain_text("上班打卡")
+    engineer.shot("clocked-in")
+    assert on_duty()
+    engineer.page.locator("#clock-out").click()
+    expect(engineer.page.locator("#duty-state")).to_have_text("休息")
+    assert not on_duty()  # as free as it found them: the suggestions rank by duty
+
+    for who in ("operator", "dispatcher"):
+        console = desks(who)
+        console.login()
+        expect(console.page.locator("#duty-card #clock-in")).to_be_visible()
+
+
 def test_a_refused_form_keeps_what_was_typed_and_names_the_field(stack: Stack, desks: OpenDesk) -> None:
     requester = desks("requester")
     requester.login()

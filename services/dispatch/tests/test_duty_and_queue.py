@@ -124,6 +124,45 @@ async def test_attendance_is_recorded_announced_and_a_double_clock_in_refused(de
     assert (await desk.client.get("/api/dispatch/duty/attendance", headers=engineer.headers)).status_code == 403
 
 
+async def test_each_person_reads_their_own_duty_card(desk) -> None:  # type: ignore[no-untyped-def]
+    engineer, other = await desk.person("engineer"), await desk.person("engineer")
+    card = await desk.client.get("/api/dispatch/duty/me", headers=engineer.headers)
+    assert card.status_code == 200 and card.json() == {"on_duty": False, "clocked_in_at": None, "shift": None}
+    post = await desk.client.post(
+        "/api/dispatch/duty/posts",
+        headers=desk.admin_headers,
+        json={
+            "code": f"ME-{uuid.uuid4().hex[:4]}",
+            "name": "节假日值守",
+            "pattern": "7x8",
+            "starts": "09:00",
+            "ends": "17:00",
+        },
+    )
+    tomorrow = datetime.now(SHANGHAI).date() + timedelta(days=1)
+    rostered = await desk.client.post(
+        f"/api/dispatch/duty/posts/{post.json()['id']}/roster",
+        headers=desk.admin_headers,
+        json={"user_ids": [str(engineer.user_id)], "from": tomorrow.isoformat(), "to": tomorrow.isoformat()},
+    )
+    assert rostered.status_code == 201, rostered.text
+    assert (await desk.client.post("/api/dispatch/duty/clock-in", headers=engineer.headers)).status_code == 201
+    card = (await desk.client.get("/api/dispatch/duty/me", headers=engineer.headers)).json()
+    assert card["on_duty"] is True and card["clocked_in_at"]
+    # The next shift, to come: clocked in early, so on duty, but not yet on that shift.
+    assert card["shift"]["post_name"] == "节假日值守"
+    assert datetime.fromisoformat(card["shift"]["starts_at"]).astimezone(SHANGHAI).strftime("%m-%d %H:%M") == (
+        tomorrow.strftime("%m-%d 09:00")
+    )
+    # Another engineer's card is their own.
+    theirs = (await desk.client.get("/api/dispatch/duty/me", headers=other.headers)).json()
+    assert theirs == {"on_duty": False, "clocked_in_at": None, "shift": None}
+    await desk.client.post("/api/dispatch/duty/clock-out", headers=engineer.headers)
+    assert (await desk.client.get("/api/dispatch/duty/me", headers=engineer.headers)).json()["on_duty"] is False
+    requester = {"Authorization": f"Bearer {desk.env.token('requester')}"}
+    assert (await desk.client.get("/api/dispatch/duty/me", headers=requester)).status_code == 403
+
+
 async def test_the_queue_puts_the_least_time_left_first_and_hides_assigned_tickets_on_time(desk) -> None:  # type: ignore[no-untyped-def]
     dispatcher = await desk.person("dispatcher")
     engineer = await desk.person("engineer")

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from dispatch.api.dependencies import Admin, Manager, Overseer, Staff, Uow
 from dispatch.duty import service
 from dispatch.duty.models import DutyPost, Shift
-from dispatch.duty.schemas import AttendanceOut, PostIn, PostOut, RosterIn, ShiftIn, ShiftOut
+from dispatch.duty.schemas import AttendanceOut, MyDutyOut, PostIn, PostOut, RosterIn, ShiftIn, ShiftOut
 from opsdesk_shared.errors import RuleViolation
 
 router = APIRouter(prefix="/api/dispatch/duty", tags=["duty"])
@@ -59,6 +59,12 @@ async def generate_roster(post_id: UUID, body: RosterIn, principal: Manager, uow
     """Shifts for the post from `from` to `to` (dates, Asia/Shanghai), the people taking turns day by day."""
     shifts = await service.generate_roster(uow, post_id, body.user_ids, body.from_, body.to)
     return [ShiftOut.model_validate(s, from_attributes=True) for s in shifts]
+
+
+@router.get("/me", response_model=MyDutyOut)
+async def my_duty(principal: Staff, uow: Uow) -> MyDutyOut:
+    """The caller's own duty card (everybody's attendance is for overseers)."""
+    return MyDutyOut.model_validate(await service.my_duty(uow, principal.subject, datetime.now(UTC)))
 
 
 @router.post("/clock-in", response_model=AttendanceOut, status_code=status.HTTP_201_CREATED)

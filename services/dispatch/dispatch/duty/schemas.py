@@ -61,3 +61,18 @@ class RosterIn(BaseModel):
     user_ids: Annotated[list[UUID], Field(min_length=1, max_length=50)]
     from_: date = Field(alias="from")
     to: date
+
+
+class MyShiftOut(BaseModel):
+    post_name: str
+    starts_at: datetime
+    ends_at: datetime
+
+
+class MyDutyOut(BaseModel):
+    """The caller's own duty: whether they count as on duty now, their open clock-in, and their shift now
+    or next (within a week)."""
+
+    on_duty: bool
+    clocked_in_at: datetime | None
+    shift: MyShiftOut | None

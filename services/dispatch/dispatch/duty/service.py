@@ -1,6 +1,7 @@
 """Who is on duty: a shift covering the instant, or an open clock-in. Attendance feeds the weekly report."""
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import or_, select
@@ -164,6 +165,25 @@ async def _announce(
         ),
         producer="dispatch",
     )
+
+
+async def my_duty(session: AsyncSession, user_id: UUID, at: datetime) -> dict[str, Any]:
+    """What a staff member's duty card shows: their open clock-in and their shift now or next."""
+    clocked_in_at = await session.scalar(
+        select(Attendance.clock_in_at).where(Attendance.user_id == user_id, Attendance.clock_out_at.is_(None))  # type: ignore[union-attr]
+    )
+    row = (
+        await session.execute(
+            select(Shift, DutyPost.name)
+            .join(DutyPost, DutyPost.id == Shift.post_id)  # type: ignore[arg-type]
+            .where(Shift.user_id == user_id, Shift.ends_at > at, Shift.starts_at < at + timedelta(days=7))  # type: ignore[operator]
+            .order_by(Shift.starts_at)
+            .limit(1)
+        )
+    ).first()
+    shift = {"post_name": row[1], "starts_at": row[0].starts_at, "ends_at": row[0].ends_at} if row else None
+    on_shift = shift is not None and shift["starts_at"] <= at
+    return {"on_duty": clocked_in_at is not None or on_shift, "clocked_in_at": clocked_in_at, "shift": shift}
 
 
 async def attendance(session: AsyncSession, start: datetime, end: datetime) -> list[Attendance]:
