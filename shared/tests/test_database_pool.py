@@ -2,6 +2,9 @@
 an idle timeout, an administrator) is found out at checkout and replaced, so the next request does not
 fail for it."""
 
+import asyncio
+import time
+
 from sqlalchemy import text
 
 from intake.config import IntakeSettings
@@ -19,9 +22,16 @@ async def test_a_connection_the_server_dropped_is_replaced_at_checkout(migrated:
             assert await conn.scalar(text("SELECT pg_backend_pid()")) == dropped  # the pool keeps it
         async with admin.connect() as conn:
             assert await conn.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped})
-            state = "gone"
-            while state is not None:  # until the server has let it go
+            deadline = time.monotonic() + 30
+            while True:  # until the server has let it go
+                # Within a transaction PostgreSQL answers pg_stat_activity from a snapshot taken at its first
+                # read: without clearing it, a backend still exiting at that read stays there forever.
+                await conn.execute(text("SELECT pg_stat_clear_snapshot()"))
                 state = await conn.scalar(text("SELECT state FROM pg_stat_activity WHERE pid = :p"), {"p": dropped})
+                if state is None:
+                    break
+                assert time.monotonic() < deadline, f"backend {dropped} was terminated but did not go away"
+                await asyncio.sleep(0.02)
         async with engine.connect() as conn:
             replaced = await conn.scalar(text("SELECT pg_backend_pid()"))
         assert replaced != dropped
