@@ -62,6 +62,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/reports/sla": "requester dispatcher supervisor admin",
     "GET /api/reports/summary": "operator requester dispatcher supervisor admin",
     "GET /api/reports/weekly": "dispatcher supervisor admin",
+    "GET /api/reports/weekly/{week}/plan": "dispatcher supervisor admin",
     "GET /api/sla/calendar-overrides": ANY_CALLER,
     "GET /api/sla/calendar/{day}": ANY_CALLER,
     "GET /api/sla/policies": ANY_CALLER,

@@ -159,6 +159,65 @@ def test_staff_clock_in_and_out_on_their_own_console(stack: Stack, desks: OpenDe
         expect(console.page.locator("#duty-card #clock-in")).to_be_visible()
 
 
+def test_the_dispatcher_keeps_skills_and_a_tickets_kind_of_work_ranks_those_engineers_first(
+    stack: Stack, desks: OpenDesk
+) -> None:
+    dispatcher = bearer(stack, "dispatcher")
+
+    def engineer2() -> dict:  # type: ignore[type-arg]
+        engineers = httpx.get(f"{stack.url}/api/engineers", headers=dispatcher, timeout=10).json()
+        return dict(next(e for e in engineers if e["username"] == "engineer2"))
+
+    before = engineer2()["skills"]
+    try:
+        board = desks("dispatcher")
+        board.login()
+        row = board.page.locator("#engineer-table tr[data-engineer=engineer2]")
+        row.locator("summary").click()
+        for skill in ("hardware", "software", "network", "database", "security"):
+            row.locator(f"input[value={skill}]").set_checked(skill == "security")
+        row.locator("button[type=submit]").click()
+        expect(board.page.locator("#engineer-table tr[data-engineer=engineer2] .skills")).to_have_text("安全")
+        board.shot("skills")
+        assert engineer2()["skills"] == ["security"]
+
+        # The hotline files a security matter: 子类 on the form, and engineer2's skill matches it.
+        operator = desks("operator")
+        operator.login()
+        form = operator.page.locator("#ticket-form")
+        form.locator("[name=title]").fill("民警账号疑似被盗用")
+        form.locator("[name=description]").fill("业务系统提示异地登录，民警本人未操作。")
+        form.locator("[name=subcategory]").select_option("security")
+        form.locator("[name=requester_name]").fill("赵六")
+        form.locator("[name=requester_phone]").fill("13800138031")
+        form.locator("button[type=submit]").click()
+        link = operator.page.locator("#ticket-ok .ticket-number")
+        expect(link).to_be_visible()
+        ticket_id = (link.get_attribute("href") or "").rsplit("/", 1)[-1]
+        ticket = httpx.get(f"{stack.url}/api/tickets/{ticket_id}", headers=dispatcher, timeout=10).json()
+        assert ticket["subcategory"] == "security"
+        ranked = wait_for(
+            "dispatch to rank engineers for the ticket",
+            lambda: (
+                (
+                    r := httpx.get(
+                        f"{stack.url}/api/dispatch/suggestions", params={"ticket_id": ticket_id}, headers=dispatcher
+                    )
+                ).is_success
+                and r.json()
+            ),
+        )
+        [match] = [s for s in ranked if s["engineer_id"] == engineer2()["user_id"]]
+        assert match["skill_match"] is True
+    finally:  # as the other tests found engineer2
+        httpx.patch(
+            f"{stack.url}/api/engineers/{engineer2()['user_id']}",
+            json={"skills": before},
+            headers=dispatcher,
+            timeout=10,
+        )
+
+
 def test_a_refused_form_keeps_what_was_typed_and_names_the_field(stack: Stack, desks: OpenDesk) -> None:
     requester = desks("requester")
     requester.login()
@@ -340,6 +399,33 @@ def test_the_supervisor_sees_charts_and_downloads_reports(stack: Stack, desks: O
             supervisor.page.locator(f"[data-report={report}]").click()
         content = Path(download.value.path()).read_bytes()
         assert content.startswith(signature) and len(content) > 100, (report, content[:20])
+
+
+def test_the_dispatcher_writes_next_weeks_plan_into_this_weeks_report(stack: Stack, desks: OpenDesk) -> None:
+    dispatcher = desks("dispatcher")
+    dispatcher.login()
+    dispatcher.goto("/ui/dashboard")
+    form = dispatcher.page.locator("#plan-form")
+    week = form.locator("[name=week]").input_value()
+    plan = f"巡检朝阳分局全部派出所制证设备 {uuid.uuid4().hex[:4]}"
+    form.locator("[name=plan]").fill("")
+    form.locator("button[type=submit]").click()
+    expect(dispatcher.page.locator("#plan-form .error")).to_be_visible()  # an empty plan is refused, said so
+    dispatcher.page.locator("#plan-form [name=plan]").fill(plan)
+    dispatcher.page.locator("#plan-form button[type=submit]").click()
+    expect(dispatcher.page.locator("#plan-saved")).to_be_visible()
+    dispatcher.shot("plan-saved")
+    report = httpx.get(
+        f"{stack.url}/api/reports/weekly", params={"week": week}, headers=bearer(stack, "supervisor"), timeout=30
+    ).json()
+    assert report["next_week_plan"] == plan and report["plan_updated_by"] == "dispatcher"
+    dispatcher.goto("/ui/dashboard")  # and it is there next time
+    expect(dispatcher.page.locator("#plan-form [name=plan]")).to_have_value(plan)
+    # The supervisor reads the report; writing the vendor's plan is not theirs.
+    supervisor = desks("supervisor")
+    supervisor.login()
+    expect(supervisor.page.locator("#downloads")).to_be_visible()
+    expect(supervisor.page.locator("#plan-form")).to_have_count(0)
 
 
 def test_a_supervisor_sees_a_masked_requester_and_reveals_the_contact_with_a_reason(

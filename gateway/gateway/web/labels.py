@@ -19,6 +19,14 @@ LABELS = {
     "consultation": "咨询",
     "service_request": "服务请求",
     "complaint": "投诉",
+    # kinds of work: a ticket's subcategory and an engineer's skills (dispatch matches one to the other)
+    "hardware": "硬件",
+    "software": "软件",
+    "network": "网络",
+    "data": "数据",
+    "database": "数据库",
+    "account": "账号",
+    "security": "安全",
     # channels
     "hotline": "热线",
     "web": "网页",

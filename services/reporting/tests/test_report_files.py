@@ -64,6 +64,8 @@ async def test_weekly_report_has_attendance_tasks_completion_breaches_and_the_pl
     reporting: Reporting, scenario: Scenario
 ) -> None:
     plan = "1. 巡检东区分局全部派出所\n2. 更换西区分局备份磁带"
+    unwritten = (await reporting.get("/api/reports/weekly/2026-W01/plan")).json()
+    assert (unwritten["plan"], unwritten["updated_by"]) == ("", None)
     put = await reporting.client.put(
         f"/api/reports/weekly/{WEEK_LABEL}/plan", json={"plan": plan}, headers=reporting.as_("dispatcher", name="d")
     )
@@ -76,6 +78,8 @@ async def test_weekly_report_has_attendance_tasks_completion_breaches_and_the_pl
         f"/api/reports/weekly/{WEEK_LABEL}/plan", json={"plan": ""}, headers=reporting.as_("dispatcher")
     )
     assert empty.status_code == 422
+    read = await reporting.client.get(f"/api/reports/weekly/{WEEK_LABEL}/plan", headers=reporting.as_("supervisor"))
+    assert (read.json()["plan"], read.json()["updated_by"]) == (plan, "d")
 
     week = (await reporting.get("/api/reports/weekly", week=WEEK_LABEL)).json()
     assert week["week"] == WEEK_LABEL and week["next_week_plan"] == plan

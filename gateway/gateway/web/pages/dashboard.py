@@ -1,5 +1,6 @@
 """The supervisor dashboard: today's and a period's volume, SLA compliance and breaches as ECharts
-charts, and every report downloadable in every format."""
+charts, every report downloadable in every format, and for the vendor's dispatcher or admin next week's
+plan, which the week's report prints."""
 
 import json
 from datetime import date, datetime, timedelta
@@ -10,9 +11,11 @@ from fastapi.responses import Response
 
 from gateway.web.api_client import ApiError, as_download
 from gateway.web.context import LOCAL_TZ, Web, role_guard
+from gateway.web.pages.forms import form_fields
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 Overseer = role_guard("supervisor", "dispatcher", "admin")
+PlanWriter = role_guard("dispatcher", "admin")
 REPORT_KINDS = {
     "summary": ("from", "to"),
     "sla": ("from", "to"),
@@ -70,10 +73,12 @@ async def dashboard(web: Web = Overseer, start: str | None = None, end: str | No
         today = await web.api.get("/api/reports/summary", **{"from": periods["today"], "to": periods["today"]})
         period = await web.api.get("/api/reports/summary", **{"from": start, "to": end})
         breaches = (await web.api.get("/api/reports/sla", **{"from": start, "to": end}))["breaches"]
+        writes_plan = web.session is not None and web.session.has_any("dispatcher", "admin")
+        plan = await web.api.get(f"/api/reports/weekly/{periods['week']}/plan") if writes_plan else None
     except ApiError as exc:
         error = exc.detail
         today = period = {"total": 0, "sla": {}, "per_day": [], "by_category": {}, "by_status": {}}
-        breaches = []
+        breaches, plan = [], None
     return web.render(
         "dashboard.html",
         today=today,
@@ -85,8 +90,22 @@ async def dashboard(web: Web = Overseer, start: str | None = None, end: str | No
         charts=_charts(period, ctx["label"]),
         kinds=REPORT_KINDS,
         formats=FORMATS,
+        plan=plan,
+        saved=False,
         error=error,
     )
+
+
+@router.post("/dashboard/plan")
+async def save_plan(web: Web = PlanWriter) -> Response:
+    fields = await form_fields(web.request)
+    week = fields.get("week") or _periods(datetime.now(LOCAL_TZ).date())["week"]
+    try:
+        plan = await web.api.call("PUT", f"/api/reports/weekly/{week}/plan", json={"plan": fields.get("plan", "")})
+    except ApiError as exc:  # an empty plan: keep what was typed (nothing), say why
+        plan = {"week": week, "plan": fields.get("plan", ""), "updated_by": None, "updated_at": None}
+        return web.render("fragments/weekly_plan.html", status_code=422, plan=plan, saved=False, error=exc.detail)
+    return web.render("fragments/weekly_plan.html", plan=plan, saved=True, error=None)
 
 
 @router.get("/reports/{kind}")

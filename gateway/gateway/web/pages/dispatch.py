@@ -1,5 +1,5 @@
 """The dispatcher board: the queue by SLA urgency with live countdowns, the engineers with duty, skills
-and load, assigning from ranked suggestions, and escalations as they fire."""
+(kept here) and load, assigning from ranked suggestions, and escalations as they fire."""
 
 from typing import Any
 
@@ -12,6 +12,8 @@ from gateway.web.pages.forms import body_of, form_fields
 
 router = APIRouter(prefix="/ui/dispatch", include_in_schema=False)
 Dispatcher = role_guard("dispatcher", "admin")
+# The skills dispatch matches tickets' kinds of work to (dispatch/workorders/queue.py SKILLS_FOR).
+SKILLS = ("hardware", "software", "network", "database", "security")
 
 
 async def _board(web: Web) -> dict[str, Any]:
@@ -19,7 +21,14 @@ async def _board(web: Web) -> dict[str, Any]:
     engineers = await web.api.get("/api/engineers")
     names = {e["user_id"]: e["display_name"] for e in engineers}
     units = {u["id"]: u["name"] for u in await web.api.get("/api/admin/units")}
-    return {"queue": queue, "engineers": engineers, "engineer_names": names, "unit_names": units}
+    return {
+        "queue": queue,
+        "engineers": engineers,
+        "engineer_names": names,
+        "unit_names": units,
+        "skills": SKILLS,
+        "error": None,
+    }
 
 
 @router.get("")
@@ -35,7 +44,28 @@ async def queue_rows(web: Web = Dispatcher) -> Response:
 @router.get("/engineers")
 async def engineer_rows(web: Web = Dispatcher) -> Response:
     # Re-read on every queue nudge: only the engineers, not the queue and units the board also shows.
-    return web.render("fragments/engineers.html", engineers=await web.api.get("/api/engineers"))
+    return web.render(
+        "fragments/engineers.html", engineers=await web.api.get("/api/engineers"), skills=SKILLS, error=None
+    )
+
+
+@router.post("/engineers/{user_id}/skills")
+async def set_skills(user_id: str, web: Web = Dispatcher) -> Response:
+    form = await web.request.form()
+    error = None
+    try:
+        await web.api.call(
+            "PATCH", f"/api/engineers/{user_id}", json={"skills": [str(s) for s in form.getlist("skills")]}
+        )
+    except ApiError as exc:
+        error = exc.detail
+    return web.render(
+        "fragments/engineers.html",
+        status_code=422 if error else 200,
+        engineers=await web.api.get("/api/engineers"),
+        skills=SKILLS,
+        error=error,
+    )
 
 
 @router.get("/suggestions/{ticket_id}")

@@ -16,6 +16,7 @@ TICKET_FIELDS = (
     "title",
     "description",
     "category",
+    "subcategory",
     "priority",
     "unit_id",
     "requester_name",

@@ -151,8 +151,22 @@ class PlanIn(BaseModel):
 class PlanOut(BaseModel):
     week: str
     plan: str
-    updated_by: str
-    updated_at: datetime
+    updated_by: str | None  # None: nobody has written this week's plan yet
+    updated_at: datetime | None
+
+
+@router.get("/weekly/{week}/plan", response_model=PlanOut)
+async def get_weekly_plan(week: str, _: ContractReader, session: Session) -> PlanOut:
+    """The week's plan alone (an empty one if not written yet), without computing the whole report."""
+    period = periods.iso_week(week)
+    row = (
+        await session.execute(
+            text("SELECT plan, updated_by, updated_at FROM weekly_plan WHERE week = :w"), {"w": period.label}
+        )
+    ).first()
+    if row is None:
+        return PlanOut(week=period.label, plan="", updated_by=None, updated_at=None)
+    return PlanOut(week=period.label, plan=row.plan, updated_by=row.updated_by, updated_at=row.updated_at)
 
 
 @router.put("/weekly/{week}/plan", response_model=PlanOut)
