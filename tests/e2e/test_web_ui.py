@@ -218,6 +218,47 @@ def test_the_dispatcher_keeps_skills_and_a_tickets_kind_of_work_ranks_those_engi
         )
 
 
+def test_the_dispatcher_makes_a_roster_on_the_board_and_an_overlap_is_refused_whole(
+    stack: Stack, desks: OpenDesk
+) -> None:
+    name = f"市局驻场运维 {uuid.uuid4().hex[:4]}"
+    post = httpx.post(
+        f"{stack.url}/api/dispatch/duty/posts",
+        json={"code": f"UI-{uuid.uuid4().hex[:6]}", "name": name, "pattern": "7x8", "starts": "09:00", "ends": "17:00"},
+        headers=bearer(stack, STACK_ADMIN),
+        timeout=10,
+    )
+    assert post.status_code == 201, post.text
+    board = desks("dispatcher")
+    board.login()
+    form = board.page.locator("#roster-form")
+    form.locator("[name=post_id]").select_option(label=name)
+    # Far enough ahead that no other test finds engineer2 on duty because of it.
+    form.locator("[name=from]").fill("2027-03-01")
+    form.locator("[name=to]").fill("2027-03-02")
+    form.locator("label", has_text="工程师 陈静").locator("input").check()
+    form.locator("button[type=submit]").click()
+    expect(board.page.locator("#roster-ok")).to_contain_text("2")
+    board.shot("roster")
+    shifts = httpx.get(
+        f"{stack.url}/api/dispatch/duty/shifts",
+        params={"from": "2027-03-01T00:00:00+08:00", "to": "2027-03-03T00:00:00+08:00"},
+        headers=bearer(stack, "dispatcher"),
+        timeout=10,
+    ).json()
+    mine = [s for s in shifts if s["post_id"] == post.json()["id"]]
+    assert [s["starts_at"][:16] for s in mine] == ["2027-03-01T01:00", "2027-03-02T01:00"]  # 09:00 in Beijing
+    # The same days again: an overlap, so nothing is made, and the board says why with the choices kept.
+    form = board.page.locator("#roster-form")
+    form.locator("[name=post_id]").select_option(label=name)
+    form.locator("[name=from]").fill("2027-03-02")
+    form.locator("[name=to]").fill("2027-03-03")
+    form.locator("label", has_text="工程师 陈静").locator("input").check()
+    form.locator("button[type=submit]").click()
+    expect(board.page.locator("#roster-form .error")).to_be_visible()
+    expect(board.page.locator("#roster-form [name=from]")).to_have_value("2027-03-02")
+
+
 def test_a_refused_form_keeps_what_was_typed_and_names_the_field(stack: Stack, desks: OpenDesk) -> None:
     requester = desks("requester")
     requester.login()

@@ -18,7 +18,7 @@ from gateway.web.context import (
     login_redirect_target,
 )
 from gateway.web.i18n import N_, pick_language
-from gateway.web.pages import admin, auth, dashboard, dispatch, duty, engineer, hotline, live, tickets
+from gateway.web.pages import admin, auth, dashboard, dispatch, duty, engineer, hotline, live, roster, tickets
 from gateway.web.security import WebEdgeMiddleware
 from gateway.web.session import LANG_COOKIE, SessionCodec
 
@@ -50,6 +50,7 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
         dispatch.router,
         engineer.router,
         duty.router,
+        roster.router,
         dashboard.router,
         admin.router,
     ):

@@ -2,10 +2,11 @@
 accounts would play it, so that every console has something to show on first sight.
 
 The hotline logs calls and files tickets, a police station files from the portal, the engineers clock
-in with their skills set, the dispatcher assigns, engineers accept, travel, arrive and resolve (one
-repair with parts the vendor bears, one above the 10,000 CNY line that the bureau bears, with the old
-disks handed to the bureau and their removal approved), the operator solves a question on the phone, a
-ticket waits on the requester, a requester confirms with a rating, and one fault waits in the queue.
+in with their skills set and are rostered on the resident post for two weeks, the dispatcher assigns,
+engineers accept, travel, arrive and resolve (one repair with parts the vendor bears, one above the
+10,000 CNY line that the bureau bears, with the old disks handed to the bureau and their removal
+approved), the operator solves a question on the phone, a ticket waits on the requester, a requester
+confirms with a rating, and one fault waits in the queue.
 
 Everything goes through the gateway, so the events, clocks, SMS, timelines, audit log and reports are
 the system's own. It plays only into a system that has no tickets yet: a desk in use is left alone.
@@ -175,6 +176,23 @@ def _the_morning(m: Morning) -> list[str]:
         clocked = desk.request(engineer, "POST", "/api/dispatch/duty/clock-in")
         if clocked.status_code not in (200, 201, 409):  # 409: already clocked in
             raise DemoFailed(f"{engineer} could not clock in: {clocked.status_code} {clocked.text[:200]}")
+
+    # The resident post's roster for two weeks (make run's duty posts; a stack without them has none).
+    posts = {p["code"]: p["id"] for p in desk("dispatcher", "GET", "/api/dispatch/duty/posts")}
+    if "ONSITE-5x8" in posts:
+        today = datetime.now(SHANGHAI).date()
+        rostered = desk.request(
+            "dispatcher",
+            "POST",
+            f"/api/dispatch/duty/posts/{posts['ONSITE-5x8']}/roster",
+            {
+                "user_ids": list(m.engineers.values()),
+                "from": today.isoformat(),
+                "to": (today + timedelta(days=13)).isoformat(),
+            },
+        )
+        if rostered.status_code not in (201, 409):  # 409: rostered by an earlier morning
+            raise DemoFailed(f"the roster answered {rostered.status_code}: {rostered.text[:200]}")
 
     station = desk("requester", "GET", "/api/auth/me")
     filed = []
