@@ -186,7 +186,7 @@ def _the_morning(m: Morning) -> list[str]:
             "POST",
             f"/api/dispatch/duty/posts/{posts['ONSITE-5x8']}/roster",
             {
-                "user_ids": list(m.engineers.values()),
+                "user_ids": [m.engineers[engineer] for engineer in SKILLS],
                 "from": today.isoformat(),
                 "to": (today + timedelta(days=13)).isoformat(),
             },
