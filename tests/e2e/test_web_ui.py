@@ -176,6 +176,13 @@ def test_the_dispatcher_keeps_skills_and_a_tickets_kind_of_work_ranks_those_engi
         board.login()
         row = board.page.locator("#engineer-table tr[data-engineer=engineer2]")
         row.locator("summary").click()
+        # A live refresh while the editor is open (a new ticket nudges the board) must not close it.
+        client = stack.client()
+        units = client.get("/api/admin/units", headers=bearer(stack, "operator")).json()
+        station = next(u["id"] for u in units if u["code"] == "BJ-CY-WJ")
+        nudge = file_ticket(client, stack.token("operator"), station, "13800138032", title="读卡器无响应")
+        expect(board.page.locator(f"#queue tr[data-ticket='{nudge['number']}']")).to_be_visible(timeout=20_000)
+        board.page.wait_for_timeout(1000)  # the engineers panel's refresh, nudged with the queue's, is back too
         for skill in ("hardware", "software", "network", "database", "security"):
             row.locator(f"input[value={skill}]").set_checked(skill == "security")
         row.locator("button[type=submit]").click()

@@ -125,13 +125,17 @@ document.addEventListener("htmx:responseError", (event) => {
   toast(doc.querySelector("[role=alert]")?.textContent || `HTTP ${xhr.status}`);
 });
 document.addEventListener("htmx:sendError", () => toast(document.body.dataset.lang === "en" ? "Network error" : "网络错误，请重试"));
-// A live refresh (X-Live-Refresh) must not throw away what the user is typing: while a field inside the
-// refreshed panel has the focus and holds text, that refresh is skipped. The user's own submit re-reads the
-// panel, and so does the next live event after they leave the field.
+// A live refresh (X-Live-Refresh) must not throw away what the user is doing: while a field inside the
+// refreshed panel has the focus and holds text, or an editor in it is open (a <details>, such as an
+// engineer's skills), that refresh is skipped. The user's own submit re-reads the panel, and so does the
+// next live event after they leave the field or close the editor.
 document.addEventListener("htmx:beforeSwap", (event) => {
-  const headers = event.detail.requestConfig?.headers || {};
-  if (!headers["X-Live-Refresh"]) return;
+  const config = event.detail.requestConfig || {};
+  // Forms inside a live panel inherit its X-Live-Refresh header: only the panel's own re-read (a GET) counts.
+  if (!config.headers?.["X-Live-Refresh"] || config.verb !== "get") return;
+  const target = event.detail.target;
   const active = document.activeElement;
   const typing = active?.matches?.("input:not([type=hidden]), textarea") && active.value;
-  if (typing && event.detail.target?.contains(active)) event.detail.shouldSwap = false;
+  const editing = target?.querySelector?.("details[open]");
+  if ((typing && target?.contains(active)) || editing) event.detail.shouldSwap = false;
 });
