@@ -232,13 +232,16 @@ def test_the_dispatcher_makes_a_roster_on_the_board_and_an_overlap_is_refused_wh
     assert post.status_code == 201, post.text
     board = desks("dispatcher")
     board.login()
-    form = board.page.locator("#roster-form")
-    form.locator("[name=post_id]").select_option(label=name)
-    # Far enough ahead that no other test finds engineer2 on duty because of it.
-    form.locator("[name=from]").fill("2027-03-01")
-    form.locator("[name=to]").fill("2027-03-02")
-    form.locator("label", has_text="工程师 陈静").locator("input").check()
-    form.locator("button[type=submit]").click()
+
+    def roster_engineer2(first: str, last: str) -> None:
+        form = board.page.locator("#roster-form")  # found anew: each answer replaces the card
+        form.locator("[name=post_id]").select_option(label=name)
+        form.locator("[name=from]").fill(first)
+        form.locator("[name=to]").fill(last)
+        form.locator("label", has_text="工程师 陈静").locator("input").check()
+        form.locator("button[type=submit]").click()
+
+    roster_engineer2("2027-03-01", "2027-03-02")  # far enough ahead that nobody is on duty because of it
     expect(board.page.locator("#roster-ok")).to_contain_text("2")
     board.shot("roster")
     shifts = httpx.get(
@@ -250,12 +253,7 @@ def test_the_dispatcher_makes_a_roster_on_the_board_and_an_overlap_is_refused_wh
     mine = [s for s in shifts if s["post_id"] == post.json()["id"]]
     assert [s["starts_at"][:16] for s in mine] == ["2027-03-01T01:00", "2027-03-02T01:00"]  # 09:00 in Beijing
     # The same days again: an overlap, so nothing is made, and the board says why with the choices kept.
-    form = board.page.locator("#roster-form")
-    form.locator("[name=post_id]").select_option(label=name)
-    form.locator("[name=from]").fill("2027-03-02")
-    form.locator("[name=to]").fill("2027-03-03")
-    form.locator("label", has_text="工程师 陈静").locator("input").check()
-    form.locator("button[type=submit]").click()
+    roster_engineer2("2027-03-02", "2027-03-03")
     expect(board.page.locator("#roster-form .error")).to_be_visible()
     expect(board.page.locator("#roster-form [name=from]")).to_have_value("2027-03-02")
 
