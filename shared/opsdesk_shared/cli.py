@@ -32,7 +32,7 @@ def run_cli(
     for name, (help_text, _) in commands.items():
         sub.add_parser(name, help=help_text)
     args = parser.parse_args()
-    configure_logging(settings.service_name, settings.log_level, settings.log_format)
+    configure_logging(settings.service_name, settings.log_level, settings.log_format, environment=settings.environment)
     if args.command == "api":
         uvicorn.run(
             app_factory,

@@ -33,8 +33,14 @@ def _add_correlation_id(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str
     return event_dict
 
 
-def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> None:
-    """Route structlog and stdlib logging through one JSON (or console) renderer with masking."""
+ROUTINE_EVENTS_LOGGER = "opsdesk.routine_events"
+
+
+def configure_logging(service: str, level: str = "INFO", fmt: str = "json", *, environment: str = "production") -> None:
+    """Route structlog and stdlib logging through one JSON (or console) renderer with masking.
+
+    In development (`make run`, a person watching a terminal) the line per consumed event is left out:
+    it buried the demo accounts and the ready line. Production and tests keep it at INFO."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         _add_correlation_id,
@@ -67,6 +73,8 @@ def configure_logging(service: str, level: str = "INFO", fmt: str = "json") -> N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    routine_level = logging.WARNING if environment == "development" else logging.NOTSET
+    logging.getLogger(ROUTINE_EVENTS_LOGGER).setLevel(routine_level)
     for noisy in ("uvicorn.access", "aiormq", "aio_pika", "twilio.http_client", "twilio.async_http_client"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     for name in ("uvicorn", "uvicorn.error"):

@@ -35,9 +35,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.db import advisory_lock
 from opsdesk_shared.messaging.topology import QueueSpec, declare_consumer_queue
-from opsdesk_shared.observability import correlation_id
+from opsdesk_shared.observability import ROUTINE_EVENTS_LOGGER, correlation_id
 
 log = structlog.get_logger(__name__)
+# One line per event handled: routine, so on a logger of its own that development quietens
+# (observability.ROUTINE_EVENTS_LOGGER); tests and production keep it (it carries the correlation id).
+routine_log = structlog.get_logger(ROUTINE_EVENTS_LOGGER)
 
 ATTEMPT_HEADER = "x-opsdesk-attempt"
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
@@ -158,7 +161,7 @@ class EventConsumer:
     async def _ack(self, message: AbstractIncomingMessage, envelope: Envelope, applied: bool) -> None:
         # Ack strictly after the commit: a crash before this line redelivers, and the inbox absorbs it.
         await message.ack()
-        log.info(
+        routine_log.info(
             "event_consumed" if applied else "event_duplicate_ignored",
             consumer=self.subscription.name,
             event_type=envelope.type,
