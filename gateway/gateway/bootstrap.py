@@ -43,14 +43,14 @@ DEMO_UNITS: list[tuple[str, str, UnitKind, str | None]] = [
 
 # username, display name, roles, unit code, phone
 DEMO_USERS: list[tuple[str, str, list[Role], str, str]] = [
-    ("operator", "热线接线员 王芳", [Role.HOTLINE_OPERATOR], "VENDOR", "13800010001"),
-    ("requester", "望京派出所 李强", [Role.REQUESTER], "BJ-CY-WJ", "13800010002"),
-    ("dispatcher", "调度员 张伟", [Role.DISPATCHER], "VENDOR", "13800010003"),
-    ("engineer", "工程师 刘洋", [Role.ENGINEER], "VENDOR", "13800010004"),
-    ("engineer2", "工程师 陈静", [Role.ENGINEER], "VENDOR", "13800010005"),
-    ("supervisor", "市局监管 赵敏", [Role.SUPERVISOR], "BJ", "13800010006"),
-    ("secadmin", "安全管理员 孙磊", [Role.SECURITY_ADMIN], "VENDOR", "13800010007"),
-    ("auditor", "审计管理员 周婷", [Role.AUDITOR], "BJ", "13800010008"),
+    ("operator", "王芳", [Role.HOTLINE_OPERATOR], "VENDOR", "13800010001"),
+    ("requester", "李强", [Role.REQUESTER], "BJ-CY-WJ", "13800010002"),
+    ("dispatcher", "张伟", [Role.DISPATCHER], "VENDOR", "13800010003"),
+    ("engineer", "刘洋", [Role.ENGINEER], "VENDOR", "13800010004"),
+    ("engineer2", "陈静", [Role.ENGINEER], "VENDOR", "13800010005"),
+    ("supervisor", "赵敏", [Role.SUPERVISOR], "BJ", "13800010006"),
+    ("secadmin", "孙磊", [Role.SECURITY_ADMIN], "VENDOR", "13800010007"),
+    ("auditor", "周婷", [Role.AUDITOR], "BJ", "13800010008"),
 ]
 
 

@@ -37,3 +37,29 @@ def mask_phones_in(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return type(value)(mask_phones_in(v) for v in value)
     return value
+
+
+# A masked mainland mobile as stored or answered (`+86138****1234`, `138****1234`).
+_MASKED_CN_MOBILE = re.compile(r"^(?:\+?86)?(1[3-9]\d)(\*{4})(\d{4})$")
+
+
+def display_phone(value: str | None) -> str:
+    """A number as people read and dial it in China: `+8613800010005` -> `138 0001 0005`, a landline
+    `+861065551234` -> `010 6555 1234`, a masked one `+86138****0005` -> `138 **** 0005`; a foreign
+    number in international format; anything else unchanged (never fails: it only formats)."""
+    if not value:
+        return ""
+    if masked := _MASKED_CN_MOBILE.match(value):
+        return " ".join(masked.groups())
+    try:
+        parsed = phonenumbers.parse(value, "CN")
+    except phonenumbers.NumberParseException:
+        return value
+    if not phonenumbers.is_valid_number(parsed):
+        return value
+    if parsed.country_code != 86:
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+    national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    # phonenumbers groups mobiles as "138 0001 0005" and landlines as "010 6555 1234" already; its
+    # national format only separates with spaces and dashes, and people here read spaces.
+    return national.replace("-", " ")

@@ -3,7 +3,7 @@
 import pytest
 
 from opsdesk_shared.errors import RuleViolation
-from opsdesk_shared.phones import mask_phone, normalise_phone
+from opsdesk_shared.phones import display_phone, mask_phone, normalise_phone
 
 
 @pytest.mark.parametrize("raw", ["13800138000", "138 0013 8000", "+86 138-0013-8000", "008613800138000"])
@@ -24,3 +24,21 @@ def test_masking_keeps_first_three_and_last_four_anywhere_in_text() -> None:
     other = mask_phone("+14155550123")
     assert other.startswith("+1") and other.endswith("0123") and "4155550" not in other
     assert mask_phone("ticket 20261125-0042") == "ticket 20261125-0042"
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [
+        ("+8613800010005", "138 0001 0005"),  # a mobile as stored (E.164)
+        ("13800010005", "138 0001 0005"),
+        ("+86138****0005", "138 **** 0005"),  # masked for a supervisor
+        ("138****0005", "138 **** 0005"),
+        ("+861065551234", "010 6555 1234"),  # a Beijing landline
+        ("+14155550100", "+1 415-555-0100"),  # foreign: international format
+        ("not a number", "not a number"),  # formatting never fails
+        ("", ""),
+        (None, ""),
+    ],
+)
+def test_phones_are_shown_as_people_dial_them(stored: str | None, shown: str) -> None:
+    assert display_phone(stored) == shown

@@ -22,7 +22,7 @@ from tests.conftest import STACK_ADMIN, Stack
 from tests.e2e.conftest import Desk, OpenDesk
 from tests.e2e.test_walking_skeleton import file_ticket, wait_for
 
-ENGINEER = "工程师 刘洋"
+ENGINEER = "刘洋"
 ONE_PIXEL_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
@@ -61,7 +61,7 @@ def test_a_fault_filed_on_the_portal_is_assigned_resolved_on_a_phone_and_confirm
     requester.login()
     requester.shot("portal")
     # They file for themselves, mostly: the form starts with their own name and phone (the hotline's is blank).
-    expect(requester.page.locator("#ticket-form [name=requester_name]")).to_have_value("望京派出所 李强")
+    expect(requester.page.locator("#ticket-form [name=requester_name]")).to_have_value("李强")
     expect(requester.page.locator("#ticket-form [name=requester_phone]")).to_have_value("13800010002")
     attachment = tmp_path / "现场照片.png"
     attachment.write_bytes(ONE_PIXEL_PNG)
@@ -130,6 +130,35 @@ def test_a_fault_filed_on_the_portal_is_assigned_resolved_on_a_phone_and_confirm
     requester.page.locator("#reopen-form button[type=submit]").click()
     expect(requester.page.locator("#ticket-status")).to_contain_text("已重开")
     expect(requester.page.locator("#timeline")).to_contain_text("第二天又无法启动")
+
+
+def test_the_board_marks_a_p1_shows_numbers_as_dialled_and_reassigns_to_somebody_else(
+    stack: Stack, desks: OpenDesk
+) -> None:
+    client = stack.client()
+    units = client.get("/api/admin/units", headers=bearer(stack, "operator")).json()
+    station = next(u["id"] for u in units if u["code"] == "BJ-CY-WJ")
+    outage = file_ticket(client, stack.token("operator"), station, "13800138041", title="派出所内网全部中断")
+    board = desks("dispatcher")
+    board.login()
+    expect(board.page.locator("#whoami")).to_contain_text("调度员")  # the name, and the role beside it
+    row = board.page.locator(f"#queue tr[data-ticket='{outage['number']}']")
+    expect(row).to_have_class(re.compile(r"\bprio-p1\b"), timeout=20_000)
+    expect(row.locator(".prio-p1")).to_have_text("P1")
+    row.locator("button[data-assign]").click()
+    board.page.locator(f"#assign-{outage['id']} button[data-engineer='{ENGINEER}']").click()
+    expect(row).to_contain_text(ENGINEER)
+    # Reassigning: the engineer who has it is listed last, marked, with nothing to press.
+    row.locator("button[data-assign]").click()
+    suggestions = board.page.locator(f"#assign-{outage['id']} .suggestions li")
+    expect(suggestions.last.locator("[data-current]")).to_be_visible()
+    expect(suggestions.last).to_contain_text(ENGINEER)
+    expect(suggestions.last.locator("button")).to_have_count(0)
+    board.shot("reassign")
+    # The requester's number as people read and dial it.
+    board.goto(f"/ui/tickets/{outage['id']}")
+    expect(board.page.locator(".ticket")).to_contain_text("138 0013 8041")
+    board.shot("ticket")
 
 
 def test_staff_clock_in_and_out_on_their_own_console(stack: Stack, desks: OpenDesk) -> None:
@@ -238,7 +267,7 @@ def test_the_dispatcher_makes_a_roster_on_the_board_and_an_overlap_is_refused_wh
         form.locator("[name=post_id]").select_option(label=name)
         form.locator("[name=from]").fill(first)
         form.locator("[name=to]").fill(last)
-        form.locator("label", has_text="工程师 陈静").locator("input").check()
+        form.locator("label", has_text="陈静").locator("input").check()
         form.locator("button[type=submit]").click()
 
     roster_engineer2("2027-03-01", "2027-03-02")  # far enough ahead that nobody is on duty because of it

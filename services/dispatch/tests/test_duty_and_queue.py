@@ -225,3 +225,29 @@ async def test_suggestions_rank_skill_then_duty_then_load_then_district(desk) ->
     top = next(s for s in resp.json() if s["engineer_id"] == str(network_near.user_id))
     assert top["skill_match"] and top["same_district"] and not top["on_duty"]
     await desk.client.post("/api/dispatch/duty/clock-out", headers=network_on_duty.headers)
+
+
+async def test_a_reassignment_is_not_offered_the_engineer_who_has_the_ticket(desk) -> None:  # type: ignore[no-untyped-def]
+    dispatcher = await desk.person("dispatcher")
+    current = await desk.person("engineer")
+    await desk.client.patch(
+        f"/api/engineers/{current.user_id}", json={"skills": ["hardware"]}, headers=dispatcher.headers
+    )
+    await desk.client.post("/api/dispatch/duty/clock-in", headers=current.headers)  # the best match on paper
+    ticket = await desk.ticket(subcategory="hardware")
+    resp = await desk.client.post(
+        "/api/work-orders",
+        headers=dispatcher.headers,
+        json={"ticket_id": str(ticket.ticket_id), "engineer_id": str(current.user_id)},
+    )
+    assert resp.status_code == 201, resp.text
+    try:
+        ranked = (
+            await desk.client.get(
+                "/api/dispatch/suggestions", params={"ticket_id": str(ticket.ticket_id)}, headers=dispatcher.headers
+            )
+        ).json()
+        assert ranked[-1]["engineer_id"] == str(current.user_id) and ranked[-1]["is_current"] is True
+        assert not any(s["is_current"] for s in ranked[:-1])
+    finally:
+        await desk.client.post("/api/dispatch/duty/clock-out", headers=current.headers)

@@ -22,6 +22,7 @@ from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.contracts import intake as i
 from opsdesk_shared.contracts.notifications import SmsReplyReceived
 from opsdesk_shared.db import create_engine, session_factory
+from opsdesk_shared.phones import display_phone
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import EventTap, eventually, publish, running_worker
 
@@ -111,7 +112,9 @@ async def test_each_rule_sends_its_text_to_its_audience(worker, sink: Sink, migr
     texts = await texts_to(sink, requester)
     assert all(text.startswith("【居住证运维】") for text in texts)
     assert any(f"工单号{t.number}" in x for x in texts)  # accepted
-    assert any("刘洋" in x and engineer in x and "11-25 10:30" in x for x in texts)  # engineer assigned
+    # engineer assigned, the engineer's number as people dial it (`138 0001 0005`, not `+8613800010005`)
+    assert any("刘洋" in x and display_phone(engineer) in x and "11-25 10:30" in x for x in texts)
+    assert not any(engineer in x for x in texts)
     assert any("请提供设备序列号" in x for x in texts)  # pending: what is needed
     assert any("工程师已出发" in x for x in texts)  # a public staff comment
     assert any("回复1确认" in x for x in texts)  # resolved: please confirm

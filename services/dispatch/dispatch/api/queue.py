@@ -45,6 +45,7 @@ class SuggestionOut(BaseModel):
     open_work_orders: int
     same_district: bool
     score: float
+    is_current: bool  # has the ticket now (listed last)
 
 
 @router.get("/queue", response_model=list[QueueEntry])
@@ -94,6 +95,7 @@ async def suggestions(ticket_id: UUID, principal: Manager, uow: Uow) -> list[Sug
             open_work_orders=s.load,
             same_district=s.same_district,
             score=s.score,
+            is_current=s.is_current,
         )
         for s in await queue.suggestions(uow, ticket_id)
     ]

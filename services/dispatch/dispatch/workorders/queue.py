@@ -104,10 +104,12 @@ class Suggestion:
     load: int
     same_district: bool
     score: float
+    is_current: bool = False  # holds the ticket's open work order now: a reassignment wants someone else
 
 
 async def suggestions(session: AsyncSession, ticket_id: UUID, limit: int = 10) -> list[Suggestion]:
-    """Engineers ranked by skill match, then on duty, then fewest open work orders, then same district."""
+    """Engineers ranked by skill match, then on duty, then fewest open work orders, then same district;
+    the engineer who has the ticket now comes last (a reassignment looks for somebody else)."""
     ticket = await tickets.get_ticket(session, ticket_id)
     if ticket is None:
         raise NotFound(f"dispatch has no ticket {ticket_id}")
@@ -123,6 +125,16 @@ async def suggestions(session: AsyncSession, ticket_id: UUID, limit: int = 10) -
     ).scalars()
     loads = await open_work_order_counts(session)
     on_duty = await on_duty_user_ids(session, datetime.now(UTC))
+    current = set(
+        (
+            await session.execute(
+                select(WorkOrder.engineer_id).where(
+                    WorkOrder.ticket_id == ticket_id,
+                    WorkOrder.status.in_(ACTIVE),  # type: ignore[attr-defined]
+                )
+            )
+        ).scalars()
+    )
     ranked = []
     for engineer in engineers:
         skill = bool(wanted & set(engineer.skills)) if wanted else True
@@ -131,6 +143,7 @@ async def suggestions(session: AsyncSession, ticket_id: UUID, limit: int = 10) -
         near = engineer.home_district_id is not None and engineer.home_district_id in ticket_path
         # Lexicographic weights: skill beats duty beats load beats distance; shown so dispatchers see why.
         score = skill * 1000 + duty * 100 - min(load, 9) * 10 + near * 1
-        ranked.append(Suggestion(engineer, skill, duty, load, near, score))
+        ranked.append(Suggestion(engineer, skill, duty, load, near, score, engineer.user_id in current))
     ranked.sort(key=lambda s: (-s.score, s.engineer.username))
-    return ranked[:limit]
+    others = [s for s in ranked if not s.is_current]
+    return others[:limit] + [s for s in ranked if s.is_current]

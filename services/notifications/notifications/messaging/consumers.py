@@ -17,6 +17,7 @@ from opsdesk_shared.contracts import intake as i
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.messaging.consumer import Handler, Subscription
 from opsdesk_shared.messaging.topology import QueueSpec
+from opsdesk_shared.phones import display_phone
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ROUTING_KEYS = (
@@ -196,7 +197,7 @@ def event_handler(settings: NotificationsSettings) -> Handler:
                     {
                         "number": number,
                         "engineer_name": order.engineer_name,
-                        "engineer_phone": order.engineer_phone or "",
+                        "engineer_phone": display_phone(order.engineer_phone),
                         "expected_arrival": arrival,
                     },
                     order.ticket_id,
