@@ -1,4 +1,4 @@
-"""`python -m gateway api|migrate|bootstrap [--demo]|audit-purge`."""
+"""`python -m gateway api|migrate|bootstrap [--demo]|audit-purge|reseal-totp-secrets`."""
 
 import argparse
 import asyncio
@@ -7,6 +7,7 @@ from pathlib import Path
 import uvicorn
 
 from gateway import audit_retention, bootstrap
+from gateway.auth import totp_reseal
 from gateway.config import GatewaySettings
 from opsdesk_shared.migrations import migrate
 from opsdesk_shared.observability import configure_logging
@@ -21,6 +22,7 @@ boot = sub.add_parser("bootstrap", help="create the bootstrap admin (and with --
 boot.add_argument("--demo", action="store_true")
 boot.add_argument("--credentials-file", type=Path, default=Path("var/demo-credentials.json"))
 sub.add_parser("audit-purge", help="archive and purge audit entries older than OPSDESK_AUDIT_RETENTION_DAYS")
+sub.add_parser("reseal-totp-secrets", help="seal every TOTP secret under the first key of OPSDESK_TOTP_KEY_FILE")
 args = parser.parse_args()
 
 if args.command == "api":
@@ -40,6 +42,9 @@ elif args.command == "migrate":
 elif args.command == "audit-purge":
     configure_logging("gateway", settings.log_level, settings.log_format)
     print(asyncio.run(audit_retention.purge_now(settings)).model_dump_json())
+elif args.command == "reseal-totp-secrets":
+    configure_logging("gateway", settings.log_level, settings.log_format)
+    print(asyncio.run(totp_reseal.reseal_now(settings)).model_dump_json())
 else:
     configure_logging("gateway", "WARNING", settings.log_format)
     asyncio.run(bootstrap.run(settings, demo=args.demo, credentials_file=args.credentials_file))

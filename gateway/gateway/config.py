@@ -3,6 +3,7 @@ from typing import ClassVar
 
 from pydantic import Field, SecretStr, model_validator
 
+from gateway import keys
 from opsdesk_shared.settings import ServiceSettings
 
 
@@ -11,6 +12,9 @@ class GatewaySettings(ServiceSettings):
 
     gateway_port: int = 8000
     jwt_private_key_file: Path = Path("var/keys/jwt_private.pem")
+    # One key per purpose, none derived from another, all the gateway's alone (gateway/keys.py).
+    web_session_key_file: Path = Path("var/keys/web_session.key")
+    totp_key_file: Path = Path("var/keys/totp.key")
     access_token_ttl_s: int = Field(default=900, ge=60, le=3600)
     refresh_token_ttl_s: int = Field(default=8 * 3600, ge=600)
     admin_username: str = "admin"
@@ -64,6 +68,12 @@ class GatewaySettings(ServiceSettings):
             raise RuntimeError(
                 f"JWT private key not found at {self.jwt_private_key_file}; set OPSDESK_JWT_PRIVATE_KEY_FILE"
             ) from exc
+
+    def web_session_key(self) -> bytes:
+        return keys.read_session_key(self.web_session_key_file)
+
+    def totp_keys(self) -> list[bytes]:
+        return keys.read_totp_keys(self.totp_key_file)
 
     def upstreams(self) -> list[tuple[str, str]]:
         """(path prefix, service base URL), longest prefix first."""

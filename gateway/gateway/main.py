@@ -12,6 +12,7 @@ from starlette.responses import Response
 from gateway import audit_retention
 from gateway.admin import service as admin_service
 from gateway.admin.router import router as admin_router
+from gateway.auth import totp_reseal
 from gateway.auth.router import router as auth_router
 from gateway.auth.tokens import TokenIssuer
 from gateway.auth.totp import SecretBox
@@ -56,9 +57,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             ),
             name="gateway-audit-retention",
         )
+        reseal = asyncio.create_task(
+            totp_reseal.reseal_at_start(app.state.sessions, stop, keys=totp_keys, legacy=legacy_totp_key),
+            name="gateway-totp-reseal",
+        )
         yield
         stop.set()
-        await asyncio.gather(relay, retention, return_exceptions=True)
+        await asyncio.gather(relay, retention, reseal, return_exceptions=True)
         await live_hub.stop()
         await proxy.close()
         await engine.dispose()
@@ -70,7 +75,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         audience=settings.jwt_audience,
         ttl_s=settings.access_token_ttl_s,
     )
-    app.state.totp_box = SecretBox(settings.jwt_private_key())
+    if app.state.issuer.key_id not in app.state.token_verifier.keys:
+        raise RuntimeError(
+            "the public half of OPSDESK_JWT_PRIVATE_KEY_FILE is not in OPSDESK_JWT_PUBLIC_KEY_FILE: every token "
+            "this gateway signed would be refused (when rotating, add the new public key before signing with it)"
+        )
+    totp_keys = settings.totp_keys()
+    legacy_totp_key = totp_reseal.legacy_key(settings.jwt_private_key())
+    app.state.totp_box = SecretBox(totp_keys)
     app.add_middleware(EdgeMiddleware, rate_limit=settings.rate_limit, login_rate_limit=settings.login_rate_limit)
     app.include_router(auth_router)
     app.include_router(admin_router)

@@ -12,8 +12,10 @@ from typing import Annotated, Any
 from uuid import UUID
 
 import jwt
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, Request
 
+from opsdesk_shared import jwt_keys
 from opsdesk_shared.errors import Forbidden, Unauthorized
 
 
@@ -45,21 +47,17 @@ class Principal:
 
 
 class TokenVerifier:
-    def __init__(self, public_key: str, *, issuer: str, audience: str) -> None:
-        self.public_key = public_key
+    """Checks tokens against every public key of `OPSDESK_JWT_PUBLIC_KEY_FILE` (one, or two while the signing
+    key is rotated: opsdesk_shared/jwt_keys.py); the token's `kid` picks the key."""
+
+    def __init__(self, public_keys_pem: str, *, issuer: str, audience: str) -> None:
+        self.keys = jwt_keys.public_keys(public_keys_pem)
         self.issuer = issuer
         self.audience = audience
 
     def verify(self, token: str) -> Principal:
         try:
-            claims = jwt.decode(
-                token,
-                self.public_key,
-                algorithms=["EdDSA"],
-                issuer=self.issuer,
-                audience=self.audience,
-                options={"require": ["exp", "iat", "sub", "iss", "aud"]},
-            )
+            claims = self._decode(token)
         except jwt.ExpiredSignatureError as exc:
             raise Unauthorized("access token expired") from exc
         except jwt.PyJWTError as exc:
@@ -73,6 +71,29 @@ class TokenVerifier:
             roles=frozenset(claims.get("roles", [])),
             unit_id=UUID(unit) if unit else None,
             scopes=frozenset(claims.get("scopes", [])),
+        )
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        kid = jwt.get_unverified_header(token).get("kid")
+        if kid is not None and (not isinstance(kid, str) or kid not in self.keys):
+            raise jwt.InvalidSignatureError("signed by a key this service does not accept")
+        # A token without `kid` (from a gateway before key ids) is tried against each key.
+        candidates = [self.keys[kid]] if kid is not None else list(self.keys.values())
+        for key in candidates[:-1]:
+            try:
+                return self._decode_with(token, key)
+            except jwt.InvalidSignatureError:
+                continue
+        return self._decode_with(token, candidates[-1])
+
+    def _decode_with(self, token: str, key: Ed25519PublicKey) -> dict[str, Any]:
+        return jwt.decode(
+            token,
+            key,
+            algorithms=["EdDSA"],
+            issuer=self.issuer,
+            audience=self.audience,
+            options={"require": ["exp", "iat", "sub", "iss", "aud"]},
         )
 
 

@@ -70,3 +70,65 @@ def test_stateless_deployments_have_probes_resources_and_autoscaling() -> None:
             assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", name
     kinds = {d["kind"] for d in documents}
     assert {"Job", "Ingress", "ConfigMap", "Secret", "Service"} <= kinds
+
+
+# Keys only the gateway may hold: whoever has the private JWT key mints any user's token, the session key forges
+# web sessions, the TOTP key opens every second factor (issue 18, item 5).
+GATEWAY_ONLY_KEYS = {"jwt_private.pem", "web_session.key", "totp.key"}
+KEY_SECRET = "opsdesk-jwt-keys"
+
+
+def _pod_specs() -> dict[str, dict]:  # type: ignore[type-arg]
+    documents = [d for p in _kustomization_resources(ROOT / "k8s/base") for d in _documents(p)]
+    specs = {d["metadata"]["name"]: d["spec"]["template"]["spec"] for d in documents if d["kind"] == "Deployment"}
+    specs |= {d["metadata"]["name"]: d["spec"]["template"]["spec"] for d in documents if d["kind"] == "Job"}
+    return specs
+
+
+def _projected_keys(pod: dict) -> set[str]:  # type: ignore[type-arg]
+    """The keys of the key Secret a pod can read: only what its volumes list under `items` (a Secret volume
+    without `items` projects every key, the very thing this guards against)."""
+    keys: set[str] = set()
+    for volume in pod.get("volumes", []):
+        secret = volume.get("secret")
+        if secret is None or secret["secretName"] != KEY_SECRET:
+            continue
+        assert "items" in secret, f"volume {volume['name']} mounts the whole {KEY_SECRET} Secret"
+        keys |= {item["key"] for item in secret["items"]}
+    return keys
+
+
+def test_only_the_gateway_holds_the_signing_session_and_totp_keys() -> None:
+    secret = next(
+        d
+        for p in _kustomization_resources(ROOT / "k8s/base")
+        for d in _documents(p)
+        if d["kind"] == "Secret" and d["metadata"]["name"] == KEY_SECRET
+    )
+    pods = _pod_specs()
+    assert GATEWAY_ONLY_KEYS | {"jwt_public.pem"} <= _projected_keys(pods["gateway"])
+    for name, pod in pods.items():
+        projected = _projected_keys(pod)
+        assert projected <= set(secret["stringData"]), f"{name} mounts keys the Secret does not have"
+        if name != "gateway":
+            assert not projected & GATEWAY_ONLY_KEYS, f"{name} can read {projected & GATEWAY_ONLY_KEYS}"
+        if name.endswith(("-api", "-worker")):
+            assert "jwt_public.pem" in projected, f"{name} cannot verify access tokens"
+
+
+def test_compose_gives_the_gateway_only_keys_to_the_gateway_and_its_setup() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    holders = {
+        name
+        for name, service in compose.items()
+        for mount in service.get("volumes", [])
+        if str(mount).split(":")[0] == "gateway-keys"
+    }
+    assert holders == {"gateway", "setup"}
+    for name in ("gateway", "setup"):
+        env = compose[name]["environment"]
+        for variable in ("OPSDESK_JWT_PRIVATE_KEY_FILE", "OPSDESK_WEB_SESSION_KEY_FILE", "OPSDESK_TOTP_KEY_FILE"):
+            assert env[variable].startswith("/gateway-keys/"), (name, variable)
+    for name, service in compose.items():
+        if name not in {"gateway", "setup"} and "environment" in service:
+            assert "OPSDESK_JWT_PRIVATE_KEY_FILE" not in service["environment"], name

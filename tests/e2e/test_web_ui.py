@@ -16,6 +16,7 @@ import httpx
 import pyotp
 from playwright.sync_api import expect
 
+from gateway.keys import read_session_key
 from gateway.web.session import COOKIE, SessionCodec
 from opsdesk_shared.testing.plugin import RunEnvironment
 from tests.conftest import STACK_ADMIN, Stack
@@ -634,7 +635,7 @@ def test_the_session_cookie_is_protected_and_ends_after_the_idle_time_out(stack:
         refused = client.post("/ui/dispatch/assign", data={"ticket_id": str(uuid.uuid4()), "engineer_id": "x"})
         assert refused.status_code == 403
 
-        codec = SessionCodec(open(stack.env["OPSDESK_JWT_PRIVATE_KEY_FILE"]).read())
+        codec = SessionCodec(read_session_key(Path(stack.env["OPSDESK_WEB_SESSION_KEY_FILE"])))
 
         def put(cookie: str) -> None:  # as the browser would hold it: one cookie, replaced by the server's
             client.cookies.clear()

@@ -7,10 +7,15 @@ from uuid import UUID, uuid4
 
 import jwt
 
+from opsdesk_shared import jwt_keys
+
 
 class TokenIssuer:
     def __init__(self, private_key: str, *, issuer: str, audience: str, ttl_s: int) -> None:
-        self.private_key = private_key
+        self.private_key = jwt_keys.private_key(private_key)
+        # Names the key in every token, so that services holding the old and the new public key during a
+        # rotation check each token against the right one (opsdesk_shared/jwt_keys.py).
+        self.key_id = jwt_keys.key_id(self.private_key.public_key())
         self.issuer = issuer
         self.audience = audience
         self.ttl_s = ttl_s
@@ -39,7 +44,7 @@ class TokenIssuer:
             "exp": now + timedelta(seconds=ttl_s or self.ttl_s),
             "jti": uuid4().hex,
         }
-        return jwt.encode(claims, self.private_key, algorithm="EdDSA")
+        return jwt.encode(claims, self.private_key, algorithm="EdDSA", headers={"kid": self.key_id})
 
 
 def new_secret(prefix: str) -> str:

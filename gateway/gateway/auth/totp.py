@@ -1,20 +1,18 @@
 """The second factor (TOTP, RFC 6238) that MLPS level 3 asks of the administrators, the auditor and the
 supervisors: enrolment, checking a code at sign-in, refusing a code used twice.
 
-Secrets are stored encrypted (Fernet) under a key derived from the gateway's JWT signing key, which lives
-outside the database: a dump of the database alone yields no usable secret. Rotating the signing key
-therefore means enrolling again."""
+Secrets are stored encrypted (Fernet) under the TOTP key (`OPSDESK_TOTP_KEY_FILE`, gateway/keys.py), which
+lives outside the database and serves nothing else: a dump of the database alone yields no usable secret, and
+rotating the token-signing or the session key leaves enrolments alone. Rotating the TOTP key itself is a
+reseal (auth/totp_reseal.py), not a new enrolment."""
 
-import base64
 import io
 from datetime import UTC, datetime
 
 import pyotp
 import qrcode
 import qrcode.image.svg
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from gateway.models import User
 
@@ -24,19 +22,20 @@ VALID_WINDOW = 1
 
 
 class SecretBox:
-    def __init__(self, key_material: str) -> None:
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"opsdesk-totp-secrets").derive(
-            key_material.encode()
-        )
-        self._fernet = Fernet(base64.urlsafe_b64encode(key))
+    """Seals with the first of the TOTP keys, opens with any of them (the others are older keys kept while a
+    rotation reseals)."""
+
+    def __init__(self, keys: list[bytes]) -> None:
+        self.sealing = Fernet(keys[0])
+        self._fernet = MultiFernet([Fernet(key) for key in keys])
 
     def seal(self, secret: str) -> str:
-        return self._fernet.encrypt(secret.encode()).decode()
+        return self.sealing.encrypt(secret.encode()).decode()
 
     def open(self, sealed: str) -> str | None:
         try:
             return self._fernet.decrypt(sealed.encode()).decode()
-        except InvalidToken:  # sealed under another signing key: the user must enrol again
+        except InvalidToken:  # sealed under a key no longer held: the user must enrol again
             return None
 
 

@@ -34,7 +34,7 @@ VENDOR = {
 
 
 def install(app: FastAPI, settings: GatewaySettings) -> None:
-    codec = SessionCodec(settings.jwt_private_key())
+    codec = SessionCodec(settings.web_session_key())
     app.state.web_codec = codec
     app.add_middleware(
         WebEdgeMiddleware,

@@ -6,7 +6,6 @@ idle for longer than `web_idle_timeout_s` (default 15 minutes, MLPS level 3) is 
 (`X-Live-Refresh`) and the event streams do not count as activity, only what the user does.
 """
 
-import hashlib
 import secrets
 import time
 from dataclasses import asdict, dataclass
@@ -59,11 +58,10 @@ def new_csrf() -> str:
 
 
 class SessionCodec:
-    """Signs with a key derived from the gateway's JWT private key: no second secret to configure, and a
-    key rotation ends every web session along with every token."""
+    """Signs with the session key (`OPSDESK_WEB_SESSION_KEY_FILE`), which serves nothing else: replacing it
+    ends every web session and leaves tokens and TOTP enrolments alone."""
 
-    def __init__(self, signing_material: str) -> None:
-        key = hashlib.sha256(b"opsdesk-web-session\0" + signing_material.encode()).hexdigest()
+    def __init__(self, key: bytes) -> None:
         self._serializer = URLSafeSerializer(key, salt="web-session")
 
     def dumps(self, session: WebSession) -> str:

@@ -5,7 +5,9 @@ leftover runs never collide; both are removed at the end.
 """
 
 import asyncio
+import base64
 import os
+import secrets
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +18,7 @@ from uuid import UUID
 
 import jwt
 import pytest
+from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -37,6 +40,9 @@ class RunEnvironment:
     private_key_file: Path
     public_key_file: Path
     pii_key_file: Path
+    # The gateway's own keys, one per purpose (gateway/keys.py).
+    web_session_key_file: Path
+    totp_key_file: Path
 
     def env(self) -> dict[str, str]:
         return {
@@ -46,6 +52,8 @@ class RunEnvironment:
             "OPSDESK_JWT_PUBLIC_KEY_FILE": str(self.public_key_file),
             "OPSDESK_JWT_PRIVATE_KEY_FILE": str(self.private_key_file),
             "OPSDESK_PII_KEY_FILE": str(self.pii_key_file),
+            "OPSDESK_WEB_SESSION_KEY_FILE": str(self.web_session_key_file),
+            "OPSDESK_TOTP_KEY_FILE": str(self.totp_key_file),
             "OPSDESK_ENVIRONMENT": "test",
             # A whole system of processes plus the tests' own pools must fit PostgreSQL's default 100 connections.
             "OPSDESK_DATABASE_POOL_SIZE": "3",
@@ -58,6 +66,8 @@ class RunEnvironment:
             "amqp_url": self.amqp_url,
             "jwt_public_key_file": self.public_key_file,
             "pii_key_file": self.pii_key_file,
+            "web_session_key_file": self.web_session_key_file,  # services' settings ignore the gateway's keys
+            "totp_key_file": self.totp_key_file,
             "environment": "test",
             "database_pool_size": 3,
         }
@@ -89,6 +99,14 @@ class RunEnvironment:
         return jwt.encode(claims, self.private_key_file.read_text(), algorithm="EdDSA")
 
 
+def _write_gateway_keys(directory: Path) -> tuple[Path, Path]:
+    """The session and TOTP keys, in the formats gateway/keys.py reads (the plugin does not import the gateway)."""
+    session, totp = directory / "web_session.key", directory / "totp.key"
+    session.write_text(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
+    totp.write_text(Fernet.generate_key().decode() + "\n")
+    return session, totp
+
+
 def _write_keys(directory: Path) -> tuple[Path, Path]:
     key = Ed25519PrivateKey.generate()
     private, public = directory / "jwt_private.pem", directory / "jwt_public.pem"
@@ -118,8 +136,18 @@ def opsdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunEnvironment
     keys = tmp_path_factory.mktemp("keys")
     private, public = _write_keys(keys)
     personal_data.create_key_file(pii := keys / "pii.key")
+    web_session_key, totp_key = _write_gateway_keys(keys)
     env = RunEnvironment(
-        servers, run_id, f"opsdesk_t{run_id}", vhost, servers.amqp_url_for(vhost), private, public, pii
+        servers,
+        run_id,
+        f"opsdesk_t{run_id}",
+        vhost,
+        servers.amqp_url_for(vhost),
+        private,
+        public,
+        pii,
+        web_session_key_file=web_session_key,
+        totp_key_file=totp_key,
     )
     try:
         yield env

@@ -25,6 +25,7 @@ ROOT = Path.cwd()
 parser = argparse.ArgumentParser(prog="python -m devstack")
 parser.add_argument("command", choices=["setup", "run"])
 parser.add_argument("--no-demo", action="store_true", help="do not create the demo units and users")
+parser.add_argument("--no-keys", action="store_true", help="make no key: every key is supplied (Kubernetes)")
 args = parser.parse_args()
 
 env = current_env(ROOT)
@@ -32,7 +33,7 @@ os.environ.update(env)  # settings of the set-up step read the same variables th
 logging.basicConfig(level=logging.WARNING)
 logging.getLogger("aiormq").setLevel(logging.CRITICAL)  # setup reports an unreachable broker itself
 credentials = ROOT / "var/demo-credentials.json"
-run_set_up(demo=not args.no_demo, credentials_file=credentials)
+run_set_up(demo=not args.no_demo, credentials_file=credentials, make_keys=not args.no_keys)
 if args.command == "setup":
     sys.exit(0)
 

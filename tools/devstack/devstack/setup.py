@@ -3,6 +3,7 @@ broker topology, bootstrap admin, demo data."""
 
 import asyncio
 import os
+import shutil
 from pathlib import Path
 
 import aio_pika
@@ -16,7 +17,7 @@ import intake.migrate
 import notifications.migrate
 import reporting.migrate
 from dispatch.config import DispatchSettings
-from gateway import bootstrap
+from gateway import bootstrap, keys
 from gateway.config import GatewaySettings
 from intake.config import IntakeSettings
 from notifications.config import NotificationsSettings
@@ -80,18 +81,43 @@ async def migrate_all() -> None:
     await reporting.migrate.run(ReportingSettings())
 
 
-async def set_up(*, demo: bool, credentials_file: Path) -> None:
+def move_private_key_out_of_the_services_reach(private_file: Path, public_file: Path) -> bool:
+    """Compose once kept the JWT private key beside the public one, in the volume every service mounts: move it
+    to where only the gateway reads it (keeping it keeps tokens and older TOTP enrolments valid)."""
+    stale = public_file.parent / private_file.name
+    if private_file.exists() or stale == private_file or not stale.exists():
+        return False
+    private_file.parent.mkdir(parents=True, exist_ok=True)
+    shutil.move(stale, private_file)
+    return True
+
+
+def ensure_gateway_keys(settings: GatewaySettings) -> None:
+    """Development keys for the gateway alone: the session cookie's and the TOTP secrets', one per purpose."""
+    if keys.create_session_key_file(settings.web_session_key_file):
+        print(f"created a development key for web sessions at {settings.web_session_key_file}")
+    if keys.create_totp_key_file(settings.totp_key_file):
+        print(f"created a development key for TOTP secrets at {settings.totp_key_file}")
+
+
+async def set_up(*, demo: bool, credentials_file: Path, make_keys: bool = True) -> None:
     gateway_settings = GatewaySettings()
     await check_servers(gateway_settings.database_url, gateway_settings.amqp_url)
-    if ensure_keys(gateway_settings.jwt_private_key_file, Path(os.environ["OPSDESK_JWT_PUBLIC_KEY_FILE"])):
-        print(f"created a development key pair for access tokens in {gateway_settings.jwt_private_key_file.parent}")
-    if personal_data.create_key_file(gateway_settings.pii_key_file):
-        print(f"created a development key for personal data at rest in {gateway_settings.pii_key_file}")
+    # Kubernetes supplies every key (a Secret): its migrate job mounts only the PII key and makes none.
+    if make_keys:
+        public_file = Path(os.environ["OPSDESK_JWT_PUBLIC_KEY_FILE"])
+        if move_private_key_out_of_the_services_reach(gateway_settings.jwt_private_key_file, public_file):
+            print(f"moved the access-token signing key to {gateway_settings.jwt_private_key_file}")
+        if ensure_keys(gateway_settings.jwt_private_key_file, public_file):
+            print(f"created a development key pair for access tokens in {gateway_settings.jwt_private_key_file.parent}")
+        ensure_gateway_keys(gateway_settings)
+        if personal_data.create_key_file(gateway_settings.pii_key_file):
+            print(f"created a development key for personal data at rest in {gateway_settings.pii_key_file}")
     await migrate_all()
     await bootstrap.run(gateway_settings, demo=demo, credentials_file=credentials_file)
     if demo:
         await dispatch.demo.seed_demo(DispatchSettings())
 
 
-def run_set_up(*, demo: bool, credentials_file: Path) -> None:
-    asyncio.run(set_up(demo=demo, credentials_file=credentials_file))
+def run_set_up(*, demo: bool, credentials_file: Path, make_keys: bool = True) -> None:
+    asyncio.run(set_up(demo=demo, credentials_file=credentials_file, make_keys=make_keys))
