@@ -17,6 +17,9 @@ class GatewaySettings(ServiceSettings):
     totp_key_file: Path = Path("var/keys/totp.key")
     access_token_ttl_s: int = Field(default=900, ge=60, le=3600)
     refresh_token_ttl_s: int = Field(default=8 * 3600, ge=600)
+    # A session ends this long after its sign-in however often its tokens are refreshed (idle or not): then
+    # only a fresh sign-in (password, and the second factor where required) goes on.
+    session_lifetime_s: int = Field(default=12 * 3600, ge=600, le=7 * 86400)
     admin_username: str = "admin"
     admin_password: SecretStr | None = None
 

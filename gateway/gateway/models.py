@@ -53,10 +53,15 @@ class User(SQLModel, table=True):
 
 
 class RefreshToken(SQLModel, table=True):
+    """One link of a rotation chain. Every token rotated from one sign-in shares `family_id` and
+    `signed_in_at`: a reused token revokes its family, and the session ends a fixed time after sign-in."""
+
     __tablename__ = "refresh_token"
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
     user_id: UUID = Field(foreign_key="app_user.id", index=True)
+    family_id: UUID = Field(index=True)
+    signed_in_at: datetime = Field(sa_column=_ts(nullable=False))
     token_hash: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
     expires_at: datetime = Field(sa_column=_ts(nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=_ts())

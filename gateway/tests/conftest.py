@@ -2,6 +2,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
+import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
@@ -49,6 +50,14 @@ async def gateway_app(migrated: RunEnvironment) -> AsyncIterator[httpx.AsyncClie
     )
     async with running_gateway(settings) as client:
         yield client
+
+
+@pytest.fixture
+async def gateway_db(migrated: RunEnvironment) -> AsyncIterator[asyncpg.Connection]:
+    """The gateway's own database, to do what time would do (age a stamp) or count what was written."""
+    conn = await asyncpg.connect(f"{migrated.servers.database_url}/{migrated.database_prefix}_gateway")
+    yield conn
+    await conn.close()
 
 
 @pytest.fixture

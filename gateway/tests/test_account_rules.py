@@ -22,13 +22,6 @@ def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-@pytest.fixture
-async def gateway_db(migrated: RunEnvironment) -> AsyncIterator[asyncpg.Connection]:
-    conn = await asyncpg.connect(f"{migrated.servers.database_url}/{migrated.database_prefix}_gateway")
-    yield conn
-    await conn.close()
-
-
 async def age(db: asyncpg.Connection, username: str, column: str, days: int) -> None:
     """What time would do: the stamp moved `days` into the past."""
     when = datetime.now(UTC) - timedelta(days=days)

@@ -74,8 +74,9 @@ async def get_user(user_id: UUID, _: Admin, uow: Uow) -> UserOut:
 
 
 @router.patch("/users/{user_id}", response_model=UserOut)
-async def update_user(user_id: UUID, body: UserUpdate, actor: Admin, uow: Uow) -> UserOut:
-    return _user_out(await service.update_user(uow, actor, user_id, body))
+async def update_user(user_id: UUID, body: UserUpdate, actor: Admin, uow: Uow, settings: Settings) -> UserOut:
+    """Separation of duties applies (admin/duties.py): a privileged account is the security admin's."""
+    return _user_out(await service.update_user(uow, actor, user_id, body, bootstrap_username=settings.admin_username))
 
 
 @router.delete("/users/{user_id}/totp", response_model=UserOut)

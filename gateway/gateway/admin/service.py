@@ -7,19 +7,18 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.admin.duties import Account, check_account_change
 from gateway.admin.schemas import ApiKeyCreate, UnitCreate, UserCreate, UserUpdate
 from gateway.auth.passwords import check_password_policy, hash_password
 from gateway.auth.tokens import digest, new_secret
 from gateway.models import ApiKey, Unit, User
-from opsdesk_shared.auth import Principal, Role
+from opsdesk_shared.auth import Principal
 from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated
-from opsdesk_shared.errors import Conflict, Forbidden, NotFound, RuleViolation
+from opsdesk_shared.errors import Conflict, NotFound, RuleViolation
 from opsdesk_shared.messaging.outbox import add_event, add_events
 from opsdesk_shared.phones import normalise_phone
 
 PRODUCER = "gateway"
-# Separation of duties (SPEC §1): only a security administrator hands out these roles.
-PRIVILEGED_ROLES = frozenset({Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
 
 
 async def create_unit(session: AsyncSession, cmd: UnitCreate) -> Unit:
@@ -56,13 +55,6 @@ async def list_units(session: AsyncSession) -> list[Unit]:
     return list((await session.execute(select(Unit).order_by(func.cardinality(Unit.path), Unit.code))).scalars())
 
 
-def _check_role_grant(actor: Principal, roles: set[str]) -> None:
-    if roles & PRIVILEGED_ROLES and not actor.has_any(Role.SECURITY_ADMIN):
-        raise Forbidden(
-            "roles: only a security administrator may grant admin, security_admin or auditor", field="roles"
-        )
-
-
 def _user_event(user: User, cls: type[UserCreated] | type[UserUpdated]) -> UserCreated | UserUpdated:
     return cls(
         user_id=user.id,
@@ -78,8 +70,8 @@ def _user_event(user: User, cls: type[UserCreated] | type[UserUpdated]) -> UserC
 async def create_user(
     session: AsyncSession, actor: Principal | None, cmd: UserCreate, *, must_change_password: bool = False
 ) -> User:
-    if actor is not None:
-        _check_role_grant(actor, set(cmd.roles))
+    if actor is not None:  # None: the bootstrap and the demo seed, which hold no session
+        check_account_change(actor, None, {r.value for r in cmd.roles})
     check_password_policy(cmd.password, username=cmd.username)
     if cmd.unit_id is not None and await session.get(Unit, cmd.unit_id) is None:
         raise RuleViolation("unit_id: no such unit", field="unit_id")
@@ -107,14 +99,18 @@ async def create_user(
     return user
 
 
-async def update_user(session: AsyncSession, actor: Principal, user_id: UUID, cmd: UserUpdate) -> User:
+async def update_user(
+    session: AsyncSession, actor: Principal, user_id: UUID, cmd: UserUpdate, *, bootstrap_username: str
+) -> User:
     user = await session.get(User, user_id, with_for_update=True)
     if user is None:
         raise NotFound(f"user {user_id} not found")
     changes = cmd.model_dump(exclude_unset=True)
-    if "roles" in changes and changes["roles"] is not None:
-        _check_role_grant(actor, set(changes["roles"]) ^ set(user.roles))
-        user.roles = sorted({Role(r).value for r in changes["roles"]})
+    new_roles = {r.value for r in cmd.roles} if cmd.roles is not None else None
+    account = Account(id=user.id, roles=frozenset(user.roles), is_bootstrap=user.username == bootstrap_username)
+    check_account_change(actor, account, new_roles)
+    if new_roles is not None:
+        user.roles = sorted(new_roles)
     if "phone" in changes:
         user.phone = normalise_phone(changes["phone"], field="phone") if changes["phone"] else None
     if "unit_id" in changes and changes["unit_id"] is not None:

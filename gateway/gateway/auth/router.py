@@ -35,19 +35,19 @@ async def login(body: LoginRequest, request: Request, settings: Settings, issuer
         raise dormant
     if outcome is None:
         raise Unauthorized(service.INVALID)
-    user, access, refresh = outcome
+    user, tokens = outcome
     # Who signed in, for the edge's audit entry. On the request's own scope: `request.state` can be the app's
     # lifespan state shared by every request (asgi-lifespan does that), and the next writer would inherit it.
     request.scope[AUDIT_ACTOR] = (user.id, user.username)
-    return _pair(settings, user, access, refresh)
+    return _pair(settings, user, tokens)
 
 
-def _pair(settings: GatewaySettings, user: User, access: str, refresh: str) -> TokenPair:
+def _pair(settings: GatewaySettings, user: User, tokens: service.Tokens) -> TokenPair:
     reason = service.password_change_reason(settings, user)
     return TokenPair(
-        access_token=access,
-        refresh_token=refresh,
-        expires_in=settings.access_token_ttl_s,
+        access_token=tokens.access,
+        refresh_token=tokens.refresh,
+        expires_in=tokens.expires_in,
         must_change_password=reason is not None,
         password_change_reason=reason,
         totp_enrolment_required=reason is None and service.totp_enrolment_required(settings, user),
@@ -55,9 +55,17 @@ def _pair(settings: GatewaySettings, user: User, access: str, refresh: str) -> T
 
 
 @router.post("/refresh", response_model=TokenPair)
-async def refresh(body: RefreshRequest, uow: Uow, settings: Settings, issuer: Issuer) -> TokenPair:
-    user, access, new_refresh = await service.refresh(uow, settings, issuer, body.refresh_token)
-    return _pair(settings, user, access, new_refresh)
+async def refresh(body: RefreshRequest, request: Request, settings: Settings, issuer: Issuer) -> TokenPair:
+    # Own transaction: a reused token's family is revoked, and that must be committed before the 401.
+    reused: service.RefreshReused | None = None
+    async with request.app.state.sessions() as session, session.begin():
+        try:
+            user, tokens = await service.refresh(session, settings, issuer, body.refresh_token)
+        except service.RefreshReused as exc:
+            reused = exc
+    if reused is not None:
+        raise reused
+    return _pair(settings, user, tokens)
 
 
 @router.post("/password", response_model=TokenPair)
@@ -67,10 +75,10 @@ async def change_password(
     """Change one's own password (also with a token good only for this). Other sessions end; the answer
     is a fresh token pair with the user's full roles."""
     user = await _self(uow, principal)
-    access, refresh = await service.change_password(
+    tokens = await service.change_password(
         uow, settings, issuer, user, current_password=body.current_password, new_password=body.new_password
     )
-    return _pair(settings, user, access, refresh)
+    return _pair(settings, user, tokens)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
@@ -108,8 +116,8 @@ async def totp_confirm(
 ) -> TokenPair:
     """The first code from the app: from now on every sign-in asks for one. Answers a full token pair."""
     user = await _self(uow, principal)
-    access, refresh = await service.confirm_totp(uow, settings, issuer, request.app.state.totp_box, user, body.otp)
-    return _pair(settings, user, access, refresh)
+    tokens = await service.confirm_totp(uow, settings, issuer, request.app.state.totp_box, user, body.otp)
+    return _pair(settings, user, tokens)
 
 
 async def _self(uow: AsyncSession, principal: Principal) -> User:

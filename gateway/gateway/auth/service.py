@@ -1,6 +1,11 @@
 """Login, refresh-token rotation, logout, changing a password. Lockout: 5 failures in 15 minutes locks
 the account name.
 
+Refresh tokens come in families, one per sign-in: each refresh revokes the token presented and issues the
+next of its family. A token presented again after it was rotated (or after sign-out) means two holders of
+one session, one of them a thief: the whole family is revoked, and both must sign in again. A family
+lives at most `session_lifetime_s` from its sign-in; the access token never outlives it.
+
 The lockout answer and the wrong-password answer never reveal whether the account exists. An account
 unused for `dormant_after_days` is disabled at its next sign-in (told so only when the password was
 right). A password that must be changed (first sign-in in production, or older than
@@ -8,6 +13,8 @@ right). A password that must be changed (first sign-in in production, or older t
 """
 
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
+from uuid import UUID, uuid4
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +30,12 @@ from opsdesk_shared.auth import PASSWORD_CHANGE_SCOPE, TOTP_ENROL_SCOPE
 from opsdesk_shared.errors import Conflict, Forbidden, Locked, RuleViolation, Unauthorized
 
 INVALID = "invalid username or password"
+
+
+class Tokens(NamedTuple):
+    access: str
+    refresh: str
+    expires_in: int  # seconds the access token is good for
 
 
 async def _recent_failures(session: AsyncSession, username: str, window_s: int) -> int:
@@ -41,6 +54,15 @@ async def _recent_failures(session: AsyncSession, username: str, window_s: int) 
     return int((await session.execute(query)).scalar_one())
 
 
+async def _serialise_sign_ins(session: AsyncSession, username: str) -> None:
+    """Sign-ins to one account name take turns until their transaction ends. Without this, concurrent wrong
+    passwords all count the failures before any of them is written (each passes the lockout check), and
+    one TOTP code can be accepted by two concurrent sign-ins (each reads the last used step before either
+    writes it). A transaction-scoped advisory lock on the name rather than the user row alone: a name with
+    no account must behave the same, or the lockout's timing would tell which names exist."""
+    await session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(username, 0))))
+
+
 async def login(
     session: AsyncSession,
     settings: GatewaySettings,
@@ -51,15 +73,16 @@ async def login(
     otp: str | None = None,
     secrets: SecretBox | None = None,
     client_ip: str | None,
-) -> tuple[User, str, str] | None:
+) -> tuple[User, Tokens] | None:
     """Returns None on bad credentials; the failed attempt is still written by the caller's commit."""
     now = datetime.now(UTC)
+    await _serialise_sign_ins(session, username)
     if await _recent_failures(session, username, settings.lockout_window_s) >= settings.lockout_failures:
         raise Locked(
             f"too many failed logins; try again in {settings.lockout_window_s // 60} minutes",
             retry_after_s=settings.lockout_window_s,
         )
-    user = (await session.execute(select(User).where(User.username == username))).scalar()
+    user = (await session.execute(select(User).where(User.username == username).with_for_update())).scalar()
     ok = verify_password(user.password_hash if user else None, password) and user is not None and user.is_active
     if ok and user is not None and user.totp_confirmed_at is not None:
         secret = secrets.open(user.totp_secret or "") if secrets else None
@@ -78,8 +101,8 @@ async def login(
             "an administrator can enable it again"
         )
     user.last_login_at = now
-    access, refresh = await issue_pair(session, settings, issuer, user)
-    return user, access, refresh
+    tokens = await issue_pair(session, settings, issuer, user)
+    return user, tokens
 
 
 class AccountDormant(Forbidden):
@@ -111,19 +134,34 @@ def password_change_reason(settings: GatewaySettings, user: User, now: datetime 
     return None
 
 
+class RefreshReused(Unauthorized):
+    """Raised after the caller's transaction has revoked the token's family: that must be committed."""
+
+
 async def issue_pair(
-    session: AsyncSession, settings: GatewaySettings, issuer: TokenIssuer, user: User
-) -> tuple[str, str]:
+    session: AsyncSession,
+    settings: GatewaySettings,
+    issuer: TokenIssuer,
+    user: User,
+    *,
+    predecessor: RefreshToken | None = None,
+) -> Tokens:
+    """A new pair: of the predecessor's family when rotating, else a new family (a sign-in)."""
     now = datetime.now(UTC)
+    family_id, signed_in_at = (predecessor.family_id, predecessor.signed_in_at) if predecessor else (uuid4(), now)
+    session_ends_at = signed_in_at + timedelta(seconds=settings.session_lifetime_s)
     refresh = new_secret("rt")
     session.add(
         RefreshToken(
             user_id=user.id,
+            family_id=family_id,
+            signed_in_at=signed_in_at,
             token_hash=digest(refresh),
             created_at=now,
-            expires_at=now + timedelta(seconds=settings.refresh_token_ttl_s),
+            expires_at=min(now + timedelta(seconds=settings.refresh_token_ttl_s), session_ends_at),
         )
     )
+    ttl_s = max(1, min(settings.access_token_ttl_s, int((session_ends_at - now).total_seconds())))
     setup = (
         PASSWORD_CHANGE_SCOPE
         if password_change_reason(settings, user, now)
@@ -133,10 +171,14 @@ async def issue_pair(
     )
     if setup:
         # No roles: every route but the account's own set-up refuses it (opsdesk_shared.auth).
-        access = issuer.access_token(subject=user.id, name=user.username, roles=[], unit_id=None, scopes=[setup])
+        access = issuer.access_token(
+            subject=user.id, name=user.username, roles=[], unit_id=None, scopes=[setup], ttl_s=ttl_s
+        )
     else:
-        access = issuer.access_token(subject=user.id, name=user.username, roles=list(user.roles), unit_id=user.unit_id)
-    return access, refresh
+        access = issuer.access_token(
+            subject=user.id, name=user.username, roles=list(user.roles), unit_id=user.unit_id, ttl_s=ttl_s
+        )
+    return Tokens(access, refresh, ttl_s)
 
 
 async def change_password(
@@ -147,7 +189,7 @@ async def change_password(
     *,
     current_password: str,
     new_password: str,
-) -> tuple[str, str]:
+) -> Tokens:
     """Every other session of the user ends (their refresh tokens are revoked); a fresh pair is returned."""
     if not verify_password(user.password_hash, current_password):
         raise RuleViolation("current_password: does not match", field="current_password")
@@ -171,28 +213,41 @@ async def change_password(
 
 async def refresh(
     session: AsyncSession, settings: GatewaySettings, issuer: TokenIssuer, token: str
-) -> tuple[User, str, str]:
-    """Rotate: the presented refresh token is revoked and a new pair issued."""
+) -> tuple[User, Tokens]:
+    """Rotate: the presented refresh token is revoked and the next of its family issued. The row lock makes
+    two concurrent refreshes with one token a reuse: the second revokes the family."""
     now = datetime.now(UTC)
     row = (
         await session.execute(select(RefreshToken).where(RefreshToken.token_hash == digest(token)).with_for_update())
     ).scalar()
-    if row is None or row.revoked_at is not None or row.expires_at <= now:
+    if row is None:
         raise Unauthorized("refresh token invalid, expired or already used")
+    if row.revoked_at is not None:
+        await revoke_family(session, row.family_id, now)
+        raise RefreshReused("refresh token already used: the session is ended everywhere; sign in again")
+    if row.expires_at <= now or now >= row.signed_in_at + timedelta(seconds=settings.session_lifetime_s):
+        raise Unauthorized("the session has ended; sign in again")
     user = await session.get(User, row.user_id)
     if user is None or not user.is_active:
         raise Unauthorized("account disabled")
     row.revoked_at = now
-    access, new_refresh = await issue_pair(session, settings, issuer, user)
-    return user, access, new_refresh
+    return user, await issue_pair(session, settings, issuer, user, predecessor=row)
+
+
+async def revoke_family(session: AsyncSession, family_id: UUID, now: datetime | None = None) -> None:
+    """Ends the session the family stands for, wherever its tokens are."""
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .values(revoked_at=now or datetime.now(UTC))
+    )
 
 
 async def logout(session: AsyncSession, token: str) -> None:
-    await session.execute(
-        update(RefreshToken)
-        .where(RefreshToken.token_hash == digest(token), RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
-        .values(revoked_at=datetime.now(UTC))
-    )
+    """Signing out ends the session: its whole family, not only the token presented."""
+    family_id = await session.scalar(select(RefreshToken.family_id).where(RefreshToken.token_hash == digest(token)))
+    if family_id is not None:
+        await revoke_family(session, family_id)
 
 
 async def start_totp_enrolment(session: AsyncSession, secrets: SecretBox, user: User) -> str:
@@ -206,7 +261,7 @@ async def start_totp_enrolment(session: AsyncSession, secrets: SecretBox, user: 
 
 async def confirm_totp(
     session: AsyncSession, settings: GatewaySettings, issuer: TokenIssuer, secrets: SecretBox, user: User, code: str
-) -> tuple[str, str]:
+) -> Tokens:
     secret = secrets.open(user.totp_secret or "") if user.totp_secret else None
     if user.totp_confirmed_at is not None:
         raise Conflict("the second factor is already confirmed")

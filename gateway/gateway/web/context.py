@@ -5,6 +5,7 @@ Signing in, refreshing shortly before the access token expires, the idle time-ou
 happen here, once, before any page code runs."""
 
 import asyncio
+import hashlib
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from gateway.web.api_client import ApiClient, ApiError
 from gateway.web.i18n import LANGUAGES, gettext_for, pick_language
 from gateway.web.labels import LABELS
 from gateway.web.navigation import pages_for
+from gateway.web.security import write_session
 from gateway.web.session import WebSession
 from opsdesk_shared.phones import display_phone
 
@@ -107,37 +109,59 @@ class Web:
 
 def _store(request: Request, session: WebSession | None) -> None:
     """The edge middleware (web/security.py) writes this to the cookie when the response starts."""
-    request.state.web_session = session
+    write_session(request, session)
 
 
-# Refreshes this process made lately, by the refresh token they used: a page's parallel requests that
-# all find the access token about to expire share one rotation instead of racing (the loser's refresh
-# token would be revoked by the winner's, signing the user out).
-_recent_refreshes: dict[str, tuple[float, dict[str, Any]]] = {}
+@dataclass(frozen=True)
+class _Rotation:
+    at: float
+    browser: str
+    access_token: str
+    expires_in: int
+
+
+# Rotations this process made lately, by the digest of the refresh token they used. A page's parallel
+# requests that all find the access token about to expire share one rotation instead of racing: a second
+# rotation with the same token is a reuse, which the API takes for a theft and answers by ending the
+# session. What is shared is narrow: only with the same browser (address and User-Agent), only for a few
+# seconds, and only the access token, to render that one response; the new refresh token reaches the
+# browser in the first request's cookie alone. Anyone else presenting the old token goes to the API.
+_recent_rotations: dict[str, _Rotation] = {}
 _refresh_lock = asyncio.Lock()
-REFRESH_SHARE_S = 30.0
+REFRESH_SHARE_S = 10.0
 
 
-async def _refresh(request: Request, session: WebSession) -> WebSession | None:
+def _browser(request: Request) -> str:
+    host = request.client.host if request.client else ""
+    return hashlib.sha256(f"{host}\0{request.headers.get('user-agent', '')}".encode()).hexdigest()
+
+
+async def _refresh(request: Request, session: WebSession) -> bool | None:
+    """Puts a fresh access token in `session`. True: this request rotated the pair, and its cookie must carry
+    it; False: it shares a rotation just made for the same browser, and must leave the cookie alone; None:
+    the session is over."""
+    key = hashlib.sha256(session.refresh_token.encode()).hexdigest()
     async with _refresh_lock:
         now = sessions.now()
-        for token, (at, _) in list(_recent_refreshes.items()):
-            if now - at > REFRESH_SHARE_S:
-                del _recent_refreshes[token]
-        shared = _recent_refreshes.get(session.refresh_token)
-        if shared is not None:
-            pair = shared[1]
-        else:
-            async with ApiClient(request, None) as api:
-                try:
-                    pair = await api.post("/api/auth/refresh", {"refresh_token": session.refresh_token})
-                except ApiError:
-                    return None
-            _recent_refreshes[session.refresh_token] = (now, pair)
+        for token, rotation in list(_recent_rotations.items()):
+            if now - rotation.at > REFRESH_SHARE_S:
+                del _recent_rotations[token]
+        shared = _recent_rotations.get(key)
+        if shared is not None and secrets.compare_digest(shared.browser, _browser(request)):
+            session.access_token = shared.access_token
+            session.access_expires_at = shared.at + shared.expires_in
+            return False
+        async with ApiClient(request, None) as api:
+            try:
+                pair = await api.post("/api/auth/refresh", {"refresh_token": session.refresh_token})
+            except ApiError:
+                return None
+        expires_in = int(pair["expires_in"])
+        _recent_rotations[key] = _Rotation(now, _browser(request), pair["access_token"], expires_in)
     session.access_token = pair["access_token"]
     session.refresh_token = pair["refresh_token"]
-    session.access_expires_at = sessions.now() + int(pair["expires_in"])
-    return session
+    session.access_expires_at = now + expires_in
+    return True
 
 
 async def current_session(request: Request) -> WebSession:
@@ -156,12 +180,15 @@ async def current_session(request: Request) -> WebSession:
                 pass
         _store(request, None)
         raise LoginRequired(next_path, reason="timeout")
+    keep_cookie = False
     if session.access_expires_at - now < REFRESH_MARGIN_S:
-        refreshed = await _refresh(request, session)
-        if refreshed is None:
+        rotated = await _refresh(request, session)
+        if rotated is None:
             _store(request, None)
             raise LoginRequired(next_path, reason="expired")
-        session = refreshed
+        if rotated:
+            _store(request, session)  # at once: the new refresh token must reach the browser whatever follows
+        keep_cookie = not rotated
     if request.method not in SAFE_METHODS:
         sent = request.headers.get(sessions.CSRF_HEADER)
         if sent is None:
@@ -171,7 +198,8 @@ async def current_session(request: Request) -> WebSession:
             raise CsrfFailed()
     if not request.headers.get(sessions.LIVE_HEADER):
         session.last_seen_at = now
-    _store(request, session)
+    if not keep_cookie:  # a shared rotation: the cookie with the new refresh token is the first request's
+        _store(request, session)
     if session.setup_page and request.url.path not in SETUP_PATHS:
         raise AccountSetupRequired(session.setup_page)
     return session

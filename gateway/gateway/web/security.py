@@ -6,6 +6,7 @@ be framed (click-jacking). The API (`/api/...`) is left alone: it answers JSON, 
 Swagger UI's inline script."""
 
 from starlette.datastructures import MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.web.session import COOKIE, SessionCodec, WebSession
@@ -22,6 +23,15 @@ SECURITY_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 _UNSET = object()
+# The session a response writes to the cookie, kept in the request's own scope: `request.state` can be the
+# app's lifespan state shared by every request (asgi-lifespan does that), and one request would then write
+# another's session, the new refresh token included.
+SESSION_TO_WRITE = "opsdesk.web_session"
+
+
+def write_session(request: Request, session: WebSession | None) -> None:
+    """The cookie this response sets: `session`, or None to end it."""
+    request.scope[SESSION_TO_WRITE] = session
 
 
 class WebEdgeMiddleware:
@@ -35,7 +45,6 @@ class WebEdgeMiddleware:
         if scope["type"] != "http" or scope["path"].startswith("/api/"):
             await self.app(scope, receive, send)
             return
-        state = scope.setdefault("state", {})
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -44,7 +53,7 @@ class WebEdgeMiddleware:
                     headers.setdefault(name, value)
                 if scope["path"].startswith(("/ui", "/login", "/logout")) or scope["path"] == "/":
                     headers["Cache-Control"] = "no-store"  # pages hold personal data: never cache them
-                session = state.get("web_session", _UNSET)
+                session = scope.get(SESSION_TO_WRITE, _UNSET)
                 if session is not _UNSET:
                     headers.append("Set-Cookie", self._cookie(session))
             await send(message)

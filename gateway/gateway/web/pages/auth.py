@@ -12,6 +12,7 @@ from gateway.web.context import PublicPage, WebPage, current_session
 from gateway.web.i18n import LANGUAGES
 from gateway.web.navigation import home_for
 from gateway.web.pages.forms import form_fields
+from gateway.web.security import write_session
 from gateway.web.session import WebSession
 
 router = APIRouter(include_in_schema=False)
@@ -86,7 +87,7 @@ async def login(
             ask_otp=bool(otp.strip()),
         )
     session = await _session_from(request, pair)
-    request.state.web_session = session
+    write_session(request, session)
     if session.password_change_required:
         return RedirectResponse("/ui/password?reason=" + str(pair.get("password_change_reason") or ""), 303)
     if session.totp_enrolment_required:
@@ -125,7 +126,7 @@ async def logout(request: Request) -> Response:
                 await api.post("/api/auth/logout", {"refresh_token": session.refresh_token})
             except ApiError:
                 pass
-    request.state.web_session = None
+    write_session(request, None)
     return RedirectResponse("/login", status_code=303)
 
 
@@ -163,7 +164,7 @@ async def change_password(web: WebPage) -> Response:
             errors = exc.field_errors() or {"new_password": exc.detail}
         else:
             session = await _session_from(web.request, pair, csrf=web.session.csrf)
-            web.request.state.web_session = session
+            write_session(web.request, session)
             return RedirectResponse(session.setup_page or home_for(session.roles), status_code=303)
     return web.render("password.html", status_code=422, reason="", values={}, errors=errors, error=None)
 
@@ -190,7 +191,7 @@ async def totp_confirm(web: WebPage) -> Response:
             "totp.html", status_code=422, setup=setup, error=None, errors=exc.field_errors() or {"otp": exc.detail}
         )
     session = await _session_from(web.request, pair, csrf=web.session.csrf)
-    web.request.state.web_session = session
+    write_session(web.request, session)
     return RedirectResponse(home_for(session.roles), status_code=303)
 
 
