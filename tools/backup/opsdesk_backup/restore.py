@@ -48,8 +48,8 @@ async def restore(settings: BackupSettings, source: Path, *, replay_minutes: flo
                 pg_restore,
                 "--no-owner",
                 "--exit-on-error",
-                f"--dbname={settings.url_for(s)}",
                 str(source / f"{s}.dump"),
+                url=settings.url_for(s),
             )
             for s in SERVICES
         )

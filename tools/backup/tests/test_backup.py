@@ -4,6 +4,8 @@ lets the same person sign in. A restore never overwrites, and a damaged dump is 
 
 import asyncio
 import os
+import shutil
+import stat
 import sys
 import uuid
 from pathlib import Path
@@ -45,13 +47,13 @@ def gateway_settings(env: RunEnvironment, prefix: str) -> GatewaySettings:
     )
 
 
-async def cli(env: RunEnvironment, prefix: str, *args: str) -> tuple[int, str]:
+async def cli(env: RunEnvironment, prefix: str, *args: str, extra_env: dict[str, str] | None = None) -> tuple[int, str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "opsdesk_backup",
         *args,
-        env={**os.environ, **env.env(), "OPSDESK_DATABASE_PREFIX": prefix},
+        env={**os.environ, **env.env(), "OPSDESK_DATABASE_PREFIX": prefix, **(extra_env or {})},
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.STDOUT,
     )
@@ -164,3 +166,49 @@ async def test_a_dump_restores_into_empty_databases_and_serves_the_same_data(
         for prefix in (source, copy, f"{copy}2"):
             for service in SERVICES:
                 await drop_database(migrated.servers.database_url, f"{prefix}_{service}")
+
+
+async def test_dumps_are_private_and_the_password_never_reaches_a_command_line(
+    migrated: RunEnvironment, tmp_path: Path
+) -> None:
+    """Dumps hold every phone number and password hash: readable by their owner only. The database password
+    reaches pg_dump through its environment, never its argv (which every local user can read in /proc).
+    A `pg_dump` shim first on PATH records what the real one was given (the test server trusts local
+    connections, so the made-up password is carried but not needed)."""
+    secret = f"pw-{uuid.uuid4().hex}"
+    shims, calls = tmp_path / "bin", tmp_path / "calls"
+    shims.mkdir()
+    calls.mkdir()
+    shim = shims / "pg_dump"
+    shim.write_text(
+        "#!/bin/sh\n"
+        f'log="{calls}/$$"\n'
+        'printf "%s\\n" "$@" > "$log.argv"\n'
+        'printf "%s" "$PGPASSWORD" > "$log.env"\n'
+        f'exec {shutil.which("pg_dump")} "$@"\n'
+    )
+    shim.chmod(0o700)
+    server = migrated.servers.database_url.replace("postgres@", f"postgres:{secret}@", 1)
+    assert secret in server
+    target = tmp_path / "backups" / "now"
+
+    code, out = await cli(
+        migrated,
+        migrated.database_prefix,
+        "dump",
+        "--to",
+        str(target),
+        extra_env={"OPSDESK_DATABASE_URL": server, "PATH": f"{shims}:{os.environ['PATH']}"},
+    )
+
+    assert code == 0, out
+    argvs = sorted(calls.glob("*.argv"))
+    assert len(argvs) == len(SERVICES)
+    for argv in argvs:
+        assert secret not in argv.read_text(), argv.read_text()
+        assert argv.with_suffix(".env").read_text() == secret  # carried by the environment instead
+    assert stat.S_IMODE(target.stat().st_mode) == 0o700
+    files = list(target.iterdir())
+    assert {f.name for f in files} == {"manifest.json", *(f"{s}.dump" for s in SERVICES)}
+    for file in files:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file.name
