@@ -2,8 +2,9 @@
 
 Each dump is a consistent snapshot of its database. The five snapshots are taken within moments of each
 other, not at one instant, so an event may be in one service's outbox and not yet in its consumer's
-database; the restore heals that by publishing the last minutes of every outbox again, which consumers
-absorb idempotently (restore.py). `manifest.json` records when, what and each file's SHA-256.
+database, or still in the broker (queued, retrying); the restore heals that by publishing every outbox row
+kept again, which consumers absorb idempotently, and by requeueing the dead-lettered messages the workers
+parked in their databases (restore.py). `manifest.json` records when, what and each file's SHA-256.
 
 The dumps hold every account's password hash and every phone number: the directory is 0700 and each file
 0600 from the moment it exists. The database password goes to pg_dump in its environment (PGPASSWORD,
