@@ -79,7 +79,7 @@ def sha256(path: Path) -> str:
 
 
 async def dump(settings: BackupSettings, target: Path) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     target.mkdir(mode=0o700, exist_ok=False)
     target.chmod(0o700)  # mkdir's mode is filtered through the umask; this one is not
     started = datetime.now(UTC)
