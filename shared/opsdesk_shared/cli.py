@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 
 import uvicorn
 
+from opsdesk_shared.messaging.parking import request_requeue
 from opsdesk_shared.observability import configure_logging
 from opsdesk_shared.settings import ServiceSettings
 
@@ -28,6 +29,7 @@ def run_cli(
     api.add_argument("--port", type=int, default=default_port, help=f"default {default_port} ({port_env_hint})")
     if worker is not None:
         sub.add_parser("worker", help="run consumers, the outbox relay and timers")
+        sub.add_parser("requeue-parked", help="send every parked (dead-lettered) message back to its queue")
     sub.add_parser("migrate", help="create the database, upgrade it and declare broker topology")
     for name, (help_text, _) in commands.items():
         sub.add_parser(name, help=help_text)
@@ -48,6 +50,8 @@ def run_cli(
         )
     elif args.command == "worker" and worker is not None:
         asyncio.run(worker(settings))
+    elif args.command == "requeue-parked":
+        asyncio.run(request_requeue(settings))
     elif args.command in commands:
         asyncio.run(commands[args.command][1](settings))
     else:

@@ -7,7 +7,7 @@ built once in `create_app(settings)` / the worker entry point and passed down, n
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -30,6 +30,12 @@ class ServiceSettings(BaseSettings):
     pii_key_file: Path = Path("var/keys/pii.key")
     jwt_audience: str = "opsdesk"
 
+    # Published outbox rows are kept this long, and a restore publishes every one of them again (the dump
+    # cannot know which were still queued or retrying in the broker): consumers must remember the events
+    # they processed for longer, so that the replay is deduplicated (checked below).
+    outbox_retention_days: float = Field(default=7, gt=0)
+    inbox_retention_days: float = Field(default=14, gt=0)
+
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|console)$")
     environment: str = Field(default="development", pattern="^(development|production|test)$")
@@ -38,6 +44,16 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _server_url_without_database(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _inbox_outlives_the_replay_window(self) -> "ServiceSettings":
+        # A day's margin for clocks and for an event processed a while after it was published.
+        if self.inbox_retention_days < self.outbox_retention_days + 1:
+            raise ValueError(
+                "inbox_retention_days must be at least outbox_retention_days + 1: a restore replays every "
+                "outbox row kept, and a consumer that forgot an event would apply it twice"
+            )
+        return self
 
     @property
     def database_name(self) -> str:

@@ -1,5 +1,9 @@
 """A service's worker process: its event consumers, its outbox relay and any timers, until signalled.
 
+Beside them: a parker per consumer that moves its dead-lettered messages into the database, the task that
+requeues parked messages on request (messaging/parking.py), and the inbox's retention purge
+(messaging/retention.py).
+
 Kept apart from the API process so each can scale on its own (STYLE.md, Processes).
 """
 
@@ -12,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from opsdesk_shared.messaging.connection import confirm_channel, connect
 from opsdesk_shared.messaging.consumer import EventConsumer, Subscription
+from opsdesk_shared.messaging.parking import DeadLetterParker, ParkedRequeuer
 from opsdesk_shared.messaging.relay import OutboxRelay
+from opsdesk_shared.messaging.retention import InboxRetention
 from opsdesk_shared.messaging.topology import declare_events_exchange
 from opsdesk_shared.settings import ServiceSettings
 
@@ -35,16 +41,24 @@ async def run_worker(
     try:
         publish_channel = await confirm_channel(connection)
         exchange = await declare_events_exchange(publish_channel)
-        relay = OutboxRelay(settings.asyncpg_dsn, exchange)
+        relay = OutboxRelay(settings.asyncpg_dsn, exchange, retention_days=settings.outbox_retention_days)
         consumers = []
         for subscription in subscriptions:
             # One channel per consumer so one consumer's prefetch cannot starve another.
             channel = await confirm_channel(connection, prefetch=prefetch)
             consumers.append(EventConsumer(subscription, sessions, channel, max_batch=prefetch))
             await consumers[-1].start()
+            await DeadLetterParker(subscription, sessions, await confirm_channel(connection, prefetch=10)).start()
         log.info("worker_started", consumers=[s.name for s in subscriptions])
+        housekeeping: list[BackgroundTask] = [InboxRetention(sessions, settings.inbox_retention_days)]
+        if subscriptions:
+            housekeeping.append(
+                ParkedRequeuer(sessions, publish_channel.default_exchange, [s.name for s in subscriptions])
+            )
         running = [asyncio.create_task(relay.run(stop), name="outbox-relay")]
-        running += [asyncio.create_task(task(stop), name=getattr(task, "__name__", "task")) for task in tasks]
+        running += [
+            asyncio.create_task(task(stop), name=getattr(task, "__name__", "task")) for task in [*tasks, *housekeeping]
+        ]
         await stop.wait()
         await asyncio.gather(*(consumer.stop() for consumer in consumers), return_exceptions=True)
         await asyncio.gather(*running, return_exceptions=True)
@@ -79,6 +93,6 @@ async def run_relay_only(settings: ServiceSettings, stop: asyncio.Event) -> None
         return
     try:
         exchange = await declare_events_exchange(await confirm_channel(connection))
-        await OutboxRelay(settings.asyncpg_dsn, exchange).run(stop)
+        await OutboxRelay(settings.asyncpg_dsn, exchange, retention_days=settings.outbox_retention_days).run(stop)
     finally:
         await connection.close()

@@ -3,7 +3,8 @@
 A handler runs inside a transaction that also records `(consumer, message_id)` in `inbox_message`; a
 redelivered event finds its row and is acked without effect. A failing handler is retried through the
 queue's wait queues (`<queue>.retry.<delay>s`, our own attempt header, since quorum queues own
-`x-delivery-count`), and after the last delay the message goes to `<queue>.dlq` for a human to look at.
+`x-delivery-count`), and after the last delay the message goes to `<queue>.dlq`, from which the worker parks it in the
+service's own database for a human to look at and requeue (parking.py).
 
 Deliveries are handled in batches: whatever has arrived (up to the prefetch) goes through the handler
 one event after another in a single transaction, with one inbox claim and one commit, and is acked
@@ -43,6 +44,7 @@ log = structlog.get_logger(__name__)
 routine_log = structlog.get_logger(ROUTINE_EVENTS_LOGGER)
 
 ATTEMPT_HEADER = "x-opsdesk-attempt"
+LAST_ERROR_HEADER = "x-opsdesk-last-error"
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 
 # The ids of a batch this consumer had not seen (a duplicate within the batch is claimed once).
@@ -202,7 +204,7 @@ class EventConsumer:
         target = self.subscription.queue.retry_queue(delays[attempt])
         try:
             await self.channel.default_exchange.publish(
-                _copy(message, {ATTEMPT_HEADER: attempt + 1, "x-opsdesk-last-error": error}), routing_key=target
+                _copy(message, {ATTEMPT_HEADER: attempt + 1, LAST_ERROR_HEADER: error}), routing_key=target
             )
         except Exception as exc:  # could not park it: let the broker redeliver it later
             log.warning("event_retry_publish_failed", consumer=self.subscription.name, error=repr(exc))
@@ -215,9 +217,7 @@ class EventConsumer:
         queue = self.subscription.queue.dead_letter_queue
         log.error("event_dead_lettered", consumer=self.subscription.name, message_id=message.message_id, error=error)
         try:
-            await self.channel.default_exchange.publish(
-                _copy(message, {"x-opsdesk-last-error": error}), routing_key=queue
-            )
+            await self.channel.default_exchange.publish(_copy(message, {LAST_ERROR_HEADER: error}), routing_key=queue)
         except Exception:
             await message.nack(requeue=True)
             return

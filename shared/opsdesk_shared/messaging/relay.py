@@ -27,7 +27,6 @@ ORDER BY seq
 LIMIT $1
 FOR UPDATE SKIP LOCKED
 """
-_PURGE_AFTER = "7 days"
 
 
 def message_for(envelope: dict[str, Any]) -> aio_pika.Message:
@@ -51,11 +50,14 @@ class OutboxRelay:
         *,
         batch_size: int = 200,
         poll_interval_s: float = 1.0,
+        retention_days: float = 7,
     ) -> None:
         self.dsn = dsn
         self.exchange = exchange
         self.batch_size = batch_size
         self.poll_interval_s = poll_interval_s
+        # Published rows are kept this long: a restore publishes them all again (OPSDESK_OUTBOX_RETENTION_DAYS).
+        self.retention_days = retention_days
         self._wake = asyncio.Event()
         self._pool: asyncpg.Pool | None = None
 
@@ -119,7 +121,8 @@ class OutboxRelay:
                     loop = asyncio.get_running_loop()
                     if loop.time() - last_purge > 3600:
                         await self._pool.execute(
-                            f"DELETE FROM outbox_message WHERE published_at < now() - interval '{_PURGE_AFTER}'"
+                            "DELETE FROM outbox_message WHERE published_at < now() - make_interval(secs => $1)",
+                            self.retention_days * 86400,
                         )
                         last_purge = loop.time()
                 except Exception as exc:  # broker or database away: back off and try again

@@ -1,7 +1,9 @@
-"""The outbox and inbox tables every service keeps in its own database.
+"""The outbox and inbox tables every service keeps in its own database, and the parked-message table of
+every service that consumes events.
 
-Created by each service's first migration through `create_messaging_tables()`; queried with plain SQL
-by the outbox, relay and consumer modules, so no service model has to know about them.
+Created by each service's migrations through `create_messaging_tables()` and `create_parked_table()`;
+queried with plain SQL by the outbox, relay, consumer and parking modules, so no service model has to know
+about them.
 """
 
 import sqlalchemy as sa
@@ -40,3 +42,33 @@ def create_messaging_tables() -> None:
 def drop_messaging_tables() -> None:
     op.drop_table("inbox_message")
     op.drop_table("outbox_message")
+
+
+def create_parked_table() -> None:
+    """Dead-lettered messages, moved out of `<queue>.dlq` into the consumer's own database (parking.py) so
+    that they are in its backups and can be requeued from there."""
+    op.create_table(
+        "parked_message",
+        sa.Column("seq", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("queue", sa.Text, nullable=False),
+        sa.Column("message_id", sa.Text),
+        sa.Column("type", sa.Text),
+        sa.Column("body", sa.LargeBinary, nullable=False),
+        sa.Column("headers", pg.JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+        sa.Column("last_error", sa.Text),
+        sa.Column("parked_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+        # Set by `requeue-parked` or a restore; the worker then publishes the message to its queue again.
+        sa.Column("requeue_requested_at", sa.DateTime(timezone=True)),
+        # A redelivery from the dead-letter queue (crash between commit and ack) is parked once.
+        sa.UniqueConstraint("queue", "message_id", name="parked_message_queue_message_id_key"),
+    )
+    op.create_index(
+        "parked_message_requeue_idx",
+        "parked_message",
+        ["seq"],
+        postgresql_where=sa.text("requeue_requested_at IS NOT NULL"),
+    )
+
+
+def drop_parked_table() -> None:
+    op.drop_table("parked_message")

@@ -1,4 +1,4 @@
-"""python -m opsdesk_backup dump --to DIR | restore --from DIR [--replay-minutes N]"""
+"""python -m opsdesk_backup dump --to DIR | restore --from DIR"""
 
 import argparse
 import asyncio
@@ -16,7 +16,6 @@ to = sub.add_parser("dump", help="dump every service database into a new directo
 to.add_argument("--to", type=Path, default=None, help="default var/backups/<UTC time>")
 back = sub.add_parser("restore", help="restore every service database from a dump, into empty databases")
 back.add_argument("--from", dest="source", type=Path, required=True)
-back.add_argument("--replay-minutes", type=float, default=10, help="outbox events to publish again (default 10)")
 args = parser.parse_args()
 settings = BackupSettings()
 try:
@@ -24,8 +23,10 @@ try:
         target = args.to or Path("var/backups") / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}"
         print(f"dumped every database to {asyncio.run(dump(settings, target))}")
     else:
-        replayed = asyncio.run(restore(settings, args.source, replay_minutes=args.replay_minutes))
-        print(f"restored every database from {args.source}; events to publish again: {replayed}")
+        replays = asyncio.run(restore(settings, args.source))
+        print(f"restored every database from {args.source}; to publish again when the system starts:")
+        for service, replay in replays.items():
+            print(f"  {service}: {replay.events} outbox events, {replay.parked} parked messages")
 except BackupFailed as exc:
     print(f"backup: {exc}", file=sys.stderr)
     sys.exit(1)

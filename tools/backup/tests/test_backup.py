@@ -4,7 +4,8 @@ lets the same person sign in. A restore never overwrites, and a damaged dump is 
 
 import asyncio
 import os
-import sys
+import shutil
+import stat
 import uuid
 from pathlib import Path
 
@@ -12,51 +13,13 @@ import asyncpg
 import httpx
 from asgi_lifespan import LifespanManager
 
-import dispatch.migrate
-import intake.migrate
-import notifications.migrate
-import reporting.migrate
-from dispatch.config import DispatchSettings
 from gateway import bootstrap
-from gateway.config import GatewaySettings
 from gateway.main import create_app
-from intake.config import IntakeSettings
-from notifications.config import NotificationsSettings
 from opsdesk_backup.settings import SERVICES
-from opsdesk_shared.db import create_engine, drop_database, session_factory, unit_of_work
-from opsdesk_shared.migrations import migrate
+from opsdesk_shared.db import create_engine, session_factory, unit_of_work
 from opsdesk_shared.testing.plugin import RunEnvironment
-from reporting.config import ReportingSettings
 
-PASSWORD = bootstrap.generate_password()
-NOWHERE = "http://127.0.0.1:1"
-
-
-def gateway_settings(env: RunEnvironment, prefix: str) -> GatewaySettings:
-    return env.settings(
-        GatewaySettings,
-        database_prefix=prefix,
-        jwt_private_key_file=env.private_key_file,
-        admin_password=PASSWORD,
-        intake_url=NOWHERE,
-        dispatch_url=NOWHERE,
-        notifications_url=NOWHERE,
-        reporting_url=NOWHERE,
-    )
-
-
-async def cli(env: RunEnvironment, prefix: str, *args: str) -> tuple[int, str]:
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "opsdesk_backup",
-        *args,
-        env={**os.environ, **env.env(), "OPSDESK_DATABASE_PREFIX": prefix},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await asyncio.wait_for(proc.communicate(), timeout=120)
-    return proc.returncode or 0, out.decode()
+from .conftest import PASSWORD, cli, drop_every_database, gateway_settings, migrate_every_service
 
 
 async def table_counts(env: RunEnvironment, database: str) -> dict[str, int]:
@@ -75,14 +38,7 @@ async def test_a_dump_restores_into_empty_databases_and_serves_the_same_data(
 ) -> None:
     source, copy = f"{migrated.database_prefix}_bksrc", f"{migrated.database_prefix}_bkcopy"
     try:
-        await migrate(gateway_settings(migrated, source), "gateway")
-        for run, cls in (
-            (intake.migrate.run, IntakeSettings),
-            (dispatch.migrate.run, DispatchSettings),
-            (notifications.migrate.run, NotificationsSettings),
-            (reporting.migrate.run, ReportingSettings),
-        ):
-            await run(migrated.settings(cls, database_prefix=source))  # type: ignore[operator]
+        await migrate_every_service(migrated, source)
         settings = gateway_settings(migrated, source)
         engine = create_engine(settings)
         async with unit_of_work(session_factory(engine)) as session:
@@ -122,7 +78,7 @@ async def test_a_dump_restores_into_empty_databases_and_serves_the_same_data(
 
         code, out = await cli(migrated, copy, "restore", "--from", str(tmp_path / "dump"))
         assert code == 0, out
-        assert "events to publish again" in out
+        assert "to publish again" in out
         for service in SERVICES:
             assert await table_counts(migrated, f"{copy}_{service}") == counts[service], service
 
@@ -161,6 +117,50 @@ async def test_a_dump_restores_into_empty_databases_and_serves_the_same_data(
         code, out = await cli(migrated, f"{copy}2", "restore", "--from", str(tmp_path / "dump"))
         assert code == 1 and "checksum" in out
     finally:
-        for prefix in (source, copy, f"{copy}2"):
-            for service in SERVICES:
-                await drop_database(migrated.servers.database_url, f"{prefix}_{service}")
+        await drop_every_database(migrated, source, copy, f"{copy}2")
+
+
+async def test_dumps_are_private_and_the_password_never_reaches_a_command_line(
+    migrated: RunEnvironment, tmp_path: Path
+) -> None:
+    """Dumps hold every phone number and password hash: readable by their owner only. The database password
+    reaches pg_dump through its environment, never its argv (which every local user can read in /proc).
+    A `pg_dump` shim first on PATH records what the real one was given (the test server trusts local
+    connections, so the made-up password is carried but not needed)."""
+    secret = f"pw-{uuid.uuid4().hex}"
+    shims, calls = tmp_path / "bin", tmp_path / "calls"
+    shims.mkdir()
+    calls.mkdir()
+    shim = shims / "pg_dump"
+    shim.write_text(
+        "#!/bin/sh\n"
+        f'log="{calls}/$$"\n'
+        'printf "%s\\n" "$@" > "$log.argv"\n'
+        'printf "%s" "$PGPASSWORD" > "$log.env"\n'
+        f'exec {shutil.which("pg_dump")} "$@"\n'
+    )
+    shim.chmod(0o700)
+    server = migrated.servers.database_url.replace("postgres@", f"postgres:{secret}@", 1)
+    assert secret in server
+    target = tmp_path / "backups" / "now"
+
+    code, out = await cli(
+        migrated,
+        migrated.database_prefix,
+        "dump",
+        "--to",
+        str(target),
+        extra_env={"OPSDESK_DATABASE_URL": server, "PATH": f"{shims}:{os.environ['PATH']}"},
+    )
+
+    assert code == 0, out
+    argvs = sorted(calls.glob("*.argv"))
+    assert len(argvs) == len(SERVICES)
+    for argv in argvs:
+        assert secret not in argv.read_text(), argv.read_text()
+        assert argv.with_suffix(".env").read_text() == secret  # carried by the environment instead
+    assert stat.S_IMODE(target.stat().st_mode) == 0o700
+    files = list(target.iterdir())
+    assert {f.name for f in files} == {"manifest.json", *(f"{s}.dump" for s in SERVICES)}
+    for file in files:
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file.name
