@@ -4,6 +4,7 @@ address and window instead of a row each; `/api/health` fanning out to the servi
 
 import asyncio
 import json
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,6 +12,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+import redis.asyncio
 from aiohttp import web
 
 from gateway.config import GatewaySettings
@@ -141,3 +143,50 @@ async def test_health_asks_the_services_once_per_cache_period_however_many_ask_i
             one_by_one = [await c.get("/api/health") for _ in range(5)]
     assert all(r.json()["services"]["intake"]["status"] == "ready" for r in [*together, *one_by_one])
     assert probes == ["/readyz"]
+
+
+@asynccontextmanager
+async def own_redis() -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
+    """A Redis server of this test alone (the machine's is shared), which the test may stop."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = await asyncio.create_subprocess_exec(
+        *["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+
+        async def answers() -> bool:
+            client = redis.asyncio.Redis.from_url(url)
+            try:
+                return bool(await client.ping())
+            except redis.RedisError:
+                return False
+            finally:
+                await client.aclose()
+
+        await eventually(answers)
+        yield url, server
+    finally:
+        if server.returncode is None:
+            server.terminate()
+            await server.wait()
+
+
+async def test_when_redis_goes_away_requests_still_pass_and_the_gateway_says_so(
+    migrated: RunEnvironment, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = {"Authorization": f"Bearer {migrated.token('dispatcher')}"}
+    async with own_redis() as (url, server):
+        async with started_gateway(settings(migrated, redis_url=url)) as app, client_from(app, somebody()) as c:
+            before = await c.get("/api/admin/units", headers=token)
+            server.terminate()
+            await server.wait()
+            during = [(await c.get("/api/admin/units", headers=token)).status_code for _ in range(3)]
+    assert before.status_code == 200
+    # The sign-in lockout (PostgreSQL) still holds; the hotline must not stop because a counter store did.
+    assert during == [200, 200, 200]
+    logged = capsys.readouterr()
+    assert (logged.out + logged.err).count("rate_limit_storage_unavailable") == 1  # once, not per request
