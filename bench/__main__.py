@@ -453,6 +453,7 @@ def main() -> None:
             **base,
             "OPSDESK_DATABASE_URL": servers.database_url,
             "OPSDESK_DATABASE_PREFIX": prefix,
+            "OPSDESK_REDIS_KEY_PREFIX": prefix,  # the gateway's rate-limit counters, apart from make run's
             "OPSDESK_AMQP_URL": servers.amqp_url_for(vhost),
             "OPSDESK_JWT_PRIVATE_KEY_FILE": str(work / "jwt_private.pem"),
             "OPSDESK_JWT_PUBLIC_KEY_FILE": str(work / "jwt_public.pem"),

@@ -35,6 +35,9 @@ if args.command == "api":
         log_config=None,
         access_log=False,
         timeout_graceful_shutdown=10,
+        # The app reads X-Forwarded-For itself, from OPSDESK_TRUSTED_PROXIES only (gateway/main.py);
+        # uvicorn's own would trust 127.0.0.1 whatever that says, and rewrite the address before the app.
+        proxy_headers=False,
     )
 elif args.command == "migrate":
     configure_logging("gateway", settings.log_level, settings.log_format)

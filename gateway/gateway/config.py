@@ -1,10 +1,16 @@
+import ipaddress
 from pathlib import Path
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode
 
 from gateway import keys
 from opsdesk_shared.settings import ServiceSettings
+
+# Unset OPSDESK_TRUSTED_PROXIES outside production: a reverse proxy on the same machine (make run behind a
+# local nginx) may say who its client is. In production nothing is trusted unless configured.
+LOOPBACK_PROXIES = ["127.0.0.1", "::1"]
 
 
 class GatewaySettings(ServiceSettings):
@@ -30,8 +36,19 @@ class GatewaySettings(ServiceSettings):
     reporting_url: str = "http://127.0.0.1:8104"
 
     max_body_bytes: int = 12 * 1024 * 1024  # attachments are ≤ 10 MiB each
-    rate_limit: str = "300/second"  # per caller (user, API key or address)
-    login_rate_limit: str = "30/minute"  # per address, on top of the per-account lockout
+    rate_limit: str = "300/second"  # per caller (verified user or API key, else the client's address)
+    login_rate_limit: str = "30/minute"  # per client address, on top of the per-account lockout
+    # The addresses or networks (CIDR) of the reverse proxies in front of the gateway (the ingress
+    # controller's pods): only a connection from one of them may name the client in X-Forwarded-For.
+    # Comma-separated; empty trusts nobody; unset, see LOOPBACK_PROXIES.
+    trusted_proxies: Annotated[list[str] | None, NoDecode] = None
+    # Rate-limit counters live in Redis, so every gateway replica counts against the same limits.
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_key_prefix: str = "opsdesk"  # tests use one per run, so parallel runs never share counters
+    # Writes refused to callers nobody verified are audited as one entry per client address per window.
+    unauthenticated_audit_window_s: float = Field(default=60.0, gt=0, le=3600)
+    # `/api/health` is public: it asks the services at most once per this many seconds.
+    health_cache_s: float = Field(default=2.0, ge=0, le=60)
     # MLPS level 3 account rules: a password older than this must be changed at the next sign-in, and an
     # account nobody has signed in to for this long is disabled (0 turns either rule off).
     password_max_age_days: int = Field(default=90, ge=0)
@@ -50,6 +67,20 @@ class GatewaySettings(ServiceSettings):
     # The web UI signs a user out after this long without them doing anything (MLPS level 3: 15 minutes).
     web_idle_timeout_s: int = Field(default=15 * 60, ge=60, le=8 * 3600)
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _addresses_or_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        for entry in value if isinstance(value, list) else []:
+            try:
+                # Refused rather than passed on: uvicorn would take a typo for a host name nobody connects
+                # from, and "*" would let anyone pick the address they are limited and audited under.
+                ipaddress.ip_network(str(entry), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"{entry!r} is not an IP address or network (CIDR)") from exc
+        return value
+
     @model_validator(mode="after")
     def _no_default_secrets_in_production(self) -> "GatewaySettings":
         if self.environment == "production" and self.admin_password is not None:
@@ -63,6 +94,12 @@ class GatewaySettings(ServiceSettings):
         if self.environment == "production":
             return frozenset({"admin", "security_admin", "auditor", "supervisor"})
         return frozenset()
+
+    def proxy_networks(self) -> list[str]:
+        """Whose X-Forwarded-For is believed (uvicorn's ProxyHeadersMiddleware `trusted_hosts`)."""
+        if self.trusted_proxies is not None:
+            return list(self.trusted_proxies)
+        return [] if self.environment == "production" else list(LOOPBACK_PROXIES)
 
     def jwt_private_key(self) -> str:
         try:

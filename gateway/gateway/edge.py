@@ -1,4 +1,8 @@
-"""What every request crossing the edge goes through: rate limits and the audit log of writes."""
+"""What every request crossing the edge goes through: rate limits and the audit log of writes.
+
+The client's address is the connection's peer, or, when the peer is a trusted proxy, the client it names
+(uvicorn's ProxyHeadersMiddleware, outside this one: gateway/main.py).
+"""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -6,11 +10,12 @@ from typing import Any
 import structlog
 from fastapi import Request, Response
 from limits import parse
-from limits.storage import MemoryStorage
-from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.models import AuditEntry
+from gateway.admin.service import authenticate_api_key
+from gateway.failure_audit import UnauthenticatedFailures
+from gateway.models import ApiKey, AuditEntry
+from gateway.rate_limits import RateLimits
 from opsdesk_shared.audit_trail import CHANGES_HEADER, decode_changes
 from opsdesk_shared.auth import TokenVerifier
 from opsdesk_shared.errors import DomainError, problem_response
@@ -24,10 +29,30 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNAUDITED_PREFIXES = ("/api/sms/webhooks/",)
 # Set by a route that learns who the caller is only while serving it (sign-in): (user id, username).
 AUDIT_ACTOR = "opsdesk.audit_actor"
+# The API key the request's X-API-Key verified as (None: none did), looked up once per request.
+VERIFIED_API_KEY = "opsdesk.api_key"
 
 
-def caller_identity(request: Request, verifier: TokenVerifier) -> tuple[str, str | None, str | None]:
-    """(rate-limit key, actor id, actor name) from a valid bearer token, else the API key or address."""
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def verified_api_key(request: Request) -> ApiKey | None:
+    """The live API key the request's `X-API-Key` is, if any; the proxy uses the same verdict."""
+    if VERIFIED_API_KEY not in request.scope:
+        secret = request.headers.get("x-api-key")
+        key = None
+        if secret:
+            async with request.app.state.sessions() as session:
+                key = await authenticate_api_key(session, secret)
+        request.scope[VERIFIED_API_KEY] = key
+    return request.scope[VERIFIED_API_KEY]  # type: ignore[no-any-return]
+
+
+async def caller_identity(request: Request, verifier: TokenVerifier) -> tuple[str, str | None, str | None]:
+    """(rate-limit key, actor id, actor name): a valid access token's user, else a valid API key, else the
+    client's address. Only what was verified names a limit: a made-up token or key per request would
+    otherwise get a fresh limit each time."""
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         try:
@@ -35,11 +60,11 @@ def caller_identity(request: Request, verifier: TokenVerifier) -> tuple[str, str
             return f"user:{principal.subject}", str(principal.subject), principal.username
         except DomainError:
             pass
-    api_key = request.headers.get("x-api-key")
-    if api_key:
-        return f"key:{api_key[:12]}", None, f"api-key:{api_key[:12]}"
-    ip = request.client.host if request.client else "unknown"
-    return f"ip:{ip}", None, None
+    if not auth and request.headers.get("x-api-key"):  # the proxy uses a key only without Authorization
+        key = await verified_api_key(request)
+        if key is not None:
+            return f"key:{key.id}", str(key.id), f"api-key:{key.name}"
+    return f"ip:{client_address(request)}", None, None
 
 
 class EdgeMiddleware:
@@ -48,9 +73,18 @@ class EdgeMiddleware:
 
     The audit row of a write is committed when the response starts, before the client sees the answer."""
 
-    def __init__(self, app: ASGIApp, *, rate_limit: str, login_rate_limit: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        limits: RateLimits,
+        failures: UnauthenticatedFailures,
+        rate_limit: str,
+        login_rate_limit: str,
+    ) -> None:
         self.app = app
-        self.limiter = MovingWindowRateLimiter(MemoryStorage())
+        self.limits = limits
+        self.failures = failures
         self.rate = parse(rate_limit)
         self.login_rate = parse(login_rate_limit)
 
@@ -61,12 +95,11 @@ class EdgeMiddleware:
         request = Request(scope)
         path = scope["path"]
         verifier: TokenVerifier = request.app.state.token_verifier
-        key, actor_id, actor_name = caller_identity(request, verifier)
+        key, actor_id, actor_name = await caller_identity(request, verifier)
         if path == "/api/auth/login":
-            ip = request.client.host if request.client else "unknown"
-            allowed = self.limiter.hit(self.login_rate, "login", ip)
+            allowed = await self.limits.allow(self.login_rate, "login", client_address(request))
         else:
-            allowed = self.limiter.hit(self.rate, key)
+            allowed = await self.limits.allow(self.rate, key)
         if not allowed:
             await _too_many(path)(scope, receive, send)
             return
@@ -88,7 +121,13 @@ class EdgeMiddleware:
                 actor = scope.get(AUDIT_ACTOR)
                 who = (str(actor[0]), actor[1]) if actor is not None else (actor_id, actor_name)
                 message, changes = _take_changes(message)
-                await self._audit(request, message["status"], *who, changes=changes)
+                if who == (None, None) and message["status"] >= 400:
+                    status = message["status"]
+                    self.failures.count(
+                        client_address(request), _action(request.method, _raw_path(request), status), status
+                    )
+                else:
+                    await self._audit(request, message["status"], *who, changes=changes)
             await send(message)
 
         await self.app(scope, receive, send_after_audit)

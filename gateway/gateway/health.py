@@ -1,6 +1,12 @@
-"""`GET /api/health`: the gateway's own readiness and every service's `/readyz`, in one answer."""
+"""`GET /api/health`: the gateway's own readiness and every service's `/readyz`, in one answer.
+
+It is public (load balancers, `make run`, monitoring ask it without an account), so its answer is cached:
+however many ask, each gateway process asks the services at most once per `ttl_s`.
+"""
 
 import asyncio
+import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -30,3 +36,22 @@ async def aggregate_health(
     ready = all(r["status"] == "ready" for r in report["services"].values())
     report["status"] = "ready" if ready else "unavailable"
     return report
+
+
+class CachedHealth:
+    def __init__(self, check: Callable[[], Awaitable[dict[str, Any]]], *, ttl_s: float) -> None:
+        self.check = check
+        self.ttl_s = ttl_s
+        self._report: dict[str, Any] | None = None
+        self._expires = 0.0
+        self._lock = asyncio.Lock()
+
+    async def report(self) -> dict[str, Any]:
+        if self._report is not None and time.monotonic() < self._expires:
+            return self._report
+        # One fan-out at a time: callers arriving while it runs get its answer rather than starting more.
+        async with self._lock:
+            if self._report is None or time.monotonic() >= self._expires:
+                self._report = await self.check()
+                self._expires = time.monotonic() + self.ttl_s
+            return self._report

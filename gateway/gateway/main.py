@@ -8,19 +8,20 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.responses import Response
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from gateway import audit_retention
-from gateway.admin import service as admin_service
+from gateway import audit_retention, failure_audit
 from gateway.admin.router import router as admin_router
 from gateway.auth import totp_reseal
 from gateway.auth.router import router as auth_router
 from gateway.auth.tokens import TokenIssuer
 from gateway.auth.totp import SecretBox
 from gateway.config import GatewaySettings
-from gateway.edge import EdgeMiddleware
-from gateway.health import aggregate_health
+from gateway.edge import EdgeMiddleware, verified_api_key
+from gateway.health import CachedHealth, aggregate_health
 from gateway.openapi import OpenApiAggregator
 from gateway.proxy import Proxy
+from gateway.rate_limits import RateLimits
 from gateway.web.live import LiveHub
 from gateway.web.router import install as install_web_ui
 from opsdesk_shared.app import build_service_app, database_check
@@ -39,9 +40,18 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     proxy = Proxy(settings.upstreams(), timeout_s=settings.upstream_timeout_s, max_body_bytes=settings.max_body_bytes)
     openapi = OpenApiAggregator(settings.services())
     live_hub = LiveHub(settings.amqp_url)
+    rate_limits = RateLimits(settings.redis_url, key_prefix=settings.redis_key_prefix)
+    failures = failure_audit.UnauthenticatedFailures()
+
+    async def fan_out() -> dict[str, object]:
+        assert proxy.session is not None
+        return await aggregate_health(proxy.session, settings.services(), own=database_check(engine))
+
+    health_report = CachedHealth(fan_out, ttl_s=settings.health_cache_s)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await rate_limits.start()
         app.state.sessions = session_factory(engine)
         await proxy.start()
         live_hub.start()
@@ -61,11 +71,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             totp_reseal.reseal_at_start(app.state.sessions, stop, keys=totp_keys, legacy=legacy_totp_key),
             name="gateway-totp-reseal",
         )
+        failure_flusher = asyncio.create_task(
+            failure_audit.run(failures, app.state.sessions, stop, window_s=settings.unauthenticated_audit_window_s),
+            name="gateway-unauthenticated-audit",
+        )
         yield
         stop.set()
-        await asyncio.gather(relay, retention, reseal, return_exceptions=True)
+        await asyncio.gather(relay, retention, reseal, failure_flusher, return_exceptions=True)
         await live_hub.stop()
         await proxy.close()
+        await rate_limits.close()
         await engine.dispose()
 
     app = build_service_app(settings, title="OpsDesk gateway", lifespan=lifespan, readiness=[database_check(engine)])
@@ -83,7 +98,13 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     totp_keys = settings.totp_keys()
     legacy_totp_key = totp_reseal.legacy_key(settings.jwt_private_key())
     app.state.totp_box = SecretBox(totp_keys)
-    app.add_middleware(EdgeMiddleware, rate_limit=settings.rate_limit, login_rate_limit=settings.login_rate_limit)
+    app.add_middleware(
+        EdgeMiddleware,
+        limits=rate_limits,
+        failures=failures,
+        rate_limit=settings.rate_limit,
+        login_rate_limit=settings.login_rate_limit,
+    )
     app.include_router(auth_router)
     app.include_router(admin_router)
     app.state.proxy = proxy
@@ -92,8 +113,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @app.get("/api/health", tags=["health"])
     async def health() -> JSONResponse:
-        assert proxy.session is not None
-        report = await aggregate_health(proxy.session, settings.services(), own=database_check(engine))
+        report = await health_report.report()
         return JSONResponse(report, status_code=200 if report["status"] == "ready" else 503)
 
     @app.get("/api/openapi.json", include_in_schema=False)
@@ -117,10 +137,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         if base is None:
             raise NotFound(f"no route for {request.method} {request.url.path}")
         extra: dict[str, str] = {}
-        api_key = request.headers.get("x-api-key")
-        if api_key and not request.headers.get("authorization"):
-            async with app.state.sessions() as session:
-                key = await admin_service.authenticate_api_key(session, api_key)
+        if request.headers.get("x-api-key") and not request.headers.get("authorization"):
+            key = await verified_api_key(request)  # the edge looked it up already
             if key is None:
                 raise Unauthorized("invalid or revoked API key")
             extra["Authorization"] = "Bearer " + app.state.issuer.access_token(
@@ -133,4 +151,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             )
         return await proxy.forward(request, base, extra_headers=extra)
 
+    # Outermost, so everything inside (rate limits, the audit log, sign-in records, the web UI) sees the
+    # client's address: the connection's peer, or the client a trusted proxy names in X-Forwarded-For (the
+    # right-most address not itself a trusted proxy). Here rather than uvicorn's `forwarded_allow_ips`, so
+    # the setting is validated and the tests exercise the same code (`python -m gateway api` turns
+    # uvicorn's own off).
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.proxy_networks())
     return app

@@ -62,8 +62,10 @@ class Proxy:
         assert self.session is not None
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         headers[REQUEST_HEADER] = correlation_id.get() or ""
-        forwarded_for = request.client.host if request.client else ""
-        headers["X-Forwarded-For"] = ", ".join(filter(None, [request.headers.get("x-forwarded-for"), forwarded_for]))
+        # The client's address as the gateway established it (a trusted proxy's word, or the peer), and only
+        # that: addresses the client wrote into the header itself are not passed on as if they were facts.
+        headers.pop("x-forwarded-for", None)
+        headers["X-Forwarded-For"] = request.client.host if request.client else ""
         headers.update(extra_headers or {})
         # The path exactly as the client sent it, still percent-encoded: the decoded one can hold control
         # characters (%0D, %1F…) that must reach the service as the escapes they arrived as.

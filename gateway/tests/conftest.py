@@ -6,6 +6,7 @@ import asyncpg
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from starlette.types import ASGIApp
 
 from gateway.bootstrap import generate_password
 from gateway.config import GatewaySettings
@@ -19,8 +20,8 @@ NO_SERVICES = {"intake_url": NOWHERE, "dispatch_url": NOWHERE, "notifications_ur
 
 
 @asynccontextmanager
-async def running_gateway(settings: GatewaySettings) -> AsyncIterator[httpx.AsyncClient]:
-    """A gateway app with its bootstrap administrator, started (lifespan) and spoken to over ASGI."""
+async def started_gateway(settings: GatewaySettings) -> AsyncIterator[ASGIApp]:
+    """A gateway app with its bootstrap administrator, started (lifespan)."""
     from gateway import bootstrap
     from opsdesk_shared.db import create_engine, session_factory, unit_of_work
 
@@ -28,11 +29,19 @@ async def running_gateway(settings: GatewaySettings) -> AsyncIterator[httpx.Asyn
     async with unit_of_work(session_factory(engine)) as session:
         await bootstrap.bootstrap_admin(session, settings)
     await engine.dispose()
-    app = create_app(settings)
-    async with (
-        LifespanManager(app) as manager,
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url="http://gw") as client,
-    ):
+    async with LifespanManager(create_app(settings)) as manager:
+        yield manager.app
+
+
+def client_from(app: ASGIApp, address: str = "127.0.0.1") -> httpx.AsyncClient:
+    """An HTTP client whose requests reach `app` from the TCP peer `address` (a browser, or a proxy)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=(address, 50000)), base_url="http://gw")
+
+
+@asynccontextmanager
+async def running_gateway(settings: GatewaySettings) -> AsyncIterator[httpx.AsyncClient]:
+    """A gateway app with its bootstrap administrator, started (lifespan) and spoken to over ASGI."""
+    async with started_gateway(settings) as app, client_from(app) as client:
         yield client
 
 

@@ -11,6 +11,8 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from gateway.config import GatewaySettings
+
 ROOT = Path(__file__).resolve().parents[2]
 K8S_VERSION = "1.30.0"
 
@@ -132,3 +134,44 @@ def test_compose_gives_the_gateway_only_keys_to_the_gateway_and_its_setup() -> N
     for name, service in compose.items():
         if name not in {"gateway", "setup"} and "environment" in service:
             assert "OPSDESK_JWT_PRIVATE_KEY_FILE" not in service["environment"], name
+
+
+def _gateway_environment_in_kubernetes() -> dict[str, str]:
+    """What the gateway's container gets: the ConfigMap and Secret it loads, then its own `env`."""
+    documents = {
+        (d["kind"], d["metadata"]["name"]): d
+        for p in _kustomization_resources(ROOT / "k8s/base")
+        for d in _documents(p)
+    }
+    container = documents[("Deployment", "gateway")]["spec"]["template"]["spec"]["containers"][0]
+    env: dict[str, str] = {}
+    for source in container.get("envFrom", []):
+        if "configMapRef" in source:
+            env.update(documents[("ConfigMap", source["configMapRef"]["name"])]["data"])
+        if "secretRef" in source:
+            env.update(documents[("Secret", source["secretRef"]["name"])]["stringData"])
+    env.update({e["name"]: e["value"] for e in container.get("env", []) if "value" in e})
+    return env
+
+
+def test_the_gateway_in_kubernetes_believes_forwarded_addresses_from_the_ingress_network_only() -> None:
+    env = _gateway_environment_in_kubernetes()
+    assert env["OPSDESK_ENVIRONMENT"] == "production"
+    networks = GatewaySettings(trusted_proxies=env["OPSDESK_TRUSTED_PROXIES"], environment="production")
+    assert networks.proxy_networks(), "behind the ingress, OPSDESK_TRUSTED_PROXIES must name its network"
+    assert not {"0.0.0.0/0", "::/0"} & set(networks.proxy_networks())  # that would be everybody
+
+
+def test_every_gateway_replica_in_kubernetes_keeps_its_rate_limits_in_the_same_redis() -> None:
+    assert _gateway_environment_in_kubernetes()["OPSDESK_REDIS_URL"].startswith("redis")
+
+
+def test_compose_gives_the_gateway_redis_and_says_whom_it_trusts_for_forwarded_addresses() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    gateway = compose["gateway"]
+    assert gateway["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert compose["setup"]["depends_on"]["redis"]["condition"] == "service_healthy"  # devstack setup checks it
+    assert "healthcheck" in compose["redis"]
+    assert gateway["environment"]["OPSDESK_REDIS_URL"] == "redis://redis:6379/0"
+    # Nobody in front of the gateway by default: an explicit, empty list (not the development default).
+    assert gateway["environment"]["OPSDESK_TRUSTED_PROXIES"] == "${OPSDESK_TRUSTED_PROXIES:-}"

@@ -57,6 +57,8 @@ class RunEnvironment:
             "OPSDESK_ENVIRONMENT": "test",
             # A whole system of processes plus the tests' own pools must fit PostgreSQL's default 100 connections.
             "OPSDESK_DATABASE_POOL_SIZE": "3",
+            # The gateway's rate-limit counters in Redis: the run's own, so parallel runs never share them.
+            "OPSDESK_REDIS_KEY_PREFIX": self.database_prefix,
         }
 
     def settings(self, cls: type, **overrides: Any) -> Any:
@@ -70,6 +72,7 @@ class RunEnvironment:
             "totp_key_file": self.totp_key_file,
             "environment": "test",
             "database_pool_size": 3,
+            "redis_key_prefix": self.database_prefix,  # settings without Redis ignore it
         }
         values.update(overrides)
         return cls(**values)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import aio_pika
 import asyncpg
+import redis.asyncio
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -17,7 +18,7 @@ import intake.migrate
 import notifications.migrate
 import reporting.migrate
 from dispatch.config import DispatchSettings
-from gateway import bootstrap, keys
+from gateway import bootstrap, keys, rate_limits
 from gateway.config import GatewaySettings
 from intake.config import IntakeSettings
 from notifications.config import NotificationsSettings
@@ -28,15 +29,17 @@ from reporting.config import ReportingSettings
 HOW_TO_START = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
     "RabbitMQ": "rabbitmq-server -detached",
+    "Redis": rate_limits.HOW_TO_START,
 }
+SETTING = {"PostgreSQL": "OPSDESK_DATABASE_URL", "RabbitMQ": "OPSDESK_AMQP_URL", "Redis": "OPSDESK_REDIS_URL"}
 
 
 class ServerUnreachable(SystemExit):
     pass
 
 
-async def check_servers(database_url: str, amqp_url: str) -> None:
-    problems = []
+async def check_servers(database_url: str, amqp_url: str, redis_url: str) -> None:
+    problems: list[tuple[str, str, BaseException]] = []
     try:
         conn = await asyncpg.connect(f"{database_url.rstrip('/')}/postgres", timeout=5)
         await conn.close()
@@ -47,11 +50,17 @@ async def check_servers(database_url: str, amqp_url: str) -> None:
         await conn.close()
     except Exception as exc:  # aio-pika raises several unrelated types for "not there"
         problems.append(("RabbitMQ", amqp_url, exc))
+    client = redis.asyncio.Redis.from_url(redis_url, socket_connect_timeout=5, socket_timeout=5)
+    try:
+        await client.ping()
+    except (redis.RedisError, OSError) as exc:  # the gateway keeps its rate limits there and refuses to start
+        problems.append(("Redis", rate_limits.shown(redis_url), exc))
+    finally:
+        await client.aclose()
     if problems:
         lines = [
             f"{name} is not reachable at {url} ({type(exc).__name__}: {exc}).\n"
-            f"  Start it (on this machine: `{HOW_TO_START[name]}`) or point "
-            f"{'OPSDESK_DATABASE_URL' if name == 'PostgreSQL' else 'OPSDESK_AMQP_URL'} at a running one."
+            f"  Start it (on this machine: `{HOW_TO_START[name]}`) or point {SETTING[name]} at a running one."
             for name, url, exc in problems
         ]
         raise ServerUnreachable("\n".join(lines))
@@ -102,7 +111,7 @@ def ensure_gateway_keys(settings: GatewaySettings) -> None:
 
 async def set_up(*, demo: bool, credentials_file: Path, make_keys: bool = True) -> None:
     gateway_settings = GatewaySettings()
-    await check_servers(gateway_settings.database_url, gateway_settings.amqp_url)
+    await check_servers(gateway_settings.database_url, gateway_settings.amqp_url, gateway_settings.redis_url)
     # Kubernetes supplies every key (a Secret): its migrate job mounts only the PII key and makes none.
     if make_keys:
         public_file = Path(os.environ["OPSDESK_JWT_PUBLIC_KEY_FILE"])
