@@ -72,7 +72,10 @@ class RunEnvironment:
             "totp_key_file": self.totp_key_file,
             "environment": "test",
             "database_pool_size": 3,
-            "redis_key_prefix": self.database_prefix,  # settings without Redis ignore it
+            # Each settings object is one deployment with rate-limit counters of its own (gateways built
+            # from the same object share them, as replicas do); otherwise every in-process gateway of the
+            # run would share one login limit from 127.0.0.1. Settings without Redis ignore it.
+            "redis_key_prefix": f"{self.database_prefix}_{uuid.uuid4().hex[:8]}",
         }
         values.update(overrides)
         return cls(**values)
