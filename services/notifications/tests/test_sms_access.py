@@ -7,9 +7,11 @@ import uuid
 import httpx
 import pytest
 
-from notifications import service
+from notifications import access, service
 from notifications.config import NotificationsSettings
+from notifications.models import SmsMessage
 from opsdesk_shared.audit_trail import CHANGES_HEADER, decode_changes
+from opsdesk_shared.auth import Principal
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.plugin import RunEnvironment
 
@@ -127,3 +129,32 @@ async def test_the_security_admin_reveals_a_business_sms_with_a_reason_the_audit
     for who in (dispatcher, bearer(migrated, "admin"), bearer(migrated, "supervisor"), client_headers):
         denied = await notifications_client.post(path, headers=who, json={"reason": reason})
         assert denied.status_code == 403
+
+
+CLIENT = uuid.UUID(int=7)
+NUMBER, TEXT = "+8613800138000", "【居住证运维】张三您好，您的居住证已制好。"
+
+
+@pytest.mark.parametrize(
+    ("roles", "subject", "kind", "expected"),
+    [
+        (("system",), CLIENT, "business", (NUMBER, TEXT, False)),  # its own message, to a number it gave
+        (("security_admin",), uuid.UUID(int=1), "business", ("+86138****8000", access.MASKED_BODY, True)),
+        (("admin", "security_admin"), uuid.UUID(int=1), "business", ("+86138****8000", access.MASKED_BODY, True)),
+        (("hotline_operator",), uuid.UUID(int=1), "ticket", (NUMBER, TEXT, False)),
+        (("engineer",), uuid.UUID(int=1), "ticket", (NUMBER, TEXT, False)),
+        (("supervisor",), uuid.UUID(int=1), "ticket", ("+86138****8000", TEXT, True)),
+        (("admin", "security_admin"), uuid.UUID(int=1), "ticket", ("+86138****8000", TEXT, True)),
+    ],
+)
+def test_what_each_reader_sees_of_a_message(
+    roles: tuple[str, ...], subject: uuid.UUID, kind: str, expected: tuple[str, str, bool]
+) -> None:
+    principal = Principal(subject=subject, username="x", roles=frozenset(roles), unit_id=None)
+    message = SmsMessage(
+        recipient=NUMBER,
+        body=TEXT,
+        client_id=CLIENT if kind == "business" else None,
+        ticket_id=None if kind == "business" else uuid.uuid4(),
+    )
+    assert access.shown(principal, message) == expected
