@@ -25,6 +25,8 @@ PLACEHOLDERS = {"phone": "13900000999", "day": "2026-01-01", "week": "2026-W01",
 # operation -> the callers its route lets through (the rest must answer 401 or 403). Routes open to every
 # signed-in caller scope the rows themselves (a ticket outside one's unit, another engineer's work order,
 # another client's SMS: 404 or an empty list), which `test_callers_without_business_see_no_rows` checks.
+# SMS: staff pass for a ticket's SMS, a system client for its own, the security administrator for business SMS
+# masked (test_access_rows.py has who then sees which).
 ANY_USER = "operator requester dispatcher engineer supervisor secadmin auditor admin"
 ANY_CALLER = ANY_USER + " system"  # users and system clients (API keys)
 ANYONE = ANY_CALLER + " anonymous"
@@ -68,7 +70,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/sla/policies": ANY_CALLER,
     "GET /api/sla/policies/{policy_id}": ANY_CALLER,
     "GET /api/sla/tickets/{ticket_id}": ANY_CALLER,
-    "GET /api/sms/messages": "operator dispatcher engineer supervisor admin system",
+    "GET /api/sms/messages": "operator dispatcher engineer supervisor secadmin admin system",
     "GET /api/sms/opt-outs": "operator admin",
     "GET /api/sms/provider": ANY_CALLER,
     "GET /api/sms/rules": "operator dispatcher supervisor admin",
@@ -106,6 +108,7 @@ EXPECTED: dict[str, str] = {
     "POST /api/sla/policies": "admin",
     "POST /api/sms/messages": ANY_CALLER,
     "POST /api/sms/messages/batch": ANY_CALLER,
+    "POST /api/sms/messages/{message_id}/reveal": "secadmin",
     "POST /api/sms/webhooks/twilio/inbound": "",
     "POST /api/sms/webhooks/twilio/status": "",
     "POST /api/tickets": "operator requester dispatcher admin",

@@ -1,12 +1,14 @@
 """Who sees which rows (issue 8: role × resource × unit scope, with real data). The access table in
 test_access_matrix.py says who passes each route's gate; this one says what each caller then gets of real
 rows: a ticket filed at 望京派出所 with its SLA clocks, acceptance SMS, work order (for `engineer`, not
-`engineer2`) and report figures, read by every role, and by requesters at the station itself, at its
-sub-bureau (朝阳分局, above it) and at another district's station (中关村派出所).
+`engineer2`) and report figures, and a business SMS the `system` client sent a citizen, read by every role,
+and by requesters at the station itself, at its sub-bureau (朝阳分局, above it) and at another district's
+station (中关村派出所).
 
 Each cell is what the caller got:
 - `full`: the row, personal data in full;
-- `masked`: the row, the requester's name and phone starred (opsdesk_shared/privacy.py);
+- `masked`: the row, the requester's name and phone starred (opsdesk_shared/privacy.py); a business SMS
+  with its number starred and its text withheld (notifications/access.py);
 - `none`: not there for them (404, or not in the list);
 - `denied`: 401 or 403.
 """
@@ -81,7 +83,7 @@ EXPECTED: dict[str, dict[str, str]] = {
         **STAFF_FULL,
         "supervisor": "masked",
         "admin": "masked",
-        "secadmin": "denied",
+        "secadmin": "none",
         "auditor": "denied",
         "system": "none",
         "anonymous": "denied",
@@ -89,6 +91,19 @@ EXPECTED: dict[str, dict[str, str]] = {
         "req_district": "denied",
         "req_elsewhere": "denied",
     },
+    # A citizen's message from the residence-permit system: its sender, and the security administrator for
+    # support (masked, revealed one at a time with a reason); no staff role (PIPL's minimum necessary).
+    "business SMS": {
+        **{who: "none" for who in ("operator", "dispatcher", "engineer", "engineer2", "supervisor", "admin")},
+        "secadmin": "masked",
+        "auditor": "denied",
+        "system": "full",
+        "anonymous": "denied",
+        "req_station": "denied",
+        "req_district": "denied",
+        "req_elsewhere": "denied",
+    },
+    "business SMS revealed": {**{who: "denied" for who in WHO}, "secadmin": "full"},
     "station's report figures": {
         "operator": "full",
         "dispatcher": "full",
@@ -216,6 +231,25 @@ def probe(stack: Stack, everyone: dict[str, dict[str, str]]) -> dict[str, dict[s
         items = resp.json().get("items", []) if resp.status_code == 200 else []
         return outcome(resp, found=bool(items), masked=bool(items) and "*" in items[0]["to"])
 
+    citizen = f"1391{uuid.uuid4().int % 10**7:07d}"
+    business = client.post(
+        "/api/sms/messages",
+        headers=everyone["system"],
+        json={"to": citizen, "body": "王五您好，您的居住证已制好，请到望京派出所领取。", "urgent": True},
+    )
+    assert business.status_code == 202, business.text
+    [business_id] = business.json()["ids"]
+
+    def business_sms(who: str) -> str:
+        resp = client.get("/api/sms/messages", params={"to": citizen}, headers=everyone[who])
+        items = resp.json().get("items", []) if resp.status_code == 200 else []
+        return outcome(resp, found=bool(items), masked=bool(items) and "王五" not in items[0]["body"])
+
+    def business_revealed(who: str) -> str:
+        body = {"reason": "市民来电称未收到领取通知"}
+        resp = client.post(f"/api/sms/messages/{business_id}/reveal", headers=everyone[who], json=body)
+        return outcome(resp, masked=resp.status_code == 200 and "王五" not in resp.json()["body"])
+
     def report(who: str) -> str:
         return outcome(client.get("/api/reports/summary", params={"unit_id": station}, headers=everyone[who]))
 
@@ -228,6 +262,8 @@ def probe(stack: Stack, everyone: dict[str, dict[str, str]]) -> dict[str, dict[s
         "work order in list": work_order_listed,
         "work-log line on the order": field_step,
         "acceptance SMS": sms,
+        "business SMS": business_sms,
+        "business SMS revealed": business_revealed,
         "station's report figures": report,
     }
     seen = {resource: {who: check(who) for who in WHO} for resource, check in checks.items()}

@@ -99,6 +99,39 @@ def test_revealing_a_masked_contact_is_in_the_audit_log_with_its_reason(stack: S
     assert rows and "****" in rows[0]["after"]["requester_phone"]
 
 
+def test_revealing_a_business_sms_is_in_the_audit_log_with_its_reason(stack: Stack) -> None:
+    """The security administrator reads a citizen's business SMS masked; the reveal's reason, who and which
+    message reach the gateway's audit entry, and the number stays masked there."""
+    client = stack.client()
+    secadmin = {"Authorization": f"Bearer {stack.token('secadmin')}"}
+    auditor = {"Authorization": f"Bearer {stack.token('auditor')}"}
+    key = client.post("/api/admin/api-keys", headers=secadmin, json={"name": "permits-audit", "scopes": ["sms:send"]})
+    assert key.status_code == 201, key.text
+    citizen = f"1392{uuid.uuid4().int % 10**7:07d}"
+    sent = client.post(
+        "/api/sms/messages",
+        headers={"X-API-Key": key.json()["key"]},
+        json={"to": citizen, "body": "赵六您好，您的居住证已制好。", "urgent": True},
+    )
+    assert sent.status_code == 202, sent.text
+    [message_id] = sent.json()["ids"]
+    [masked] = client.get("/api/sms/messages", params={"to": citizen}, headers=secadmin).json()["items"]
+    assert masked["masked"] and citizen not in masked["to"] and "赵六" not in masked["body"]
+
+    path = f"/api/sms/messages/{message_id}/reveal"
+    revealed = client.post(path, headers=secadmin, json={"reason": "市民来电称未收到，核对内容"})
+    assert revealed.status_code == 200, revealed.text
+    assert revealed.json()["to"] == f"+86{citizen}" and "赵六" in revealed.json()["body"]
+    assert "opsdesk-audit-changes" not in revealed.headers
+
+    entries = client.get("/api/admin/audit-log", params={"action": "sms.messages.reveal"}, headers=auditor).json()
+    [entry] = [e for e in entries["items"] if e["path"] == path]
+    assert entry["actor_name"] == "secadmin" and entry["status"] == 200
+    [reveal] = [c for c in entry["changes"] if c["table"] == "sms_reveal"]
+    assert reveal["after"]["reason"] == "市民来电称未收到，核对内容" and reveal["after"]["message_id"] == message_id
+    assert citizen not in str(entry)
+
+
 def test_the_sms_providers_webhooks_get_no_audit_details(stack: Stack) -> None:
     """Webhooks are not audited by the gateway (notifications keeps them): what the service changed still
     must not go back to the provider. A receipt for a message we never sent is kept as an orphan callback,

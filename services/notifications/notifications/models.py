@@ -56,6 +56,20 @@ class SmsStatusChange(SQLModel, table=True):
     at: datetime = Field(sa_column=_ts(nullable=False))
 
 
+class SmsReveal(SQLModel, table=True):
+    """A business SMS shown in full to the security administrator, who gave a reason (notifications/access.py).
+    Its insert is what the gateway's audit entry of the reveal records: who, which message, why."""
+
+    __tablename__ = "sms_reveal"
+
+    id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True))
+    message_id: UUID = Field(foreign_key="sms_message.id", index=True)
+    actor_id: UUID
+    actor_name: str
+    reason: str
+    at: datetime = Field(sa_column=_ts(nullable=False))
+
+
 class SmsOrphanCallback(SQLModel, table=True):
     """A status callback that arrived before we recorded the provider's sid; applied when we do."""
 

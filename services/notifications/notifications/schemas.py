@@ -22,10 +22,29 @@ class MessageOut(BaseModel):
     delivered_at: datetime | None
     next_attempt_at: datetime | None = None  # while queued: not before (quiet hours, rate limit, back-off)
     urgent: bool = False
+    masked: bool = Field(
+        False,
+        description="the number is starred (and a business SMS's text withheld) for this caller; "
+        "the security administrator reveals a business SMS with POST /api/sms/messages/{id}/reveal",
+    )
 
 
 class MessagePage(BaseModel):
     items: list[MessageOut]
+
+
+class RevealIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=500)] = Field(
+        description="why this citizen's message must be read; kept with the reveal and in the audit log"
+    )
+
+
+class RevealedSms(BaseModel):
+    id: UUID
+    to: str
+    body: str
 
 
 class ProviderInfo(BaseModel):

@@ -115,6 +115,22 @@ async def test_a_send_that_timed_out_after_acceptance_is_reconciled_not_resent( 
     assert len(messages) == 1 and row["provider_sid"] == messages[0]["sid"]
 
 
+async def test_a_timed_out_send_still_queued_at_the_provider_is_reconciled_not_resent(  # type: ignore[no-untyped-def]
+    worker, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
+) -> None:
+    """Twilio took the message but still holds it in its queue (no sent date yet) when we list: it is found by
+    number, creation time and text, not sent a second time."""
+    to = phone()
+    await sink.fault("hold-then-timeout", count=1, to=to)
+    event = ticket_created(to)
+    await publish(migrated.amqp_url, event)
+    token = migrated.token("admin")
+    row = await stored_when(notifications_client, token, event.ticket_id, "sent", "delivered")
+    messages = await sent_to(sink, to)
+    assert len(messages) == 1 and messages[0]["status"] == "queued" and messages[0]["date_sent"] is None
+    assert row["provider_sid"] == messages[0]["sid"] and row["attempts"] == 2
+
+
 def _signed(params: dict[str, str], token: str = AUTH_TOKEN) -> dict[str, str]:
     return {"X-Twilio-Signature": RequestValidator(token).compute_signature(PUBLIC_URL + STATUS_PATH, params)}
 

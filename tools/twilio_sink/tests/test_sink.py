@@ -68,3 +68,31 @@ async def test_the_page_shows_bodies_as_text(sink_url: str) -> None:
         page = (await client.get(f"{sink_url}/")).text
     assert "<script>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+async def test_a_queued_message_has_a_creation_date_and_no_sent_date_like_twilio(sink_url: str) -> None:
+    """Twilio sets `date_sent` only once a message has left its queue; a message it still holds has
+    `date_created` alone, and the list's only date filter (`DateSent`) passes it by."""
+    to = "+8613700002222"
+    messages = f"{sink_url}/2010-04-01/Accounts/{ACCOUNT_SID}/Messages.json"
+    async with httpx.AsyncClient() as client:
+        await client.post(f"{sink_url}/_sink/faults", json={"mode": "hold", "count": 1, "to": to})
+        form = {"To": to, "From": "+15005550006", "Body": "排队中"}
+        held = await client.post(messages, data=form, auth=(ACCOUNT_SID, AUTH_TOKEN))
+        assert held.status_code == 201 and held.json()["status"] == "queued"
+        assert held.json()["date_created"] and held.json()["date_sent"] is None
+        listed = await client.get(messages, params={"To": to}, auth=(ACCOUNT_SID, AUTH_TOKEN))
+        [queued] = listed.json()["messages"]
+        assert queued["sid"] == held.json()["sid"] and queued["date_sent"] is None
+        since = {"To": to, "DateSent>": "2000-01-01T00:00:00Z"}
+        assert (await client.get(messages, params=since, auth=(ACCOUNT_SID, AUTH_TOKEN))).json()["messages"] == []
+
+        sent = await client.post(messages, data={**form, "Body": "已发出"}, auth=(ACCOUNT_SID, AUTH_TOKEN))
+        deadline = time.monotonic() + 10
+        while True:  # its "sent" callback moves it out of the queue, with a sent date
+            found = (await client.get(messages, params=since, auth=(ACCOUNT_SID, AUTH_TOKEN))).json()["messages"]
+            if found:
+                break
+            assert time.monotonic() < deadline, "the sink never sent the second message"
+            await asyncio.sleep(0.02)
+        assert [m["sid"] for m in found] == [sent.json()["sid"]] and found[0]["date_sent"]

@@ -33,7 +33,9 @@ class SinkConfig:
 
 @dataclass
 class Fault:
-    mode: str  # "503" | "429" | "timeout" | "21211" | "accept-then-timeout"
+    # "503" | "429" | "timeout" | "21211" | "accept-then-timeout"; "hold" keeps the message in the provider's
+    # queue (status queued, no date_sent, no callbacks), "hold-then-timeout" also never answers the client.
+    mode: str
     remaining: int
     to: str | None = None  # only messages to this number (tests sharing one sink)
 
@@ -59,6 +61,12 @@ def _segments(body: str) -> int:
     ucs2 = any(ord(c) > 127 for c in body)
     single, multi = (70, 67) if ucs2 else (160, 153)
     return 1 if len(body) <= single else -(-len(body) // multi)
+
+
+def _filter_instant(value: str) -> datetime:
+    """A DateSent filter's value: a date (`YYYY-MM-DD`, midnight GMT) or a date-time, as Twilio accepts."""
+    at = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).replace(microsecond=0)
 
 
 def create_app(config: SinkConfig) -> FastAPI:
@@ -95,6 +103,9 @@ def create_app(config: SinkConfig) -> FastAPI:
     async def post_callback(msg: dict[str, Any], status: str, delay: float) -> None:
         await asyncio.sleep(delay)
         msg["status"] = status
+        # Twilio fills date_sent only when the message leaves its queue; until then it is null.
+        msg["date_sent"] = msg["date_sent"] or format_datetime(datetime.now(UTC))
+        msg["date_updated"] = format_datetime(datetime.now(UTC))
         url = msg["_status_callback"]
         if not url:
             return
@@ -122,7 +133,7 @@ def create_app(config: SinkConfig) -> FastAPI:
             return _error(401, 20003, "Authenticate")
         form = {k: str(v) for k, v in (await request.form()).items()}
         fault = next((f for f in state.faults if f.remaining > 0 and f.to in (None, form.get("To"))), None)
-        accept_then_timeout = False
+        accept_then_timeout = held = False
         if fault is not None:
             fault.remaining -= 1
             if fault.mode == "503":
@@ -134,7 +145,8 @@ def create_app(config: SinkConfig) -> FastAPI:
                 return _error(503, 20500, "Service unavailable")
             if fault.mode == "21211":
                 return _error(400, 21211, f"The 'To' number {form.get('To')} is not a valid phone number.")
-            accept_then_timeout = fault.mode == "accept-then-timeout"
+            accept_then_timeout = fault.mode in ("accept-then-timeout", "hold-then-timeout")
+            held = fault.mode in ("hold", "hold-then-timeout")
         to, body = form.get("To", ""), form.get("Body", "")
         if not to.startswith("+") or not to[1:].isdigit() or not 8 <= len(to) <= 16:
             return _error(400, 21211, f"The 'To' number {to} is not a valid phone number.")
@@ -162,7 +174,7 @@ def create_app(config: SinkConfig) -> FastAPI:
             "error_message": None,
             "date_created": format_datetime(now),
             "date_updated": format_datetime(now),
-            "date_sent": format_datetime(now),
+            "date_sent": None,
             "uri": f"{API.format(account_sid=account_sid)}/{sid}.json",
             "subresource_uris": {},
             "_status_callback": form.get("StatusCallback"),
@@ -171,7 +183,9 @@ def create_app(config: SinkConfig) -> FastAPI:
         }
         state.messages.append(msg)
         state.by_sid[sid] = msg
-        for status, delay in zip(("sent", "delivered"), config.callback_delays_s, strict=True):
+        # A held message stays queued at the provider: no "sent", no sent date, no callbacks.
+        statuses = () if held else zip(("sent", "delivered"), config.callback_delays_s, strict=True)
+        for status, delay in statuses:
             task = asyncio.get_running_loop().create_task(post_callback(msg, status, delay))
             callbacks_due.add(task)
             task.add_done_callback(callbacks_due.discard)
@@ -187,11 +201,11 @@ def create_app(config: SinkConfig) -> FastAPI:
         items = [m for m in reversed(state.messages) if m["account_sid"] == account_sid]
         if q.get("To"):
             items = [m for m in items if m["to"] == q["To"]]
-        if q.get("DateSent>"):
-            since = datetime.fromisoformat(q["DateSent>"].replace("Z", "+00:00"))
-            if since.tzinfo is None:
-                since = since.replace(tzinfo=UTC)
-            items = [m for m in items if parsedate_to_datetime(m["date_sent"]) >= since.replace(microsecond=0)]
+        # Twilio's only date filter is on the sent date: a message still queued (date_sent null) never matches.
+        for name, keep in (("DateSent>", lambda sent, at: sent >= at), ("DateSent<", lambda sent, at: sent <= at)):
+            if q.get(name):
+                at = _filter_instant(q[name])
+                items = [m for m in items if m["date_sent"] and keep(parsedate_to_datetime(m["date_sent"]), at)]
         size = int(q.get("PageSize", 50))
         uri = API.format(account_sid=account_sid) + ".json"
         return JSONResponse(

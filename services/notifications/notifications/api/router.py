@@ -7,25 +7,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.request_validator import RequestValidator
 
-from notifications import inbound, service
+from notifications import access, inbound, service
 from notifications.models import SmsMessage, SmsOrphanCallback
-from notifications.schemas import MessageOut, MessagePage, ProviderInfo
-from opsdesk_shared import privacy
+from notifications.schemas import MessageOut, MessagePage, ProviderInfo, RevealedSms, RevealIn
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from opsdesk_shared.errors import Forbidden
-from opsdesk_shared.phones import mask_phone, normalise_phone
+from opsdesk_shared.phones import normalise_phone
 
 router = APIRouter(prefix="/api/sms", tags=["sms"])
-Staff = Annotated[
-    Principal,
-    Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.ADMIN)),
-]
-Reader = Annotated[
-    Principal,
-    Depends(
-        require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.ADMIN, Role.SYSTEM)
-    ),
-]
+# Each passes the gate for the rows of its own (notifications/access.py): staff a ticket's SMS, a system client
+# the business SMS it sent, the security administrator business SMS masked.
+Reader = Annotated[Principal, Depends(require_roles(*access.READER_ROLES))]
+SecurityAdmin = Annotated[Principal, Depends(require_roles(Role.SECURITY_ADMIN))]
 
 
 async def unit_of_work(request: Request):  # type: ignore[no-untyped-def]
@@ -56,9 +49,12 @@ async def list_messages(
     until: Annotated[datetime | None, Query(alias="until")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> MessagePage:
-    query = select(SmsMessage).order_by(SmsMessage.created_at.desc()).limit(limit)  # type: ignore[attr-defined]
-    if principal.has_any(Role.SYSTEM):  # a system client sees the business messages it sent itself
-        query = query.where(SmsMessage.client_id == principal.subject)
+    query = (
+        select(SmsMessage)
+        .where(access.readable(principal))
+        .order_by(SmsMessage.created_at.desc())  # type: ignore[attr-defined]
+        .limit(limit)
+    )
     if ticket_id:
         query = query.where(SmsMessage.ticket_id == ticket_id)
     if status:
@@ -69,16 +65,14 @@ async def list_messages(
         query = query.where(SmsMessage.created_at >= from_)  # type: ignore[operator]
     if until:
         query = query.where(SmsMessage.created_at < until)  # type: ignore[operator]
-    # Numbers in full for the people who contact requesters (opsdesk_shared/privacy.py) and for a system
-    # client, which sees only its own messages to numbers it gave; masked for everyone else.
-    unmasked = principal.has_any(Role.SYSTEM) or privacy.sees_contacts(principal)
     items = []
     for m in (await uow.execute(query)).scalars():
+        shown_to, shown_body, masked = access.shown(principal, m)
         items.append(
             MessageOut(
                 id=m.id,
-                to=m.recipient if unmasked else mask_phone(m.recipient),
-                body=m.body,
+                to=shown_to,
+                body=shown_body,
                 template=m.template,
                 ticket_id=m.ticket_id,
                 status=m.status,
@@ -92,9 +86,22 @@ async def list_messages(
                 delivered_at=m.delivered_at,
                 next_attempt_at=m.next_attempt_at if m.status == "queued" else None,
                 urgent=m.urgent,
+                masked=masked,
             )
         )
     return MessagePage(items=items)
+
+
+@router.post("/messages/{message_id}/reveal", response_model=RevealedSms)
+async def reveal_business_sms(
+    message_id: UUID, body: RevealIn, principal: SecurityAdmin, uow: Uow, response: Response
+) -> RevealedSms:
+    """One business SMS's number and text in full, for the security administrator, who sees them masked and
+    has a support reason (like a ticket's contact, `POST /api/tickets/{id}/contact`). Recorded with the reason
+    (`sms_reveal`), which the gateway's audit entry of this request carries."""
+    message = await access.reveal_business(uow, principal, message_id, body.reason)
+    response.headers["Cache-Control"] = "no-store"
+    return RevealedSms(id=message.id, to=message.recipient, body=message.body)
 
 
 def _check_signature(request: Request, form: dict[str, str]) -> None:

@@ -19,6 +19,10 @@ from notifications.providers.base import ProviderError, Sent
 
 TWILIO_API = "https://api.twilio.com"
 # Permanent errors: retrying cannot help (invalid number, unsubscribed recipient, not SMS-capable, ...).
+# How many of a number's newest messages reconciliation reads (Twilio lists the most recent first). It follows
+# the uncertain attempt within minutes (the lease, a back-off of at most 5 minutes), and a number gets at most
+# `sms_per_recipient_per_hour` non-urgent messages: the attempt is well inside this window.
+RECONCILE_WINDOW = 200
 PERMANENT_CODES = {"21211", "21610", "21614", "21408", "21612", "21606", "21660", "30003", "30004", "30005", "30006"}
 
 
@@ -114,16 +118,19 @@ class TwilioProvider:
         return Sent(provider_sid=message.sid or "", status=message.status or "queued")
 
     async def find_sent(self, *, to: str, body: str, since: datetime) -> Sent | None:
+        """Lists the newest messages to `to` and matches text and creation time here. Twilio's only date filter
+        is on the sent date, which a message still in Twilio's queue does not have yet: filtering on it would
+        miss exactly the message a time-out left behind, and send it again."""
         try:
-            messages = await self.client.messages.list_async(
-                to=to, date_sent_after=since - timedelta(minutes=1), limit=50
-            )
+            messages = await self.client.messages.list_async(to=to, limit=RECONCILE_WINDOW)
         except (TimeoutError, TwilioRestException, aiohttp.ClientError) as exc:
             raise ProviderError(
                 "could not reconcile with provider", code="reconcile", retryable=True, uncertain=True
             ) from exc
+        # A minute's grace for the clocks of two systems; the text tells our message from the number's others.
+        earliest = since - timedelta(minutes=1)
         for message in messages:
-            if message.body == body:
+            if message.body == body and (message.date_created is None or message.date_created >= earliest):
                 return Sent(provider_sid=message.sid or "", status=message.status or "queued")
         return None
 
