@@ -1,7 +1,7 @@
 """sms_reveal: each business SMS the security administrator read in full, with who and why
 
-Revision ID: notifications_0004
-Revises: notifications_0003
+Revision ID: notifications_0005
+Revises: notifications_0004
 Create Date: 2026-12-07
 """
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
-revision = "notifications_0004"
-down_revision = "notifications_0003"
+revision = "notifications_0005"
+down_revision = "notifications_0004"
 branch_labels = None
 depends_on = None
 
