@@ -19,7 +19,7 @@ from gateway.config import GatewaySettings
 from gateway.main import create_app
 from gateway.web.live_scope import LiveScope, TicketUnits, live_scope
 from opsdesk_shared.contracts.dispatch import SlaBreached
-from opsdesk_shared.contracts.intake import TicketCreated
+from opsdesk_shared.contracts.intake import TicketCreated, TicketStatusChanged
 from opsdesk_shared.db import create_engine, session_factory, unit_of_work
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish
@@ -156,7 +156,7 @@ async def test_a_requester_is_nudged_only_about_tickets_of_their_units_subtree(
             await browser.sign_in(people[who])
             await browser.listen()
         now = datetime.now(UTC)
-        in_a, in_b = uuid.uuid4(), uuid.uuid4()
+        in_a, in_b, older_in_a = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
         await publish(
             migrated.amqp_url,
             _created(in_a, people["station_a"], now),
@@ -164,16 +164,25 @@ async def test_a_requester_is_nudged_only_about_tickets_of_their_units_subtree(
             SlaBreached(
                 ticket_id=in_a, clock_id=uuid.uuid4(), metric="arrival", due_at=now, fired_at=now, breached_at=now
             ),
+            # A ticket filed before this gateway started: its status change names its unit itself.
+            TicketStatusChanged(
+                ticket_id=older_in_a,
+                number="20261201-0001",
+                from_status="assigned",
+                to_status="in_progress",
+                changed_at=now,
+                unit_id=uuid.UUID(people["station_a"]),
+            ),
             _created(in_b, people["station_b"], now + timedelta(seconds=1)),  # the last: every stream's marker
         )
         for browser in browsers.values():
             await eventually(lambda b=browser: f"t-{in_b}" in b.events, timeout=15)
 
         # Station B's requester heard of its own ticket, and of nothing at all about station A's.
-        assert f"t-{in_a}" not in browsers["requester_b"].events
+        assert not {f"t-{in_a}", f"t-{older_in_a}"} & set(browsers["requester_b"].events)
         assert "escalation" not in browsers["requester_b"].events
         # The sub-bureau above both stations reads both; the dispatcher reads everything and is escalated to.
-        assert f"t-{in_a}" in browsers["requester_above"].events
+        assert {f"t-{in_a}", f"t-{older_in_a}"} <= set(browsers["requester_above"].events)
         assert {f"t-{in_a}", "escalation", "queue"} <= set(browsers["dispatcher"].events)
     finally:
         for browser in browsers.values():
