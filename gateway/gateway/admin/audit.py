@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models import AuditEntry
+from opsdesk_shared.spreadsheet_cells import neutralise
 
 
 class ChainCheck(BaseModel):
@@ -108,7 +109,7 @@ async def export_csv(session: AsyncSession, query: Select) -> AsyncIterator[byte
     async for entry in await session.stream_scalars(query.order_by(AuditEntry.chain_seq)):  # type: ignore[arg-type]
         buffer.seek(0)
         buffer.truncate()
-        writer.writerow([_cell(getattr(entry, c)) for c in EXPORT_COLUMNS])
+        writer.writerow([neutralise(_cell(getattr(entry, c))) for c in EXPORT_COLUMNS])
         yield buffer.getvalue().encode()
 
 

@@ -4,7 +4,8 @@ Each gateway process binds a server-named, exclusive, auto-deleted queue to `ops
 events out to the server-sent-event streams of its own browsers. These are nudges, not business data:
 the page then re-reads what changed through the API (which enforces scoping), so a nudge lost while the
 broker is away costs only a later refresh, and the durable-queue machinery of the services is not needed
-here. A page that reconnects re-reads everything."""
+here. A page that reconnects re-reads everything. A nudge still names its ticket, so each carries the
+ticket's unit and is sent only to those who may read it (`live_scope.py`)."""
 
 import asyncio
 import json
@@ -14,6 +15,7 @@ from typing import Any
 import structlog
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 
+from gateway.web.live_scope import TicketUnits
 from opsdesk_shared.messaging.connection import connect
 from opsdesk_shared.messaging.topology import declare_events_exchange
 
@@ -26,6 +28,7 @@ ROUTING_KEYS = ("ticket.#", "workorder.#", "sla.#")
 class Nudge:
     topic: str  # the event type, e.g. "sla.breached"
     data: dict[str, Any]
+    ticket_unit: str | None = None  # the unit of the ticket it is about, if known
 
 
 class LiveHub:
@@ -35,6 +38,7 @@ class LiveHub:
         self._connection: AbstractRobustConnection | None = None
         self._task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()  # set once the queue is bound: from then on no nudge is missed
+        self.ticket_units = TicketUnits()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="web-live-hub")
@@ -69,10 +73,20 @@ class LiveHub:
     async def _on_message(self, message: AbstractIncomingMessage) -> None:
         try:
             envelope = json.loads(message.body)
-            nudge = Nudge(str(envelope.get("type") or message.routing_key), dict(envelope.get("data") or {}))
+            data = dict(envelope.get("data") or {})
         except (ValueError, TypeError):
             return
-        self.publish(nudge)
+        self.publish(Nudge(str(envelope.get("type") or message.routing_key), data, self._ticket_unit(data)))
+
+    def _ticket_unit(self, data: dict[str, Any]) -> str | None:
+        """The unit of the event's ticket: its own (remembered for later events that lack it) or remembered."""
+        ticket_id, unit_id = str(data.get("ticket_id") or ""), str(data.get("unit_id") or "")
+        if not ticket_id:
+            return None
+        if unit_id:
+            self.ticket_units.learn(ticket_id, unit_id)
+            return unit_id
+        return self.ticket_units.unit_of(ticket_id)
 
     def publish(self, nudge: Nudge) -> None:
         for queue in list(self.subscribers):

@@ -9,6 +9,7 @@ from opsdesk_shared.app import build_service_app, database_check
 from opsdesk_shared.db import create_engine, session_factory
 from reporting.api.router import router as reports_router
 from reporting.config import ReportingSettings
+from reporting.exports.limits import RenderLimits
 
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:
@@ -19,6 +20,9 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.sessions = session_factory(engine)
         app.state.settings = settings
+        app.state.render_limits = RenderLimits(
+            per_user=settings.report_renders_per_user, timeout_s=settings.report_render_timeout_s
+        )
         yield
         await engine.dispose()
 

@@ -33,6 +33,9 @@ class TicketStatusChanged(Event):
     to_status: str
     reason: str | None = None
     changed_at: datetime
+    # The ticket's unit, so that consumers can scope the change (the web UI's live stream) without asking;
+    # None from producers before it was added.
+    unit_id: UUID | None = None
 
 
 class TicketStep(Event):

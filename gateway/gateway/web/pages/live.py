@@ -7,6 +7,7 @@ import asyncio
 import json
 import time
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import structlog
@@ -16,6 +17,8 @@ from fastapi.responses import StreamingResponse
 from gateway.web.api_client import ApiClient, ApiError
 from gateway.web.context import Web, WebPage, role_guard
 from gateway.web.live import LiveHub, Nudge
+from gateway.web.live_scope import LiveScope, live_scope
+from opsdesk_shared.auth import STAFF_ROLES, Role
 
 router = APIRouter(prefix="/ui/live", include_in_schema=False)
 log = structlog.get_logger(__name__)
@@ -34,13 +37,28 @@ def sse(event: str, data: str) -> bytes:
     return f"event: {event}\n{lines}\n".encode()
 
 
-def events_for(web: Web, nudge: Nudge) -> list[tuple[str, str]]:
+async def scope_of(web: Web) -> LiveScope:
+    """What this user may be nudged about, worked out once per stream (not per event): a requester's
+    unit subtree is one read of the unit tree."""
+    assert web.session is not None
+    units: list[dict[str, Any]] = []
+    if not web.session.has_any(*STAFF_ROLES) and web.session.has_any(Role.REQUESTER) and web.session.unit_id:
+        try:
+            units = await web.api.get("/api/admin/units")
+        except ApiError:
+            pass  # their own unit only, until the next reconnect
+    return live_scope(web.session.roles, web.session.unit_id, units)
+
+
+def events_for(web: Web, scope: LiveScope, nudge: Nudge) -> list[tuple[str, str]]:
     """Which named events one nudge becomes for this user. Most carry no data: the page re-reads."""
     assert web.session is not None
     if nudge.topic == "resync":
         return [("resync", "")]
-    out: list[tuple[str, str]] = []
     ticket_id = str(nudge.data.get("ticket_id") or "")
+    if ticket_id and not scope.may_see(nudge.ticket_unit):
+        return []  # not even "something changed": the ticket is none of this user's business
+    out: list[tuple[str, str]] = []
     if nudge.topic.startswith("ticket."):
         out.append(("tickets", ""))
     if ticket_id:
@@ -54,15 +72,15 @@ def events_for(web: Web, nudge: Nudge) -> list[tuple[str, str]]:
     return out
 
 
-async def _coalesced(web: Web, queue: asyncio.Queue[Nudge], first: Nudge) -> list[tuple[str, str]]:
+async def _coalesced(web: Web, scope: LiveScope, queue: asyncio.Queue[Nudge], first: Nudge) -> list[tuple[str, str]]:
     """The nudges of the next `COALESCE_S`, each named event once: one ticket's creation is followed within
     milliseconds by its SLA clocks and SMS, and the page should re-read once, after the last of them (a
     client-side throttle would drop the last one, a debounce would starve under steady traffic)."""
-    events = events_for(web, first)
+    events = events_for(web, scope, first)
     deadline = time.monotonic() + COALESCE_S
     while (left := deadline - time.monotonic()) > 0:
         try:
-            events += events_for(web, await asyncio.wait_for(queue.get(), timeout=left))
+            events += events_for(web, scope, await asyncio.wait_for(queue.get(), timeout=left))
         except TimeoutError:
             break
     # Escalations carry their own text and are all shown; a plain "re-read" nudge is needed once.
@@ -72,6 +90,7 @@ async def _coalesced(web: Web, queue: asyncio.Queue[Nudge], first: Nudge) -> lis
 @router.get("/events")
 async def events(web: WebPage) -> StreamingResponse:
     hub: LiveHub = web.request.app.state.live_hub
+    scope = await scope_of(web)
     queue = hub.subscribe()
 
     async def stream() -> AsyncIterator[bytes]:
@@ -90,7 +109,7 @@ async def events(web: WebPage) -> StreamingResponse:
                 except TimeoutError:
                     yield b": keep-alive\n\n"
                     continue
-                for name, data in await _coalesced(web, queue, nudge):
+                for name, data in await _coalesced(web, scope, queue, nudge):
                     yield sse(name, data)
         finally:
             hub.unsubscribe(queue)

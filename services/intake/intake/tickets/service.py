@@ -234,7 +234,13 @@ async def change_status(
     await add_event(
         session,
         TicketStatusChanged(
-            ticket_id=ticket.id, number=ticket.number, from_status=before, to_status=after, reason=reason, changed_at=at
+            ticket_id=ticket.id,
+            number=ticket.number,
+            from_status=before,
+            to_status=after,
+            reason=reason,
+            changed_at=at,
+            unit_id=ticket.unit_id,
         ),
         producer=PRODUCER,
     )

@@ -17,6 +17,7 @@ from reporting import periods
 from reporting.archive import archive_week
 from reporting.config import ReportingSettings
 from reporting.exports.document import Document
+from reporting.exports.limits import RenderLimits
 from reporting.exports.render import Format, disposition, render
 from reporting.reports.acceptance import AcceptanceReport, acceptance, acceptance_document
 from reporting.reports.access import CONTRACT_READERS, PLAN_WRITERS, SLA_READERS, SUMMARY_READERS, scoped_filters
@@ -75,11 +76,15 @@ class FilterQuery:
 Query_ = Annotated[FilterQuery, Depends()]
 
 
-async def answer(request: Request, fmt: Format, result: BaseModel, document: Callable[[], Document]) -> Any:
-    """The report's figures as JSON, or its document rendered in the format asked for."""
+async def answer(
+    request: Request, principal: Principal, fmt: Format, result: BaseModel, document: Callable[[], Document]
+) -> Any:
+    """The report's figures as JSON, or its document rendered in the format asked for (a file within the
+    caller's render slots and the time limit)."""
     if fmt is Format.json:
         return result
-    return await render(document(), fmt, settings_of(request).report_font_path)
+    limits: RenderLimits = request.app.state.render_limits
+    return await render(document(), fmt, settings_of(request).report_font_path, limits, principal.subject)
 
 
 @router.get("/summary", response_model=Summary)
@@ -92,7 +97,7 @@ async def summary(
 ) -> Response | Summary:
     filters = await query.scoped(session, principal)
     result = await summarize(session, filters, with_traffic=filters.unit_root is None)
-    return await answer(request, fmt, result, lambda: summary_document(result, filters))
+    return await answer(request, principal, fmt, result, lambda: summary_document(result, filters))
 
 
 @router.get("/sla", response_model=BreachList)
@@ -106,13 +111,13 @@ async def sla_breaches(
     """Every breached SLA clock of the tickets created in the period, with due instant and lateness."""
     filters = await query.scoped(session, principal)
     result = await breaches(session, filters)
-    return await answer(request, fmt, result, lambda: breach_document(result, filters))
+    return await answer(request, principal, fmt, result, lambda: breach_document(result, filters))
 
 
 @router.get("/costs", response_model=CostReport)
 async def repair_costs(
     request: Request,
-    _: ContractReader,
+    principal: ContractReader,
     session: Session,
     query: Query_,
     fmt: FormatParam = Format.json,
@@ -120,7 +125,7 @@ async def repair_costs(
     """Repair costs of the work orders resolved in the period, with who bears each and the totals."""
     filters = Filters(query.period, query.unit_id, query.category, query.priority)
     result = await costs(session, filters)
-    return await answer(request, fmt, result, lambda: cost_document(result, filters))
+    return await answer(request, principal, fmt, result, lambda: cost_document(result, filters))
 
 
 def _week(week: str | None) -> periods.Period:
@@ -133,14 +138,14 @@ def _week(week: str | None) -> periods.Period:
 @router.get("/weekly", response_model=WeeklyReport)
 async def weekly_report(
     request: Request,
-    _: ContractReader,
+    principal: ContractReader,
     session: Session,
     week: Annotated[str | None, Query(description="ISO week, e.g. 2026-W48; default the last complete week")] = None,
     fmt: FormatParam = Format.json,
 ) -> Response | WeeklyReport:
     filters = Filters(_week(week))
     result = await weekly(session, filters)
-    return await answer(request, fmt, result, lambda: weekly_document(result, filters))
+    return await answer(request, principal, fmt, result, lambda: weekly_document(result, filters))
 
 
 class PlanIn(BaseModel):
@@ -189,27 +194,27 @@ async def put_weekly_plan(week: str, body: PlanIn, principal: PlanWriter, sessio
 @router.get("/quarterly", response_model=AcceptanceReport)
 async def quarterly_report(
     request: Request,
-    _: ContractReader,
+    principal: ContractReader,
     session: Session,
     quarter: Annotated[str, Query(description="e.g. 2026Q4")],
     fmt: FormatParam = Format.json,
 ) -> Response | AcceptanceReport:
     filters = Filters(periods.quarter(quarter))
     result = await acceptance(session, filters, "quarterly")
-    return await answer(request, fmt, result, lambda: acceptance_document(result, filters))
+    return await answer(request, principal, fmt, result, lambda: acceptance_document(result, filters))
 
 
 @router.get("/annual", response_model=AcceptanceReport)
 async def annual_report(
     request: Request,
-    _: ContractReader,
+    principal: ContractReader,
     session: Session,
     year: Annotated[int, Query(ge=2000, le=2100, description="contract year starting in this year")],
     fmt: FormatParam = Format.json,
 ) -> Response | AcceptanceReport:
     filters = Filters(periods.contract_year(year, settings_of(request).contract_year_start))
     result = await acceptance(session, filters, "annual")
-    return await answer(request, fmt, result, lambda: acceptance_document(result, filters))
+    return await answer(request, principal, fmt, result, lambda: acceptance_document(result, filters))
 
 
 class ArchivedReport(BaseModel):

@@ -1,5 +1,7 @@
 """CSV: every section one after another (title row, header row, rows, blank line), streamed row by row.
-UTF-8 with a byte-order mark, so Excel on a bureau desktop opens the Chinese text correctly."""
+UTF-8 with a byte-order mark, so Excel on a bureau desktop opens the Chinese text correctly. Every text
+cell passes through `neutralise`: a ticket title is whatever a requester typed, and must not open as a
+formula."""
 
 import csv
 import io
@@ -7,11 +9,13 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from opsdesk_shared.spreadsheet_cells import neutralise
 from reporting.exports.document import Chart, Document, Table, Text
 
 
 def _cell(value: Any) -> Any:
-    return f"{value:.2f}" if isinstance(value, Decimal) else value
+    # An amount is a number (a negative one too): formatted, never neutralised.
+    return f"{value:.2f}" if isinstance(value, Decimal) else neutralise(value)
 
 
 def csv_rows(document: Document) -> Iterator[list[Any]]:
@@ -23,8 +27,7 @@ def csv_rows(document: Document) -> Iterator[list[Any]]:
         yield [section.title]
         if isinstance(section, Table):
             yield section.columns
-            for row in section.rows:
-                yield [_cell(v) for v in row]
+            yield from section.rows
         elif isinstance(section, Chart):
             yield ["标签 Label", "数值 Value"]
             yield from ([label, value] for label, value in zip(section.labels, section.values, strict=True))
@@ -37,7 +40,7 @@ def csv_chunks(document: Document) -> Iterator[bytes]:
     writer = csv.writer(buffer)
     yield "\ufeff".encode()
     for row in csv_rows(document):
-        writer.writerow(row)
+        writer.writerow([_cell(v) for v in row])
         if buffer.tell() > 32_768:
             yield buffer.getvalue().encode()
             buffer.seek(0)

@@ -1,15 +1,18 @@
 """One report document, answered in the format asked for: `format=json|csv|xlsx|pdf`."""
 
 import asyncio
+import contextlib
 import pickle
 import sys
 from enum import StrEnum
 from pathlib import Path
+from uuid import UUID
 
 from fastapi.responses import Response, StreamingResponse
 
 from reporting.exports.csv_export import csv_chunks
 from reporting.exports.document import Document
+from reporting.exports.limits import RenderLimits
 
 
 class Format(StrEnum):
@@ -38,14 +41,15 @@ class RenderingFailed(RuntimeError):
     pass
 
 
-async def file_bytes(document: Document, fmt: Format, font_path: Path) -> bytes:
-    """The document as a file (the weekly archive keeps these)."""
+async def file_bytes(document: Document, fmt: Format, font_path: Path, *, timeout_s: float | None = None) -> bytes:
+    """The document as a file (the weekly archive keeps these). An XLSX or PDF render still running after
+    `timeout_s` (None: no limit) is killed and raises TimeoutError."""
     if fmt in (Format.xlsx, Format.pdf):
-        return await _render_in_child(document, fmt, font_path)
+        return await _render_in_child(document, fmt, font_path, timeout_s)
     return b"".join(csv_chunks(document))
 
 
-async def _render_in_child(document: Document, fmt: Format, font_path: Path) -> bytes:
+async def _render_in_child(document: Document, fmt: Format, font_path: Path, timeout_s: float | None) -> bytes:
     async with _RENDERING:
         child = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -58,9 +62,10 @@ async def _render_in_child(document: Document, fmt: Format, font_path: Path) -> 
             stderr=asyncio.subprocess.PIPE,
         )
         try:
-            data, errors = await child.communicate(pickle.dumps(document))
-        except BaseException:  # the caller went away: so does the rendering
-            child.kill()
+            data, errors = await asyncio.wait_for(child.communicate(pickle.dumps(document)), timeout_s)
+        except BaseException:  # the caller went away, or the time limit passed: so does the rendering
+            with contextlib.suppress(ProcessLookupError):
+                child.kill()
             await child.wait()
             raise
     if child.returncode != 0:
@@ -68,10 +73,14 @@ async def _render_in_child(document: Document, fmt: Format, font_path: Path) -> 
     return data
 
 
-async def render(document: Document, fmt: Format, font_path: Path) -> Response:
+async def render(document: Document, fmt: Format, font_path: Path, limits: RenderLimits, user: UUID) -> Response:
+    """The document as a download; an XLSX or PDF within the user's render slots and the time limit."""
     filename = f"{document.filename}.{fmt.value}"
     if fmt is Format.csv:
         return StreamingResponse(csv_chunks(document), media_type=MEDIA_TYPES[fmt], headers=disposition(filename))
-    return Response(
-        await file_bytes(document, fmt, font_path), media_type=MEDIA_TYPES[fmt], headers=disposition(filename)
-    )
+    with limits.slot(user):
+        try:
+            data = await file_bytes(document, fmt, font_path, timeout_s=limits.timeout_s)
+        except TimeoutError as exc:
+            raise limits.timed_out(fmt.value) from exc
+    return Response(data, media_type=MEDIA_TYPES[fmt], headers=disposition(filename))

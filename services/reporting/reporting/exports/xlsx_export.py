@@ -1,9 +1,12 @@
 """XLSX: a cover sheet (title, period, generation time, text sections), then one sheet per table with
-a bold header row frozen under the title, and one per chart with its data and a native Excel chart."""
+a bold header row frozen under the title, and one per chart with its data and a native Excel chart.
+Every row goes in through `_append`, which neutralises text that Excel would run as a formula (a ticket
+title is whatever a requester typed) and keeps numbers as numbers."""
 
 import io
 import re
 from decimal import Decimal
+from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
@@ -11,11 +14,16 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from opsdesk_shared.spreadsheet_cells import neutralise
 from reporting.exports.document import Chart, Document, Table, Text
 
 _HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
 _BOLD = Font(bold=True)
 _INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def _append(ws: Worksheet, values: list[Any]) -> None:
+    ws.append([float(v) if isinstance(v, Decimal) else neutralise(v) for v in values])
 
 
 def _sheet_title(title: str, taken: set[str]) -> str:
@@ -28,9 +36,9 @@ def _sheet_title(title: str, taken: set[str]) -> str:
 
 
 def _header(ws: Worksheet, document: Document, title: str) -> None:
-    ws.append([title])
+    _append(ws, [title])
     ws["A1"].font = Font(bold=True, size=13)
-    ws.append([" · ".join(document.heading_lines)])
+    _append(ws, [" · ".join(document.heading_lines)])
     ws.append([])
 
 
@@ -49,7 +57,7 @@ def _widths(ws: Worksheet, first_row: int) -> None:
 
 def _table_sheet(ws: Worksheet, document: Document, table: Table) -> None:
     _header(ws, document, table.title)
-    ws.append(table.columns)
+    _append(ws, table.columns)
     header_row = ws.max_row
     for cell in ws[header_row]:
         cell.font, cell.fill = _BOLD, _HEADER_FILL
@@ -57,7 +65,7 @@ def _table_sheet(ws: Worksheet, document: Document, table: Table) -> None:
     money = [i for i, v in enumerate(table.rows[0]) if isinstance(v, Decimal)] if table.rows else []
     # Row numbers are counted here: `ws.max_row` walks every cell, which made a long table quadratic.
     for n, row in enumerate(table.rows, start=header_row + 1):
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        _append(ws, row)
         for i in money:
             ws.cell(row=n, column=i + 1).number_format = "#,##0.00"
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
@@ -73,7 +81,7 @@ def _chart_sheet(ws: Worksheet, document: Document, chart: Chart) -> None:
     for cell in ws[header_row]:
         cell.font, cell.fill = _BOLD, _HEADER_FILL
     for label, value in zip(chart.labels, chart.values, strict=True):
-        ws.append([label, value])
+        _append(ws, [label, value])
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     _widths(ws, header_row)
     if not chart.values:
@@ -92,16 +100,16 @@ def xlsx_bytes(document: Document) -> bytes:
     cover = workbook.active
     taken = {"封面 Cover"}
     cover.title = "封面 Cover"
-    cover.append([document.title])
+    _append(cover, [document.title])
     cover["A1"].font = Font(bold=True, size=15)
     for line in document.heading_lines:
-        cover.append([line])
+        _append(cover, [line])
     for section in document.sections:
         if isinstance(section, Text):
             cover.append([])
-            cover.append([section.title])
+            _append(cover, [section.title])
             cover.cell(row=cover.max_row, column=1).font = _BOLD
-            cover.append([section.body])
+            _append(cover, [section.body])
             cover.cell(row=cover.max_row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
         elif isinstance(section, Table):
             _table_sheet(workbook.create_sheet(_sheet_title(section.title, taken)), document, section)
