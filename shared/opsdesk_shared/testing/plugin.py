@@ -95,7 +95,8 @@ class RunEnvironment:
         conn = await asyncpg.connect(f"{self.servers.database_url}/{self.database_prefix}_{service}")
         try:
             rows = await conn.fetch(
-                "SELECT event_type, event_version, applied_version FROM stale_event WHERE aggregate_id = $1 ORDER BY id",
+                "SELECT event_type, event_version, applied_version FROM stale_event"
+                " WHERE aggregate_id = $1 ORDER BY id",
                 aggregate_id,
             )
         finally:
