@@ -48,6 +48,8 @@ async def list_calls(
     to: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[CallOut]:
+    if phone:
+        privacy.refuse_lookup_by(principal, "phone")
     number = normalise_phone(phone, settings.default_phone_region, field="phone") if phone else None
     calls = await service.list_calls(uow, phone=number, start=from_, end=to, limit=limit)
     return [_out(c, principal) for c in calls]
@@ -55,6 +57,9 @@ async def list_calls(
 
 @router.get("/api/callers/{phone}", response_model=CallerOut)
 async def caller(phone: str, principal: CallReader, uow: Uow, settings: Settings) -> CallerOut:
+    """Who is ringing: the hotline's and dispatchers' tool. To a role that sees numbers masked, any answer,
+    even a masked one, would say whose number it is and what they reported: refused."""
+    privacy.refuse_lookup_by(principal, "phone")
     number = normalise_phone(phone, settings.default_phone_region, field="phone")
     info = await service.caller(uow, number)
     return CallerOut(
