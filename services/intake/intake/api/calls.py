@@ -19,6 +19,9 @@ Hotline = Annotated[Principal, Depends(require_roles(Role.HOTLINE_OPERATOR, Role
 CallReader = Annotated[
     Principal, Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN))
 ]
+# Who is ringing: for those who talk to callers. To a role that sees numbers masked (privacy.py) any answer,
+# even a masked one, would say whose number it is and what they reported.
+CallerLookup = Annotated[Principal, Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER))]
 
 
 def _out(call: object, principal: Principal) -> CallOut:
@@ -56,10 +59,7 @@ async def list_calls(
 
 
 @router.get("/api/callers/{phone}", response_model=CallerOut)
-async def caller(phone: str, principal: CallReader, uow: Uow, settings: Settings) -> CallerOut:
-    """Who is ringing: the hotline's and dispatchers' tool. To a role that sees numbers masked, any answer,
-    even a masked one, would say whose number it is and what they reported: refused."""
-    privacy.refuse_lookup_by(principal, "phone")
+async def caller(phone: str, principal: CallerLookup, uow: Uow, settings: Settings) -> CallerOut:
     number = normalise_phone(phone, settings.default_phone_region, field="phone")
     info = await service.caller(uow, number)
     return CallerOut(
