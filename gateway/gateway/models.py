@@ -26,6 +26,7 @@ class Unit(SQLModel, table=True):
     # Ancestors from the root down to this unit (itself included): subtree = path contains id.
     path: list[UUID] = Field(sa_column=sa.Column(pg.ARRAY(pg.UUID(as_uuid=True)), nullable=False))
     created_at: datetime = Field(sa_column=_ts(nullable=False))
+    version: int = 0  # one more per announced change; `unit.*` events carry it (messaging/ordering.py)
 
 
 class User(SQLModel, table=True):
@@ -50,6 +51,7 @@ class User(SQLModel, table=True):
     totp_last_step: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
     created_at: datetime = Field(sa_column=_ts(nullable=False))
     updated_at: datetime = Field(sa_column=_ts(nullable=False))
+    version: int = 0  # one more per announced change; `user.*` events carry it (messaging/ordering.py)
 
 
 class RefreshToken(SQLModel, table=True):

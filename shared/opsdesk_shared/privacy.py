@@ -6,9 +6,14 @@ own unit) see them in full. Everyone else who may read a ticket or a call (the b
 administrator) sees `张*` and `138****1234`. When one of them has a reason to reach the person, they ask for
 that one contact with the reason (`POST /api/tickets/{id}/contact`): the answer is in full, and the request
 is recorded in the ticket's timeline and, with its reason, in the audit log.
+
+Finding records by a person's name or number would undo the mask one guess at a time (does 13800138000 have
+tickets? which?), so those roles cannot: filtering by a phone number is refused (`refuse_lookup_by`), and
+their free-text search leaves the requester's name out.
 """
 
 from opsdesk_shared.auth import Principal, Role
+from opsdesk_shared.errors import Forbidden
 from opsdesk_shared.phones import mask_phone
 
 CONTACT_ROLES = frozenset({Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.REQUESTER})
@@ -16,6 +21,18 @@ CONTACT_ROLES = frozenset({Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER
 
 def sees_contacts(principal: Principal) -> bool:
     return principal.has_any(*CONTACT_ROLES)
+
+
+def refuse_lookup_by(principal: Principal, field: str) -> None:
+    """A 403 problem naming the parameter, not a 422: the value is well formed, and the same request is
+    fine from the hotline; it is this role that may not look people up."""
+    if not sees_contacts(principal):
+        raise Forbidden(
+            f"{field}: your role sees personal data masked, so it cannot find records by it; open the ticket and "
+            "ask for its contact with a reason (POST /api/tickets/{id}/contact)",
+            field=field,
+            rule="masked-personal-data",
+        )
 
 
 def mask_name(name: str) -> str:

@@ -7,7 +7,8 @@ station (中关村派出所).
 
 Each cell is what the caller got:
 - `full`: the row, personal data in full;
-- `masked`: the row, the requester's name and phone starred (opsdesk_shared/privacy.py); a business SMS
+- `masked`: the row, the requester's name and phone starred (opsdesk_shared/privacy.py), and a role that
+  sees them starred cannot find the row by them either (`none` by name, `denied` by number); a business SMS
   with its number starred and its text withheld (notifications/access.py);
 - `none`: not there for them (404, or not in the list);
 - `denied`: 401 or 403.
@@ -54,9 +55,28 @@ ORDER_READERS = {
     "req_district": "none",
     "req_elsewhere": "none",
 }
+# Looking a person up by their number is for those who contact them: the hotline and dispatchers.
+BY_NUMBER_HOTLINE_ONLY = {who: "full" if who in ("operator", "dispatcher") else "denied" for who in WHO}
 EXPECTED: dict[str, dict[str, str]] = {
     "ticket": {**STAFF_FULL, "supervisor": "masked", "admin": "masked", **NO_BUSINESS, **IN_SUBTREE},
     "ticket in list": {**STAFF_FULL, "supervisor": "masked", "admin": "masked", **NO_BUSINESS, **IN_SUBTREE},
+    # Masked roles' search leaves names out; their filter by number is refused (as for anyone not contacting people).
+    "ticket found by requester name": {
+        **STAFF_FULL,
+        "supervisor": "none",
+        "admin": "none",
+        **NO_BUSINESS,
+        **IN_SUBTREE,
+    },
+    "ticket found by requester phone": {
+        **STAFF_FULL,
+        "supervisor": "denied",
+        "admin": "denied",
+        **{who: "denied" for who in NO_BUSINESS},
+        **IN_SUBTREE,
+    },
+    "caller lookup by phone": BY_NUMBER_HOTLINE_ONLY,
+    "call log by phone": BY_NUMBER_HOTLINE_ONLY,
     "comment on ticket": {
         **STAFF_FULL,
         "supervisor": "full",
@@ -185,6 +205,13 @@ def probe(stack: Stack, everyone: dict[str, dict[str, str]]) -> dict[str, dict[s
     )
     assert order.status_code == 201, order.text
     order_id = order.json()["id"]
+    call = {
+        "caller_phone": phone,
+        "started_at": ticket["created_at"],
+        "outcome": "new_ticket",
+        "ticket_id": ticket["id"],
+    }
+    assert client.post("/api/calls", headers=operator, json=call).status_code == 201
     wait_for(
         "the acceptance SMS",
         lambda: client.get("/api/sms/messages", params={"ticket_id": ticket["id"]}, headers=operator).json()["items"],
@@ -205,6 +232,20 @@ def probe(stack: Stack, everyone: dict[str, dict[str, str]]) -> dict[str, dict[s
         items = resp.json().get("items", []) if resp.status_code == 200 else []
         mine = [t for t in items if t["id"] == ticket["id"]]
         return outcome(resp, found=bool(mine), masked=bool(mine) and "*" in mine[0]["requester_phone"])
+
+    def found_by(who: str, params: dict[str, str]) -> str:
+        resp = client.get("/api/tickets", params={**params, "limit": "200"}, headers=everyone[who])
+        items = resp.json().get("items", []) if resp.status_code == 200 else []
+        return outcome(resp, found=any(t["id"] == ticket["id"] for t in items))
+
+    def caller_lookup(who: str) -> str:
+        resp = client.get(f"/api/callers/{phone}", headers=everyone[who])
+        found = resp.status_code == 200 and any(t["id"] == ticket["id"] for t in resp.json()["open_tickets"])
+        return outcome(resp, found=found)
+
+    def calls_by_phone(who: str) -> str:
+        resp = client.get("/api/calls", params={"phone": phone}, headers=everyone[who])
+        return outcome(resp, found=resp.status_code == 200 and any(c["ticket_id"] == ticket["id"] for c in resp.json()))
 
     def comment(who: str) -> str:
         body = {"body": f"{who} 留言"}
@@ -256,6 +297,10 @@ def probe(stack: Stack, everyone: dict[str, dict[str, str]]) -> dict[str, dict[s
     checks: dict[str, Any] = {
         "ticket": ticket_view,
         "ticket in list": ticket_listed,
+        "ticket found by requester name": lambda who: found_by(who, {"q": "赵六"}),
+        "ticket found by requester phone": lambda who: found_by(who, {"requester_phone": phone}),
+        "caller lookup by phone": caller_lookup,
+        "call log by phone": calls_by_phone,
         "comment on ticket": comment,
         "SLA clocks": clocks,
         "work order": work_order,

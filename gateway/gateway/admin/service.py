@@ -37,6 +37,7 @@ async def create_unit(session: AsyncSession, cmd: UnitCreate) -> Unit:
         parent_id=cmd.parent_id,
         path=[],
         created_at=datetime.now(UTC),
+        version=1,
     )
     unit.path = [*path, unit.id]
     session.add(unit)
@@ -44,7 +45,13 @@ async def create_unit(session: AsyncSession, cmd: UnitCreate) -> Unit:
     await add_event(
         session,
         UnitCreated(
-            unit_id=unit.id, code=unit.code, name=unit.name, kind=unit.kind, parent_id=unit.parent_id, path=unit.path
+            unit_id=unit.id,
+            code=unit.code,
+            name=unit.name,
+            kind=unit.kind,
+            parent_id=unit.parent_id,
+            path=unit.path,
+            aggregate_version=unit.version,
         ),
         producer=PRODUCER,
     )
@@ -64,6 +71,7 @@ def _user_event(user: User, cls: type[UserCreated] | type[UserUpdated]) -> UserC
         roles=list(user.roles),
         unit_id=user.unit_id,
         is_active=user.is_active,
+        aggregate_version=user.version,
     )
 
 
@@ -89,6 +97,7 @@ async def create_user(
         password_changed_at=now,
         created_at=now,
         updated_at=now,
+        version=1,
     )
     session.add(user)
     try:
@@ -137,6 +146,13 @@ async def reset_totp(session: AsyncSession, user_id: UUID) -> User:
 
 
 async def announce_user_update(session: AsyncSession, user: User) -> None:
+    """Takes the user's next version and announces the user as the row now stands. The increment is done
+    by the row's UPDATE, whose lock orders concurrent changes (a sign-in disabling a dormant account does
+    not lock the row first); re-reading the row after it puts into the event whatever a change committed
+    just before this one left in it, so the newest version is also the complete one."""
+    user.version = User.version + 1  # type: ignore[assignment]
+    await session.flush()
+    await session.refresh(user)
     await add_event(session, _user_event(user, UserUpdated), producer=PRODUCER)
 
 
@@ -177,10 +193,19 @@ async def authenticate_api_key(session: AsyncSession, secret: str) -> ApiKey | N
 async def announce_directory(session: AsyncSession) -> int:
     """Re-announces every unit (parents first) and user as `unit.updated` / `user.updated`.
 
-    Consumers upsert, so this is harmless to repeat; it lets a service that was added later, or whose
-    queue was lost or purged, learn everyone it missed. Run at every bootstrap."""
+    Each carries its current version, not a new one: a consumer that has it already ignores it, and one
+    that kept an older one (or none) takes it. So this is harmless to repeat; it lets a service that was
+    added later, or whose queue was lost or purged, learn everyone it missed. Run at every bootstrap."""
     events: list[UnitUpdated | UserCreated | UserUpdated] = [
-        UnitUpdated(unit_id=u.id, code=u.code, name=u.name, kind=u.kind, parent_id=u.parent_id, path=u.path)
+        UnitUpdated(
+            unit_id=u.id,
+            code=u.code,
+            name=u.name,
+            kind=u.kind,
+            parent_id=u.parent_id,
+            path=u.path,
+            aggregate_version=u.version,
+        )
         for u in await list_units(session)
     ]
     users = (await session.execute(select(User).order_by(User.username))).scalars()

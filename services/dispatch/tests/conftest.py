@@ -97,6 +97,7 @@ class Desk:
         created_at: datetime | None = None,
         unit_id: uuid.UUID | None = None,
         subcategory: str | None = None,
+        version: int = 0,
     ) -> TicketCreated:
         event = TicketCreated(
             ticket_id=uuid.uuid4(),
@@ -111,13 +112,21 @@ class Desk:
             requester_phone="+8613800138000",
             created_at=created_at or datetime.now(UTC),
             subcategory=subcategory,
+            aggregate_version=version,
         )
         await publish(self.env.amqp_url, event)
         await eventually(lambda: self.clocks(event.ticket_id))
         return event
 
     async def status(
-        self, ticket: TicketCreated, before: str, after: str, at: datetime, reason: str | None = None
+        self,
+        ticket: TicketCreated,
+        before: str,
+        after: str,
+        at: datetime,
+        reason: str | None = None,
+        *,
+        version: int = 0,
     ) -> None:
         await publish(
             self.env.amqp_url,
@@ -128,6 +137,7 @@ class Desk:
                 to_status=after,
                 reason=reason,
                 changed_at=at,
+                aggregate_version=version,
             ),
         )
 

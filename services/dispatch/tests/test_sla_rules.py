@@ -42,6 +42,20 @@ async def test_a_pending_ticket_pauses_its_clocks_and_the_pause_moves_the_due_in
     assert resolution["remaining_seconds"] == 14400 - resolution["elapsed_seconds"]
 
 
+async def test_a_resume_that_overtakes_its_pend_leaves_the_clocks_running_and_the_pend_recorded_stale(desk) -> None:  # type: ignore[no-untyped-def]
+    """Two relays (or a retry) can deliver a ticket's resume before its pend: the ticket's version orders
+    them, so the late pend must not pause clocks of a ticket being worked on (and let the SLA read met)."""
+    created = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    ticket = await desk.ticket(created_at=created, version=1)
+    await desk.status(ticket, "pending", "assigned", created + timedelta(minutes=40), version=3)
+    await desk.status(ticket, "new", "pending", created + timedelta(minutes=10), reason="等待设备编号", version=2)
+    stale = await eventually(lambda: desk.env.stale_events("dispatch", ticket.ticket_id))
+    assert stale == [("ticket.status_changed", 2, 3)]
+    clocks = await desk.clocks(ticket.ticket_id)
+    assert {c["state"] for c in clocks.values()} == {"running"}
+    assert all(not c["pauses"] for c in clocks.values())
+
+
 async def test_a_cancelled_ticket_cancels_every_clock(desk) -> None:  # type: ignore[no-untyped-def]
     ticket = await desk.ticket()
     await desk.status(ticket, "new", "cancelled", datetime.now(UTC), reason="报修人撤回")

@@ -1,17 +1,20 @@
 """The gateway's units and users as intake keeps them (from `unit.*` / `user.*` events): the unit tree
-for requester scoping, and who a phone number belongs to for the hotline."""
+for requester scoping, and who a phone number belongs to for the hotline. The newest version of each
+is kept, whatever order its events arrive in (`opsdesk_shared/messaging/ordering.py`)."""
 
 from uuid import UUID
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import KnownUser, Ticket, Unit
+from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.gateway import UnitChanged, UserChanged
+from opsdesk_shared.messaging.ordering import upsert_in_order
 
 
-async def apply_unit(session: AsyncSession, unit: UnitChanged) -> None:
+async def apply_unit(session: AsyncSession, envelope: Envelope) -> None:
+    unit = envelope.parse(UnitChanged)
     values = {
         "code": unit.code,
         "name": unit.name,
@@ -19,9 +22,18 @@ async def apply_unit(session: AsyncSession, unit: UnitChanged) -> None:
         "parent_id": unit.parent_id,
         "path": list(unit.path),
     }
-    await session.execute(
-        insert(Unit).values(id=unit.unit_id, **values).on_conflict_do_update(index_elements=["id"], set_=values)
+    applied = await upsert_in_order(
+        session,
+        envelope,
+        Unit,
+        aggregate="unit",
+        key="id",
+        key_value=unit.unit_id,
+        values=values,
+        event_version=unit.aggregate_version,
     )
+    if not applied:  # an older path than the one kept: the tickets have the newer one already
+        return
     # Tickets filed before this event arrived (or before a move in the tree) get the unit's real path.
     await session.execute(
         update(Ticket)
@@ -30,7 +42,8 @@ async def apply_unit(session: AsyncSession, unit: UnitChanged) -> None:
     )
 
 
-async def apply_user(session: AsyncSession, user: UserChanged) -> None:
+async def apply_user(session: AsyncSession, envelope: Envelope) -> None:
+    user = envelope.parse(UserChanged)
     values = {
         "username": user.username,
         "display_name": user.display_name,
@@ -39,10 +52,15 @@ async def apply_user(session: AsyncSession, user: UserChanged) -> None:
         "roles": list(user.roles),
         "is_active": user.is_active,
     }
-    await session.execute(
-        insert(KnownUser)
-        .values(user_id=user.user_id, **values)
-        .on_conflict_do_update(index_elements=["user_id"], set_=values)
+    await upsert_in_order(
+        session,
+        envelope,
+        KnownUser,
+        aggregate="user",
+        key="user_id",
+        key_value=user.user_id,
+        values=values,
+        event_version=user.aggregate_version,
     )
 
 

@@ -51,6 +51,9 @@ class Ticket(SQLModel, table=True):
     created_by: UUID | None = None
     created_at: datetime = Field(sa_column=_utc_column(nullable=False, index=True))
     updated_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    # One more per announced change, in the change's transaction; its events carry it so that consumers
+    # apply them in this order whatever order they arrive in (opsdesk_shared/messaging/ordering.py).
+    version: int = 0
 
 
 class TicketEvent(SQLModel, table=True):
@@ -124,6 +127,7 @@ class Unit(SQLModel, table=True):
     kind: str
     parent_id: UUID | None = None
     path: list[UUID] = Field(sa_column=sa.Column(pg.ARRAY(pg.UUID(as_uuid=True)), nullable=False))
+    applied_version: int = 0  # the newest of the gateway's unit events applied
 
 
 class KnownUser(SQLModel, table=True):
@@ -138,6 +142,7 @@ class KnownUser(SQLModel, table=True):
     unit_id: UUID | None = None
     roles: list[str] = Field(sa_column=sa.Column(pg.ARRAY(sa.Text), nullable=False))
     is_active: bool = True
+    applied_version: int = 0  # the newest of the gateway's user events applied
 
 
 class Call(SQLModel, table=True):

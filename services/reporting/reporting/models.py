@@ -121,6 +121,7 @@ class UnitDim(SQLModel, table=True):
     name: str
     kind: str
     path: list[UUID] = Field(sa_column=sa.Column(pg.ARRAY(pg.UUID(as_uuid=True)), nullable=False))
+    applied_version: int = 0  # the newest of the gateway's unit events folded in
 
 
 class WeeklyPlan(SQLModel, table=True):

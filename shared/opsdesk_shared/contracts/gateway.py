@@ -14,6 +14,9 @@ class UserChanged(Event):
     roles: list[str]
     unit_id: UUID | None
     is_active: bool
+    # The user's version after this change (1 at creation, one more per change); consumers keep only the
+    # newest (`opsdesk_shared/messaging/ordering.py`). 0: an event written before versions existed.
+    aggregate_version: int = 0
 
 
 class UserCreated(UserChanged):
@@ -32,6 +35,7 @@ class UnitChanged(Event):
     parent_id: UUID | None
     # Ancestor ids from the root down to this unit, so consumers can scope by subtree without asking.
     path: list[UUID]
+    aggregate_version: int = 0  # as for users
 
 
 class UnitCreated(UnitChanged):

@@ -6,6 +6,10 @@ from uuid import UUID
 from opsdesk_shared.contracts.envelope import Event
 from opsdesk_shared.personal_data import SealedPhone
 
+# Every ticket event carries `aggregate_version`: the ticket's version after the change it announces (1 at
+# filing, one more per announced change). Consumers apply a ticket's changes only in that order
+# (`opsdesk_shared/messaging/ordering.py`); 0 means an event written before versions existed.
+
 
 class TicketCreated(Event):
     type = "ticket.created"
@@ -23,6 +27,7 @@ class TicketCreated(Event):
     created_by: UUID | None = None
     subcategory: str | None = None
     asset_tag: str | None = None
+    aggregate_version: int = 0
 
 
 class TicketStatusChanged(Event):
@@ -36,6 +41,7 @@ class TicketStatusChanged(Event):
     # The ticket's unit, so that consumers can scope the change (the web UI's live stream) without asking;
     # None from producers before it was added.
     unit_id: UUID | None = None
+    aggregate_version: int = 0
 
 
 class TicketStep(Event):
@@ -48,6 +54,7 @@ class TicketStep(Event):
     requester_phone: SealedPhone
     at: datetime
     actor_id: UUID | None = None
+    aggregate_version: int = 0
 
 
 class TicketResolved(TicketStep):

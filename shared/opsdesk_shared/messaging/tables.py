@@ -72,3 +72,23 @@ def create_parked_table() -> None:
 
 def drop_parked_table() -> None:
     op.drop_table("parked_message")
+
+
+def create_stale_event_table() -> None:
+    """Events that arrived after a newer version of their aggregate was applied (`messaging/ordering.py`)."""
+    op.create_table(
+        "stale_event",
+        sa.Column("id", sa.BigInteger, sa.Identity(), primary_key=True),
+        sa.Column("message_id", pg.UUID(as_uuid=True), nullable=False),
+        sa.Column("event_type", sa.Text, nullable=False),
+        sa.Column("aggregate", sa.Text, nullable=False),
+        sa.Column("aggregate_id", pg.UUID(as_uuid=True), nullable=False),
+        sa.Column("event_version", sa.Integer, nullable=False),
+        sa.Column("applied_version", sa.Integer, nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    )
+    op.create_index("stale_event_aggregate_idx", "stale_event", ["aggregate", "aggregate_id"])
+
+
+def drop_stale_event_table() -> None:
+    op.drop_table("stale_event")

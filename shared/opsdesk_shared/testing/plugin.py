@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import jwt
 import pytest
 from cryptography.fernet import Fernet
@@ -103,6 +104,20 @@ class RunEnvironment:
             "exp": now + timedelta(seconds=ttl_s),
         }
         return jwt.encode(claims, self.private_key_file.read_text(), algorithm="EdDSA")
+
+    async def stale_events(self, service: str, aggregate_id: UUID) -> list[tuple[str, int, int]]:
+        """What a service recorded as stale for one aggregate (`messaging/ordering.py`): (type, event
+        version, applied version), oldest first. Read from its database: no API exposes it."""
+        conn = await asyncpg.connect(f"{self.servers.database_url}/{self.database_prefix}_{service}")
+        try:
+            rows = await conn.fetch(
+                "SELECT event_type, event_version, applied_version FROM stale_event"
+                " WHERE aggregate_id = $1 ORDER BY id",
+                aggregate_id,
+            )
+        finally:
+            await conn.close()
+        return [(r["event_type"], r["event_version"], r["applied_version"]) for r in rows]
 
 
 def _write_gateway_keys(directory: Path) -> tuple[Path, Path]:

@@ -26,6 +26,7 @@ class StaffMember(SQLModel, table=True):
     home_district_id: UUID | None = None
     is_project_manager: bool = False
     updated_at: datetime = Field(sa_column=timestamp(nullable=False))
+    applied_version: int = 0  # the newest of the gateway's user events applied (messaging/ordering.py)
 
 
 class Unit(SQLModel, table=True):
@@ -37,3 +38,4 @@ class Unit(SQLModel, table=True):
     kind: str
     parent_id: UUID | None = None
     path: list[UUID] = Field(sa_column=uuid_array())
+    applied_version: int = 0  # the newest of the gateway's unit events applied

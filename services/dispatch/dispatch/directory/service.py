@@ -1,17 +1,19 @@
-"""Keeping dispatch's copy of people and units current from the gateway's events."""
+"""Keeping dispatch's copy of people and units current from the gateway's events, newest version wins."""
 
 from datetime import UTC, datetime
 from uuid import UUID
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.directory.models import StaffMember, Unit
+from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.gateway import UnitChanged, UserChanged
+from opsdesk_shared.messaging.ordering import upsert_in_order
 
 
-async def apply_user(session: AsyncSession, user: UserChanged) -> None:
+async def apply_user(session: AsyncSession, envelope: Envelope) -> None:
+    user = envelope.parse(UserChanged)
     # Only the gateway's fields; skills, district and the project-manager flag are dispatch's own.
     values = {
         "username": user.username,
@@ -22,14 +24,20 @@ async def apply_user(session: AsyncSession, user: UserChanged) -> None:
         "is_active": user.is_active,
         "updated_at": datetime.now(UTC),
     }
-    await session.execute(
-        insert(StaffMember)
-        .values(user_id=user.user_id, **values)
-        .on_conflict_do_update(index_elements=["user_id"], set_=values)
+    await upsert_in_order(
+        session,
+        envelope,
+        StaffMember,
+        aggregate="user",
+        key="user_id",
+        key_value=user.user_id,
+        values=values,
+        event_version=user.aggregate_version,
     )
 
 
-async def apply_unit(session: AsyncSession, unit: UnitChanged) -> None:
+async def apply_unit(session: AsyncSession, envelope: Envelope) -> None:
+    unit = envelope.parse(UnitChanged)
     values = {
         "code": unit.code,
         "name": unit.name,
@@ -37,8 +45,15 @@ async def apply_unit(session: AsyncSession, unit: UnitChanged) -> None:
         "parent_id": unit.parent_id,
         "path": list(unit.path),
     }
-    await session.execute(
-        insert(Unit).values(id=unit.unit_id, **values).on_conflict_do_update(index_elements=["id"], set_=values)
+    await upsert_in_order(
+        session,
+        envelope,
+        Unit,
+        aggregate="unit",
+        key="id",
+        key_value=unit.unit_id,
+        values=values,
+        event_version=unit.aggregate_version,
     )
 
 

@@ -18,14 +18,14 @@ async def on_ticket_event(session: AsyncSession, envelope: Envelope) -> None:
         await tickets.record_ticket(session, ticket)
         await sla.start_clocks(session, ticket)
     elif envelope.type == TicketStatusChanged.type:
-        await tickets.apply_status_change(session, envelope.parse(TicketStatusChanged))
+        await tickets.apply_status_change(session, envelope)
 
 
 async def on_directory_event(session: AsyncSession, envelope: Envelope) -> None:
     if envelope.type in (UserCreated.type, UserUpdated.type):
-        await directory.apply_user(session, envelope.parse(UserCreated))
+        await directory.apply_user(session, envelope)
     elif envelope.type in (UnitCreated.type, UnitUpdated.type):
-        await directory.apply_unit(session, envelope.parse(UnitCreated))
+        await directory.apply_unit(session, envelope)
 
 
 SUBSCRIPTIONS = [

@@ -26,6 +26,7 @@ class DispatchTicket(SQLModel, table=True):
     status: str
     asset_tag: str | None = None
     created_at: datetime = Field(sa_column=timestamp(nullable=False))
+    applied_version: int = 0  # the newest of intake's ticket events applied (messaging/ordering.py)
 
 
 class WorkOrder(SQLModel, table=True):

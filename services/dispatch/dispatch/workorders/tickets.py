@@ -9,7 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from dispatch.sla import service as sla
 from dispatch.workorders.models import DispatchTicket, WorkOrder
 from dispatch.workorders.states import ACTIVE
+from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.intake import TicketCreated, TicketStatusChanged
+from opsdesk_shared.messaging import ordering
 
 FINISHED = ("resolved", "closed", "cancelled")
 
@@ -28,6 +30,7 @@ async def record_ticket(session: AsyncSession, ticket: TicketCreated) -> None:
             status=ticket.status,
             asset_tag=ticket.asset_tag,
             created_at=ticket.created_at,
+            applied_version=ticket.aggregate_version,
         )
         .on_conflict_do_nothing(index_elements=["id"])
     )
@@ -40,12 +43,28 @@ async def get_ticket(session: AsyncSession, ticket_id: UUID, *, lock: bool = Fal
     return (await session.execute(stmt)).scalar()
 
 
-async def apply_status_change(session: AsyncSession, change: TicketStatusChanged) -> None:
+async def apply_status_change(session: AsyncSession, envelope: Envelope) -> None:
     """Intake's life cycle drives the clocks: pending pauses them, leaving pending resumes them, a
-    resolution made at intake (remote, first call) stops them, cancelling the ticket cancels them."""
+    resolution made at intake (remote, first call) stops them, cancelling the ticket cancels them.
+
+    Only in the ticket's own order: a change older than the last one applied (a resume overtaken by its
+    pend, say) is recorded and ignored, or it would pause the clocks of a ticket being worked on."""
+    change = envelope.parse(TicketStatusChanged)
     ticket = await get_ticket(session, change.ticket_id, lock=True)
     if ticket is not None:
-        ticket.status = change.to_status
+        order = ordering.compare(change.aggregate_version, ticket.applied_version)
+        if order is not ordering.Order.NEWER:
+            if order is ordering.Order.STALE:
+                await ordering.record_stale(
+                    session,
+                    envelope,
+                    aggregate="ticket",
+                    aggregate_id=ticket.id,
+                    event_version=change.aggregate_version,
+                    applied_version=ticket.applied_version,
+                )
+            return
+        ticket.status, ticket.applied_version = change.to_status, change.aggregate_version
     number, at = change.number, change.changed_at
     if change.to_status == "pending":
         await sla.pause_ticket(session, change.ticket_id, reason=change.reason or "pending", at=at, number=number)

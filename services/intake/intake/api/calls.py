@@ -19,6 +19,9 @@ Hotline = Annotated[Principal, Depends(require_roles(Role.HOTLINE_OPERATOR, Role
 CallReader = Annotated[
     Principal, Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN))
 ]
+# Who is ringing: for those who talk to callers. To a role that sees numbers masked (privacy.py) any answer,
+# even a masked one, would say whose number it is and what they reported.
+CallerLookup = Annotated[Principal, Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER))]
 
 
 def _out(call: object, principal: Principal) -> CallOut:
@@ -48,13 +51,15 @@ async def list_calls(
     to: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[CallOut]:
+    if phone:
+        privacy.refuse_lookup_by(principal, "phone")
     number = normalise_phone(phone, settings.default_phone_region, field="phone") if phone else None
     calls = await service.list_calls(uow, phone=number, start=from_, end=to, limit=limit)
     return [_out(c, principal) for c in calls]
 
 
 @router.get("/api/callers/{phone}", response_model=CallerOut)
-async def caller(phone: str, principal: CallReader, uow: Uow, settings: Settings) -> CallerOut:
+async def caller(phone: str, principal: CallerLookup, uow: Uow, settings: Settings) -> CallerOut:
     number = normalise_phone(phone, settings.default_phone_region, field="phone")
     info = await service.caller(uow, number)
     return CallerOut(

@@ -123,13 +123,17 @@ async def list_tickets(
     q: Annotated[
         str | None,
         Query(
-            min_length=1, max_length=100, description="substring of number, title, description, requester, asset, place"
+            min_length=1,
+            max_length=100,
+            description="substring of number, title, description, requester (roles that see it), asset, place",
         ),
     ] = None,
     requester_phone: Annotated[str | None, Query(max_length=32)] = None,
 ) -> TicketPage:
     if page is not None and sort is None:
         raise RuleViolation("page goes with sort; without sort, page with cursor", field="page")
+    if requester_phone:
+        privacy.refuse_lookup_by(principal, "requester_phone")
     filters = queries.TicketFilter(
         status=status_,
         category=category,
@@ -143,6 +147,7 @@ async def list_tickets(
         requester_phone=normalise_phone(requester_phone, settings.default_phone_region, field="requester_phone")
         if requester_phone
         else None,
+        search_personal_data=privacy.sees_contacts(principal),
     )
     tickets, next_cursor, next_page = await queries.list_tickets(
         uow, principal, filters, limit=limit, cursor=cursor, sort=sort, page=page
@@ -160,6 +165,8 @@ async def duplicate_hints(
     requester_phone: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[TicketOut]:
     """Open tickets of the same unit, asset or caller filed in the last 24 h: offered before filing."""
+    if requester_phone:
+        privacy.refuse_lookup_by(principal, "requester_phone")
     phone = (
         normalise_phone(requester_phone, settings.default_phone_region, field="requester_phone")
         if requester_phone

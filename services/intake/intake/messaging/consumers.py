@@ -16,9 +16,9 @@ from opsdesk_shared.messaging.topology import QueueSpec
 
 async def on_directory_event(session: AsyncSession, envelope: Envelope) -> None:
     if envelope.type in (UnitCreated.type, UnitUpdated.type):
-        await directory.apply_unit(session, envelope.parse(UnitCreated))
+        await directory.apply_unit(session, envelope)
     elif envelope.type in (UserCreated.type, UserUpdated.type):
-        await directory.apply_user(session, envelope.parse(UserCreated))
+        await directory.apply_user(session, envelope)
 
 
 def subscriptions(settings: IntakeSettings) -> list[Subscription]:

@@ -106,6 +106,7 @@ async def create_ticket(session: AsyncSession, principal: Principal, cmd: Ticket
         created_by=principal.subject,
         created_at=at,
         updated_at=at,
+        version=1,
     )
     # The day's counter row stays locked until commit, so every ticket filed concurrently waits on it:
     # take the number as the last thing before the writes, not the first, to hold that lock briefly.
@@ -142,6 +143,7 @@ async def create_ticket(session: AsyncSession, principal: Principal, cmd: Ticket
             created_by=principal.subject,
             subcategory=ticket.subcategory,
             asset_tag=ticket.asset_tag,
+            aggregate_version=ticket.version,
         ),
         producer=PRODUCER,
     )
@@ -197,6 +199,7 @@ def _step_fields(ticket: Ticket, at: datetime, actor: UUID | None) -> dict[str, 
         "requester_phone": ticket.requester_phone,
         "at": at,
         "actor_id": actor,
+        "aggregate_version": ticket.version,
     }
 
 
@@ -212,10 +215,12 @@ async def change_status(
     extra_events: list[Event] = (),  # type: ignore[assignment]
     at: datetime | None = None,
 ) -> str:
-    """The one way a ticket's status changes: checks the transition, records it, announces it."""
+    """The one way a ticket's status changes: checks the transition, records it, announces it. The caller
+    holds the ticket's row lock, so the version it takes is the ticket's next, and its alone."""
     at = at or now()
     before = ticket.status
     after = lifecycle.target(before, action, ticket.status_before_pending)
+    ticket.version += 1
     if action == "pend":
         ticket.status_before_pending, ticket.pending_reason = before, reason
     elif before == "pending":
@@ -241,11 +246,13 @@ async def change_status(
             reason=reason,
             changed_at=at,
             unit_id=ticket.unit_id,
+            aggregate_version=ticket.version,
         ),
         producer=PRODUCER,
     )
     for event in extra_events:
-        await add_event(session, event, producer=PRODUCER)
+        # Built by the caller before this change took its version: the change's events all carry it.
+        await add_event(session, event.model_copy(update={"aggregate_version": ticket.version}), producer=PRODUCER)
     return after
 
 
@@ -481,6 +488,7 @@ async def add_comment(session: AsyncSession, principal: Principal, ticket_id: UU
         )
     )
     ticket.updated_at = at
+    ticket.version += 1
     await session.flush()
     await add_event(
         session,
