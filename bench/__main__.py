@@ -39,7 +39,7 @@ from bench import cpu, reports, sla_timer, tickets
 from devstack.launch import launched
 from devstack.setup import ensure_keys, migrate_all
 from devstack.stack import DEFAULT_PORTS, stack_env
-from gateway import bootstrap
+from gateway import audit_chain, bootstrap
 from gateway.config import GatewaySettings
 from opsdesk_shared import personal_data
 from opsdesk_shared.db import drop_database
@@ -456,6 +456,8 @@ def main() -> None:
             "OPSDESK_JWT_PRIVATE_KEY_FILE": str(work / "jwt_private.pem"),
             "OPSDESK_JWT_PUBLIC_KEY_FILE": str(work / "jwt_public.pem"),
             "OPSDESK_PII_KEY_FILE": str(work / "pii.key"),
+            "OPSDESK_AUDIT_KEY_FILE": str(work / "audit.key"),
+            "OPSDESK_AUDIT_ARCHIVE_DIR": str(work / "audit-archive"),
             "OPSDESK_LOG_LEVEL": "WARNING",
             # One bench user sends thousands of requests a second: measure the system, not the per-caller limit.
             "OPSDESK_RATE_LIMIT": "1000000/second",
@@ -471,6 +473,7 @@ def main() -> None:
     try:
         ensure_keys(work / "jwt_private.pem", work / "jwt_public.pem")
         personal_data.create_key_file(work / "pii.key")
+        audit_chain.create_key_file(work / "audit.key")
         asyncio.run(migrate_all())
         credentials = work / "credentials.json"
         asyncio.run(bootstrap.run(GatewaySettings(), demo=True, credentials_file=credentials))

@@ -1,4 +1,4 @@
-"""`python -m gateway api|migrate|bootstrap [--demo]|audit-purge`."""
+"""`python -m gateway api|migrate|bootstrap [--demo]|audit-purge|grant-app-role <role>`."""
 
 import argparse
 import asyncio
@@ -6,8 +6,9 @@ from pathlib import Path
 
 import uvicorn
 
-from gateway import audit_retention, bootstrap
+from gateway import audit_retention, bootstrap, database_roles
 from gateway.config import GatewaySettings
+from opsdesk_shared.db import create_engine
 from opsdesk_shared.migrations import migrate
 from opsdesk_shared.observability import configure_logging
 
@@ -21,7 +22,19 @@ boot = sub.add_parser("bootstrap", help="create the bootstrap admin (and with --
 boot.add_argument("--demo", action="store_true")
 boot.add_argument("--credentials-file", type=Path, default=Path("var/demo-credentials.json"))
 sub.add_parser("audit-purge", help="archive and purge audit entries older than OPSDESK_AUDIT_RETENTION_DAYS")
+grant = sub.add_parser("grant-app-role", help="as the database owner: grant the gateway's login role what it needs")
+grant.add_argument("role")
 args = parser.parse_args()
+
+
+async def grant_app_role(role: str) -> None:
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as conn:
+            await database_roles.grant_app_role(conn, role)
+    finally:
+        await engine.dispose()
+
 
 if args.command == "api":
     configure_logging("gateway", settings.log_level, settings.log_format)
@@ -40,6 +53,9 @@ elif args.command == "migrate":
 elif args.command == "audit-purge":
     configure_logging("gateway", settings.log_level, settings.log_format)
     print(asyncio.run(audit_retention.purge_now(settings)).model_dump_json())
+elif args.command == "grant-app-role":
+    configure_logging("gateway", settings.log_level, settings.log_format)
+    asyncio.run(grant_app_role(args.role))
 else:
     configure_logging("gateway", "WARNING", settings.log_format)
     asyncio.run(bootstrap.run(settings, demo=args.demo, credentials_file=args.credentials_file))

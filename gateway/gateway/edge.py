@@ -10,6 +10,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway import audit_chain
 from gateway.models import AuditEntry
 from opsdesk_shared.audit_trail import CHANGES_HEADER, decode_changes
 from opsdesk_shared.auth import TokenVerifier
@@ -117,7 +118,7 @@ class EdgeMiddleware:
         )
         try:
             async with request.app.state.sessions() as session, session.begin():
-                session.add(entry)
+                await audit_chain.append(session, request.app.state.audit_key, entry)
         except Exception as exc:  # the write itself already happened; never fail it for the audit row
             log.error("audit_write_failed", path=entry.path, error=repr(exc)[:200])
 

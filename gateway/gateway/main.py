@@ -10,8 +10,11 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.responses import Response
 
 from gateway import audit_retention
+from gateway.admin import audit_verification
 from gateway.admin import service as admin_service
 from gateway.admin.router import router as admin_router
+from gateway.audit_chain import AuditKey
+from gateway.audit_checkpoints import CheckpointStore
 from gateway.auth.router import router as auth_router
 from gateway.auth.tokens import TokenIssuer
 from gateway.auth.totp import SecretBox
@@ -38,10 +41,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     proxy = Proxy(settings.upstreams(), timeout_s=settings.upstream_timeout_s, max_body_bytes=settings.max_body_bytes)
     openapi = OpenApiAggregator(settings.services())
     live_hub = LiveHub(settings.amqp_url)
+    audit_key = AuditKey.load(settings.audit_key_file)
+    audit_checkpoints = CheckpointStore(settings.audit_archive_dir, audit_key)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.sessions = session_factory(engine)
+        app.state.audit_verifications = audit_verification.FullVerifications(
+            app.state.sessions, audit_key, audit_checkpoints
+        )
         await proxy.start()
         live_hub.start()
         stop = asyncio.Event()
@@ -50,15 +58,27 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             audit_retention.run_daily(
                 app.state.sessions,
                 stop,
+                key=audit_key,
                 retention_days=settings.audit_retention_days,
                 archive_dir=settings.audit_archive_dir,
                 interval_s=settings.audit_purge_interval_s,
             ),
             name="gateway-audit-retention",
         )
+        checkpoints = asyncio.create_task(
+            audit_verification.run_checkpoints(
+                app.state.sessions,
+                audit_key,
+                audit_checkpoints,
+                stop,
+                interval_s=settings.audit_checkpoint_interval_s,
+            ),
+            name="gateway-audit-checkpoints",
+        )
         yield
         stop.set()
-        await asyncio.gather(relay, retention, return_exceptions=True)
+        await app.state.audit_verifications.stop()
+        await asyncio.gather(relay, retention, checkpoints, return_exceptions=True)
         await live_hub.stop()
         await proxy.close()
         await engine.dispose()
@@ -71,6 +91,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         ttl_s=settings.access_token_ttl_s,
     )
     app.state.totp_box = SecretBox(settings.jwt_private_key())
+    app.state.audit_key = audit_key
+    app.state.audit_checkpoints = audit_checkpoints
     app.add_middleware(EdgeMiddleware, rate_limit=settings.rate_limit, login_rate_limit=settings.login_rate_limit)
     app.include_router(auth_router)
     app.include_router(admin_router)

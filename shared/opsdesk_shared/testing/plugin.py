@@ -5,7 +5,9 @@ leftover runs never collide; both are removed at the end.
 """
 
 import asyncio
+import base64
 import os
+import secrets
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,6 +39,9 @@ class RunEnvironment:
     private_key_file: Path
     public_key_file: Path
     pii_key_file: Path
+    # The gateway's audit key and the directory its archives and signed checkpoints go to (this run's own).
+    audit_key_file: Path
+    audit_archive_dir: Path
 
     def env(self) -> dict[str, str]:
         return {
@@ -46,6 +51,8 @@ class RunEnvironment:
             "OPSDESK_JWT_PUBLIC_KEY_FILE": str(self.public_key_file),
             "OPSDESK_JWT_PRIVATE_KEY_FILE": str(self.private_key_file),
             "OPSDESK_PII_KEY_FILE": str(self.pii_key_file),
+            "OPSDESK_AUDIT_KEY_FILE": str(self.audit_key_file),
+            "OPSDESK_AUDIT_ARCHIVE_DIR": str(self.audit_archive_dir),
             "OPSDESK_ENVIRONMENT": "test",
             # A whole system of processes plus the tests' own pools must fit PostgreSQL's default 100 connections.
             "OPSDESK_DATABASE_POOL_SIZE": "3",
@@ -58,6 +65,9 @@ class RunEnvironment:
             "amqp_url": self.amqp_url,
             "jwt_public_key_file": self.public_key_file,
             "pii_key_file": self.pii_key_file,
+            # Only the gateway's settings have these; the other services' ignore them.
+            "audit_key_file": self.audit_key_file,
+            "audit_archive_dir": self.audit_archive_dir,
             "environment": "test",
             "database_pool_size": 3,
         }
@@ -101,6 +111,12 @@ def _write_keys(directory: Path) -> tuple[Path, Path]:
     return private, public
 
 
+def _write_audit_key(key_file: Path) -> None:
+    """What `make run` makes for the gateway (gateway/audit_chain.py), without importing the gateway here."""
+    key_file.write_text(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
+    key_file.chmod(0o600)
+
+
 @pytest.fixture(scope="session")
 def opsdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunEnvironment]:
     try:
@@ -118,8 +134,18 @@ def opsdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunEnvironment
     keys = tmp_path_factory.mktemp("keys")
     private, public = _write_keys(keys)
     personal_data.create_key_file(pii := keys / "pii.key")
+    _write_audit_key(audit_key := keys / "audit.key")
     env = RunEnvironment(
-        servers, run_id, f"opsdesk_t{run_id}", vhost, servers.amqp_url_for(vhost), private, public, pii
+        servers,
+        run_id,
+        f"opsdesk_t{run_id}",
+        vhost,
+        servers.amqp_url_for(vhost),
+        private,
+        public,
+        pii,
+        audit_key,
+        tmp_path_factory.mktemp("audit-archive"),
     )
     try:
         yield env

@@ -16,7 +16,7 @@ import intake.migrate
 import notifications.migrate
 import reporting.migrate
 from dispatch.config import DispatchSettings
-from gateway import bootstrap
+from gateway import audit_chain, bootstrap
 from gateway.config import GatewaySettings
 from intake.config import IntakeSettings
 from notifications.config import NotificationsSettings
@@ -87,6 +87,8 @@ async def set_up(*, demo: bool, credentials_file: Path) -> None:
         print(f"created a development key pair for access tokens in {gateway_settings.jwt_private_key_file.parent}")
     if personal_data.create_key_file(gateway_settings.pii_key_file):
         print(f"created a development key for personal data at rest in {gateway_settings.pii_key_file}")
+    if audit_chain.create_key_file(gateway_settings.audit_key_file):
+        print(f"created a development key for the audit chain in {gateway_settings.audit_key_file}")
     await migrate_all()
     await bootstrap.run(gateway_settings, demo=demo, credentials_file=credentials_file)
     if demo:
