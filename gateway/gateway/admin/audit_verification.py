@@ -54,6 +54,7 @@ _PURGES = text(
     "SELECT cutoff, first_seq, last_seq, entries, last_hash, archive, archive_sha256, signature "
     "FROM audit_log_purge ORDER BY last_seq, id"
 )
+_LAST_BEFORE = text("SELECT max(chain_seq) FROM audit_log WHERE chain_seq <= :seq")
 _TABLE = AuditEntry.__table__  # type: ignore[attr-defined]
 _ROWS = select(_TABLE).order_by(_TABLE.c.chain_seq.asc().nulls_first())
 
@@ -133,9 +134,12 @@ class _Walk:
             if self.progress is not None:
                 self.progress(self.entries, total)
         if checkpoint is not None and checkpoint.seq > max(self.last_seq, anchor_seq):
+            # Started at the checkpoint's entry and found none: where the table now ends says what went.
+            present = (await session.execute(_LAST_BEFORE, {"seq": checkpoint.seq})).scalar()
+            first_missing = max(present or 0, anchor_seq) + 1
             raise _Broken(
-                self.last_seq + 1,
-                f"entries {self.last_seq + 1}–{checkpoint.seq} are missing: the signed checkpoint of "
+                first_missing,
+                f"entries {first_missing}–{checkpoint.seq} are missing: the signed checkpoint of "
                 f"{checkpoint.at.isoformat(timespec='seconds')} reached entry {checkpoint.seq} "
                 "(the newest entries were deleted)",
             )
