@@ -87,7 +87,8 @@ async def set_up(*, demo: bool, credentials_file: Path) -> None:
         print(f"created a development key pair for access tokens in {gateway_settings.jwt_private_key_file.parent}")
     if personal_data.create_key_file(gateway_settings.pii_key_file):
         print(f"created a development key for personal data at rest in {gateway_settings.pii_key_file}")
-    if audit_chain.create_key_file(gateway_settings.audit_key_file):
+    # In production the key is a mounted secret: made up here, it would re-key the audit log with a key nobody kept.
+    if gateway_settings.environment != "production" and audit_chain.create_key_file(gateway_settings.audit_key_file):
         print(f"created a development key for the audit chain in {gateway_settings.audit_key_file}")
     await migrate_all()
     await bootstrap.run(gateway_settings, demo=demo, credentials_file=credentials_file)
