@@ -44,6 +44,8 @@ class CheckpointStore:
             checkpoint = Checkpoint.model_validate_json((self.directory / "latest.json").read_text())
         except FileNotFoundError:
             return None
+        except ValueError as exc:  # written whole or not at all (rename): anything else was put there by hand
+            raise CheckpointForged("the latest checkpoint file is not a checkpoint") from exc
         self._check(checkpoint)
         return checkpoint
 

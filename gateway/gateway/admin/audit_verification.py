@@ -204,7 +204,7 @@ class FullVerifications:
         if running is not None:
             return running
         job = FullVerification(id=uuid.uuid4().hex, state="running", started_at=datetime.now(UTC))
-        self._jobs = {job.id: job} | {k: v for k, v in list(self._jobs.items())[-9:]}  # the last ten kept
+        self._jobs = dict(list(self._jobs.items())[-9:]) | {job.id: job}  # the last ten kept
         task = asyncio.create_task(self._run(job), name=f"audit-full-verification-{job.id}")
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
