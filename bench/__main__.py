@@ -39,7 +39,7 @@ from bench import cpu, reports, sla_timer, tickets
 from devstack.launch import launched
 from devstack.setup import ensure_keys, migrate_all
 from devstack.stack import DEFAULT_PORTS, stack_env
-from gateway import bootstrap
+from gateway import audit_chain, bootstrap
 from gateway import keys as gateway_keys
 from gateway.config import GatewaySettings
 from opsdesk_shared import personal_data
@@ -460,6 +460,8 @@ def main() -> None:
             "OPSDESK_PII_KEY_FILE": str(work / "pii.key"),
             "OPSDESK_WEB_SESSION_KEY_FILE": str(work / "web_session.key"),
             "OPSDESK_TOTP_KEY_FILE": str(work / "totp.key"),
+            "OPSDESK_AUDIT_KEY_FILE": str(work / "audit.key"),
+            "OPSDESK_AUDIT_ARCHIVE_DIR": str(work / "audit-archive"),
             "OPSDESK_LOG_LEVEL": "WARNING",
             # One bench user sends thousands of requests a second: measure the system, not the per-caller limit.
             "OPSDESK_RATE_LIMIT": "1000000/second",
@@ -477,6 +479,7 @@ def main() -> None:
         personal_data.create_key_file(work / "pii.key")
         gateway_keys.create_session_key_file(work / "web_session.key")
         gateway_keys.create_totp_key_file(work / "totp.key")
+        audit_chain.create_key_file(work / "audit.key")
         asyncio.run(migrate_all())
         credentials = work / "credentials.json"
         asyncio.run(bootstrap.run(GatewaySettings(), demo=True, credentials_file=credentials))

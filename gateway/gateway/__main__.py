@@ -1,4 +1,4 @@
-"""`python -m gateway api|migrate|bootstrap [--demo]|audit-purge|reseal-totp-secrets`."""
+"""`python -m gateway api|migrate|bootstrap [--demo]|audit-purge|reseal-totp-secrets|grant-app-role <role>`."""
 
 import argparse
 import asyncio
@@ -6,9 +6,10 @@ from pathlib import Path
 
 import uvicorn
 
-from gateway import audit_retention, bootstrap
+from gateway import audit_retention, bootstrap, database_roles
 from gateway.auth import totp_reseal
 from gateway.config import GatewaySettings
+from opsdesk_shared.db import create_engine
 from opsdesk_shared.migrations import migrate
 from opsdesk_shared.observability import configure_logging
 
@@ -23,7 +24,19 @@ boot.add_argument("--demo", action="store_true")
 boot.add_argument("--credentials-file", type=Path, default=Path("var/demo-credentials.json"))
 sub.add_parser("audit-purge", help="archive and purge audit entries older than OPSDESK_AUDIT_RETENTION_DAYS")
 sub.add_parser("reseal-totp-secrets", help="seal every TOTP secret under the first key of OPSDESK_TOTP_KEY_FILE")
+grant = sub.add_parser("grant-app-role", help="as the database owner: grant the gateway's login role what it needs")
+grant.add_argument("role")
 args = parser.parse_args()
+
+
+async def grant_app_role(role: str) -> None:
+    engine = create_engine(settings)
+    try:
+        async with engine.begin() as conn:
+            await database_roles.grant_app_role(conn, role)
+    finally:
+        await engine.dispose()
+
 
 if args.command == "api":
     configure_logging("gateway", settings.log_level, settings.log_format)
@@ -48,6 +61,9 @@ elif args.command == "audit-purge":
 elif args.command == "reseal-totp-secrets":
     configure_logging("gateway", settings.log_level, settings.log_format)
     print(asyncio.run(totp_reseal.reseal_now(settings)).model_dump_json())
+elif args.command == "grant-app-role":
+    configure_logging("gateway", settings.log_level, settings.log_format)
+    asyncio.run(grant_app_role(args.role))
 else:
     configure_logging("gateway", "WARNING", settings.log_format)
     asyncio.run(bootstrap.run(settings, demo=args.demo, credentials_file=args.credentials_file))

@@ -2,13 +2,15 @@
 archive file, and the purge is itself recorded.
 
 A purge removes a prefix of the chain, never a hole: everything up to the first entry still inside the
-period. Before deleting, it writes those entries, hashes included, to a gzipped JSON-lines file and records
-the file's SHA-256 and the last purged entry's hash in `audit_log_purge`; verification then starts the
-chain from there (admin/audit.py). The database refuses to delete anything younger than 180 days whatever
-the setting (migration gateway_0005). The whole purge holds the chain's lock, so no entry commits between
-choosing the prefix and deleting it.
+period. Before deleting, it writes those entries, MACs included, to a gzipped JSON-lines file, makes the file
+durable (fsync of the file and of its directory), and records the file's SHA-256 and the last purged entry's MAC
+in `audit_log_purge`, signed with the audit key; verification then starts the chain from there
+(admin/audit_verification.py), and a purge record nobody signed (rows deleted with no archive) is reported.
+The database refuses to delete anything younger than 180 days whatever the setting (migration gateway_0005).
+The whole purge holds the chain's head (audit_chain.py), so no entry commits between choosing the prefix and
+deleting it.
 
-Every gateway runs it daily; two replicas take turns on the lock and the second finds nothing to do.
+Every gateway runs it daily; two replicas take turns on the head and the second finds nothing to do.
 """
 
 import asyncio
@@ -25,6 +27,9 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway import audit_chain
+from gateway.audit_chain import AuditKey
+from gateway.audit_checkpoints import fsync_directory
 from gateway.config import GatewaySettings
 from gateway.models import AuditEntry
 from opsdesk_shared.db import create_engine, session_factory
@@ -41,7 +46,7 @@ class PurgeResult(BaseModel):
     archive_sha256: str | None = None
 
 
-_LOCK_CHAIN = text("SELECT pg_advisory_xact_lock(hashtext('audit_log_chain'))")
+_LOCK_CHAIN = text("SELECT seq FROM audit_chain_head WHERE id = 1 FOR UPDATE")
 # The last entry of the prefix: the one before the oldest entry still inside the period.
 _PREFIX_END = text(
     "SELECT coalesce((SELECT min(chain_seq) FROM audit_log WHERE at >= :cutoff), "
@@ -51,7 +56,7 @@ _PREFIX = text("SELECT * FROM audit_log WHERE chain_seq <= :last ORDER BY chain_
 
 
 async def purge_expired(
-    sessions: async_sessionmaker[AsyncSession], *, retention_days: int, archive_dir: Path
+    sessions: async_sessionmaker[AsyncSession], *, key: AuditKey, retention_days: int, archive_dir: Path
 ) -> PurgeResult:
     cutoff = datetime.now(UTC) - timedelta(days=retention_days)
     async with sessions() as session, session.begin():
@@ -62,21 +67,22 @@ async def purge_expired(
         archive, sha256, first_seq, entries, last_hash = await _archive(session, last_seq, archive_dir)
         if entries == 0:
             return PurgeResult(entries=0)
+        purge = {
+            "cutoff": cutoff,
+            "first_seq": first_seq,
+            "last_seq": last_seq,
+            "entries": entries,
+            "last_hash": last_hash,
+            "archive": archive.name,
+            "archive_sha256": sha256,
+        }
         await session.execute(
             text(
                 "INSERT INTO audit_log_purge "
-                "(cutoff, first_seq, last_seq, entries, last_hash, archive, archive_sha256) "
-                "VALUES (:cutoff, :first, :last, :entries, :hash, :archive, :sha)"
+                "(cutoff, first_seq, last_seq, entries, last_hash, archive, archive_sha256, signature) "
+                "VALUES (:cutoff, :first_seq, :last_seq, :entries, :last_hash, :archive, :archive_sha256, :signature)"
             ),
-            {
-                "cutoff": cutoff,
-                "first": first_seq,
-                "last": last_seq,
-                "entries": entries,
-                "hash": last_hash,
-                "archive": archive.name,
-                "sha": sha256,
-            },
+            purge | {"signature": key.purge_signature(purge)},
         )
         await session.execute(text("SET LOCAL opsdesk.audit_purge = 'on'"))
         await session.execute(text("DELETE FROM audit_log WHERE chain_seq <= :last"), {"last": last_seq})
@@ -85,7 +91,9 @@ async def purge_expired(
             entries=entries, first_seq=first_seq, last_seq=last_seq, archive=archive.name, archive_sha256=sha256
         )
         # The purge is an audited act like any other write.
-        session.add(
+        await audit_chain.append(
+            session,
+            key,
             AuditEntry(
                 at=datetime.now(UTC),
                 actor_name=PURGE_ACTOR,
@@ -94,7 +102,7 @@ async def purge_expired(
                 path="audit_log",
                 status=200,
                 changes=[{"op": "purge", "table": "audit_log", "cutoff": cutoff.isoformat(), **result.model_dump()}],
-            )
+            ),
         )
     log.info("audit_purged", **result.model_dump())
     return result
@@ -129,7 +137,12 @@ def _open_archive(archive_dir: Path, partial: Path) -> TextIO:
 
 
 def _finish_archive(partial: Path, archive: Path) -> str:
+    """The file and its name made durable before the caller deletes the entries it holds: a crash after the
+    DELETE commits must not find the archive still in the page cache only."""
+    with open(partial, "rb") as written:
+        os.fsync(written.fileno())
     os.replace(partial, archive)
+    fsync_directory(archive.parent)
     return hashlib.sha256(archive.read_bytes()).hexdigest()
 
 
@@ -143,6 +156,7 @@ async def purge_now(settings: GatewaySettings) -> PurgeResult:
     try:
         return await purge_expired(
             session_factory(engine),
+            key=AuditKey.load(settings.audit_key_file),
             retention_days=settings.audit_retention_days,
             archive_dir=settings.audit_archive_dir,
         )
@@ -154,6 +168,7 @@ async def run_daily(
     sessions: async_sessionmaker[AsyncSession],
     stop: asyncio.Event,
     *,
+    key: AuditKey,
     retention_days: int,
     archive_dir: Path,
     interval_s: float,
@@ -161,7 +176,7 @@ async def run_daily(
     """Purge now and then every `interval_s` until `stop`; a failure is logged and tried again next time."""
     while not stop.is_set():
         try:
-            await purge_expired(sessions, retention_days=retention_days, archive_dir=archive_dir)
+            await purge_expired(sessions, key=key, retention_days=retention_days, archive_dir=archive_dir)
         except Exception as exc:  # the database may be restarting; the next round catches up
             log.error("audit_purge_failed", error=repr(exc)[:300])
         try:

@@ -64,6 +64,11 @@ class GatewaySettings(ServiceSettings):
     audit_retention_days: int = Field(default=180, ge=180)
     audit_archive_dir: Path = Path("var/audit-archive")
     audit_purge_interval_s: float = Field(default=24 * 3600, ge=60)
+    # The key the audit chain, its purges and its checkpoints are signed with (gateway/audit_chain.py): mounted
+    # into the gateway only, never in the database. Checkpoints of the chain's head go to the archive directory
+    # this often (what was written since the last one is verified first).
+    audit_key_file: Path = Path("var/keys/audit.key")
+    audit_checkpoint_interval_s: float = Field(default=60, ge=1)
     # The web UI signs a user out after this long without them doing anything (MLPS level 3: 15 minutes).
     web_idle_timeout_s: int = Field(default=15 * 60, ge=60, le=8 * 3600)
 

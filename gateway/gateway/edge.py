@@ -12,6 +12,7 @@ from fastapi import Request, Response
 from limits import parse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway import audit_chain
 from gateway.admin.service import authenticate_api_key
 from gateway.failure_audit import UnauthenticatedFailures
 from gateway.models import ApiKey, AuditEntry
@@ -156,7 +157,7 @@ class EdgeMiddleware:
         )
         try:
             async with request.app.state.sessions() as session, session.begin():
-                session.add(entry)
+                await audit_chain.append(session, request.app.state.audit_key, entry)
         except Exception as exc:  # the write itself already happened; never fail it for the audit row
             log.error("audit_write_failed", path=entry.path, error=repr(exc)[:200])
 

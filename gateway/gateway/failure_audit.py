@@ -1,6 +1,6 @@
 """Writes refused to callers nobody verified, audited as one entry per client address per window.
 
-Every audit entry takes the hash chain's lock (migration gateway_0002), so a row per refused request would
+Every audit entry takes the chain's head (audit_chain.py), so a row per refused request would
 let anyone, without an account, flood the log and queue every real write behind theirs. What such a request
 tells the auditor is who (the address), what was tried and how it was answered, and how often: that is kept,
 counted per (action, status), and written once per window by each gateway process (at shutdown too). Failed
@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway import audit_chain
+from gateway.audit_chain import AuditKey
 from gateway.models import AuditEntry
 
 log = structlog.get_logger(__name__)
@@ -48,7 +50,7 @@ class UnauthenticatedFailures:
         self._since, self._counts = datetime.now(UTC), {}
         return since, counts
 
-    async def flush(self, sessions: async_sessionmaker[AsyncSession]) -> int:
+    async def flush(self, sessions: async_sessionmaker[AsyncSession], key: AuditKey) -> int:
         """Writes the window's entries in one transaction; kept for the next window if that fails."""
         since, counts = self._take()
         if not counts:
@@ -57,7 +59,8 @@ class UnauthenticatedFailures:
         entries = [_entry(address, kinds, since, now) for address, kinds in counts.items()]
         try:
             async with sessions() as session, session.begin():
-                session.add_all(entries)
+                for entry in entries:
+                    await audit_chain.append(session, key, entry)
         except Exception as exc:  # the database may be restarting: count them into the next window
             log.error("unauthenticated_audit_failed", addresses=len(counts), error=repr(exc)[:200])
             self._since = since
@@ -86,6 +89,7 @@ def _entry(address: str | None, kinds: Counter[tuple[str, int]], since: datetime
 async def run(
     failures: UnauthenticatedFailures,
     sessions: async_sessionmaker[AsyncSession],
+    key: AuditKey,
     stop: asyncio.Event,
     *,
     window_s: float,
@@ -96,4 +100,4 @@ async def run(
             await asyncio.wait_for(stop.wait(), timeout=window_s)
         except TimeoutError:
             pass
-        await failures.flush(sessions)
+        await failures.flush(sessions, key)

@@ -11,7 +11,10 @@ from starlette.responses import Response
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import audit_retention, failure_audit
+from gateway.admin import audit_verification
 from gateway.admin.router import router as admin_router
+from gateway.audit_chain import AuditKey
+from gateway.audit_checkpoints import CheckpointStore
 from gateway.auth import totp_reseal
 from gateway.auth.router import router as auth_router
 from gateway.auth.tokens import TokenIssuer
@@ -48,11 +51,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         return await aggregate_health(proxy.session, settings.services(), own=database_check(engine))
 
     health_report = CachedHealth(fan_out, ttl_s=settings.health_cache_s)
+    audit_key = AuditKey.load(settings.audit_key_file)
+    audit_checkpoints = CheckpointStore(settings.audit_archive_dir, audit_key)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await rate_limits.start()
         app.state.sessions = session_factory(engine)
+        app.state.audit_verifications = audit_verification.FullVerifications(
+            app.state.sessions, audit_key, audit_checkpoints
+        )
         await proxy.start()
         live_hub.start()
         stop = asyncio.Event()
@@ -61,6 +69,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             audit_retention.run_daily(
                 app.state.sessions,
                 stop,
+                key=audit_key,
                 retention_days=settings.audit_retention_days,
                 archive_dir=settings.audit_archive_dir,
                 interval_s=settings.audit_purge_interval_s,
@@ -68,16 +77,31 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             name="gateway-audit-retention",
         )
         reseal = asyncio.create_task(
-            totp_reseal.reseal_at_start(app.state.sessions, stop, keys=totp_keys, legacy=legacy_totp_key),
+            totp_reseal.reseal_at_start(
+                app.state.sessions, stop, keys=totp_keys, legacy=legacy_totp_key, audit_key=audit_key
+            ),
             name="gateway-totp-reseal",
         )
         failure_flusher = asyncio.create_task(
-            failure_audit.run(failures, app.state.sessions, stop, window_s=settings.unauthenticated_audit_window_s),
+            failure_audit.run(
+                failures, app.state.sessions, audit_key, stop, window_s=settings.unauthenticated_audit_window_s
+            ),
             name="gateway-unauthenticated-audit",
+        )
+        checkpoints = asyncio.create_task(
+            audit_verification.run_checkpoints(
+                app.state.sessions,
+                audit_key,
+                audit_checkpoints,
+                stop,
+                interval_s=settings.audit_checkpoint_interval_s,
+            ),
+            name="gateway-audit-checkpoints",
         )
         yield
         stop.set()
-        await asyncio.gather(relay, retention, reseal, failure_flusher, return_exceptions=True)
+        await app.state.audit_verifications.stop()
+        await asyncio.gather(relay, retention, reseal, failure_flusher, checkpoints, return_exceptions=True)
         await live_hub.stop()
         await proxy.close()
         await rate_limits.close()
@@ -98,6 +122,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     totp_keys = settings.totp_keys()
     legacy_totp_key = totp_reseal.legacy_key(settings.jwt_private_key())
     app.state.totp_box = SecretBox(totp_keys)
+    app.state.audit_key = audit_key
+    app.state.audit_checkpoints = audit_checkpoints
     app.add_middleware(
         EdgeMiddleware,
         limits=rate_limits,

@@ -108,9 +108,9 @@ class AuditEntry(SQLModel, table=True):
     status: int
     client_ip: str | None = None
     request_id: str | None = None
-    # Set by the database on insert (migration gateway_0002): the tamper-evident chain.
+    # Set by the gateway on insert with the audit key (gateway/audit_chain.py): the tamper-evident chain.
     chain_seq: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, unique=True))
     prev_hash: str | None = None
     entry_hash: str | None = None
-    # What the write changed, row by row, before and after (opsdesk_shared/audit_trail.py); part of the hash.
+    # What the write changed, row by row, before and after (opsdesk_shared/audit_trail.py); under the MAC.
     changes: list[dict[str, Any]] | None = Field(default=None, sa_column=sa.Column(pg.JSONB))

@@ -1,10 +1,15 @@
-"""The audit log is a hash chain the database keeps: an auditor can verify it, search it and export it;
-nobody can rewrite it through the application's connection; and if someone with the database owner's
-rights goes around the append-only trigger, verification names the first entry that no longer holds."""
+"""The audit log is a chain keyed with the gateway's audit key: an auditor can verify it (incrementally on
+every view, in full on request, in the background), search it and export it; nobody can rewrite it through
+the application's connection; and if someone with the database owner's rights goes around the append-only
+trigger, verification names the first entry that no longer holds (the tampering drill:
+test_audit_tamper_drill.py)."""
 
+import asyncio
 import csv
 import io
+import time
 import uuid
+from typing import Any
 
 import asyncpg
 import httpx
@@ -62,14 +67,65 @@ async def test_the_audit_chain_verifies_searches_exports_and_shows_tampering(  #
         except asyncpg.RaiseError as exc:
             assert "append-only" in str(exc)
         # Someone with the owner's rights goes around the trigger and rewrites one entry.
-        await conn.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update")
-        await conn.execute("UPDATE audit_log SET path = '/nothing-happened' WHERE chain_seq = $1", last - 1)
-        await conn.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update")
+        path = await conn.fetchval("SELECT path FROM audit_log WHERE chain_seq = $1", last - 1)
+        await rewrite_path(conn, last - 1, "/nothing-happened")
+        # The page's check starts at the last signed checkpoint, which the check above made at the head: the
+        # entry before it is the full verification's to find.
+        check = (await client.get("/api/admin/audit-log/verify", headers=bearer(token))).json()
+        assert check["from_seq"] >= last - 1 and check["entries"] <= 2, check
+        result = await full_verification(client, token)
+        assert result["intact"] is False and result["first_broken_seq"] == last - 1, result
+        assert "altered" in result["problem"]
+        await rewrite_path(conn, last - 1, path)  # put back, for the other tests on this database
     finally:
         await conn.close()
-    check = (await client.get("/api/admin/audit-log/verify", headers=bearer(token))).json()
-    assert check["intact"] is False and check["first_broken_seq"] == last - 1
-    assert "altered" in check["problem"]
+
+
+async def rewrite_path(conn: asyncpg.Connection, seq: int, path: str) -> None:
+    await conn.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update")
+    await conn.execute("UPDATE audit_log SET path = $2 WHERE chain_seq = $1", seq, path)
+    await conn.execute("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update")
+
+
+async def full_verification(client: httpx.AsyncClient, token: str) -> dict[str, Any]:
+    """Start a full verification and follow its progress until it is done (deadline, not a sleep)."""
+    started = await client.post("/api/admin/audit-log/verifications", headers=bearer(token))
+    assert started.status_code == 202, started.text
+    job = started.json()
+    deadline = time.monotonic() + 30
+    while job["state"] == "running":
+        assert time.monotonic() < deadline, job
+        await asyncio.sleep(0.05)
+        job = (await client.get(f"/api/admin/audit-log/verifications/{job['id']}", headers=bearer(token))).json()
+    assert job["state"] == "done", job
+    assert job["checked"] == job["total"] == job["result"]["entries"] or not job["result"]["intact"], job
+    return job["result"]  # type: ignore[no-any-return]
+
+
+async def test_the_page_check_walks_only_what_was_written_since_the_last_checkpoint(  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, admin_token: str, login_as
+) -> None:
+    token = await auditor(client, admin_token, login_as)
+    first = (await client.get("/api/admin/audit-log/verify", headers=bearer(token))).json()
+    assert first["intact"] is True, first
+    for _ in range(3):
+        await client.post(
+            "/api/admin/units",
+            headers=bearer(admin_token),
+            json={"code": f"IC-{uuid.uuid4().hex[:6]}", "name": "增量校验", "kind": "police_station"},
+        )
+    second = (await client.get("/api/admin/audit-log/verify", headers=bearer(token))).json()
+    # From the checkpoint the first check left at its head: that entry, the three writes and their neighbours
+    # (the check's own request is not a write), not the whole log.
+    assert second["intact"] is True and second["full"] is False, second
+    assert second["from_seq"] == first["head_seq"] - 1 and second["checkpoint_seq"] == first["head_seq"], second
+    assert second["entries"] == second["head_seq"] - first["head_seq"] + 1 < first["head_seq"], (first, second)
+    checkpoints = (await client.get("/api/admin/audit-log/checkpoints", headers=bearer(token))).json()
+    assert checkpoints[-1]["seq"] == second["head_seq"] and len(checkpoints[-1]["signature"]) == 64
+    # The whole chain, on request: in the background, with progress, and intact.
+    result = await full_verification(client, token)
+    assert result["intact"] is True and result["full"] is True and result["entries"] >= second["head_seq"], result
+    assert (await client.post("/api/admin/audit-log/verifications", headers=bearer(admin_token))).status_code == 403
 
 
 async def test_each_write_records_what_it_changed_before_and_after(  # type: ignore[no-untyped-def]

@@ -32,6 +32,8 @@ async def migrate(settings: ServiceSettings, package: str) -> None:
     await ensure_database(settings.database_url, settings.database_name)
     personal_data.configure(settings.pii_key_file)  # data migrations encrypt existing phone numbers
     config = alembic_config(settings, package)
+    # A data migration that needs a key of the service's own settings finds them here (gateway_0009).
+    config.attributes["settings"] = settings
     # Alembic's command API is synchronous and env.py runs its own event loop: keep it off ours.
     await asyncio.to_thread(command.upgrade, config, "head")
 

@@ -1,12 +1,14 @@
+import asyncio
 from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 
-from gateway.admin import audit, service
+from gateway.admin import audit, audit_verification, service
+from gateway.admin.audit_verification import ChainCheck, FullVerification
 from gateway.admin.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -20,6 +22,7 @@ from gateway.admin.schemas import (
     UserPage,
     UserUpdate,
 )
+from gateway.audit_checkpoints import Checkpoint
 from gateway.dependencies import Settings, StreamingRead, Uow
 from gateway.models import ApiKey, AuditEntry, User
 from opsdesk_shared.auth import Principal, Role, require_roles
@@ -139,7 +142,32 @@ async def export_audit_log(
     )
 
 
-@router.get("/audit-log/verify", response_model=audit.ChainCheck)
-async def verify_audit_log(_: Auditor, uow: Uow) -> audit.ChainCheck:
-    """Walks the whole hash chain and names the first entry that does not hold."""
-    return await audit.verify_chain(uow)
+@router.get("/audit-log/verify", response_model=ChainCheck)
+async def verify_audit_log(_: Auditor, request: Request) -> ChainCheck:
+    """Checks the chain from the last signed checkpoint to the head (what was written since) and names the first
+    entry that does not hold; an intact chain gets a new checkpoint. The whole chain: `POST .../verifications`."""
+    state = request.app.state
+    return await audit_verification.verify(state.sessions, state.audit_key, state.audit_checkpoints, full=False)
+
+
+@router.post("/audit-log/verifications", status_code=status.HTTP_202_ACCEPTED, response_model=FullVerification)
+async def start_full_verification(_: Auditor, request: Request) -> FullVerification:
+    """Starts checking every entry from the last purge, in the background (one at a time: a running one is
+    answered again); follow it at `GET .../verifications/{id}`."""
+    return request.app.state.audit_verifications.start()  # type: ignore[no-any-return]
+
+
+@router.get("/audit-log/verifications/{verification_id}", response_model=FullVerification)
+async def full_verification(verification_id: str, _: Auditor, request: Request) -> FullVerification:
+    job = request.app.state.audit_verifications.get(verification_id)
+    if job is None:
+        raise NotFound(f"no full verification {verification_id} in this gateway process")
+    return job  # type: ignore[no-any-return]
+
+
+@router.get("/audit-log/checkpoints", response_model=list[Checkpoint])
+async def audit_checkpoints(
+    _: Auditor, request: Request, limit: Annotated[int, Query(ge=1, le=10000)] = 1000
+) -> list[Checkpoint]:
+    """The signed checkpoints of the chain's head, oldest first: for the auditor to keep outside the system."""
+    return await asyncio.to_thread(request.app.state.audit_checkpoints.history, limit)  # type: ignore[no-any-return]

@@ -23,6 +23,8 @@ from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway import audit_chain
+from gateway.audit_chain import AuditKey
 from gateway.config import GatewaySettings
 from gateway.models import AuditEntry, User
 from opsdesk_shared.db import create_engine, session_factory
@@ -47,7 +49,9 @@ def legacy_key(jwt_private_key_pem: str) -> bytes:
     return base64.urlsafe_b64encode(derived)
 
 
-async def reseal(sessions: async_sessionmaker[AsyncSession], *, keys: list[bytes], legacy: bytes) -> ResealResult:
+async def reseal(
+    sessions: async_sessionmaker[AsyncSession], *, keys: list[bytes], legacy: bytes, audit_key: AuditKey
+) -> ResealResult:
     sealing = Fernet(keys[0])
     older = MultiFernet([Fernet(key) for key in [*keys[1:], legacy]])
     result = ResealResult()
@@ -67,7 +71,9 @@ async def reseal(sessions: async_sessionmaker[AsyncSession], *, keys: list[bytes
             except InvalidToken:
                 result.unreadable += 1
         if result.resealed:
-            session.add(
+            await audit_chain.append(
+                session,
+                audit_key,
                 AuditEntry(
                     at=datetime.now(UTC),
                     actor_name=RESEAL_ACTOR,
@@ -76,7 +82,7 @@ async def reseal(sessions: async_sessionmaker[AsyncSession], *, keys: list[bytes
                     path="app_user.totp_secret",
                     status=200,
                     changes=[{"op": "reseal", "table": "app_user", "column": "totp_secret", **result.model_dump()}],
-                )
+                ),
             )
     if result.resealed or result.unreadable:
         log.info("totp_secrets_resealed", **result.model_dump())
@@ -84,12 +90,17 @@ async def reseal(sessions: async_sessionmaker[AsyncSession], *, keys: list[bytes
 
 
 async def reseal_at_start(
-    sessions: async_sessionmaker[AsyncSession], stop: asyncio.Event, *, keys: list[bytes], legacy: bytes
+    sessions: async_sessionmaker[AsyncSession],
+    stop: asyncio.Event,
+    *,
+    keys: list[bytes],
+    legacy: bytes,
+    audit_key: AuditKey,
 ) -> None:
     """Reseal once, retrying while the database is away (a gateway may start before PostgreSQL is back)."""
     while not stop.is_set():
         try:
-            await reseal(sessions, keys=keys, legacy=legacy)
+            await reseal(sessions, keys=keys, legacy=legacy, audit_key=audit_key)
             return
         except Exception as exc:  # the database may be restarting; try again shortly
             log.error("totp_reseal_failed", error=repr(exc)[:300])
@@ -104,7 +115,10 @@ async def reseal_now(settings: GatewaySettings) -> ResealResult:
     engine = create_engine(settings)
     try:
         return await reseal(
-            session_factory(engine), keys=settings.totp_keys(), legacy=legacy_key(settings.jwt_private_key())
+            session_factory(engine),
+            keys=settings.totp_keys(),
+            legacy=legacy_key(settings.jwt_private_key()),
+            audit_key=AuditKey.load(settings.audit_key_file),
         )
     finally:
         await engine.dispose()

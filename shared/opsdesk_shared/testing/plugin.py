@@ -41,6 +41,9 @@ class RunEnvironment:
     private_key_file: Path
     public_key_file: Path
     pii_key_file: Path
+    # The gateway's audit key and the directory its archives and signed checkpoints go to (this run's own).
+    audit_key_file: Path
+    audit_archive_dir: Path
     # The gateway's own keys, one per purpose (gateway/keys.py).
     web_session_key_file: Path
     totp_key_file: Path
@@ -55,6 +58,8 @@ class RunEnvironment:
             "OPSDESK_PII_KEY_FILE": str(self.pii_key_file),
             "OPSDESK_WEB_SESSION_KEY_FILE": str(self.web_session_key_file),
             "OPSDESK_TOTP_KEY_FILE": str(self.totp_key_file),
+            "OPSDESK_AUDIT_KEY_FILE": str(self.audit_key_file),
+            "OPSDESK_AUDIT_ARCHIVE_DIR": str(self.audit_archive_dir),
             "OPSDESK_ENVIRONMENT": "test",
             # A whole system of processes plus the tests' own pools must fit PostgreSQL's default 100 connections.
             "OPSDESK_DATABASE_POOL_SIZE": "3",
@@ -71,6 +76,9 @@ class RunEnvironment:
             "pii_key_file": self.pii_key_file,
             "web_session_key_file": self.web_session_key_file,  # services' settings ignore the gateway's keys
             "totp_key_file": self.totp_key_file,
+            # Only the gateway's settings have these; the other services' ignore them.
+            "audit_key_file": self.audit_key_file,
+            "audit_archive_dir": self.audit_archive_dir,
             "environment": "test",
             "database_pool_size": 3,
             # Each settings object is one deployment with rate-limit counters of its own (gateways built
@@ -140,6 +148,12 @@ def _write_keys(directory: Path) -> tuple[Path, Path]:
     return private, public
 
 
+def _write_audit_key(key_file: Path) -> None:
+    """What `make run` makes for the gateway (gateway/audit_chain.py), without importing the gateway here."""
+    key_file.write_text(base64.b64encode(secrets.token_bytes(32)).decode() + "\n")
+    key_file.chmod(0o600)
+
+
 @pytest.fixture(scope="session")
 def opsdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunEnvironment]:
     try:
@@ -158,6 +172,7 @@ def opsdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunEnvironment
     private, public = _write_keys(keys)
     personal_data.create_key_file(pii := keys / "pii.key")
     web_session_key, totp_key = _write_gateway_keys(keys)
+    _write_audit_key(audit_key := keys / "audit.key")
     env = RunEnvironment(
         servers,
         run_id,
@@ -167,6 +182,8 @@ def opsdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunEnvironment
         private,
         public,
         pii,
+        audit_key,
+        tmp_path_factory.mktemp("audit-archive"),
         web_session_key_file=web_session_key,
         totp_key_file=totp_key,
     )

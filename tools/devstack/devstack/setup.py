@@ -18,7 +18,7 @@ import intake.migrate
 import notifications.migrate
 import reporting.migrate
 from dispatch.config import DispatchSettings
-from gateway import bootstrap, keys, rate_limits
+from gateway import audit_chain, bootstrap, keys, rate_limits
 from gateway.config import GatewaySettings
 from intake.config import IntakeSettings
 from notifications.config import NotificationsSettings
@@ -122,6 +122,12 @@ async def set_up(*, demo: bool, credentials_file: Path, make_keys: bool = True) 
         ensure_gateway_keys(gateway_settings)
         if personal_data.create_key_file(gateway_settings.pii_key_file):
             print(f"created a development key for personal data at rest in {gateway_settings.pii_key_file}")
+        # In production the key is a mounted secret: made up here, it would re-key the audit log with a key
+        # nobody kept.
+        if gateway_settings.environment != "production" and audit_chain.create_key_file(
+            gateway_settings.audit_key_file
+        ):
+            print(f"created a development key for the audit chain in {gateway_settings.audit_key_file}")
     await migrate_all()
     await bootstrap.run(gateway_settings, demo=demo, credentials_file=credentials_file)
     if demo:

@@ -34,6 +34,7 @@ def stack_env(base: Mapping[str, str], *, root: Path, ports: Mapping[str, int] |
     env.setdefault("OPSDESK_PII_KEY_FILE", str(root / "var/keys/pii.key"))
     env.setdefault("OPSDESK_WEB_SESSION_KEY_FILE", str(root / "var/keys/web_session.key"))
     env.setdefault("OPSDESK_TOTP_KEY_FILE", str(root / "var/keys/totp.key"))
+    env.setdefault("OPSDESK_AUDIT_KEY_FILE", str(root / "var/keys/audit.key"))
     for service in SERVICES:
         env.setdefault(f"OPSDESK_{service.upper()}_PORT", str(ports[service]))
         env.setdefault(f"OPSDESK_{service.upper()}_URL", f"http://127.0.0.1:{env[f'OPSDESK_{service.upper()}_PORT']}")

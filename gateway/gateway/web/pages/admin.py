@@ -142,6 +142,22 @@ async def audit_log(
     )
 
 
+@router.post("/ui/audit/verifications")
+async def audit_full_verification(web: Web = Auditor) -> Response:
+    """Starts the whole chain's check in the background; the fragment follows its progress."""
+    job = await web.api.post("/api/admin/audit-log/verifications")
+    return web.render("fragments/audit_verification.html", job=job)
+
+
+@router.get("/ui/audit/verifications/{verification_id}")
+async def audit_full_verification_progress(verification_id: str, web: Web = Auditor) -> Response:
+    try:
+        job = await web.api.get(f"/api/admin/audit-log/verifications/{verification_id}")
+    except ApiError as exc:  # started on another gateway replica, or this one restarted
+        return web.render("fragments/audit_verification.html", job=None, error=exc.detail)
+    return web.render("fragments/audit_verification.html", job=job)
+
+
 @router.get("/ui/audit/export")
 async def audit_export(web: Web = Auditor, actor: str | None = None, action: str | None = None) -> Response:
     answer = await web.api.raw(
