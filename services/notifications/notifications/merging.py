@@ -95,26 +95,35 @@ async def claim_news(
     signature: str,
     max_segments: int,
 ) -> list[SmsMessage]:
-    """Of `due` (never-attempted ticket news to one number, locked by the caller's claim), what to send now: one
-    message, or a merged SMS (inserted here; the caller claims it like any other). Nothing when another sender
-    has the number or the number's last news went out less than a window ago (then the news waits for it)."""
-    recipient = due[0].recipient
-    locked = await session.scalar(
-        select(func.pg_try_advisory_xact_lock(LOCK_CLASS, func.hashtext(SmsMessage.recipient))).where(
-            SmsMessage.id == due[0].id
-        )
+    """Of `due` (never-attempted ticket news, locked by the caller's claim), what to send now: per number, one
+    message or a merged SMS (inserted here; the caller claims it like any other). Nothing for a number another
+    sender has, or whose last news went out less than a window ago (its news then waits for the window).
+    A handful of statements for all the claim's numbers, not a handful per number."""
+    first_of: dict[str, SmsMessage] = {}
+    for message in due:
+        first_of.setdefault(message.recipient, message)
+    locks = await session.execute(
+        select(
+            SmsMessage.recipient, func.pg_try_advisory_xact_lock(LOCK_CLASS, func.hashtext(SmsMessage.recipient))
+        ).where(SmsMessage.id.in_([m.id for m in first_of.values()]))  # type: ignore[attr-defined]
     )
-    if not locked:
-        return []
-    last = await _last_news_sent(session, recipient, now)
-    if last is not None and last + window > now:
-        for message in due:
+    mine = {number for number, locked in locks.all() if locked}
+    last_sent = await _last_news_sent(session, sorted(mine), now)
+    free: set[str] = set()
+    for message in due:
+        if message.recipient not in mine:
+            continue  # another sender is deciding about this number; its rows stay as they are
+        last = last_sent.get(message.recipient)
+        if last is not None and last + window > now:
             _hold(session, message, last + window, now)
+        else:
+            free.add(message.recipient)
+    if not free:
         return []
     rows = await session.execute(
         select(SmsMessage)
         .where(
-            SmsMessage.recipient == recipient,
+            SmsMessage.recipient.in_(sorted(free)),  # type: ignore[attr-defined]
             SmsMessage.ticket_news.is_(True),  # type: ignore[attr-defined]
             SmsMessage.status == "queued",
             SmsMessage.attempts == 0,
@@ -122,20 +131,39 @@ async def claim_news(
             SmsMessage.next_attempt_at <= now + window,  # type: ignore[operator]
         )
         .order_by(SmsMessage.created_at)
-        .limit(MAX_PARTS)
         .with_for_update(skip_locked=True)
     )
-    pending = list(rows.scalars()) or due
+    pending: dict[str, list[SmsMessage]] = {}
+    for message in rows.scalars():
+        pending.setdefault(message.recipient, []).append(message)
+    outgoing: list[SmsMessage] = []
+    for number in sorted(free):
+        outgoing.append(
+            await _one_sms(session, pending.get(number) or [first_of[number]], now, window, signature, max_segments)
+        )
+    return outgoing
+
+
+async def _one_sms(
+    session: AsyncSession,
+    pending: list[SmsMessage],
+    now: datetime,
+    window: timedelta,
+    signature: str,
+    max_segments: int,
+) -> SmsMessage:
+    """The SMS to send one number now: its oldest news alone, or as much of its news merged as fits."""
+    pending = pending[:MAX_PARTS]
     news = [News(m.ticket_number, m.body) for m in pending]
     fit = fitting(news, signature, max_segments)
     for message in pending[fit:]:  # the next window's
         _hold(session, message, now + window, now)
     if fit == 1:
-        return [pending[0]]
+        return pending[0]
     body = compose(news[:fit], signature)
     merged = SmsMessage(
         id=uuid4(),
-        recipient=recipient,
+        recipient=pending[0].recipient,
         body=body,
         template=MERGED_TEMPLATE,
         ticket_news=True,
@@ -157,21 +185,26 @@ async def claim_news(
         session.add(
             SmsStatusChange(message_id=part.id, status="sending", source="sender", detail=f"in {merged.id}", at=now)
         )
-    return [merged]
+    return merged
 
 
-async def _last_news_sent(session: AsyncSession, recipient: str, now: datetime) -> datetime | None:
-    """When ticket news last went to `recipient` as an SMS (handed to the provider, or being handed)."""
+async def _last_news_sent(session: AsyncSession, numbers: list[str], now: datetime) -> dict[str, datetime]:
+    """Per number: when ticket news last went to it as an SMS (handed to the provider, or being handed)."""
+    if not numbers:
+        return {}
     handed = func.coalesce(SmsMessage.sent_at, SmsMessage.updated_at)
-    return await session.scalar(  # type: ignore[no-any-return]
-        select(func.max(handed)).where(
-            SmsMessage.recipient == recipient,
+    rows = await session.execute(
+        select(SmsMessage.recipient, func.max(handed))
+        .where(
+            SmsMessage.recipient.in_(numbers),  # type: ignore[attr-defined]
             SmsMessage.ticket_news.is_(True),  # type: ignore[attr-defined]
             SmsMessage.merged_into.is_(None),  # type: ignore[union-attr]
             SmsMessage.created_at > now - timedelta(hours=1),  # type: ignore[operator]
             or_(SmsMessage.status == "sending", SmsMessage.sent_at.is_not(None)),  # type: ignore[union-attr]
         )
+        .group_by(SmsMessage.recipient)
     )
+    return dict(rows.all())  # type: ignore[arg-type]
 
 
 def _hold(session: AsyncSession, message: SmsMessage, until: datetime, now: datetime) -> None:

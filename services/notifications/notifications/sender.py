@@ -88,23 +88,22 @@ class Sender:
             return claimed
 
     async def _with_news_merged(self, session: AsyncSession, due: list[SmsMessage], now: datetime) -> list[SmsMessage]:
-        """`due` with each number's never-attempted ticket news merged (merging.py), in this claim's transaction."""
-        outgoing, news = [], {}
+        """`due` with never-attempted ticket news merged per number (merging.py), in this claim's transaction."""
+        outgoing: list[SmsMessage] = []
+        news: list[SmsMessage] = []
         for message in due:
-            if message.ticket_news and message.status == "queued" and message.attempts == 0:
-                news.setdefault(message.recipient, []).append(message)
-            else:
-                outgoing.append(message)
-        for messages in news.values():
-            outgoing += await merging.claim_news(
-                session,
-                messages,
-                now,
-                window=timedelta(seconds=self.settings.sms_merge_window_s),
-                signature=self.settings.sms_signature,
-                max_segments=self.settings.sms_merge_max_segments,
-            )
-        return outgoing
+            mergeable = message.ticket_news and message.status == "queued" and message.attempts == 0
+            (news if mergeable else outgoing).append(message)
+        if not news:
+            return outgoing
+        return outgoing + await merging.claim_news(
+            session,
+            news,
+            now,
+            window=timedelta(seconds=self.settings.sms_merge_window_s),
+            signature=self.settings.sms_signature,
+            max_segments=self.settings.sms_merge_max_segments,
+        )
 
     async def deliver(self, message: SmsMessage, reconcile: bool) -> None:
         try:
