@@ -132,3 +132,20 @@ async def test_a_dozen_tickets_from_one_phone_all_hear_from_us_merged_and_the_li
         return len([x for x in await texts_to(sink, station) if "业务通知" in x]) >= 10
 
     await eventually(ten_business_sms, timeout=20)
+
+
+async def test_the_rules_say_which_sms_are_ticket_news(
+    notifications_client: httpx.AsyncClient, migrated: RunEnvironment
+) -> None:
+    admin = {"Authorization": f"Bearer {migrated.token('admin')}"}
+    rules = {r["trigger"]: r for r in (await notifications_client.get("/api/sms/rules", headers=admin)).json()}
+    news = {trigger for trigger, rule in rules.items() if rule["ticket_news"]}
+    assert news == {
+        "ticket_accepted",
+        "engineer_assigned",
+        "ticket_pending",
+        "public_comment",
+        "ticket_resolved",
+        "assignment_to_engineer",
+    }
+    assert all(rules[t]["urgent"] for t in ("sla_warning", "sla_breached"))  # escalations go at once anyway
