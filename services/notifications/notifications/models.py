@@ -27,6 +27,12 @@ class SmsMessage(SQLModel, table=True):
     # Who asked: an event's rule, or a `system` client's business request (its API key id).
     client_id: UUID | None = None
     urgent: bool = False
+    # News about a ticket to someone party to it (its requester, its engineer): exempt from the per-number hourly
+    # limit; merged with the number's other news due within the merge window (merging.py).
+    ticket_news: bool = False
+    ticket_number: str | None = None  # names the ticket in a merged SMS
+    # Sent as part of that (merged) message, whose status this one follows.
+    merged_into: UUID | None = Field(default=None, foreign_key="sms_message.id", index=True)
     status: str = "queued"
     segments: int = 1
     encoding: str = "UCS-2"

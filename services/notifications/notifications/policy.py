@@ -1,5 +1,9 @@
 """What may be sent when (SPEC §6): opt-outs, quiet hours for non-urgent messages, and a per-recipient
-rate limit. Decided when a message is queued; the sender just honours `next_attempt_at`."""
+rate limit. Decided when a message is queued; the sender just honours `next_attempt_at`.
+
+The hourly limit is for business SMS (a `system` client's), whose volume to one number nothing in the desk's
+work bounds. Ticket news (rules.Trigger.ticket_news) neither counts nor is held by it: a number's news is
+merged per window instead (merging.py), and escalations are urgent."""
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -36,7 +40,8 @@ async def opted_out_among(session: AsyncSession, phones: list[str]) -> set[str]:
 
 
 async def recent_counts(session: AsyncSession, phones: list[str], at: datetime) -> dict[str, tuple[int, datetime]]:
-    """Per recipient: non-urgent messages in the last hour, and the oldest of them. One query for a batch."""
+    """Per recipient: non-urgent messages under the limit in the last hour, and the oldest of them. One query for
+    a batch."""
     rows = await session.execute(
         select(SmsMessage.recipient, func.count(), func.min(SmsMessage.created_at))
         .where(
@@ -44,6 +49,7 @@ async def recent_counts(session: AsyncSession, phones: list[str], at: datetime) 
             SmsMessage.created_at > at - timedelta(hours=1),  # type: ignore[operator]
             SmsMessage.status != "suppressed",
             SmsMessage.urgent.is_(False),  # type: ignore[attr-defined]
+            SmsMessage.ticket_news.is_(False),  # type: ignore[attr-defined]
         )
         .group_by(SmsMessage.recipient)
     )

@@ -25,6 +25,13 @@ class Trigger:
         """Escalations to staff ignore quiet hours and opt-outs (they are duty, not marketing)."""
         return self.audience == "escalation"
 
+    @property
+    def ticket_news(self) -> bool:
+        """News about a ticket to someone party to it: the requester of their own ticket, the engineer of their
+        assignment. A consequence of the desk's work, not marketing: the per-number hourly limit (for business
+        SMS) does not hold it back; several due to one number are merged into one SMS instead (merging.py)."""
+        return self.audience in ("requester", "engineer")
+
 
 TRIGGERS = {
     t.name: t

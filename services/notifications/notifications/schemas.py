@@ -75,6 +75,10 @@ class RuleOut(BaseModel):
     audience: str
     urgent: bool
     deferrable: bool
+    ticket_news: bool = Field(
+        description="news about a ticket to a party to it: not held by the per-number hourly limit (that is for "
+        "business SMS); merged with the number's other news due within OPSDESK_SMS_MERGE_WINDOW_S"
+    )
     variables: list[str]
     description: str
 

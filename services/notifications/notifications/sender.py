@@ -17,7 +17,7 @@ import structlog
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from notifications import service
+from notifications import merging, service
 from notifications.breaker import CircuitBreaker
 from notifications.config import NotificationsSettings
 from notifications.models import SmsMessage, SmsOrphanCallback, SmsStatusChange
@@ -60,14 +60,15 @@ class Sender:
                     or_(
                         (SmsMessage.status == "queued") & (SmsMessage.next_attempt_at <= now),
                         (SmsMessage.status == "sending") & (SmsMessage.lease_until < now),  # type: ignore[operator]
-                    )
+                    ),
+                    SmsMessage.merged_into.is_(None),  # type: ignore[union-attr]
                 )
                 .order_by(SmsMessage.next_attempt_at)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
             claimed = []
-            for message in rows.scalars():
+            for message in await self._with_news_merged(session, list(rows.scalars()), now):
                 reconcile = message.needs_reconcile or message.status == "sending"
                 message.status = "sending"
                 message.attempts += 1
@@ -85,6 +86,24 @@ class Sender:
                 )
                 claimed.append((message, reconcile))
             return claimed
+
+    async def _with_news_merged(self, session: AsyncSession, due: list[SmsMessage], now: datetime) -> list[SmsMessage]:
+        """`due` with never-attempted ticket news merged per number (merging.py), in this claim's transaction."""
+        outgoing: list[SmsMessage] = []
+        news: list[SmsMessage] = []
+        for message in due:
+            mergeable = message.ticket_news and message.status == "queued" and message.attempts == 0
+            (news if mergeable else outgoing).append(message)
+        if not news:
+            return outgoing
+        return outgoing + await merging.claim_news(
+            session,
+            news,
+            now,
+            window=timedelta(seconds=self.settings.sms_merge_window_s),
+            signature=self.settings.sms_signature,
+            max_segments=self.settings.sms_merge_max_segments,
+        )
 
     async def deliver(self, message: SmsMessage, reconcile: bool) -> None:
         try:

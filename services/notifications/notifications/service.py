@@ -17,6 +17,8 @@ from opsdesk_shared.messaging.outbox import add_event
 from opsdesk_shared.phones import mask_phone
 
 PRODUCER = "notifications"
+# The template code of an SMS that merges several messages' news (merging.py).
+MERGED_TEMPLATE = "merged_ticket_news"
 SEND_CHANNEL = "opsdesk_sms_queued"
 # Later states never move back to earlier ones, whatever order callbacks arrive in.
 RANK = {"queued": 0, "sending": 1, "sent": 2, "undelivered": 3, "failed": 3, "suppressed": 3, "delivered": 4}
@@ -45,17 +47,20 @@ async def queue_message(
     limits: policy.Limits | None = None,
     urgent: bool = False,
     deferrable: bool = False,
+    ticket_news: bool = False,
+    ticket_number: str | None = None,
 ) -> UUID | None:
     """Record a message to send; None when this event already produced one for this recipient.
 
-    Non-urgent messages respect opt-outs (recorded as `suppressed`) and the per-recipient rate limit;
-    deferrable ones also wait out quiet hours (both by deferring `next_attempt_at`). Urgent ones (staff
-    escalations) go at once."""
+    Non-urgent messages respect opt-outs (recorded as `suppressed`) and, unless they are ticket news (merged
+    per number by the sender instead, merging.py), the per-recipient rate limit; deferrable ones also wait out
+    quiet hours (both by deferring `next_attempt_at`). Urgent ones (staff escalations) go at once."""
     now = datetime.now(UTC)
     status, not_before, why = "queued", now, None
     if not urgent and limits is not None:
         opted = await policy.opted_out_among(session, [recipient])
-        count, oldest = (await policy.recent_counts(session, [recipient], now)).get(recipient, (0, now))
+        recent = {} if ticket_news else await policy.recent_counts(session, [recipient], now)
+        count, oldest = recent.get(recipient, (0, now))
         status, not_before, why = policy.decide(
             now,
             opted_out=bool(opted),
@@ -74,6 +79,8 @@ async def queue_message(
             template=template,
             ticket_id=ticket_id,
             urgent=urgent,
+            ticket_news=ticket_news,
+            ticket_number=ticket_number,
             status=status,
             segments=count_segments(body),
             encoding=encoding_of(body),
@@ -119,7 +126,28 @@ async def advance(
     detail: str | None = None,
     collect: list[Event] | None = None,
 ) -> bool:
-    """Move `message` forward to `status` (never backwards); publish sms.sent/delivered/failed."""
+    """Move `message` forward to `status` (never backwards); publish sms.sent/delivered/failed.
+
+    A merged SMS carries its parts along (each ticket's own message then reads sent, delivered ...); only the
+    SMS itself is published, as it is what the provider carried and charged."""
+    if not _move(session, message, status, source=source, detail=detail):
+        return False
+    if status in ("sent", "delivered", "failed", "undelivered"):
+        if collect is not None:  # the caller writes a batch's events in one statement
+            collect.append(_status_event(message, status))
+        else:
+            await add_event(session, _status_event(message, status), producer=PRODUCER)
+    if message.template == MERGED_TEMPLATE:
+        parts = await session.execute(
+            select(SmsMessage).where(SmsMessage.merged_into == message.id).with_for_update()  # type: ignore[arg-type]
+        )
+        for part in parts.scalars():
+            part.error_code = message.error_code
+            _move(session, part, status, source=source, detail=f"in {message.id}")
+    return True
+
+
+def _move(session: AsyncSession, message: SmsMessage, status: str, *, source: str, detail: str | None) -> bool:
     if RANK.get(status, -1) <= RANK.get(message.status, -1):
         return False
     now = datetime.now(UTC)
@@ -132,11 +160,6 @@ async def advance(
         message.delivered_at = now
     session.add(message)
     session.add(SmsStatusChange(message_id=message.id, status=status, source=source, detail=detail, at=now))
-    if status in ("sent", "delivered", "failed", "undelivered"):
-        if collect is not None:  # the caller writes a batch's events in one statement
-            collect.append(_status_event(message, status))
-        else:
-            await add_event(session, _status_event(message, status), producer=PRODUCER)
     return True
 
 

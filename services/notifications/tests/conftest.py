@@ -77,6 +77,8 @@ def notifications_settings(migrated: RunEnvironment, sink: Sink) -> Notification
         # No quiet hours by default, so tests pass at any time of day; the quiet-hours test sets its own.
         sms_quiet_hours_start=time(0, 0),
         sms_quiet_hours_end=time(0, 0),
+        # A number's ticket news merged within a second, not a minute: tests wait on it.
+        sms_merge_window_s=1.0,
     )
 
 

@@ -77,6 +77,7 @@ def _rule_out(rule: SmsRule) -> RuleOut:
         audience=t.audience,
         urgent=t.urgent,
         deferrable=t.deferrable,
+        ticket_news=t.ticket_news,
         variables=list(t.variables),
         description=t.description,
     )

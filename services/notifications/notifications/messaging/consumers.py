@@ -70,6 +70,8 @@ class RuleApplier:
             template=template.code,
             urgent=trigger.urgent,
             deferrable=trigger.deferrable,
+            ticket_news=trigger.ticket_news,
+            ticket_number=str(variables.get("number") or "") or None,
             limits=self.settings.limits,
         )
 
