@@ -3,8 +3,8 @@
 Ticket news (a requester's or engineer's SMS about a ticket) is exempt from the per-number hourly limit and
 merged with the other news due to the same number within OPSDESK_SMS_MERGE_WINDOW_S (notifications/merging.py).
 
-Revision ID: notifications_0004
-Revises: notifications_0003
+Revision ID: notifications_0006
+Revises: notifications_0005
 Create Date: 2026-12-07
 """
 
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
-revision = "notifications_0004"
-down_revision = "notifications_0003"
+revision = "notifications_0006"
+down_revision = "notifications_0005"
 branch_labels = None
 depends_on = None
 
