@@ -123,10 +123,11 @@ async def export(web: Web = Staff, sort: str = "-created_at") -> Response:
 @router.post("/ui/ticket-views")
 async def save_view(web: Web = Staff) -> Response:
     fields = await form_fields(web.request)
-    await web.api.post(
+    saved = await web.api.post(
         "/api/saved-views", {"page": "tickets", "name": fields.get("name", ""), "query": fields.get("query", "")}
     )
-    return RedirectResponse(f"/ui/tickets?{fields.get('query', '')}", status_code=303)
+    # The API's normalised query, not the form's text: the page goes back to exactly the view it kept.
+    return RedirectResponse(f"/ui/tickets?{saved['query']}", status_code=303)
 
 
 @router.post("/ui/ticket-views/{view_id}/delete")
