@@ -187,7 +187,9 @@ class TicketPage(BaseModel):
     items: list[TicketOut]
     next_cursor: str | None = None
     next_page: int | None = None
-    total: int = Field(description="how many tickets the filters match, over every page")
+    total: int | None = Field(
+        default=None, description="with `sort` (numbered pages): how many tickets the filters match, over every page"
+    )
 
 
 class Backlog(BaseModel):

@@ -178,7 +178,9 @@ async def list_tickets(
         items=[_out(t, principal) for t in tickets],
         next_cursor=next_cursor,
         next_page=next_page,
-        total=await queries.count_tickets(uow, principal, filters),
+        # The count makes the page count of numbered pages; the cursor's endless lists (the portal, the
+        # hotline's live refreshes) are spared the extra scan.
+        total=await queries.count_tickets(uow, principal, filters) if sort is not None else None,
     )
 
 
