@@ -30,17 +30,11 @@ FORMATS = ("xlsx", "pdf", "csv", "json")
 
 
 def _periods(today: date) -> dict[str, str]:
-    iso = today.isocalendar()
-    last_week = today - timedelta(days=7)
     return {
         "today": today.isoformat(),
         "from": (today - timedelta(days=29)).isoformat(),
         "to": today.isoformat(),
-        "week": f"{iso.year}-W{iso.week:02d}",
-        "last_week": f"{last_week.isocalendar().year}-W{last_week.isocalendar().week:02d}",
-        "quarter": f"{today.year}Q{(today.month - 1) // 3 + 1}",
-        # A contract year is named by the year it starts in, on 29 May (SPEC §2).
-        "year": str(today.year if (today.month, today.day) >= (5, 29) else today.year - 1),
+        "week": periods_.week_of(today),  # the week whose plan is written (next week's plan, this week's report)
     }
 
 
