@@ -25,6 +25,7 @@ from gateway.health import CachedHealth, aggregate_health
 from gateway.openapi import OpenApiAggregator
 from gateway.proxy import Proxy
 from gateway.rate_limits import RateLimits
+from gateway.saved_views.router import router as saved_views_router
 from gateway.web.live import LiveHub
 from gateway.web.router import install as install_web_ui
 from opsdesk_shared.app import build_service_app, database_check
@@ -133,6 +134,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     app.include_router(auth_router)
     app.include_router(admin_router)
+    app.include_router(saved_views_router)
     app.state.proxy = proxy
     app.state.live_hub = live_hub
     install_web_ui(app, settings)

@@ -43,6 +43,7 @@ LABELS = {
     "breached": "已超时",
     "warning": "预警",
     "ok": "正常",
+    "on_track": "未超时",
     "at_risk": "有风险",
     "none": "无",
     # call outcomes

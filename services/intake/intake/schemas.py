@@ -187,3 +187,12 @@ class TicketPage(BaseModel):
     items: list[TicketOut]
     next_cursor: str | None = None
     next_page: int | None = None
+    total: int | None = Field(
+        default=None, description="with `sort` (numbered pages): how many tickets the filters match, over every page"
+    )
+
+
+class Backlog(BaseModel):
+    total: int
+    by_status: dict[str, int]
+    by_priority: dict[str, int]

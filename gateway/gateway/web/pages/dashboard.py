@@ -11,7 +11,9 @@ from fastapi.responses import Response
 
 from gateway.web.api_client import ApiError, as_download
 from gateway.web.context import LOCAL_TZ, Web, role_guard
+from gateway.web.pages import report_periods as periods_
 from gateway.web.pages.forms import form_fields
+from gateway.web.pages.ticket_list import OPEN_STATUSES
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 Overseer = role_guard("supervisor", "dispatcher", "admin")
@@ -28,26 +30,20 @@ FORMATS = ("xlsx", "pdf", "csv", "json")
 
 
 def _periods(today: date) -> dict[str, str]:
-    iso = today.isocalendar()
-    last_week = today - timedelta(days=7)
     return {
         "today": today.isoformat(),
         "from": (today - timedelta(days=29)).isoformat(),
         "to": today.isoformat(),
-        "week": f"{iso.year}-W{iso.week:02d}",
-        "last_week": f"{last_week.isocalendar().year}-W{last_week.isocalendar().week:02d}",
-        "quarter": f"{today.year}Q{(today.month - 1) // 3 + 1}",
-        # A contract year is named by the year it starts in, on 29 May (SPEC §2).
-        "year": str(today.year if (today.month, today.day) >= (5, 29) else today.year - 1),
+        "week": periods_.week_of(today),  # the week whose plan is written (next week's plan, this week's report)
     }
 
 
-def _charts(summary: dict[str, Any], label: Any) -> str:
+def _charts(summary: dict[str, Any], label: Any, start: date, end: date) -> str:
     """What the page's ECharts need, as JSON for a data attribute (no inline script under our CSP)."""
     sla = summary.get("sla") or {}
     return json.dumps(
         {
-            "per_day": [[d["day"], d["tickets"]] for d in summary.get("per_day", [])],
+            "per_day": periods_.zero_filled(summary.get("per_day", []), start, end),
             "by_category": [{"name": label(k), "value": v} for k, v in summary.get("by_category", {}).items()],
             "sla": [
                 {
@@ -63,13 +59,58 @@ def _charts(summary: dict[str, Any], label: Any) -> str:
     )
 
 
+def _chosen_reports(web: Web, today: date, week: str | None, quarter: str | None, year: str | None) -> dict[str, Any]:
+    """The report periods picked on the page (this week, quarter and contract year unless chosen), each
+    with its name as people say it."""
+    en = web.lang == "en"
+    week = week if periods_.parse_week(week) else periods_.week_of(today)
+    quarters = periods_.quarters(today, en)
+    years = periods_.contract_years(today, en)
+    quarter = quarter if quarter in {q.value for q in quarters} else quarters[0].value
+    year = year if year in {y.value for y in years} else years[0].value
+    return {
+        "week": week,
+        "quarter": quarter,
+        "year": year,
+        "quarters": quarters,
+        "years": years,
+        "names": {
+            "weekly": periods_.week_label(week, en),
+            "quarterly": periods_.quarter_label(quarter, en),
+            "annual": periods_.year_label(year, en),
+        },
+        "params": {"weekly": {"week": week}, "quarterly": {"quarter": quarter}, "annual": {"year": year}},
+    }
+
+
+def _day(value: str | None, default: str) -> str:
+    try:
+        return date.fromisoformat(value or default).isoformat()
+    except ValueError:
+        return default
+
+
 @router.get("/dashboard")
-async def dashboard(web: Web = Overseer, start: str | None = None, end: str | None = None) -> Response:
-    periods = _periods(datetime.now(LOCAL_TZ).date())
-    start, end = start or periods["from"], end or periods["to"]
+async def dashboard(
+    web: Web = Overseer,
+    start: str | None = None,
+    end: str | None = None,
+    week: str | None = None,
+    quarter: str | None = None,
+    year: str | None = None,
+) -> Response:
+    today_ = datetime.now(LOCAL_TZ).date()
+    periods = _periods(today_)
+    start, end = _day(start, periods["from"]), _day(end, periods["to"])
+    reports = _chosen_reports(web, today_, week, quarter, year)
+    for kind in ("summary", "sla", "costs"):
+        reports["params"][kind] = {"from": start, "to": end}
+        reports["names"][kind] = f"{start} — {end}"
     ctx = web.context()
     error = None
+    backlog: dict[str, Any] = {"total": 0, "by_status": {}, "by_priority": {}}
     try:
+        backlog = await web.api.get("/api/tickets/backlog")
         today = await web.api.get("/api/reports/summary", **{"from": periods["today"], "to": periods["today"]})
         period = await web.api.get("/api/reports/summary", **{"from": start, "to": end})
         breaches = (await web.api.get("/api/reports/sla", **{"from": start, "to": end}))["breaches"]
@@ -77,7 +118,7 @@ async def dashboard(web: Web = Overseer, start: str | None = None, end: str | No
         plan = await web.api.get(f"/api/reports/weekly/{periods['week']}/plan") if writes_plan else None
     except ApiError as exc:
         error = exc.detail
-        today = period = {"total": 0, "sla": {}, "per_day": [], "by_category": {}, "by_status": {}}
+        today = period = {"total": 0, "sla": {}, "per_day": [], "by_category": {}, "by_status": {}, "by_unit": {}}
         breaches, plan = [], None
     return web.render(
         "dashboard.html",
@@ -87,7 +128,11 @@ async def dashboard(web: Web = Overseer, start: str | None = None, end: str | No
         periods=periods,
         start=start,
         end=end,
-        charts=_charts(period, ctx["label"]),
+        charts=_charts(period, ctx["label"], date.fromisoformat(start), date.fromisoformat(end)),
+        backlog=backlog,
+        open_statuses=OPEN_STATUSES,
+        reports=reports,
+        units_by_volume=sorted((period.get("by_unit") or {}).items(), key=lambda kv: -kv[1]),
         kinds=REPORT_KINDS,
         formats=FORMATS,
         plan=plan,

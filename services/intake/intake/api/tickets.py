@@ -13,6 +13,7 @@ from intake.attachments import service as attachments
 from intake.models import Ticket
 from intake.schemas import (
     AttachmentOut,
+    Backlog,
     CommentIn,
     CommentOut,
     ConfirmIn,
@@ -28,7 +29,7 @@ from intake.schemas import (
     TicketPage,
     TimelineEntry,
 )
-from intake.tickets import idempotency, queries, service
+from intake.tickets import export, idempotency, queries, service
 from opsdesk_shared import privacy
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from opsdesk_shared.errors import RuleViolation
@@ -98,26 +99,18 @@ async def create_ticket(
     return _out(ticket, principal)
 
 
-@router.get("", response_model=TicketPage)
-async def list_tickets(
+def _filters(
     principal: CurrentPrincipal,
-    uow: Uow,
     settings: Settings,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
-    sort: Annotated[
-        str | None,
-        Query(
-            max_length=20, description="created_at, updated_at, priority, number; '-' for descending; pages with `page`"
-        ),
-    ] = None,
-    page: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     status_: Annotated[list[str] | None, Query(alias="status", max_length=10)] = None,
     category: Annotated[str | None, Query(max_length=20)] = None,
     priority: Annotated[str | None, Query(pattern="^P[1-4]$")] = None,
     unit_id: Annotated[UUID | None, Query(description="that unit and all units under it")] = None,
     channel: Annotated[str | None, Query(max_length=20)] = None,
     sla_state: Annotated[str | None, Query(pattern="^(on_track|warning|breached)$")] = None,
+    engineer: Annotated[
+        str | None, Query(min_length=1, max_length=50, description="the assigned engineer's name")
+    ] = None,
     created_from: Annotated[datetime | None, Query(alias="from")] = None,
     created_to: Annotated[datetime | None, Query(alias="to")] = None,
     q: Annotated[
@@ -129,18 +122,18 @@ async def list_tickets(
         ),
     ] = None,
     requester_phone: Annotated[str | None, Query(max_length=32)] = None,
-) -> TicketPage:
-    if page is not None and sort is None:
-        raise RuleViolation("page goes with sort; without sort, page with cursor", field="page")
+) -> queries.TicketFilter:
+    """The list's filters, shared by the list and its CSV export so both show the same tickets."""
     if requester_phone:
         privacy.refuse_lookup_by(principal, "requester_phone")
-    filters = queries.TicketFilter(
+    return queries.TicketFilter(
         status=status_,
         category=category,
         priority=priority,
         unit_id=unit_id,
         channel=channel,
         sla_state=sla_state,
+        engineer=engineer,
         created_from=created_from,
         created_to=created_to,
         q=q,
@@ -149,10 +142,71 @@ async def list_tickets(
         else None,
         search_personal_data=privacy.sees_contacts(principal),
     )
+
+
+Filters = Annotated[queries.TicketFilter, Depends(_filters)]
+SortBy = Annotated[
+    str | None,
+    Query(
+        max_length=20,
+        description=f"{', '.join(queries.SORTS)}; '-' for descending; pages with `page`",
+    ),
+]
+# The staff who work through lists of tickets; a requester has the portal's list of their unit.
+ListReader = Annotated[
+    Principal,
+    Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)),
+]
+
+
+@router.get("", response_model=TicketPage)
+async def list_tickets(
+    principal: CurrentPrincipal,
+    uow: Uow,
+    filters: Filters,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    sort: SortBy = None,
+    page: Annotated[int | None, Query(ge=1, le=10_000)] = None,
+) -> TicketPage:
+    if page is not None and sort is None:
+        raise RuleViolation("page goes with sort; without sort, page with cursor", field="page")
     tickets, next_cursor, next_page = await queries.list_tickets(
         uow, principal, filters, limit=limit, cursor=cursor, sort=sort, page=page
     )
-    return TicketPage(items=[_out(t, principal) for t in tickets], next_cursor=next_cursor, next_page=next_page)
+    return TicketPage(
+        items=[_out(t, principal) for t in tickets],
+        next_cursor=next_cursor,
+        next_page=next_page,
+        # The count makes the page count of numbered pages; the cursor's endless lists (the portal, the
+        # hotline's live refreshes) are spared the extra scan.
+        total=await queries.count_tickets(uow, principal, filters) if sort is not None else None,
+    )
+
+
+@router.get("/export", response_class=Response, responses={200: {"content": {"text/csv": {}}}})
+async def export_tickets(principal: ListReader, uow: Uow, filters: Filters, sort: SortBy = None) -> Response:
+    """The list's view as CSV (same filters and sort), masked as the caller sees it."""
+    tickets, _, _ = await queries.list_tickets(
+        uow, principal, filters, limit=export.MAX_ROWS + 1, sort=sort or "-created_at", page=1
+    )
+    truncated = len(tickets) > export.MAX_ROWS
+    tickets = tickets[: export.MAX_ROWS]
+    body = export.csv_text(
+        principal, tickets, await export.unit_names(uow, {t.unit_id for t in tickets}), truncated=truncated
+    )
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": "attachment; filename*=UTF-8''tickets.csv"},
+    )
+
+
+@router.get("/backlog", response_model=Backlog)
+async def backlog(principal: ListReader, uow: Uow) -> Backlog:
+    """Open tickets now (pending included), by status and by priority."""
+    counts = await queries.backlog(uow, principal)
+    return Backlog(total=sum(counts["by_status"].values()), **counts)
 
 
 @router.get("/duplicates", response_model=list[TicketOut])

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Text, literal_column, or_, select
+from sqlalchemy import Text, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.models import Ticket
@@ -26,7 +26,11 @@ SORTS = {
     "updated_at": Ticket.updated_at,
     "priority": Ticket.priority,
     "number": Ticket.number,
+    "status": Ticket.status,
+    "sla_state": Ticket.sla_state,
 }
+# What the staff's list calls the backlog: everything not yet resolved, waiting on the bureau included.
+BACKLOG = lifecycle.OPEN | {"pending"}
 
 
 @dataclass
@@ -37,6 +41,7 @@ class TicketFilter:
     unit_id: UUID | None = None  # that unit and everything under it
     channel: str | None = None
     sla_state: str | None = None
+    engineer: str | None = None  # the engineer of the current work order, by name (dispatch's events carry it)
     created_from: datetime | None = None
     created_to: datetime | None = None
     q: str | None = None
@@ -55,6 +60,7 @@ class TicketFilter:
             (Ticket.priority, self.priority),
             (Ticket.channel, self.channel),
             (Ticket.sla_state, self.sla_state),
+            (Ticket.engineer_name, self.engineer),
             (Ticket.requester_phone, self.requester_phone),
         ):
             if value:
@@ -121,6 +127,27 @@ async def list_tickets(
         (await session.execute(query.order_by(order, Ticket.id).offset((page - 1) * limit).limit(limit + 1))).scalars()
     )
     return rows[:limit], None, page + 1 if len(rows) > limit else None
+
+
+async def count_tickets(session: AsyncSession, principal: Principal, filters: TicketFilter) -> int:
+    """How many tickets the filters match, whatever the page: the list's count."""
+    query = select(func.count()).select_from(Ticket).where(visible(principal), *filters.clauses())
+    return int((await session.execute(query)).scalar_one())
+
+
+async def backlog(session: AsyncSession, principal: Principal) -> dict[str, dict[str, int]]:
+    """Open tickets now, by status and by priority (the dashboard's backlog)."""
+    rows = await session.execute(
+        select(Ticket.status, Ticket.priority, func.count())
+        .where(visible(principal), Ticket.status.in_(BACKLOG))  # type: ignore[attr-defined]
+        .group_by(Ticket.status, Ticket.priority)
+    )
+    by_status: dict[str, int] = {}
+    by_priority: dict[str, int] = {}
+    for status, priority, count in rows:
+        by_status[status] = by_status.get(status, 0) + count
+        by_priority[priority] = by_priority.get(priority, 0) + count
+    return {"by_status": by_status, "by_priority": by_priority}
 
 
 async def duplicate_hints(
