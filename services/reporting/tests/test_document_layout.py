@@ -23,7 +23,12 @@ from reporting.reports.summary import DayCount, PeriodOut, daily_series
 
 FONT = ReportingSettings.model_fields["report_font_path"].default
 WEEK = Period("2032-W28", date(2032, 7, 5), date(2032, 7, 11))
-OUT = Path(os.environ.get("OPSDESK_DOCUMENT_DIR", "/tmp"))  # where a reader can look at the files
+OUT = os.environ.get("OPSDESK_DOCUMENT_DIR")  # set it to keep the PDFs for a reader to look at
+
+
+def keep(name: str, content: bytes) -> None:
+    if OUT:
+        (Path(OUT) / name).write_bytes(content)
 
 
 def document(*sections: object) -> Document:
@@ -86,7 +91,7 @@ def pdf_text(content: bytes) -> str:
 
 def test_pdf_tables_never_split_a_number_a_header_word_or_a_bilingual_heading() -> None:
     pdf = pdf_bytes(document(COSTS, ATTENDANCE), FONT)
-    (OUT / "opsdesk_layout.pdf").write_bytes(pdf)
+    keep("opsdesk_layout.pdf", pdf)
     text = pdf_text(pdf)
     lines = [line.strip() for line in text.splitlines()]
     for whole in ("12,800.00", "12,811.00", "Amount (CNY)", "Engineer", "Borne by", "Rostered hours", "Clock-ins"):
@@ -124,7 +129,7 @@ def test_a_line_chart_of_one_point_draws_the_point() -> None:
     """A line of one point drew nothing: the page's drawing operators must hold a marker for it."""
     empty = pdf_bytes(document(Chart("每日工单量 Tickets per day", "line", ["2032-07-07"], [0.0])), FONT)
     one = pdf_bytes(document(Chart("每日工单量 Tickets per day", "line", ["2032-07-07"], [3.0])), FONT)
-    (OUT / "opsdesk_one_day_chart.pdf").write_bytes(one)
+    keep("opsdesk_one_day_chart.pdf", one)
 
     def fills(content: bytes) -> int:
         page = pypdf.PdfReader(io.BytesIO(content)).pages[0]
@@ -168,7 +173,7 @@ def test_signature_block_in_every_format() -> None:
         [("甲方（公安局）Party A", "某市公安局科技信息化处"), ("乙方（运维服务商）Party B", "某某科技有限公司")],
     )
     pdf = pdf_bytes(document(COSTS, block), FONT)
-    (OUT / "opsdesk_signatures.pdf").write_bytes(pdf)
+    keep("opsdesk_signatures.pdf", pdf)
     text = pdf_text(pdf)
     for expected in ("甲方（公安局）", "乙方（运维服务商）", "某某科技有限公司", "签字", "日期", "盖章"):
         assert expected in text, expected

@@ -4,9 +4,11 @@ generates itself on Monday morning."""
 
 import csv
 import io
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -247,3 +249,66 @@ async def test_the_monday_report_is_generated_once_and_kept_for_download(
     assert sum(1 for item in listing if item["period"] == WEEK_LABEL) == 2
     garbage = await reporting.client.post("/api/reports/archive/weekly/2032-28", headers=reporting.as_("dispatcher"))
     assert garbage.status_code == 422 and garbage.json()["field"] == "week"
+
+
+def keep(name: str, content: bytes) -> None:
+    if os.environ.get("OPSDESK_DOCUMENT_DIR"):  # set it to keep the PDFs for a reader to look at
+        Path(os.environ["OPSDESK_DOCUMENT_DIR"], name).write_bytes(content)
+
+
+CONTRACT = {
+    "contract_number": "JZ-YW-2032-017",
+    "contract_title": "派出所信息化设备运维服务合同",
+    "client_name": "某市公安局科技信息化处",
+    "vendor_name": "某某信息技术有限公司",
+    "starts_on": "2032-05-29",
+    "ends_on": "2033-05-28",
+}
+
+
+async def test_acceptance_reports_carry_the_contract_an_admin_keeps_and_a_signature_block(
+    reporting: Reporting, scenario: Scenario
+) -> None:
+    def put(body: dict[str, Any], role: str = "admin") -> Any:
+        return reporting.client.put("/api/reports/contract", json=body, headers=reporting.as_(role, name="a"))
+
+    assert (await put(CONTRACT, "supervisor")).status_code == 403
+    backwards = await put({**CONTRACT, "ends_on": "2032-01-01"})
+    assert backwards.status_code == 422 and backwards.json()["field"] == "ends_on"
+    blank = await put({**CONTRACT, "client_name": " "})
+    assert blank.status_code == 422 and "client_name" in blank.text
+    assert (await reporting.get("/api/reports/contract")).json()["configured"] is False  # nothing half-written
+    saved = await put(CONTRACT)
+    assert saved.status_code == 200, saved.text
+    read = (await reporting.get("/api/reports/contract", "hotline_operator")).json()
+    assert read["configured"] and read["updated_by"] == "a"
+    assert {k: read[k] for k in CONTRACT} == CONTRACT
+
+    for path, params in (("/api/reports/quarterly", {"quarter": "2032Q3"}), ("/api/reports/annual", {"year": 2032})):
+        assert (await reporting.get(path, **params)).json()["contract"]["contract_number"] == CONTRACT[
+            "contract_number"
+        ]
+        content = await download(reporting, path, "pdf", **params)
+        keep(f"opsdesk{path.replace('/', '_')}.pdf", content)
+        pdf = pdf_text(content)
+        for expected in (
+            CONTRACT["contract_number"],
+            CONTRACT["client_name"],
+            CONTRACT["vendor_name"],
+            "2032-05-29 – 2033-05-28",
+            "甲方（公安局）",
+            "乙方（运维服务商）",
+            "签字",
+            "日期",
+            "盖章",
+        ):
+            assert expected in pdf, (path, expected)
+        cells = csv.reader(io.StringIO((await download(reporting, path, "csv", **params)).decode("utf-8-sig")))
+        flat = [c for row in cells for c in row]
+        assert CONTRACT["contract_number"] in flat and "甲方（公安局）Party A (bureau)" in flat, path
+        book = openpyxl.load_workbook(io.BytesIO(await download(reporting, path, "xlsx", **params)))
+        particulars = book["合同信息"]
+        values = [c.value for row in particulars.iter_rows() for c in row]
+        assert CONTRACT["client_name"] in values and CONTRACT["contract_number"] in values, path
+        cover = [c.value for c in book["封面 Cover"]["A"] if c.value]
+        assert any(v.startswith("乙方（运维服务商）") and CONTRACT["vendor_name"] in v for v in cover), path
