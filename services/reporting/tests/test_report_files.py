@@ -5,8 +5,9 @@ generates itself on Monday morning."""
 import csv
 import io
 import os
+import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -16,8 +17,9 @@ import openpyxl
 import pypdf
 import pytest
 
+from opsdesk_shared.contracts.dispatch import AttendanceClockedIn, AttendanceClockedOut, ShiftScheduled
 from opsdesk_shared.db import create_engine, session_factory
-from opsdesk_shared.testing.workers import eventually
+from opsdesk_shared.testing.workers import eventually, publish
 from reporting.archive import WeeklyArchiver, last_due, week_due_at
 from reporting.testing.harness import Reporting, feed, sla_settled
 from reporting.testing.scenario import Scenario, build
@@ -312,3 +314,68 @@ async def test_acceptance_reports_carry_the_contract_an_admin_keeps_and_a_signat
         assert CONTRACT["client_name"] in values and CONTRACT["contract_number"] in values, path
         cover = [c.value for c in book["封面 Cover"]["A"] if c.value]
         assert any(v.startswith("乙方（运维服务商）") and CONTRACT["vendor_name"] in v for v in cover), path
+
+
+async def test_a_clock_in_before_the_roster_was_entered_attends_the_shift_it_overlaps(reporting: Reporting) -> None:
+    """The demo's morning: the engineer clocks in, then the dispatcher rosters the day. Dispatch tied the
+    clock-in to no shift, and the table read 出勤 0 beside 出勤天数 1. A clock-in tied to a shift days away
+    (made on a day off) does not attend that shift either."""
+    day = datetime(2024, 3, 5, 9, 0, tzinfo=LOCAL)  # 2024-W10, Tuesday
+    early, off_day = uuid.uuid4(), uuid.uuid4()
+    shifts = {
+        "today": (early, day),
+        "off_day_next": (off_day, day + timedelta(days=2)),
+    }
+    shift_ids = {name: uuid.uuid4() for name in shifts}
+    events: list[Any] = [
+        ShiftScheduled(
+            shift_id=shift_ids[name],
+            post_id=uuid.uuid4(),
+            post_name="驻场运维",
+            user_id=user,
+            display_name=f"出勤测试{name}",
+            starts_at=starts.astimezone(UTC),
+            ends_at=(starts + timedelta(hours=8)).astimezone(UTC),
+        )
+        for name, (user, starts) in shifts.items()
+    ]
+    for user, shift_id, clock_in, hours in (
+        (early, None, day + timedelta(minutes=40), 7),  # clocked in before the roster existed: no shift tied
+        (off_day, shift_ids["off_day_next"], day, 2),  # a day off: tied to the shift two days later
+    ):
+        common = dict(
+            attendance_id=uuid.uuid4(),
+            user_id=user,
+            display_name=f"出勤测试{'today' if user == early else 'off_day_next'}",
+            shift_id=shift_id,
+            clock_in_at=clock_in.astimezone(UTC),
+        )
+        events += [
+            AttendanceClockedIn(**common),
+            AttendanceClockedOut(**common, clock_out_at=(clock_in + timedelta(hours=hours)).astimezone(UTC)),
+        ]
+    await publish(reporting.env.amqp_url, *events)
+
+    async def reported() -> dict[str, dict[str, Any]] | None:
+        week = (await reporting.get("/api/reports/weekly", week="2024-W10")).json()
+        ours = {a["display_name"]: a for a in week["attendance"] if a["display_name"].startswith("出勤测试")}
+        return (
+            ours if len(ours) == 2 and all(a["hours_on_duty"] and a["shifts_rostered"] for a in ours.values()) else None
+        )
+
+    ours = await eventually(reported, timeout=30)
+    today = ours["出勤测试today"]
+    assert (today["shifts_rostered"], today["shifts_attended"], today["shifts_missed"], today["days_present"]) == (
+        1,
+        1,
+        0,
+        1,
+    )
+    assert today["late_starts"] == 1  # 40 minutes after the shift began
+    off = ours["出勤测试off_day_next"]
+    assert (off["shifts_rostered"], off["shifts_attended"], off["shifts_missed"], off["days_present"]) == (1, 0, 1, 1)
+    assert off["late_starts"] == 0
+    table = (await download(reporting, "/api/reports/weekly", "csv", week="2024-W10")).decode("utf-8-sig")
+    row = next(r for r in csv.reader(io.StringIO(table)) if r and r[0] == "出勤测试today")
+    header = next(r for r in csv.reader(io.StringIO(table)) if r and r[0] == "姓名 Name")
+    assert row[header.index("出勤 Attended")] == "1" and row[header.index("出勤天数 Days present")] == "1"
