@@ -72,6 +72,7 @@ def _heading_lines(title: str) -> list[str]:
     return [line for line in (zh, en) if line]
 
 
+_NARROWEST = 0.6  # of the page width, for a table whose content is narrow
 _WHOLE_LATIN = 20  # Latin text this short (a time, a ticket number, "on site") is kept on one line
 
 
@@ -101,9 +102,11 @@ def _column_widths(table: Table, font: str, size: float, width: float, *, whole_
         wanted.append(max(max(natural) + _PAD, least[-1]))
     if sum(least) > width:
         return None
-    if sum(wanted) <= width:  # everything fits on one line: spread the spare room evenly
-        spare = (width - sum(wanted)) / len(wanted)
-        return [w + spare for w in wanted]
+    if sum(wanted) <= width:
+        # Everything fits on one line: a small table stays compact (at least 60% of the page, so the
+        # tables of a report still line up), its columns widened in proportion to what they hold.
+        scale = max(sum(wanted), _NARROWEST * width) / sum(wanted)
+        return [w * scale for w in wanted]
     room = width - sum(least)
     extra = [w - m for w, m in zip(wanted, least, strict=True)]
     return [m + room * e / sum(extra) for m, e in zip(least, extra, strict=True)]
@@ -156,7 +159,7 @@ def _tables(table: Table, styles: dict[str, ParagraphStyle], width: float) -> li
     commands += [("ALIGN", (i, 1), (i, -1), "RIGHT") for i, is_number in enumerate(numeric) if is_number]
     flows = []
     for start in range(0, len(rows), _CHUNK_ROWS):
-        flow = LongTable([header, *rows[start : start + _CHUNK_ROWS]], colWidths=widths, repeatRows=1)
+        flow = LongTable([header, *rows[start : start + _CHUNK_ROWS]], colWidths=widths, repeatRows=1, hAlign="LEFT")
         flow.setStyle(TableStyle(commands))
         flows.append(flow)
     return flows
@@ -169,7 +172,7 @@ def _signatures(block: Signatures, styles: dict[str, ParagraphStyle], width: flo
     column = width / len(block.parties)
     cells = []
     for role, name in block.parties:
-        lines = [f"<b>{_escape(role)}</b>", _escape(name)] + [f"{_escape(line)}：" for line in block.lines]
+        lines = [f"<b>{_escape(role)}</b>", _escape(name)] + [f"{_escape(line)}：{'_' * 24}" for line in block.lines]
         cells.append(
             [Paragraph(line, style) for line in lines[:2]]
             + [Spacer(1, 2 * mm)]
