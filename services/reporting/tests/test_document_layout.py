@@ -103,6 +103,13 @@ def test_pdf_tables_never_split_a_number_a_header_word_or_a_bilingual_heading() 
     assert not re.search(r"\d,\d{1,2}\n", text), "a number split over two lines"
 
 
+def test_a_long_word_of_free_text_does_not_squeeze_the_numbers() -> None:
+    url = "http://printer-vendor.example.com/firmware/downloads/card-printer-model-x-2032-07-05-build-12345.bin"
+    table = Table(COSTS.title, COSTS.columns, [[*row[:5], url, *row[6:]] for row in COSTS.rows])
+    text = pdf_text(pdf_bytes(document(table), FONT))
+    assert "12,800.00" in text and "Amount (CNY)" in text
+
+
 @pytest.mark.parametrize("columns", [4, 9, 14])
 def test_pdf_tables_of_any_width_keep_numbers_whole(columns: int) -> None:
     table = Table(

@@ -60,6 +60,7 @@ _CHUNK_ROWS = 200  # long tables are laid out in blocks: splitting one huge tabl
 _SAMPLE_ROWS = 200  # widths are measured on the first rows: a long table's later rows look the same
 _PAD = 6  # the cell's left and right padding together
 _FONT_SIZES = (8, 7, 6.5, 6)  # a table too wide for the page at 8 pt is set smaller, never split mid-token
+_SMALLEST = (5.5, 5)  # a dozen columns of large amounts
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef]")
 
 
@@ -96,10 +97,16 @@ def _column_widths(table: Table, font: str, size: float, width: float, *, whole_
     for i, title in enumerate(table.columns):
         sample = [row[i] for row in table.rows[:_SAMPLE_ROWS]]
         heading = [_unbreakable(line, font, size, whole_lines=whole_headings) for line in _heading_lines(title)]
-        least.append(max(heading + [_unbreakable(v, font, size) for v in sample]) + _PAD)
+        # A long word of free text (a URL in a summary) may break rather than push every column to wrapping.
+        cells = [
+            _unbreakable(v, font, size) if isinstance(v, NUMERIC) else min(_unbreakable(v, font, size), width * 0.35)
+            for v in sample
+        ]
+        least.append(max(heading + cells) + _PAD)
         natural = [pdfmetrics.stringWidth(line, font, size) for line in _heading_lines(title)]
         natural += [pdfmetrics.stringWidth(cell_text(v), font, size) for v in sample]
-        wanted.append(max(max(natural) + _PAD, least[-1]))
+        # No column asks for more than 40% of the page: one long text must not starve its neighbours.
+        wanted.append(max(min(max(natural) + _PAD, width * 0.4), least[-1]))
     if sum(least) > width:
         return None
     if sum(wanted) <= width:
@@ -113,25 +120,25 @@ def _column_widths(table: Table, font: str, size: float, width: float, *, whole_
 
 
 def _layout(table: Table, font: str, width: float) -> tuple[float, list[float]]:
-    """The largest size at which the table fits: headings whole if possible, else wrapped between words."""
-    for whole_headings in (True, False):
-        for size in _FONT_SIZES:
-            widths = _column_widths(table, font, size, width, whole_headings=whole_headings)
-            if widths is not None:
-                return size, widths
+    """The largest size at which the table fits: headings whole if possible, else wrapped between words,
+    and only then the smallest sizes."""
+    attempts = [(True, size) for size in _FONT_SIZES] + [(False, size) for size in _FONT_SIZES + _SMALLEST]
+    for whole_headings, size in attempts:
+        widths = _column_widths(table, font, size, width, whole_headings=whole_headings)
+        if widths is not None:
+            return size, widths
     # Too many columns for A4 even at the smallest size: equal columns (may wrap, never overflows).
-    return _FONT_SIZES[-1], [width / len(table.columns)] * len(table.columns)
+    return _SMALLEST[-1], [width / len(table.columns)] * len(table.columns)
 
 
 def _tables(table: Table, styles: dict[str, ParagraphStyle], width: float) -> list[LongTable]:
     base = styles["cell"]
     size, widths = _layout(table, base.fontName, width)
     leading = size * 1.25
-    # CJK wrapping breaks between any two characters, Latin words too: only text with Chinese in it
-    # gets it; other text wraps between words.
-    cjk = ParagraphStyle("cell-cjk", parent=base, fontSize=size, leading=leading, wordWrap="CJK")
-    latin = ParagraphStyle("cell-latin", parent=base, fontSize=size, leading=leading, wordWrap=None)
-    head = ParagraphStyle("head", parent=latin, alignment=TA_CENTER)
+    # Wrapped between words; a word wider than the column (Chinese is written without spaces) is split
+    # where it must. ReportLab's CJK wrapping would break Latin words anywhere ("on sit / e").
+    text_style = ParagraphStyle("cell-text", parent=base, fontSize=size, leading=leading, wordWrap=None)
+    head = ParagraphStyle("head", parent=text_style, alignment=TA_CENTER)
     numeric = [bool(table.rows) and all(isinstance(r[i], NUMERIC) for r in table.rows) for i in range(len(widths))]
 
     def cell(value: Any, column_width: float) -> Any:
@@ -140,7 +147,7 @@ def _tables(table: Table, styles: dict[str, ParagraphStyle], width: float) -> li
         text = cell_text(value)
         if isinstance(value, NUMERIC) or pdfmetrics.stringWidth(text, base.fontName, size) <= column_width - _PAD:
             return text
-        return Paragraph(_escape(text), cjk if _CJK.search(text) else latin)
+        return Paragraph(_escape(text), text_style)
 
     header = [Paragraph("<br/>".join(_escape(line) for line in _heading_lines(c)), head) for c in table.columns]
     rows = [[cell(v, w) for v, w in zip(row, widths, strict=True)] for row in table.rows]
