@@ -56,6 +56,7 @@ def _escape(value: Any) -> str:
     return cell_text(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_MARKED_POINTS = 62  # up to two months of days get a marker on every point
 _CHUNK_ROWS = 200  # long tables are laid out in blocks: splitting one huge table across pages is quadratic
 _SAMPLE_ROWS = 200  # widths are measured on the first rows: a long table's later rows look the same
 _PAD = 6  # the cell's left and right padding together
@@ -223,8 +224,11 @@ def _chart(chart: Chart, font: str, width: float) -> Drawing:
         plot.bars[0].fillColor = _PALETTE[0]
     else:
         plot.lines[0].strokeColor = _PALETTE[0]
-        # A marker on every point: a period with one active day (or one day) still shows its value.
-        plot.lines[0].symbol = makeMarker("FilledCircle", size=3 if len(chart.values) > 40 else 4)
+        if len(chart.values) <= _MARKED_POINTS:
+            # A marker on every point: a period of one day (or one active day) still shows its value.
+            plot.lines[0].symbol = makeMarker("FilledCircle", size=4)
+    if len(chart.values) > _MARKED_POINTS:  # a year of days: a tick per day would paint the axis black
+        plot.categoryAxis.visibleTicks = 0
     drawing.add(plot)
     return drawing
 
