@@ -8,6 +8,7 @@
   month; the first recomputed from the facts for one cell whenever a ticket of that cell changes, the
   other two kept by adding the cell's change. `sms_daily` and `call_daily` are counters.
 - `weekly_plan` and `report_archive`: what people write into reports and the reports kept for download.
+- `contract_particulars`: the service contract an admin keeps (one row), printed on acceptance reports.
 """
 
 from datetime import date, datetime
@@ -131,6 +132,22 @@ class WeeklyPlan(SQLModel, table=True):
 
     week: str = Field(primary_key=True)
     plan: str
+    updated_by: str
+    updated_at: datetime = Field(sa_column=_ts(nullable=False))
+
+
+class ContractParticulars(SQLModel, table=True):
+    """The service contract the acceptance reports are made under (one row, id 1; kept by an admin)."""
+
+    __tablename__ = "contract_particulars"
+
+    id: int = Field(default=1, primary_key=True)
+    contract_number: str
+    contract_title: str
+    client_name: str  # 甲方, the bureau
+    vendor_name: str  # 乙方, the O&M vendor
+    starts_on: date
+    ends_on: date
     updated_by: str
     updated_at: datetime = Field(sa_column=_ts(nullable=False))
 

@@ -4,9 +4,12 @@ generates itself on Monday morning."""
 
 import csv
 import io
+import os
+import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,8 +17,9 @@ import openpyxl
 import pypdf
 import pytest
 
+from opsdesk_shared.contracts.dispatch import AttendanceClockedIn, AttendanceClockedOut, ShiftScheduled
 from opsdesk_shared.db import create_engine, session_factory
-from opsdesk_shared.testing.workers import eventually
+from opsdesk_shared.testing.workers import eventually, publish
 from reporting.archive import WeeklyArchiver, last_due, week_due_at
 from reporting.testing.harness import Reporting, feed, sla_settled
 from reporting.testing.scenario import Scenario, build
@@ -247,3 +251,131 @@ async def test_the_monday_report_is_generated_once_and_kept_for_download(
     assert sum(1 for item in listing if item["period"] == WEEK_LABEL) == 2
     garbage = await reporting.client.post("/api/reports/archive/weekly/2032-28", headers=reporting.as_("dispatcher"))
     assert garbage.status_code == 422 and garbage.json()["field"] == "week"
+
+
+def keep(name: str, content: bytes) -> None:
+    if os.environ.get("OPSDESK_DOCUMENT_DIR"):  # set it to keep the PDFs for a reader to look at
+        Path(os.environ["OPSDESK_DOCUMENT_DIR"], name).write_bytes(content)
+
+
+CONTRACT = {
+    "contract_number": "JZ-YW-2032-017",
+    "contract_title": "派出所信息化设备运维服务合同",
+    "client_name": "某市公安局科技信息化处",
+    "vendor_name": "某某信息技术有限公司",
+    "starts_on": "2032-05-29",
+    "ends_on": "2033-05-28",
+}
+
+
+async def test_acceptance_reports_carry_the_contract_an_admin_keeps_and_a_signature_block(
+    reporting: Reporting, scenario: Scenario
+) -> None:
+    def put(body: dict[str, Any], role: str = "admin") -> Any:
+        return reporting.client.put("/api/reports/contract", json=body, headers=reporting.as_(role, name="a"))
+
+    assert (await put(CONTRACT, "supervisor")).status_code == 403
+    backwards = await put({**CONTRACT, "ends_on": "2032-01-01"})
+    assert backwards.status_code == 422 and backwards.json()["field"] == "ends_on"
+    blank = await put({**CONTRACT, "client_name": " "})
+    assert blank.status_code == 422 and "client_name" in blank.text
+    assert (await reporting.get("/api/reports/contract")).json()["configured"] is False  # nothing half-written
+    saved = await put(CONTRACT)
+    assert saved.status_code == 200, saved.text
+    read = (await reporting.get("/api/reports/contract", "hotline_operator")).json()
+    assert read["configured"] and read["updated_by"] == "a"
+    assert {k: read[k] for k in CONTRACT} == CONTRACT
+
+    for path, params in (("/api/reports/quarterly", {"quarter": "2032Q3"}), ("/api/reports/annual", {"year": 2032})):
+        assert (await reporting.get(path, **params)).json()["contract"]["contract_number"] == CONTRACT[
+            "contract_number"
+        ]
+        content = await download(reporting, path, "pdf", **params)
+        keep(f"opsdesk{path.replace('/', '_')}.pdf", content)
+        pdf = pdf_text(content)
+        for expected in (
+            CONTRACT["contract_number"],
+            CONTRACT["client_name"],
+            CONTRACT["vendor_name"],
+            "2032-05-29 – 2033-05-28",
+            "甲方（公安局）",
+            "乙方（运维服务商）",
+            "签字",
+            "日期",
+            "盖章",
+        ):
+            assert expected in pdf, (path, expected)
+        cells = csv.reader(io.StringIO((await download(reporting, path, "csv", **params)).decode("utf-8-sig")))
+        flat = [c for row in cells for c in row]
+        assert CONTRACT["contract_number"] in flat and "甲方（公安局）Party A (bureau)" in flat, path
+        book = openpyxl.load_workbook(io.BytesIO(await download(reporting, path, "xlsx", **params)))
+        particulars = book["合同信息"]
+        values = [c.value for row in particulars.iter_rows() for c in row]
+        assert CONTRACT["client_name"] in values and CONTRACT["contract_number"] in values, path
+        cover = [c.value for c in book["封面 Cover"]["A"] if c.value]
+        assert any(v.startswith("乙方（运维服务商）") and CONTRACT["vendor_name"] in v for v in cover), path
+
+
+async def test_a_clock_in_before_the_roster_was_entered_attends_the_shift_it_overlaps(reporting: Reporting) -> None:
+    """The demo's morning: the engineer clocks in, then the dispatcher rosters the day. Dispatch tied the
+    clock-in to no shift, and the table read 出勤 0 beside 出勤天数 1. A clock-in tied to a shift days away
+    (made on a day off) does not attend that shift either."""
+    day = datetime(2024, 3, 5, 9, 0, tzinfo=LOCAL)  # 2024-W10, Tuesday
+    early, off_day = uuid.uuid4(), uuid.uuid4()
+    shifts = {
+        "today": (early, day),
+        "off_day_next": (off_day, day + timedelta(days=2)),
+    }
+    shift_ids = {name: uuid.uuid4() for name in shifts}
+    events: list[Any] = [
+        ShiftScheduled(
+            shift_id=shift_ids[name],
+            post_id=uuid.uuid4(),
+            post_name="驻场运维",
+            user_id=user,
+            display_name=f"出勤测试{name}",
+            starts_at=starts.astimezone(UTC),
+            ends_at=(starts + timedelta(hours=8)).astimezone(UTC),
+        )
+        for name, (user, starts) in shifts.items()
+    ]
+    for user, shift_id, clock_in, hours in (
+        (early, None, day + timedelta(minutes=40), 7),  # clocked in before the roster existed: no shift tied
+        (off_day, shift_ids["off_day_next"], day, 2),  # a day off: tied to the shift two days later
+    ):
+        common = dict(
+            attendance_id=uuid.uuid4(),
+            user_id=user,
+            display_name=f"出勤测试{'today' if user == early else 'off_day_next'}",
+            shift_id=shift_id,
+            clock_in_at=clock_in.astimezone(UTC),
+        )
+        events += [
+            AttendanceClockedIn(**common),
+            AttendanceClockedOut(**common, clock_out_at=(clock_in + timedelta(hours=hours)).astimezone(UTC)),
+        ]
+    await publish(reporting.env.amqp_url, *events)
+
+    async def reported() -> dict[str, dict[str, Any]] | None:
+        week = (await reporting.get("/api/reports/weekly", week="2024-W10")).json()
+        ours = {a["display_name"]: a for a in week["attendance"] if a["display_name"].startswith("出勤测试")}
+        return (
+            ours if len(ours) == 2 and all(a["hours_on_duty"] and a["shifts_rostered"] for a in ours.values()) else None
+        )
+
+    ours = await eventually(reported, timeout=30)
+    today = ours["出勤测试today"]
+    assert (today["shifts_rostered"], today["shifts_attended"], today["shifts_missed"], today["days_present"]) == (
+        1,
+        1,
+        0,
+        1,
+    )
+    assert today["late_starts"] == 1  # 40 minutes after the shift began
+    off = ours["出勤测试off_day_next"]
+    assert (off["shifts_rostered"], off["shifts_attended"], off["shifts_missed"], off["days_present"]) == (1, 0, 1, 1)
+    assert off["late_starts"] == 0
+    table = (await download(reporting, "/api/reports/weekly", "csv", week="2024-W10")).decode("utf-8-sig")
+    row = next(r for r in csv.reader(io.StringIO(table)) if r and r[0] == "出勤测试today")
+    header = next(r for r in csv.reader(io.StringIO(table)) if r and r[0] == "姓名 Name")
+    assert row[header.index("出勤 Attended")] == "1" and row[header.index("出勤天数 Days present")] == "1"

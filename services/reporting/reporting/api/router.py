@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opsdesk_shared.auth import Principal, require_roles
+from opsdesk_shared.auth import Principal, Role, require_roles
 from opsdesk_shared.errors import NotFound
 from reporting import periods
 from reporting.archive import archive_week
@@ -22,6 +22,7 @@ from reporting.exports.render import Format, disposition, render
 from reporting.reports.acceptance import AcceptanceReport, acceptance, acceptance_document
 from reporting.reports.access import CONTRACT_READERS, PLAN_WRITERS, SLA_READERS, SUMMARY_READERS, scoped_filters
 from reporting.reports.breaches import BreachList, breach_document, breaches
+from reporting.reports.contract import ContractIn, ContractOut, get_contract, put_contract
 from reporting.reports.costs import CostReport, cost_document, costs
 from reporting.reports.filters import Filters
 from reporting.reports.summary import Summary, summarize, summary_document
@@ -33,6 +34,7 @@ SummaryReader = Annotated[Principal, Depends(require_roles(*SUMMARY_READERS))]
 SlaReader = Annotated[Principal, Depends(require_roles(*SLA_READERS))]
 ContractReader = Annotated[Principal, Depends(require_roles(*CONTRACT_READERS))]
 PlanWriter = Annotated[Principal, Depends(require_roles(*PLAN_WRITERS))]
+ContractKeeper = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
 Category = Literal["fault", "consultation", "service_request", "complaint"]
 Priority = Literal["P1", "P2", "P3", "P4"]
@@ -189,6 +191,20 @@ async def put_weekly_plan(week: str, body: PlanIn, principal: PlanWriter, sessio
             {"w": period.label, "p": body.plan, "by": principal.username, "at": now},
         )
     return PlanOut(week=period.label, plan=body.plan, updated_by=principal.username, updated_at=now)
+
+
+@router.get("/contract", response_model=ContractOut)
+async def get_contract_particulars(_: SummaryReader, session: Session) -> ContractOut:
+    """The service contract the acceptance reports are made under (`configured: false` until entered)."""
+    return await get_contract(session)
+
+
+@router.put("/contract", response_model=ContractOut)
+async def put_contract_particulars(body: ContractIn, principal: ContractKeeper, session: Session) -> ContractOut:
+    """The contract's particulars (parties, number, period), kept by an admin and printed on every
+    quarterly and annual report generated from now on."""
+    async with session.begin():
+        return await put_contract(session, body, principal.username)
 
 
 @router.get("/quarterly", response_model=AcceptanceReport)

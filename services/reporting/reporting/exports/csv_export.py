@@ -10,12 +10,17 @@ from decimal import Decimal
 from typing import Any
 
 from opsdesk_shared.spreadsheet_cells import neutralise
-from reporting.exports.document import Chart, Document, Table, Text
+from reporting.exports.document import Chart, Document, Duration, Percent, Signatures, Table, Text
 
 
 def _cell(value: Any) -> Any:
-    # An amount is a number (a negative one too): formatted, never neutralised.
-    return f"{value:.2f}" if isinstance(value, Decimal) else neutralise(value)
+    # An amount is a number (a negative one too): formatted, never neutralised; so are durations and
+    # percentages, whose text ("1 h 05 min", "12.50%") we write ourselves.
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, Duration | Percent):
+        return str(value)
+    return neutralise(value)
 
 
 def csv_rows(document: Document) -> Iterator[list[Any]]:
@@ -33,6 +38,11 @@ def csv_rows(document: Document) -> Iterator[list[Any]]:
             yield from ([label, value] for label, value in zip(section.labels, section.values, strict=True))
         elif isinstance(section, Text):
             yield [section.body]
+        elif isinstance(section, Signatures):
+            yield [role for role, _ in section.parties]
+            yield [name for _, name in section.parties]
+            for line in section.lines:
+                yield [f"{line}：" for _ in section.parties]
 
 
 def csv_chunks(document: Document) -> Iterator[bytes]:

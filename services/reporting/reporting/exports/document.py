@@ -3,9 +3,41 @@ export format renders the same document, so the files agree with each other."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal
 
 from reporting.periods import Period, local_text
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A length of time in a table cell: text in the PDF and CSV ("1 h 05 min"), a number in the XLSX."""
+
+    seconds: float
+
+    def __str__(self) -> str:
+        minutes = round(self.seconds / 60)
+        return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+@dataclass(frozen=True)
+class Percent:
+    """A percentage (0–100) in a table cell: "12.50%" as text, 0.125 with a percent format in the XLSX."""
+
+    value: float
+
+    def __str__(self) -> str:
+        return f"{self.value:.2f}%"
+
+
+NUMERIC = (int, float, Decimal, Duration, Percent)
+
+
+def cell_text(value: Any) -> str:
+    """How a cell reads in the text formats (PDF, CSV)."""
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    return "" if value is None else str(value)
 
 
 @dataclass(frozen=True)
@@ -29,7 +61,17 @@ class Text:
     body: str
 
 
-Section = Table | Chart | Text
+@dataclass(frozen=True)
+class Signatures:
+    """The signature block closing a document the parties sign: one column per party (its role and its
+    name), each with lines for signature, date and seal."""
+
+    title: str
+    parties: list[tuple[str, str]]  # (role, e.g. "甲方（公安局）Party A", name)
+    lines: tuple[str, ...] = ("签字 Signature", "日期 Date", "盖章 Seal")
+
+
+Section = Table | Chart | Text | Signatures
 
 
 @dataclass

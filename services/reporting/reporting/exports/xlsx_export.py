@@ -1,7 +1,9 @@
 """XLSX: a cover sheet (title, period, generation time, text sections), then one sheet per table with
 a bold header row frozen under the title, and one per chart with its data and a native Excel chart.
 Every row goes in through `_append`, which neutralises text that Excel would run as a formula (a ticket
-title is whatever a requester typed) and keeps numbers as numbers."""
+title is whatever a requester typed) and keeps numbers as numbers: amounts, durations (a time of day
+format counting hours past 24) and percentages are stored as numbers with a number format, so a
+supervisor can sum and sort them."""
 
 import io
 import re
@@ -9,21 +11,43 @@ from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import Cell
 from openpyxl.chart import BarChart, LineChart, PieChart, Reference
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from opsdesk_shared.spreadsheet_cells import neutralise
-from reporting.exports.document import Chart, Document, Table, Text
+from reporting.exports.document import Chart, Document, Duration, Percent, Signatures, Table, Text
 
 _HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
 _BOLD = Font(bold=True)
 _INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
+MONEY_FORMAT = "#,##0.00"
+DURATION_FORMAT = "[h]:mm"  # hours and minutes; [h] keeps counting past a day
+PERCENT_FORMAT = "0.00%"  # two decimals, as the PDF and CSV print them
+
+
+def _cell(ws: Worksheet, value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return _formatted(ws, float(value), MONEY_FORMAT)
+    if isinstance(value, Duration):
+        return _formatted(ws, value.seconds / 86400, DURATION_FORMAT)  # spreadsheets count time in days
+    if isinstance(value, Percent):
+        return _formatted(ws, value.value / 100, PERCENT_FORMAT)
+    return neutralise(value)  # text only: numbers pass through untouched
+
+
+def _formatted(ws: Worksheet, number: float, number_format: str) -> Cell:
+    cell = Cell(ws, value=number)
+    cell.number_format = number_format
+    return cell
+
+
 def _append(ws: Worksheet, values: list[Any]) -> None:
-    ws.append([float(v) if isinstance(v, Decimal) else neutralise(v) for v in values])
+    ws.append([_cell(ws, v) for v in values])
 
 
 def _sheet_title(title: str, taken: set[str]) -> str:
@@ -62,12 +86,8 @@ def _table_sheet(ws: Worksheet, document: Document, table: Table) -> None:
     for cell in ws[header_row]:
         cell.font, cell.fill = _BOLD, _HEADER_FILL
         cell.alignment = Alignment(vertical="center", wrap_text=True)
-    money = [i for i, v in enumerate(table.rows[0]) if isinstance(v, Decimal)] if table.rows else []
-    # Row numbers are counted here: `ws.max_row` walks every cell, which made a long table quadratic.
-    for n, row in enumerate(table.rows, start=header_row + 1):
+    for row in table.rows:
         _append(ws, row)
-        for i in money:
-            ws.cell(row=n, column=i + 1).number_format = "#,##0.00"
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     if table.rows:
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(table.columns))}{header_row + len(table.rows)}"
@@ -95,6 +115,16 @@ def _chart_sheet(ws: Worksheet, document: Document, chart: Chart) -> None:
     ws.add_chart(native, "D4")
 
 
+def _signature_rows(cover: Worksheet, block: Signatures) -> None:
+    cover.append([])
+    _append(cover, [block.title])
+    cover.cell(row=cover.max_row, column=1).font = _BOLD
+    for role, name in block.parties:
+        _append(cover, [f"{role}：{name}"])
+        for line in block.lines:
+            _append(cover, [f"    {line}："])
+
+
 def xlsx_bytes(document: Document) -> bytes:
     workbook = Workbook()
     cover = workbook.active
@@ -111,6 +141,8 @@ def xlsx_bytes(document: Document) -> bytes:
             cover.cell(row=cover.max_row, column=1).font = _BOLD
             _append(cover, [section.body])
             cover.cell(row=cover.max_row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+        elif isinstance(section, Signatures):
+            _signature_rows(cover, section)
         elif isinstance(section, Table):
             _table_sheet(workbook.create_sheet(_sheet_title(section.title, taken)), document, section)
         elif isinstance(section, Chart):

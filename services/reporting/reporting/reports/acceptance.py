@@ -1,6 +1,7 @@
 """The quarterly acceptance report (合同履行验收报告, `?quarter=2026Q4`) and the annual summary over the
 contract year (`?year=2026`: 2026-05-29 – 2027-05-28): service volume, SLA compliance with every breach,
-satisfaction, attendance and repair costs."""
+satisfaction, attendance and repair costs; headed by the contract's particulars and closed by the
+parties' signature block (甲方 the bureau, 乙方 the vendor)."""
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -8,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from reporting.exports.document import Document
 from reporting.reports.attendance import Attendance, attendance, attendance_table
 from reporting.reports.breaches import Breach, breach_table, breaches
+from reporting.reports.contract import ContractOut, contract_table, get_contract, signature_block
 from reporting.reports.costs import CostReport, cost_tables, costs
 from reporting.reports.filters import Filters
 from reporting.reports.summary import Summary, summarize, summary_sections
@@ -16,6 +18,7 @@ from reporting.reports.summary import Summary, summarize, summary_sections
 class AcceptanceReport(BaseModel):
     kind: str  # quarterly | annual
     period_label: str
+    contract: ContractOut
     summary: Summary
     breaches: list[Breach]
     attendance: list[Attendance]
@@ -26,6 +29,7 @@ async def acceptance(session: AsyncSession, filters: Filters, kind: str) -> Acce
     return AcceptanceReport(
         kind=kind,
         period_label=filters.period.label,
+        contract=await get_contract(session),
         summary=await summarize(session, filters, with_traffic=True),
         breaches=(await breaches(session, filters)).breaches,
         attendance=await attendance(session, filters.period),
@@ -46,9 +50,11 @@ def acceptance_document(report: AcceptanceReport, filters: Filters) -> Document:
         generated_at=report.summary.generated_at,
         filename=f"{report.kind}_{filters.period.first_day}_{filters.period.last_day}",
         sections=[
+            contract_table(report.contract),
             *summary_sections(report.summary),
             breach_table("SLA 超时明细 Every SLA breach", report.breaches),
             attendance_table(report.attendance),
             *cost_tables(report.costs),
+            signature_block(report.contract),
         ],
     )

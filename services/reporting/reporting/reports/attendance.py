@@ -1,5 +1,5 @@
 """Staff attendance for a period, set against dispatch's duty roster: per person the shifts rostered,
-attended (a clock-in tied to the shift), missed (ended with no clock-in) and started late (clock-in more
+attended (a clock-in of theirs overlapping the shift), missed (ended with no clock-in) and started late (clock-in more
 than 10 minutes after the shift began), and what the clock-ins themselves add up to: days present and
 hours on duty. Shifts count by their start, clock-ins by theirs."""
 
@@ -29,15 +29,20 @@ class Attendance(BaseModel):
     still_clocked_in: int
 
 
+# A shift is attended when one of its person's clock-ins overlaps it, whatever shift dispatch tied the
+# clock-in to: dispatch ties a clock-in to the person's next unfinished shift *at the time*, so a clock-in
+# made before the day's roster was entered was tied to none (出勤 0 beside 出勤天数 1), and one made on a
+# day off was tied to a shift days later.
+_OVERLAPS = "a.user_id = s.user_id AND a.clock_in_at < s.ends_at AND coalesce(a.clock_out_at, now()) > s.starts_at"
+
 _ATTENDANCE = text(
     f"""
 WITH rostered AS (
     SELECT s.user_id, min(s.display_name) AS name, count(*) AS shifts_rostered,
         round(sum(extract(epoch FROM s.ends_at - s.starts_at)) / 3600.0, 2) AS rostered_hours,
-        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM attendance_fact a WHERE a.shift_id = s.shift_id))
-            AS shifts_attended,
+        count(*) FILTER (WHERE EXISTS (SELECT 1 FROM attendance_fact a WHERE {_OVERLAPS})) AS shifts_attended,
         count(*) FILTER (WHERE s.ends_at <= now()
-            AND NOT EXISTS (SELECT 1 FROM attendance_fact a WHERE a.shift_id = s.shift_id)) AS shifts_missed
+            AND NOT EXISTS (SELECT 1 FROM attendance_fact a WHERE {_OVERLAPS})) AS shifts_missed
     FROM shift_fact s WHERE s.starts_at >= :starts AND s.starts_at < :ends
     GROUP BY s.user_id
 ), worked AS (
@@ -46,7 +51,10 @@ WITH rostered AS (
         coalesce(round(sum(extract(epoch FROM a.clock_out_at - a.clock_in_at)) / 3600.0, 2), 0) AS hours_on_duty,
         count(*) FILTER (WHERE a.clock_out_at IS NULL) AS still_clocked_in,
         count(*) FILTER (WHERE a.clock_in_at > s.starts_at + interval '{LATE_AFTER_MIN} minutes') AS late_starts
-    FROM attendance_fact a LEFT JOIN shift_fact s ON s.shift_id = a.shift_id
+    FROM attendance_fact a
+    LEFT JOIN LATERAL (
+        SELECT s.starts_at FROM shift_fact s WHERE {_OVERLAPS} ORDER BY s.starts_at LIMIT 1
+    ) s ON true
     WHERE a.clock_in_at >= :starts AND a.clock_in_at < :ends
     GROUP BY a.user_id
 )

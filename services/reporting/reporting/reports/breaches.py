@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting import labels
-from reporting.exports.document import Document, Table
+from reporting.exports.document import Document, Duration, Table
 from reporting.periods import local_text
 from reporting.reports.filters import Filters
 
@@ -81,9 +81,8 @@ async def overdue_now(session: AsyncSession, filters: Filters) -> list[Breach]:
     return [_breach(r, now) for r in rows]
 
 
-def _late(seconds: int) -> str:
-    minutes = seconds // 60
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+def _late(seconds: int) -> Duration:
+    return Duration(float(seconds - seconds % 60))  # whole minutes late, never rounded up
 
 
 def breach_table(title: str, items: list[Breach]) -> Table:

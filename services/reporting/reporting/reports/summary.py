@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting import labels
-from reporting.exports.document import Chart, Document, Section, Table
+from reporting.exports.document import Chart, Document, Duration, Percent, Section, Table
 from reporting.projections.rollups import TICKETS
 from reporting.reports.filters import Filters
 
@@ -242,15 +242,20 @@ async def _traffic(session: AsyncSession, filters: Filters) -> Traffic:
     )
 
 
-def _fmt_s(seconds: float | None) -> str:
-    if seconds is None:
-        return "—"
-    minutes = round(seconds / 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min"
+def _fmt_s(seconds: float | None) -> Duration | str:
+    return "—" if seconds is None else Duration(seconds)
 
 
-def _pct_text(value: float | None) -> str:
-    return "—" if value is None else f"{value:.2f}%"
+def _pct_text(value: float | None) -> Percent | str:
+    return "—" if value is None else Percent(value)
+
+
+def daily_series(period: PeriodOut, per_day: list[DayCount]) -> tuple[list[str], list[float]]:
+    """Every day of the period, those without tickets as zero: a period with one active day still draws
+    that day against the others (a series of one point drew nothing)."""
+    counts = {d.day: d.tickets for d in per_day}
+    days = [date.fromordinal(n) for n in range(period.first_day.toordinal(), period.last_day.toordinal() + 1)]
+    return [d.isoformat() for d in days], [float(counts.get(d, 0)) for d in days]
 
 
 def summary_sections(s: Summary) -> list[Section]:
@@ -304,9 +309,7 @@ def summary_sections(s: Summary) -> list[Section]:
         counts("按优先级 By priority", {}, s.by_priority),
         counts("按渠道 By channel", labels.CHANNEL, s.by_channel),
         Table("按单位 By unit", ["单位 Unit", "工单数 Tickets"], [[s.unit_names.get(u, u), n] for u, n in units]),
-        Chart(
-            "每日工单量 Tickets per day", "line", [d.day.isoformat() for d in s.per_day], [d.tickets for d in s.per_day]
-        ),
+        Chart("每日工单量 Tickets per day", "line", *daily_series(s.period, s.per_day)),
         Chart(
             "SLA 达标率 SLA compliance (%)",
             "bar",

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reporting.exports.document import Document, Table, Text
+from reporting.exports.document import Document, Percent, Table, Text
 from reporting.reports.attendance import Attendance, attendance, attendance_table
 from reporting.reports.breaches import Breach, breach_table, breaches, overdue_now
 from reporting.reports.filters import Filters
@@ -76,7 +76,7 @@ def weekly_document(report: WeeklyReport, filters: Filters) -> Document:
                     [
                         handling.faults,
                         handling.resolved,
-                        "—" if handling.completion_pct is None else f"{handling.completion_pct:.2f}%",
+                        "—" if handling.completion_pct is None else Percent(handling.completion_pct),
                     ]
                 ],
             ),
