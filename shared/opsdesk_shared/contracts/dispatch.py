@@ -134,8 +134,11 @@ class WorkOrderResolved(WorkOrderEvent):
 
 
 class WorkOrderCancelled(WorkOrderEvent):
+    """Also the engineer's decline (`declined`): either way the ticket goes back to the queue."""
+
     type = "workorder.cancelled"
     reason: str
+    declined: bool = False
 
 
 class AttendanceEvent(Event):
