@@ -300,7 +300,11 @@ async def test_replaced_media_custody_and_an_approved_removal_are_on_record(desk
 async def test_the_engineers_list_says_where_and_by_when(desk, crew) -> None:  # type: ignore[no-untyped-def]
     dispatcher, engineer, _ = crew
     station = await desk.unit()
-    order, ticket = await assigned_order(desk, dispatcher, engineer, unit_id=station[-1], location="户籍室二号窗口")
+    async with EventTap(desk.env.amqp_url, "workorder.assigned") as tap:
+        order, ticket = await assigned_order(desk, dispatcher, engineer, unit_id=station[-1], location="户籍室二号窗口")
+        await eventually(lambda: tap.of("workorder.assigned", work_order_id=order["id"]))
+    # The assignment SMS says where to go (notifications has no copy of the unit tree).
+    assert tap.of("workorder.assigned", work_order_id=order["id"])[0].data["location"] == "户籍室二号窗口"
 
     async def row() -> dict:  # type: ignore[type-arg]
         listed = await desk.client.get(

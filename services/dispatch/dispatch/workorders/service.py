@@ -9,11 +9,12 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.directory.models import StaffMember
+from dispatch.directory.models import StaffMember, Unit
 from dispatch.sla import service as sla
 from dispatch.sla.models import SlaClock
 from dispatch.workorders import costs, schemas, states, tickets
 from dispatch.workorders.models import (
+    DispatchTicket,
     EquipmentRemoval,
     MediaCustody,
     Part,
@@ -46,6 +47,14 @@ async def _arrival_due(session: AsyncSession, ticket_id: UUID) -> datetime | Non
     return await session.scalar(
         select(SlaClock.due_at).where(SlaClock.ticket_id == ticket_id, SlaClock.metric == "arrival")
     )
+
+
+async def _whereabouts(session: AsyncSession, ticket: DispatchTicket | None) -> dict[str, str | None]:
+    """Where the engineer goes: the unit's name and the place on its premises."""
+    if ticket is None:
+        return {}
+    unit = await session.get(Unit, ticket.unit_id)
+    return {"unit_name": unit.name if unit else None, "location": ticket.location}
 
 
 def _visible(order: WorkOrder, principal: Principal) -> bool:
@@ -148,6 +157,7 @@ async def assign(session: AsyncSession, principal: Principal, body: schemas.Assi
         principal,
         at,
         expected_arrival_at=await _arrival_due(session, ticket.id),
+        **await _whereabouts(session, ticket),
     )
     return order
 
@@ -175,6 +185,7 @@ async def reassign(session: AsyncSession, principal: Principal, order_id: UUID, 
         previous_engineer_id=previous,
         reason=body.reason,
         expected_arrival_at=await _arrival_due(session, order.ticket_id),
+        **await _whereabouts(session, await tickets.get_ticket(session, order.ticket_id)),
     )
     return order
 
