@@ -18,7 +18,20 @@ from gateway.web.context import (
     login_redirect_target,
 )
 from gateway.web.i18n import N_, pick_language
-from gateway.web.pages import admin, auth, dashboard, dispatch, duty, engineer, hotline, live, roster, tickets
+from gateway.web.pages import (
+    admin,
+    attachments,
+    auth,
+    dashboard,
+    dispatch,
+    duty,
+    engineer,
+    hotline,
+    live,
+    roster,
+    tickets,
+    work_record,
+)
 from gateway.web.security import WebEdgeMiddleware
 from gateway.web.session import LANG_COOKIE, SessionCodec
 
@@ -53,6 +66,8 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
         roster.router,
         dashboard.router,
         admin.router,
+        attachments.router,
+        work_record.router,
     ):
         app.include_router(router)
     for name, folder in VENDOR.items():
