@@ -91,6 +91,10 @@ LABELS = {
     "auto_close": "自动关闭",
     "reopen": "重开",
     "decline": "拒单",
+    # work-order steps not named above
+    "accept": "接单",
+    "depart": "出发",
+    "reassign": "改派",
     "cancel": "取消",
     "comment": "留言",
     "internal_comment": "内部备注",
