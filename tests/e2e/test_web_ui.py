@@ -98,6 +98,7 @@ def test_a_fault_filed_on_the_portal_is_assigned_resolved_on_a_phone_and_confirm
     engineer.page.locator("#work-log-form [name=minutes]").fill("20")
     engineer.page.locator("#work-log-form button").click()
     expect(engineer.page.locator("#order-panel .timeline")).to_contain_text("电源模块损坏")
+    engineer.page.locator("#media-section summary").click()  # this job replaced a disk
     engineer.page.locator("#media-form [name=serial]").fill("WD-2026-0001")
     engineer.page.locator("#media-form [name=description]").fill("更换下的旧硬盘")
     engineer.page.locator("#media-form [name=handed_to]").fill("望京派出所 管理员")

@@ -14,6 +14,11 @@ LABELS = {
     "reopened": "已重开",
     "cancelled": "已取消",
     "reassigned": "已改派",
+    "declined": "已拒单",
+    # equipment-removal requests
+    "requested": "待审批",
+    "approved": "已批准",
+    "rejected": "已驳回",
     # categories
     "fault": "故障",
     "consultation": "咨询",
@@ -86,6 +91,11 @@ LABELS = {
     "confirm": "确认",
     "auto_close": "自动关闭",
     "reopen": "重开",
+    "decline": "拒单",
+    # work-order steps not named above
+    "accept": "接单",
+    "depart": "出发",
+    "reassign": "改派",
     "cancel": "取消",
     "comment": "留言",
     "internal_comment": "内部备注",

@@ -20,6 +20,7 @@ from gateway.web.context import (
 from gateway.web.i18n import N_, pick_language
 from gateway.web.pages import (
     admin,
+    attachments,
     auth,
     dashboard,
     dispatch,
@@ -30,6 +31,7 @@ from gateway.web.pages import (
     roster,
     ticket_list,
     tickets,
+    work_record,
 )
 from gateway.web.security import WebEdgeMiddleware
 from gateway.web.session import LANG_COOKIE, SessionCodec
@@ -66,6 +68,8 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
         roster.router,
         dashboard.router,
         admin.router,
+        attachments.router,
+        work_record.router,
     ):
         app.include_router(router)
     for name, folder in VENDOR.items():

@@ -98,6 +98,7 @@ class Desk:
         unit_id: uuid.UUID | None = None,
         subcategory: str | None = None,
         version: int = 0,
+        location: str | None = None,
     ) -> TicketCreated:
         event = TicketCreated(
             ticket_id=uuid.uuid4(),
@@ -112,6 +113,7 @@ class Desk:
             requester_phone="+8613800138000",
             created_at=created_at or datetime.now(UTC),
             subcategory=subcategory,
+            location=location,
             aggregate_version=version,
         )
         await publish(self.env.amqp_url, event)

@@ -295,3 +295,98 @@ async def test_replaced_media_custody_and_an_approved_removal_are_on_record(desk
         f"{base}/work-log", json={"note": "检查机柜电源", "minutes": 30}, headers=engineer.headers
     )
     assert log.status_code == 201
+
+
+async def test_the_engineers_list_says_where_and_by_when(desk, crew) -> None:  # type: ignore[no-untyped-def]
+    dispatcher, engineer, _ = crew
+    station = await desk.unit()
+    async with EventTap(desk.env.amqp_url, "workorder.assigned") as tap:
+        order, ticket = await assigned_order(desk, dispatcher, engineer, unit_id=station[-1], location="户籍室二号窗口")
+        await eventually(lambda: tap.of("workorder.assigned", work_order_id=order["id"]))
+    # The assignment SMS says where to go (notifications has no copy of the unit tree).
+    assert tap.of("workorder.assigned", work_order_id=order["id"])[0].data["location"] == "户籍室二号窗口"
+
+    async def row() -> dict:  # type: ignore[type-arg]
+        listed = await desk.client.get(
+            "/api/work-orders", params={"ticket_id": str(ticket.ticket_id)}, headers=engineer.headers
+        )
+        return listed.json()["items"][0]  # type: ignore[no-any-return]
+
+    await eventually(lambda: _named(row))  # the unit's event may land after the ticket's
+    listed = await row()
+    assert listed["unit_name"] == "测试单位" and listed["location"] == "户籍室二号窗口"
+    clocks = await desk.clocks(ticket.ticket_id)
+    assert datetime.fromisoformat(listed["arrival_due_at"]) == datetime.fromisoformat(clocks["arrival"]["due_at"])
+    assert datetime.fromisoformat(listed["resolution_due_at"]) == datetime.fromisoformat(clocks["resolution"]["due_at"])
+
+
+async def _named(row) -> bool:  # type: ignore[no-untyped-def]
+    return (await row()).get("unit_name") is not None
+
+
+async def test_the_engineer_declines_with_a_reason_and_the_ticket_is_back_in_the_queue(desk, crew) -> None:  # type: ignore[no-untyped-def]
+    dispatcher, engineer, other = crew
+    async with EventTap(desk.env.amqp_url, "workorder.*") as tap:
+        order, ticket = await assigned_order(desk, dispatcher, engineer)
+        url = f"/api/work-orders/{order['id']}/decline"
+        assert (await desk.client.post(url, json={"reason": " "}, headers=engineer.headers)).status_code == 422
+        # Only the assigned engineer declines; a dispatcher reassigns or cancels instead.
+        assert (await desk.client.post(url, json={"reason": "病假"}, headers=other.headers)).status_code in (403, 404)
+        declined = await desk.client.post(url, json={"reason": "今日病假，无法到场"}, headers=engineer.headers)
+        assert declined.status_code == 200, declined.text
+        body = declined.json()
+        assert body["status"] == "declined"
+        assert body["steps"][-1]["action"] == "decline" and body["steps"][-1]["reason"] == "今日病假，无法到场"
+        again = await desk.client.post(url, json={"reason": "再次"}, headers=engineer.headers)
+        assert again.status_code == 409
+        # Back in the queue: the dispatcher may assign it afresh.
+        fresh = await desk.client.post(
+            "/api/work-orders",
+            json={"ticket_id": str(ticket.ticket_id), "engineer_id": str(other.user_id)},
+            headers=dispatcher.headers,
+        )
+        assert fresh.status_code == 201, fresh.text
+        await eventually(lambda: len(tap.of("workorder.cancelled", work_order_id=order["id"])) == 1)
+    event = tap.of("workorder.cancelled", work_order_id=order["id"])[0].data
+    assert event["declined"] is True and event["reason"] == "今日病假，无法到场"
+
+
+async def test_media_custody_is_required_only_when_media_were_replaced(desk, crew) -> None:  # type: ignore[no-untyped-def]
+    dispatcher, engineer, other = crew
+    order, _ = await assigned_order(desk, dispatcher, engineer)
+    for action in ("accept", "arrive"):
+        assert (await step(desk, order["id"], action, None, engineer, other)).status_code == 200
+    url = f"/api/work-orders/{order['id']}/resolve"
+    flagged = {"resolution_code": "replaced_part", "summary": "更换硬盘", "media_replaced": True}
+    refused = await desk.client.post(url, json=flagged, headers=engineer.headers)
+    assert refused.status_code == 422 and refused.json()["field"] == "media_replaced"
+    custody = {"serial": "WD-123", "description": "旧硬盘 1TB", "handed_to": "王科长"}
+    assert (
+        await desk.client.post(f"/api/work-orders/{order['id']}/media", json=custody, headers=engineer.headers)
+    ).status_code == 201
+    assert (await desk.client.post(url, json=flagged, headers=engineer.headers)).status_code == 200
+    # A job without replaced media resolves without any custody record.
+    plain, _ = await assigned_order(desk, dispatcher, engineer)
+    for action in ("accept", "arrive"):
+        assert (await step(desk, plain["id"], action, None, engineer, other)).status_code == 200
+    done = await desk.client.post(
+        f"/api/work-orders/{plain['id']}/resolve",
+        json={"resolution_code": "reconfigured", "summary": "重新配置"},
+        headers=engineer.headers,
+    )
+    assert done.status_code == 200 and done.json()["media"] == []
+
+
+async def test_parts_are_a_list_of_any_length(desk, crew) -> None:  # type: ignore[no-untyped-def]
+    dispatcher, engineer, other = crew
+    order, _ = await assigned_order(desk, dispatcher, engineer)
+    for action in ("accept", "arrive"):
+        assert (await step(desk, order["id"], action, None, engineer, other)).status_code == 200
+    parts = [{"name": f"螺丝{n}", "quantity": 1, "unit_cost": "1.50"} for n in range(7)]
+    done = await desk.client.post(
+        f"/api/work-orders/{order['id']}/resolve",
+        json={"resolution_code": "replaced_part", "summary": "更换七个零件", "parts": parts},
+        headers=engineer.headers,
+    )
+    assert done.status_code == 200, done.text
+    assert len(done.json()["parts"]) == 7 and Decimal(done.json()["total_cost"]) == Decimal("10.50")

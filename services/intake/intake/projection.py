@@ -59,6 +59,8 @@ async def _work_order_step(session: AsyncSession, envelope: Envelope) -> None:
         expected = envelope.data.get("expected_arrival_at")
         if expected:
             detail["expected_arrival_at"] = expected
+    if envelope.type == d.WorkOrderCancelled.type:  # a decline's reason is what the dispatcher needs to know
+        detail.update(reason=envelope.data.get("reason"), declined=bool(envelope.data.get("declined")))
     ticket.engineer_name = None if action == "unassign" else event.engineer_name
     if lifecycle.is_legal(ticket.status, action) and not (action == "assign" and ticket.status == "assigned"):
         await change_status(

@@ -241,3 +241,44 @@ async def test_attachments_are_checked_by_content_and_size(intake_client, migrat
     assert [a["filename"] for a in detail["attachments"]] == ["截图.png"]  # the refused ones left nothing behind
     outsider = auth(migrated.token("requester", unit_id=uuid.uuid4()))
     assert (await intake_client.get(f"{url}/{ok.json()['id']}", headers=outsider)).status_code == 404
+
+
+async def test_attachments_open_for_readers_of_the_ticket_images_inline_documents_downloaded(  # type: ignore[no-untyped-def]
+    intake_client, migrated, units
+) -> None:
+    station = await units.add()
+    operator = auth(migrated.token("hotline_operator"))
+    ticket = (
+        await intake_client.post(
+            "/api/tickets",
+            headers=operator,
+            json={
+                "title": "打印机卡纸",
+                "description": "照片与检测报告见附件",
+                "category": "fault",
+                "unit_id": str(station[-1]),
+                "requester_name": "王五",
+                "requester_phone": "13800138002",
+                "channel": "hotline",
+            },
+        )
+    ).json()
+    url = f"/api/tickets/{ticket['id']}/attachments"
+    photo = (await intake_client.post(url, headers=operator, files={"file": ("现场.png", PNG, "image/png")})).json()
+    pdf_bytes = b"%PDF-1.4\n%\xe2\xe3\n1 0 obj<<>>endobj\n%%EOF\n"
+    report = (
+        await intake_client.post(url, headers=operator, files={"file": ("检测报告.pdf", pdf_bytes, "application/pdf")})
+    ).json()
+    own_unit = auth(migrated.token("requester", unit_id=station[-1]))
+    image = await intake_client.get(f"{url}/{photo['id']}", headers=own_unit)
+    assert image.status_code == 200 and image.content == PNG
+    assert image.headers["content-type"] == "image/png"
+    assert image.headers["content-disposition"].startswith("inline;")
+    assert image.headers["x-content-type-options"] == "nosniff"
+    document = await intake_client.get(f"{url}/{report['id']}", headers=own_unit)
+    assert document.status_code == 200 and document.headers["content-type"] == "application/pdf"
+    assert document.headers["content-disposition"].startswith("attachment;")
+    assert "filename*=UTF-8''" in document.headers["content-disposition"]
+    other_unit = auth(migrated.token("requester", unit_id=(await units.add())[-1]))
+    assert (await intake_client.get(f"{url}/{photo['id']}", headers=other_unit)).status_code == 404
+    assert (await intake_client.get(f"{url}/{report['id']}", headers=other_unit)).status_code == 404

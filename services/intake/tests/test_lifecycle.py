@@ -288,3 +288,14 @@ async def test_a_reply_of_1_closes_and_2_reopens_through_the_life_cycle(desk: De
 
     ignored = await eventually(noted)
     assert ignored["status"] == "on_site"  # a reply that does not fit changes nothing
+
+
+async def test_an_engineers_decline_puts_the_ticket_back_with_the_reason_in_its_timeline(desk: Desk) -> None:
+    ticket = await desk.file()
+    await desk.work_order(ticket, d.WorkOrderAssigned)
+    await desk.status_becomes(ticket["id"], "assigned")
+    await desk.work_order(ticket, d.WorkOrderCancelled, reason="今日病假，无法到场", declined=True)
+    back = await desk.status_becomes(ticket["id"], "new")
+    assert back["engineer_name"] is None
+    [cancelled] = [e for e in back["timeline"] if e["kind"] == "work_order_cancelled"]
+    assert cancelled["detail"]["reason"] == "今日病假，无法到场" and cancelled["detail"]["declined"] is True

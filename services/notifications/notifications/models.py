@@ -137,6 +137,7 @@ class TicketContact(SQLModel, table=True):
     ticket_id: UUID = Field(primary_key=True)
     number: str
     title: str
+    requester_name: str | None = None  # the engineer's SMS names whom to ask for on site
     requester_phone: str = Field(sa_column=sa.Column(EncryptedPhone, nullable=False, index=True))
     status: str
     # When `status` was true: events of one ticket may be handled out of order, the latest wins.

@@ -53,8 +53,9 @@ TRIGGERS = {
         Trigger(
             "assignment_to_engineer",
             "engineer",
-            ("number", "title", "expected_arrival"),
-            "新工单{number}：{title}，请于{expected_arrival}前到场。",
+            ("number", "title", "expected_arrival", "place", "contact_name", "contact_phone"),
+            "新工单{number}：{title}，地点{place}，联系人{contact_name} {contact_phone}，"
+            "请于{expected_arrival}前到场。",
             "workorder.assigned: to the engineer",
         ),
         Trigger(

@@ -361,3 +361,32 @@ def test_the_breaker_opens_after_repeated_failures_and_lets_one_trial_through() 
     assert breaker.allowance(32) == 1
     breaker.succeeded()
     assert breaker.state == "closed" and breaker.allowance(32) == 32
+
+
+async def test_the_assignment_sms_tells_the_engineer_where_and_whom_to_call(  # type: ignore[no-untyped-def]
+    worker, sink: Sink, migrated: RunEnvironment
+) -> None:
+    requester, engineer = phone(), phone()
+    t = ticket_created(requester)
+    await publish(migrated.amqp_url, t)
+    await eventually(lambda: texts_to(sink, requester))
+    await publish(
+        migrated.amqp_url,
+        d.WorkOrderAssigned(
+            work_order_id=uuid.uuid4(),
+            ticket_id=t.ticket_id,
+            ticket_number=t.number,
+            status="assigned",
+            engineer_id=uuid.uuid4(),
+            engineer_name="刘洋",
+            engineer_phone=engineer,
+            at=datetime.now(UTC),
+            expected_arrival_at=datetime(2026, 11, 25, 2, 30, tzinfo=UTC),
+            unit_name="望京派出所",
+            location="户籍室二号窗口",
+        ),
+    )
+    [text] = await eventually(lambda: texts_to(sink, engineer))
+    # The engineer is party to the job: the requester's number in full, as people dial it.
+    assert t.number in text and "望京派出所" in text and "户籍室二号窗口" in text
+    assert "李强" in text and display_phone(requester) in text and "11-25 10:30" in text

@@ -103,6 +103,8 @@ class WorkOrderEvent(Event):
 class WorkOrderAssigned(WorkOrderEvent):
     type = "workorder.assigned"
     expected_arrival_at: datetime | None = None
+    unit_name: str | None = None  # where to go, for the engineer's SMS
+    location: str | None = None
 
 
 class WorkOrderReassigned(WorkOrderEvent):
@@ -110,6 +112,8 @@ class WorkOrderReassigned(WorkOrderEvent):
     previous_engineer_id: UUID
     reason: str
     expected_arrival_at: datetime | None = None
+    unit_name: str | None = None
+    location: str | None = None
 
 
 class WorkOrderAccepted(WorkOrderEvent):
@@ -134,8 +138,11 @@ class WorkOrderResolved(WorkOrderEvent):
 
 
 class WorkOrderCancelled(WorkOrderEvent):
+    """Also the engineer's decline (`declined`): either way the ticket goes back to the queue."""
+
     type = "workorder.cancelled"
     reason: str
+    declined: bool = False
 
 
 class AttendanceEvent(Event):

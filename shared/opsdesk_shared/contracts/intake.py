@@ -27,6 +27,7 @@ class TicketCreated(Event):
     created_by: UUID | None = None
     subcategory: str | None = None
     asset_tag: str | None = None
+    location: str | None = None  # where on the premises: the engineer's list and the assignment SMS say it
     aggregate_version: int = 0
 
 

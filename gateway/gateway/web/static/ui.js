@@ -139,3 +139,71 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   const editing = target?.querySelector?.("details[open]");
   if ((typing && target?.contains(active)) || editing) event.detail.shouldSwap = false;
 });
+
+// Parts on the engineer's resolve form: as many rows as the job needs. A new row copies the first one's
+// fields, emptied, under the next free row number (the server reads whatever numbers it finds).
+document.addEventListener("click", (event) => {
+  const add = event.target.closest?.("[data-add-part]");
+  if (add) {
+    const rows = document.getElementById(add.dataset.addPart);
+    const first = rows?.querySelector(".part-row");
+    if (!first) return;
+    const taken = [...rows.querySelectorAll("input[name^=part_name_]")].map((i) => Number(i.name.slice(10)));
+    const next = Math.max(-1, ...taken) + 1;
+    const row = first.cloneNode(true);
+    for (const input of row.querySelectorAll("input")) {
+      input.name = input.name.replace(/_\d+$/, `_${next}`);
+      input.value = "";
+    }
+    rows.appendChild(row);
+    row.querySelector("input")?.focus();
+    return;
+  }
+  const remove = event.target.closest?.("[data-remove-part]");
+  if (remove) {
+    const row = remove.closest(".part-row");
+    if (row.parentElement.querySelectorAll(".part-row").length > 1) row.remove();
+    else for (const input of row.querySelectorAll("input")) input.value = "";  // the last row empties instead
+  }
+});
+
+// The requester's signature: drawn with a finger (or mouse) on a canvas; each stroke's end writes the
+// picture as a PNG data URL into the form's hidden field, which the server stores as an attachment.
+let signing = null;
+function signaturePoint(canvas, event) {
+  const box = canvas.getBoundingClientRect();
+  return [(event.clientX - box.left) * (canvas.width / box.width), (event.clientY - box.top) * (canvas.height / box.height)];
+}
+document.addEventListener("pointerdown", (event) => {
+  const canvas = event.target.closest?.("canvas[data-signature-for]");
+  if (!canvas) return;
+  event.preventDefault();
+  canvas.setPointerCapture?.(event.pointerId);
+  const pen = canvas.getContext("2d");
+  pen.lineWidth = 3;
+  pen.lineCap = pen.lineJoin = "round";
+  pen.strokeStyle = "#1a1a1a";
+  pen.beginPath();
+  pen.moveTo(...signaturePoint(canvas, event));
+  signing = canvas;
+});
+document.addEventListener("pointermove", (event) => {
+  if (!signing) return;
+  const pen = signing.getContext("2d");
+  pen.lineTo(...signaturePoint(signing, event));
+  pen.stroke();
+});
+document.addEventListener("pointerup", () => {
+  if (!signing) return;
+  document.getElementById(signing.dataset.signatureFor).value = signing.toDataURL("image/png");
+  signing.dataset.signed = "yes";
+  signing = null;
+});
+document.addEventListener("click", (event) => {
+  const clear = event.target.closest?.("[data-signature-clear]");
+  if (!clear) return;
+  const canvas = document.getElementById(clear.dataset.signatureClear);
+  canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+  document.getElementById(canvas.dataset.signatureFor).value = "";
+  delete canvas.dataset.signed;
+});

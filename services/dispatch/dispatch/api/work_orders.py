@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.api.dependencies import Manager, Uow
-from dispatch.directory.models import StaffMember
+from dispatch.directory.models import StaffMember, Unit
 from dispatch.workorders import schemas, service, tickets
 from dispatch.workorders.models import WorkOrder
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
@@ -15,18 +15,25 @@ from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 router = APIRouter(prefix="/api/work-orders", tags=["work orders"])
 
 Approver = Annotated[Principal, Depends(require_roles(Role.SUPERVISOR, Role.ADMIN))]
-Status = Annotated[str | None, Query(pattern="^(assigned|accepted|en_route|on_site|resolved|cancelled)$")]
+Status = Annotated[str | None, Query(pattern="^(assigned|accepted|en_route|on_site|resolved|cancelled|declined)$")]
 
 
 async def _out(session: AsyncSession, order: WorkOrder) -> schemas.WorkOrderOut:
     ticket = await tickets.get_ticket(session, order.ticket_id)
     engineer = await session.get(StaffMember, order.engineer_id)
+    unit = await session.get(Unit, ticket.unit_id) if ticket else None
+    due = await service.due_times(session, order.ticket_id)
     return schemas.WorkOrderOut(
         **order.model_dump(),
         ticket_number=ticket.number if ticket else None,
         ticket_title=ticket.title if ticket else None,
         ticket_priority=ticket.priority if ticket else None,
         engineer_name=engineer.display_name if engineer else None,
+        unit_id=ticket.unit_id if ticket else None,
+        unit_name=unit.name if unit else None,
+        location=ticket.location if ticket else None,
+        arrival_due_at=due.get("arrival"),
+        resolution_due_at=due.get("resolution"),
     )
 
 
@@ -83,6 +90,14 @@ async def accept(
     order_id: UUID, principal: CurrentPrincipal, uow: Uow, body: schemas.StepIn | None = None
 ) -> schemas.WorkOrderDetail:
     return await _detail(uow, await service.field_step(uow, principal, order_id, "accept", body and body.note))
+
+
+@router.post("/{order_id}/decline", response_model=schemas.WorkOrderDetail)
+async def decline(
+    order_id: UUID, body: schemas.DeclineIn, principal: CurrentPrincipal, uow: Uow
+) -> schemas.WorkOrderDetail:
+    """The assigned engineer turns the job down with a reason; the ticket is back in the dispatcher's queue."""
+    return await _detail(uow, await service.decline(uow, principal, order_id, body.reason))
 
 
 @router.post("/{order_id}/depart", response_model=schemas.WorkOrderDetail)

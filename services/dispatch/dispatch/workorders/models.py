@@ -25,6 +25,7 @@ class DispatchTicket(SQLModel, table=True):
     unit_id: UUID
     status: str
     asset_tag: str | None = None
+    location: str | None = None
     created_at: datetime = Field(sa_column=timestamp(nullable=False))
     applied_version: int = 0  # the newest of intake's ticket events applied (messaging/ordering.py)
 
@@ -37,14 +38,14 @@ class WorkOrder(SQLModel, table=True):
             "work_order_one_active_per_ticket",
             "ticket_id",
             unique=True,
-            postgresql_where=sa.text("status NOT IN ('resolved', 'cancelled')"),
+            postgresql_where=sa.text("status NOT IN ('resolved', 'cancelled', 'declined')"),
         ),
     )
 
     id: UUID = Field(default_factory=uuid4, primary_key=True)
     ticket_id: UUID = Field(foreign_key="dispatch_ticket.id", index=True)
     engineer_id: UUID = Field(foreign_key="staff_member.user_id", index=True)
-    status: str  # assigned | accepted | en_route | on_site | resolved | cancelled
+    status: str  # assigned | accepted | en_route | on_site | resolved | cancelled | declined
     assigned_by: UUID | None = None
     assigned_at: datetime = Field(sa_column=timestamp(nullable=False))
     accepted_at: datetime | None = Field(default=None, sa_column=timestamp())

@@ -33,6 +33,12 @@ class CancelIn(Strict):
     reason: Reason
 
 
+class DeclineIn(Strict):
+    """The engineer turns a job down (sick, out of district…): the reason goes to the dispatcher."""
+
+    reason: Reason
+
+
 class StepIn(Strict):
     """accept / depart / arrive: an optional note."""
 
@@ -50,6 +56,9 @@ class ResolveIn(Strict):
     summary: Note
     remote: bool = Field(False, description="resolved without a site visit; cancels the arrival clock")
     parts: Annotated[list[PartIn], Field(max_length=200)] = []
+    media_replaced: bool = Field(
+        False, description="storage media were replaced: their custody must be recorded before resolving"
+    )
 
 
 class WorkLogIn(Strict):
@@ -130,6 +139,11 @@ class WorkOrderOut(BaseModel):
     ticket_priority: str | None = None
     engineer_id: UUID
     engineer_name: str | None = None
+    unit_id: UUID | None = None
+    unit_name: str | None = None
+    location: str | None = None
+    arrival_due_at: datetime | None = None  # the SLA clocks' deadlines, so the engineer sees what is due when
+    resolution_due_at: datetime | None = None
     status: str
     assigned_by: UUID | None
     assigned_at: datetime

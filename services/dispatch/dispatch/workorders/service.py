@@ -9,11 +9,12 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.directory.models import StaffMember
+from dispatch.directory.models import StaffMember, Unit
 from dispatch.sla import service as sla
 from dispatch.sla.models import SlaClock
 from dispatch.workorders import costs, schemas, states, tickets
 from dispatch.workorders.models import (
+    DispatchTicket,
     EquipmentRemoval,
     MediaCustody,
     Part,
@@ -46,6 +47,14 @@ async def _arrival_due(session: AsyncSession, ticket_id: UUID) -> datetime | Non
     return await session.scalar(
         select(SlaClock.due_at).where(SlaClock.ticket_id == ticket_id, SlaClock.metric == "arrival")
     )
+
+
+async def _whereabouts(session: AsyncSession, ticket: DispatchTicket | None) -> dict[str, str | None]:
+    """Where the engineer goes: the unit's name and the place on its premises."""
+    if ticket is None:
+        return {}
+    unit = await session.get(Unit, ticket.unit_id)
+    return {"unit_name": unit.name if unit else None, "location": ticket.location}
 
 
 def _visible(order: WorkOrder, principal: Principal) -> bool:
@@ -148,6 +157,7 @@ async def assign(session: AsyncSession, principal: Principal, body: schemas.Assi
         principal,
         at,
         expected_arrival_at=await _arrival_due(session, ticket.id),
+        **await _whereabouts(session, ticket),
     )
     return order
 
@@ -175,6 +185,7 @@ async def reassign(session: AsyncSession, principal: Principal, order_id: UUID, 
         previous_engineer_id=previous,
         reason=body.reason,
         expected_arrival_at=await _arrival_due(session, order.ticket_id),
+        **await _whereabouts(session, await tickets.get_ticket(session, order.ticket_id)),
     )
     return order
 
@@ -252,6 +263,12 @@ async def resolve(session: AsyncSession, principal: Principal, order_id: UUID, b
             requested_action="resolve",
         )
     order.status = states.next_status(before, "resolve")
+    if body.media_replaced and not await session.scalar(
+        select(MediaCustody.id).where(MediaCustody.work_order_id == order.id).limit(1)
+    ):
+        raise RuleViolation(
+            "storage media were replaced: record who took the old medium before resolving", field="media_replaced"
+        )
     at = _now()
     await _add_parts(session, order, body.parts, principal, at)
     order.cost_borne_by = costs.borne_by(order.total_cost)
@@ -280,6 +297,24 @@ async def resolve(session: AsyncSession, principal: Principal, order_id: UUID, b
         total_cost=order.total_cost,
         cost_borne_by=order.cost_borne_by,
     )
+    return order
+
+
+async def decline(session: AsyncSession, principal: Principal, order_id: UUID, reason: str) -> WorkOrder:
+    """The assigned engineer turns the job down before starting it: the ticket goes back to the queue and
+    the reason is kept in the step and the event, for the dispatcher who assigns it again."""
+    order = await load(session, principal, order_id, lock=True)
+    if order.engineer_id != principal.subject:
+        raise Forbidden("only the assigned engineer declines a job; a dispatcher reassigns or cancels it")
+    before = order.status
+    order.status = states.next_status(before, "decline")
+    at = _now()
+    order.version += 1
+    session.add(_step(order, "decline", before, principal, at, reason))
+    ticket = await tickets.get_ticket(session, order.ticket_id, lock=True)
+    if ticket is not None and ticket.status not in tickets.FINISHED:
+        ticket.status = "new"
+    await _announce(session, events.WorkOrderCancelled, order, principal, at, reason=reason, declined=True)
     return order
 
 
@@ -359,6 +394,18 @@ async def decide_removal(
     record.status = "approved" if body.approve else "rejected"
     record.decided_by, record.decided_at, record.decision_note = principal.subject, _now(), body.note
     return record
+
+
+async def due_times(session: AsyncSession, ticket_id: UUID) -> dict[str, datetime]:
+    """The arrival and resolution deadlines still ahead of the engineer (a met or cancelled one is not)."""
+    rows = await session.execute(
+        select(SlaClock.metric, SlaClock.due_at).where(
+            SlaClock.ticket_id == ticket_id,
+            SlaClock.metric.in_(("arrival", "resolution")),  # type: ignore[attr-defined]
+            SlaClock.state.in_(("running", "paused", "breached")),  # type: ignore[attr-defined]
+        )
+    )
+    return dict(rows.tuples().all())
 
 
 async def detail(session: AsyncSession, order: WorkOrder) -> dict[str, list[Any]]:

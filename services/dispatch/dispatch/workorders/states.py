@@ -1,7 +1,8 @@
 """The work order's life: each action is allowed from some statuses and leads to one.
 
 assigned → accepted → en_route → on_site → resolved; `reassign` puts it back to assigned with another
-engineer; `cancel` ends it. Resolving before arrival is a remote resolution and must say so.
+engineer; `cancel` ends it; the engineer may `decline` a job not yet started (it ends `declined`, the
+ticket back in the queue). Resolving before arrival is a remote resolution and must say so.
 """
 
 from opsdesk_shared.errors import Conflict
@@ -15,6 +16,7 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "resolve": (frozenset({"accepted", "en_route", "on_site"}), "resolved"),
     "reassign": (frozenset(ACTIVE), "assigned"),
     "cancel": (frozenset(ACTIVE), "cancelled"),
+    "decline": (frozenset({"assigned", "accepted"}), "declined"),
 }
 
 

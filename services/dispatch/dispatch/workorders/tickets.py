@@ -29,6 +29,7 @@ async def record_ticket(session: AsyncSession, ticket: TicketCreated) -> None:
             unit_id=ticket.unit_id,
             status=ticket.status,
             asset_tag=ticket.asset_tag,
+            location=ticket.location,
             created_at=ticket.created_at,
             applied_version=ticket.aggregate_version,
         )

@@ -311,12 +311,14 @@ async def upload_attachment(
 async def download_attachment(
     ticket_id: UUID, attachment_id: UUID, principal: CurrentPrincipal, uow: Uow, store: Store
 ) -> Response:
+    """Images open in the browser; anything else downloads, so a PDF never renders in the desk's origin."""
     attachment, data = await attachments.read(uow, store, principal, ticket_id, attachment_id)
+    disposition = "inline" if attachment.content_type.startswith("image/") else "attachment"
     return Response(
         data,
         media_type=attachment.content_type,
         headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(attachment.filename)}",
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(attachment.filename)}",
             "X-Content-Type-Options": "nosniff",
         },
     )

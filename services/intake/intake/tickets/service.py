@@ -143,6 +143,7 @@ async def create_ticket(session: AsyncSession, principal: Principal, cmd: Ticket
             created_by=principal.subject,
             subcategory=ticket.subcategory,
             asset_tag=ticket.asset_tag,
+            location=ticket.location,
             aggregate_version=ticket.version,
         ),
         producer=PRODUCER,

@@ -89,6 +89,7 @@ async def _track(
     status: str,
     at: datetime,
     title: str | None = None,
+    requester_name: str | None = None,
     resolved_at: datetime | None = None,
 ) -> None:
     """Upsert the ticket's contact; its status moves only to a later one (a queue's consumers run
@@ -98,6 +99,7 @@ async def _track(
         ticket_id=ticket_id,
         number=number,
         title=title or "",
+        requester_name=requester_name,
         requester_phone=phone,
         status=status,
         status_at=at,
@@ -109,6 +111,7 @@ async def _track(
             index_elements=["ticket_id"],
             set_={
                 "title": sa.case((stmt.excluded.title != "", stmt.excluded.title), else_=table.c.title),
+                "requester_name": sa.func.coalesce(stmt.excluded.requester_name, table.c.requester_name),
                 "status": sa.case((newer, stmt.excluded.status), else_=table.c.status),
                 "status_at": sa.func.greatest(stmt.excluded.status_at, table.c.status_at),
                 "resolved_at": sa.func.coalesce(stmt.excluded.resolved_at, table.c.resolved_at),
@@ -131,6 +134,7 @@ def event_handler(settings: NotificationsSettings) -> Handler:
                 status=t.status,
                 at=t.created_at,
                 title=t.title,
+                requester_name=t.requester_name,
             )
             await apply.send("ticket_accepted", t.requester_phone, {"number": t.number, "title": t.title}, t.ticket_id)
         elif kind == i.TicketStatusChanged.type:
@@ -204,10 +208,18 @@ def event_handler(settings: NotificationsSettings) -> Handler:
                     },
                     order.ticket_id,
                 )
+            # The engineer is party to the job, so the requester's number goes in full (people's format).
             await apply.send(
                 "assignment_to_engineer",
                 order.engineer_phone,
-                {"number": number, "title": contact.title if contact else "", "expected_arrival": arrival},
+                {
+                    "number": number,
+                    "title": contact.title if contact else "",
+                    "expected_arrival": arrival,
+                    "place": "".join(p for p in (order.unit_name, order.location) if p) or "见工单",
+                    "contact_name": (contact.requester_name or "") if contact else "",
+                    "contact_phone": display_phone(contact.requester_phone) if contact else "",
+                },
                 order.ticket_id,
             )
         elif kind in (d.SlaWarning.type, d.SlaBreached.type):
