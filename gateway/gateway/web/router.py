@@ -18,7 +18,19 @@ from gateway.web.context import (
     login_redirect_target,
 )
 from gateway.web.i18n import N_, pick_language
-from gateway.web.pages import admin, auth, dashboard, dispatch, duty, engineer, hotline, live, roster, tickets
+from gateway.web.pages import (
+    admin,
+    auth,
+    dashboard,
+    dispatch,
+    duty,
+    engineer,
+    hotline,
+    live,
+    roster,
+    ticket_staff,
+    tickets,
+)
 from gateway.web.security import WebEdgeMiddleware
 from gateway.web.session import LANG_COOKIE, SessionCodec
 
@@ -46,6 +58,7 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
         auth.router,
         live.router,
         hotline.router,
+        ticket_staff.router,  # before tickets.router: its /ui/tickets/{id}/{action} would take reclassify
         tickets.router,
         dispatch.router,
         engineer.router,
