@@ -38,6 +38,7 @@ def test_a_dispatcher_reclassifies_a_ticket_and_puts_it_on_hold_and_back(stack: 
     form.locator("button[type=submit]").click()
     refused = page.locator("#reclassify-form .field-error[data-field=priority_reason]")
     expect(refused).to_be_visible()
+    expect(page.locator("#ticket-panel .error")).to_have_count(0)  # said once, beside its field
     expect(page.locator("#reclassify-form [name=priority]")).to_have_value("P1")  # what was chosen is kept
     dispatcher.shot("reclassify-refused-without-reason")
     page.locator("#reclassify-form [name=priority_reason]").fill("全所无法制证，群众排队")

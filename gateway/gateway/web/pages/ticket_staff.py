@@ -47,5 +47,14 @@ async def reclassify(ticket_id: str, web: WebPage) -> Response:
     except ApiError as exc:
         error, errors = exc.detail, exc.field_errors()
     view = await _ticket_view(web, ticket_id)
-    view.update(action="reclassify", error=error, errors=errors, values=fields if error else {})
+    # Said once: beside the field it names when the form has that field, else above the form. The panel's
+    # own message area (for its other actions) stays empty.
+    shown_beside = any(name in RECLASSIFIABLE or name == "priority_reason" for name in errors)
+    view.update(
+        action="reclassify",
+        errors=errors,
+        values=fields if error else {},
+        reclassify_failed=error is not None,
+        reclassify_error=None if shown_beside else error,
+    )
     return web.render("fragments/ticket_panel.html", status_code=422 if error else 200, **view)
