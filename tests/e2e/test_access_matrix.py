@@ -127,6 +127,7 @@ EXPECTED: dict[str, str] = {
     "POST /api/tickets/{ticket_id}/confirm": ANY_CALLER,
     "POST /api/tickets/{ticket_id}/contact": "operator requester dispatcher engineer supervisor admin",
     "POST /api/tickets/{ticket_id}/pending": ANY_CALLER,
+    "POST /api/tickets/{ticket_id}/reclassify": "operator dispatcher admin",
     "POST /api/tickets/{ticket_id}/reopen": ANY_CALLER,
     "POST /api/tickets/{ticket_id}/resolve": ANY_CALLER,
     "POST /api/tickets/{ticket_id}/resume": "operator dispatcher engineer admin",

@@ -100,6 +100,7 @@ LABELS = {
     "comment": "留言",
     "internal_comment": "内部备注",
     "contact_viewed": "查看报修人联系方式",
+    "reclassified": "更正分类",
     "call_logged": "热线通话",
     "attachment": "附件",
     "engineer_assigned": "已派工程师",

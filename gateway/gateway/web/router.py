@@ -30,6 +30,7 @@ from gateway.web.pages import (
     live,
     roster,
     ticket_list,
+    ticket_staff,
     tickets,
     work_record,
 )
@@ -61,6 +62,7 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
         live.router,
         hotline.router,
         ticket_list.router,
+        ticket_staff.router,  # before tickets.router: its /ui/tickets/{id}/{action} would take reclassify
         tickets.router,
         dispatch.router,
         engineer.router,

@@ -68,6 +68,21 @@ class TicketCreate(BaseModel):
     location: Text200 | None = None
 
 
+class ReclassifyIn(BaseModel):
+    """Staff correct how a ticket was filed; only the fields given change. A priority change needs a reason,
+    kept in the timeline."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    unit_id: UUID | None = None
+    category: Category | None = None
+    subcategory: Subcategory | None = Field(None, description="the kind of work: hardware, software, network…")
+    priority: Priority | None = None
+    priority_reason: Reason | None = None
+    title: Text200 | None = None
+    asset_tag: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
+
+
 class PendingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -59,6 +59,9 @@ class TicketFact(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=_ts())
     rating: int | None = None
     reopen_count: int = 0
+    # The ticket version whose classification (unit, category, priority, title) is held: a reclassification
+    # (`ticket.updated`) wins over the creation whatever order they arrive in.
+    classified_version: int = 0
 
 
 class SlaClockFact(SQLModel, table=True):

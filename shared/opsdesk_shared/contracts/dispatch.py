@@ -80,6 +80,18 @@ class SlaResumed(SlaClockEvent):
     paused_seconds: int  # this pause's length in the clock's calendar
 
 
+class SlaRetargeted(SlaClockEvent):
+    """The ticket was reclassified under another policy: the clock's target changed from `retargeted_at` on.
+    It keeps its start and its paused time; `due_at` is the new due instant (it may be past: the breach then
+    fires at once, at that instant). A breach already recorded is never retargeted."""
+
+    type = "sla.retargeted"
+    retargeted_at: datetime
+    policy_id: UUID
+    policy_name: str
+    target_s: int
+
+
 class SlaCancelled(SlaClockEvent):
     type = "sla.cancelled"
     cancelled_at: datetime

@@ -45,6 +45,28 @@ class TicketStatusChanged(Event):
     aggregate_version: int = 0
 
 
+class TicketUpdated(Event):
+    """Staff reclassified a filed ticket (unit, category, kind of work, priority, title, asset). Carries the
+    ticket's classification after the change, whole, so a consumer sets its copy without reading anything
+    else, and `changes` (field -> [before, after]) for what moved; `reason` is the priority change's."""
+
+    type = "ticket.updated"
+    ticket_id: UUID
+    number: str
+    title: str
+    category: str
+    subcategory: str | None = None
+    priority: str
+    unit_id: UUID
+    asset_tag: str | None = None
+    status: str
+    changes: dict[str, list[str | None]]
+    reason: str | None = None
+    updated_at: datetime
+    actor_id: UUID | None = None
+    aggregate_version: int = 0
+
+
 class TicketStep(Event):
     """Base of the life-cycle events beside `ticket.status_changed`: what a notification or report needs."""
 

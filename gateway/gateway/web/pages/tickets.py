@@ -150,9 +150,11 @@ async def _ticket_view(web: Web, ticket_id: str) -> dict[str, Any]:
         clocks = (await web.api.get(f"/api/sla/tickets/{ticket_id}"))["clocks"]
     except ApiError:
         pass  # a requester may not read dispatch's clocks; the page shows the ticket's own SLA state
-    unit_names = {u["id"]: u["name"] for u in await units(web)}
+    unit_list = await units(web)
+    unit_names = {u["id"]: u["name"] for u in unit_list}
     return {
         "ticket": ticket,
+        "unit_list": unit_list,  # staff's reclassification picks the new unit from these
         "clocks": clocks,
         "unit_name": unit_names.get(ticket["unit_id"], ""),
         "action": None,

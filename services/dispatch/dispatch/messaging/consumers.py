@@ -7,7 +7,7 @@ from dispatch.sla import service as sla
 from dispatch.workorders import tickets
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated
-from opsdesk_shared.contracts.intake import TicketCreated, TicketStatusChanged
+from opsdesk_shared.contracts.intake import TicketCreated, TicketStatusChanged, TicketUpdated
 from opsdesk_shared.messaging.consumer import Subscription
 from opsdesk_shared.messaging.topology import QueueSpec
 
@@ -19,6 +19,8 @@ async def on_ticket_event(session: AsyncSession, envelope: Envelope) -> None:
         await sla.start_clocks(session, ticket)
     elif envelope.type == TicketStatusChanged.type:
         await tickets.apply_status_change(session, envelope)
+    elif envelope.type == TicketUpdated.type:
+        await tickets.apply_update(session, envelope)
 
 
 async def on_directory_event(session: AsyncSession, envelope: Envelope) -> None:
@@ -30,7 +32,7 @@ async def on_directory_event(session: AsyncSession, envelope: Envelope) -> None:
 
 SUBSCRIPTIONS = [
     Subscription(
-        QueueSpec("dispatch.ticket-events", routing_keys=("ticket.created", "ticket.status_changed")),
+        QueueSpec("dispatch.ticket-events", routing_keys=("ticket.created", "ticket.status_changed", "ticket.updated")),
         on_ticket_event,
     ),
     Subscription(

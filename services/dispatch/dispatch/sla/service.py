@@ -19,6 +19,7 @@ from opsdesk_shared.contracts.dispatch import (
     SlaMet,
     SlaPaused,
     SlaResumed,
+    SlaRetargeted,
     SlaStarted,
 )
 from opsdesk_shared.contracts.intake import TicketCreated
@@ -269,3 +270,112 @@ async def clock_figures(session: AsyncSession, clock: SlaClock, now: datetime | 
         "remaining_seconds": clock.target_s - elapsed,
         "paused_seconds": clocks.paused_so_far(clock, calendar, now),
     }
+
+
+async def retarget_ticket(
+    session: AsyncSession, ticket_id: UUID, *, category: str, priority: str, at: datetime, number: str | None
+) -> int:
+    """A reclassified ticket's clocks follow the policy that now matches it, from the change on.
+
+    Each live clock keeps its start and its paused time and takes the new policy's target, calendar and
+    warning ratio; its due and warning instants are placed again (a paused clock stays paused). A due instant
+    already past is left to the timer, which fires the breach at once with that instant (a trigger wakes it).
+    A breach already recorded is history: that clock is left as it is. A metric the new policy does not
+    measure is cancelled; one it measures that the ticket had no clock for starts now."""
+    policy = await matching_policy(session, category, priority)
+    live = await _live_clocks(session, ticket_id)
+    if policy is None or not live:
+        # No policy at all (an admin retired them): the clocks keep what they had. A finished ticket's
+        # clocks stay as they ended.
+        return 0
+    changed = 0
+    for clock in live:
+        if clock.policy_id == policy.id or clock.breached_at is not None:
+            continue
+        target = getattr(policy, f"{clock.metric}_target_s")
+        if not target:
+            await stop_clocks(
+                session,
+                ticket_id,
+                [clock.metric],
+                at=at,
+                number=number,
+                cancel_reason=f"reclassified: {policy.name} sets no {clock.metric} target",
+            )
+            changed += 1
+            continue
+        clock.policy_id, clock.target_s = policy.id, target
+        clock.calendar, clock.warn_ratio = policy.calendar, policy.warn_ratio
+        clocks.schedule(clock, await load_calendar(session, clock.calendar))
+        await add_event(
+            session,
+            SlaRetargeted(
+                ticket_id=ticket_id,
+                ticket_number=number,
+                clock_id=clock.id,
+                metric=clock.metric,
+                due_at=clock.due_at,
+                retargeted_at=at,
+                policy_id=policy.id,
+                policy_name=policy.name,
+                target_s=target,
+            ),
+            producer=PRODUCER,
+        )
+        changed += 1
+    changed += await _start_missing(session, ticket_id, policy, {c.metric for c in live}, at)
+    return changed
+
+
+async def _start_missing(
+    session: AsyncSession, ticket_id: UUID, policy: SlaPolicy, present: set[str], at: datetime
+) -> int:
+    """Clocks for metrics the new policy measures and the ticket never had, running from the change."""
+    calendar = await load_calendar(session, policy.calendar)
+    started = []
+    for metric in METRICS:
+        target = getattr(policy, f"{metric}_target_s")
+        if not target or metric in present:
+            continue
+        clock = SlaClock(
+            ticket_id=ticket_id,
+            policy_id=policy.id,
+            metric=metric,
+            state=clocks.RUNNING,
+            calendar=policy.calendar,
+            target_s=target,
+            warn_ratio=policy.warn_ratio,
+            started_at=at,
+            due_at=at,
+            warn_at=at,
+        )
+        clocks.schedule(clock, calendar)
+        started.append(clock)
+    if not started:
+        return 0
+    # A metric that ended already (met, cancelled) keeps its row: the unique (ticket, metric) skips it.
+    inserted = (
+        await session.execute(
+            insert(SlaClock)
+            .values([c.model_dump() for c in started])
+            .on_conflict_do_nothing(index_elements=["ticket_id", "metric"])
+            .returning(SlaClock.id, SlaClock.metric)  # type: ignore[arg-type]
+        )
+    ).all()
+    new = {metric for _, metric in inserted}
+    if new:
+        await add_event(
+            session,
+            SlaStarted(
+                ticket_id=ticket_id,
+                policy_id=policy.id,
+                policy_name=policy.name,
+                clocks=[
+                    ClockSnapshot(metric=c.metric, state=c.state, started_at=c.started_at, due_at=c.due_at)
+                    for c in started
+                    if c.metric in new
+                ],
+            ),
+            producer=PRODUCER,
+        )
+    return len(new)

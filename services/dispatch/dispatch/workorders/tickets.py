@@ -10,7 +10,7 @@ from dispatch.sla import service as sla
 from dispatch.workorders.models import DispatchTicket, WorkOrder
 from dispatch.workorders.states import ACTIVE
 from opsdesk_shared.contracts.envelope import Envelope
-from opsdesk_shared.contracts.intake import TicketCreated, TicketStatusChanged
+from opsdesk_shared.contracts.intake import TicketCreated, TicketStatusChanged, TicketUpdated
 from opsdesk_shared.messaging import ordering
 
 FINISHED = ("resolved", "closed", "cancelled")
@@ -42,6 +42,40 @@ async def get_ticket(session: AsyncSession, ticket_id: UUID, *, lock: bool = Fal
     if lock:
         stmt = stmt.with_for_update()
     return (await session.execute(stmt)).scalar()
+
+
+async def apply_update(session: AsyncSession, envelope: Envelope) -> None:
+    """A reclassification: the copy takes the ticket's new classification (the queue, suggestions and
+    reports read it) and the clocks follow the policy that now matches, from the change on. In the ticket's
+    own order, like status changes: an older update arriving late must not undo a newer one."""
+    update = envelope.parse(TicketUpdated)
+    ticket = await get_ticket(session, update.ticket_id, lock=True)
+    if ticket is None:
+        return  # its ticket.created has not arrived: the clocks start from it, under the newest event's terms
+    order = ordering.compare(update.aggregate_version, ticket.applied_version)
+    if order is ordering.Order.STALE:
+        await ordering.record_stale(
+            session,
+            envelope,
+            aggregate="ticket",
+            aggregate_id=ticket.id,
+            event_version=update.aggregate_version,
+            applied_version=ticket.applied_version,
+        )
+        return
+    if order is ordering.Order.SAME:
+        return
+    ticket.title, ticket.category, ticket.subcategory = update.title, update.category, update.subcategory
+    ticket.priority, ticket.unit_id, ticket.asset_tag = update.priority, update.unit_id, update.asset_tag
+    ticket.applied_version = update.aggregate_version
+    await sla.retarget_ticket(
+        session,
+        update.ticket_id,
+        category=update.category,
+        priority=update.priority,
+        at=update.updated_at,
+        number=update.number,
+    )
 
 
 async def apply_status_change(session: AsyncSession, envelope: Envelope) -> None:

@@ -21,6 +21,7 @@ from intake.schemas import (
     NoteIn,
     PendingIn,
     ReasonIn,
+    ReclassifyIn,
     RequesterContact,
     ResolveIn,
     TicketCreate,
@@ -29,7 +30,7 @@ from intake.schemas import (
     TicketPage,
     TimelineEntry,
 )
-from intake.tickets import export, idempotency, queries, service
+from intake.tickets import export, idempotency, queries, reclassify, service
 from opsdesk_shared import privacy
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from opsdesk_shared.errors import RuleViolation
@@ -241,6 +242,14 @@ async def reveal_contact(ticket_id: UUID, body: ContactReasonIn, principal: Tick
     them. Recorded in the ticket's timeline (`contact_viewed`) and, with the reason, in the audit log."""
     ticket = await service.reveal_contact(uow, principal, ticket_id, body.reason)
     return RequesterContact(requester_name=ticket.requester_name, requester_phone=ticket.requester_phone)
+
+
+@router.post("/{ticket_id}/reclassify", response_model=TicketDetail)
+async def reclassify_ticket(ticket_id: UUID, body: ReclassifyIn, principal: CurrentPrincipal, uow: Uow) -> TicketDetail:
+    """Staff correct a filed ticket: unit, category, kind of work (`subcategory`), priority (with
+    `priority_reason`), title, asset. Each change lands in the timeline and `ticket.updated`; dispatch
+    re-targets the SLA clocks from the change on."""
+    return await _detail(uow, principal, await reclassify.reclassify(uow, principal, ticket_id, body))
 
 
 @router.post("/{ticket_id}/pending", response_model=TicketDetail)

@@ -12,7 +12,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opsdesk_shared.contracts.envelope import Envelope
-from opsdesk_shared.contracts.intake import TicketCreated
+from opsdesk_shared.contracts.intake import TicketCreated, TicketUpdated
 from opsdesk_shared.db import advisory_lock
 from reporting.projections import clocks, tickets, traffic, units, work
 from reporting.projections.rollups import DURATIONS, ROLLUPS, SLA, TICKETS, Rollup, apply_change, ticket_share
@@ -30,11 +30,13 @@ HANDLERS: dict[str, Handler] = {
 
 
 # The rollups whose share of a ticket each event can change. A clock's events touch only its SLA figures;
-# a ticket's later events neither its volume nor the grouping of its clocks, both fixed at its creation.
+# a ticket's later events neither its volume nor the grouping of its clocks, both fixed at its creation,
+# except a reclassification, which moves all of them to its new unit, category and priority.
 ROLLUPS_CHANGED_BY: dict[str, tuple[Rollup, ...]] = {
     **{event_type: (SLA,) for event_type in clocks.HANDLERS},
     **{event_type: (TICKETS, DURATIONS) for event_type in tickets.HANDLERS},
     TicketCreated.type: ROLLUPS,
+    TicketUpdated.type: ROLLUPS,
 }
 
 

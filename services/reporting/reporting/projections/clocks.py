@@ -7,7 +7,7 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opsdesk_shared.contracts.dispatch import SlaBreached, SlaCancelled, SlaMet, SlaResumed, SlaStarted
+from opsdesk_shared.contracts.dispatch import SlaBreached, SlaCancelled, SlaMet, SlaResumed, SlaRetargeted, SlaStarted
 from opsdesk_shared.contracts.envelope import Envelope
 
 _STARTED = text(
@@ -73,10 +73,19 @@ async def resumed(session: AsyncSession, envelope: Envelope) -> UUID:
     return r.ticket_id
 
 
+async def retargeted(session: AsyncSession, envelope: Envelope) -> UUID:
+    """A reclassification gave the clock another target: its due instant moves, unless it breached already
+    (dispatch never retargets a breached clock; the guard keeps a late event from moving one either)."""
+    r = envelope.parse(SlaRetargeted)
+    await session.execute(_RESUMED, {"id": r.ticket_id, "metric": r.metric, "clock": r.clock_id, "due": r.due_at})
+    return r.ticket_id
+
+
 HANDLERS = {
     SlaStarted.type: started,
     SlaBreached.type: breached,
     SlaMet.type: met,
     SlaCancelled.type: cancelled,
     SlaResumed.type: resumed,
+    SlaRetargeted.type: retargeted,
 }

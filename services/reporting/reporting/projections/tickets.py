@@ -17,19 +17,31 @@ from opsdesk_shared.contracts.intake import (
     TicketReopened,
     TicketResolved,
     TicketStatusChanged,
+    TicketUpdated,
 )
 from reporting.periods import local_day
 
+# The classification (title, category, priority, unit) is the creation's unless a newer reclassification
+# was folded first (`classified_version`).
+_KEEP_NEWER = "CASE WHEN f.classified_version > EXCLUDED.classified_version THEN f.{0} ELSE EXCLUDED.{0} END"
 _CREATED = text(
     "INSERT INTO ticket_fact AS f (ticket_id, number, title, category, priority, channel, unit_id, created_at, day,"
-    " status, status_changed_at) "
-    "VALUES (:id, :number, :title, :category, :priority, :channel, :unit_id, :at, :day, :status, :at) "
-    "ON CONFLICT (ticket_id) DO UPDATE SET number = EXCLUDED.number, title = EXCLUDED.title,"
-    " category = EXCLUDED.category, priority = EXCLUDED.priority, channel = EXCLUDED.channel,"
-    " unit_id = EXCLUDED.unit_id, created_at = EXCLUDED.created_at, day = EXCLUDED.day,"
+    " status, status_changed_at, classified_version) "
+    "VALUES (:id, :number, :title, :category, :priority, :channel, :unit_id, :at, :day, :status, :at, :version) "
+    "ON CONFLICT (ticket_id) DO UPDATE SET number = EXCLUDED.number,"
+    + ",".join(f" {c} = {_KEEP_NEWER.format(c)}" for c in ("title", "category", "priority", "unit_id"))
+    + ", channel = EXCLUDED.channel, created_at = EXCLUDED.created_at, day = EXCLUDED.day,"
+    " classified_version = greatest(f.classified_version, EXCLUDED.classified_version),"
     " status = CASE WHEN f.status_changed_at IS NULL OR f.status_changed_at < EXCLUDED.created_at"
     "          THEN EXCLUDED.status ELSE f.status END,"
     " status_changed_at = greatest(f.status_changed_at, EXCLUDED.created_at)"
+)
+_UPDATED = text(
+    "INSERT INTO ticket_fact AS f (ticket_id, number, title, category, priority, unit_id, classified_version) "
+    "VALUES (:id, :number, :title, :category, :priority, :unit_id, :version) "
+    "ON CONFLICT (ticket_id) DO UPDATE SET title = EXCLUDED.title, category = EXCLUDED.category,"
+    " priority = EXCLUDED.priority, unit_id = EXCLUDED.unit_id, classified_version = EXCLUDED.classified_version "
+    "WHERE f.classified_version < EXCLUDED.classified_version"
 )
 _STATUS = text(
     "INSERT INTO ticket_fact AS f (ticket_id, number, status, status_changed_at) VALUES (:id, :number, :status, :at) "
@@ -77,9 +89,29 @@ async def created(session: AsyncSession, envelope: Envelope) -> UUID:
             "at": t.created_at,
             "day": local_day(t.created_at),
             "status": t.status,
+            "version": t.aggregate_version,
         },
     )
     return t.ticket_id
+
+
+async def updated(session: AsyncSession, envelope: Envelope) -> UUID:
+    """A reclassification: the ticket counts under its new unit, category and priority from now on, in every
+    period it falls in (it was filed wrong; the report should say where it belonged)."""
+    u = envelope.parse(TicketUpdated)
+    await session.execute(
+        _UPDATED,
+        {
+            "id": u.ticket_id,
+            "number": u.number,
+            "title": u.title,
+            "category": u.category,
+            "priority": u.priority,
+            "unit_id": u.unit_id,
+            "version": u.aggregate_version,
+        },
+    )
+    return u.ticket_id
 
 
 async def status_changed(session: AsyncSession, envelope: Envelope) -> UUID:
@@ -120,6 +152,7 @@ async def arrived(session: AsyncSession, envelope: Envelope) -> UUID:
 
 HANDLERS = {
     TicketCreated.type: created,
+    TicketUpdated.type: updated,
     TicketStatusChanged.type: status_changed,
     TicketResolved.type: resolved,
     TicketClosed.type: closed,
