@@ -68,7 +68,7 @@ def events_for(web: Web, scope: LiveScope, nudge: Nudge) -> list[tuple[str, str]
     if nudge.topic.startswith("workorder.") and str(nudge.data.get("engineer_id")) == web.session.user_id:
         out.append(("my-orders", ""))
     if nudge.topic in ("sla.warning", "sla.breached") and web.session.has_any(*STAFF_ESCALATIONS):
-        out.append(("escalation", web.render_text("fragments/escalation.html", nudge=nudge)))
+        out.append(("escalation", ""))  # the panel re-reads the open escalations from dispatch
     return out
 
 
@@ -83,7 +83,7 @@ async def _coalesced(web: Web, scope: LiveScope, queue: asyncio.Queue[Nudge], fi
             events += events_for(web, scope, await asyncio.wait_for(queue.get(), timeout=left))
         except TimeoutError:
             break
-    # Escalations carry their own text and are all shown; a plain "re-read" nudge is needed once.
+    # Each named event once: a plain "re-read" nudge is needed once.
     return list(dict.fromkeys(events))
 
 
