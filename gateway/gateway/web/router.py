@@ -2,6 +2,7 @@
 served by the gateway itself (the bureau's intranet has no CDN). `install(app)` wires it into the gateway."""
 
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,11 +15,12 @@ from gateway.web.context import (
     CsrfFailed,
     LoginRequired,
     PageForbidden,
+    SessionLocked,
     Web,
     login_redirect_target,
 )
 from gateway.web.i18n import N_, pick_language
-from gateway.web.pages import admin, auth, dashboard, dispatch, duty, engineer, hotline, live, roster, tickets
+from gateway.web.pages import admin, auth, dashboard, dispatch, duty, engineer, hotline, live, lock, roster, tickets
 from gateway.web.security import WebEdgeMiddleware
 from gateway.web.session import LANG_COOKIE, SessionCodec
 
@@ -53,6 +55,7 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
         roster.router,
         dashboard.router,
         admin.router,
+        lock.router,
     ):
         app.include_router(router)
     for name, folder in VENDOR.items():
@@ -75,6 +78,15 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
         if request.headers.get("hx-request"):
             return Response(status_code=204, headers={"HX-Redirect": exc.page})
         return RedirectResponse(exc.page, status_code=303)
+
+    @app.exception_handler(SessionLocked)
+    async def session_locked(request: Request, exc: SessionLocked) -> Response:
+        # No data for a locked session: a fragment or stream gets 401 (the page then shows its lock screen),
+        # a page the lock screen, which brings the user back to it once unlocked.
+        target = f"/ui/lock?next={quote(exc.next_path, safe='')}"
+        if request.url.path.startswith(LIVE_PREFIX) or request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"X-Session-Locked": "1", "HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
 
     @app.exception_handler(PageForbidden)
     async def forbidden(request: Request, exc: PageForbidden) -> Response:
