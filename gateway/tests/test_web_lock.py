@@ -116,9 +116,7 @@ async def test_a_locked_session_gets_the_lock_screen_and_nothing_else(gw: Gatewa
     assert 'data-count="calls"' in screen.text
 
 
-async def test_a_wrong_password_does_not_unlock_and_counts_toward_the_lockout(
-    gw: Gateway, make_user: MakeUser
-) -> None:
+async def test_a_wrong_password_does_not_unlock_and_counts_toward_the_lockout(gw: Gateway, make_user: MakeUser) -> None:
     username = await make_user(["hotline_operator"], PASSWORD)
     session, cookie = await locked(gw, username)
     wrong = await unlock(gw, cookie, session, "Wrong-passw0rd")
