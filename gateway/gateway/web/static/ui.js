@@ -112,6 +112,7 @@ function watchLocked() {
   show();
   if (panel.dataset.countsCalls === "1") {
     const calls = new EventSource("/ui/live/screen-pops");
+    calls.addEventListener("open", () => { panel.dataset.callsLive = "open"; });  // what tests wait for
     calls.addEventListener("locked_call", (e) => { if (!state.calls.includes(e.data)) state.calls.push(e.data); show(); });
   }
   if (panel.dataset.countsEscalations === "1") {
