@@ -19,7 +19,15 @@ from tests.e2e.test_web_ui import bearer
 
 def _in_dispatch_db(migrated: RunEnvironment, sql: str, *args: object) -> None:
     async def run() -> None:
-        conn = await asyncpg.connect(f"{migrated.servers.database_url}/{migrated.database_prefix}_dispatch")
+        dsn = f"{migrated.servers.database_url}/{migrated.database_prefix}_dispatch"
+        for attempt in range(20):  # the whole stack is running: PostgreSQL may be at its connection limit a moment
+            try:
+                conn = await asyncpg.connect(dsn)
+                break
+            except asyncpg.TooManyConnectionsError:
+                if attempt == 19:
+                    raise
+                await asyncio.sleep(0.5)
         try:
             await conn.execute(sql, *args)
         finally:
@@ -37,7 +45,7 @@ def test_the_board_lists_a_breach_fired_before_sign_in_and_the_dispatcher_acknow
     me = client.get("/api/auth/me", headers=bearer(stack, "requester")).json()
     ticket = file_ticket(client, stack.token("operator"), me["unit_id"], "13800138031", title="制证机卡纸无法出证")
     clocks = f"/api/sla/tickets/{ticket['id']}"
-    wait_for("its clocks", lambda: client.get(clocks, headers=dispatcher_headers).is_success)
+    wait_for("its clocks", lambda: client.get(clocks, headers=dispatcher_headers).is_success, timeout=60)
     # What time would do: the response target falls due now; the timer fires the breach (nobody is signed in).
     _in_dispatch_db(
         migrated,
@@ -50,7 +58,7 @@ def test_the_board_lists_a_breach_fired_before_sign_in_and_the_dispatcher_acknow
         listed = client.get("/api/sla/escalations", headers=dispatcher_headers).json()
         return next((e for e in listed if e["ticket_id"] == ticket["id"] and e["kind"] == "breach"), None)
 
-    breach = wait_for("the breach", open_breach)
+    breach = wait_for("the breach", open_breach, timeout=60)
 
     dispatcher = desks("dispatcher")
     dispatcher.login()

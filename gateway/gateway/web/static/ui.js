@@ -97,9 +97,12 @@ function watchIdle() {
 // kind. Kept in sessionStorage (this tab only) so a reload of the lock screen keeps the count; the call ids
 // go with the unlock so the console shows those calls again.
 function watchLocked() {
-  const panel = document.querySelector("[data-lock]");
-  if (!panel) return;
   const key = "opsdesk-locked";
+  const panel = document.querySelector("[data-lock]");
+  if (!panel) {
+    sessionStorage.removeItem(key);  // unlocked (the console took the calls over): the next lock counts from 0
+    return;
+  }
   const state = JSON.parse(sessionStorage.getItem(key) || '{"calls": [], "breach": 0, "warning": 0}');
   const show = () => {
     sessionStorage.setItem(key, JSON.stringify(state));
@@ -119,7 +122,6 @@ function watchLocked() {
     const escalations = new EventSource("/ui/live/events");
     escalations.addEventListener("locked_escalation", (e) => { state[e.data] = (state[e.data] || 0) + 1; show(); });
   }
-  panel.querySelector("#unlock-form").addEventListener("submit", () => sessionStorage.removeItem(key));
 }
 
 // A screen pop the stream only counted (it may have thought the console locked): fetch the card itself.
