@@ -628,7 +628,7 @@ def test_a_wrong_password_gets_a_generic_message_and_other_roles_consoles_are_re
     assert response is not None and response.status == 403
 
 
-def test_the_session_cookie_is_protected_and_ends_after_the_idle_time_out(stack: Stack) -> None:
+def test_the_session_cookie_is_protected_and_locks_after_the_idle_time_out(stack: Stack) -> None:
     with httpx.Client(base_url=stack.url, timeout=10, follow_redirects=False) as client:
         page = client.get("/login")
         assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
@@ -666,17 +666,16 @@ def test_the_session_cookie_is_protected_and_ends_after_the_idle_time_out(stack:
         assert refreshed is not None and refreshed.refresh_token != session.refresh_token
         session = refreshed
 
-        # The same session, idle for longer than the time-out: signed out, told why.
+        # The same session, idle for longer than the time-out: locked, not signed out (the console keeps
+        # counting calls and escalations); nothing but the lock screen opens until the password is given.
         session.last_seen_at = (datetime.now(UTC) - timedelta(minutes=16)).timestamp()
         put(codec.dumps(session))
         answer = client.get("/ui/dispatch")
-        assert answer.status_code == 303 and "reason=timeout" in answer.headers["location"]
-        # The refresh token was revoked with it: the cookie cannot be replayed into a new access token.
-        session.last_seen_at = datetime.now(UTC).timestamp()
-        session.access_expires_at = 0
-        put(codec.dumps(session))
-        replay = client.get("/ui/dispatch")
-        assert replay.status_code == 303 and "/login" in replay.headers["location"]
+        assert answer.status_code == 303 and answer.headers["location"] == "/ui/lock?next=%2Fui%2Fdispatch"
+        locked = codec.loads(client.cookies[COOKIE])
+        assert locked is not None and locked.locked_at is not None
+        assert client.get("/ui/dispatch/queue", headers={"HX-Request": "true"}).status_code == 401
+        assert client.get("/ui/lock").status_code == 200
 
 
 def test_an_expired_password_must_be_changed_before_any_console_opens(

@@ -62,6 +62,13 @@ class CsrfFailed(Exception):
     pass
 
 
+class SessionLocked(Exception):
+    """The session was idle past the limit: nothing opens but the lock screen (enforced here, not in the page)."""
+
+    def __init__(self, next_path: str) -> None:
+        self.next_path = next_path
+
+
 class AccountSetupRequired(Exception):
     def __init__(self, page: str) -> None:
         self.page = page
@@ -69,6 +76,9 @@ class AccountSetupRequired(Exception):
 
 # While the account's set-up is unfinished only these open (and the API refuses everything else anyway).
 SETUP_PATHS = frozenset({"/ui/password", "/ui/totp", "/logout"})
+# While the session is locked only these open: the lock screen, its unlock, signing out, and the two live
+# streams, which on a locked session send counts only (pages/live.py).
+LOCK_PATHS = frozenset({"/ui/lock", "/ui/unlock", "/logout", "/ui/live/events", "/ui/live/screen-pops"})
 
 
 @dataclass
@@ -172,14 +182,10 @@ async def current_session(request: Request) -> WebSession:
         raise LoginRequired(next_path)
     now = sessions.now()
     idle_limit = request.app.state.settings.web_idle_timeout_s
-    if session.idle_for(now) > idle_limit:
-        async with ApiClient(request, None) as api:
-            try:
-                await api.post("/api/auth/logout", {"refresh_token": session.refresh_token})
-            except ApiError:
-                pass
-        _store(request, None)
-        raise LoginRequired(next_path, reason="timeout")
+    if session.locked_at is None and session.idle_for(now) > idle_limit:
+        # Locked, not ended: a 7×24 console must keep counting the calls and escalations that arrive (its
+        # streams keep the tokens fresh); only a fresh sign-in of the same user opens it again.
+        session.locked_at = now
     keep_cookie = False
     if session.access_expires_at - now < REFRESH_MARGIN_S:
         rotated = await _refresh(request, session)
@@ -196,10 +202,12 @@ async def current_session(request: Request) -> WebSession:
             sent = str(form.get(sessions.CSRF_FIELD) or "")
         if not sent or not secrets.compare_digest(sent, session.csrf):
             raise CsrfFailed()
-    if not request.headers.get(sessions.LIVE_HEADER):
+    if not request.headers.get(sessions.LIVE_HEADER) and session.locked_at is None:
         session.last_seen_at = now
     if not keep_cookie:  # a shared rotation: the cookie with the new refresh token is the first request's
         _store(request, session)
+    if session.locked_at is not None and request.url.path not in LOCK_PATHS:
+        raise SessionLocked(next_path)
     if session.setup_page and request.url.path not in SETUP_PATHS:
         raise AccountSetupRequired(session.setup_page)
     return session

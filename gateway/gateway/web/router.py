@@ -2,6 +2,7 @@
 served by the gateway itself (the bureau's intranet has no CDN). `install(app)` wires it into the gateway."""
 
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
@@ -14,6 +15,7 @@ from gateway.web.context import (
     CsrfFailed,
     LoginRequired,
     PageForbidden,
+    SessionLocked,
     Web,
     login_redirect_target,
 )
@@ -28,6 +30,7 @@ from gateway.web.pages import (
     engineer,
     hotline,
     live,
+    lock,
     roster,
     ticket_list,
     ticket_staff,
@@ -72,6 +75,7 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
         admin.router,
         attachments.router,
         work_record.router,
+        lock.router,
     ):
         app.include_router(router)
     for name, folder in VENDOR.items():
@@ -94,6 +98,15 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
         if request.headers.get("hx-request"):
             return Response(status_code=204, headers={"HX-Redirect": exc.page})
         return RedirectResponse(exc.page, status_code=303)
+
+    @app.exception_handler(SessionLocked)
+    async def session_locked(request: Request, exc: SessionLocked) -> Response:
+        # No data for a locked session: a fragment or stream gets 401 (the page then shows its lock screen),
+        # a page the lock screen, which brings the user back to it once unlocked.
+        target = f"/ui/lock?next={quote(exc.next_path, safe='')}"
+        if request.url.path.startswith(LIVE_PREFIX) or request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"X-Session-Locked": "1", "HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
 
     @app.exception_handler(PageForbidden)
     async def forbidden(request: Request, exc: PageForbidden) -> Response:

@@ -2,8 +2,10 @@
 
 The browser never sees a token it could leak to script. Every page is rendered by calling the public API
 with the access token; it is refreshed (and the refresh token rotated) shortly before it expires. A session
-idle for longer than `web_idle_timeout_s` (default 15 minutes, MLPS level 3) is ended: live-update requests
-(`X-Live-Refresh`) and the event streams do not count as activity, only what the user does.
+idle for longer than `web_idle_timeout_s` (default 15 minutes, MLPS level 3) is locked, not ended: live-update
+requests (`X-Live-Refresh`) and the event streams do not count as activity, only what the user does. A locked
+session opens nothing but the lock screen, whose streams count calls and escalations without their content,
+and the unlock, which is a fresh sign-in of the same user (web/pages/lock.py).
 """
 
 import secrets
@@ -36,6 +38,12 @@ class WebSession:
     password_change_required: bool = False
     # ...or only for enrolling the second factor (TOTP), which the user's roles require.
     totp_enrolment_required: bool = False
+    # When the idle limit locked the session (epoch seconds); None while unlocked.
+    locked_at: float | None = None
+
+    @property
+    def locked(self) -> bool:
+        return self.locked_at is not None
 
     @property
     def setup_page(self) -> str | None:

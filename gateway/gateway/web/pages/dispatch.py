@@ -1,5 +1,7 @@
 """The dispatcher board: the queue by SLA urgency with live countdowns, the engineers with duty, skills
-(kept here) and load, assigning from ranked suggestions, and escalations as they fire."""
+(kept here) and load, assigning from ranked suggestions, and the open escalations: read from dispatch on
+render and on every live nudge (so a reload or a sign-in after a breach still shows it), each acknowledged
+by a dispatcher."""
 
 from typing import Any
 
@@ -22,6 +24,7 @@ async def _board(web: Web) -> dict[str, Any]:
     names = {e["user_id"]: e["display_name"] for e in engineers}
     units = {u["id"]: u["name"] for u in await web.api.get("/api/admin/units")}
     return {
+        **await _escalations(web),
         "queue": queue,
         "engineers": engineers,
         "engineer_names": names,
@@ -29,6 +32,32 @@ async def _board(web: Web) -> dict[str, Any]:
         "skills": SKILLS,
         "error": None,
     }
+
+
+async def _escalations(web: Web) -> dict[str, Any]:
+    assert web.session is not None
+    # Admins open the board too, but acknowledging is a dispatcher's record (dispatch refuses anyone else).
+    return {
+        "escalations": await web.api.get("/api/sla/escalations", limit=100),
+        "can_acknowledge": web.session.has_any("dispatcher"),
+    }
+
+
+@router.get("/escalations")
+async def escalation_rows(web: Web = Dispatcher) -> Response:
+    return web.render("fragments/escalations.html", **await _escalations(web))
+
+
+@router.post("/escalations/{escalation_id}/acknowledge")
+async def acknowledge(escalation_id: str, web: Web = Dispatcher) -> Response:
+    try:
+        item = await web.api.post(f"/api/sla/escalations/{escalation_id}/acknowledge")
+    except ApiError:
+        # Gone or refused: the panel re-reads the list instead, which shows what is really open.
+        response = web.render("fragments/escalations.html", **await _escalations(web))
+        response.headers.update({"HX-Retarget": "#escalations", "HX-Reswap": "innerHTML"})
+        return response
+    return web.render("fragments/escalation.html", e=item, can_acknowledge=False)
 
 
 @router.get("")

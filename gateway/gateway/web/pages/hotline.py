@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from gateway.web.api_client import ApiError
 from gateway.web.context import Web, role_guard
 from gateway.web.pages.forms import body_of, form_fields
+from gateway.web.pages.live import caller_card
 from gateway.web.pages.tickets import units
 
 router = APIRouter(prefix="/ui/hotline", include_in_schema=False)
@@ -17,12 +18,45 @@ OUTCOMES = ("new_ticket", "follow_up", "consultation_answered", "transferred", "
 
 
 @router.get("")
-async def console(web: Web = Operator) -> Response:
+async def console(web: Web = Operator, pops: str = "") -> Response:
     calls = await web.api.get("/api/calls", limit=10)
     tickets = (await web.api.get("/api/tickets", limit=10, channel="hotline"))["items"]
+    # Back from the lock screen: the calls that rang while it was locked, the newest as the screen pop.
+    rang = await _calls_by_id(web, [p for p in pops.split(",") if p][-20:])
+    pop_card = await _card_of(web, rang[-1]) if rang else None
     return web.render(
-        "hotline.html", units=await units(web), calls=calls, tickets=tickets, outcomes=OUTCOMES, values={}, errors={}
+        "hotline.html",
+        units=await units(web),
+        calls=calls,
+        tickets=tickets,
+        outcomes=OUTCOMES,
+        values={},
+        errors={},
+        pop_card=pop_card,
+        rang_while_locked=len(rang),
     )
+
+
+async def _calls_by_id(web: Web, ids: list[str]) -> list[dict]:  # type: ignore[type-arg]
+    """The calls among the recent ones with these ids, oldest first (the call log has no lookup by id)."""
+    if not ids:
+        return []
+    recent = await web.api.get("/api/calls", limit=200)
+    return sorted((c for c in recent if c["id"] in ids), key=lambda c: c["started_at"])
+
+
+async def _card_of(web: Web, call: dict) -> str:  # type: ignore[type-arg]
+    pop = {"call": call["id"], "call_id": call["cti_call_id"], "caller_phone": call["caller_phone"]}
+    return await caller_card(web, pop)
+
+
+@router.get("/pop")
+async def pop_of_call(web: Web = Operator, call: str = "") -> Response:
+    """The screen pop of one call, for a console whose stream counted it while it might have been locked."""
+    rang = await _calls_by_id(web, [call])
+    if not rang:
+        return Response(status_code=204)
+    return Response(await _card_of(web, rang[-1]), media_type="text/html")
 
 
 @router.get("/duplicates")

@@ -50,9 +50,19 @@ async def scope_of(web: Web) -> LiveScope:
     return live_scope(web.session.roles, web.session.unit_id, units)
 
 
+def locked_counts_for(web: Web, nudge: Nudge) -> list[tuple[str, str]]:
+    """What a locked console hears: that a warning or breach fired, by its kind only (no ticket, no content)."""
+    assert web.session is not None
+    if nudge.topic in ("sla.warning", "sla.breached") and web.session.has_any(*STAFF_ESCALATIONS):
+        return [("locked_escalation", "breach" if nudge.topic == "sla.breached" else "warning")]
+    return []
+
+
 def events_for(web: Web, scope: LiveScope, nudge: Nudge) -> list[tuple[str, str]]:
     """Which named events one nudge becomes for this user. Most carry no data: the page re-reads."""
     assert web.session is not None
+    if web.session.locked:
+        return locked_counts_for(web, nudge)
     if nudge.topic == "resync":
         return [("resync", "")]
     ticket_id = str(nudge.data.get("ticket_id") or "")
@@ -68,7 +78,7 @@ def events_for(web: Web, scope: LiveScope, nudge: Nudge) -> list[tuple[str, str]
     if nudge.topic.startswith("workorder.") and str(nudge.data.get("engineer_id")) == web.session.user_id:
         out.append(("my-orders", ""))
     if nudge.topic in ("sla.warning", "sla.breached") and web.session.has_any(*STAFF_ESCALATIONS):
-        out.append(("escalation", web.render_text("fragments/escalation.html", nudge=nudge)))
+        out.append(("escalation", ""))  # the panel re-reads the open escalations from dispatch
     return out
 
 
@@ -83,7 +93,9 @@ async def _coalesced(web: Web, scope: LiveScope, queue: asyncio.Queue[Nudge], fi
             events += events_for(web, scope, await asyncio.wait_for(queue.get(), timeout=left))
         except TimeoutError:
             break
-    # Escalations carry their own text and are all shown; a plain "re-read" nudge is needed once.
+    if web.session is not None and web.session.locked:
+        return events  # each escalation counts on the lock screen
+    # Each named event once: a plain "re-read" nudge is needed once.
     return list(dict.fromkeys(events))
 
 
@@ -145,7 +157,12 @@ async def screen_pops(web: Web = role_guard("hotline_operator")) -> StreamingRes
                     if line.startswith("event:"):
                         event = line[6:].strip()
                     elif line.startswith("data:") and event == "screen_pop":
-                        yield sse("screen_pop", await _caller_card(web, json.loads(line[5:])))
+                        pop = json.loads(line[5:])
+                        if _locked_now(web):
+                            # Counted, not shown: the call's id only, which the page, once unlocked, asks for.
+                            yield sse("locked_call", str(pop.get("call") or ""))
+                        else:
+                            yield sse("screen_pop", await caller_card(web, pop))
                     elif line.startswith(":"):
                         yield b": keep-alive\n\n"
                     elif not line:
@@ -156,7 +173,15 @@ async def screen_pops(web: Web = role_guard("hotline_operator")) -> StreamingRes
     return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)
 
 
-async def _caller_card(web: Web, pop: dict[str, object]) -> str:
+def _locked_now(web: Web) -> bool:
+    """Locked, or idle past the limit since this stream's cookie was read (it may have locked meanwhile: the
+    stream's copy of the session is the one it started with, so it errs towards counting, never showing)."""
+    assert web.session is not None
+    limit = web.request.app.state.settings.web_idle_timeout_s
+    return web.session.locked or web.session.idle_for(time.time()) > limit
+
+
+async def caller_card(web: Web, pop: dict[str, object]) -> str:
     """Caller, their unit, recent calls and tickets: everything the operator needs before saying hello."""
     assert web.session is not None
     async with ApiClient(web.request, web.session.access_token) as api:

@@ -77,15 +77,65 @@ function drawCharts() {
   make("chart-category", { series: [{ type: "pie", radius: ["35%", "70%"], data: data.by_category }] });
 }
 
-// Signs out on the client too when the user has been idle as long as the server allows: a reload lets the
-// server end the session and show why (an open event stream does not count as activity).
+// Locks the console when the user has been idle as long as the server allows (an open event stream does not
+// count as activity): the whole page is swapped for the server's lock screen, so nothing of it stays in the
+// DOM; the server locked the session already and refuses it everything else.
+function lockNow() {
+  if (document.querySelector("[data-lock]")) return;
+  window.location.replace("/ui/lock?next=" + encodeURIComponent(window.location.pathname + window.location.search));
+}
+
 function watchIdle() {
   const limit = Number(document.body.dataset.idleS || 0) * 1000;
-  if (!limit) return;
+  if (!limit || document.querySelector("[data-lock]")) return;
   let last = Date.now();
   for (const kind of ["click", "keydown", "input"]) document.addEventListener(kind, () => { last = Date.now(); });
-  setInterval(() => { if (Date.now() - last > limit) window.location.reload(); }, 5000);
+  setInterval(() => { if (Date.now() - last > limit) lockNow(); }, 1000);
 }
+
+// The lock screen counts what arrives while locked: the streams send only a call's id or an escalation's
+// kind. Kept in sessionStorage (this tab only) so a reload of the lock screen keeps the count; the call ids
+// go with the unlock so the console shows those calls again.
+function watchLocked() {
+  const key = "opsdesk-locked";
+  const panel = document.querySelector("[data-lock]");
+  if (!panel) {
+    sessionStorage.removeItem(key);  // unlocked (the console took the calls over): the next lock counts from 0
+    return;
+  }
+  const state = JSON.parse(sessionStorage.getItem(key) || '{"calls": [], "breach": 0, "warning": 0}');
+  const show = () => {
+    sessionStorage.setItem(key, JSON.stringify(state));
+    for (const el of panel.querySelectorAll("[data-count]")) {
+      const what = el.dataset.count;
+      el.textContent = what === "calls" ? state.calls.length : state[what];
+    }
+    panel.querySelector("input[name=pops]").value = state.calls.join(",");
+  };
+  show();
+  if (panel.dataset.countsCalls === "1") {
+    const calls = new EventSource("/ui/live/screen-pops");
+    calls.addEventListener("open", () => { panel.dataset.callsLive = "open"; });  // what tests wait for
+    calls.addEventListener("locked_call", (e) => { if (!state.calls.includes(e.data)) state.calls.push(e.data); show(); });
+  }
+  if (panel.dataset.countsEscalations === "1") {
+    const escalations = new EventSource("/ui/live/events");
+    escalations.addEventListener("locked_escalation", (e) => { state[e.data] = (state[e.data] || 0) + 1; show(); });
+  }
+}
+
+// A screen pop the stream only counted (it may have thought the console locked): fetch the card itself.
+document.addEventListener("htmx:sseBeforeMessage", (event) => {
+  if (event.detail.type !== "locked_call") return;
+  event.preventDefault();  // the id is no content to show
+  const target = document.getElementById("screen-pop");
+  if (target) htmx.ajax("GET", "/ui/hotline/pop?call=" + encodeURIComponent(event.detail.data), { target, swap: "innerHTML" });
+});
+
+// A fragment refused because the session is locked: show the lock screen.
+document.addEventListener("htmx:responseError", (event) => {
+  if (event.detail.xhr && event.detail.xhr.getResponseHeader("X-Session-Locked")) lockNow();
+});
 
 function toast(text) {
   const box = document.getElementById("toast");
@@ -100,6 +150,7 @@ document.addEventListener("DOMContentLoaded", () => {
   setInterval(tickCountdowns, 1000);
   drawCharts();
   watchIdle();
+  watchLocked();
 });
 document.addEventListener("htmx:afterSwap", (event) => {
   tickCountdowns();

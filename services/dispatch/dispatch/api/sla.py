@@ -1,14 +1,15 @@
 """/api/sla: policies, calendar overrides, and a ticket's clocks."""
 
 from datetime import date
+from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import select
 
-from dispatch.api.dependencies import Admin, Uow
+from dispatch.api.dependencies import Admin, Overseer, Uow
 from dispatch.directory import service as directory
-from dispatch.sla import calendars, policies
+from dispatch.sla import calendars, escalations, policies
 from dispatch.sla import service as sla
 from dispatch.sla.models import CalendarOverride
 from dispatch.sla.schemas import (
@@ -16,6 +17,7 @@ from dispatch.sla.schemas import (
     CalendarOverrideIn,
     CalendarOverrideOut,
     ClockOut,
+    EscalationOut,
     PauseOut,
     PolicyIn,
     PolicyOut,
@@ -23,10 +25,26 @@ from dispatch.sla.schemas import (
     TicketClocks,
 )
 from dispatch.workorders import tickets
-from opsdesk_shared.auth import CurrentPrincipal, Role
+from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from opsdesk_shared.errors import NotFound, RuleViolation
 
 router = APIRouter(prefix="/api/sla", tags=["sla"])
+
+# Acknowledging an escalation is the dispatcher's duty: the record says which dispatcher saw it.
+Dispatcher = Annotated[Principal, Depends(require_roles(Role.DISPATCHER))]
+
+
+@router.get("/escalations", response_model=list[EscalationOut])
+async def open_escalations(
+    principal: Overseer, uow: Uow, limit: Annotated[int, Query(ge=1, le=500)] = 100
+) -> list[EscalationOut]:
+    """Warnings and breaches fired and not yet acknowledged, still relevant (sla/escalations.py)."""
+    return [EscalationOut(**row) for row in await escalations.list_open(uow, limit=limit)]
+
+
+@router.post("/escalations/{escalation_id}/acknowledge", response_model=EscalationOut)
+async def acknowledge_escalation(escalation_id: UUID, dispatcher: Dispatcher, uow: Uow) -> EscalationOut:
+    return EscalationOut(**await escalations.acknowledge(uow, escalation_id, dispatcher))
 
 
 @router.get("/tickets/{ticket_id}", response_model=TicketClocks)

@@ -73,3 +73,21 @@ class CalendarOverride(SQLModel, table=True):
     day: date = Field(sa_column=sa.Column(sa.Date, primary_key=True))
     is_workday: bool
     note: str = ""
+
+
+class SlaEscalation(SQLModel, table=True):
+    """One warning or breach the timer fired, kept so a console opened afterwards still shows it, until a
+    dispatcher acknowledges it (who and when are kept) or it stops mattering (a warning whose clock was met,
+    breached or cancelled; a breach whose ticket was cancelled)."""
+
+    __tablename__ = "sla_escalation"
+    __table_args__ = (sa.UniqueConstraint("clock_id", "kind"),)
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    clock_id: UUID = Field(foreign_key="sla_clock.id", index=True)
+    ticket_id: UUID
+    kind: str  # warning | breach
+    fired_at: datetime = Field(sa_column=timestamp(nullable=False))
+    acknowledged_at: datetime | None = Field(default=None, sa_column=timestamp())
+    acknowledged_by: UUID | None = None
+    acknowledged_by_name: str | None = None

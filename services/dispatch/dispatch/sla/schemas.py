@@ -106,3 +106,22 @@ class CalendarDayOut(BaseModel):
     day: date
     is_workday: bool
     source: Literal["override", "statutory", "weekday_fallback"]
+
+
+class EscalationOut(BaseModel):
+    """A warning or breach as the dispatch board lists it; `acknowledged_*` say which dispatcher saw it, when."""
+
+    id: UUID
+    kind: Literal["warning", "breach"]
+    clock_id: UUID
+    ticket_id: UUID
+    ticket_number: str | None
+    ticket_title: str | None
+    priority: str | None
+    metric: str
+    due_at: datetime
+    fired_at: datetime
+    clock_state: str
+    acknowledged_at: datetime | None
+    acknowledged_by: UUID | None
+    acknowledged_by_name: str | None

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from dispatch.sla import clocks, escalation
-from dispatch.sla.models import SlaClock
+from dispatch.sla.models import SlaClock, SlaEscalation
 from dispatch.workorders.models import DispatchTicket
 from opsdesk_shared import wakeups
 from opsdesk_shared.contracts.dispatch import Recipient, SlaBreached, SlaWarning
@@ -135,4 +135,7 @@ class SlaTimer:
                 **common, warn_at=clock.warn_at, notify_roles=escalation.WARNING_ROLES, recipients=recipients["warning"]
             )
         clock.next_fire_at = clocks.next_fire_at(clock)
+        # Kept beside the event: a console opened after this instant lists it until a dispatcher acknowledges it.
+        kind = "breach" if isinstance(event, SlaBreached) else "warning"
+        session.add(SlaEscalation(clock_id=clock.id, ticket_id=clock.ticket_id, kind=kind, fired_at=now))
         return event
