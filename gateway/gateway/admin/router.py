@@ -15,6 +15,7 @@ from gateway.admin.schemas import (
     ApiKeyOut,
     AuditEntryOut,
     AuditPage,
+    PasswordReset,
     UnitCreate,
     UnitOut,
     UserCreate,
@@ -86,6 +87,14 @@ async def update_user(user_id: UUID, body: UserUpdate, actor: Admin, uow: Uow, s
 async def reset_second_factor(user_id: UUID, _: SecurityAdmin, uow: Uow) -> UserOut:
     """For a lost phone: the user enrols a new authenticator at their next sign-in."""
     return _user_out(await service.reset_totp(uow, user_id))
+
+
+@router.post("/users/{user_id}/password-reset", response_model=PasswordReset)
+async def reset_password(user_id: UUID, actor: Admin, uow: Uow, settings: Settings) -> PasswordReset:
+    """A one-time password, shown in this answer only; the account must change it at its next sign-in.
+    Separation of duties applies: a privileged account's password is reset by a security administrator."""
+    user, temporary = await service.reset_password(uow, actor, user_id, bootstrap_username=settings.admin_username)
+    return PasswordReset(**_user_out(user).model_dump(), temporary_password=temporary)
 
 
 @router.post("/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)

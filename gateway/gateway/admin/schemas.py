@@ -74,6 +74,10 @@ class UserOut(BaseModel):
     totp_confirmed_at: datetime | None = None  # when the second factor was set up, if it is
 
 
+class PasswordReset(UserOut):
+    temporary_password: str = Field(description="shown once: the account must replace it at its next sign-in")
+
+
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Name

@@ -80,7 +80,10 @@ async def admin_write(section: str, web: Web = Admin) -> Response:
     form = await web.request.form()
     created, error, errors = None, None, {}
     try:
-        if section == "users" and fields.get("set_roles"):
+        if section == "users" and fields.get("reset_password"):
+            # The one-time password is in this answer only: rendered once for the administrator, never stored.
+            created = await web.api.post(f"/api/admin/users/{fields['reset_password']}/password-reset")
+        elif section == "users" and fields.get("set_roles"):
             roles = [str(r) for r in form.getlist("roles")]
             created = await web.api.call("PATCH", f"/api/admin/users/{fields['user_id']}", json={"roles": roles})
         elif section == "users" and fields.get("user_id"):
