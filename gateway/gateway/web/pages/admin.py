@@ -8,6 +8,7 @@ from fastapi.responses import Response
 
 from gateway.web.api_client import ApiError, as_download
 from gateway.web.context import Web, role_guard
+from gateway.web.labels import SMS_AUDIENCES, SMS_RULES
 from gateway.web.pages.forms import body_of, form_fields
 
 router = APIRouter(include_in_schema=False)
@@ -58,6 +59,7 @@ async def _section(web: Web, section: str) -> dict[str, Any]:
             data["policies"] = await web.api.get("/api/sla/policies")
         elif section == "sms":
             data["rules"] = await web.api.get("/api/sms/rules")
+            data["rule_names"], data["audiences"] = SMS_RULES, SMS_AUDIENCES
             data["templates"] = await web.api.get("/api/sms/templates")
     except ApiError as exc:
         data["denied"] = exc.detail  # e.g. API keys belong to the security administrator alone
@@ -111,6 +113,10 @@ async def admin_write(section: str, web: Web = Admin) -> Response:
             if fields.get("warn_ratio"):
                 body["warn_ratio"] = fields["warn_ratio"]
             created = await web.api.post("/api/sla/policies", body)
+        elif section == "sms" and fields.get("rule"):
+            created = await web.api.call(
+                "PATCH", f"/api/sms/rules/{fields['rule']}", json={"enabled": fields.get("enabled") == "true"}
+            )
         elif section == "sms":
             created = await web.api.call(
                 "PUT", f"/api/sms/templates/{fields.get('code', '')}", json=body_of(fields, "body", "trigger")
