@@ -105,14 +105,28 @@ async def admin_write(section: str, web: Web = Admin) -> Response:
                 "/api/admin/api-keys",
                 {"name": fields.get("name", ""), "scopes": [str(s) for s in form.getlist("scopes")]},
             )
+        elif section == "sla" and fields.get("retire"):
+            # Retired, not deleted: it matches no new ticket; running clocks keep the targets they copied.
+            await web.api.call("DELETE", f"/api/sla/policies/{fields['retire']}")
+            created = {"retired": True}
         elif section == "sla":
-            body = body_of(fields, "name", "category", "priority", "calendar")
+            policy_id = fields.get("policy_id")
+            body = (
+                body_of(fields, "name", "calendar")
+                if policy_id
+                else body_of(fields, "name", "category", "priority", "calendar")
+            )
             for name in ("response_target_s", "arrival_target_s", "resolution_target_s"):
                 if fields.get(name):
                     body[name] = _minutes_to_seconds(fields[name])
+                elif policy_id:
+                    body[name] = None  # emptied in the edit form: the policy no longer times that metric
             if fields.get("warn_ratio"):
                 body["warn_ratio"] = fields["warn_ratio"]
-            created = await web.api.post("/api/sla/policies", body)
+            if policy_id:
+                created = await web.api.call("PATCH", f"/api/sla/policies/{policy_id}", json=body)
+            else:
+                created = await web.api.post("/api/sla/policies", body)
         elif section == "sms" and fields.get("rule"):
             created = await web.api.call(
                 "PATCH", f"/api/sms/rules/{fields['rule']}", json={"enabled": fields.get("enabled") == "true"}
