@@ -124,12 +124,28 @@ async def audit_log(
     action: Annotated[str | None, Query(max_length=100, description="prefix, e.g. login. or tickets.")] = None,
     since: Annotated[datetime | None, Query(alias="from")] = None,
     until: Annotated[datetime | None, Query(alias="to")] = None,
+    target: Annotated[
+        str | None, Query(alias="object", max_length=100, description="an id, ticket number or user name written")
+    ] = None,
 ) -> AuditPage:
-    query = audit.search(actor=actor, action=action, since=since, until=until)
+    query = audit.search(actor=actor, action=action, since=since, until=until, target=target)
     query = query.order_by(AuditEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)  # type: ignore[operator]
-    items = [AuditEntryOut.model_validate(e, from_attributes=True) for e in (await uow.execute(query)).scalars()]
+    entries = list((await uow.execute(query)).scalars())
+    # People by name: the actors' display names (the gateway's own accounts; a deleted one keeps its user name).
+    actor_ids = {e.actor_id for e in entries if e.actor_id is not None}
+    names = (
+        dict((await uow.execute(select(User.id, User.display_name).where(User.id.in_(actor_ids)))).all())  # type: ignore[attr-defined]
+        if actor_ids
+        else {}
+    )
+    items = [
+        AuditEntryOut.model_validate(e, from_attributes=True).model_copy(
+            update={"actor_display_name": names.get(e.actor_id)}
+        )
+        for e in entries
+    ]
     return AuditPage(items=items, next_before_id=items[-1].id if len(items) == limit else None)
 
 
@@ -141,9 +157,10 @@ async def export_audit_log(
     action: Annotated[str | None, Query(max_length=100)] = None,
     since: Annotated[datetime | None, Query(alias="from")] = None,
     until: Annotated[datetime | None, Query(alias="to")] = None,
+    target: Annotated[str | None, Query(alias="object", max_length=100)] = None,
 ) -> StreamingResponse:
     """CSV of the matching entries in chain order, hashes included."""
-    query = audit.search(actor=actor, action=action, since=since, until=until)
+    query = audit.search(actor=actor, action=action, since=since, until=until, target=target)
     return StreamingResponse(
         audit.export_csv(uow, query),
         media_type="text/csv; charset=utf-8",

@@ -102,6 +102,7 @@ class AuditEntryOut(BaseModel):
     at: datetime
     actor_id: UUID | None
     actor_name: str | None
+    actor_display_name: str | None = None  # the account's name for people, where it still exists
     action: str
     method: str
     path: str

@@ -2,6 +2,7 @@
 log for the auditor. Each section is one fragment that its forms re-render (with the API's messages)."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -9,6 +10,7 @@ from fastapi.responses import Response
 from gateway.web.api_client import ApiError, as_download
 from gateway.web.context import Web, role_guard
 from gateway.web.labels import SMS_AUDIENCES, SMS_RULES
+from gateway.web.pages import audit_view
 from gateway.web.pages.forms import body_of, form_fields
 
 router = APIRouter(include_in_schema=False)
@@ -151,17 +153,27 @@ async def admin_write(section: str, web: Web = Admin) -> Response:
 
 @router.get("/ui/audit")
 async def audit_log(
-    web: Web = Auditor, actor: str | None = None, action: str | None = None, before_id: int | None = None
+    web: Web = Auditor,
+    actor: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    before_id: int | None = None,
 ) -> Response:
-    page = await web.api.get("/api/admin/audit-log", limit=100, actor=actor, action=action, before_id=before_id)
+    start, end = audit_view.day_bounds(since, until)
+    filters = {"actor": actor, "action": action, "object": target, "from": start, "to": end}
+    page = await web.api.get("/api/admin/audit-log", limit=100, before_id=before_id, **filters)
     chain = await web.api.get("/api/admin/audit-log/verify")
+    query = {"actor": actor, "action": action, "target": target, "since": since, "until": until}
     return web.render(
         "audit.html",
-        entries=page["items"],
+        entries=[audit_view.describe(e) for e in page["items"]],
         next_before_id=page["next_before_id"],
         chain=chain,
-        actor=actor or "",
-        action=action or "",
+        actions=audit_view.ACTION_CHOICES,
+        query={k: v or "" for k, v in query.items()},
+        query_string=urlencode({k: v for k, v in query.items() if v}),
     )
 
 
@@ -182,8 +194,15 @@ async def audit_full_verification_progress(verification_id: str, web: Web = Audi
 
 
 @router.get("/ui/audit/export")
-async def audit_export(web: Web = Auditor, actor: str | None = None, action: str | None = None) -> Response:
-    answer = await web.api.raw(
-        "GET", "/api/admin/audit-log/export", params={k: v for k, v in {"actor": actor, "action": action}.items() if v}
-    )
+async def audit_export(
+    web: Web = Auditor,
+    actor: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Response:
+    start, end = audit_view.day_bounds(since, until)
+    params = {"actor": actor, "action": action, "object": target, "from": start, "to": end}
+    answer = await web.api.raw("GET", "/api/admin/audit-log/export", params={k: v for k, v in params.items() if v})
     return as_download(answer)
