@@ -262,6 +262,12 @@ def test_the_dispatcher_makes_a_roster_on_the_board_and_an_overlap_is_refused_wh
     assert post.status_code == 201, post.text
     board = desks("dispatcher")
     board.login()
+    # The 7×24 hotline post needs operators: the card offers them beside the engineers.
+    operator = httpx.get(f"{stack.url}/api/auth/me", headers=bearer(stack, "operator"), timeout=10).json()
+    expect(board.page.locator("#roster-form fieldset[data-role=hotline_operator]")).to_contain_text(
+        operator["display_name"]
+    )
+    expect(board.page.locator("#roster-form fieldset[data-role=engineer]")).to_contain_text("陈静")
 
     def roster_engineer2(first: str, last: str) -> None:
         form = board.page.locator("#roster-form")  # found anew: each answer replaces the card
