@@ -7,8 +7,6 @@ user per role, with generated passwords kept in var/demo-credentials.json and pr
 """
 
 import json
-import secrets
-import string
 from pathlib import Path
 from uuid import UUID
 
@@ -17,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.admin import service
 from gateway.admin.schemas import UnitCreate, UnitKind, UserCreate
-from gateway.auth.passwords import hash_password
+from gateway.auth.passwords import generate_password, hash_password
 from gateway.config import GatewaySettings
 from gateway.models import Unit, User
 from opsdesk_shared.auth import Role
@@ -52,20 +50,6 @@ DEMO_USERS: list[tuple[str, str, list[Role], str, str]] = [
     ("secadmin", "孙磊", [Role.SECURITY_ADMIN], "VENDOR", "13800010007"),
     ("auditor", "周婷", [Role.AUDITOR], "BJ", "13800010008"),
 ]
-
-
-def generate_password() -> str:
-    """16 characters, always from all four classes, so the password policy accepts it."""
-    alphabet = string.ascii_letters + string.digits + "!@#%^*-_"
-    while True:
-        candidate = "".join(secrets.choice(alphabet) for _ in range(16))
-        if (
-            any(c.islower() for c in candidate)
-            and any(c.isupper() for c in candidate)
-            and any(c.isdigit() for c in candidate)
-            and any(not c.isalnum() for c in candidate)
-        ):
-            return candidate
 
 
 async def bootstrap_admin(session: AsyncSession, settings: GatewaySettings) -> str | None:

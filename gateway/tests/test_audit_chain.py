@@ -9,6 +9,7 @@ import csv
 import io
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -173,3 +174,38 @@ async def test_each_write_records_what_it_changed_before_and_after(  # type: ign
     assert (update["before"]["is_active"], update["after"]["is_active"]) == (True, False)
     # A refused write changed nothing, and says so.
     assert by_path[("PATCH", refused.request.url.path)]["changes"] is None
+
+
+async def test_the_auditor_finds_writes_by_the_objects_name_the_actor_and_the_day(  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient, admin_token: str, login_as
+) -> None:
+    """Each changed row carries the name people know it by (a user name here, a ticket's number in intake),
+    recorded at write time by the service that owns it: the auditor searches by it without reading tickets."""
+    token = await auditor(client, admin_token, login_as)
+    username = f"obj{uuid.uuid4().hex[:6]}"
+    created = await client.post(
+        "/api/admin/users",
+        headers=bearer(admin_token),
+        json={"username": username, "password": "Right-passw0rd", "display_name": "对象", "roles": ["requester"]},
+    )
+    user_id = created.json()["id"]
+    await client.patch(f"/api/admin/users/{user_id}", headers=bearer(admin_token), json={"display_name": "对象二"})
+
+    async def search(**params: str) -> list[dict]:  # type: ignore[type-arg]
+        answer = await client.get("/api/admin/audit-log", params=params, headers=bearer(token))
+        assert answer.status_code == 200, answer.text
+        return list(answer.json()["items"])
+
+    found = await search(object=username)
+    assert [(e["method"], e["path"]) for e in found] == [
+        ("PATCH", f"/api/admin/users/{user_id}"),
+        ("POST", "/api/admin/users"),
+    ]
+    # The update names its row although the user name did not change.
+    assert [c["label"] for c in found[0]["changes"]] == [username]
+    assert found[0]["actor_display_name"] and found[0]["actor_name"] == "admin"
+    assert [e["path"] for e in await search(object=user_id)] == [f"/api/admin/users/{user_id}", "/api/admin/users"]
+    today = datetime.now(UTC).date()
+    assert len(await search(object=username, actor="admin", **{"from": f"{today}T00:00:00Z"})) == 2
+    assert await search(object=username, actor="someone-else") == []
+    assert await search(object=username, to=f"{today - timedelta(days=1)}T00:00:00Z") == []

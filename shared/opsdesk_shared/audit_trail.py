@@ -34,6 +34,11 @@ SECRET_COLUMNS = frozenset({"password_hash", "totp_secret", "token_hash", "key_h
 # idempotency replays.
 UNRECORDED_TABLES = frozenset({"audit_log", "login_attempt", "refresh_token", "idempotent_request"})
 
+# The column that names a row for people (a ticket's number, an account's user name, a unit's code…): read
+# at write time by the service that owns the row, so the auditor sees "20261207-0003" rather than a UUID
+# without being allowed to read tickets (least privilege).
+LABEL_COLUMNS = ("number", "username", "code", "trigger", "name", "display_name", "title")
+
 _changes: ContextVar[list[dict[str, Any]] | None] = ContextVar("audit_changes", default=None)
 _PENDING = "audit_trail_pending"
 
@@ -69,6 +74,9 @@ def _describe(obj: Any, op: str) -> dict[str, Any] | None:
     mapper = state.mapper
     key = [safe_value(state.dict.get(mapper.get_property_by_column(c).key)) for c in mapper.primary_key]
     record: dict[str, Any] = {"op": op, "table": table, "key": key}
+    label = next((state.dict[c] for c in LABEL_COLUMNS if isinstance(state.dict.get(c), str) and state.dict[c]), None)
+    if label is not None:
+        record["label"] = safe_value(label)[:100]
     columns = [state.attrs[prop.key] for prop in mapper.column_attrs]
     if op in ("insert", "delete"):
         # What the row holds now; columns the database filled in and were not read back are left out.

@@ -52,6 +52,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/dispatch/duty/me": "operator dispatcher engineer supervisor admin",
     "GET /api/dispatch/duty/posts": "operator dispatcher engineer supervisor admin",
     "GET /api/dispatch/duty/shifts": "operator dispatcher engineer supervisor admin",
+    "GET /api/dispatch/duty/people": "dispatcher admin",
     "GET /api/dispatch/queue": "dispatcher supervisor admin",
     "GET /api/dispatch/staff/{user_id}": "dispatcher admin",
     "GET /api/dispatch/suggestions": "dispatcher admin",
@@ -100,6 +101,8 @@ EXPECTED: dict[str, str] = {
     "POST /api/admin/audit-log/verifications": "auditor",
     "POST /api/admin/units": "admin",
     "POST /api/admin/users": "secadmin admin",
+    # Separation of duties further decides whose password (a privileged account's: the security admin's).
+    "POST /api/admin/users/{user_id}/password-reset": "secadmin admin",
     "POST /api/auth/login": ANYONE,
     "POST /api/auth/logout": ANYONE,
     "POST /api/auth/password": ANY_USER,

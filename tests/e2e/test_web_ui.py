@@ -266,6 +266,12 @@ def test_the_dispatcher_makes_a_roster_on_the_board_and_an_overlap_is_refused_wh
     assert post.status_code == 201, post.text
     board = desks("dispatcher")
     board.login()
+    # The 7×24 hotline post needs operators: the card offers them beside the engineers.
+    operator = httpx.get(f"{stack.url}/api/auth/me", headers=bearer(stack, "operator"), timeout=10).json()
+    expect(board.page.locator("#roster-form fieldset[data-role=hotline_operator]")).to_contain_text(
+        operator["display_name"]
+    )
+    expect(board.page.locator("#roster-form fieldset[data-role=engineer]")).to_contain_text("陈静")
 
     def roster_engineer2(first: str, last: str) -> None:
         form = board.page.locator("#roster-form")  # found anew: each answer replaces the card
@@ -429,9 +435,36 @@ def test_the_screen_pop_arrives_on_the_hotline_console_and_the_call_is_logged(st
     form.locator("[name=requester_name]").fill("李强")
     form.locator("button[type=submit]").click()
     expect(operator.page.locator("#ticket-ok")).to_be_visible()
+    # Filed from the pop: the call is linked to the ticket in the same step, and the ticket shows it.
+    expect(operator.page.locator("#call-linked")).to_be_visible()
+    number = operator.page.locator("#ticket-ok .ticket-number").inner_text()
+    filed = client.get("/api/tickets", params={"q": number}, headers=bearer(stack, "operator")).json()["items"][0]
+    calls = client.get("/api/calls", params={"phone": "13800010002"}, headers=bearer(stack, "operator")).json()
+    linked = next(c for c in calls if c["cti_call_id"] == call_id)
+    assert (linked["ticket_id"], linked["outcome"]) == (filed["id"], "new_ticket")
+    timeline = client.get(f"/api/tickets/{filed['id']}", headers=bearer(stack, "operator")).json()["timeline"]
+    assert [e["detail"]["call_id"] for e in timeline if e["kind"] == "call_logged"] == [linked["id"]]
+    # "Recent calls" re-reads itself: the call now points at its ticket; "recent hotline tickets" stays hotline.
+    expect(operator.page.locator("#recent-calls a[href='/ui/tickets/" + filed["id"] + "']")).to_be_visible()
+    expect(operator.page.locator("#hotline-tickets")).to_contain_text(number)
     operator.page.locator("#resolve-on-phone [name=summary]").fill("已告知所需材料：身份证、居住证、照片")
     operator.page.locator("#resolve-on-phone button").click()
-    expect(operator.page.locator("#ticket-status")).to_contain_text("已解决")
+    # Resolved on the phone: the outcome shown, the quick form back and empty for the next caller.
+    expect(operator.page.locator("#hotline-outcome")).to_contain_text(number)
+    expect(operator.page.locator("#hotline-outcome")).to_contain_text("已电话解决")
+    expect(form.locator("[name=title]")).to_have_value("")
+    expect(form.locator("[name=requester_phone]")).to_have_value("")
+    expect(form.locator("[name=call_id]")).to_have_value("")
+    expect(operator.page.locator("#ticket-status")).to_have_count(0)
+    assert client.get(f"/api/tickets/{filed['id']}", headers=bearer(stack, "operator")).json()["status"] == "resolved"
+    # A web ticket filed meanwhile is the portal's: the hotline's list, re-read live, does not take it.
+    operator.page.evaluate("document.querySelectorAll('#hotline-tickets tr').forEach(r => r.dataset.old = '1')")
+    web_ticket = file_ticket(
+        client, stack.token("requester"), me["unit_id"], "13800010002", title="网页报修打印机", channel="web"
+    )
+    expect(operator.page.locator("#hotline-tickets tr[data-old]")).to_have_count(0)  # re-read since
+    expect(operator.page.locator("#hotline-tickets")).to_contain_text(number)
+    expect(operator.page.locator(f"#hotline-tickets tr[data-ticket='{web_ticket['number']}']")).to_have_count(0)
     operator.shot("resolved-on-phone")
 
     expect(operator.page.locator("#call-form [name=caller_phone]")).to_have_value(re.compile("13800010002"))
@@ -443,7 +476,8 @@ def test_the_screen_pop_arrives_on_the_hotline_console_and_the_call_is_logged(st
     calls = client.get("/api/calls", params={"phone": "13800010002"}, headers=bearer(stack, "operator")).json()
     logged = next(c for c in calls if c["cti_call_id"] == call_id)
     assert logged["outcome"] == "consultation_answered" and "续签" in logged["notes"]
-    client.post(f"/api/tickets/{earlier['id']}/cancel", headers=bearer(stack, "operator"), json={"reason": "测试结束"})
+    for done in (earlier, web_ticket):
+        client.post(f"/api/tickets/{done['id']}/cancel", headers=bearer(stack, "operator"), json={"reason": "测试结束"})
 
 
 def test_the_language_switch_turns_the_console_to_english_and_back(stack: Stack, desks: OpenDesk) -> None:

@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, select
+from sqlalchemy import ColumnElement, Select, Text, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.models import AuditEntry
@@ -19,8 +19,19 @@ def search(
     action: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    target: str | None = None,
 ) -> Select:  # type: ignore[type-arg]
+    """`target`: the object written, by its id (in the path) or its name as the write recorded it (a ticket's
+    number, an account's user name: the rows' labels and values in `changes`)."""
     conditions: list[ColumnElement[bool]] = []
+    if target:
+        pattern = "%" + target.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(
+            or_(
+                AuditEntry.path.ilike(pattern),  # type: ignore[attr-defined]
+                AuditEntry.changes.cast(Text).ilike(pattern),  # type: ignore[union-attr]
+            )
+        )
     if actor:
         conditions.append(AuditEntry.actor_name == actor)  # type: ignore[arg-type]
     if action:

@@ -15,6 +15,7 @@ from gateway.admin.schemas import (
     ApiKeyOut,
     AuditEntryOut,
     AuditPage,
+    PasswordReset,
     UnitCreate,
     UnitOut,
     UserCreate,
@@ -88,6 +89,14 @@ async def reset_second_factor(user_id: UUID, _: SecurityAdmin, uow: Uow) -> User
     return _user_out(await service.reset_totp(uow, user_id))
 
 
+@router.post("/users/{user_id}/password-reset", response_model=PasswordReset)
+async def reset_password(user_id: UUID, actor: Admin, uow: Uow, settings: Settings) -> PasswordReset:
+    """A one-time password, shown in this answer only; the account must change it at its next sign-in.
+    Separation of duties applies: a privileged account's password is reset by a security administrator."""
+    user, temporary = await service.reset_password(uow, actor, user_id, bootstrap_username=settings.admin_username)
+    return PasswordReset(**_user_out(user).model_dump(), temporary_password=temporary)
+
+
 @router.post("/api-keys", status_code=status.HTTP_201_CREATED, response_model=ApiKeyCreated)
 async def create_api_key(body: ApiKeyCreate, actor: SecurityAdmin, uow: Uow) -> ApiKeyCreated:
     key, secret = await service.create_api_key(uow, actor, body)
@@ -115,12 +124,28 @@ async def audit_log(
     action: Annotated[str | None, Query(max_length=100, description="prefix, e.g. login. or tickets.")] = None,
     since: Annotated[datetime | None, Query(alias="from")] = None,
     until: Annotated[datetime | None, Query(alias="to")] = None,
+    target: Annotated[
+        str | None, Query(alias="object", max_length=100, description="an id, ticket number or user name written")
+    ] = None,
 ) -> AuditPage:
-    query = audit.search(actor=actor, action=action, since=since, until=until)
+    query = audit.search(actor=actor, action=action, since=since, until=until, target=target)
     query = query.order_by(AuditEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
     if before_id is not None:
         query = query.where(AuditEntry.id < before_id)  # type: ignore[operator]
-    items = [AuditEntryOut.model_validate(e, from_attributes=True) for e in (await uow.execute(query)).scalars()]
+    entries = list((await uow.execute(query)).scalars())
+    # People by name: the actors' display names (the gateway's own accounts; a deleted one keeps its user name).
+    actor_ids = {e.actor_id for e in entries if e.actor_id is not None}
+    names = (
+        dict((await uow.execute(select(User.id, User.display_name).where(User.id.in_(actor_ids)))).all())  # type: ignore[attr-defined]
+        if actor_ids
+        else {}
+    )
+    items = [
+        AuditEntryOut.model_validate(e, from_attributes=True).model_copy(
+            update={"actor_display_name": names.get(e.actor_id)}
+        )
+        for e in entries
+    ]
     return AuditPage(items=items, next_before_id=items[-1].id if len(items) == limit else None)
 
 
@@ -132,9 +157,10 @@ async def export_audit_log(
     action: Annotated[str | None, Query(max_length=100)] = None,
     since: Annotated[datetime | None, Query(alias="from")] = None,
     until: Annotated[datetime | None, Query(alias="to")] = None,
+    target: Annotated[str | None, Query(alias="object", max_length=100)] = None,
 ) -> StreamingResponse:
     """CSV of the matching entries in chain order, hashes included."""
-    query = audit.search(actor=actor, action=action, since=since, until=until)
+    query = audit.search(actor=actor, action=action, since=since, until=until, target=target)
     return StreamingResponse(
         audit.export_csv(uow, query),
         media_type="text/csv; charset=utf-8",

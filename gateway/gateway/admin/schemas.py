@@ -74,6 +74,10 @@ class UserOut(BaseModel):
     totp_confirmed_at: datetime | None = None  # when the second factor was set up, if it is
 
 
+class PasswordReset(UserOut):
+    temporary_password: str = Field(description="shown once: the account must replace it at its next sign-in")
+
+
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Name
@@ -98,6 +102,7 @@ class AuditEntryOut(BaseModel):
     at: datetime
     actor_id: UUID | None
     actor_name: str | None
+    actor_display_name: str | None = None  # the account's name for people, where it still exists
     action: str
     method: str
     path: str

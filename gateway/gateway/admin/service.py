@@ -3,18 +3,18 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.admin.duties import Account, check_account_change
 from gateway.admin.schemas import ApiKeyCreate, UnitCreate, UserCreate, UserUpdate
-from gateway.auth.passwords import check_password_policy, hash_password
+from gateway.auth.passwords import check_password_policy, generate_password, hash_password
 from gateway.auth.tokens import digest, new_secret
-from gateway.models import ApiKey, Unit, User
+from gateway.models import ApiKey, RefreshToken, Unit, User
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated
-from opsdesk_shared.errors import Conflict, NotFound, RuleViolation
+from opsdesk_shared.errors import Conflict, Forbidden, NotFound, RuleViolation
 from opsdesk_shared.messaging.outbox import add_event, add_events
 from opsdesk_shared.phones import normalise_phone
 
@@ -143,6 +143,35 @@ async def reset_totp(session: AsyncSession, user_id: UUID) -> User:
     user.totp_secret = user.totp_confirmed_at = user.totp_last_step = None
     user.updated_at = datetime.now(UTC)
     return user
+
+
+async def reset_password(
+    session: AsyncSession, actor: Principal, user_id: UUID, *, bootstrap_username: str
+) -> tuple[User, str]:
+    """A one-time password for someone who forgot theirs: returned once (to be read out or handed over),
+    only its hash kept. The account must choose a new password at its next sign-in (the token it gets is good
+    for `POST /api/auth/password` alone, as for an expired password), and its open sessions end, so whoever
+    held them is out too. Who may reset whom is the separation of duties' rule (a privileged account: the
+    security administrator only); one's own password is changed, not reset."""
+    user = await session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise NotFound(f"user {user_id} not found")
+    if user.id == actor.subject:
+        raise Forbidden("nobody resets their own password: change it on the profile page", rule="own-password")
+    check_account_change(
+        actor, Account(id=user.id, roles=frozenset(user.roles), is_bootstrap=user.username == bootstrap_username), None
+    )
+    temporary = generate_password()
+    now = datetime.now(UTC)
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    user.password_changed_at = user.updated_at = now
+    await session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .values(revoked_at=now)
+    )
+    return user, temporary
 
 
 async def announce_user_update(session: AsyncSession, user: User) -> None:

@@ -1,6 +1,8 @@
 """Password hashing (argon2id) and the password policy MLPS level 3 assessors check."""
 
 import re
+import secrets
+import string
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -71,3 +73,17 @@ def is_breached(password: str) -> bool:
         re.sub(r"[^a-z]+$", "", lowered.translate(_UNLEET)),
     }
     return any(len(c) >= 4 and c in _breached() for c in candidates)
+
+
+def generate_password() -> str:
+    """16 characters, always from all four classes, so the password policy accepts it."""
+    alphabet = string.ascii_letters + string.digits + "!@#%^*-_"
+    while True:
+        candidate = "".join(secrets.choice(alphabet) for _ in range(16))
+        if (
+            any(c.islower() for c in candidate)
+            and any(c.isupper() for c in candidate)
+            and any(c.isdigit() for c in candidate)
+            and any(not c.isalnum() for c in candidate)
+        ):
+            return candidate

@@ -46,7 +46,7 @@ class TokenPair(BaseModel):
     expires_in: int
     # True: the access token is good only for POST /api/auth/password until the password is changed.
     must_change_password: bool = False
-    password_change_reason: Literal["first_login", "expired"] | None = None
+    password_change_reason: Literal["first_login", "reset", "expired"] | None = None
     # True: the access token is good only for enrolling the second factor (POST /api/auth/totp/...).
     totp_enrolment_required: bool = False
 

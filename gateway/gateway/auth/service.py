@@ -127,7 +127,8 @@ def _dormant(settings: GatewaySettings, user: User, now: datetime) -> bool:
 def password_change_reason(settings: GatewaySettings, user: User, now: datetime | None = None) -> str | None:
     """Why this user must change their password before anything else, or None."""
     if user.must_change_password:
-        return "first_login"
+        # Someone who signed in before was given a one-time password by an administrator (a reset).
+        return "reset" if user.last_login_at is not None else "first_login"
     age = (now or datetime.now(UTC)) - user.password_changed_at
     if settings.password_max_age_days and age > timedelta(days=settings.password_max_age_days):
         return "expired"

@@ -116,3 +116,17 @@ LABELS = {
     "vendor_bears": "服务商承担",
     "bureau_bears": "甲方承担",
 }
+
+# SMS rules (notifications' triggers): a name and what the rule sends to whom, for the admin page.
+SMS_RULES = {
+    "ticket_accepted": ("受理通知", "工单创建后，告知报修人工单号"),
+    "engineer_assigned": ("派工通知（报修人）", "派工或改派后，告知报修人工程师及预计到达时间"),
+    "assignment_to_engineer": ("派工通知（工程师）", "派工后，告知工程师工单与到场时限"),
+    "public_comment": ("回复通知", "工作人员回复报修人后，把回复发给报修人"),
+    "ticket_pending": ("挂起通知", "工单挂起后，告知报修人原因及需要的协助"),
+    "ticket_resolved": ("解决通知", "工单解决后，请报修人回复确认"),
+    "sla_warning": ("时限预警", "时限将到期时，通知值班调度"),
+    "sla_breached": ("超时告警", "时限超时后，通知调度、项目经理和主管"),
+}
+# Who a rule's SMS goes to.
+SMS_AUDIENCES = {"requester": "报修人", "engineer": "工程师", "escalation": "值班调度与主管"}

@@ -251,3 +251,16 @@ async def test_a_reassignment_is_not_offered_the_engineer_who_has_the_ticket(des
         assert not any(s["is_current"] for s in ranked[:-1])
     finally:
         await desk.client.post("/api/dispatch/duty/clock-out", headers=current.headers)
+
+
+async def test_the_roster_offers_operators_for_the_hotline_post_as_well_as_engineers(desk) -> None:  # type: ignore[no-untyped-def]
+    operator = await desk.person("hotline_operator")
+    engineer = await desk.person("engineer")
+    requester = await desk.person("requester")
+    departed = await desk.person("hotline_operator", active=False)
+    people = await desk.client.get("/api/dispatch/duty/people", headers=desk.admin_headers)
+    assert people.status_code == 200, people.text
+    by_id = {p["user_id"]: p["roles"] for p in people.json()}
+    assert by_id[str(operator.user_id)] == ["hotline_operator"] and by_id[str(engineer.user_id)] == ["engineer"]
+    assert str(requester.user_id) not in by_id and str(departed.user_id) not in by_id
+    assert (await desk.client.get("/api/dispatch/duty/people", headers=engineer.headers)).status_code == 403

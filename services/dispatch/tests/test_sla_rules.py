@@ -182,3 +182,41 @@ async def test_a_reopened_ticket_runs_its_resolution_clock_again_without_countin
     assert resolution["paused_seconds"] == 3600 and resolution["pauses"][-1]["reason"] == "resolved, then reopened"
     assert datetime.fromisoformat(resolution["due_at"]) == created + timedelta(seconds=14400 + 3600)
     assert clocks["arrival"]["state"] == "cancelled"  # the remote resolution's cancellation stands
+
+
+async def test_an_edited_policy_times_new_tickets_a_retired_one_none_and_running_clocks_keep_their_targets(
+    desk,
+) -> None:  # type: ignore[no-untyped-def]
+    admin = desk.admin_headers
+    made = await desk.client.post(
+        "/api/sla/policies",
+        headers=admin,
+        json={"name": "咨询 P1", "category": "consultation", "priority": "P1", "resolution_target_s": 3600},
+    )
+    assert made.status_code == 201, made.text
+    policy = made.json()
+    before = await desk.ticket(category="consultation", priority="P1")
+    assert (await desk.clocks(before.ticket_id))["resolution"]["target_s"] == 3600
+
+    edited = await desk.client.patch(
+        f"/api/sla/policies/{policy['id']}",
+        headers=admin,
+        json={"name": "咨询 P1 (放宽)", "response_target_s": 600, "resolution_target_s": 7200},
+    )
+    assert edited.status_code == 200 and edited.json()["response_target_s"] == 600, edited.text
+    after_edit = await desk.ticket(category="consultation", priority="P1")
+    clocks = await desk.clocks(after_edit.ticket_id)
+    assert clocks["resolution"]["target_s"] == 7200 and clocks["response"]["target_s"] == 600
+    assert (await desk.clocks(before.ticket_id))["resolution"]["target_s"] == 3600  # started before: unchanged
+    assert "response" not in await desk.clocks(before.ticket_id)
+
+    retired = await desk.client.delete(f"/api/sla/policies/{policy['id']}", headers=admin)
+    assert retired.status_code == 204
+    listed = {p["id"]: p for p in (await desk.client.get("/api/sla/policies", headers=admin)).json()}
+    assert listed[policy["id"]]["is_active"] is False  # kept on record: clocks and reports name it
+    after_retire = await desk.ticket(category="consultation", priority="P1")
+    fallback = (await desk.clocks(after_retire.ticket_id))["resolution"]["target_s"]
+    assert fallback not in (3600, 7200)  # the catch-all policy timed it, not the retired one
+    assert (await desk.clocks(after_edit.ticket_id))["resolution"]["target_s"] == 7200
+    bad = await desk.client.patch(f"/api/sla/policies/{policy['id']}", headers=admin, json={"warn_ratio": 2})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "warn_ratio"

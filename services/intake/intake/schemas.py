@@ -66,6 +66,11 @@ class TicketCreate(BaseModel):
     channel: Channel = Channel.WEB
     asset_tag: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
     location: Text200 | None = None
+    call_id: UUID | None = Field(
+        None,
+        description="the hotline call this ticket is filed from (hotline operators): linked in the same transaction, "
+        "its outcome new_ticket unless already recorded",
+    )
 
 
 class ReclassifyIn(BaseModel):

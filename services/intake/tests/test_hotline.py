@@ -282,3 +282,52 @@ async def test_attachments_open_for_readers_of_the_ticket_images_inline_document
     other_unit = auth(migrated.token("requester", unit_id=(await units.add())[-1]))
     assert (await intake_client.get(f"{url}/{photo['id']}", headers=other_unit)).status_code == 404
     assert (await intake_client.get(f"{url}/{report['id']}", headers=other_unit)).status_code == 404
+
+
+async def test_a_ticket_filed_from_a_call_links_the_call_in_the_same_step(intake_client, migrated, units) -> None:  # type: ignore[no-untyped-def]
+    station = await units.add()
+    agent = f"op-{uuid.uuid4().hex[:4]}"
+    operator = auth(migrated.token("hotline_operator", name=agent))
+    phone_system = auth(migrated.token("system", scopes=["cti:events"], name="api-key:pbx"))
+    cti_id, phone = f"pbx-{uuid.uuid4().hex[:8]}", f"1381234{uuid.uuid4().int % 10000:04d}"
+    for event in ("ringing", "answered"):
+        rung = await intake_client.post(
+            "/api/cti/events",
+            headers=phone_system,
+            json={"event": event, "call_id": cti_id, "caller": phone, "agent": agent},
+        )
+        assert rung.status_code == 202, rung.text
+    listed = await intake_client.get("/api/calls", params={"phone": phone}, headers=operator)
+    call = next(c for c in listed.json() if c["cti_call_id"] == cti_id)
+    assert call["ticket_id"] is None
+    body = {
+        "title": "制证打印机卡纸",
+        "description": "打印到一半卡纸",
+        "category": "fault",
+        "unit_id": str(station[-1]),
+        "requester_name": "王警官",
+        "requester_phone": phone,
+        "channel": "hotline",
+        "call_id": call["id"],
+    }
+
+    filed = await intake_client.post("/api/tickets", headers=operator, json=body)
+    assert filed.status_code == 201, filed.text
+    ticket = filed.json()
+    after = next(c for c in (await intake_client.get("/api/calls", params={"phone": phone}, headers=operator)).json())
+    assert (after["id"], after["ticket_id"], after["outcome"]) == (call["id"], ticket["id"], "new_ticket")
+    timeline = (await intake_client.get(f"/api/tickets/{ticket['id']}", headers=operator)).json()["timeline"]
+    assert [e["detail"]["call_id"] for e in timeline if e["kind"] == "call_logged"] == [call["id"]]
+
+    # One call, one ticket: a second filing from it is refused whole (no ticket without its call), as is a
+    # requester naming a call, and a call that does not exist.
+    mine = await intake_client.get("/api/tickets", params={"q": "制证打印机卡纸"}, headers=operator)
+    again = await intake_client.post("/api/tickets", headers=operator, json=body)
+    assert again.status_code == 409 and again.json()["field"] == "call_id", again.text
+    unknown = await intake_client.post("/api/tickets", headers=operator, json=body | {"call_id": str(uuid.uuid4())})
+    assert unknown.status_code == 422 and unknown.json()["field"] == "call_id"
+    requester = auth(migrated.token("requester", unit_id=station[-1]))
+    refused = await intake_client.post("/api/tickets", headers=requester, json=body | {"channel": "web"})
+    assert refused.status_code == 403 and refused.json()["field"] == "call_id"
+    still = await intake_client.get("/api/tickets", params={"q": "制证打印机卡纸"}, headers=operator)
+    assert len(still.json()["items"]) == len(mine.json()["items"]) == 1

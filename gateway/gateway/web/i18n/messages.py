@@ -8,7 +8,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from gateway.web.labels import LABELS
+from gateway.web.labels import LABELS, SMS_AUDIENCES, SMS_RULES
 from gateway.web.navigation import PAGES
 
 WEB = Path(__file__).resolve().parent.parent
@@ -17,6 +17,7 @@ METHODS = [("templates/**.html", "jinja2.ext:babel_extract"), ("**.py", "python"
 
 def source_strings() -> set[str]:
     found: set[str] = set(LABELS.values()) | {page.title for page in PAGES}
+    found |= {text for pair in SMS_RULES.values() for text in pair} | set(SMS_AUDIENCES.values())
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
         str(WEB), method_map=METHODS, keywords={"_": None, "N_": None}
     ):

@@ -2,12 +2,15 @@
 log for the auditor. Each section is one fragment that its forms re-render (with the API's messages)."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from gateway.web.api_client import ApiError, as_download
 from gateway.web.context import Web, role_guard
+from gateway.web.labels import SMS_AUDIENCES, SMS_RULES
+from gateway.web.pages import audit_view
 from gateway.web.pages.forms import body_of, form_fields
 
 router = APIRouter(include_in_schema=False)
@@ -58,6 +61,7 @@ async def _section(web: Web, section: str) -> dict[str, Any]:
             data["policies"] = await web.api.get("/api/sla/policies")
         elif section == "sms":
             data["rules"] = await web.api.get("/api/sms/rules")
+            data["rule_names"], data["audiences"] = SMS_RULES, SMS_AUDIENCES
             data["templates"] = await web.api.get("/api/sms/templates")
     except ApiError as exc:
         data["denied"] = exc.detail  # e.g. API keys belong to the security administrator alone
@@ -80,7 +84,10 @@ async def admin_write(section: str, web: Web = Admin) -> Response:
     form = await web.request.form()
     created, error, errors = None, None, {}
     try:
-        if section == "users" and fields.get("set_roles"):
+        if section == "users" and fields.get("reset_password"):
+            # The one-time password is in this answer only: rendered once for the administrator, never stored.
+            created = await web.api.post(f"/api/admin/users/{fields['reset_password']}/password-reset")
+        elif section == "users" and fields.get("set_roles"):
             roles = [str(r) for r in form.getlist("roles")]
             created = await web.api.call("PATCH", f"/api/admin/users/{fields['user_id']}", json={"roles": roles})
         elif section == "users" and fields.get("user_id"):
@@ -100,14 +107,32 @@ async def admin_write(section: str, web: Web = Admin) -> Response:
                 "/api/admin/api-keys",
                 {"name": fields.get("name", ""), "scopes": [str(s) for s in form.getlist("scopes")]},
             )
+        elif section == "sla" and fields.get("retire"):
+            # Retired, not deleted: it matches no new ticket; running clocks keep the targets they copied.
+            await web.api.call("DELETE", f"/api/sla/policies/{fields['retire']}")
+            created = {"retired": True}
         elif section == "sla":
-            body = body_of(fields, "name", "category", "priority", "calendar")
+            policy_id = fields.get("policy_id")
+            body = (
+                body_of(fields, "name", "calendar")
+                if policy_id
+                else body_of(fields, "name", "category", "priority", "calendar")
+            )
             for name in ("response_target_s", "arrival_target_s", "resolution_target_s"):
                 if fields.get(name):
                     body[name] = _minutes_to_seconds(fields[name])
+                elif policy_id:
+                    body[name] = None  # emptied in the edit form: the policy no longer times that metric
             if fields.get("warn_ratio"):
                 body["warn_ratio"] = fields["warn_ratio"]
-            created = await web.api.post("/api/sla/policies", body)
+            if policy_id:
+                created = await web.api.call("PATCH", f"/api/sla/policies/{policy_id}", json=body)
+            else:
+                created = await web.api.post("/api/sla/policies", body)
+        elif section == "sms" and fields.get("rule"):
+            created = await web.api.call(
+                "PATCH", f"/api/sms/rules/{fields['rule']}", json={"enabled": fields.get("enabled") == "true"}
+            )
         elif section == "sms":
             created = await web.api.call(
                 "PUT", f"/api/sms/templates/{fields.get('code', '')}", json=body_of(fields, "body", "trigger")
@@ -128,17 +153,27 @@ async def admin_write(section: str, web: Web = Admin) -> Response:
 
 @router.get("/ui/audit")
 async def audit_log(
-    web: Web = Auditor, actor: str | None = None, action: str | None = None, before_id: int | None = None
+    web: Web = Auditor,
+    actor: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    before_id: int | None = None,
 ) -> Response:
-    page = await web.api.get("/api/admin/audit-log", limit=100, actor=actor, action=action, before_id=before_id)
+    start, end = audit_view.day_bounds(since, until)
+    filters = {"actor": actor, "action": action, "object": target, "from": start, "to": end}
+    page = await web.api.get("/api/admin/audit-log", limit=100, before_id=before_id, **filters)
     chain = await web.api.get("/api/admin/audit-log/verify")
+    query = {"actor": actor, "action": action, "target": target, "since": since, "until": until}
     return web.render(
         "audit.html",
-        entries=page["items"],
+        entries=[audit_view.describe(e) for e in page["items"]],
         next_before_id=page["next_before_id"],
         chain=chain,
-        actor=actor or "",
-        action=action or "",
+        actions=audit_view.ACTION_CHOICES,
+        query={k: v or "" for k, v in query.items()},
+        query_string=urlencode({k: v for k, v in query.items() if v}),
     )
 
 
@@ -159,8 +194,15 @@ async def audit_full_verification_progress(verification_id: str, web: Web = Audi
 
 
 @router.get("/ui/audit/export")
-async def audit_export(web: Web = Auditor, actor: str | None = None, action: str | None = None) -> Response:
-    answer = await web.api.raw(
-        "GET", "/api/admin/audit-log/export", params={k: v for k, v in {"actor": actor, "action": action}.items() if v}
-    )
+async def audit_export(
+    web: Web = Auditor,
+    actor: str | None = None,
+    action: str | None = None,
+    target: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> Response:
+    start, end = audit_view.day_bounds(since, until)
+    params = {"actor": actor, "action": action, "object": target, "from": start, "to": end}
+    answer = await web.api.raw("GET", "/api/admin/audit-log/export", params={k: v for k, v in params.items() if v})
     return as_download(answer)

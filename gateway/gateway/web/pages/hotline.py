@@ -17,18 +17,25 @@ Operator = role_guard("hotline_operator")
 OUTCOMES = ("new_ticket", "follow_up", "consultation_answered", "transferred", "wrong_number", "missed", "other")
 
 
+async def _recent_calls(web: Web) -> list[dict[str, object]]:
+    return list(await web.api.get("/api/calls", limit=10))
+
+
+async def _recent_tickets(web: Web) -> list[dict[str, object]]:
+    """The hotline's own tickets only: web tickets are the portal's."""
+    return list((await web.api.get("/api/tickets", limit=10, channel="hotline"))["items"])
+
+
 @router.get("")
 async def console(web: Web = Operator, pops: str = "") -> Response:
-    calls = await web.api.get("/api/calls", limit=10)
-    tickets = (await web.api.get("/api/tickets", limit=10, channel="hotline"))["items"]
     # Back from the lock screen: the calls that rang while it was locked, the newest as the screen pop.
     rang = await _calls_by_id(web, [p for p in pops.split(",") if p][-20:])
     pop_card = await _card_of(web, rang[-1]) if rang else None
     return web.render(
         "hotline.html",
         units=await units(web),
-        calls=calls,
-        tickets=tickets,
+        calls=await _recent_calls(web),
+        tickets=await _recent_tickets(web),
         outcomes=OUTCOMES,
         values={},
         errors={},
@@ -57,6 +64,45 @@ async def pop_of_call(web: Web = Operator, call: str = "") -> Response:
     if not rang:
         return Response(status_code=204)
     return Response(await _card_of(web, rang[-1]), media_type="text/html")
+
+
+@router.get("/calls")
+async def recent_calls(web: Web = Operator) -> Response:
+    """The "recent calls" rows, re-read on every logged call (live) and after the operator's own."""
+    return web.render("fragments/call_rows.html", calls=await _recent_calls(web))
+
+
+@router.get("/tickets")
+async def recent_tickets(web: Web = Operator) -> Response:
+    return web.render("fragments/ticket_rows.html", tickets=await _recent_tickets(web))
+
+
+@router.post("/tickets/{ticket_id}/resolve")
+async def resolve_on_the_phone(ticket_id: str, web: Web = Operator) -> Response:
+    """Solved while the caller is still on the line: the ticket is resolved and the quick form comes back
+    empty for the next caller, the outcome shown above it (not the ticket's panel, whose clocks would go stale)."""
+    fields = await form_fields(web.request)
+    try:
+        ticket = await web.api.post(
+            f"/api/tickets/{ticket_id}/resolve",
+            {"resolution_code": "answered_by_phone", "summary": fields.get("summary", "")},
+        )
+    except ApiError as exc:
+        ticket = await web.api.get(f"/api/tickets/{ticket_id}")
+        return web.render(
+            "fragments/ticket_created.html",
+            status_code=422,
+            ticket=ticket,
+            failed=[],
+            resolve_error=exc.detail,
+            resolve_errors=exc.field_errors(),
+            summary=fields.get("summary", ""),
+        )
+    response = web.render(
+        "fragments/hotline_next_call.html", resolved=ticket, units=await units(web), values={}, errors={}, error=None
+    )
+    response.headers["HX-Trigger"] = "tickets-changed"
+    return response
 
 
 @router.get("/duplicates")
@@ -94,4 +140,6 @@ async def log_call(web: Web = Operator) -> Response:
             errors=exc.field_errors(),
             error=exc.detail,
         )
-    return web.render("fragments/call_form.html", outcomes=OUTCOMES, values={}, errors={}, logged=call)
+    response = web.render("fragments/call_form.html", outcomes=OUTCOMES, values={}, errors={}, logged=call)
+    response.headers["HX-Trigger"] = "calls-changed"
+    return response

@@ -65,6 +65,9 @@ def events_for(web: Web, scope: LiveScope, nudge: Nudge) -> list[tuple[str, str]
         return locked_counts_for(web, nudge)
     if nudge.topic == "resync":
         return [("resync", "")]
+    if nudge.topic.startswith("call."):
+        # The hotline's call log is the whole desk's (not scoped by unit): its consoles re-read their list.
+        return [("calls", "")] if web.session.has_any("hotline_operator") else []
     ticket_id = str(nudge.data.get("ticket_id") or "")
     if ticket_id and not scope.may_see(nudge.ticket_unit):
         return []  # not even "something changed": the ticket is none of this user's business

@@ -14,13 +14,20 @@ from gateway.web.pages.forms import form_fields
 
 router = APIRouter(prefix="/ui/dispatch/roster", include_in_schema=False)
 Dispatcher = role_guard("dispatcher", "admin")
+DUTY_ROLES = ("hotline_operator", "engineer", "dispatcher")
+
+
+def _first_duty_role(person: dict[str, Any]) -> str:
+    """The group a person is listed under (once, though they may hold several duty roles)."""
+    return next(r for r in DUTY_ROLES if r in person["roles"])
 
 
 async def _card(web: Web, **extra: Any) -> dict[str, Any]:
     today = datetime.now(LOCAL_TZ).date()
     next_monday = today + timedelta(days=7 - today.weekday())
     start = datetime.combine(today, datetime.min.time(), LOCAL_TZ)
-    engineers = await web.api.get("/api/engineers")
+    # Engineers, hotline operators (the 7×24 hotline post) and dispatchers: whoever takes duty shifts.
+    people = await web.api.get("/api/dispatch/duty/people")
     posts = await web.api.get("/api/dispatch/duty/posts")
     shifts = await web.api.get(
         "/api/dispatch/duty/shifts", **{"from": start.isoformat(), "to": (start + timedelta(days=14)).isoformat()}
@@ -28,8 +35,10 @@ async def _card(web: Web, **extra: Any) -> dict[str, Any]:
     return {
         "posts": posts,
         "post_names": {p["id"]: p["name"] for p in posts},
-        "engineers": engineers,
-        "names": {e["user_id"]: e["display_name"] for e in engineers},
+        "groups": [
+            (role, [p for p in people if role in p["roles"] and _first_duty_role(p) == role]) for role in DUTY_ROLES
+        ],
+        "names": {p["user_id"]: p["display_name"] for p in people},
         "shifts": shifts,
         "values": {"from": next_monday.isoformat(), "to": (next_monday + timedelta(days=6)).isoformat()},
         "created": [],

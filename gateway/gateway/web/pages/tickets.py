@@ -81,6 +81,8 @@ async def create_ticket(web: WebPage) -> Response:
     assert web.session is not None
     channel = "hotline" if web.session.has_any("hotline_operator") else "web"
     body = body_of(fields, *TICKET_FIELDS, channel=channel)
+    if channel == "hotline" and fields.get("call_id"):
+        body["call_id"] = fields["call_id"]  # filed from a screen pop: intake links the call in the same step
     try:
         ticket = await web.api.post("/api/tickets", body)
     except ApiError as exc:
@@ -105,12 +107,14 @@ async def create_ticket(web: WebPage) -> Response:
     response = web.render(
         "fragments/ticket_created.html",
         ticket=ticket,
+        call_linked=bool(body.get("call_id")),
         failed=failed,
         units=await units(web),
         values={"unit_id": fields.get("unit_id", "")},
         errors={},
     )
-    response.headers["HX-Trigger"] = "tickets-changed"  # the page's own list shows it at once
+    # The page's own lists show it at once (and the call it was filed from, now logged).
+    response.headers["HX-Trigger"] = "tickets-changed, calls-changed" if body.get("call_id") else "tickets-changed"
     return response
 
 

@@ -46,6 +46,9 @@ function useCaller(button) {
     const unit = document.querySelector("#ticket-form [name=unit_id]");
     if (unit && pop.dataset.unit) unit.value = pop.dataset.unit;
     phone.value = pop.dataset.phone;
+    // The ticket is filed from this call: intake links the two in the same step.
+    const call = document.querySelector("#ticket-form [name=call_id]");
+    if (call) call.value = pop.dataset.call || "";
     phone.dispatchEvent(new Event("input", { bubbles: true }));
     document.querySelector("#ticket-form [name=title]")?.focus();
   }

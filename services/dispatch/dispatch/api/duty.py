@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, status
 from dispatch.api.dependencies import Admin, Manager, Overseer, Staff, Uow
 from dispatch.duty import service
 from dispatch.duty.models import DutyPost, Shift
-from dispatch.duty.schemas import AttendanceOut, MyDutyOut, PostIn, PostOut, RosterIn, ShiftIn, ShiftOut
+from dispatch.duty.schemas import AttendanceOut, DutyPersonOut, MyDutyOut, PostIn, PostOut, RosterIn, ShiftIn, ShiftOut
 from opsdesk_shared.errors import RuleViolation
 
 router = APIRouter(prefix="/api/dispatch/duty", tags=["duty"])
@@ -35,6 +35,17 @@ async def list_posts(principal: Staff, uow: Uow) -> list[PostOut]:
 async def create_post(body: PostIn, principal: Admin, uow: Uow) -> PostOut:
     post = await service.create_post(uow, DutyPost(**body.model_dump()))
     return PostOut.model_validate(post, from_attributes=True)
+
+
+@router.get("/people", response_model=list[DutyPersonOut])
+async def rosterable_people(principal: Manager, uow: Uow) -> list[DutyPersonOut]:
+    """Active engineers, hotline operators and dispatchers, with their duty roles: the roster's choices."""
+    return [
+        DutyPersonOut(
+            user_id=m.user_id, display_name=m.display_name, roles=[r for r in m.roles if r in service.DUTY_ROLES]
+        )
+        for m in await service.rosterable_people(uow)
+    ]
 
 
 @router.get("/shifts", response_model=list[ShiftOut])

@@ -76,3 +76,11 @@ class MyDutyOut(BaseModel):
     on_duty: bool
     clocked_in_at: datetime | None
     shift: MyShiftOut | None
+
+
+class DutyPersonOut(BaseModel):
+    """Someone a roster may name: their duty roles decide which posts they suit (operators the hotline)."""
+
+    user_id: UUID
+    display_name: str
+    roles: list[str]

@@ -202,6 +202,20 @@ async def shifts(session: AsyncSession, start: datetime, end: datetime) -> list[
     return list(rows.scalars())
 
 
+# Who takes duty shifts: the engineers on call, the hotline's operators (the 7×24 post) and the dispatchers.
+DUTY_ROLES = ("engineer", "hotline_operator", "dispatcher")
+
+
+async def rosterable_people(session: AsyncSession) -> list[StaffMember]:
+    """Active staff holding a duty role, by name: whom a roster may be made of."""
+    rows = await session.execute(
+        select(StaffMember)
+        .where(StaffMember.is_active.is_(True), StaffMember.roles.overlap(list(DUTY_ROLES)))  # type: ignore[attr-defined]
+        .order_by(StaffMember.display_name)
+    )
+    return list(rows.scalars())
+
+
 async def posts(session: AsyncSession) -> list[DutyPost]:
     return list((await session.execute(select(DutyPost).order_by(DutyPost.code))).scalars())
 

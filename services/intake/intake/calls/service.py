@@ -13,7 +13,7 @@ from intake.models import Call, Ticket, TicketEvent
 from intake.tickets import lifecycle
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.contracts.intake import CallLogged
-from opsdesk_shared.errors import NotFound, RuleViolation
+from opsdesk_shared.errors import Conflict, NotFound, RuleViolation
 from opsdesk_shared.messaging.outbox import add_event
 from opsdesk_shared.phones import mask_phone, normalise_phone
 
@@ -100,6 +100,23 @@ async def update_call(session: AsyncSession, principal: Principal, call_id: UUID
     call.operator_name = call.operator_name or principal.username
     if call.ticket_id is not None and call.ticket_id != linked_before:
         _on_the_ticket(session, call, principal)
+    return call
+
+
+async def link_filed_ticket(session: AsyncSession, principal: Principal, call_id: UUID, ticket: Ticket) -> Call:
+    """The call a ticket is filed from, linked in the filing's own transaction: no ticket without its call
+    when the operator filed from a screen pop, and the ticket's timeline shows the call."""
+    call = await session.get(Call, call_id, with_for_update=True)
+    if call is None:
+        raise RuleViolation(f"call_id: no call {call_id}", field="call_id")
+    if call.ticket_id is not None and call.ticket_id != ticket.id:
+        raise Conflict("call_id: this call is already linked to another ticket", field="call_id", rule="call-linked")
+    call.ticket_id = ticket.id
+    call.outcome = call.outcome or "new_ticket"
+    call.operator_id = call.operator_id or principal.subject
+    call.operator_name = call.operator_name or principal.username
+    _on_the_ticket(session, call, principal)
+    await _announce(session, call)
     return call
 
 

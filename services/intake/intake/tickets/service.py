@@ -10,6 +10,7 @@ from sqlalchemy import false, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import directory
+from intake.calls import service as calls
 from intake.models import Comment, Ticket, TicketEvent
 from intake.numbering import next_ticket_number
 from intake.schemas import CommentIn, ConfirmIn, TicketCreate
@@ -83,6 +84,8 @@ async def _unit_path_for_filing(session: AsyncSession, principal: Principal, uni
 
 
 async def create_ticket(session: AsyncSession, principal: Principal, cmd: TicketCreate, *, phone_region: str) -> Ticket:
+    if cmd.call_id is not None and not principal.has_any(Role.HOTLINE_OPERATOR):
+        raise Forbidden("call_id: only the hotline files a ticket from a call", field="call_id", rule="hotline-only")
     at = now()
     level, reason = _priority(cmd, principal)
     ticket = Ticket(
@@ -148,6 +151,8 @@ async def create_ticket(session: AsyncSession, principal: Principal, cmd: Ticket
         ),
         producer=PRODUCER,
     )
+    if cmd.call_id is not None:
+        await calls.link_filed_ticket(session, principal, cmd.call_id, ticket)
     return ticket
 
 
