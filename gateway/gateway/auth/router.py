@@ -43,7 +43,7 @@ async def login(body: LoginRequest, request: Request, settings: Settings, issuer
 
 
 def _pair(settings: GatewaySettings, user: User, tokens: service.Tokens) -> TokenPair:
-    reason = service.password_change_reason(settings, user)
+    reason = tokens.password_change_reason
     return TokenPair(
         access_token=tokens.access,
         refresh_token=tokens.refresh,

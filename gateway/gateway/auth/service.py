@@ -36,6 +36,9 @@ class Tokens(NamedTuple):
     access: str
     refresh: str
     expires_in: int  # seconds the access token is good for
+    # Why the password must be changed first, judged as the pair is issued (at sign-in: before this
+    # sign-in is recorded, so a first sign-in is told apart from one after a reset), or None.
+    password_change_reason: str | None = None
 
 
 async def _recent_failures(session: AsyncSession, username: str, window_s: int) -> int:
@@ -100,8 +103,8 @@ async def login(
             f"this account was not used for {settings.dormant_after_days} days and has been disabled; "
             "an administrator can enable it again"
         )
-    user.last_login_at = now
     tokens = await issue_pair(session, settings, issuer, user)
+    user.last_login_at = now
     return user, tokens
 
 
@@ -163,9 +166,10 @@ async def issue_pair(
         )
     )
     ttl_s = max(1, min(settings.access_token_ttl_s, int((session_ends_at - now).total_seconds())))
+    change_reason = password_change_reason(settings, user, now)
     setup = (
         PASSWORD_CHANGE_SCOPE
-        if password_change_reason(settings, user, now)
+        if change_reason
         else TOTP_ENROL_SCOPE
         if totp_enrolment_required(settings, user)
         else None
@@ -179,7 +183,7 @@ async def issue_pair(
         access = issuer.access_token(
             subject=user.id, name=user.username, roles=list(user.roles), unit_id=user.unit_id, ttl_s=ttl_s
         )
-    return Tokens(access, refresh, ttl_s)
+    return Tokens(access, refresh, ttl_s, change_reason)
 
 
 async def change_password(
