@@ -289,6 +289,7 @@ async def test_a_ticket_filed_from_a_call_links_the_call_in_the_same_step(intake
     agent = f"op-{uuid.uuid4().hex[:4]}"
     operator = auth(migrated.token("hotline_operator", name=agent))
     phone_system = auth(migrated.token("system", scopes=["cti:events"], name="api-key:pbx"))
+    title = f"制证打印机卡纸 {uuid.uuid4().hex[:6]}"  # searched for below: other tests file similar ones
     cti_id, phone = f"pbx-{uuid.uuid4().hex[:8]}", f"1381234{uuid.uuid4().int % 10000:04d}"
     for event in ("ringing", "answered"):
         rung = await intake_client.post(
@@ -301,7 +302,7 @@ async def test_a_ticket_filed_from_a_call_links_the_call_in_the_same_step(intake
     call = next(c for c in listed.json() if c["cti_call_id"] == cti_id)
     assert call["ticket_id"] is None
     body = {
-        "title": "制证打印机卡纸",
+        "title": title,
         "description": "打印到一半卡纸",
         "category": "fault",
         "unit_id": str(station[-1]),
@@ -321,7 +322,7 @@ async def test_a_ticket_filed_from_a_call_links_the_call_in_the_same_step(intake
 
     # One call, one ticket: a second filing from it is refused whole (no ticket without its call), as is a
     # requester naming a call, and a call that does not exist.
-    mine = await intake_client.get("/api/tickets", params={"q": "制证打印机卡纸"}, headers=operator)
+    mine = await intake_client.get("/api/tickets", params={"q": title}, headers=operator)
     again = await intake_client.post("/api/tickets", headers=operator, json=body)
     assert again.status_code == 409 and again.json()["field"] == "call_id", again.text
     unknown = await intake_client.post("/api/tickets", headers=operator, json=body | {"call_id": str(uuid.uuid4())})
@@ -329,5 +330,5 @@ async def test_a_ticket_filed_from_a_call_links_the_call_in_the_same_step(intake
     requester = auth(migrated.token("requester", unit_id=station[-1]))
     refused = await intake_client.post("/api/tickets", headers=requester, json=body | {"channel": "web"})
     assert refused.status_code == 403 and refused.json()["field"] == "call_id"
-    still = await intake_client.get("/api/tickets", params={"q": "制证打印机卡纸"}, headers=operator)
+    still = await intake_client.get("/api/tickets", params={"q": title}, headers=operator)
     assert len(still.json()["items"]) == len(mine.json()["items"]) == 1
