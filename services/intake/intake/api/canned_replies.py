@@ -12,9 +12,8 @@ from opsdesk_shared.auth import Principal, Role, require_roles
 
 router = APIRouter(prefix="/api/canned-replies", tags=["canned replies"])
 
-Reader = Annotated[
-    Principal, Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.ADMIN))
-]
+STAFF = (Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.ADMIN)
+Reader = Annotated[Principal, Depends(require_roles(*STAFF))]
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
 

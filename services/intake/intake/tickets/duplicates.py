@@ -47,7 +47,9 @@ async def mark_duplicate(session: AsyncSession, principal: Principal, ticket_id:
     return ticket
 
 
-async def links(session: AsyncSession, principal: Principal, ticket_id: UUID) -> tuple[TicketRef | None, list[TicketRef]]:
+async def links(
+    session: AsyncSession, principal: Principal, ticket_id: UUID
+) -> tuple[TicketRef | None, list[TicketRef]]:
     """What this ticket duplicates, and which tickets duplicate it (those the caller may read)."""
     survivor = (
         await session.execute(
