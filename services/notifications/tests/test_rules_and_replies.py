@@ -361,3 +361,34 @@ def test_the_breaker_opens_after_repeated_failures_and_lets_one_trial_through() 
     assert breaker.allowance(32) == 1
     breaker.succeeded()
     assert breaker.state == "closed" and breaker.allowance(32) == 32
+
+
+async def test_a_duplicates_requester_is_told_the_surviving_number_and_internal_notes_never_go_out(  # type: ignore[no-untyped-def]
+    worker, sink: Sink, migrated: RunEnvironment
+) -> None:
+    requester = phone()
+    t = ticket_created(requester)
+    await publish(migrated.amqp_url, t)
+    await eventually(lambda: texts_to(sink, requester))
+    await publish(
+        migrated.amqp_url,
+        i.TicketCommented(**step(t), comment_id=uuid.uuid4(), public=False, body="疑似重复，待核实", author_name="op"),
+        i.TicketCancelled(
+            **step(t),
+            reason="duplicate of 20261207-0042",
+            duplicate_of=uuid.uuid4(),
+            duplicate_of_number="20261207-0042",
+        ),
+    )
+    await eventually(lambda: _all(sink, requester, "20261207-0042"))
+    texts = await texts_to(sink, requester)
+    assert any(t.number in x and "20261207-0042" in x and "重复" in x for x in texts)
+    assert not any("疑似重复" in x for x in texts)
+    # A plain cancellation (not a duplicate) names no other ticket and sends nothing of the kind.
+    other = phone()
+    plain = ticket_created(other)
+    await publish(migrated.amqp_url, plain, i.TicketCancelled(**step(plain), reason="报修人撤回"))
+    marker = ticket_created(other)
+    await publish(migrated.amqp_url, i.TicketResolved(**step(marker), resolution_code="guided_fix"))
+    await eventually(lambda: _all(sink, other, "回复1确认"))
+    assert not any("重复" in x for x in await texts_to(sink, other))
