@@ -58,6 +58,7 @@ class TicketFact(SQLModel, table=True):
     closed_at: datetime | None = Field(default=None, sa_column=_ts())
     rating: int | None = None
     reopen_count: int = 0
+    duplicate: bool = False  # closed as a duplicate of another ticket: counted apart, not as work
 
 
 class SlaClockFact(SQLModel, table=True):
