@@ -75,9 +75,11 @@ def test_notes_stay_internal_replies_take_canned_text_and_a_duplicate_carries_on
     expect(mine.locator("#duplicates")).to_contain_text(duplicate["number"])
     requester.shot("requester-reads-the-survivor")
 
+    # News to a number within a minute of its last SMS waits out the merge window, then goes as one SMS.
     told = wait_for(
         "the duplicate SMS",
         lambda: [m for m in sink_messages(stack) if m["to"] == f"+86{phone}" and survivor["number"] in m["body"]],
+        timeout=120,
     )
     assert "重复" in told[0]["body"]
     assert not any(NOTE in m["body"] for m in sink_messages(stack))
