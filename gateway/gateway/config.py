@@ -125,6 +125,7 @@ class GatewaySettings(ServiceSettings):
         return [
             ("/api/tickets", self.intake_url),
             ("/api/calls", self.intake_url),
+            ("/api/canned-replies", self.intake_url),
             ("/api/callers", self.intake_url),
             ("/api/cti", self.intake_url),
             ("/api/work-orders", self.dispatch_url),

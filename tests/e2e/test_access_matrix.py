@@ -33,6 +33,7 @@ ANYONE = ANY_CALLER + " anonymous"
 EXPECTED: dict[str, str] = {
     "DELETE /api/admin/api-keys/{key_id}": "secadmin",
     "DELETE /api/admin/users/{user_id}/totp": "secadmin",
+    "DELETE /api/canned-replies/{reply_id}": "admin",
     "DELETE /api/sla/policies/{policy_id}": "admin",
     "DELETE /api/sms/opt-outs/{phone}": "operator admin",
     "GET /api/admin/api-keys": "secadmin",
@@ -45,6 +46,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/admin/users": "secadmin admin",
     "GET /api/admin/users/{user_id}": "secadmin admin",
     "GET /api/auth/me": ANY_USER,
+    "GET /api/canned-replies": "operator dispatcher engineer supervisor admin",
     "GET /api/callers/{phone}": "operator dispatcher",  # masked roles may not look people up by number
     "GET /api/calls": "operator dispatcher supervisor admin",
     "GET /api/cti/screen-pops": "operator",
@@ -93,6 +95,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/work-orders/{order_id}": ANY_CALLER,
     "PATCH /api/admin/users/{user_id}": "secadmin admin",
     "PATCH /api/calls/{call_id}": "operator dispatcher admin",
+    "PATCH /api/canned-replies/{reply_id}": "admin",
     "PATCH /api/dispatch/staff/{user_id}": "admin",
     "PATCH /api/engineers/{user_id}": "dispatcher admin",
     "PATCH /api/sla/policies/{policy_id}": "admin",
@@ -117,6 +120,7 @@ EXPECTED: dict[str, str] = {
     "POST /api/dispatch/duty/posts/{post_id}/roster": "dispatcher admin",
     "POST /api/dispatch/duty/shifts": "dispatcher admin",
     "POST /api/reports/archive/weekly/{week}": "dispatcher admin",
+    "POST /api/canned-replies": "admin",
     "POST /api/sla/policies": "admin",
     "POST /api/sms/messages": ANY_CALLER,
     "POST /api/sms/messages/batch": ANY_CALLER,
@@ -128,6 +132,7 @@ EXPECTED: dict[str, str] = {
     "POST /api/tickets/{ticket_id}/cancel": ANY_CALLER,
     "POST /api/tickets/{ticket_id}/comments": ANY_CALLER,
     "POST /api/tickets/{ticket_id}/confirm": ANY_CALLER,
+    "POST /api/tickets/{ticket_id}/duplicate": ANY_CALLER,  # the body first; then operator, dispatcher, admin
     "POST /api/tickets/{ticket_id}/contact": "operator requester dispatcher engineer supervisor admin",
     "POST /api/tickets/{ticket_id}/pending": ANY_CALLER,
     "POST /api/tickets/{ticket_id}/reclassify": "operator dispatcher admin",

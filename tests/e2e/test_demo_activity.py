@@ -65,6 +65,14 @@ def test_the_demo_morning_gives_every_console_something_to_show(stack: Stack, de
     calls = client.get("/api/calls", params={"phone": "13911110002"}, headers=bearer(stack, "operator")).json()
     assert sorted(c["outcome"] for c in calls) == ["follow_up", "new_ticket"]
 
+    # The operator's note on the complaint is for staff: internal, so the station neither reads it nor gets it by SMS.
+    complaint = client.get(
+        f"/api/tickets/{by_title['窗口终端反复死机，希望彻底解决']['id']}", headers=bearer(stack, "operator")
+    ).json()
+    assert [(c["body"], c["public"]) for c in complaint["comments"]] == [
+        ("本月第三次死机，请调度安排工程师复查，考虑整机更换。", False)
+    ]
+
     # The desk is in use now: `make run` adds nothing to it.
     assert play(stack.url, stack.credentials) == []
     # (Intake answers at once; a second morning would have filed its tickets before play returned.)

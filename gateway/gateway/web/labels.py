@@ -99,6 +99,7 @@ LABELS = {
     "cancel": "取消",
     "comment": "留言",
     "internal_comment": "内部备注",
+    "duplicate_merged": "并入重复工单",
     "contact_viewed": "查看报修人联系方式",
     "reclassified": "更正分类",
     "call_logged": "热线通话",

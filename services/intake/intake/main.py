@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from intake.api import calls, cti, tickets
+from intake.api import calls, canned_replies, cti, tickets
 from intake.attachments.storage import PostgresAttachmentStore
 from intake.calls.screen_pops import ScreenPopHub
 from intake.config import IntakeSettings
@@ -29,6 +29,6 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         await engine.dispose()
 
     app = build_service_app(settings, title="OpsDesk intake", lifespan=lifespan, readiness=[database_check(engine)])
-    for module in (tickets, calls, cti):
+    for module in (tickets, calls, cti, canned_replies):
         app.include_router(module.router)
     return app

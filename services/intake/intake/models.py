@@ -177,3 +177,26 @@ class IdempotentRequest(SQLModel, table=True):
     request_hash: str
     ticket_id: UUID | None = None
     created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class TicketDuplicate(SQLModel, table=True):
+    """A ticket closed as a duplicate of another (its `survivor`): the duplicate's requester may read it."""
+
+    __tablename__ = "ticket_duplicate"
+
+    duplicate_id: UUID = Field(foreign_key="ticket.id", primary_key=True)
+    survivor_id: UUID = Field(foreign_key="ticket.id", index=True)
+    marked_by: UUID | None = None
+    at: datetime = Field(sa_column=_utc_column(nullable=False))
+
+
+class CannedReply(SQLModel, table=True):
+    """A stock answer (常用回复) operators and dispatchers pick while commenting; admins keep them."""
+
+    __tablename__ = "canned_reply"
+
+    id: UUID = Field(default_factory=uuid4, primary_key=True)
+    title: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
+    body: str
+    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    updated_at: datetime = Field(sa_column=_utc_column(nullable=False))

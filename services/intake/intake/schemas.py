@@ -124,7 +124,24 @@ class CommentIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     body: Text5000
-    public: bool = Field(True, description="public: the requester sees it (and may get it by SMS); else staff only")
+    public: bool = Field(
+        False,
+        description="staff: true replies to the requester (who sees it and may get it by SMS); the default is an "
+        "internal note, staff only. A requester's own comment is always public.",
+    )
+
+
+class DuplicateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    of_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)] = Field(
+        description="the number of the ticket that carries on"
+    )
+
+
+class TicketRef(BaseModel):
+    id: UUID
+    number: str
 
 
 class CommentOut(BaseModel):
@@ -199,6 +216,8 @@ class RequesterContact(BaseModel):
 
 class TicketDetail(TicketOut):
     timeline: list[TimelineEntry]
+    duplicate_of: TicketRef | None = None  # this ticket was closed as a duplicate of that one
+    duplicates: list[TicketRef] = []  # tickets closed as duplicates of this one
     comments: list[CommentOut] = []
     attachments: list[AttachmentOut] = []
 

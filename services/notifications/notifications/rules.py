@@ -73,6 +73,13 @@ TRIGGERS = {
             "ticket.status_changed to pending: to the requester",
         ),
         Trigger(
+            "ticket_duplicate",
+            "requester",
+            ("number", "survivor_number"),
+            "您报修的工单{number}与工单{survivor_number}重复，将在工单{survivor_number}中继续处理，请以该单号查询进度。",
+            "ticket.cancelled as a duplicate: to its requester, naming the ticket that carries on",
+        ),
+        Trigger(
             "ticket_resolved",
             "requester",
             ("number",),

@@ -390,3 +390,34 @@ async def test_the_assignment_sms_tells_the_engineer_where_and_whom_to_call(  # 
     # The engineer is party to the job: the requester's number in full, as people dial it.
     assert t.number in text and "望京派出所" in text and "户籍室二号窗口" in text
     assert "李强" in text and display_phone(requester) in text and "11-25 10:30" in text
+
+
+async def test_a_duplicates_requester_is_told_the_surviving_number_and_internal_notes_never_go_out(  # type: ignore[no-untyped-def]
+    worker, sink: Sink, migrated: RunEnvironment
+) -> None:
+    requester = phone()
+    t = ticket_created(requester)
+    await publish(migrated.amqp_url, t)
+    await eventually(lambda: texts_to(sink, requester))
+    await publish(
+        migrated.amqp_url,
+        i.TicketCommented(**step(t), comment_id=uuid.uuid4(), public=False, body="疑似重复，待核实", author_name="op"),
+        i.TicketCancelled(
+            **step(t),
+            reason="duplicate of 20261207-0042",
+            duplicate_of=uuid.uuid4(),
+            duplicate_of_number="20261207-0042",
+        ),
+    )
+    await eventually(lambda: _all(sink, requester, "20261207-0042"))
+    texts = await texts_to(sink, requester)
+    assert any(t.number in x and "20261207-0042" in x and "重复" in x for x in texts)
+    assert not any("疑似重复" in x for x in texts)
+    # A plain cancellation (not a duplicate) names no other ticket and sends nothing of the kind.
+    other = phone()
+    plain = ticket_created(other)
+    await publish(migrated.amqp_url, plain, i.TicketCancelled(**step(plain), reason="报修人撤回"))
+    marker = ticket_created(other)
+    await publish(migrated.amqp_url, i.TicketResolved(**step(marker), resolution_code="guided_fix"))
+    await eventually(lambda: _all(sink, other, "回复1确认"))
+    assert not any("重复" in x for x in await texts_to(sink, other))

@@ -146,6 +146,7 @@ async def test_the_rules_say_which_sms_are_ticket_news(
         "ticket_pending",
         "public_comment",
         "ticket_resolved",
+        "ticket_duplicate",
         "assignment_to_engineer",
     }
     assert all(rules[t]["urgent"] for t in ("sla_warning", "sla_breached"))  # escalations go at once anyway

@@ -10,6 +10,7 @@ STATUS = {
     "closed": "已关闭",
     "reopened": "重新打开",
     "cancelled": "已取消",
+    "duplicate": "重复（已合并）",
 }
 CATEGORY = {"fault": "故障", "consultation": "咨询", "service_request": "服务请求", "complaint": "投诉"}
 CHANNEL = {"hotline": "热线", "web": "网页", "api": "接口", "sms": "短信", "inspection": "巡检"}

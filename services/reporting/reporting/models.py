@@ -62,6 +62,7 @@ class TicketFact(SQLModel, table=True):
     # The ticket version whose classification (unit, category, priority, title) is held: a reclassification
     # (`ticket.updated`) wins over the creation whatever order they arrive in.
     classified_version: int = 0
+    duplicate: bool = False  # closed as a duplicate of another ticket: counted apart, not as work
 
 
 class SlaClockFact(SQLModel, table=True):

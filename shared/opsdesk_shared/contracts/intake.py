@@ -102,6 +102,10 @@ class TicketReopened(TicketStep):
 class TicketCancelled(TicketStep):
     type = "ticket.cancelled"
     reason: str
+    # Set when the ticket was closed as a duplicate: the ticket that carries on (its requester is told), and
+    # reports count it as a duplicate rather than work. None from producers before it was added.
+    duplicate_of: UUID | None = None
+    duplicate_of_number: str | None = None
 
 
 class TicketCommented(TicketStep):

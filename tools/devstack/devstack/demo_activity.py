@@ -376,7 +376,13 @@ def _the_morning(m: Morning) -> list[str]:
         requester_name=station["display_name"].split()[-1],
         requester_phone="13800010002",
     )
-    desk("operator", "POST", f"/api/tickets/{complaint['id']}/comments", {"body": "已收到，调度将安排工程师复查。"})
+    # A note for the dispatcher, not the station: internal (never shown to the requester nor texted).
+    desk(
+        "operator",
+        "POST",
+        f"/api/tickets/{complaint['id']}/comments",
+        {"body": "本月第三次死机，请调度安排工程师复查，考虑整机更换。", "public": False},
+    )
     filed.append(complaint["number"])
     m.call(None, "13900660007", "wrong_number", "拨错号码。", minutes=1)
 

@@ -1,6 +1,7 @@
 """Tickets for the people who file and follow them: the requester portal (the hotline files through the
 same form), a ticket's page with its live status and timeline, and its requester-side actions."""
 
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter
@@ -29,6 +30,7 @@ ACTIONS = {
     "reopen": ("reason",),
     "cancel": ("reason",),
     "comment": ("body",),
+    "duplicate": ("of_number",),
     "resolve": ("resolution_code", "summary"),
     "pending": ("reason",),
     "resume": ("note",),
@@ -134,6 +136,9 @@ async def ticket_action(ticket_id: str, action: str, web: WebPage) -> Response:
         return Response(status_code=404)
     fields = await form_fields(web.request)
     body = body_of(fields, *ACTIONS[action])
+    if action == "comment":
+        # Staff write internal notes unless they tick "reply to requester" (the API's default, said here too).
+        body["public"] = fields.get("public") == "on"
     path = f"/api/tickets/{ticket_id}/{'comments' if action == 'comment' else action}"
     error, errors, answer = None, {}, None
     try:
@@ -145,6 +150,31 @@ async def ticket_action(ticket_id: str, action: str, web: WebPage) -> Response:
     if action == "contact" and answer:
         view["contact"] = answer
     return web.render("fragments/ticket_panel.html", status_code=422 if error else 200, **view)
+
+
+@router.get("/ui/tickets/{ticket_id}/canned-reply")
+async def canned_reply(ticket_id: str, web: WebPage, canned: str = "") -> Response:
+    """The comment box filled with the picked canned reply (htmx swaps the box; no script of our own)."""
+    chosen = next((r for r in await _canned_replies(web) if r["id"] == canned), None)
+    return web.render("fragments/comment_body.html", values={"body": chosen["body"] if chosen else ""}, errors={})
+
+
+async def _canned_replies(web: Web) -> list[dict[str, Any]]:
+    if web.session is None or not web.session.has_any(*COMMENTERS_WITH_CANNED_REPLIES):
+        return []
+    return list(await web.api.get("/api/canned-replies"))
+
+
+# Comment kinds in the timeline: the comments themselves are listed in their place with their text.
+COMMENT_KINDS = frozenset({"comment", "internal_comment"})
+COMMENTERS_WITH_CANNED_REPLIES = ("hotline_operator", "dispatcher", "admin")
+
+
+def history(ticket: dict[str, Any]) -> list[dict[str, Any]]:
+    """The timeline and the comments in one time order."""
+    steps = [{"comment": None, **e} for e in ticket["timeline"] if e["kind"] not in COMMENT_KINDS]
+    notes = [{"comment": c, "at": c["at"]} for c in ticket.get("comments", [])]
+    return sorted([*steps, *notes], key=lambda entry: datetime.fromisoformat(entry["at"]))
 
 
 async def _ticket_view(web: Web, ticket_id: str) -> dict[str, Any]:
@@ -159,6 +189,8 @@ async def _ticket_view(web: Web, ticket_id: str) -> dict[str, Any]:
     return {
         "ticket": ticket,
         "unit_list": unit_list,  # staff's reclassification picks the new unit from these
+        "history": history(ticket),
+        "canned_replies": await _canned_replies(web),
         "clocks": clocks,
         "unit_name": unit_names.get(ticket["unit_id"], ""),
         "action": None,

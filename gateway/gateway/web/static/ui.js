@@ -180,9 +180,9 @@ document.addEventListener("htmx:responseError", (event) => {
 });
 document.addEventListener("htmx:sendError", () => toast(document.body.dataset.lang === "en" ? "Network error" : "网络错误，请重试"));
 // A live refresh (X-Live-Refresh) must not throw away what the user is doing: while a field inside the
-// refreshed panel has the focus and holds text, or an editor in it is open (a <details>, such as an
-// engineer's skills), that refresh is skipped. The user's own submit re-reads the panel, and so does the
-// next live event after they leave the field or close the editor.
+// refreshed panel has the focus and holds text, a text box in it holds unsent text, or an editor in it is
+// open (a <details>, such as an engineer's skills), that refresh is skipped. The user's own submit re-reads
+// the panel, and so does the next live event after they leave the field or close the editor.
 document.addEventListener("htmx:beforeSwap", (event) => {
   const config = event.detail.requestConfig || {};
   // Forms inside a live panel inherit its X-Live-Refresh header: only the panel's own re-read (a GET) counts.
@@ -190,8 +190,10 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   const target = event.detail.target;
   const active = document.activeElement;
   const typing = active?.matches?.("input:not([type=hidden]), textarea") && active.value;
+  // A text box holding unsent text (a canned reply picked, then the "reply to requester" box ticked) counts too.
+  const unsent = [...(target?.querySelectorAll?.("textarea") || [])].some((box) => box.value.trim());
   const editing = target?.querySelector?.("details[open]");
-  if ((typing && target?.contains(active)) || editing) event.detail.shouldSwap = false;
+  if ((typing && target?.contains(active)) || unsent || editing) event.detail.shouldSwap = false;
 });
 
 // Parts on the engineer's resolve form: as many rows as the job needs. A new row copies the first one's

@@ -18,6 +18,7 @@ from intake.schemas import (
     CommentOut,
     ConfirmIn,
     ContactReasonIn,
+    DuplicateIn,
     NoteIn,
     PendingIn,
     ReasonIn,
@@ -30,7 +31,7 @@ from intake.schemas import (
     TicketPage,
     TimelineEntry,
 )
-from intake.tickets import export, idempotency, queries, reclassify, service
+from intake.tickets import duplicates, export, idempotency, queries, reclassify, service
 from opsdesk_shared import privacy
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from opsdesk_shared.errors import RuleViolation
@@ -61,8 +62,11 @@ def _out(ticket: Ticket, principal: Principal) -> TicketOut:
 
 
 async def _detail(session: AsyncSession, principal: Principal, ticket: Ticket) -> TicketDetail:
+    duplicate_of, duplicated_by = await duplicates.links(session, principal, ticket.id)
     return TicketDetail(
         **_out(ticket, principal).model_dump(),
+        duplicate_of=duplicate_of,
+        duplicates=duplicated_by,
         timeline=[
             TimelineEntry.model_validate(e, from_attributes=True)
             for e in await service.timeline(session, ticket.id, principal)
@@ -286,6 +290,14 @@ async def reopen(
 @router.post("/{ticket_id}/cancel", response_model=TicketDetail)
 async def cancel(ticket_id: UUID, body: ReasonIn, principal: CurrentPrincipal, uow: Uow) -> TicketDetail:
     return await _detail(uow, principal, await service.cancel(uow, principal, ticket_id, body.reason))
+
+
+@router.post("/{ticket_id}/duplicate", response_model=TicketDetail)
+async def mark_duplicate(ticket_id: UUID, body: DuplicateIn, principal: CurrentPrincipal, uow: Uow) -> TicketDetail:
+    """Closes the ticket as a duplicate of `of_number`: cancelled with the reason "duplicate of <number>",
+    its clocks stopped, its requester told the surviving number and allowed to read that ticket."""
+    ticket = await duplicates.mark_duplicate(uow, principal, ticket_id, body.of_number)
+    return await _detail(uow, principal, ticket)
 
 
 @router.post("/{ticket_id}/comments", response_model=CommentOut, status_code=status.HTTP_201_CREATED)

@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import false, select, true
+from sqlalchemy import false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from intake import directory
 from intake.calls import service as calls
-from intake.models import Comment, Ticket, TicketEvent
+from intake.models import Comment, Ticket, TicketDuplicate, TicketEvent
 from intake.numbering import next_ticket_number
 from intake.schemas import CommentIn, ConfirmIn, TicketCreate
 from intake.tickets import lifecycle, priority
@@ -45,11 +46,21 @@ def is_staff(principal: Principal) -> bool:
 
 
 def visible(principal: Principal) -> Any:
-    """Staff see every ticket; a requester their unit's subtree; anyone else (system, auditor…) none."""
+    """Staff see every ticket; a requester their unit's subtree, and the tickets their unit's duplicates were
+    merged into (wherever those were filed: the request carries on there); anyone else (system, auditor…) none."""
     if is_staff(principal):
         return true()
     if principal.has_any(Role.REQUESTER) and principal.unit_id is not None:
-        return Ticket.unit_path.contains([principal.unit_id])  # type: ignore[attr-defined]
+        duplicate = aliased(Ticket)
+        survivors = (
+            select(TicketDuplicate.survivor_id)
+            .join(duplicate, duplicate.id == TicketDuplicate.duplicate_id)
+            .where(duplicate.unit_path.contains([principal.unit_id]))  # type: ignore[attr-defined]
+        )
+        return or_(
+            Ticket.unit_path.contains([principal.unit_id]),  # type: ignore[attr-defined]
+            Ticket.id.in_(survivors),  # type: ignore[attr-defined]
+        )
     return false()
 
 
@@ -443,7 +454,15 @@ async def reopen(
     return ticket
 
 
-async def cancel(session: AsyncSession, principal: Principal, ticket_id: UUID, reason: str) -> Ticket:
+async def cancel(
+    session: AsyncSession,
+    principal: Principal,
+    ticket_id: UUID,
+    reason: str,
+    *,
+    duplicate_of: Ticket | None = None,
+) -> Ticket:
+    """Withdrawn, or (`duplicate_of`, staff only) closed as a duplicate of the ticket that carries on."""
     ticket = await get_ticket(session, principal, ticket_id, lock=True)
     if not principal.has_any(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ADMIN):
         # A requester withdraws what they filed themselves, and only before anyone took it on.
@@ -465,7 +484,15 @@ async def cancel(session: AsyncSession, principal: Principal, ticket_id: UUID, r
         actor_name=principal.username,
         at=at,
         reason=reason,
-        extra_events=[TicketCancelled(**_step_fields(ticket, at, principal.subject), reason=reason)],
+        detail={"duplicate_of": duplicate_of.number} if duplicate_of else None,
+        extra_events=[
+            TicketCancelled(
+                **_step_fields(ticket, at, principal.subject),
+                reason=reason,
+                duplicate_of=duplicate_of.id if duplicate_of else None,
+                duplicate_of_number=duplicate_of.number if duplicate_of else None,
+            )
+        ],
     )
     return ticket
 

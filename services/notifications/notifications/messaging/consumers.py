@@ -182,7 +182,17 @@ def event_handler(settings: NotificationsSettings) -> Handler:
                 status=status,
                 at=step.at,
             )
+            if kind == i.TicketCancelled.type:
+                cancelled = envelope.parse(i.TicketCancelled)
+                if cancelled.duplicate_of_number:
+                    await apply.send(
+                        "ticket_duplicate",
+                        cancelled.requester_phone,
+                        {"number": cancelled.number, "survivor_number": cancelled.duplicate_of_number},
+                        cancelled.ticket_id,
+                    )
         elif kind == i.TicketCommented.type:
+            # Only what staff address to the requester goes out: internal notes never, whatever the rule says.
             comment = envelope.parse(i.TicketCommented)
             if comment.public and comment.author_is_staff:
                 await apply.send(

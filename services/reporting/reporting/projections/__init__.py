@@ -12,7 +12,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opsdesk_shared.contracts.envelope import Envelope
-from opsdesk_shared.contracts.intake import TicketCreated, TicketUpdated
+from opsdesk_shared.contracts.intake import TicketCancelled, TicketCreated, TicketUpdated
 from opsdesk_shared.db import advisory_lock
 from reporting.projections import clocks, tickets, traffic, units, work
 from reporting.projections.rollups import DURATIONS, ROLLUPS, SLA, TICKETS, Rollup, apply_change, ticket_share
@@ -37,6 +37,8 @@ ROLLUPS_CHANGED_BY: dict[str, tuple[Rollup, ...]] = {
     **{event_type: (TICKETS, DURATIONS) for event_type in tickets.HANDLERS},
     TicketCreated.type: ROLLUPS,
     TicketUpdated.type: ROLLUPS,
+    # A duplicate leaves the clocks' and the units' figures (it is no work), not only the tickets'.
+    TicketCancelled.type: ROLLUPS,
 }
 
 

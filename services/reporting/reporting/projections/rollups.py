@@ -14,6 +14,9 @@ A change holds a lock on its month: changes within a month apply one at a time, 
 shared tiers cannot deadlock and a row emptied by one change is not refilled by another half-way. The
 rebuild and the benchmark's data generator compute every tier with `refresh_all`.
 
+A ticket closed as a duplicate (`ticket_fact.duplicate`) is no work: it counts under the status
+`duplicate` in the ticket rollup (its own figure), and not at all in the SLA, duration and per-unit volume ones.
+
 Durations go into buckets (1 min below a day, 1 h above) so percentiles come from counts, not rows.
 """
 
@@ -62,7 +65,8 @@ TICKETS = Rollup(
         "resolve_sum_s",
     ),
     """
-SELECT f.day, f.unit_id, f.category, f.priority, f.channel, f.status, count(*),
+SELECT f.day, f.unit_id, f.category, f.priority, f.channel,
+    CASE WHEN f.duplicate THEN 'duplicate' ELSE f.status END, count(*),
     count(f.resolved_at),
     count(*) FILTER (WHERE f.resolved_remote AND f.assigned_count = 0),
     count(*) FILTER (WHERE f.reopen_count > 0),
@@ -73,7 +77,7 @@ SELECT f.day, f.unit_id, f.category, f.priority, f.channel, f.status, count(*),
     coalesce(sum(greatest(0, extract(epoch FROM f.resolved_at - f.created_at))), 0)
 FROM ticket_fact f
 WHERE f.created_at IS NOT NULL AND {cell}
-GROUP BY f.day, f.unit_id, f.category, f.priority, f.channel, f.status
+GROUP BY 1, 2, 3, 4, 5, 6
 """,
 )
 
@@ -89,7 +93,7 @@ SELECT f.day, f.unit_id, f.category, f.priority, c.metric,
          ELSE 'running' END,
     count(*)
 FROM sla_clock_fact c JOIN ticket_fact f USING (ticket_id)
-WHERE f.created_at IS NOT NULL AND {cell}
+WHERE f.created_at IS NOT NULL AND NOT f.duplicate AND {cell}
 GROUP BY 1, 2, 3, 4, 5, 6
 """,
 )
@@ -110,7 +114,7 @@ CROSS JOIN LATERAL (VALUES
 ) AS raw(measure, raw_seconds)
 CROSS JOIN LATERAL (SELECT raw.measure, CASE WHEN raw.raw_seconds < 0 THEN 0 ELSE raw.raw_seconds END)
     AS m(measure, seconds)
-WHERE f.created_at IS NOT NULL AND m.seconds IS NOT NULL AND {cell}
+WHERE f.created_at IS NOT NULL AND NOT f.duplicate AND m.seconds IS NOT NULL AND {cell}
 GROUP BY 1, 2, 3, 4, 5, 6
 """,
 )
@@ -122,7 +126,7 @@ UNIT_VOLUME = Rollup(
     """
 SELECT f.day, f.unit_id, f.category, f.priority, count(*)
 FROM ticket_fact f
-WHERE f.created_at IS NOT NULL AND {cell}
+WHERE f.created_at IS NOT NULL AND NOT f.duplicate AND {cell}
 GROUP BY 1, 2, 3, 4
 """,
     unit_totals=True,

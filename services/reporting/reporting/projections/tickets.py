@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from opsdesk_shared.contracts.dispatch import WorkOrderArrived, WorkOrderAssigned
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.intake import (
+    TicketCancelled,
     TicketClosed,
     TicketCreated,
     TicketReopened,
@@ -62,6 +63,10 @@ _CLOSED = text(
 _REOPENED = text(
     "INSERT INTO ticket_fact AS f (ticket_id, reopen_count) VALUES (:id, 1) "
     "ON CONFLICT (ticket_id) DO UPDATE SET reopen_count = f.reopen_count + 1"
+)
+_DUPLICATE = text(
+    "INSERT INTO ticket_fact AS f (ticket_id, duplicate) VALUES (:id, true) "
+    "ON CONFLICT (ticket_id) DO UPDATE SET duplicate = true"
 )
 _ASSIGNED = text(
     "INSERT INTO ticket_fact AS f (ticket_id, assigned_count) VALUES (:id, 1) "
@@ -138,6 +143,15 @@ async def reopened(session: AsyncSession, envelope: Envelope) -> UUID:
     return r.ticket_id
 
 
+async def cancelled(session: AsyncSession, envelope: Envelope) -> UUID | None:
+    """Only a duplicate changes the facts (the status comes with `ticket.status_changed`)."""
+    c = envelope.parse(TicketCancelled)
+    if c.duplicate_of is None:
+        return None
+    await session.execute(_DUPLICATE, {"id": c.ticket_id})
+    return c.ticket_id
+
+
 async def assigned(session: AsyncSession, envelope: Envelope) -> UUID:
     a = envelope.parse(WorkOrderAssigned)
     await session.execute(_ASSIGNED, {"id": a.ticket_id})
@@ -157,6 +171,7 @@ HANDLERS = {
     TicketResolved.type: resolved,
     TicketClosed.type: closed,
     TicketReopened.type: reopened,
+    TicketCancelled.type: cancelled,
     WorkOrderAssigned.type: assigned,
     WorkOrderArrived.type: arrived,
 }

@@ -63,7 +63,8 @@ class Summary(BaseModel):
     unit_id: UUID | None
     category: str | None
     priority: str | None
-    total: int
+    total: int  # the work: tickets filed, duplicates left out
+    duplicates: int  # tickets closed as duplicates of others (also `by_status["duplicate"]`)
     by_status: dict[str, int]
     by_category: dict[str, int]
     by_priority: dict[str, int]
@@ -127,7 +128,8 @@ async def summarize(session: AsyncSession, filters: Filters, *, with_traffic: bo
         unit_id=filters.unit_root,
         category=filters.category,
         priority=filters.priority,
-        total=total("tickets"),
+        total=total("tickets") - by["status"].get("duplicate", 0),
+        duplicates=by["status"].get("duplicate", 0),
         by_status=by["status"],
         by_category=by["category"],
         by_priority=by["priority"],
@@ -157,7 +159,7 @@ async def _by_unit(session: AsyncSession, filters: Filters) -> dict[str, int]:
 
 
 async def _per_day(session: AsyncSession, filters: Filters) -> list[DayCount]:
-    source, params = filters.daily_source("ticket", "tickets")
+    source, params = filters.daily_source("ticket", "CASE WHEN status = 'duplicate' THEN 0 ELSE tickets END AS tickets")
     rows = await session.execute(text(f"SELECT day, sum(tickets) AS n FROM {source} GROUP BY day ORDER BY day"), params)
     return [DayCount(day=row.day, tickets=int(row.n)) for row in rows]
 
@@ -265,6 +267,7 @@ def summary_sections(s: Summary) -> list[Section]:
         ["指标 Figure", "数值 Value"],
         [
             ["工单总数 Tickets", s.total],
+            ["重复工单（不计工作量）Duplicates (not work)", s.duplicates],
             ["已解决 Resolved", s.resolved],
             ["平均到场时长 Mean time to arrive", _fmt_s(s.time_to_arrive.mean_s)],
             ["90% 到场时长 P90 time to arrive", _fmt_s(s.time_to_arrive.p90_s)],
