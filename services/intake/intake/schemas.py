@@ -68,6 +68,12 @@ class TicketCreate(BaseModel):
     location: Text200 | None = None
 
 
+class PriorityOut(BaseModel):
+    impact: Level
+    urgency: Level
+    priority: Priority
+
+
 class PendingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -17,8 +17,11 @@ from intake.schemas import (
     CommentOut,
     ConfirmIn,
     ContactReasonIn,
+    Level,
     NoteIn,
     PendingIn,
+    Priority,
+    PriorityOut,
     ReasonIn,
     RequesterContact,
     ResolveIn,
@@ -29,6 +32,7 @@ from intake.schemas import (
     TimelineEntry,
 )
 from intake.tickets import idempotency, queries, service
+from intake.tickets import priority as priority_matrix
 from opsdesk_shared import privacy
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from opsdesk_shared.errors import RuleViolation
@@ -153,6 +157,12 @@ async def list_tickets(
         uow, principal, filters, limit=limit, cursor=cursor, sort=sort, page=page
     )
     return TicketPage(items=[_out(t, principal) for t in tickets], next_cursor=next_cursor, next_page=next_page)
+
+
+@router.get("/priority", response_model=PriorityOut)
+async def computed_priority(_: Filer, impact: Level, urgency: Level) -> PriorityOut:
+    """The priority a ticket with this impact and urgency gets: the forms show it live, from this one matrix."""
+    return PriorityOut(impact=impact, urgency=urgency, priority=Priority(priority_matrix.from_matrix(impact, urgency)))
 
 
 @router.get("/duplicates", response_model=list[TicketOut])
