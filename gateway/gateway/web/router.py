@@ -18,7 +18,19 @@ from gateway.web.context import (
     login_redirect_target,
 )
 from gateway.web.i18n import N_, pick_language
-from gateway.web.pages import admin, auth, dashboard, dispatch, duty, engineer, hotline, live, roster, tickets
+from gateway.web.pages import (
+    admin,
+    auth,
+    dashboard,
+    dispatch,
+    duty,
+    engineer,
+    hotline,
+    live,
+    roster,
+    ticket_form,
+    tickets,
+)
 from gateway.web.security import WebEdgeMiddleware
 from gateway.web.session import LANG_COOKIE, SessionCodec
 
@@ -47,6 +59,7 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
         live.router,
         hotline.router,
         tickets.router,
+        ticket_form.router,
         dispatch.router,
         engineer.router,
         duty.router,
