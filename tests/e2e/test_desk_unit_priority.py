@@ -20,6 +20,7 @@ def test_the_hotline_chooses_the_unit_by_type_ahead_and_sees_the_priority_live(s
     operator = desks("operator")
     operator.login()
     expect(operator.page).to_have_url(re.compile(r"/ui/hotline$"))
+    operator.shot("console")
     form = operator.page.locator("#ticket-form")
     form.locator("[name=title]").fill("业务专网中断，全所无法办证")
     form.locator("[name=description]").fill("望京派出所全部终端无法登录居住证系统，群众在大厅等候。")

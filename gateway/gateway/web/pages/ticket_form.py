@@ -50,14 +50,14 @@ def requester_scope(web: Web) -> str | None:
     return session.unit_id
 
 
-@router.get("/ui/units/options")
+@router.get("/ui/ticket-form/units")
 async def unit_options(web: Web = Filer, unit_q: str = "") -> Response:
     units = list(await web.api.get("/api/admin/units"))
     choices, total = unit_choices(units, unit_q[:100], within=requester_scope(web))
     return web.render("fragments/unit_options.html", choices=choices, more=total - len(choices))
 
 
-@router.get("/ui/tickets/priority")
+@router.get("/ui/ticket-form/priority")
 async def computed_priority(web: Web = Filer, impact: str = "", urgency: str = "") -> Response:
     """The priority the matrix gives, shown beside impact and urgency as they change."""
     level = None
