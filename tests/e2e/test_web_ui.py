@@ -33,13 +33,24 @@ def bearer(stack: Stack, who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {stack.token(who)}"}
 
 
+def choose_unit(desk: Desk, typed: str, name: str) -> None:
+    """The unit type-ahead: type part of a name or code, click the match."""
+    form = desk.page.locator("#ticket-form")
+    form.locator("[name=unit_q]").fill(typed)
+    form.locator("#unit-options button", has_text=name).first.click()
+    expect(form.locator("[name=unit_q]")).to_have_value(re.compile(f"^{name} · "))
+
+
 def file_through_portal(desk: Desk, title: str, phone: str = "13800138021", **extra: str) -> str:
     page = desk.page
     form = page.locator("#ticket-form")
     form.locator("[name=title]").fill(title)
     form.locator("[name=description]").fill("办证窗口的制证机开机后无响应，业务暂停。")
     form.locator("[name=category]").select_option("fault")
-    form.locator("[name=priority]").select_option(extra.get("priority", "P2"))
+    if not form.locator("[name=unit_id]").input_value():  # staff choose the unit; a requester's own is chosen
+        choose_unit(desk, extra.get("unit", "望京"), extra.get("unit_name", "望京派出所"))
+    form.locator("[name=impact]").select_option(extra.get("impact", "high"))
+    form.locator("[name=urgency]").select_option(extra.get("urgency", "medium"))
     if "subcategory" in extra:
         form.locator("[name=subcategory]").select_option(extra["subcategory"])
     form.locator("[name=requester_name]").fill("王五")
@@ -428,6 +439,7 @@ def test_the_screen_pop_arrives_on_the_hotline_console_and_the_call_is_logged(st
     form = operator.page.locator("#ticket-form")
     expect(form.locator("[name=requester_phone]")).to_have_value(re.compile("13800010002"))
     expect(form.locator("[name=unit_id]")).to_have_value(me["unit_id"])
+    expect(form.locator("[name=unit_q]")).to_have_value(re.compile("^望京派出所 · "))
     expect(operator.page.locator("#duplicate-list")).to_contain_text(earlier["number"])
     form.locator("[name=title]").fill("咨询居住证续签材料")
     form.locator("[name=description]").fill("来电咨询续签需要哪些材料")

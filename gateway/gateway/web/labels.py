@@ -81,6 +81,7 @@ LABELS = {
     "vendor": "服务商",
     # timeline kinds
     "created": "创建工单",
+    "priority_overridden": "人工调整优先级",
     "assign": "派单",
     "start": "开始处理",
     "arrive": "到场",

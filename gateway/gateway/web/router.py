@@ -32,6 +32,7 @@ from gateway.web.pages import (
     live,
     lock,
     roster,
+    ticket_form,
     ticket_list,
     ticket_staff,
     tickets,
@@ -67,6 +68,7 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
         ticket_list.router,
         ticket_staff.router,  # before tickets.router: its /ui/tickets/{id}/{action} would take reclassify
         tickets.router,
+        ticket_form.router,
         dispatch.router,
         engineer.router,
         duty.router,

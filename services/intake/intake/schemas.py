@@ -88,6 +88,12 @@ class ReclassifyIn(BaseModel):
     asset_tag: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)] | None = None
 
 
+class PriorityOut(BaseModel):
+    impact: Level
+    urgency: Level
+    priority: Priority
+
+
 class PendingIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

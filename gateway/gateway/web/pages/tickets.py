@@ -18,7 +18,8 @@ TICKET_FIELDS = (
     "description",
     "category",
     "subcategory",
-    "priority",
+    "impact",
+    "urgency",
     "unit_id",
     "requester_name",
     "requester_phone",
@@ -85,6 +86,14 @@ async def create_ticket(web: WebPage) -> Response:
     body = body_of(fields, *TICKET_FIELDS, channel=channel)
     if channel == "hotline" and fields.get("call_id"):
         body["call_id"] = fields["call_id"]  # filed from a screen pop: intake links the call in the same step
+    if fields.get("priority_override"):
+        # Only when ticked: a priority left in the hidden override fields is not a choice.
+        body.update(body_of(fields, "priority", "priority_reason"))
+    refused = form_refusals(web, fields)
+    if refused:
+        return web.render(
+            "fragments/ticket_form.html", status_code=422, units=await units(web), values=fields, errors=refused
+        )
     try:
         ticket = await web.api.post("/api/tickets", body)
     except ApiError as exc:
@@ -118,6 +127,20 @@ async def create_ticket(web: WebPage) -> Response:
     # The page's own lists show it at once (and the call it was filed from, now logged).
     response.headers["HX-Trigger"] = "tickets-changed, calls-changed" if body.get("call_id") else "tickets-changed"
     return response
+
+
+def form_refusals(web: Web, fields: dict[str, str]) -> dict[str, str]:
+    """What the form itself refuses before asking intake, each said beside its field in the user's language:
+    a unit typed but not chosen from the list, an override without its priority or reason."""
+    errors = {}
+    if not fields.get("unit_id"):
+        errors["unit_id"] = web._("请从列表中选择报修单位（输入名称或代码查找）")
+    if fields.get("priority_override"):
+        if not fields.get("priority"):
+            errors["priority"] = web._("请选择调整后的优先级")
+        if not fields.get("priority_reason"):
+            errors["priority_reason"] = web._("调整优先级须填写原因")
+    return errors
 
 
 @router.get("/ui/tickets/{ticket_id}")

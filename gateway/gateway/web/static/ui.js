@@ -43,8 +43,7 @@ function useCaller(button) {
   const phone = document.querySelector("#ticket-form [name=requester_phone]");
   if (pop && phone) {
     // The unit first: the duplicate hints the phone's input event asks for are for this unit and number.
-    const unit = document.querySelector("#ticket-form [name=unit_id]");
-    if (unit && pop.dataset.unit) unit.value = pop.dataset.unit;
+    if (pop.dataset.unit) chooseUnit(document.querySelector("#ticket-form .unit-picker"), pop.dataset.unit, pop.dataset.unitLabel);
     phone.value = pop.dataset.phone;
     // The ticket is filed from this call: intake links the two in the same step.
     const call = document.querySelector("#ticket-form [name=call_id]");
@@ -53,6 +52,26 @@ function useCaller(button) {
     document.querySelector("#ticket-form [name=title]")?.focus();
   }
 }
+
+// The unit type-ahead (ticket_form.html): the server lists the matches, a click chooses one. The hidden
+// unit_id is what is filed; typing again un-chooses it, so a name half-edited is never filed as the old unit.
+function chooseUnit(picker, id, label) {
+  if (!picker) return;
+  const search = picker.querySelector("[name=unit_q]");
+  const unitId = picker.querySelector("[name=unit_id]");
+  search.value = label || "";
+  search.dataset.chosen = label || "";
+  unitId.value = id;
+  picker.querySelector(".unit-options").replaceChildren();
+  unitId.dispatchEvent(new Event("change", { bubbles: true })); // the duplicate hints for this unit
+}
+
+document.addEventListener("input", (event) => {
+  const search = event.target.closest?.(".unit-picker [name=unit_q]");
+  if (search && search.value !== search.dataset.chosen) {
+    search.closest(".unit-picker").querySelector("[name=unit_id]").value = "";
+  }
+});
 
 function drawCharts() {
   const holder = document.getElementById("charts");
@@ -172,6 +191,8 @@ document.addEventListener("htmx:sseError", (event) => {
 document.addEventListener("click", (event) => {
   const button = event.target.closest?.("[data-use-caller]");
   if (button) useCaller(button);
+  const choice = event.target.closest?.("[data-pick-unit]");
+  if (choice) chooseUnit(choice.closest(".unit-picker"), choice.dataset.pickUnit, choice.dataset.label);
 });
 document.addEventListener("htmx:responseError", (event) => {
   const xhr = event.detail.xhr;

@@ -19,8 +19,11 @@ from intake.schemas import (
     ConfirmIn,
     ContactReasonIn,
     DuplicateIn,
+    Level,
     NoteIn,
     PendingIn,
+    Priority,
+    PriorityOut,
     ReasonIn,
     ReclassifyIn,
     RequesterContact,
@@ -32,6 +35,7 @@ from intake.schemas import (
     TimelineEntry,
 )
 from intake.tickets import duplicates, export, idempotency, queries, reclassify, service
+from intake.tickets import priority as priority_matrix
 from opsdesk_shared import privacy
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from opsdesk_shared.errors import RuleViolation
@@ -212,6 +216,12 @@ async def backlog(principal: ListReader, uow: Uow) -> Backlog:
     """Open tickets now (pending included), by status and by priority."""
     counts = await queries.backlog(uow, principal)
     return Backlog(total=sum(counts["by_status"].values()), **counts)
+
+
+@router.get("/priority", response_model=PriorityOut)
+async def computed_priority(_: Filer, impact: Level, urgency: Level) -> PriorityOut:
+    """The priority a ticket with this impact and urgency gets: the forms show it live, from this one matrix."""
+    return PriorityOut(impact=impact, urgency=urgency, priority=Priority(priority_matrix.from_matrix(impact, urgency)))
 
 
 @router.get("/duplicates", response_model=list[TicketOut])

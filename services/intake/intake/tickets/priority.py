@@ -1,6 +1,8 @@
 """Priority from impact × urgency (ITIL's matrix); an operator may override it, saying why."""
 
 LEVELS = ("high", "medium", "low")
+# Without impact and urgency a ticket is P3: the middle of the matrix, as ITIL's "medium × medium".
+DEFAULT = "P3"
 
 MATRIX = {
     ("high", "high"): "P1",

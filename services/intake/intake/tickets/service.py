@@ -64,24 +64,34 @@ def visible(principal: Principal) -> Any:
     return false()
 
 
-def _priority(cmd: TicketCreate, principal: Principal) -> tuple[str, str | None]:
+# Who may set a priority other than the matrix's: the hotline and the desk, who hear the caller.
+OVERRIDERS = (Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ADMIN)
+
+
+def _priority(cmd: TicketCreate, principal: Principal) -> tuple[str, str | None, str | None]:
+    """The ticket's priority, its reason, and the matrix's priority when the filer overrode it."""
     matrix = priority.from_matrix(cmd.impact.value, cmd.urgency.value) if cmd.impact and cmd.urgency else None
     if (cmd.impact is None) != (cmd.urgency is None):
         raise RuleViolation("impact and urgency go together: give both or neither", field="urgency")
     if cmd.priority is None:
-        return matrix or "P3", None
-    if matrix is None or cmd.priority.value == matrix:
-        return cmd.priority.value, cmd.priority_reason
-    # An override of the matrix: staff only, and never without a reason.
-    if not principal.has_any(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ADMIN):
+        return matrix or priority.DEFAULT, None, None
+    computed = matrix or priority.DEFAULT
+    if cmd.priority.value == computed:
+        return cmd.priority.value, cmd.priority_reason, None
+    may_override = principal.has_any(*OVERRIDERS)
+    # A requester's priority is the matrix's, with or without impact and urgency: they describe the fault,
+    # the desk ranks it. Other callers without a matrix (systems filing inspections) set it as before.
+    if not may_override and (matrix is not None or principal.has_any(Role.REQUESTER)):
         raise Forbidden(
-            f"the impact × urgency matrix gives {matrix}; only the hotline may override it", field="priority"
+            f"the impact × urgency matrix gives {computed}; only the desk may override it", field="priority"
         )
+    if matrix is None:
+        return cmd.priority.value, cmd.priority_reason, None
     if not cmd.priority_reason:
         raise RuleViolation(
             f"the impact × urgency matrix gives {matrix}; overriding it needs priority_reason", field="priority_reason"
         )
-    return cmd.priority.value, cmd.priority_reason
+    return cmd.priority.value, cmd.priority_reason, matrix
 
 
 async def _unit_path_for_filing(session: AsyncSession, principal: Principal, unit_id: UUID) -> list[UUID]:
@@ -98,7 +108,7 @@ async def create_ticket(session: AsyncSession, principal: Principal, cmd: Ticket
     if cmd.call_id is not None and not principal.has_any(Role.HOTLINE_OPERATOR):
         raise Forbidden("call_id: only the hotline files a ticket from a call", field="call_id", rule="hotline-only")
     at = now()
-    level, reason = _priority(cmd, principal)
+    level, reason, overridden = _priority(cmd, principal)
     ticket = Ticket(
         number="",  # taken last, below
         title=cmd.title,
@@ -139,6 +149,24 @@ async def create_ticket(session: AsyncSession, principal: Principal, cmd: Ticket
             at=at,
         )
     )
+    if overridden:
+        # Its own line, so the timeline says plainly who set the priority against the matrix, and why.
+        session.add(
+            TicketEvent(
+                ticket_id=ticket.id,
+                kind="priority_overridden",
+                actor_id=principal.subject,
+                actor_name=principal.username,
+                detail={
+                    "impact": ticket.impact,
+                    "urgency": ticket.urgency,
+                    "matrix": overridden,
+                    "priority": level,
+                    "reason": reason,
+                },
+                at=at,
+            )
+        )
     await session.flush()
     await add_event(
         session,

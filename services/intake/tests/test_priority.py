@@ -1,0 +1,116 @@
+"""Priority from impact × urgency, and who may override it: the hotline and the desk, with a reason that
+stays in the ticket's timeline; never a requester."""
+
+import uuid
+
+import httpx
+import pytest
+
+from intake.tickets.priority import LEVELS, MATRIX, from_matrix
+from opsdesk_shared.testing.plugin import RunEnvironment
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def body(unit: uuid.UUID, **overrides: object) -> dict[str, object]:
+    ticket: dict[str, object] = {
+        "title": "专网中断，居住证系统无法登录",
+        "description": "全所终端无法访问居住证信息系统。",
+        "category": "fault",
+        "unit_id": str(unit),
+        "requester_name": "赵刚",
+        "requester_phone": "13911110002",
+        "channel": "hotline",
+    }
+    ticket.update(overrides)
+    return ticket
+
+
+@pytest.mark.parametrize(
+    ("impact", "urgency", "expected"),
+    [("high", "high", "P1"), ("high", "medium", "P2"), ("medium", "high", "P2"), ("medium", "medium", "P3")]
+    + [("high", "low", "P3"), ("low", "high", "P3"), ("medium", "low", "P4"), ("low", "low", "P4")],
+)
+def test_the_matrix(impact: str, urgency: str, expected: str) -> None:
+    assert from_matrix(impact, urgency) == expected
+    assert set(MATRIX) == {(i, u) for i in LEVELS for u in LEVELS}
+
+
+async def test_the_forms_read_the_computed_priority_from_intake(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units
+) -> None:  # type: ignore[no-untyped-def]
+    [unit] = await units.add()
+    requester = auth(migrated.token("requester", unit_id=unit))
+    for (impact, urgency), expected in MATRIX.items():
+        resp = await intake_client.get(
+            "/api/tickets/priority", params={"impact": impact, "urgency": urgency}, headers=requester
+        )
+        assert resp.status_code == 200 and resp.json()["priority"] == expected
+    bad = await intake_client.get(
+        "/api/tickets/priority", params={"impact": "huge", "urgency": "high"}, headers=requester
+    )
+    assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+
+
+async def test_staff_override_needs_a_reason_kept_in_the_timeline(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units
+) -> None:  # type: ignore[no-untyped-def]
+    [unit] = await units.add()
+    operator = auth(migrated.token("hotline_operator"))
+    computed = await intake_client.post(
+        "/api/tickets", json=body(unit, impact="high", urgency="high"), headers=operator
+    )
+    assert computed.status_code == 201 and computed.json()["priority"] == "P1"
+
+    bare = await intake_client.post(
+        "/api/tickets", json=body(unit, impact="low", urgency="medium", priority="P1"), headers=operator
+    )
+    assert bare.status_code == 422 and bare.json()["field"] == "priority_reason"
+
+    reason = "全所业务停办，群众排队"
+    resp = await intake_client.post(
+        "/api/tickets",
+        json=body(unit, impact="low", urgency="medium", priority="P1", priority_reason=reason),
+        headers=operator,
+    )
+    assert resp.status_code == 201, resp.text
+    ticket = resp.json()
+    assert ticket["priority"] == "P1"
+    detail = (await intake_client.get(f"/api/tickets/{ticket['id']}", headers=operator)).json()
+    [line] = [e for e in detail["timeline"] if e["kind"] == "priority_overridden"]
+    assert line["detail"] == {"impact": "low", "urgency": "medium", "matrix": "P4", "priority": "P1", "reason": reason}
+    assert line["actor_name"]
+    # The requester of that unit reads the same line: why their ticket is ranked as it is.
+    requester = auth(migrated.token("requester", unit_id=unit))
+    seen = (await intake_client.get(f"/api/tickets/{ticket['id']}", headers=requester)).json()
+    assert [e["detail"]["reason"] for e in seen["timeline"] if e["kind"] == "priority_overridden"] == [reason]
+
+
+async def test_a_requester_may_not_override_the_priority(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units
+) -> None:  # type: ignore[no-untyped-def]
+    [unit] = await units.add()
+    requester = auth(migrated.token("requester", unit_id=unit))
+    operator = auth(migrated.token("hotline_operator"))
+    before = (await intake_client.get("/api/tickets", params={"unit_id": str(unit)}, headers=operator)).json()["items"]
+    attempts = [
+        body(unit, channel="web", impact="low", urgency="low", priority="P1", priority_reason="很急"),
+        body(unit, channel="web", priority="P1"),  # no impact or urgency: the matrix's default, P3
+    ]
+    for attempt in attempts:
+        resp = await intake_client.post("/api/tickets", json=attempt, headers=requester)
+        assert resp.status_code == 403, resp.text
+        assert resp.headers["content-type"] == "application/problem+json" and resp.json()["field"] == "priority"
+    after = (await intake_client.get("/api/tickets", params={"unit_id": str(unit)}, headers=operator)).json()["items"]
+    assert len(after) == len(before)
+    # What the matrix gives, they get.
+    ok = await intake_client.post(
+        "/api/tickets", json=body(unit, channel="web", impact="high", urgency="medium"), headers=requester
+    )
+    assert ok.status_code == 201 and ok.json()["priority"] == "P2"
+    same = await intake_client.post(
+        "/api/tickets", json=body(unit, channel="web", impact="high", urgency="high", priority="P1"), headers=requester
+    )
+    assert same.status_code == 201 and same.json()["priority"] == "P1"
