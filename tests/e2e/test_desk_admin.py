@@ -69,10 +69,19 @@ def policy_named(stack: Stack, name: str) -> dict[str, object]:
 def test_the_admin_edits_and_retires_an_sla_policy_and_switches_an_sms_rule(stack: Stack, desks: OpenDesk) -> None:
     client = stack.client()
     name = f"投诉加急-{uuid.uuid4().hex[:4]}"
+    taken = {
+        (p["category"], p["priority"])
+        for p in client.get("/api/sla/policies", headers=bearer(stack, STACK_ADMIN)).json()
+        if p["is_active"]
+    }
+    # A category and priority no other policy (of this or earlier tests) claims exactly.
+    category, priority = next(
+        (c, p) for c in ("complaint", "service_request", "consultation") for p in ("P1", "P2") if (c, p) not in taken
+    )
     made = client.post(
         "/api/sla/policies",
         headers=bearer(stack, STACK_ADMIN),
-        json={"name": name, "category": "complaint", "priority": "P1", "resolution_target_s": 7200},
+        json={"name": name, "category": category, "priority": priority, "resolution_target_s": 7200},
     )
     assert made.status_code == 201, made.text
     admin = desks(STACK_ADMIN)

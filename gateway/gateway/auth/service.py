@@ -130,8 +130,9 @@ def _dormant(settings: GatewaySettings, user: User, now: datetime) -> bool:
 def password_change_reason(settings: GatewaySettings, user: User, now: datetime | None = None) -> str | None:
     """Why this user must change their password before anything else, or None."""
     if user.must_change_password:
-        # Someone who signed in before was given a one-time password by an administrator (a reset).
-        return "reset" if user.last_login_at is not None else "first_login"
+        # An account is made with its first password (password_changed_at == created_at); a later one that
+        # must be changed was given by an administrator (a reset), whether or not the account signed in.
+        return "reset" if user.password_changed_at > user.created_at else "first_login"
     age = (now or datetime.now(UTC)) - user.password_changed_at
     if settings.password_max_age_days and age > timedelta(days=settings.password_max_age_days):
         return "expired"

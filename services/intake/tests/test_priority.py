@@ -97,7 +97,7 @@ async def test_a_requester_may_not_override_the_priority(
     before = (await intake_client.get("/api/tickets", params={"unit_id": str(unit)}, headers=operator)).json()["items"]
     attempts = [
         body(unit, channel="web", impact="low", urgency="low", priority="P1", priority_reason="很急"),
-        body(unit, channel="web", priority="P1"),  # no impact or urgency: the matrix's default, P3
+        body(unit, channel="web", impact="medium", urgency="medium", priority="P2"),
     ]
     for attempt in attempts:
         resp = await intake_client.post("/api/tickets", json=attempt, headers=requester)

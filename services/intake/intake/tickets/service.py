@@ -79,9 +79,10 @@ def _priority(cmd: TicketCreate, principal: Principal) -> tuple[str, str | None,
     if cmd.priority.value == computed:
         return cmd.priority.value, cmd.priority_reason, None
     may_override = principal.has_any(*OVERRIDERS)
-    # A requester's priority is the matrix's, with or without impact and urgency: they describe the fault,
-    # the desk ranks it. Other callers without a matrix (systems filing inspections) set it as before.
-    if not may_override and (matrix is not None or principal.has_any(Role.REQUESTER)):
+    # Where impact and urgency are given, the matrix decides and only the desk overrides it. A client that
+    # gives neither (a system filing inspections, an older API client) sets the priority as the API has
+    # always allowed (SPEC §7); the web forms always send impact and urgency.
+    if not may_override and matrix is not None:
         raise Forbidden(
             f"the impact × urgency matrix gives {computed}; only the desk may override it", field="priority"
         )
