@@ -152,8 +152,9 @@ async def screen_pops(web: Web = role_guard("hotline_operator")) -> StreamingRes
                 headers={"Authorization": f"Bearer {token}", "Accept": "text/event-stream"},
                 timeout=aiohttp.ClientTimeout(total=lifetime, sock_read=HEARTBEAT_S * 3),
             ) as upstream:
-                # Only now, with intake listening for this operator, does the console count as connected.
-                yield b"retry: 3000\n: connected\n\n"
+                # Only now, with intake listening for this operator, does the console count as connected: a
+                # named event, since the browser's own "open" fires with the headers, before intake listens.
+                yield b"retry: 3000\nevent: connected\ndata: \n\n"
                 event = ""
                 async for raw in upstream.content:
                     line = raw.decode("utf-8", "replace").rstrip("\n")

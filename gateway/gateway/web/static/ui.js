@@ -137,7 +137,8 @@ function watchLocked() {
   show();
   if (panel.dataset.countsCalls === "1") {
     const calls = new EventSource("/ui/live/screen-pops");
-    calls.addEventListener("open", () => { panel.dataset.callsLive = "open"; });  // what tests wait for
+    // "connected" comes once intake listens for this operator ("open" fires earlier, with the headers).
+    calls.addEventListener("connected", () => { panel.dataset.callsLive = "open"; });  // what tests wait for
     calls.addEventListener("locked_call", (e) => { if (!state.calls.includes(e.data)) state.calls.push(e.data); show(); });
   }
   if (panel.dataset.countsEscalations === "1") {
