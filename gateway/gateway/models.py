@@ -8,11 +8,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlmodel import Field, SQLModel
 
+from opsdesk_shared.db import timestamp
 from opsdesk_shared.personal_data import EncryptedPhone
-
-
-def _ts(**kwargs: object) -> sa.Column:  # type: ignore[type-arg]
-    return sa.Column(sa.DateTime(timezone=True), **kwargs)
 
 
 class Unit(SQLModel, table=True):
@@ -25,7 +22,7 @@ class Unit(SQLModel, table=True):
     parent_id: UUID | None = Field(default=None, foreign_key="unit.id")
     # Ancestors from the root down to this unit (itself included): subtree = path contains id.
     path: list[UUID] = Field(sa_column=sa.Column(pg.ARRAY(pg.UUID(as_uuid=True)), nullable=False))
-    created_at: datetime = Field(sa_column=_ts(nullable=False))
+    created_at: datetime = Field(sa_column=timestamp(nullable=False))
     version: int = 0  # one more per announced change; `unit.*` events carry it (messaging/ordering.py)
 
 
@@ -41,16 +38,16 @@ class User(SQLModel, table=True):
     unit_id: UUID | None = Field(default=None, foreign_key="unit.id")
     is_active: bool = True
     must_change_password: bool = False
-    password_changed_at: datetime = Field(sa_column=_ts(nullable=False))
-    last_login_at: datetime | None = Field(default=None, sa_column=_ts())
+    password_changed_at: datetime = Field(sa_column=timestamp(nullable=False))
+    last_login_at: datetime | None = Field(default=None, sa_column=timestamp())
     # When an administrator last enabled the account again: dormancy counts from here too.
-    reactivated_at: datetime | None = Field(default=None, sa_column=_ts())
+    reactivated_at: datetime | None = Field(default=None, sa_column=timestamp())
     # The second factor (auth/totp.py): the secret sealed by the gateway, and replay protection.
     totp_secret: str | None = None
-    totp_confirmed_at: datetime | None = Field(default=None, sa_column=_ts())
+    totp_confirmed_at: datetime | None = Field(default=None, sa_column=timestamp())
     totp_last_step: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger))
-    created_at: datetime = Field(sa_column=_ts(nullable=False))
-    updated_at: datetime = Field(sa_column=_ts(nullable=False))
+    created_at: datetime = Field(sa_column=timestamp(nullable=False))
+    updated_at: datetime = Field(sa_column=timestamp(nullable=False))
     version: int = 0  # one more per announced change; `user.*` events carry it (messaging/ordering.py)
 
 
@@ -63,11 +60,11 @@ class RefreshToken(SQLModel, table=True):
     id: UUID = Field(default_factory=uuid4, primary_key=True)
     user_id: UUID = Field(foreign_key="app_user.id", index=True)
     family_id: UUID = Field(index=True)
-    signed_in_at: datetime = Field(sa_column=_ts(nullable=False))
+    signed_in_at: datetime = Field(sa_column=timestamp(nullable=False))
     token_hash: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
-    expires_at: datetime = Field(sa_column=_ts(nullable=False))
-    revoked_at: datetime | None = Field(default=None, sa_column=_ts())
-    created_at: datetime = Field(sa_column=_ts(nullable=False))
+    expires_at: datetime = Field(sa_column=timestamp(nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=timestamp())
+    created_at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class LoginAttempt(SQLModel, table=True):
@@ -77,7 +74,7 @@ class LoginAttempt(SQLModel, table=True):
     username: str = Field(index=True)
     succeeded: bool
     client_ip: str | None = None
-    at: datetime = Field(sa_column=_ts(nullable=False))
+    at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class ApiKey(SQLModel, table=True):
@@ -89,8 +86,8 @@ class ApiKey(SQLModel, table=True):
     key_hash: str
     scopes: list[str] = Field(sa_column=sa.Column(pg.ARRAY(sa.Text), nullable=False))
     created_by: UUID | None = None
-    created_at: datetime = Field(sa_column=_ts(nullable=False))
-    revoked_at: datetime | None = Field(default=None, sa_column=_ts())
+    created_at: datetime = Field(sa_column=timestamp(nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=timestamp())
 
 
 class AuditEntry(SQLModel, table=True):
@@ -99,7 +96,7 @@ class AuditEntry(SQLModel, table=True):
     __tablename__ = "audit_log"
 
     id: int | None = Field(default=None, sa_column=sa.Column(sa.BigInteger, sa.Identity(), primary_key=True))
-    at: datetime = Field(sa_column=_ts(nullable=False, index=True))
+    at: datetime = Field(sa_column=timestamp(nullable=False, index=True))
     actor_id: UUID | None = None
     actor_name: str | None = None
     action: str

@@ -139,7 +139,7 @@ def _created(ticket_id: uuid.UUID, unit_id: str, at: datetime) -> TicketCreated:
         priority="P2",
         status="new",
         unit_id=uuid.UUID(unit_id),
-        channel="portal",
+        channel="web",
         requester_name="张*",
         requester_phone="+8613800138000",
         created_at=at,

@@ -6,10 +6,11 @@ the outbox row joins that same transaction (see messaging/outbox.py).
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any
 
 import asyncpg
-from sqlalchemy import MetaData, text
+from sqlalchemy import Column, DateTime, MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.util.concurrency import await_
 
@@ -28,6 +29,17 @@ NAMING_CONVENTION = {
 
 def service_metadata() -> MetaData:
     return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# Python types -> column types for typed mappings (`Mapped[datetime]` is always a timestamptz: OpsDesk keeps
+# every instant in UTC with its zone, SPEC §5). A service's declarative base sets
+# `type_annotation_map = TYPE_ANNOTATION_MAP`.
+TYPE_ANNOTATION_MAP: dict[Any, Any] = {datetime: DateTime(timezone=True)}
+
+
+def timestamp(**kwargs: Any) -> "Column[datetime]":
+    """A timestamptz column for SQLModel's `sa_column=` (tables not yet on typed mappings)."""
+    return Column(DateTime(timezone=True), **kwargs)
 
 
 def create_engine(settings: ServiceSettings, **kwargs: Any) -> AsyncEngine:

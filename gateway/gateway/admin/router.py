@@ -24,9 +24,10 @@ from gateway.admin.schemas import (
     UserUpdate,
 )
 from gateway.audit_checkpoints import Checkpoint
-from gateway.dependencies import Settings, StreamingRead, Uow
+from gateway.dependencies import Settings
 from gateway.models import ApiKey, AuditEntry, User
 from opsdesk_shared.auth import Principal, Role, require_roles
+from opsdesk_shared.dependencies import StreamingRead, Uow
 from opsdesk_shared.errors import NotFound
 
 router = APIRouter(prefix="/api/admin", tags=["admin"])

@@ -4,6 +4,8 @@ from uuid import UUID, uuid4
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from opsdesk_shared.db import timestamp
+
 
 class SavedView(SQLModel, table=True):
     """One person's named filter of one list page; `query` is the page's own query string, replayed as is."""
@@ -16,4 +18,4 @@ class SavedView(SQLModel, table=True):
     page: str
     name: str
     query: str
-    created_at: datetime = Field(sa_column=sa.Column(sa.DateTime(timezone=True), nullable=False))
+    created_at: datetime = Field(sa_column=timestamp(nullable=False))

@@ -8,10 +8,10 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, status
 from sqlalchemy import delete, select
 
-from gateway.dependencies import Uow
 from gateway.saved_views.models import SavedView
 from gateway.saved_views.schemas import PageName, SavedViewIn, SavedViewOut
 from opsdesk_shared.auth import Principal, Role, require_roles
+from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import NotFound, RuleViolation
 
 router = APIRouter(prefix="/api/saved-views", tags=["saved views"])

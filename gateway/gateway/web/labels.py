@@ -32,6 +32,10 @@ LABELS = {
     "database": "数据库",
     "account": "账号",
     "security": "安全",
+    # impact and urgency
+    "high": "高",
+    "medium": "中",
+    "low": "低",
     # channels
     "hotline": "热线",
     "web": "网页",

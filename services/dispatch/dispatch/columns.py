@@ -1,13 +1,7 @@
 """Column helpers shared by dispatch's models."""
 
-from typing import Any
-
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
-
-
-def timestamp(**kwargs: Any) -> sa.Column:  # type: ignore[type-arg]
-    return sa.Column(sa.DateTime(timezone=True), **kwargs)
 
 
 def text_array() -> sa.Column:  # type: ignore[type-arg]

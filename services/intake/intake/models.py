@@ -7,11 +7,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlmodel import Field, SQLModel
 
+from opsdesk_shared.db import timestamp
 from opsdesk_shared.personal_data import EncryptedPhone
-
-
-def _utc_column(**kwargs: object) -> sa.Column:  # type: ignore[type-arg]
-    return sa.Column(sa.DateTime(timezone=True), **kwargs)
 
 
 class Ticket(SQLModel, table=True):
@@ -42,15 +39,15 @@ class Ticket(SQLModel, table=True):
     engineer_name: str | None = None
     resolution_code: str | None = None
     resolution_summary: str | None = None
-    resolved_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    resolved_at: datetime | None = Field(default=None, sa_column=timestamp())
     resolved_remotely: bool | None = None
-    closed_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    closed_at: datetime | None = Field(default=None, sa_column=timestamp())
     rating: int | None = None
     feedback: str | None = None
     reopen_count: int = 0
     created_by: UUID | None = None
-    created_at: datetime = Field(sa_column=_utc_column(nullable=False, index=True))
-    updated_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    created_at: datetime = Field(sa_column=timestamp(nullable=False, index=True))
+    updated_at: datetime = Field(sa_column=timestamp(nullable=False))
     # One more per announced change, in the change's transaction; its events carry it so that consumers
     # apply them in this order whatever order they arrive in (opsdesk_shared/messaging/ordering.py).
     version: int = 0
@@ -67,7 +64,7 @@ class TicketEvent(SQLModel, table=True):
     actor_id: UUID | None = None
     actor_name: str | None = None
     detail: dict = Field(default_factory=dict, sa_column=sa.Column(pg.JSONB, nullable=False))  # type: ignore[type-arg]
-    at: datetime = Field(sa_column=_utc_column(nullable=False))
+    at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class TicketNumberCounter(SQLModel, table=True):
@@ -90,7 +87,7 @@ class Comment(SQLModel, table=True):
     author_name: str | None = None
     body: str
     public: bool
-    at: datetime = Field(sa_column=_utc_column(nullable=False))
+    at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class Attachment(SQLModel, table=True):
@@ -104,7 +101,7 @@ class Attachment(SQLModel, table=True):
     sha256: str
     storage_key: str
     uploaded_by: UUID | None = None
-    at: datetime = Field(sa_column=_utc_column(nullable=False))
+    at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class AttachmentBlob(SQLModel, table=True):
@@ -155,16 +152,16 @@ class Call(SQLModel, table=True):
     caller_phone: str = Field(sa_column=sa.Column(EncryptedPhone, nullable=False, index=True))
     direction: str = "inbound"
     state: str = "ended"  # ringing | answered | ended
-    started_at: datetime = Field(sa_column=_utc_column(nullable=False, index=True))
-    answered_at: datetime | None = Field(default=None, sa_column=_utc_column())
-    ended_at: datetime | None = Field(default=None, sa_column=_utc_column())
+    started_at: datetime = Field(sa_column=timestamp(nullable=False, index=True))
+    answered_at: datetime | None = Field(default=None, sa_column=timestamp())
+    ended_at: datetime | None = Field(default=None, sa_column=timestamp())
     operator_id: UUID | None = None
     operator_name: str | None = None
     agent: str | None = None
     outcome: str | None = None
     notes: str | None = None
     ticket_id: UUID | None = Field(default=None, foreign_key="ticket.id", index=True)
-    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    created_at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class IdempotentRequest(SQLModel, table=True):
@@ -176,7 +173,7 @@ class IdempotentRequest(SQLModel, table=True):
     key: str = Field(primary_key=True)
     request_hash: str
     ticket_id: UUID | None = None
-    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    created_at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class TicketDuplicate(SQLModel, table=True):
@@ -187,7 +184,7 @@ class TicketDuplicate(SQLModel, table=True):
     duplicate_id: UUID = Field(foreign_key="ticket.id", primary_key=True)
     survivor_id: UUID = Field(foreign_key="ticket.id", index=True)
     marked_by: UUID | None = None
-    at: datetime = Field(sa_column=_utc_column(nullable=False))
+    at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class CannedReply(SQLModel, table=True):
@@ -198,5 +195,5 @@ class CannedReply(SQLModel, table=True):
     id: UUID = Field(default_factory=uuid4, primary_key=True)
     title: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
     body: str
-    created_at: datetime = Field(sa_column=_utc_column(nullable=False))
-    updated_at: datetime = Field(sa_column=_utc_column(nullable=False))
+    created_at: datetime = Field(sa_column=timestamp(nullable=False))
+    updated_at: datetime = Field(sa_column=timestamp(nullable=False))

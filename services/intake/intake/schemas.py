@@ -1,45 +1,17 @@
 """Intake's API schemas: inputs forbid unknown fields; outputs are what clients may rely on."""
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-
-class Category(StrEnum):
-    FAULT = "fault"
-    CONSULTATION = "consultation"
-    SERVICE_REQUEST = "service_request"
-    COMPLAINT = "complaint"
-
-
-class Priority(StrEnum):
-    P1 = "P1"
-    P2 = "P2"
-    P3 = "P3"
-    P4 = "P4"
-
-
-class Channel(StrEnum):
-    HOTLINE = "hotline"
-    WEB = "web"
-    API = "api"
-    SMS = "sms"
-    INSPECTION = "inspection"
-
+from opsdesk_shared.contracts.vocabulary import Category, Channel, Level, Priority
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Text5000 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 PhoneInput = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
-
-
-class Level(StrEnum):
-    HIGH = "high"
-    MEDIUM = "medium"
-    LOW = "low"
 
 
 Subcategory = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[a-z][a-z0-9_]{1,29}$")]

@@ -6,11 +6,8 @@ from uuid import UUID, uuid4
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
+from opsdesk_shared.db import timestamp
 from opsdesk_shared.personal_data import EncryptedPhone
-
-
-def _ts(**kwargs: object) -> sa.Column:  # type: ignore[type-arg]
-    return sa.Column(sa.DateTime(timezone=True), **kwargs)
 
 
 class SmsMessage(SQLModel, table=True):
@@ -43,12 +40,12 @@ class SmsMessage(SQLModel, table=True):
     needs_reconcile: bool = False
     error_code: str | None = None
     error_message: str | None = None
-    next_attempt_at: datetime = Field(sa_column=_ts(nullable=False))
-    lease_until: datetime | None = Field(default=None, sa_column=_ts())
-    created_at: datetime = Field(sa_column=_ts(nullable=False))
-    updated_at: datetime = Field(sa_column=_ts(nullable=False))
-    sent_at: datetime | None = Field(default=None, sa_column=_ts())
-    delivered_at: datetime | None = Field(default=None, sa_column=_ts())
+    next_attempt_at: datetime = Field(sa_column=timestamp(nullable=False))
+    lease_until: datetime | None = Field(default=None, sa_column=timestamp())
+    created_at: datetime = Field(sa_column=timestamp(nullable=False))
+    updated_at: datetime = Field(sa_column=timestamp(nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=timestamp())
+    delivered_at: datetime | None = Field(default=None, sa_column=timestamp())
 
 
 class SmsStatusChange(SQLModel, table=True):
@@ -59,7 +56,7 @@ class SmsStatusChange(SQLModel, table=True):
     status: str
     source: str  # sender | callback | reconcile
     detail: str | None = None
-    at: datetime = Field(sa_column=_ts(nullable=False))
+    at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class SmsReveal(SQLModel, table=True):
@@ -73,7 +70,7 @@ class SmsReveal(SQLModel, table=True):
     actor_id: UUID
     actor_name: str
     reason: str
-    at: datetime = Field(sa_column=_ts(nullable=False))
+    at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class SmsOrphanCallback(SQLModel, table=True):
@@ -85,7 +82,7 @@ class SmsOrphanCallback(SQLModel, table=True):
     provider_sid: str = Field(index=True)
     status: str
     error_code: str | None = None
-    at: datetime = Field(sa_column=_ts(nullable=False))
+    at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class SmsTemplate(SQLModel, table=True):
@@ -97,7 +94,7 @@ class SmsTemplate(SQLModel, table=True):
     code: str = Field(primary_key=True)
     trigger: str | None = None
     body: str
-    updated_at: datetime = Field(sa_column=_ts(nullable=False))
+    updated_at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class SmsRule(SQLModel, table=True):
@@ -113,7 +110,7 @@ class SmsOptOut(SQLModel, table=True):
 
     phone: str = Field(sa_column=sa.Column(EncryptedPhone, primary_key=True))
     source: str  # reply | admin
-    at: datetime = Field(sa_column=_ts(nullable=False))
+    at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class InboundSms(SQLModel, table=True):
@@ -126,7 +123,7 @@ class InboundSms(SQLModel, table=True):
     body: str
     intent: str  # confirm | reopen | opt_out | unknown
     ticket_id: UUID | None = None
-    at: datetime = Field(sa_column=_ts(nullable=False))
+    at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class TicketContact(SQLModel, table=True):
@@ -141,8 +138,8 @@ class TicketContact(SQLModel, table=True):
     requester_phone: str = Field(sa_column=sa.Column(EncryptedPhone, nullable=False, index=True))
     status: str
     # When `status` was true: events of one ticket may be handled out of order, the latest wins.
-    status_at: datetime = Field(sa_column=_ts(nullable=False))
-    resolved_at: datetime | None = Field(default=None, sa_column=_ts())
+    status_at: datetime = Field(sa_column=timestamp(nullable=False))
+    resolved_at: datetime | None = Field(default=None, sa_column=timestamp())
 
 
 class SmsRequest(SQLModel, table=True):
@@ -154,4 +151,4 @@ class SmsRequest(SQLModel, table=True):
     key: str = Field(primary_key=True)
     request_hash: str
     message_ids: list[str] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
-    created_at: datetime = Field(sa_column=_ts(nullable=False))
+    created_at: datetime = Field(sa_column=timestamp(nullable=False))

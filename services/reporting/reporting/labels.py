@@ -8,7 +8,7 @@ STATUS = {
     "pending": "挂起",
     "resolved": "已解决",
     "closed": "已关闭",
-    "reopened": "重新打开",
+    "reopened": "已重开",
     "cancelled": "已取消",
     "duplicate": "重复（已合并）",
 }

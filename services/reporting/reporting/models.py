@@ -19,9 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
 from sqlmodel import Field, SQLModel
 
-
-def _ts(**kwargs: object) -> sa.Column:  # type: ignore[type-arg]
-    return sa.Column(sa.DateTime(timezone=True), **kwargs)
+from opsdesk_shared.db import timestamp
 
 
 class StoredEvent(SQLModel, table=True):
@@ -29,10 +27,10 @@ class StoredEvent(SQLModel, table=True):
 
     id: UUID = Field(primary_key=True)
     type: str = Field(index=True)
-    occurred_at: datetime = Field(sa_column=_ts(nullable=False, index=True))
+    occurred_at: datetime = Field(sa_column=timestamp(nullable=False, index=True))
     producer: str
     envelope: dict = Field(sa_column=sa.Column(pg.JSONB, nullable=False))  # type: ignore[type-arg]
-    received_at: datetime = Field(sa_column=_ts(nullable=False))
+    received_at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class TicketFact(SQLModel, table=True):
@@ -48,15 +46,15 @@ class TicketFact(SQLModel, table=True):
     priority: str | None = None
     channel: str | None = None
     unit_id: UUID | None = None
-    created_at: datetime | None = Field(default=None, sa_column=_ts())
+    created_at: datetime | None = Field(default=None, sa_column=timestamp())
     day: date | None = None  # local (Asia/Shanghai) day of creation: the rollups' time key
     status: str | None = None
-    status_changed_at: datetime | None = Field(default=None, sa_column=_ts())
+    status_changed_at: datetime | None = Field(default=None, sa_column=timestamp())
     assigned_count: int = 0
-    first_arrived_at: datetime | None = Field(default=None, sa_column=_ts())
-    resolved_at: datetime | None = Field(default=None, sa_column=_ts())  # first resolution
+    first_arrived_at: datetime | None = Field(default=None, sa_column=timestamp())
+    resolved_at: datetime | None = Field(default=None, sa_column=timestamp())  # first resolution
     resolved_remote: bool | None = None
-    closed_at: datetime | None = Field(default=None, sa_column=_ts())
+    closed_at: datetime | None = Field(default=None, sa_column=timestamp())
     rating: int | None = None
     reopen_count: int = 0
     # The ticket version whose classification (unit, category, priority, title) is held: a reclassification
@@ -73,11 +71,11 @@ class SlaClockFact(SQLModel, table=True):
     ticket_id: UUID = Field(primary_key=True)
     metric: str = Field(primary_key=True)
     clock_id: UUID | None = None
-    started_at: datetime | None = Field(default=None, sa_column=_ts())
-    due_at: datetime | None = Field(default=None, sa_column=_ts())
-    breached_at: datetime | None = Field(default=None, sa_column=_ts())
-    met_at: datetime | None = Field(default=None, sa_column=_ts())
-    cancelled_at: datetime | None = Field(default=None, sa_column=_ts())
+    started_at: datetime | None = Field(default=None, sa_column=timestamp())
+    due_at: datetime | None = Field(default=None, sa_column=timestamp())
+    breached_at: datetime | None = Field(default=None, sa_column=timestamp())
+    met_at: datetime | None = Field(default=None, sa_column=timestamp())
+    cancelled_at: datetime | None = Field(default=None, sa_column=timestamp())
 
 
 class CostFact(SQLModel, table=True):
@@ -87,7 +85,7 @@ class CostFact(SQLModel, table=True):
     ticket_id: UUID
     ticket_number: str | None = None
     engineer_name: str
-    resolved_at: datetime = Field(sa_column=_ts(nullable=False))
+    resolved_at: datetime = Field(sa_column=timestamp(nullable=False))
     remote: bool
     summary: str
     total_cost: Decimal
@@ -101,8 +99,8 @@ class AttendanceFact(SQLModel, table=True):
     user_id: UUID
     display_name: str
     shift_id: UUID | None = None
-    clock_in_at: datetime = Field(sa_column=_ts(nullable=False))
-    clock_out_at: datetime | None = Field(default=None, sa_column=_ts())
+    clock_in_at: datetime = Field(sa_column=timestamp(nullable=False))
+    clock_out_at: datetime | None = Field(default=None, sa_column=timestamp())
 
 
 class ShiftFact(SQLModel, table=True):
@@ -114,8 +112,8 @@ class ShiftFact(SQLModel, table=True):
     post_name: str
     user_id: UUID
     display_name: str
-    starts_at: datetime = Field(sa_column=_ts(nullable=False))
-    ends_at: datetime = Field(sa_column=_ts(nullable=False))
+    starts_at: datetime = Field(sa_column=timestamp(nullable=False))
+    ends_at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class UnitDim(SQLModel, table=True):
@@ -137,7 +135,7 @@ class WeeklyPlan(SQLModel, table=True):
     week: str = Field(primary_key=True)
     plan: str
     updated_by: str
-    updated_at: datetime = Field(sa_column=_ts(nullable=False))
+    updated_at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class ContractParticulars(SQLModel, table=True):
@@ -153,7 +151,7 @@ class ContractParticulars(SQLModel, table=True):
     starts_on: date
     ends_on: date
     updated_by: str
-    updated_at: datetime = Field(sa_column=_ts(nullable=False))
+    updated_at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
 class ReportArchive(SQLModel, table=True):
@@ -166,4 +164,4 @@ class ReportArchive(SQLModel, table=True):
     filename: str
     media_type: str
     content: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
-    generated_at: datetime = Field(sa_column=_ts(nullable=False))
+    generated_at: datetime = Field(sa_column=timestamp(nullable=False))

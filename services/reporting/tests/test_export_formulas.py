@@ -37,7 +37,7 @@ def _ticket_events(n: int, title: str, unit_id: uuid.UUID) -> list[Event]:
             priority="P2",
             status="new",
             unit_id=unit_id,
-            channel="portal",
+            channel="web",
             requester_name="张*",
             requester_phone="+8613800138000",
             created_at=created_at,

@@ -4,6 +4,7 @@ from datetime import datetime
 from uuid import UUID
 
 from opsdesk_shared.contracts.envelope import Event
+from opsdesk_shared.contracts.vocabulary import Category, Channel, Priority, TicketStatus
 from opsdesk_shared.personal_data import SealedPhone
 
 # Every ticket event carries `aggregate_version`: the ticket's version after the change it announces (1 at
@@ -16,11 +17,11 @@ class TicketCreated(Event):
     ticket_id: UUID
     number: str
     title: str
-    category: str
-    priority: str
-    status: str
+    category: Category
+    priority: Priority
+    status: TicketStatus
     unit_id: UUID
-    channel: str
+    channel: Channel
     requester_name: str
     requester_phone: SealedPhone
     created_at: datetime
@@ -35,8 +36,8 @@ class TicketStatusChanged(Event):
     type = "ticket.status_changed"
     ticket_id: UUID
     number: str
-    from_status: str
-    to_status: str
+    from_status: TicketStatus
+    to_status: TicketStatus
     reason: str | None = None
     changed_at: datetime
     # The ticket's unit, so that consumers can scope the change (the web UI's live stream) without asking;
@@ -54,12 +55,12 @@ class TicketUpdated(Event):
     ticket_id: UUID
     number: str
     title: str
-    category: str
+    category: Category
     subcategory: str | None = None
-    priority: str
+    priority: Priority
     unit_id: UUID
     asset_tag: str | None = None
-    status: str
+    status: TicketStatus
     changes: dict[str, list[str | None]]
     reason: str | None = None
     updated_at: datetime

@@ -22,7 +22,7 @@ across every replica.
 """
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +46,8 @@ routine_log = structlog.get_logger(ROUTINE_EVENTS_LOGGER)
 ATTEMPT_HEADER = "x-opsdesk-attempt"
 LAST_ERROR_HEADER = "x-opsdesk-last-error"
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+# Event type (which is also its routing key) -> the handler that applies it.
+HandlerTable = Mapping[str, Handler]
 
 # The ids of a batch this consumer had not seen (a duplicate within the batch is claimed once).
 _CLAIM_INBOX = text(
@@ -67,6 +69,20 @@ class Subscription:
     @property
     def name(self) -> str:
         return self.queue.name
+
+    @classmethod
+    def of(cls, queue: str, handlers: "HandlerTable", *, serial_batches: bool = False) -> "Subscription":
+        """A queue bound to exactly the event types of `handlers` (`HANDLERS = {EventType.type: handler}`),
+        each event going to its handler: the routing keys are derived from the table, never kept in sync
+        by hand."""
+        table = dict(handlers)
+
+        async def dispatch(session: AsyncSession, envelope: Envelope) -> None:
+            handler = table.get(envelope.type)
+            if handler is not None:  # None only through a binding an older release left on the queue
+                await handler(session, envelope)
+
+        return cls(QueueSpec(queue, routing_keys=tuple(table)), dispatch, serial_batches)
 
 
 class EventConsumer:

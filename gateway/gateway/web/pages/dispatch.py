@@ -11,11 +11,12 @@ from fastapi.responses import Response
 from gateway.web.api_client import ApiError
 from gateway.web.context import Web, role_guard
 from gateway.web.pages.forms import body_of, form_fields
+from opsdesk_shared.contracts.vocabulary import Skill
 
 router = APIRouter(prefix="/ui/dispatch", include_in_schema=False)
 Dispatcher = role_guard("dispatcher", "admin")
 # The skills dispatch matches tickets' kinds of work to (dispatch/workorders/queue.py SKILLS_FOR).
-SKILLS = ("hardware", "software", "network", "database", "security")
+SKILLS = tuple(Skill)
 
 
 async def _board(web: Web) -> dict[str, Any]:

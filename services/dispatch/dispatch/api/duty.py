@@ -6,10 +6,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, status
 
-from dispatch.api.dependencies import Admin, Manager, Overseer, Staff, Uow
+from dispatch.api.dependencies import Admin, Manager, Overseer, Staff
 from dispatch.duty import service
 from dispatch.duty.models import DutyPost, Shift
 from dispatch.duty.schemas import AttendanceOut, DutyPersonOut, MyDutyOut, PostIn, PostOut, RosterIn, ShiftIn, ShiftOut
+from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import RuleViolation
 
 router = APIRouter(prefix="/api/dispatch/duty", tags=["duty"])

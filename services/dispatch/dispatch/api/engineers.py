@@ -7,12 +7,13 @@ from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.api.dependencies import Admin, Manager, Staff, Uow
+from dispatch.api.dependencies import Admin, Manager, Staff
 from dispatch.directory.models import StaffMember
 from dispatch.directory.schemas import EngineerOut, EngineerPatch, StaffOut, StaffPatch
 from dispatch.duty.service import on_duty_user_ids
 from dispatch.workorders.queue import open_work_order_counts
 from opsdesk_shared.auth import Role
+from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import NotFound
 
 router = APIRouter(tags=["engineers"])

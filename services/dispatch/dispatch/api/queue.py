@@ -7,8 +7,9 @@ from uuid import UUID
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from dispatch.api.dependencies import Manager, Overseer, Uow
+from dispatch.api.dependencies import Manager, Overseer
 from dispatch.workorders import queue
+from opsdesk_shared.dependencies import Uow
 
 router = APIRouter(prefix="/api/dispatch", tags=["dispatch queue"])
 

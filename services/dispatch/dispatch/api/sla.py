@@ -7,7 +7,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy import select
 
-from dispatch.api.dependencies import Admin, Overseer, Uow
+from dispatch.api.dependencies import Admin, Overseer
 from dispatch.directory import service as directory
 from dispatch.sla import calendars, escalations, policies
 from dispatch.sla import service as sla
@@ -26,6 +26,7 @@ from dispatch.sla.schemas import (
 )
 from dispatch.workorders import tickets
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import NotFound, RuleViolation
 
 router = APIRouter(prefix="/api/sla", tags=["sla"])

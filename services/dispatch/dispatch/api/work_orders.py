@@ -6,11 +6,12 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.api.dependencies import Manager, Uow
+from dispatch.api.dependencies import Manager
 from dispatch.directory.models import StaffMember, Unit
 from dispatch.workorders import schemas, service, tickets
 from dispatch.workorders.models import WorkOrder
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from opsdesk_shared.dependencies import Uow
 
 router = APIRouter(prefix="/api/work-orders", tags=["work orders"])
 

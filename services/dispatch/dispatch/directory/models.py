@@ -7,7 +7,8 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from dispatch.columns import text_array, timestamp, uuid_array
+from dispatch.columns import text_array, uuid_array
+from opsdesk_shared.db import timestamp
 from opsdesk_shared.personal_data import EncryptedPhone
 
 

@@ -8,37 +8,28 @@ from dispatch.workorders import tickets
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated
 from opsdesk_shared.contracts.intake import TicketCreated, TicketStatusChanged, TicketUpdated
-from opsdesk_shared.messaging.consumer import Subscription
-from opsdesk_shared.messaging.topology import QueueSpec
+from opsdesk_shared.messaging.consumer import HandlerTable, Subscription
 
 
-async def on_ticket_event(session: AsyncSession, envelope: Envelope) -> None:
-    if envelope.type == TicketCreated.type:
-        ticket = envelope.parse(TicketCreated)
-        await tickets.record_ticket(session, ticket)
-        await sla.start_clocks(session, ticket)
-    elif envelope.type == TicketStatusChanged.type:
-        await tickets.apply_status_change(session, envelope)
-    elif envelope.type == TicketUpdated.type:
-        await tickets.apply_update(session, envelope)
+async def on_ticket_created(session: AsyncSession, envelope: Envelope) -> None:
+    ticket = envelope.parse(TicketCreated)
+    await tickets.record_ticket(session, ticket)
+    await sla.start_clocks(session, ticket)
 
 
-async def on_directory_event(session: AsyncSession, envelope: Envelope) -> None:
-    if envelope.type in (UserCreated.type, UserUpdated.type):
-        await directory.apply_user(session, envelope)
-    elif envelope.type in (UnitCreated.type, UnitUpdated.type):
-        await directory.apply_unit(session, envelope)
-
+TICKET_HANDLERS: HandlerTable = {
+    TicketCreated.type: on_ticket_created,
+    TicketStatusChanged.type: tickets.apply_status_change,
+    TicketUpdated.type: tickets.apply_update,
+}
+DIRECTORY_HANDLERS: HandlerTable = {
+    UserCreated.type: directory.apply_user,
+    UserUpdated.type: directory.apply_user,
+    UnitCreated.type: directory.apply_unit,
+    UnitUpdated.type: directory.apply_unit,
+}
 
 SUBSCRIPTIONS = [
-    Subscription(
-        QueueSpec("dispatch.ticket-events", routing_keys=("ticket.created", "ticket.status_changed", "ticket.updated")),
-        on_ticket_event,
-    ),
-    Subscription(
-        QueueSpec(
-            "dispatch.directory-events", routing_keys=("user.created", "user.updated", "unit.created", "unit.updated")
-        ),
-        on_directory_event,
-    ),
+    Subscription.of("dispatch.ticket-events", TICKET_HANDLERS),
+    Subscription.of("dispatch.directory-events", DIRECTORY_HANDLERS),
 ]

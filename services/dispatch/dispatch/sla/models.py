@@ -6,7 +6,7 @@ from uuid import UUID, uuid4
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from dispatch.columns import timestamp
+from opsdesk_shared.db import timestamp
 
 
 class SlaPolicy(SQLModel, table=True):

@@ -8,7 +8,8 @@ from uuid import UUID, uuid4
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-from dispatch.columns import money, timestamp
+from dispatch.columns import money
+from opsdesk_shared.db import timestamp
 
 
 class DispatchTicket(SQLModel, table=True):

@@ -6,11 +6,12 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, status
 
-from intake.api.dependencies import Settings, Uow
+from intake.api.dependencies import Settings
 from intake.calls import service
 from intake.calls.schemas import CallerOut, CallerTicket, CallIn, CallOut, CallPatch, KnownPerson
 from opsdesk_shared import privacy
 from opsdesk_shared.auth import Principal, Role, require_roles
+from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.phones import normalise_phone
 
 router = APIRouter(tags=["calls"])

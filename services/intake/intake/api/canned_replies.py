@@ -5,10 +5,10 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Response, status
 
-from intake.api.dependencies import Uow
 from intake.canned_replies import service
 from intake.canned_replies.schemas import CannedReplyIn, CannedReplyOut, CannedReplyPatch
 from opsdesk_shared.auth import Principal, Role, require_roles
+from opsdesk_shared.dependencies import Uow
 
 router = APIRouter(prefix="/api/canned-replies", tags=["canned replies"])
 

@@ -9,10 +9,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import StreamingResponse
 
-from intake.api.dependencies import Settings, Uow
+from intake.api.dependencies import Settings
 from intake.calls import service
 from intake.calls.schemas import CallOut, CtiEventIn
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import Forbidden
 
 router = APIRouter(prefix="/api/cti", tags=["cti"])

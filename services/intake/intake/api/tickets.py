@@ -8,7 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.api.dependencies import Settings, Store, Uow
+from intake.api.dependencies import Settings, Store
 from intake.attachments import service as attachments
 from intake.models import Ticket
 from intake.schemas import (
@@ -38,6 +38,7 @@ from intake.tickets import duplicates, export, idempotency, queries, reclassify,
 from intake.tickets import priority as priority_matrix
 from opsdesk_shared import privacy
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import RuleViolation
 from opsdesk_shared.phones import normalise_phone
 

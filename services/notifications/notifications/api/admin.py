@@ -7,10 +7,10 @@ from fastapi import APIRouter, Depends, status
 from sqlalchemy import select
 
 from notifications import rules
-from notifications.api.router import Uow
 from notifications.models import SmsOptOut, SmsRule, SmsTemplate
 from notifications.schemas import OptOutOut, RuleOut, RulePatch, TemplateIn, TemplateOut
 from opsdesk_shared.auth import Principal, Role, require_roles
+from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import NotFound, RuleViolation
 from opsdesk_shared.phones import normalise_phone
 

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Header, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from notifications import business
-from notifications.api.router import Uow
 from notifications.schemas import Accepted, BatchRecipient, BusinessBatch, BusinessSms
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role
+from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import Forbidden
 
 router = APIRouter(prefix="/api/sms", tags=["business sms"])

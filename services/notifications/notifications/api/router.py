@@ -4,13 +4,13 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.request_validator import RequestValidator
 
 from notifications import access, inbound, service
 from notifications.models import SmsMessage, SmsOrphanCallback
 from notifications.schemas import MessageOut, MessagePage, ProviderInfo, RevealedSms, RevealIn
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import Forbidden
 from opsdesk_shared.phones import normalise_phone
 
@@ -19,16 +19,6 @@ router = APIRouter(prefix="/api/sms", tags=["sms"])
 # the business SMS it sent, the security administrator business SMS masked.
 Reader = Annotated[Principal, Depends(require_roles(*access.READER_ROLES))]
 SecurityAdmin = Annotated[Principal, Depends(require_roles(Role.SECURITY_ADMIN))]
-
-
-async def unit_of_work(request: Request):  # type: ignore[no-untyped-def]
-    async with request.app.state.sessions() as session, session.begin():
-        yield session
-
-
-# scope="function": the transaction commits before the response is sent. FastAPI's default ("request") ends
-# a yield dependency after the response, so a client could be told 201 for a write whose commit then failed.
-Uow = Annotated[AsyncSession, Depends(unit_of_work, scope="function")]
 
 
 @router.get("/provider", response_model=ProviderInfo)

@@ -3,7 +3,7 @@ of generated weekly reports."""
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opsdesk_shared.auth import Principal, Role, require_roles
+from opsdesk_shared.contracts.vocabulary import Category, Priority
 from opsdesk_shared.errors import NotFound
 from reporting import periods
 from reporting.archive import archive_week
@@ -36,8 +37,6 @@ ContractReader = Annotated[Principal, Depends(require_roles(*CONTRACT_READERS))]
 PlanWriter = Annotated[Principal, Depends(require_roles(*PLAN_WRITERS))]
 ContractKeeper = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 
-Category = Literal["fault", "consultation", "service_request", "complaint"]
-Priority = Literal["P1", "P2", "P3", "P4"]
 FormatParam = Annotated[Format, Query(alias="format")]
 FromDay = Annotated[date | None, Query(alias="from", description="first local day (Asia/Shanghai), inclusive")]
 ToDay = Annotated[date | None, Query(description="last local day, inclusive")]

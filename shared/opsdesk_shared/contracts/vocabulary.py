@@ -1,0 +1,68 @@
+"""The domain's vocabulary, declared once: every service, event contract, API schema and label table uses
+these enums instead of re-declaring the strings (SPEC §4 life cycle, §5 categories and priorities).
+
+They are `StrEnum`s, so a value is also the plain string that goes on the wire and into the database: an
+event written before this module existed still parses, and `Priority.P1 == "P1"`.
+"""
+
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    FAULT = "fault"
+    CONSULTATION = "consultation"
+    SERVICE_REQUEST = "service_request"
+    COMPLAINT = "complaint"
+
+
+class Priority(StrEnum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+class Level(StrEnum):
+    """Impact and urgency, which together give a priority (intake/tickets/priority.py)."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Channel(StrEnum):
+    HOTLINE = "hotline"
+    WEB = "web"
+    API = "api"
+    SMS = "sms"
+    INSPECTION = "inspection"
+
+
+class TicketStatus(StrEnum):
+    NEW = "new"
+    ASSIGNED = "assigned"
+    IN_PROGRESS = "in_progress"
+    ON_SITE = "on_site"
+    PENDING = "pending"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+    CANCELLED = "cancelled"
+
+
+OPEN_STATUSES = frozenset(
+    {TicketStatus.NEW, TicketStatus.ASSIGNED, TicketStatus.IN_PROGRESS, TicketStatus.ON_SITE, TicketStatus.REOPENED}
+)
+
+
+class Skill(StrEnum):
+    """What an engineer can do; dispatch matches a ticket's kind of work to these."""
+
+    HARDWARE = "hardware"
+    SOFTWARE = "software"
+    NETWORK = "network"
+    DATABASE = "database"
+    SECURITY = "security"
+
+
+VOCABULARY: tuple[type[StrEnum], ...] = (Category, Priority, Level, Channel, TicketStatus, Skill)
