@@ -51,7 +51,10 @@ $(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
 run: setup
 	$(PY) -m devstack run
 
+# The tests start with the static checks (ruff, and mypy on what is typed): a red check fails the run early.
 test: setup
+	$(PY) -m ruff check .
+	$(PY) -m mypy $(TYPED)
 	$(PY) -m pytest
 
 test-fast: setup

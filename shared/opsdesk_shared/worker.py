@@ -9,7 +9,8 @@ Kept apart from the API process so each can scale on its own (STYLE.md, Processe
 
 import asyncio
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,7 +25,7 @@ from opsdesk_shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
 
-BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]
+BackgroundTask = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 async def run_worker(

@@ -63,8 +63,7 @@ class OutboxRelay:
 
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished rows; returns how many rows were claimed."""
-        assert self._pool is not None
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._require_pool().acquire() as conn, conn.transaction():
             rows = await conn.fetch(_CLAIM, self.batch_size)
             if not rows:
                 return 0
@@ -101,6 +100,11 @@ class OutboxRelay:
         if self._pool is None:
             self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=2)
 
+    def _require_pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("the outbox relay is not open: call open() first")
+        return self._pool
+
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()
@@ -120,7 +124,7 @@ class OutboxRelay:
                         continue  # more waiting: no sleep
                     loop = asyncio.get_running_loop()
                     if loop.time() - last_purge > 3600:
-                        await self._pool.execute(
+                        await self._require_pool().execute(
                             "DELETE FROM outbox_message WHERE published_at < now() - make_interval(secs => $1)",
                             self.retention_days * 86400,
                         )
