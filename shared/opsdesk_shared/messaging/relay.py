@@ -60,6 +60,10 @@ class OutboxRelay:
         self.retention_days = retention_days
         self._wake = asyncio.Event()
         self._pool: asyncpg.Pool | None = None
+        # Signals for whoever runs the relay (tests wait on them rather than sleep): `listening` once a commit
+        # wakes it; `idle` while it waits with nothing claimable left (cleared when a pass starts).
+        self.listening = asyncio.Event()
+        self.idle = asyncio.Event()
 
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished rows; returns how many rows were claimed."""
@@ -113,10 +117,15 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         await self.open()
         listener = await wakeups.listen(self.dsn, OUTBOX_CHANNEL, lambda *_: self._wake.set())
+        if listener is not None:
+            self.listening.set()
         backoff = self.poll_interval_s
         last_purge = 0.0
         try:
             while not stop.is_set():
+                # Cleared before the pass, not after: a commit notified during the pass starts the next one.
+                self._wake.clear()
+                self.idle.clear()
                 try:
                     claimed = await self.publish_pending()
                     backoff = self.poll_interval_s
@@ -135,8 +144,10 @@ class OutboxRelay:
                     backoff = min(backoff * 2, 30.0)
                     if listener is None or listener.is_closed():
                         listener = await wakeups.listen(self.dsn, OUTBOX_CHANNEL, lambda *_: self._wake.set())
+                        if listener is not None:
+                            self.listening.set()
                     continue
-                self._wake.clear()
+                self.idle.set()
                 await wakeups.wait_any(stop, self._wake, self.poll_interval_s)
         finally:
             await wakeups.close(listener)
