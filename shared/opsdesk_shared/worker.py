@@ -51,8 +51,9 @@ async def run_worker(
             await consumers[-1].start()
             await DeadLetterParker(subscription, sessions, await confirm_channel(connection, prefetch=10)).start()
         log.info("worker_started", consumers=[s.name for s in subscriptions])
-        housekeeping: list[BackgroundTask] = [InboxRetention(sessions, settings.inbox_retention_days)]
-        if subscriptions:
+        housekeeping: list[BackgroundTask] = []
+        if subscriptions:  # a process that consumes nothing (the gateway's worker) has no inbox to keep
+            housekeeping.append(InboxRetention(sessions, settings.inbox_retention_days))
             housekeeping.append(
                 ParkedRequeuer(sessions, publish_channel.default_exchange, [s.name for s in subscriptions])
             )
