@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 WEB := gateway/gateway/web
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup run test test-fast bench lint uv backup restore
+.PHONY: setup run test test-unit test-fast bench lint uv backup restore
 
 REPORT_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 # The web UI's browser tests drive Debian's Chromium (Playwright cannot download its own here).
@@ -56,6 +56,10 @@ test: setup
 	$(PY) -m ruff check .
 	$(PY) -m mypy $(TYPED)
 	$(PY) -m pytest
+
+# The unit tier: pure domain modules, no servers, in seconds.
+test-unit: setup
+	$(PY) -m pytest -m unit shared/tests/unit gateway/tests/unit services/*/tests/unit
 
 test-fast: setup
 	$(PY) -m pytest --ignore=tests/e2e
