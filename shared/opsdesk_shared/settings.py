@@ -35,6 +35,13 @@ class ServiceSettings(BaseSettings):
     # they processed for longer, so that the replay is deduplicated (checked below).
     outbox_retention_days: float = Field(default=7, gt=0)
     inbox_retention_days: float = Field(default=14, gt=0)
+    # An outbox row the broker refuses waits base * 2^(attempts-1) s (at most max) before its next attempt,
+    # and is parked after max_attempts (messaging/relay.py): ~13 min with these defaults.
+    outbox_max_attempts: int = Field(default=10, ge=1)
+    outbox_retry_base_s: float = Field(default=1.0, gt=0)
+    outbox_retry_max_s: float = Field(default=300.0, gt=0)
+    # The worker serves its Prometheus metrics (the relay's parked rows among them) on this port; 0: not served.
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
 
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|console)$")

@@ -11,7 +11,9 @@ import asyncio
 import signal
 from collections.abc import Awaitable, Callable, Sequence
 
+import prometheus_client
 import structlog
+from aio_pika.abc import AbstractExchange
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from opsdesk_shared.messaging.connection import confirm_channel, connect
@@ -41,7 +43,9 @@ async def run_worker(
     try:
         publish_channel = await confirm_channel(connection)
         exchange = await declare_events_exchange(publish_channel)
-        relay = OutboxRelay(settings.asyncpg_dsn, exchange, retention_days=settings.outbox_retention_days)
+        relay = relay_for(settings, exchange)
+        if settings.worker_metrics_port:
+            prometheus_client.start_http_server(settings.worker_metrics_port)
         consumers = []
         for subscription in subscriptions:
             # One channel per consumer so one consumer's prefetch cannot starve another.
@@ -65,6 +69,18 @@ async def run_worker(
     finally:
         await connection.close()
         log.info("worker_stopped")
+
+
+def relay_for(settings: ServiceSettings, exchange: AbstractExchange) -> OutboxRelay:
+    return OutboxRelay(
+        settings.asyncpg_dsn,
+        exchange,
+        retention_days=settings.outbox_retention_days,
+        service=settings.service_name,
+        max_attempts=settings.outbox_max_attempts,
+        retry_base_s=settings.outbox_retry_base_s,
+        retry_max_s=settings.outbox_retry_max_s,
+    )
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -93,6 +109,6 @@ async def run_relay_only(settings: ServiceSettings, stop: asyncio.Event) -> None
         return
     try:
         exchange = await declare_events_exchange(await confirm_channel(connection))
-        await OutboxRelay(settings.asyncpg_dsn, exchange, retention_days=settings.outbox_retention_days).run(stop)
+        await relay_for(settings, exchange).run(stop)
     finally:
         await connection.close()
