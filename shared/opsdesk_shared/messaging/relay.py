@@ -15,10 +15,12 @@ relay as a whole backs off as before, so a long broker outage parks nothing.
 Routability is declared, not borrowed. Events are published `mandatory`: a message no queue is bound for
 comes back. That used to fail the row, which held every event of that type for ever in a deployment
 without the reporting service, and only reporting's `#` binding made everything routable (so it also hid
-a missing consumer queue). Now the consumer queues are declared by every service's migrate step
-(`messaging/setup.py`, run before any worker starts, in compose and in the k8s migrate Job), so an event
-the broker returns has no subscriber in this deployment: the row is marked sent with
-`last_error = 'unroutable: ...'` and counted in `opsdesk_outbox_unroutable_total{type}`, never retried.
+a missing consumer queue). Now `contracts/routing.py` declares the consumer queues every deployment has
+and what they bind. A returned event one of them must receive means that queue is missing (a rebuilt
+broker before the workers re-declared it): the row is charged and retried like a refused one, and parked
+if the queue never comes. A returned event no required consumer binds has no subscriber in this
+deployment: the row is marked sent with `last_error = 'unroutable: ...'` and counted in
+`opsdesk_outbox_unroutable_total{type}`, never retried.
 """
 
 import asyncio
@@ -35,6 +37,7 @@ from aiormq.exceptions import DeliveryError, PublishError
 from prometheus_client import Counter, Gauge
 
 from opsdesk_shared import wakeups
+from opsdesk_shared.contracts.routing import required_queues
 from opsdesk_shared.messaging.tables import OUTBOX_CHANNEL
 from opsdesk_shared.observability import correlation_id
 
@@ -183,6 +186,9 @@ class OutboxRelay:
             try:
                 await self.exchange.publish(message, routing_key=row["type"], mandatory=True)
             except PublishError as exc:  # basic.return: no queue bound for this type
+                missing = required_queues(row["type"])
+                if missing:  # a consumer OpsDesk cannot run without has lost its queue: retry, then park
+                    raise RowFailure(f"unroutable, but required by {', '.join(missing)}") from exc
                 reply = getattr(exc.frame, "reply_text", "")
                 return Unroutable(f"unroutable: no queue bound for {row['type']!r} ({reply})")
             except DeliveryError as exc:  # basic.nack: the broker refused this message
