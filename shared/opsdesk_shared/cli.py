@@ -67,18 +67,25 @@ def run_cli(
 
 
 def add_outbox_command(sub: Any) -> None:
-    """`outbox republish --id <event id> ... | --all`: parked outbox rows (messaging/relay.py) claimable again."""
+    """`outbox republish --id <event id> ... | --all | --unroutable`: outbox rows (messaging/relay.py) sent again."""
     outbox = sub.add_parser("outbox", help="the outbox's parked rows").add_subparsers(
         dest="outbox_command", required=True
     )
     republish = outbox.add_parser("republish", help="publish parked outbox rows again, after a fix")
     which = republish.add_mutually_exclusive_group(required=True)
     which.add_argument("--id", dest="ids", type=uuid.UUID, action="append", metavar="EVENT_ID")
-    which.add_argument("--all", action="store_true")
+    which.add_argument("--all", action="store_true", help="every parked row")
+    which.add_argument(
+        "--unroutable",
+        action="store_true",
+        help="the kept events sent as having no subscriber (for a consumer queue declared after them)",
+    )
 
 
 async def run_outbox_command(settings: ServiceSettings, args: argparse.Namespace) -> None:
-    republished = await republish_parked(settings.asyncpg_dsn, None if args.all else args.ids)
+    republished = await republish_parked(
+        settings.asyncpg_dsn, None if args.all else args.ids, unroutable=args.unroutable
+    )
     json.dump({"republished": [str(i) for i in republished]}, sys.stdout)
     sys.stdout.write("\n")
     missing = set(args.ids or ()) - set(republished)

@@ -207,6 +207,21 @@ async def test_an_event_nobody_subscribes_to_is_marked_sent_and_counted_not_retr
     assert row.last_error.startswith("unroutable: no queue bound for 'test.nobody-listens'")
     assert REGISTRY.get_sample_value("opsdesk_outbox_unroutable_total", {"service": service, "type": Nobody.type}) == 1
 
+    # A consumer for it comes later (say reporting deployed after the fact): the kept events go again.
+    late = await channel.declare_queue(exclusive=True)
+    await late.bind(exchange, routing_key=Nobody.type)
+    out = await _cli(migrated, "outbox", "republish", "--unroutable")
+    assert str(lonely.id) in json.loads(out)["republished"]
+    await relay.open()
+    try:
+        await relay.publish_pending()
+    finally:
+        await relay.close()
+    [message] = await _drain(late, 1)
+    assert message.message_id == str(lonely.id)
+    row = await _row(sessions, lonely.id)
+    assert row.published_at is not None and row.last_error is None
+
 
 async def test_a_lost_channel_charges_no_row(
     sessions: async_sessionmaker[AsyncSession], migrated: RunEnvironment

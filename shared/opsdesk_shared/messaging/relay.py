@@ -74,6 +74,13 @@ REPUBLISH = (
     "WHERE parked_at IS NOT NULL AND published_at IS NULL AND ($1::uuid[] IS NULL OR id = ANY($1)) "
     "RETURNING id"
 )
+# `outbox republish --unroutable`: events sent as having no subscriber, again (a consumer's queue that came
+# after them: reporting deployed later, or its queue lost in a rebuilt broker). Consumers that had one skip it.
+UNROUTABLE_PREFIX = "unroutable:"
+REPUBLISH_UNROUTABLE = (
+    "UPDATE outbox_message SET published_at = NULL, last_error = NULL "
+    "WHERE published_at IS NOT NULL AND starts_with(last_error, $1) RETURNING id"
+)
 
 
 class RowFailure(Exception):
@@ -190,7 +197,7 @@ class OutboxRelay:
                 if missing:  # a consumer OpsDesk cannot run without has lost its queue: retry, then park
                     raise RowFailure(f"unroutable, but required by {', '.join(missing)}") from exc
                 reply = getattr(exc.frame, "reply_text", "")
-                return Unroutable(f"unroutable: no queue bound for {row['type']!r} ({reply})")
+                return Unroutable(f"{UNROUTABLE_PREFIX} no queue bound for {row['type']!r} ({reply})")
             except DeliveryError as exc:  # basic.nack: the broker refused this message
                 raise RowFailure("refused by the broker") from exc
             return None
@@ -252,12 +259,16 @@ class OutboxRelay:
             await self.close()
 
 
-async def republish_parked(dsn: str, ids: list[UUID] | None) -> list[UUID]:
-    """Make parked rows claimable again (all of them, or those with these event ids), and wake the relays."""
+async def republish_parked(dsn: str, ids: list[UUID] | None, *, unroutable: bool = False) -> list[UUID]:
+    """Make parked rows claimable again (all of them, or those with these event ids), or with `unroutable`
+    the rows sent as having no subscriber; and wake the relays."""
     conn = await asyncpg.connect(dsn)
     try:
         async with conn.transaction():
-            rows = await conn.fetch(REPUBLISH, ids)
+            if unroutable:
+                rows = await conn.fetch(REPUBLISH_UNROUTABLE, UNROUTABLE_PREFIX)
+            else:
+                rows = await conn.fetch(REPUBLISH, ids)
             await conn.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
     finally:
         await conn.close()
