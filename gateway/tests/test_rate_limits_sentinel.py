@@ -14,7 +14,9 @@ import pytest
 import redis
 from limits import parse
 
+from devstack.setup import ServerUnreachable, check_servers
 from gateway.rate_limits import RateLimits
+from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually
 
 PASSWORD = "sentinel-test"
@@ -79,6 +81,17 @@ async def test_the_gateway_counts_on_the_primary_the_sentinels_name_before_and_a
         assert [await _allow_across_failover(limits, limit) for _ in range(2)] == [True, False]
     finally:
         await limits.close()
+
+
+async def test_the_setup_step_checks_redis_through_the_sentinels(
+    sentinel: tuple[int, int, int], opsdesk: RunEnvironment
+) -> None:
+    """The k8s migrate Job runs `devstack setup`, which checks every server first: with the Sentinel URL too."""
+    _, _, sentinel_port = sentinel
+    servers = (opsdesk.servers.database_url, opsdesk.amqp_url)
+    await check_servers(*servers, f"redis+sentinel://:{PASSWORD}@127.0.0.1:{sentinel_port}/opsdesk")
+    with pytest.raises(ServerUnreachable, match=r"^Redis is not reachable at redis\+sentinel://:\*\*\*@"):
+        await check_servers(*servers, f"redis+sentinel://:{PASSWORD}@127.0.0.1:{sentinel_port}/no-such-service")
 
 
 async def _allow_across_failover(limits: RateLimits, limit) -> bool:  # type: ignore[no-untyped-def]
