@@ -10,6 +10,7 @@ Kept apart from the API process so each can scale on its own (STYLE.md, Processe
 import asyncio
 import signal
 from collections.abc import Awaitable, Callable, Sequence
+from wsgiref.simple_server import WSGIServer
 
 import prometheus_client
 import structlog
@@ -40,12 +41,13 @@ async def run_worker(
 ) -> None:
     stop = stop or _stop_on_signals()
     connection = await connect(settings.amqp_url, f"{settings.service_name}-worker")
+    metrics_server: WSGIServer | None = None
     try:
         publish_channel = await confirm_channel(connection)
         exchange = await declare_events_exchange(publish_channel)
         relay = relay_for(settings, exchange)
-        if settings.worker_metrics_port:
-            prometheus_client.start_http_server(settings.worker_metrics_port)
+        if settings.worker_metrics_port:  # Prometheus: the relay's parked rows and the process's own figures
+            metrics_server, _ = prometheus_client.start_http_server(settings.worker_metrics_port)
         consumers = []
         for subscription in subscriptions:
             # One channel per consumer so one consumer's prefetch cannot starve another.
@@ -67,6 +69,9 @@ async def run_worker(
         await asyncio.gather(*(consumer.stop() for consumer in consumers), return_exceptions=True)
         await asyncio.gather(*running, return_exceptions=True)
     finally:
+        if metrics_server is not None:
+            metrics_server.shutdown()
+            metrics_server.server_close()
         await connection.close()
         log.info("worker_stopped")
 

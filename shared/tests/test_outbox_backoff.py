@@ -6,7 +6,9 @@ that rejects every publish), not by a stand-in."""
 import asyncio
 import json
 import os
+import socket
 import sys
+import urllib.request
 import uuid
 from collections.abc import AsyncIterator
 
@@ -25,7 +27,7 @@ from opsdesk_shared.messaging.outbox import add_event, add_events
 from opsdesk_shared.messaging.relay import OutboxRelay, republish_parked
 from opsdesk_shared.messaging.topology import declare_events_exchange
 from opsdesk_shared.testing.plugin import RunEnvironment
-from opsdesk_shared.testing.workers import eventually
+from opsdesk_shared.testing.workers import eventually, running_worker
 
 
 class Flowing(Event):
@@ -272,3 +274,55 @@ async def _cli(env: RunEnvironment, *args: str, expect_rc: int = 0) -> str:
     out, _ = await asyncio.wait_for(proc.communicate(), timeout=60)
     assert proc.returncode == expect_rc, out.decode()
     return out.decode()
+
+
+async def test_a_row_that_is_not_an_envelope_is_parked_not_the_relay_stopped(
+    sessions: async_sessionmaker[AsyncSession], channel: AbstractChannel, migrated: RunEnvironment
+) -> None:
+    broken = uuid.uuid4()
+    async with sessions() as s, s.begin():
+        await s.execute(
+            text("INSERT INTO outbox_message (id, type, envelope) VALUES (:id, 'test.flowing', '[1, 2]'::jsonb)"),
+            {"id": broken},
+        )
+        behind = await add_event(s, Flowing(n=1), producer="test")
+    flowing = await _bound_queue(channel, Flowing.type)
+    relay = OutboxRelay(_dsn(migrated), await declare_events_exchange(channel), max_attempts=1)
+    await relay.open()
+    try:
+        await relay.publish_pending()
+    finally:
+        await relay.close()
+    [message] = await _drain(flowing, 1)
+    assert message.message_id == str(behind.id)
+    row = await _row(sessions, broken)
+    assert row.parked_at is not None and row.attempts == 1 and "not a publishable envelope" in row.last_error
+    async with sessions() as s, s.begin():
+        await s.execute(text("UPDATE outbox_message SET published_at = now() WHERE id = :id"), {"id": broken})
+
+
+async def test_the_worker_serves_the_parked_rows_gauge_on_its_metrics_port(
+    sessions: async_sessionmaker[AsyncSession], migrated: RunEnvironment
+) -> None:
+    port = _free_port()
+    settings = migrated.settings(IntakeSettings, worker_metrics_port=port)
+    async with running_worker(settings, sessions, []):
+        body = await eventually(lambda: _metrics(port), timeout=15)
+    assert 'opsdesk_outbox_parked_rows{service="intake"}' in body
+    with pytest.raises(OSError):  # stopped with the worker
+        await asyncio.to_thread(urllib.request.urlopen, f"http://127.0.0.1:{port}/metrics", timeout=2)
+
+
+async def _metrics(port: int) -> str | None:
+    try:
+        with await asyncio.to_thread(urllib.request.urlopen, f"http://127.0.0.1:{port}/metrics", timeout=2) as answer:
+            body = answer.read().decode()
+    except OSError:
+        return None
+    return body if "opsdesk_outbox_parked_rows{" in body else None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
