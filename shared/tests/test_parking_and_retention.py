@@ -151,8 +151,14 @@ async def test_the_worker_purges_the_inbox_by_itself(
             {"c": consumer, "old": old, "recent": recent},
         )
     settings = migrated.settings(IntakeSettings, outbox_retention_days=7, inbox_retention_days=8)
-    async with running_worker(settings, sessions, []):
+    # A worker that consumes something: one that consumes nothing keeps no inbox, so purges none.
+    quiet = Subscription(QueueSpec(f"test.retention-{uuid.uuid4().hex[:6]}", routing_keys=("test.never",)), _noop)
+    async with running_worker(settings, sessions, [quiet]):
         await eventually(
             lambda: _scalar(sessions, "SELECT count(*) = 1 FROM inbox_message WHERE consumer = :q", q=consumer)
         )
     assert await _scalar(sessions, "SELECT message_id FROM inbox_message WHERE consumer = :q", q=consumer) == recent
+
+
+async def _noop(session: AsyncSession, envelope: Envelope) -> None:
+    return None

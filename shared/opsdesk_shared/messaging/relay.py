@@ -134,6 +134,10 @@ class OutboxRelay:
         self.retry_max_s = retry_max_s
         self._wake = asyncio.Event()
         self._pool: asyncpg.Pool | None = None
+        # Signals for whoever runs the relay (tests wait on them rather than sleep): `listening` once a commit
+        # wakes it; `idle` while it waits with nothing claimable left (cleared when a pass starts).
+        self.listening = asyncio.Event()
+        self.idle = asyncio.Event()
 
     async def publish_pending(self) -> int:
         """Publish one batch of claimable rows; returns how many rows were claimed.
@@ -141,9 +145,8 @@ class OutboxRelay:
         Rows refused by the broker are charged an attempt (and parked at the last); rows the broker
         returned as unroutable are marked sent. A connection failure charges no row and is raised after
         the commit (the confirmed rows stay marked), for the caller to back off."""
-        assert self._pool is not None
         transport_errors: list[BaseException] = []
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._require_pool().acquire() as conn, conn.transaction():
             rows = await conn.fetch(_CLAIM, self.batch_size)
             if not rows:
                 return 0
@@ -207,14 +210,18 @@ class OutboxRelay:
             correlation_id.reset(token)
 
     async def refresh_parked_gauge(self) -> int:
-        assert self._pool is not None
-        parked = int(await self._pool.fetchval(_COUNT_PARKED))
+        parked = int(await self._require_pool().fetchval(_COUNT_PARKED))
         PARKED_ROWS.labels(self.service).set(parked)
         return parked
 
     async def open(self) -> None:
         if self._pool is None:
             self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=2)
+
+    def _require_pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("the outbox relay is not open: call open() first")
+        return self._pool
 
     async def close(self) -> None:
         if self._pool is not None:
@@ -224,11 +231,16 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         await self.open()
         listener = await wakeups.listen(self.dsn, OUTBOX_CHANNEL, lambda *_: self._wake.set())
+        if listener is not None:
+            self.listening.set()
         backoff = self.poll_interval_s
         last_purge = 0.0
         last_gauge = float("-inf")
         try:
             while not stop.is_set():
+                # Cleared before the pass, not after: a commit notified during the pass starts the next one.
+                self._wake.clear()
+                self.idle.clear()
                 try:
                     claimed = await self.publish_pending()
                     backoff = self.poll_interval_s
@@ -239,7 +251,7 @@ class OutboxRelay:
                         await self.refresh_parked_gauge()
                         last_gauge = loop.time()
                     if loop.time() - last_purge > 3600:
-                        await self._pool.execute(
+                        await self._require_pool().execute(
                             "DELETE FROM outbox_message WHERE published_at < now() - make_interval(secs => $1)",
                             self.retention_days * 86400,
                         )
@@ -250,8 +262,10 @@ class OutboxRelay:
                     backoff = min(backoff * 2, 30.0)
                     if listener is None or listener.is_closed():
                         listener = await wakeups.listen(self.dsn, OUTBOX_CHANNEL, lambda *_: self._wake.set())
+                        if listener is not None:
+                            self.listening.set()
                     continue
-                self._wake.clear()
+                self.idle.set()
                 # A row waiting out its back-off is due again within the poll interval at the latest.
                 await wakeups.wait_any(stop, self._wake, self.poll_interval_s)
         finally:
