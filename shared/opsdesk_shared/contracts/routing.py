@@ -11,7 +11,7 @@ decides what that means:
   the row is marked sent as having no subscriber in this deployment, so a deployment without reporting
   does not stall.
 
-Kept by hand beside the services' subscriptions; `shared/tests/test_routing_contract.py` checks that every
+Kept by hand beside the services' subscriptions; `shared/tests/unit/test_routing_contract.py` checks that every
 required queue below is declared by its service with exactly these bindings, and that every bound pattern
 matches a registered event type.
 """
