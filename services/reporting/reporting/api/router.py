@@ -266,7 +266,7 @@ async def download_archived(report_id: UUID, _: ContractReader, session: Session
         )
     ).first()
     if row is None:
-        raise NotFound("no archived report with this id")
+        raise NotFound("no archived report with this id", code="report.not_found")
     return Response(row.content, media_type=row.media_type, headers=disposition(row.filename))
 
 
