@@ -130,9 +130,9 @@ VALIDATION_CODES: dict[str, str] = {
     "decimal_max_digits": "validation.too_many_digits",
     "decimal_whole_digits": "validation.too_many_digits",
     "decimal_max_places": "validation.too_many_decimals",
-    "greater_than": "validation.too_small",
+    "greater_than": "validation.must_exceed",
     "greater_than_equal": "validation.too_small",
-    "less_than": "validation.too_large",
+    "less_than": "validation.must_be_below",
     "less_than_equal": "validation.too_large",
     "multiple_of": "validation.invalid",
     "bool_parsing": "validation.not_a_boolean",
@@ -296,50 +296,53 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         return validation_problem(exc, request.url.path)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {404: "Not found", 405: "Method not allowed", 401: "Not authenticated"}
-        detail = exc.detail if isinstance(exc.detail, str) else "error"
-        if exc.status_code == 404 and detail == "Not Found":
-            detail = f"no route for {request.method} {request.url.path}"
-        return problem_response(
-            exc.status_code,
-            titles.get(exc.status_code, "Error"),
-            detail,
-            type_slug=f"http-{exc.status_code}",
-            code=HTTP_CODES.get(exc.status_code, "http.error"),
-            instance=request.url.path,
-            headers=getattr(exc, "headers", None),
-        )
+    app.add_exception_handler(StarletteHTTPException, http_problem)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, unexpected_problem)
 
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        if _is_outage(exc):
-            log.warning("dependency_unavailable", path=request.url.path, error=type(exc).__name__)
-            return problem_response(
-                503,
-                "Service unavailable",
-                "a backing service is unavailable; retry later",
-                type_slug="unavailable",
-                code="unavailable",
-                instance=request.url.path,
-                headers={"Retry-After": "5"},
-            )
-        if _is_unstorable_text(exc):
-            return problem_response(
-                422,
-                "Invalid request",
-                "text may not contain NUL characters or unpaired surrogates",
-                type_slug="validation",
-                code="validation.unstorable_text",
-                instance=request.url.path,
-            )
-        log.exception("unhandled_error", path=request.url.path)
+
+async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    titles = {404: "Not found", 405: "Method not allowed", 401: "Not authenticated"}
+    detail = exc.detail if isinstance(exc.detail, str) else "error"
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"no route for {request.method} {request.url.path}"
+    return problem_response(
+        exc.status_code,
+        titles.get(exc.status_code, "Error"),
+        detail,
+        type_slug=f"http-{exc.status_code}",
+        code=HTTP_CODES.get(exc.status_code, "http.error"),
+        instance=request.url.path,
+        headers=getattr(exc, "headers", None),
+    )
+
+
+async def unexpected_problem(request: Request, exc: Exception) -> JSONResponse:
+    if _is_outage(exc):
+        log.warning("dependency_unavailable", path=request.url.path, error=type(exc).__name__)
         return problem_response(
-            500,
-            "Internal error",
-            "an unexpected error occurred; it has been logged",
-            type_slug="internal",
-            code="internal",
+            503,
+            "Service unavailable",
+            "a backing service is unavailable; retry later",
+            type_slug="unavailable",
+            code="unavailable",
+            instance=request.url.path,
+            headers={"Retry-After": "5"},
+        )
+    if _is_unstorable_text(exc):
+        return problem_response(
+            422,
+            "Invalid request",
+            "text may not contain NUL characters or unpaired surrogates",
+            type_slug="validation",
+            code="validation.unstorable_text",
             instance=request.url.path,
         )
+    log.exception("unhandled_error", path=request.url.path)
+    return problem_response(
+        500,
+        "Internal error",
+        "an unexpected error occurred; it has been logged",
+        type_slug="internal",
+        code="internal",
+        instance=request.url.path,
+    )
