@@ -238,6 +238,11 @@ document.addEventListener("htmx:sseError", (event) => {
   event.target.dataset.live = "closed";
 });
 document.addEventListener("click", (event) => {
+  const back = event.target.closest?.("a[data-back]");  // the error page's "back": where the user came from
+  if (back && window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
   const button = event.target.closest?.("[data-use-caller]");
   if (button) useCaller(button);
   const choice = event.target.closest?.("[data-pick-unit]");
