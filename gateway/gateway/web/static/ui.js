@@ -171,7 +171,7 @@ function toast(text) {
 // Each error once: a page-level alert about fields goes where the form shows all of them beside their fields.
 function placeErrors(root) {
   for (const alert of (root || document).querySelectorAll?.("[role=alert][data-fields]") || []) {
-    const scope = alert.closest("section, form, [id$=-panel], main") || document;
+    const scope = alert.closest("form, [id$=-panel], main") || document;
     const placed = alert.dataset.fields.split(" ").every((name) => scope.querySelector(`.field-error[data-field="${name}"]`));
     if (placed) alert.remove();
   }
