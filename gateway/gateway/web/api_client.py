@@ -15,15 +15,20 @@ from opsdesk_shared.observability import REQUEST_HEADER, correlation_id
 
 
 class Message(str):
-    """A message for the page as a whole that also names the fields it is about: the form shows those
-    beside their fields, so the page-level alert stands back for them (macros.html `problem`, ui.js)."""
+    """A message for the page as a whole that also carries each field's own: the form shows those beside
+    their fields, and the page-level alert keeps only what no field of the form shows (macros.html
+    `problem`, ui.js `placeErrors`), so each message appears once."""
 
-    fields: tuple[str, ...] = ()
+    by_field: dict[str, str]
 
-    def __new__(cls, text: str, fields: tuple[str, ...] = ()) -> "Message":
+    def __new__(cls, text: str, by_field: dict[str, str] | None = None) -> "Message":
         message = super().__new__(cls, text)
-        message.fields = fields
+        message.by_field = by_field or {}
         return message
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(self.by_field)
 
 
 class ApiError(Exception):
@@ -76,7 +81,7 @@ class ApiError(Exception):
     @property
     def detail(self) -> Message:
         """The message for the page as a whole, in the user's language; it names the fields it covers."""
-        fields = tuple(self.field_errors())
+        fields = self.field_errors()
         errors = self.problem.get("errors") or []
         if errors and isinstance(errors[0], dict) and not self.problem.get("field"):
             text = self._words(errors[0].get("code"), errors[0].get("params"))

@@ -168,12 +168,15 @@ function toast(text) {
   setTimeout(() => box.classList.remove("show"), 6000);
 }
 
-// Each error once: a page-level alert about fields goes where the form shows all of them beside their fields.
+// Each error once: a page-level alert about fields keeps only the messages its form does not show beside
+// their fields, and goes when none is left.
 function placeErrors(root) {
   for (const alert of (root || document).querySelectorAll?.("[role=alert][data-fields]") || []) {
     const scope = alert.closest("form, [id$=-panel], main") || document;
-    const placed = alert.dataset.fields.split(" ").every((name) => scope.querySelector(`.field-error[data-field="${name}"]`));
-    if (placed) alert.remove();
+    for (const part of alert.querySelectorAll("[data-for]")) {
+      if (scope.querySelector(`.field-error[data-field="${CSS.escape(part.dataset.for)}"]`)) part.remove();
+    }
+    if (!alert.querySelector("[data-for]")) alert.remove();
   }
 }
 
