@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 WEB := gateway/gateway/web
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup run test test-fast bench lint uv backup restore
+.PHONY: setup run test test-unit test-fast bench lint uv backup restore
 
 REPORT_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 # The web UI's browser tests drive Debian's Chromium (Playwright cannot download its own here).
@@ -51,8 +51,15 @@ $(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json
 run: setup
 	$(PY) -m devstack run
 
+# The tests start with the static checks (ruff, and mypy on what is typed): a red check fails the run early.
 test: setup
+	$(PY) -m ruff check .
+	$(PY) -m mypy $(TYPED)
 	$(PY) -m pytest
+
+# The unit tier: pure domain modules, no servers, in seconds.
+test-unit: setup
+	$(PY) -m pytest -m unit shared/tests/unit gateway/tests/unit services/*/tests/unit
 
 test-fast: setup
 	$(PY) -m pytest --ignore=tests/e2e
@@ -69,7 +76,7 @@ restore: setup
 	$(PY) -m opsdesk_backup restore --from "$(FROM)"
 
 # What the type checker covers: each package joins when its `# type: ignore`s are gone (the one-shape issue).
-TYPED := shared/opsdesk_shared
+TYPED := shared/opsdesk_shared services/reporting/reporting
 
 lint: setup
 	$(PY) -m ruff check .

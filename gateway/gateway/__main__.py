@@ -1,4 +1,4 @@
-"""`python -m gateway api|migrate|bootstrap [--demo]|audit-purge|reseal-totp-secrets|grant-app-role <role>`."""
+"""`python -m gateway api|worker|migrate|bootstrap [--demo]|audit-purge|reseal-totp-secrets|grant-app-role <role>`."""
 
 import argparse
 import asyncio
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import uvicorn
 
-from gateway import audit_retention, bootstrap, database_roles
+from gateway import audit_retention, bootstrap, database_roles, worker
 from gateway.auth import totp_reseal
 from gateway.config import GatewaySettings
 from opsdesk_shared.db import create_engine
@@ -18,6 +18,7 @@ parser = argparse.ArgumentParser(prog="python -m gateway")
 sub = parser.add_subparsers(dest="command", required=True)
 api = sub.add_parser("api", help="serve the API and web UI")
 api.add_argument("--host", default="127.0.0.1")
+sub.add_parser("worker", help="the background work: outbox relay, audit retention and checkpoints, TOTP resealing")
 sub.add_parser("migrate", help="create the database and upgrade it")
 boot = sub.add_parser("bootstrap", help="create the bootstrap admin (and with --demo the demo data)")
 boot.add_argument("--demo", action="store_true")
@@ -52,6 +53,9 @@ if args.command == "api":
         # uvicorn's own would trust 127.0.0.1 whatever that says, and rewrite the address before the app.
         proxy_headers=False,
     )
+elif args.command == "worker":
+    configure_logging("gateway", settings.log_level, settings.log_format)
+    asyncio.run(worker.run(settings))
 elif args.command == "migrate":
     configure_logging("gateway", settings.log_level, settings.log_format)
     asyncio.run(migrate(settings, "gateway"))

@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from opsdesk_shared.observability import ReadinessCheck
 
@@ -55,3 +57,12 @@ class CachedHealth:
                 self._report = await self.check()
                 self._expires = time.monotonic() + self.ttl_s
             return self._report
+
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/api/health")
+async def health(request: Request) -> JSONResponse:
+    report = await request.app.state.health_report.report()
+    return JSONResponse(report, status_code=200 if report["status"] == "ready" else 503)

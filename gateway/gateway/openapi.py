@@ -1,4 +1,5 @@
-"""`/api/openapi.json`: the gateway's own document merged with every service's, cached briefly."""
+"""`/api/openapi.json`: the gateway's own document merged with every service's, cached briefly; `/api/docs`
+shows it."""
 
 import asyncio
 import time
@@ -6,6 +7,9 @@ from typing import Any
 
 import aiohttp
 import structlog
+from fastapi import APIRouter, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
 
 log = structlog.get_logger(__name__)
 
@@ -58,3 +62,25 @@ def merge_documents(own: dict[str, Any], others: list[dict[str, Any]]) -> dict[s
         merged["paths"].update(doc.get("paths", {}))
         merged["components"]["schemas"].update(doc.get("components", {}).get("schemas", {}))
     return merged
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/api/openapi.json")
+async def merged_openapi(request: Request) -> JSONResponse:
+    """The gateway's own routes and every service's, as one document."""
+    proxy = request.app.state.proxy
+    assert proxy.session is not None  # started by the lifespan
+    return JSONResponse(await request.app.state.openapi.document(proxy.session, request.app.openapi()))
+
+
+@router.get("/api/docs")
+async def docs() -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url="/api/openapi.json",
+        title="OpsDesk API",
+        swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+        swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+        swagger_favicon_url="/static/favicon.svg",
+    )

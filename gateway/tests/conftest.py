@@ -1,3 +1,4 @@
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -8,6 +9,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp
 
+import gateway.worker
 from gateway.bootstrap import generate_password
 from gateway.config import GatewaySettings
 from gateway.main import create_app
@@ -45,8 +47,19 @@ async def running_gateway(settings: GatewaySettings) -> AsyncIterator[httpx.Asyn
         yield client
 
 
-# Module scope: the app's outbox relay must not sit frozen in this process (holding claimed rows) while the
-# end-to-end tests' synchronous calls block the event loop.
+@asynccontextmanager
+async def running_worker(settings: GatewaySettings) -> AsyncIterator[None]:
+    """`python -m gateway worker`'s work (relay, audit retention and checkpoints, TOTP resealing) in this
+    process, stopped on exit."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(gateway.worker.run(settings, stop))
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
 @pytest.fixture(scope="module")
 async def gateway_app(migrated: RunEnvironment) -> AsyncIterator[httpx.AsyncClient]:
     settings = migrated.settings(

@@ -35,7 +35,7 @@ from gateway.web.session import COOKIE
 from opsdesk_shared.jwt_keys import key_id
 from opsdesk_shared.testing.plugin import RunEnvironment
 
-from .conftest import ADMIN_PASSWORD, NO_SERVICES, running_gateway
+from .conftest import ADMIN_PASSWORD, NO_SERVICES, running_gateway, running_worker
 
 MakeUser = Callable[..., Awaitable[str]]
 PASSWORD = "Right-passw0rd"
@@ -96,7 +96,7 @@ async def opens_with(db: asyncpg.Connection, username: str, key: bytes) -> bool:
 
 
 async def wait_until_sealed_with(db: asyncpg.Connection, username: str, key: bytes) -> None:
-    """The gateway reseals in the background as it starts: wait for it, with a deadline."""
+    """The gateway's worker reseals in the background as it starts: wait for it, with a deadline."""
     deadline = time.monotonic() + 10
     while not await opens_with(db, username, key):
         assert time.monotonic() < deadline, "the secret was not resealed under the new TOTP key"
@@ -197,7 +197,8 @@ async def test_a_new_totp_key_reseals_every_secret_and_sign_in_with_codes_goes_o
 
     new_key = Fernet.generate_key()
     new_then_old = key_file(tmp_path, "rotating.key", new_key, old_key)
-    async with running_gateway(gateway_settings(migrated, totp_key_file=new_then_old)) as client:
+    rotated = gateway_settings(migrated, totp_key_file=new_then_old)
+    async with running_gateway(rotated) as client, running_worker(rotated):
         await wait_until_sealed_with(gateway_db, username, new_key)
         assert (await sign_in(client, username, code(secret, 0))).status_code == 200
     resealed = await gateway_db.fetchval("SELECT count(*) FROM audit_log WHERE action = 'totp.reseal.ok'")
@@ -222,7 +223,8 @@ async def test_secrets_sealed_under_the_key_derived_from_the_signing_key_are_res
     await gateway_db.execute("UPDATE app_user SET totp_secret = $1 WHERE username = $2", legacy, username)
 
     totp_key = migrated.totp_key_file.read_text().strip().encode()
-    async with running_gateway(gateway_settings(migrated)) as client:
+    settings = gateway_settings(migrated)
+    async with running_gateway(settings) as client, running_worker(settings):
         await wait_until_sealed_with(gateway_db, username, totp_key)
         assert (await sign_in(client, username, code(secret, 0))).status_code == 200
 

@@ -1,8 +1,7 @@
 """The common shape of every service's FastAPI app: errors, observability, token verification."""
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -27,7 +26,7 @@ def build_service_app(
     settings: ServiceSettings,
     *,
     title: str,
-    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[Any]] | Callable[[FastAPI], AsyncIterator[Any]],
+    lifespan: Callable[[FastAPI], AbstractAsyncContextManager[None]],
     readiness: list[ReadinessCheck],
     version: str = "0.1.0",
 ) -> FastAPI:

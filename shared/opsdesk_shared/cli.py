@@ -2,7 +2,8 @@
 
 import argparse
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
+from typing import Any
 
 import uvicorn
 
@@ -16,10 +17,10 @@ def run_cli(
     *,
     app_factory: str,
     default_port: int,
-    worker: Callable[[ServiceSettings], Awaitable[None]] | None,
-    migrate: Callable[[ServiceSettings], Awaitable[None]],
+    worker: Callable[[ServiceSettings], Coroutine[Any, Any, None]] | None,
+    migrate: Callable[[ServiceSettings], Coroutine[Any, Any, None]],
     port_env_hint: str,
-    commands: Mapping[str, tuple[str, Callable[[ServiceSettings], Awaitable[None]]]] = {},
+    commands: Mapping[str, tuple[str, Callable[[ServiceSettings], Coroutine[Any, Any, None]]]] = {},
 ) -> None:
     """`commands`: a service's own extra commands, name -> (help, coroutine taking the settings)."""
     parser = argparse.ArgumentParser(prog=f"python -m {settings.service_name}")

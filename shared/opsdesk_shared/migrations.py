@@ -41,6 +41,8 @@ async def migrate(settings: ServiceSettings, package: str) -> None:
 def run_env(target_metadata: MetaData) -> None:
     """Body of every service's env.py: online migrations over asyncpg."""
     url = context.config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError("alembic config has no sqlalchemy.url: run migrations through `python -m <service> migrate`")
 
     def do_run(connection: Connection) -> None:
         context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)

@@ -4,7 +4,7 @@ import logging
 import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -22,7 +22,7 @@ correlation_id: ContextVar[str | None] = ContextVar("correlation_id", default=No
 REQUEST_HEADER = "X-Request-ID"
 
 
-def _mask_personal_data(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def _mask_personal_data(_: Any, __: str, event_dict: MutableMapping[str, Any]) -> Mapping[str, Any]:
     return {k: mask_phones_in(v) for k, v in event_dict.items()}
 
 

@@ -9,7 +9,8 @@ Kept apart from the API process so each can scale on its own (STYLE.md, Processe
 
 import asyncio
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,7 +25,7 @@ from opsdesk_shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
 
-BackgroundTask = Callable[[asyncio.Event], Awaitable[None]]
+BackgroundTask = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 async def run_worker(
@@ -50,8 +51,9 @@ async def run_worker(
             await consumers[-1].start()
             await DeadLetterParker(subscription, sessions, await confirm_channel(connection, prefetch=10)).start()
         log.info("worker_started", consumers=[s.name for s in subscriptions])
-        housekeeping: list[BackgroundTask] = [InboxRetention(sessions, settings.inbox_retention_days)]
-        if subscriptions:
+        housekeeping: list[BackgroundTask] = []
+        if subscriptions:  # a process that consumes nothing (the gateway's worker) has no inbox to keep
+            housekeeping.append(InboxRetention(sessions, settings.inbox_retention_days))
             housekeeping.append(
                 ParkedRequeuer(sessions, publish_channel.default_exchange, [s.name for s in subscriptions])
             )

@@ -64,7 +64,7 @@ async def test_committed_events_are_published_persistent_with_their_id_and_marke
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
     message = await _next_message(queue)
-    await asyncio.sleep(0.3)
+    await asyncio.wait_for(relay.idle.wait(), 10)  # the batch's publication recorded
     stop.set()
     await task
     assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
@@ -84,7 +84,8 @@ async def test_a_committed_event_wakes_the_idle_relay(sessions, channel, migrate
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop))
     try:
-        await asyncio.sleep(1)  # listening, and idle once whatever earlier tests left is out
+        await asyncio.wait_for(relay.listening.wait(), 10)
+        await asyncio.wait_for(relay.idle.wait(), 10)  # whatever earlier tests left is out
         while await queue.get(fail=False) is not None:
             pass
         async with sessions() as s, s.begin():

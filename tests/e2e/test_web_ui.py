@@ -5,7 +5,6 @@ language switch, the phone-sized engineer flow, and the session's protections.""
 import asyncio
 import base64
 import re
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -14,7 +13,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pyotp
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from gateway.keys import read_session_key
 from gateway.web.session import COOKIE, SessionCodec
@@ -31,6 +30,16 @@ ONE_PIXEL_PNG = base64.b64decode(
 
 def bearer(stack: Stack, who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {stack.token(who)}"}
+
+
+def live_counter(page: Page, counter: str) -> int:
+    """One of the live stream's counters the page keeps on <body> (ui.js): liveEvents, liveReads, liveSkips."""
+    return int(page.evaluate("(name) => Number(document.body.dataset[name] || 0)", counter))
+
+
+def wait_for_live_reads(page: Page, at_least: int) -> None:
+    """Until the page has swapped in `at_least` live re-reads of its panels (the stream's resync is one)."""
+    wait_for(f"{at_least} live re-reads", lambda: live_counter(page, "liveReads") >= at_least)
 
 
 def choose_unit(desk: Desk, typed: str, name: str) -> None:
@@ -561,15 +570,13 @@ def test_a_supervisor_sees_a_masked_requester_and_reveals_the_contact_with_a_rea
     ticket = file_ticket(client, operator, unit, phone, requester_name="王小明")
     supervisor = desks("supervisor")
     supervisor.login()
-    # The ticket's own events (its clocks starting) re-render an open panel live, and with it the form: let
-    # them pass before the page opens, so the refused form's message is not replaced under the test.
     auth = {"Authorization": f"Bearer {operator}"}
     wait_for("the ticket's clocks", lambda: client.get(f"/api/sla/tickets/{ticket['id']}", headers=auth).is_success)
-    time.sleep(1)
     page = supervisor.goto(f"/ui/tickets/{ticket['id']}")
-    # The live stream opens with a resync, which re-reads the panel once: let that pass too.
+    # The live stream opens with a resync, which re-reads the panel once (a refused form's message then
+    # stays: live re-reads wait while a form shows its errors).
     expect(page.locator("body[data-live=open]")).to_be_attached(timeout=15000)
-    time.sleep(1)
+    wait_for_live_reads(page, 1)
     contact = page.locator("#requester-contact")
     expect(contact).to_contain_text("王**")
     # Shown as people read numbers (138 0013 8000), masked in the middle.
@@ -827,14 +834,16 @@ def test_a_live_refresh_does_not_throw_away_what_is_being_typed(stack: Stack, de
     dispatcher.login()
     page = dispatcher.goto(f"/ui/tickets/{ticket['id']}")
     expect(page.locator("body[data-live=open]")).to_be_attached(timeout=15000)
-    time.sleep(1)
+    wait_for_live_reads(page, 1)
+    skipped = live_counter(page, "liveSkips")
     box = page.locator("#comment-form [name=body]")
     box.fill("正在输入的留言")
     box.focus()
     # Someone else comments: the ticket's live event arrives while the dispatcher is typing.
     other = client.post(f"/api/tickets/{ticket['id']}/comments", headers=operator_auth, json={"body": "话务员补充说明"})
     assert other.status_code == 201, other.text
-    time.sleep(2)
+    # Its live re-read arrives and is held back, not swapped in over the unsent text.
+    wait_for("the live re-read held back", lambda: live_counter(page, "liveSkips") > skipped)
     expect(box).to_have_value("正在输入的留言")
     expect(page.locator("#timeline")).not_to_contain_text("话务员补充说明")
     # Once they send theirs, the panel is re-read with both.

@@ -4,9 +4,8 @@ stays in the ticket's timeline; never a requester."""
 import uuid
 
 import httpx
-import pytest
 
-from intake.tickets.priority import LEVELS, MATRIX, from_matrix
+from intake.tickets.priority import MATRIX
 from opsdesk_shared.testing.plugin import RunEnvironment
 
 
@@ -26,16 +25,6 @@ def body(unit: uuid.UUID, **overrides: object) -> dict[str, object]:
     }
     ticket.update(overrides)
     return ticket
-
-
-@pytest.mark.parametrize(
-    ("impact", "urgency", "expected"),
-    [("high", "high", "P1"), ("high", "medium", "P2"), ("medium", "high", "P2"), ("medium", "medium", "P3")]
-    + [("high", "low", "P3"), ("low", "high", "P3"), ("medium", "low", "P4"), ("low", "low", "P4")],
-)
-def test_the_matrix(impact: str, urgency: str, expected: str) -> None:
-    assert from_matrix(impact, urgency) == expected
-    assert set(MATRIX) == {(i, u) for i in LEVELS for u in LEVELS}
 
 
 async def test_the_forms_read_the_computed_priority_from_intake(

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 
 from opsdesk_shared.app import build_service_app, database_check
 from opsdesk_shared.db import create_engine, session_factory
-from reporting.api.router import router as reports_router
+from reporting.api import archive, contract, plans, reports
 from reporting.config import ReportingSettings
 from reporting.exports.limits import RenderLimits
 
@@ -27,5 +27,6 @@ def create_app(settings: ReportingSettings | None = None) -> FastAPI:
         await engine.dispose()
 
     app = build_service_app(settings, title="OpsDesk reporting", lifespan=lifespan, readiness=[database_check(engine)])
-    app.include_router(reports_router)
+    for module in (reports, plans, contract, archive):
+        app.include_router(module.router)
     return app

@@ -13,6 +13,7 @@
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -29,7 +30,7 @@ class StoredEvent(SQLModel, table=True):
     type: str = Field(index=True)
     occurred_at: datetime = Field(sa_column=timestamp(nullable=False, index=True))
     producer: str
-    envelope: dict = Field(sa_column=sa.Column(pg.JSONB, nullable=False))  # type: ignore[type-arg]
+    envelope: dict[str, Any] = Field(sa_column=sa.Column(pg.JSONB, nullable=False))
     received_at: datetime = Field(sa_column=timestamp(nullable=False))
 
 

@@ -3,7 +3,7 @@
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.settings import ServiceSettings
 from opsdesk_shared.worker import run_worker
-from reporting.archive import WeeklyArchiver
+from reporting.archive.service import WeeklyArchiver
 from reporting.config import ReportingSettings
 from reporting.messaging.consumers import SUBSCRIPTIONS
 

@@ -12,7 +12,8 @@ from opsdesk_shared.testing.workers import running_worker
 from reporting.config import ReportingSettings
 from reporting.main import create_app
 from reporting.messaging.consumers import SUBSCRIPTIONS
-from reporting.testing.harness import Reporting
+
+from .support.harness import Reporting
 
 
 # Module scope: a worker left running in this process would hold events the end-to-end tests' real

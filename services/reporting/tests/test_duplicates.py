@@ -8,7 +8,8 @@ from typing import Any
 from opsdesk_shared.contracts.dispatch import ClockSnapshot, SlaBreached, SlaStarted
 from opsdesk_shared.contracts.intake import TicketCancelled, TicketCreated, TicketStatusChanged
 from opsdesk_shared.testing.workers import eventually, publish
-from reporting.testing.harness import Reporting
+
+from .support.harness import Reporting
 
 PERIOD = {"from": "2032-03-01", "to": "2032-03-07"}  # a week no other test touches
 FILED = datetime(2032, 3, 2, 2, 0, tzinfo=UTC)

@@ -15,7 +15,8 @@ from opsdesk_shared.contracts.envelope import Event
 from opsdesk_shared.contracts.gateway import UnitCreated
 from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.testing.workers import eventually, publish
-from reporting.testing.harness import Reporting
+
+from .support.harness import Reporting
 
 DAY = date(2034, 3, 6)  # a day no other test's scenario uses
 PERIOD = {"from": DAY.isoformat(), "to": DAY.isoformat()}

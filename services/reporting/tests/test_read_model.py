@@ -17,8 +17,9 @@ from opsdesk_shared.db import create_engine, session_factory
 from reporting.periods import day_range
 from reporting.projections.rollups import ROLLUPS, refresh_all
 from reporting.reports.summary import bucket_upper_edge
-from reporting.testing.harness import Reporting, feed, sla_settled
-from reporting.testing.scenario import Scenario, build
+
+from .support.harness import Reporting, feed, sla_settled
+from .support.scenario import Scenario, build
 
 WEEK = date(2031, 7, 7)  # 2031-W28, a week no other test touches
 PERIOD = {"from": "2031-07-07", "to": "2031-07-13"}

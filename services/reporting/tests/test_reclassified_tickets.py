@@ -3,11 +3,13 @@ its creation and its reclassification arrive in."""
 
 import uuid
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from opsdesk_shared.contracts.intake import TicketCreated, TicketUpdated
 from opsdesk_shared.testing.workers import eventually, publish
-from reporting.testing.harness import Reporting
+
+from .support.harness import Reporting
 
 PERIOD = {"from": "2031-10-13", "to": "2031-10-19"}  # a week no other test touches
 FILED = datetime(2031, 10, 15, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -58,7 +60,7 @@ async def test_a_reclassified_ticket_counts_under_its_new_unit_category_and_prio
         late_creation,
     )
 
-    async def both_counted() -> dict | None:  # type: ignore[type-arg]
+    async def both_counted() -> dict[str, Any] | None:
         summary = (await reporting.get("/api/reports/summary", **PERIOD)).json()
         return summary if summary["total"] == 2 else None
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import openpyxl
@@ -20,9 +20,10 @@ import pytest
 from opsdesk_shared.contracts.dispatch import AttendanceClockedIn, AttendanceClockedOut, ShiftScheduled
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.workers import eventually, publish
-from reporting.archive import WeeklyArchiver, last_due, week_due_at
-from reporting.testing.harness import Reporting, feed, sla_settled
-from reporting.testing.scenario import Scenario, build
+from reporting.archive.service import WeeklyArchiver, last_due, week_due_at
+
+from .support.harness import Reporting, feed, sla_settled
+from .support.scenario import Scenario, build
 
 WEEK = date(2032, 7, 5)  # 2032-W28, in 2032Q3 and the contract year starting 2032-05-29
 WEEK_LABEL = "2032-W28"
@@ -165,7 +166,7 @@ def pdf_text(content: bytes) -> str:
     fonts = [
         font.get_object()
         for page in reader.pages
-        for font in page["/Resources"]["/Font"].values()  # type: ignore[index]
+        for font in cast(pypdf.generic.DictionaryObject, page["/Resources"])["/Font"].get_object().values()
     ]
     embedded = [
         f

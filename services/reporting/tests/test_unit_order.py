@@ -3,12 +3,14 @@ figures back to the requesters of the unit it left."""
 
 import uuid
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated
 from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.testing.workers import eventually, publish
-from reporting.testing.harness import Reporting
+
+from .support.harness import Reporting
 
 PERIOD = {"from": "2031-09-01", "to": "2031-09-07"}  # a week no other test touches
 
@@ -16,7 +18,7 @@ PERIOD = {"from": "2031-09-01", "to": "2031-09-07"}  # a week no other test touc
 async def test_a_units_older_move_arriving_last_does_not_undo_the_newer_one(reporting: Reporting) -> None:
     old_parent, new_parent, unit_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 
-    def unit(cls, version, parent):  # type: ignore[no-untyped-def]
+    def unit(cls: type[Any], version: int, parent: uuid.UUID | None) -> Any:
         return cls(
             unit_id=unit_id,
             code=f"U{unit_id.hex[:6]}",

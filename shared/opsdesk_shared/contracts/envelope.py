@@ -5,6 +5,7 @@ know (`extra="ignore"`), so a producer may add fields within a version; removing
 means a new version.
 """
 
+import builtins
 from datetime import UTC, datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
@@ -50,7 +51,8 @@ class Envelope(BaseModel):
             data=event.model_dump(mode="json"),
         )
 
-    def parse(self, event_cls: type[E]) -> E:
+    def parse(self, event_cls: builtins.type[E]) -> E:
+        # `builtins.type`: inside this class `type` is the envelope's own field.
         return event_cls.model_validate(self.data)
 
 

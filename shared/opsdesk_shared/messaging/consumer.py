@@ -212,7 +212,8 @@ class EventConsumer:
         return applied
 
     async def _retry_or_dead_letter(self, message: AbstractIncomingMessage, error: str) -> None:
-        attempt = int((message.headers or {}).get(ATTEMPT_HEADER, 0) or 0)
+        header = (message.headers or {}).get(ATTEMPT_HEADER, 0)
+        attempt = int(header) if isinstance(header, int | str) else 0
         delays = self.subscription.queue.retry_delays_s
         if attempt >= len(delays):
             await self._dead_letter(message, error)

@@ -97,11 +97,11 @@ async def upsert_in_order(
     win: `ON CONFLICT DO UPDATE` locks the row whether or not it updates it."""
     table = model.__table__
     applied = table.c.applied_version
-    stmt = insert(table).values({key: key_value, **values, "applied_version": event_version})
-    stmt = stmt.on_conflict_do_update(
+    row = insert(table).values({key: key_value, **values, "applied_version": event_version})
+    stmt = row.on_conflict_do_update(
         index_elements=[key],
         set_={**values, "applied_version": event_version},
-        where=or_(applied < stmt.excluded.applied_version, and_(applied == 0, stmt.excluded.applied_version == 0)),
+        where=or_(applied < row.excluded.applied_version, and_(applied == 0, row.excluded.applied_version == 0)),
     ).returning(table.c[key])
     if (await session.execute(stmt)).first() is not None:
         return True

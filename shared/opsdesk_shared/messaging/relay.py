@@ -60,11 +60,14 @@ class OutboxRelay:
         self.retention_days = retention_days
         self._wake = asyncio.Event()
         self._pool: asyncpg.Pool | None = None
+        # Signals for whoever runs the relay (tests wait on them rather than sleep): `listening` once a commit
+        # wakes it; `idle` while it waits with nothing claimable left (cleared when a pass starts).
+        self.listening = asyncio.Event()
+        self.idle = asyncio.Event()
 
     async def publish_pending(self) -> int:
         """Publish one batch of unpublished rows; returns how many rows were claimed."""
-        assert self._pool is not None
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._require_pool().acquire() as conn, conn.transaction():
             rows = await conn.fetch(_CLAIM, self.batch_size)
             if not rows:
                 return 0
@@ -101,6 +104,11 @@ class OutboxRelay:
         if self._pool is None:
             self._pool = await asyncpg.create_pool(self.dsn, min_size=1, max_size=2)
 
+    def _require_pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("the outbox relay is not open: call open() first")
+        return self._pool
+
     async def close(self) -> None:
         if self._pool is not None:
             await self._pool.close()
@@ -109,10 +117,15 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         await self.open()
         listener = await wakeups.listen(self.dsn, OUTBOX_CHANNEL, lambda *_: self._wake.set())
+        if listener is not None:
+            self.listening.set()
         backoff = self.poll_interval_s
         last_purge = 0.0
         try:
             while not stop.is_set():
+                # Cleared before the pass, not after: a commit notified during the pass starts the next one.
+                self._wake.clear()
+                self.idle.clear()
                 try:
                     claimed = await self.publish_pending()
                     backoff = self.poll_interval_s
@@ -120,7 +133,7 @@ class OutboxRelay:
                         continue  # more waiting: no sleep
                     loop = asyncio.get_running_loop()
                     if loop.time() - last_purge > 3600:
-                        await self._pool.execute(
+                        await self._require_pool().execute(
                             "DELETE FROM outbox_message WHERE published_at < now() - make_interval(secs => $1)",
                             self.retention_days * 86400,
                         )
@@ -131,8 +144,10 @@ class OutboxRelay:
                     backoff = min(backoff * 2, 30.0)
                     if listener is None or listener.is_closed():
                         listener = await wakeups.listen(self.dsn, OUTBOX_CHANNEL, lambda *_: self._wake.set())
+                        if listener is not None:
+                            self.listening.set()
                     continue
-                self._wake.clear()
+                self.idle.set()
                 await wakeups.wait_any(stop, self._wake, self.poll_interval_s)
         finally:
             await wakeups.close(listener)

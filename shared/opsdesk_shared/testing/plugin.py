@@ -154,6 +154,18 @@ def _write_audit_key(key_file: Path) -> None:
     key_file.chmod(0o600)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests under a `tests/unit/` folder are the unit tier (`make test-unit`): pure modules, no servers. They
+    are marked `unit`, and one that asks for the servers (the `opsdesk` fixture, directly or through another)
+    is refused at collection, so the tier stays fast and runnable anywhere."""
+    for item in items:
+        if "/tests/unit/" not in item.path.as_posix():
+            continue
+        item.add_marker(pytest.mark.unit)
+        if "opsdesk" in getattr(item, "fixturenames", ()):
+            raise pytest.UsageError(f"{item.nodeid}: a unit test must not use the servers (move it out of tests/unit/)")
+
+
 @pytest.fixture(scope="session")
 def opsdesk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunEnvironment]:
     try:

@@ -5,6 +5,7 @@ import inspect
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+from aio_pika.abc import AbstractRobustConnection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from opsdesk_shared.contracts.envelope import Envelope, Event
@@ -96,7 +97,7 @@ class EventTap:
         self.amqp_url = amqp_url
         self.routing_keys = routing_keys or ("#",)
         self.received: list[Envelope] = []
-        self._connection = None
+        self._connection: AbstractRobustConnection | None = None
 
     async def __aenter__(self) -> "EventTap":
         import uuid

@@ -51,7 +51,10 @@ def uses_sink(env: Mapping[str, str]) -> bool:
 
 def processes(env: Mapping[str, str]) -> list[Process]:
     py = sys.executable
-    procs = [Process("gateway", [py, "-m", "gateway", "api"])]
+    procs = [
+        Process("gateway", [py, "-m", "gateway", "api"]),
+        Process("gateway-worker", [py, "-m", "gateway", "worker"]),
+    ]
     for service in SERVICES:
         port = env[f"OPSDESK_{service.upper()}_PORT"]
         procs.append(Process(f"{service}-api", [py, "-m", service, "api", "--port", port]))

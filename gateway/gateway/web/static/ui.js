@@ -185,6 +185,7 @@ function placeErrors(root) {
 // comes back empty, like its confirmation).
 let keptInputs = null;
 document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.requestConfig?.headers?.["X-Live-Refresh"]) return;  // another panel's live re-read
   keptInputs = null;
   if (event.detail.xhr?.status !== 422) return;
   const target = event.detail.target;
@@ -232,6 +233,20 @@ document.addEventListener("htmx:afterSwap", (event) => {
   if (pop) onScreenPop(pop);
 });
 document.addEventListener("htmx:sseMessage", () => tickCountdowns());
+// Counters of the live stream on <body>, what the browser tests wait on instead of sleeping: events heard
+// (data-live-events), and live re-reads of a panel swapped in (data-live-reads) or held back because the
+// user is busy in it (data-live-skips).
+function bump(counter) {
+  document.body.dataset[counter] = String(Number(document.body.dataset[counter] || 0) + 1);
+}
+function isLiveRead(detail) {
+  const config = detail.requestConfig || {};
+  return Boolean(config.headers?.["X-Live-Refresh"]) && config.verb === "get";
+}
+document.addEventListener("htmx:sseMessage", () => bump("liveEvents"));
+document.addEventListener("htmx:afterSettle", (event) => {
+  if (isLiveRead(event.detail)) bump("liveReads");
+});
 // Each event stream marks its element (and the page) live or not: the green dot, and what tests wait for.
 document.addEventListener("htmx:sseOpen", (event) => {
   event.target.dataset.live = "open";
@@ -271,7 +286,12 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   // A text box holding unsent text (a canned reply picked, then the "reply to requester" box ticked) counts too.
   const unsent = [...(target?.querySelectorAll?.("textarea") || [])].some((box) => box.value.trim());
   const editing = target?.querySelector?.("details[open]");
-  if ((typing && target?.contains(active)) || unsent || editing) event.detail.shouldSwap = false;
+  // A refused form still showing its errors: the user is correcting it (their resubmit re-reads the panel).
+  const correcting = target?.querySelector?.(".field-error");
+  if ((typing && target?.contains(active)) || unsent || editing || correcting) {
+    event.detail.shouldSwap = false;
+    bump("liveSkips");
+  }
 });
 
 // Parts on the engineer's resolve form: as many rows as the job needs. A new row copies the first one's

@@ -84,7 +84,7 @@ def _unbreakable(value: Any, font: str, size: float, *, whole_lines: bool = Fals
     longest word (CJK text may break between any two characters, so it asks for one character)."""
     text = cell_text(value)
     if isinstance(value, NUMERIC) or whole_lines or (len(text) <= _WHOLE_LATIN and not _CJK.search(text)):
-        return pdfmetrics.stringWidth(text, font, size)
+        return float(pdfmetrics.stringWidth(text, font, size))
     widest = 0.0
     for word in text.split():
         widest = max(widest, pdfmetrics.stringWidth(word[:1] if _CJK.search(word) else word, font, size))

@@ -1,5 +1,7 @@
 from datetime import UTC, datetime
+from typing import Any, cast
 
+from sqlalchemy import CursorResult
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,4 +23,6 @@ async def store(session: AsyncSession, envelope: Envelope) -> bool:
         )
         .on_conflict_do_nothing(index_elements=["id"])
     )
-    return (await session.execute(stmt)).rowcount == 1
+    # An INSERT's result is a cursor result (it has a rowcount); SQLAlchemy's stubs type it generically.
+    result = cast(CursorResult[Any], await session.execute(stmt))
+    return result.rowcount == 1

@@ -6,10 +6,11 @@ parties' signature block (甲方 the bureau, 乙方 the vendor)."""
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from reporting.contract.schemas import ContractOut
+from reporting.contract.service import contract_table, get_contract, signature_block
 from reporting.exports.document import Document
 from reporting.reports.attendance import Attendance, attendance, attendance_table
 from reporting.reports.breaches import Breach, breach_table, breaches
-from reporting.reports.contract import ContractOut, contract_table, get_contract, signature_block
 from reporting.reports.costs import CostReport, cost_tables, costs
 from reporting.reports.filters import Filters
 from reporting.reports.summary import Summary, summarize, summary_sections

@@ -3,10 +3,11 @@ instant and how late it was (until it stopped, or until now while it still runs)
 overdue now whatever the period."""
 
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting import labels
@@ -47,8 +48,8 @@ _SELECT = (
 )
 
 
-def _breach(row: object, now: datetime) -> Breach:
-    data = dict(row._mapping)  # type: ignore[attr-defined]
+def _breach(row: Row[Any], now: datetime) -> Breach:
+    data = dict(row._mapping)
     stopped = data["stopped_at"]
     due = data["due_at"] or data["breached_at"]
     still_open = stopped is None and data["status"] not in FINISHED_STATUSES

@@ -260,36 +260,35 @@ def daily_series(period: PeriodOut, per_day: list[DayCount]) -> tuple[list[str],
     return [d.isoformat() for d in days], [float(counts.get(d, 0)) for d in days]
 
 
+def _traffic_rows(s: Summary) -> list[list[Any]]:
+    """The hotline and SMS figures, known only to readers of the whole bureau's summary."""
+    if not s.traffic:
+        return []
+    return [
+        ["热线来电 Calls logged", s.traffic.calls],
+        ["短信发送 SMS sent", s.traffic.sms_sent],
+        ["短信送达 SMS delivered", s.traffic.sms_delivered],
+        ["短信失败 SMS failed", s.traffic.sms_failed],
+    ]
+
+
 def summary_sections(s: Summary) -> list[Section]:
     """The summary's tables and charts, reused by the weekly, quarterly and annual reports."""
-    overview = Table(
-        "服务总览 Overview",
-        ["指标 Figure", "数值 Value"],
-        [
-            ["工单总数 Tickets", s.total],
-            ["重复工单（不计工作量）Duplicates (not work)", s.duplicates],
-            ["已解决 Resolved", s.resolved],
-            ["平均到场时长 Mean time to arrive", _fmt_s(s.time_to_arrive.mean_s)],
-            ["90% 到场时长 P90 time to arrive", _fmt_s(s.time_to_arrive.p90_s)],
-            ["平均解决时长 Mean time to resolve", _fmt_s(s.time_to_resolve.mean_s)],
-            ["90% 解决时长 P90 time to resolve", _fmt_s(s.time_to_resolve.p90_s)],
-            ["一次解决率 First-call resolution", _pct_text(s.first_call_resolution_pct)],
-            ["重开率 Reopen rate", _pct_text(s.reopen_pct)],
-            ["评价数 Ratings", s.satisfaction.rated],
-            ["平均评分 Mean rating (1–5)", s.satisfaction.mean_rating if s.satisfaction.mean_rating else "—"],
-            ["满意率 Satisfied (4–5)", _pct_text(s.satisfaction.satisfied_pct)],
-        ]
-        + (
-            [
-                ["热线来电 Calls logged", s.traffic.calls],
-                ["短信发送 SMS sent", s.traffic.sms_sent],
-                ["短信送达 SMS delivered", s.traffic.sms_delivered],
-                ["短信失败 SMS failed", s.traffic.sms_failed],
-            ]
-            if s.traffic
-            else []
-        ),
-    )
+    figures: list[list[Any]] = [
+        ["工单总数 Tickets", s.total],
+        ["重复工单（不计工作量）Duplicates (not work)", s.duplicates],
+        ["已解决 Resolved", s.resolved],
+        ["平均到场时长 Mean time to arrive", _fmt_s(s.time_to_arrive.mean_s)],
+        ["90% 到场时长 P90 time to arrive", _fmt_s(s.time_to_arrive.p90_s)],
+        ["平均解决时长 Mean time to resolve", _fmt_s(s.time_to_resolve.mean_s)],
+        ["90% 解决时长 P90 time to resolve", _fmt_s(s.time_to_resolve.p90_s)],
+        ["一次解决率 First-call resolution", _pct_text(s.first_call_resolution_pct)],
+        ["重开率 Reopen rate", _pct_text(s.reopen_pct)],
+        ["评价数 Ratings", s.satisfaction.rated],
+        ["平均评分 Mean rating (1–5)", s.satisfaction.mean_rating if s.satisfaction.mean_rating else "—"],
+        ["满意率 Satisfied (4–5)", _pct_text(s.satisfaction.satisfied_pct)],
+    ]
+    overview = Table("服务总览 Overview", ["指标 Figure", "数值 Value"], figures + _traffic_rows(s))
     sla = Table(
         "SLA 达标情况 SLA compliance",
         ["指标 Metric", "达标 Met", "超时 Breached", "进行中 Running", "已取消 Cancelled", "达标率 Compliance"],

@@ -8,6 +8,7 @@ Create Date: 2026-11-25
 """
 
 from collections.abc import Callable
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -22,18 +23,18 @@ UUID = pg.UUID(as_uuid=True)
 TS = sa.DateTime(timezone=True)
 
 
-def _int(name: str) -> sa.Column:  # type: ignore[type-arg]
+def _int(name: str) -> sa.Column[Any]:
     return sa.Column(name, sa.BigInteger, nullable=False, server_default="0")
 
 
-def _num(name: str) -> sa.Column:  # type: ignore[type-arg]
+def _num(name: str) -> sa.Column[Any]:
     return sa.Column(name, sa.Float, nullable=False, server_default="0")
 
 
 def _tiers(
     kind: str,
-    keys: Callable[[], list[sa.Column]],  # type: ignore[type-arg]
-    measures: Callable[[], list[sa.Column]],  # type: ignore[type-arg]
+    keys: Callable[[], list[sa.Column[Any]]],
+    measures: Callable[[], list[sa.Column[Any]]],
     *,
     unit_totals: bool = False,
 ) -> None:
@@ -42,7 +43,7 @@ def _tiers(
     names = [k.name for k in keys()]
     totals = ["unit_id", *names] if unit_totals else names
 
-    def unit() -> list[sa.Column]:  # type: ignore[type-arg]
+    def unit() -> list[sa.Column[Any]]:
         return [sa.Column("unit_id", UUID, nullable=False)] if unit_totals else []
 
     op.create_table(
@@ -72,7 +73,7 @@ def _tiers(
     )
 
 
-def _text(name: str) -> sa.Column:  # type: ignore[type-arg]
+def _text(name: str) -> sa.Column[Any]:
     return sa.Column(name, sa.Text, nullable=False)
 
 

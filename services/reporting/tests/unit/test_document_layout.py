@@ -15,7 +15,7 @@ import pytest
 
 from reporting.config import ReportingSettings
 from reporting.exports.csv_export import csv_rows
-from reporting.exports.document import Chart, Document, Duration, Percent, Signatures, Table
+from reporting.exports.document import Chart, Document, Duration, Percent, Section, Signatures, Table
 from reporting.exports.pdf_export import pdf_bytes
 from reporting.exports.xlsx_export import xlsx_bytes
 from reporting.periods import Period
@@ -31,13 +31,13 @@ def keep(name: str, content: bytes) -> None:
         (Path(OUT) / name).write_bytes(content)
 
 
-def document(*sections: object) -> Document:
+def document(*sections: Section) -> Document:
     return Document(
         title="维修费用报告 Repair costs",
         period=WEEK,
         generated_at=datetime(2032, 7, 12, 0, 0, tzinfo=UTC),
         filename="layout",
-        sections=list(sections),  # type: ignore[arg-type]
+        sections=list(sections),
     )
 
 
@@ -140,7 +140,9 @@ def test_a_line_chart_of_one_point_draws_the_point() -> None:
 
     def fills(content: bytes) -> int:
         page = pypdf.PdfReader(io.BytesIO(content)).pages[0]
-        return len(re.findall(rb"\bf\b|\bB\b|\bf\*", page.get_contents().get_data()))  # type: ignore[union-attr]
+        contents = page.get_contents()
+        assert contents is not None
+        return len(re.findall(rb"\bf\b|\bB\b|\bf\*", contents.get_data()))
 
     assert fills(one) >= 1 and fills(empty) >= 1  # the marker is drawn whatever the value
 

@@ -2,38 +2,16 @@
 database rather than in code or settings, so a new contract year or a renamed party needs no release.
 The quarterly and annual acceptance reports print them, and close with the parties' signature block."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
-from pydantic import BaseModel, Field
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opsdesk_shared.errors import RuleViolation
+from reporting.contract.schemas import ContractIn, ContractOut
 from reporting.exports.document import Signatures, Table
 
 NOT_SET = "（未设置 not set）"
-
-
-class ContractIn(BaseModel):
-    model_config = {"extra": "forbid", "str_strip_whitespace": True}
-    contract_number: str = Field(min_length=1, max_length=100)
-    contract_title: str = Field(min_length=1, max_length=200)
-    client_name: str = Field(min_length=1, max_length=200, description="甲方: the bureau")
-    vendor_name: str = Field(min_length=1, max_length=200, description="乙方: the O&M vendor")
-    starts_on: date
-    ends_on: date
-
-
-class ContractOut(BaseModel):
-    configured: bool  # False until an admin has entered the contract
-    contract_number: str | None = None
-    contract_title: str | None = None
-    client_name: str | None = None
-    vendor_name: str | None = None
-    starts_on: date | None = None
-    ends_on: date | None = None
-    updated_by: str | None = None
-    updated_at: datetime | None = None
 
 
 _COLUMNS = "contract_number, contract_title, client_name, vendor_name, starts_on, ends_on, updated_by, updated_at"

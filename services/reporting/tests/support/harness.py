@@ -12,7 +12,8 @@ import httpx
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish
 from reporting.config import ReportingSettings
-from reporting.testing.scenario import Scenario
+
+from .scenario import Scenario
 
 
 @dataclass

@@ -5,12 +5,15 @@
 import asyncio
 import uuid
 from datetime import UTC, datetime, time, timedelta
+from uuid import UUID
 
 import structlog
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from opsdesk_shared.db import advisory_lock
+from opsdesk_shared.errors import NotFound
+from reporting.archive.schemas import ArchivedFile, ArchivedReport
 from reporting.config import ReportingSettings
 from reporting.exports.render import MEDIA_TYPES, Format, file_bytes
 from reporting.periods import LOCAL, Period, week_of
@@ -97,3 +100,25 @@ class WeeklyArchiver:
                 await asyncio.wait_for(stop.wait(), timeout=wait_s)
             except TimeoutError:
                 pass
+
+
+async def list_archived(session: AsyncSession, limit: int) -> list[ArchivedReport]:
+    rows = await session.execute(
+        text(
+            "SELECT id, kind, period, format, filename, octet_length(content) AS size_bytes, generated_at "
+            "FROM report_archive ORDER BY period DESC, format LIMIT :n"
+        ),
+        {"n": limit},
+    )
+    return [ArchivedReport.model_validate(row, from_attributes=True) for row in rows]
+
+
+async def archived_file(session: AsyncSession, report_id: UUID) -> ArchivedFile:
+    row = (
+        await session.execute(
+            text("SELECT filename, media_type, content FROM report_archive WHERE id = :id"), {"id": report_id}
+        )
+    ).first()
+    if row is None:
+        raise NotFound("no archived report with this id", code="report.not_found")
+    return ArchivedFile.model_validate(row, from_attributes=True)

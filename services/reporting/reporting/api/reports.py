@@ -1,0 +1,116 @@
+"""`/api/reports/{summary,sla,costs,weekly,quarterly,annual}`: every report as JSON, CSV, XLSX or PDF
+(`format=`)."""
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from opsdesk_shared.dependencies import ReadSession
+from reporting import periods
+from reporting.api.dependencies import (
+    ContractReader,
+    FilterParams,
+    FormatParam,
+    Settings,
+    SlaReader,
+    SummaryReader,
+    answer,
+)
+from reporting.exports.render import Format
+from reporting.reports.acceptance import AcceptanceReport, acceptance, acceptance_document
+from reporting.reports.breaches import BreachList, breach_document, breaches
+from reporting.reports.costs import CostReport, cost_document, costs
+from reporting.reports.filters import Filters
+from reporting.reports.summary import Summary, summarize, summary_document
+from reporting.reports.weekly import WeeklyReport, weekly, weekly_document
+
+router = APIRouter(prefix="/api/reports", tags=["reports"])
+
+
+@router.get("/summary", response_model=Summary)
+async def summary(
+    request: Request,
+    principal: SummaryReader,
+    session: ReadSession,
+    query: FilterParams,
+    fmt: FormatParam = Format.json,
+) -> Response | Summary:
+    filters = await query.scoped(session, principal)
+    result = await summarize(session, filters, with_traffic=filters.unit_root is None)
+    return await answer(request, principal, fmt, result, lambda: summary_document(result, filters))
+
+
+@router.get("/sla", response_model=BreachList)
+async def sla_breaches(
+    request: Request,
+    principal: SlaReader,
+    session: ReadSession,
+    query: FilterParams,
+    fmt: FormatParam = Format.json,
+) -> Response | BreachList:
+    """Every breached SLA clock of the tickets created in the period, with due instant and lateness."""
+    filters = await query.scoped(session, principal)
+    result = await breaches(session, filters)
+    return await answer(request, principal, fmt, result, lambda: breach_document(result, filters))
+
+
+@router.get("/costs", response_model=CostReport)
+async def repair_costs(
+    request: Request,
+    principal: ContractReader,
+    session: ReadSession,
+    query: FilterParams,
+    fmt: FormatParam = Format.json,
+) -> Response | CostReport:
+    """Repair costs of the work orders resolved in the period, with who bears each and the totals."""
+    filters = Filters(query.period, query.unit_id, query.category, query.priority)
+    result = await costs(session, filters)
+    return await answer(request, principal, fmt, result, lambda: cost_document(result, filters))
+
+
+def _week(week: str | None) -> periods.Period:
+    if week is None:  # the last complete week
+        today = periods.local_day(datetime.now(UTC))
+        return periods.week_of(date.fromordinal(today.toordinal() - 7))
+    return periods.iso_week(week)
+
+
+@router.get("/weekly", response_model=WeeklyReport)
+async def weekly_report(
+    request: Request,
+    principal: ContractReader,
+    session: ReadSession,
+    week: Annotated[str | None, Query(description="ISO week, e.g. 2026-W48; default the last complete week")] = None,
+    fmt: FormatParam = Format.json,
+) -> Response | WeeklyReport:
+    filters = Filters(_week(week))
+    result = await weekly(session, filters)
+    return await answer(request, principal, fmt, result, lambda: weekly_document(result, filters))
+
+
+@router.get("/quarterly", response_model=AcceptanceReport)
+async def quarterly_report(
+    request: Request,
+    principal: ContractReader,
+    session: ReadSession,
+    quarter: Annotated[str, Query(description="e.g. 2026Q4")],
+    fmt: FormatParam = Format.json,
+) -> Response | AcceptanceReport:
+    filters = Filters(periods.quarter(quarter))
+    result = await acceptance(session, filters, "quarterly")
+    return await answer(request, principal, fmt, result, lambda: acceptance_document(result, filters))
+
+
+@router.get("/annual", response_model=AcceptanceReport)
+async def annual_report(
+    request: Request,
+    principal: ContractReader,
+    session: ReadSession,
+    settings: Settings,
+    year: Annotated[int, Query(ge=2000, le=2100, description="contract year starting in this year")],
+    fmt: FormatParam = Format.json,
+) -> Response | AcceptanceReport:
+    filters = Filters(periods.contract_year(year, settings.contract_year_start))
+    result = await acceptance(session, filters, "annual")
+    return await answer(request, principal, fmt, result, lambda: acceptance_document(result, filters))
