@@ -185,10 +185,18 @@ def test_the_404_page_is_in_chinese_with_a_way_back_and_english_after_the_switch
     page.locator("#error-back").click()
     expect(page).to_have_url(re.compile(r"/ui/portal$"))
 
+    # A console the role has no use for: 403, in Chinese, with the way home.
+    requester.goto("/ui/dispatch")
+    expect(page.locator("#error-page h1")).to_contain_text("无权访问")
+    expect(page.locator("#error-page [role=alert]")).to_have_text("您的角色无权使用此页面。")
+    expect(page.locator("#error-home")).to_have_attribute("href", "/ui/portal")
+    requester.shot("403")
+
     requester.goto("/ui/no-such-page")
     page.locator("#lang-en").click()
     expect(page.locator("#error-page h1")).to_contain_text("Page not found")
     expect(page.locator("#error-page [role=alert]")).to_have_text("No such page or endpoint.")
+    expect(page.locator("#error-home")).to_have_text("Back to start")
     requester.shot("404-english")
 
     # The API keeps its problem+json, with the code.

@@ -147,10 +147,11 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
 
 
 def _wants_page(request: Request) -> bool:
+    """A page or an htmx fragment (whose error toast reads the page's alert); not the API, assets or streams."""
     path = request.url.path
-    if path.startswith(("/api/", "/static/", LIVE_PREFIX)) or request.headers.get("hx-request"):
+    if path.startswith(("/api/", "/static/", LIVE_PREFIX)):
         return False
-    return "text/html" in request.headers.get("accept", "")
+    return bool(request.headers.get("hx-request")) or "text/html" in request.headers.get("accept", "")
 
 
 async def _error_page(request: Request, status: int, message: str) -> Response:
