@@ -67,6 +67,8 @@ def codes_in(source: str, where: str = "<source>") -> set[str]:
                     for key, value in zip(argument.keys, argument.values, strict=True):
                         if isinstance(key, ast.Constant) and key.value == "code" and isinstance(value, ast.Constant):
                             found.add(str(value.value))
+        if name == "PydanticCustomError" and node.args and isinstance(node.args[0], ast.Constant):
+            found.add(str(node.args[0].value))  # a validator's own code (opsdesk_shared.errors.validation_code)
         if name == "_page_error" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
             found.add(str(node.args[1].value))
     return found

@@ -173,12 +173,13 @@ VALIDATION_CODES: dict[str, str] = {
     "assertion_error": "validation.invalid",
 }
 VALIDATION_FALLBACK = "validation.invalid"
-# A validator of ours may name its own code: `PydanticCustomError("validation.<what>", "message")`.
+# A validator of ours names its own code as the error's type: `PydanticCustomError("call.ends_before_start",
+# "message")`; a type with a dot is one of ours, passed on as it is.
 _PARAM_KEYS = ("min_length", "max_length", "gt", "ge", "lt", "le", "expected", "max_digits", "decimal_places")
 
 
 def validation_code(error_type: str | None) -> str:
-    if error_type and error_type.startswith("validation."):
+    if error_type and "." in error_type:
         return error_type
     return VALIDATION_CODES.get(error_type or "", VALIDATION_FALLBACK)
 

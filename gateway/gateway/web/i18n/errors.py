@@ -131,6 +131,7 @@ MESSAGES: dict[str, str] = {
     "call.not_found": N_("找不到该通话记录。"),
     "call.ticket_unknown": N_("关联的工单不存在。"),
     "call.already_linked": N_("该通话已关联到另一张工单。"),
+    "call.ends_before_start": N_("通话结束时间不能早于开始时间。"),
     "canned_reply.not_found": N_("找不到该常用回复。"),
     "canned_reply.title_taken": N_("已有同名的常用回复。"),
     "attachment.too_large": N_("附件不能超过 {max_mib} MiB。"),
@@ -192,6 +193,7 @@ MESSAGES: dict[str, str] = {
     "sms.template_bad_variable": N_("模板中的变量名无效。"),
     "sms.template_variable_unknown": N_("模板使用了该规则不提供的变量。"),
     "sms.template_variables_missing": N_("缺少模板变量。"),
+    "sms.template_or_body": N_("请选择模板（并填写变量）或直接填写正文，二者选一。"),
     # the web pages' own checks, before anything reaches the API
     "web.photo_required": N_("请先拍照或选择图片。"),
     "web.signature_missing": N_("报修人尚未签字。"),
