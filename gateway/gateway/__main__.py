@@ -1,4 +1,5 @@
-"""`python -m gateway api|worker|migrate|bootstrap [--demo]|audit-purge|reseal-totp-secrets|grant-app-role <role>`."""
+"""`python -m gateway api|worker|migrate|bootstrap [--demo]|audit-purge|reseal-totp-secrets|grant-app-role <role>|
+`outbox republish --id <event id>|--all|--unroutable`."""
 
 import argparse
 import asyncio
@@ -9,6 +10,7 @@ import uvicorn
 from gateway import audit_retention, bootstrap, database_roles, worker
 from gateway.auth import totp_reseal
 from gateway.config import GatewaySettings
+from opsdesk_shared.cli import add_outbox_command, run_outbox_command
 from opsdesk_shared.db import create_engine
 from opsdesk_shared.migrations import migrate
 from opsdesk_shared.observability import configure_logging
@@ -27,6 +29,7 @@ sub.add_parser("audit-purge", help="archive and purge audit entries older than O
 sub.add_parser("reseal-totp-secrets", help="seal every TOTP secret under the first key of OPSDESK_TOTP_KEY_FILE")
 grant = sub.add_parser("grant-app-role", help="as the database owner: grant the gateway's login role what it needs")
 grant.add_argument("role")
+add_outbox_command(sub)
 args = parser.parse_args()
 
 
@@ -65,6 +68,9 @@ elif args.command == "audit-purge":
 elif args.command == "reseal-totp-secrets":
     configure_logging("gateway", settings.log_level, settings.log_format)
     print(asyncio.run(totp_reseal.reseal_now(settings)).model_dump_json())
+elif args.command == "outbox":
+    configure_logging("gateway", settings.log_level, settings.log_format)
+    asyncio.run(run_outbox_command(settings, args))
 elif args.command == "grant-app-role":
     configure_logging("gateway", settings.log_level, settings.log_format)
     asyncio.run(grant_app_role(args.role))

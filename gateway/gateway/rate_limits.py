@@ -8,6 +8,7 @@ from limits import RateLimitItem
 from limits.aio.storage import RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
+from limits.storage import storage_from_string
 
 log = structlog.get_logger(__name__)
 
@@ -32,7 +33,10 @@ def shown(url: str) -> str:
 class RateLimits:
     def __init__(self, redis_url: str, *, key_prefix: str) -> None:
         self.redis_url = shown(redis_url)
-        self.storage = RedisStorage(
+        # `redis://` (one server) or `redis+sentinel://:password@sentinel:26379,…/service` (k8s/data: the
+        # Sentinels name the primary, and the next one after a failover).
+        sentinel = urlsplit(redis_url).scheme.endswith("+sentinel")
+        storage = storage_from_string(
             f"async+{redis_url}",
             implementation="redispy",
             key_prefix=f"{key_prefix}:limits",
@@ -40,7 +44,11 @@ class RateLimits:
             # A Redis that hangs must not hang every request behind it.
             socket_timeout=1.0,
             socket_connect_timeout=1.0,
+            # Counted and read on the primary: a replica's window may lag behind the hits just counted.
+            **({"use_replicas": False} if sentinel else {}),
         )
+        assert isinstance(storage, RedisStorage)  # RedisSentinelStorage is one
+        self.storage = storage
         self.limiter = MovingWindowRateLimiter(self.storage)
         self._storage_down = False
 

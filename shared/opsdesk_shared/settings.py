@@ -32,9 +32,19 @@ class ServiceSettings(BaseSettings):
 
     # Published outbox rows are kept this long, and a restore publishes every one of them again (the dump
     # cannot know which were still queued or retrying in the broker): consumers must remember the events
-    # they processed for longer, so that the replay is deduplicated (checked below).
+    # they processed for longer, so that the replay is deduplicated (checked below). That is also far longer
+    # than any redelivery window: a consumer's retries wait 1+5+30+120 s in all (topology.py), a broker
+    # redelivers an unacked message at once, and a dead-lettered one was never processed (no inbox record).
+    # Every worker purges past it, at start and hourly (messaging/retention.py).
     outbox_retention_days: float = Field(default=7, gt=0)
     inbox_retention_days: float = Field(default=14, gt=0)
+    # An outbox row the broker refuses waits base * 2^(attempts-1) s (at most max) before its next attempt,
+    # and is parked after max_attempts (messaging/relay.py): ~13 min with these defaults.
+    outbox_max_attempts: int = Field(default=10, ge=1)
+    outbox_retry_base_s: float = Field(default=1.0, gt=0)
+    outbox_retry_max_s: float = Field(default=300.0, gt=0)
+    # The worker serves its Prometheus metrics (the relay's parked rows among them) on this port; 0: not served.
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535)
 
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|console)$")

@@ -11,8 +11,11 @@ import asyncio
 import signal
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
+from wsgiref.simple_server import WSGIServer
 
+import prometheus_client
 import structlog
+from aio_pika.abc import AbstractExchange
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from opsdesk_shared.messaging.connection import confirm_channel, connect
@@ -39,10 +42,13 @@ async def run_worker(
 ) -> None:
     stop = stop or _stop_on_signals()
     connection = await connect(settings.amqp_url, f"{settings.service_name}-worker")
+    metrics_server: WSGIServer | None = None
     try:
         publish_channel = await confirm_channel(connection)
         exchange = await declare_events_exchange(publish_channel)
-        relay = OutboxRelay(settings.asyncpg_dsn, exchange, retention_days=settings.outbox_retention_days)
+        relay = relay_for(settings, exchange)
+        if settings.worker_metrics_port:  # Prometheus: the relay's parked rows and the process's own figures
+            metrics_server, _ = prometheus_client.start_http_server(settings.worker_metrics_port)
         consumers = []
         for subscription in subscriptions:
             # One channel per consumer so one consumer's prefetch cannot starve another.
@@ -65,8 +71,23 @@ async def run_worker(
         await asyncio.gather(*(consumer.stop() for consumer in consumers), return_exceptions=True)
         await asyncio.gather(*running, return_exceptions=True)
     finally:
+        if metrics_server is not None:
+            metrics_server.shutdown()
+            metrics_server.server_close()
         await connection.close()
         log.info("worker_stopped")
+
+
+def relay_for(settings: ServiceSettings, exchange: AbstractExchange) -> OutboxRelay:
+    return OutboxRelay(
+        settings.asyncpg_dsn,
+        exchange,
+        retention_days=settings.outbox_retention_days,
+        service=settings.service_name,
+        max_attempts=settings.outbox_max_attempts,
+        retry_base_s=settings.outbox_retry_base_s,
+        retry_max_s=settings.outbox_retry_max_s,
+    )
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -95,6 +116,6 @@ async def run_relay_only(settings: ServiceSettings, stop: asyncio.Event) -> None
         return
     try:
         exchange = await declare_events_exchange(await confirm_channel(connection))
-        await OutboxRelay(settings.asyncpg_dsn, exchange, retention_days=settings.outbox_retention_days).run(stop)
+        await relay_for(settings, exchange).run(stop)
     finally:
         await connection.close()

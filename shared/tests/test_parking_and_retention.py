@@ -133,3 +133,32 @@ async def _consumers(amqp_url: str, queue: str) -> int:
 async def _scalar(sessions: async_sessionmaker[AsyncSession], sql: str, **params: object) -> object:
     async with sessions() as s:
         return await s.scalar(text(sql), params)
+
+
+async def test_the_worker_purges_the_inbox_by_itself(
+    migrated: RunEnvironment, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Issue 23: nobody has to run the purge; every worker does, at start and hourly, past the retention
+    (which the settings hold above the outbox's replay window: see the parametrised test above)."""
+    old, recent = uuid.uuid4(), uuid.uuid4()
+    consumer = f"test.worker-retention-{uuid.uuid4().hex[:6]}"
+    async with sessions() as s, s.begin():
+        await s.execute(
+            text(
+                "INSERT INTO inbox_message (consumer, message_id, processed_at) VALUES "
+                "(:c, :old, now() - interval '9 days'), (:c, :recent, now() - interval '7 days')"
+            ),
+            {"c": consumer, "old": old, "recent": recent},
+        )
+    settings = migrated.settings(IntakeSettings, outbox_retention_days=7, inbox_retention_days=8)
+    # A worker that consumes something: one that consumes nothing keeps no inbox, so purges none.
+    quiet = Subscription(QueueSpec(f"test.retention-{uuid.uuid4().hex[:6]}", routing_keys=("test.never",)), _noop)
+    async with running_worker(settings, sessions, [quiet]):
+        await eventually(
+            lambda: _scalar(sessions, "SELECT count(*) = 1 FROM inbox_message WHERE consumer = :q", q=consumer)
+        )
+    assert await _scalar(sessions, "SELECT message_id FROM inbox_message WHERE consumer = :q", q=consumer) == recent
+
+
+async def _noop(session: AsyncSession, envelope: Envelope) -> None:
+    return None

@@ -1,17 +1,28 @@
 """docker-compose.yml and k8s/ checked offline against their published schemas (no Docker engine or
-cluster here): the compose-spec schema vendored by check-jsonschema, and Kubernetes' own OpenAPI schemas
-vendored by kubernetes-validate, strict (unknown fields are errors)."""
+cluster here): the compose-spec schema vendored by check-jsonschema, Kubernetes' own OpenAPI schemas
+vendored by kubernetes-validate, strict (unknown fields are errors), and for the data layer (k8s/data) the
+operators' CRD schemas read from OPSDESK_CRD_DIR (not in the repository), as strictly."""
 
+import copy
 import json
+import os
+import re
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
 
+from dispatch.config import DispatchSettings
 from gateway.config import GatewaySettings
+from intake.config import IntakeSettings
+from notifications.config import NotificationsSettings
+from opsdesk_shared.contracts.routing import REQUIRED_QUEUES
+from opsdesk_shared.messaging.topology import EVENTS_EXCHANGE
+from reporting.config import ReportingSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S_VERSION = "1.30.0"
@@ -184,3 +195,194 @@ def test_compose_gives_the_gateway_redis_and_says_whom_it_trusts_for_forwarded_a
     assert gateway["environment"]["OPSDESK_REDIS_URL"] == "redis://redis:6379/0"
     # Nobody in front of the gateway by default: an explicit, empty list (not the development default).
     assert gateway["environment"]["OPSDESK_TRUSTED_PROXIES"] == "${OPSDESK_TRUSTED_PROXIES:-}"
+
+
+# --- The data layer (k8s/data, issue 23): the operators' resources validated against their CRDs' schemas ---
+
+CRD_DIR = Path(os.environ.get("OPSDESK_CRD_DIR", ROOT / ".." / "shared" / "crds")).resolve()
+DATA = ROOT / "k8s/data"
+SERVICE_SETTINGS = (GatewaySettings, IntakeSettings, DispatchSettings, NotificationsSettings, ReportingSettings)
+
+
+def _strict(schema: Any) -> Any:
+    """A CRD's structural schema as the API server applies it with `kubectl apply --validate=strict`: a field
+    the schema does not name is an error (the server would silently prune it) unless the schema keeps unknown
+    fields (`x-kubernetes-preserve-unknown-fields`) or describes a map (`additionalProperties`)."""
+    if isinstance(schema, list):
+        return [_strict(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    strict = {key: _strict(value) for key, value in schema.items()}
+    if (
+        "properties" in schema
+        and "additionalProperties" not in schema
+        and not schema.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        strict["additionalProperties"] = False
+    return strict
+
+
+@pytest.fixture(scope="module")
+def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
+    """(apiVersion, kind) -> the openAPIV3Schema of that served version, from every CRD in OPSDESK_CRD_DIR."""
+    crds = sorted(CRD_DIR.glob("*.yaml")) if CRD_DIR.is_dir() else []
+    if not crds:
+        pytest.fail(
+            f"no operator CRDs in {CRD_DIR}: the k8s/data manifests are validated against the CloudNativePG and "
+            "RabbitMQ operators' CustomResourceDefinitions, which are not part of the repository; set "
+            "OPSDESK_CRD_DIR to a directory holding them (default ../shared/crds beside the repository)"
+        )
+    schemas = {}
+    for path in crds:
+        for crd in _documents(path):
+            if crd.get("kind") != "CustomResourceDefinition":
+                continue
+            group, kind = crd["spec"]["group"], crd["spec"]["names"]["kind"]
+            for version in crd["spec"]["versions"]:
+                if version.get("served", True):
+                    schemas[(f"{group}/{version['name']}", kind)] = _strict(version["schema"]["openAPIV3Schema"])
+    return schemas
+
+
+def _data_documents() -> list[dict]:  # type: ignore[type-arg]
+    return [d for p in _kustomization_resources(DATA) for d in _documents(p)]
+
+
+def _of_kind(kind: str) -> dict[str, dict]:  # type: ignore[type-arg]
+    return {d["metadata"]["name"]: d for d in _data_documents() if d["kind"] == kind}
+
+
+@pytest.mark.parametrize("manifest", _kustomization_resources(DATA), ids=lambda p: p.name)
+def test_every_data_manifest_is_valid_against_kubernetes_or_its_operators_crd(
+    manifest: Path, crd_schemas: dict[tuple[str, str], dict[str, Any]]
+) -> None:
+    for document in _documents(manifest):
+        key = (document["apiVersion"], document["kind"])
+        group = document["apiVersion"].rpartition("/")[0]
+        if "." in group and not group.endswith(".k8s.io"):  # an operator's resource, not core Kubernetes
+            assert key in crd_schemas, f"{manifest.name}: no CRD in {CRD_DIR} defines {key}"
+            errors = sorted(
+                jsonschema.Draft7Validator(crd_schemas[key]).iter_errors(document), key=lambda e: list(e.path)
+            )
+            assert not errors, f"{manifest.name} {document['kind']}/{document['metadata']['name']}: " + "; ".join(
+                f"{'.'.join(map(str, e.path))}: {e.message}" for e in errors[:5]
+            )
+        else:
+            kubernetes_validate.validate(document, K8S_VERSION, strict=True)
+
+
+def test_the_strict_crd_validation_catches_a_misspelt_field(crd_schemas: dict[tuple[str, str], dict[str, Any]]) -> None:
+    cluster = copy.deepcopy(_of_kind("Cluster")["postgres"])
+    cluster["spec"]["monitoring"]["enablePodMonitr"] = True
+    assert not jsonschema.Draft7Validator(crd_schemas[("postgresql.cnpg.io/v1", "Cluster")]).is_valid(cluster)
+    cluster = copy.deepcopy(_of_kind("Cluster")["postgres"])
+    cluster["spec"]["instances"] = "three"
+    assert not jsonschema.Draft7Validator(crd_schemas[("postgresql.cnpg.io/v1", "Cluster")]).is_valid(cluster)
+
+
+def test_the_data_layer_is_its_own_kustomization_in_its_own_namespace() -> None:
+    kustomization = _documents(DATA / "kustomization.yaml")[0]
+    assert kustomization["namespace"] == "opsdesk-data"
+    assert {d["metadata"]["name"] for d in _data_documents() if d["kind"] == "Namespace"} == {"opsdesk-data"}
+    app = _documents(ROOT / "k8s/base/kustomization.yaml")[0]
+    assert not any("data" in entry for entry in app["resources"]), "the app layer must not include the data layer"
+
+
+def test_postgresql_is_three_instances_with_a_synchronous_standby_backups_and_every_services_database() -> None:
+    cluster = _of_kind("Cluster")["postgres"]["spec"]
+    assert cluster["instances"] == 3
+    sync = cluster["postgresql"]["synchronous"]
+    assert sync["number"] >= 1 and sync["dataDurability"] == "required"
+    assert cluster["affinity"]["enablePodAntiAffinity"] and cluster["affinity"]["podAntiAffinityType"] == "required"
+    assert cluster["affinity"]["topologyKey"] == "kubernetes.io/hostname"
+    assert cluster["enablePDB"] is True
+    assert cluster["monitoring"]["enablePodMonitor"] is True
+    store = cluster["backup"]["barmanObjectStore"]
+    assert store["destinationPath"].startswith("s3://") and "wal" in store  # WAL archived with the base backups
+    assert any(b["spec"]["cluster"]["name"] == "postgres" for b in _of_kind("ScheduledBackup").values())
+    owners = {role["name"] for role in cluster["managed"]["roles"] if role.get("login")}
+    databases = {d["spec"]["name"]: d["spec"] for d in _of_kind("Database").values()}
+    for settings in SERVICE_SETTINGS:
+        name = settings.model_construct().database_name
+        assert name in databases, f"no Database for {name}"
+        assert databases[name]["owner"] in owners and databases[name]["cluster"]["name"] == "postgres"
+
+
+def test_rabbitmq_is_three_nodes_on_three_hosts_with_quorum_queues_by_default() -> None:
+    cluster = _of_kind("RabbitmqCluster")["rabbitmq"]["spec"]
+    assert cluster["replicas"] == 3
+    [term] = cluster["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert term["topologyKey"] == "kubernetes.io/hostname"
+    assert term["labelSelector"]["matchLabels"] == {"app.kubernetes.io/name": "rabbitmq"}  # the operator's label
+    vhosts = {v["spec"]["name"]: v["spec"] for v in _of_kind("Vhost").values()}
+    assert vhosts["opsdesk"]["defaultQueueType"] == "quorum"
+    queues = {q["spec"]["name"]: q["spec"] for q in _of_kind("Queue").values()}
+    assert all(q["type"] == "quorum" and q["durable"] and q["vhost"] == "opsdesk" for q in queues.values())
+    assert all(q.get("deletionPolicy") == "retain" for q in queues.values())
+
+
+def test_the_topology_resources_are_the_development_definitions_and_the_declared_routes() -> None:
+    definitions = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
+    policies = {p["spec"]["name"]: p["spec"] for p in _of_kind("Policy").values()}
+    for policy in definitions["policies"]:
+        declared = policies[policy["name"]]
+        assert (declared["pattern"], declared["applyTo"], declared["definition"]) == (
+            policy["pattern"],
+            policy["apply-to"],
+            policy["definition"],
+        )
+    exchanges = {e["spec"]["name"]: e["spec"]["type"] for e in _of_kind("Exchange").values()}
+    assert exchanges == {e["name"]: e["type"] for e in definitions["exchanges"]}
+    queues = {q["spec"]["name"] for q in _of_kind("Queue").values()}
+    assert queues == {q["name"] for q in definitions["queues"]} | set(REQUIRED_QUEUES)
+    bindings: dict[str, set[str]] = {}
+    for binding in _of_kind("Binding").values():
+        spec = binding["spec"]
+        if spec["source"] == EVENTS_EXCHANGE:
+            bindings.setdefault(spec["destination"], set()).add(spec["routingKey"])
+    assert bindings == {queue: set(keys) for queue, keys in REQUIRED_QUEUES.items()}
+    # Every queue a consumer policy applies to is one of OpsDesk's (the policy's pattern is the contract's too).
+    assert all(re.match(policies["opsdesk-consumer-queues"]["pattern"], queue) for queue in REQUIRED_QUEUES)
+    assert all(r["spec"]["rabbitmqClusterReference"] == {"name": "rabbitmq"} for r in _of_kind("Binding").values())
+
+
+def test_redis_is_a_sentinel_statefulset_spread_over_nodes() -> None:
+    redis = _of_kind("StatefulSet")["redis"]["spec"]
+    assert redis["replicas"] == 3
+    pod = redis["template"]["spec"]
+    assert {c["name"] for c in pod["containers"]} == {"redis", "sentinel"}
+    [term] = pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert term["topologyKey"] == "kubernetes.io/hostname"
+    script = _of_kind("ConfigMap")["redis"]["data"]["start-sentinel.sh"]
+    assert "sentinel monitor opsdesk" in script and " 2\n" in script  # quorum of two of three
+
+
+def test_every_replicated_workload_has_a_disruption_budget_and_spreads_over_nodes() -> None:
+    app = [d for p in _kustomization_resources(ROOT / "k8s/base") for d in _documents(p)]
+    budgets = [
+        d["spec"]["selector"]["matchLabels"] for d in [*app, *_data_documents()] if d["kind"] == "PodDisruptionBudget"
+    ]
+    for deployment in (d for d in app if d["kind"] == "Deployment"):
+        name = deployment["metadata"]["name"]
+        labels = deployment["spec"]["template"]["metadata"]["labels"]
+        assert any(selector.items() <= labels.items() for selector in budgets), f"no PodDisruptionBudget for {name}"
+        terms = deployment["spec"]["template"]["spec"]["affinity"]["podAntiAffinity"][
+            "preferredDuringSchedulingIgnoredDuringExecution"
+        ]
+        assert any(
+            t["podAffinityTerm"]["topologyKey"] == "kubernetes.io/hostname"
+            and t["podAffinityTerm"]["labelSelector"]["matchLabels"].items() <= labels.items()
+            for t in terms
+        ), name
+    for name in ("rabbitmq", "redis"):  # CloudNativePG makes its own (enablePDB)
+        assert {"app.kubernetes.io/name": name} in budgets, name
+
+
+def test_the_app_layer_reaches_the_data_layer_services() -> None:
+    env = _gateway_environment_in_kubernetes()
+    database, amqp, redis = env["OPSDESK_DATABASE_URL"], env["OPSDESK_AMQP_URL"], env["OPSDESK_REDIS_URL"]
+    assert "@postgres-rw.opsdesk-data:" in database  # CloudNativePG's read-write Service of Cluster "postgres"
+    assert "@rabbitmq.opsdesk-data:5672/" in amqp  # the RabbitmqCluster's Service
+    assert amqp.rsplit("/", 1)[1] in {v["spec"]["name"] for v in _of_kind("Vhost").values()}
+    assert redis.startswith("redis+sentinel://") and redis.endswith("/opsdesk")
+    assert redis.count(":26379") == _of_kind("StatefulSet")["redis"]["spec"]["replicas"]

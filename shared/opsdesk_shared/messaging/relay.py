@@ -3,30 +3,95 @@
 Any number of relays may run (one per worker replica): rows are claimed with `FOR UPDATE SKIP LOCKED`,
 and a row is marked published only after the broker confirmed it. A crash between the confirm and the
 mark republishes the row, which consumers absorb because they are idempotent by event id.
+
+One bad row never holds the others. A row the broker refuses (a negative confirm) or that cannot even be
+made into a message is charged an attempt and waits `retry_base_s * 2**(attempts-1)` (at most
+`retry_max_s`) before it is claimed again; after `max_attempts` it is parked (`parked_at`), counted in
+`opsdesk_outbox_parked_rows` (alerted on) and left until `python -m <service> outbox republish` after a
+fix. Rows waiting or parked are not claimed, so the rows behind them leave at once. A failure of the
+connection itself (broker away, channel closed, timeout) is no row's fault: no row is charged, and the
+relay as a whole backs off as before, so a long broker outage parks nothing.
+
+Routability is declared, not borrowed. Events are published `mandatory`: a message no queue is bound for
+comes back. That used to fail the row, which held every event of that type for ever in a deployment
+without the reporting service, and only reporting's `#` binding made everything routable (so it also hid
+a missing consumer queue). Now `contracts/routing.py` declares the consumer queues every deployment has
+and what they bind. A returned event one of them must receive means that queue is missing (a rebuilt
+broker before the workers re-declared it): the row is charged and retried like a refused one, and parked
+if the queue never comes. A returned event no required consumer binds has no subscriber in this
+deployment: the row is marked sent with `last_error = 'unroutable: ...'` and counted in
+`opsdesk_outbox_unroutable_total{type}`, never retried.
 """
 
 import asyncio
 import json
+from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import aio_pika
 import asyncpg
 import structlog
 from aio_pika.abc import AbstractExchange
+from aiormq.exceptions import DeliveryError, PublishError
+from prometheus_client import Counter, Gauge
 
 from opsdesk_shared import wakeups
+from opsdesk_shared.contracts.routing import required_queues
 from opsdesk_shared.messaging.tables import OUTBOX_CHANNEL
 from opsdesk_shared.observability import correlation_id
 
 log = structlog.get_logger(__name__)
 
+PARKED_ROWS = Gauge("opsdesk_outbox_parked_rows", "Outbox rows parked after too many failed publishes", ["service"])
+PARKED = Counter("opsdesk_outbox_parked_total", "Outbox rows parked", ["service", "type"])
+ROW_FAILURES = Counter("opsdesk_outbox_row_failures_total", "Outbox rows refused or unpublishable", ["service"])
+UNROUTABLE = Counter(
+    "opsdesk_outbox_unroutable_total", "Events no queue was bound for (no subscriber), marked sent", ["service", "type"]
+)
+
 _CLAIM = """
-SELECT seq, id, type, envelope FROM outbox_message
-WHERE published_at IS NULL
+SELECT seq, id, type, envelope, attempts FROM outbox_message
+WHERE published_at IS NULL AND parked_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())
 ORDER BY seq
 LIMIT $1
 FOR UPDATE SKIP LOCKED
 """
+# One failed row: one more attempt, its wait doubled each time, parked at the last attempt.
+_CHARGE = """
+UPDATE outbox_message SET
+    attempts = attempts + 1,
+    last_error = $2,
+    next_attempt_at = now() + make_interval(secs => least($3 * power(2, attempts), $4)),
+    parked_at = CASE WHEN attempts + 1 >= $5 THEN now() END
+WHERE seq = $1
+RETURNING parked_at IS NOT NULL AS parked
+"""
+_COUNT_PARKED = "SELECT count(*) FROM outbox_message WHERE parked_at IS NOT NULL AND published_at IS NULL"
+# `python -m <service> outbox republish`: parked rows claimable again at once, with a fresh attempt budget.
+REPUBLISH = (
+    "UPDATE outbox_message SET parked_at = NULL, next_attempt_at = NULL, attempts = 0 "
+    "WHERE parked_at IS NOT NULL AND published_at IS NULL AND ($1::uuid[] IS NULL OR id = ANY($1)) "
+    "RETURNING id"
+)
+# `outbox republish --unroutable`: events sent as having no subscriber, again (a consumer's queue that came
+# after them: reporting deployed later, or its queue lost in a rebuilt broker). Consumers that had one skip it.
+UNROUTABLE_PREFIX = "unroutable:"
+REPUBLISH_UNROUTABLE = (
+    "UPDATE outbox_message SET published_at = NULL, last_error = NULL "
+    "WHERE published_at IS NOT NULL AND starts_with(last_error, $1) RETURNING id"
+)
+
+
+class RowFailure(Exception):
+    """A publish failure that is the row's own (refused by the broker, or not a valid envelope)."""
+
+
+@dataclass(frozen=True)
+class Unroutable:
+    """The broker returned the message: no queue is bound for its type in this deployment."""
+
+    reason: str
 
 
 def message_for(envelope: dict[str, Any]) -> aio_pika.Message:
@@ -51,6 +116,10 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_interval_s: float = 1.0,
         retention_days: float = 7,
+        service: str = "service",
+        max_attempts: int = 10,
+        retry_base_s: float = 1.0,
+        retry_max_s: float = 300.0,
     ) -> None:
         self.dsn = dsn
         self.exchange = exchange
@@ -58,6 +127,11 @@ class OutboxRelay:
         self.poll_interval_s = poll_interval_s
         # Published rows are kept this long: a restore publishes them all again (OPSDESK_OUTBOX_RETENTION_DAYS).
         self.retention_days = retention_days
+        self.service = service
+        # Per row: OPSDESK_OUTBOX_MAX_ATTEMPTS, OPSDESK_OUTBOX_RETRY_BASE_S, OPSDESK_OUTBOX_RETRY_MAX_S.
+        self.max_attempts = max_attempts
+        self.retry_base_s = retry_base_s
+        self.retry_max_s = retry_max_s
         self._wake = asyncio.Event()
         self._pool: asyncpg.Pool | None = None
         # Signals for whoever runs the relay (tests wait on them rather than sleep): `listening` once a commit
@@ -66,39 +140,79 @@ class OutboxRelay:
         self.idle = asyncio.Event()
 
     async def publish_pending(self) -> int:
-        """Publish one batch of unpublished rows; returns how many rows were claimed."""
+        """Publish one batch of claimable rows; returns how many rows were claimed.
+
+        Rows refused by the broker are charged an attempt (and parked at the last); rows the broker
+        returned as unroutable are marked sent. A connection failure charges no row and is raised after
+        the commit (the confirmed rows stay marked), for the caller to back off."""
+        transport_errors: list[BaseException] = []
         async with self._require_pool().acquire() as conn, conn.transaction():
             rows = await conn.fetch(_CLAIM, self.batch_size)
             if not rows:
                 return 0
             results = await asyncio.gather(*(self._publish(row) for row in rows), return_exceptions=True)
-            done = [row["seq"] for row, result in zip(rows, results, strict=True) if result is None]
-            failed = [
-                (row["seq"], repr(result)[:500])
-                for row, result in zip(rows, results, strict=True)
-                if result is not None
-            ]
+            done, unroutable, failed = [], [], []
+            for row, result in zip(rows, results, strict=True):
+                if result is None:
+                    done.append(row["seq"])
+                elif isinstance(result, Unroutable):
+                    unroutable.append((row["seq"], result.reason))
+                    UNROUTABLE.labels(self.service, row["type"]).inc()
+                elif isinstance(result, RowFailure):
+                    failed.append((row, f"{result}: {result.__cause__!r}"[:500]))
+                else:
+                    transport_errors.append(result)
             if done:
                 await conn.execute("UPDATE outbox_message SET published_at = now() WHERE seq = ANY($1)", done)
-            if failed:
+            if unroutable:
                 await conn.executemany(
-                    "UPDATE outbox_message SET attempts = attempts + 1, last_error = $2 WHERE seq = $1", failed
+                    "UPDATE outbox_message SET published_at = now(), last_error = $2 WHERE seq = $1", unroutable
                 )
-        if failed:
-            # Raised after the commit so the confirmed rows stay marked; the caller backs off.
-            raise RuntimeError(f"{len(failed)} outbox rows were not confirmed: {failed[0][1]}")
+                log.warning("outbox_unroutable", rows=len(unroutable), reason=unroutable[0][1])
+            for row, error in failed:
+                parked = await conn.fetchval(
+                    _CHARGE, row["seq"], error, self.retry_base_s, self.retry_max_s, self.max_attempts
+                )
+                ROW_FAILURES.labels(self.service).inc()
+                if parked:
+                    PARKED.labels(self.service, row["type"]).inc()
+                    log.error("outbox_row_parked", seq=row["seq"], id=str(row["id"]), type=row["type"], error=error)
+                else:
+                    log.warning("outbox_row_retrying", seq=row["seq"], attempts=row["attempts"] + 1, error=error)
+            if failed:
+                PARKED_ROWS.labels(self.service).set(await conn.fetchval(_COUNT_PARKED))
+        if transport_errors:
+            raise RuntimeError(f"{len(transport_errors)} outbox rows were not confirmed: {transport_errors[0]!r:.300}")
         return len(rows)
 
-    async def _publish(self, row: asyncpg.Record) -> BaseException | None:
+    async def _publish(self, row: asyncpg.Record) -> BaseException | Unroutable | None:
         envelope = json.loads(row["envelope"])
-        token = correlation_id.set(envelope.get("correlation_id"))
+        token = correlation_id.set(envelope.get("correlation_id") if isinstance(envelope, dict) else None)
         try:
-            await self.exchange.publish(message_for(envelope), routing_key=row["type"], mandatory=True)
+            try:
+                message = message_for(envelope)
+            except Exception as exc:  # not an envelope: retrying will not mend it, but a fix and republish may
+                raise RowFailure("not a publishable envelope") from exc
+            try:
+                await self.exchange.publish(message, routing_key=row["type"], mandatory=True)
+            except PublishError as exc:  # basic.return: no queue bound for this type
+                missing = required_queues(row["type"])
+                if missing:  # a consumer OpsDesk cannot run without has lost its queue: retry, then park
+                    raise RowFailure(f"unroutable, but required by {', '.join(missing)}") from exc
+                reply = getattr(exc.frame, "reply_text", "")
+                return Unroutable(f"{UNROUTABLE_PREFIX} no queue bound for {row['type']!r} ({reply})")
+            except DeliveryError as exc:  # basic.nack: the broker refused this message
+                raise RowFailure("refused by the broker") from exc
             return None
         except Exception as exc:  # reported per row; the row stays unpublished and is retried
             return exc
         finally:
             correlation_id.reset(token)
+
+    async def refresh_parked_gauge(self) -> int:
+        parked = int(await self._require_pool().fetchval(_COUNT_PARKED))
+        PARKED_ROWS.labels(self.service).set(parked)
+        return parked
 
     async def open(self) -> None:
         if self._pool is None:
@@ -121,6 +235,7 @@ class OutboxRelay:
             self.listening.set()
         backoff = self.poll_interval_s
         last_purge = 0.0
+        last_gauge = float("-inf")
         try:
             while not stop.is_set():
                 # Cleared before the pass, not after: a commit notified during the pass starts the next one.
@@ -132,6 +247,9 @@ class OutboxRelay:
                     if claimed == self.batch_size:
                         continue  # more waiting: no sleep
                     loop = asyncio.get_running_loop()
+                    if loop.time() - last_gauge > 30:  # parked rows leave by republish, from another process
+                        await self.refresh_parked_gauge()
+                        last_gauge = loop.time()
                     if loop.time() - last_purge > 3600:
                         await self._require_pool().execute(
                             "DELETE FROM outbox_message WHERE published_at < now() - make_interval(secs => $1)",
@@ -148,10 +266,27 @@ class OutboxRelay:
                             self.listening.set()
                     continue
                 self.idle.set()
+                # A row waiting out its back-off is due again within the poll interval at the latest.
                 await wakeups.wait_any(stop, self._wake, self.poll_interval_s)
         finally:
             await wakeups.close(listener)
             await self.close()
+
+
+async def republish_parked(dsn: str, ids: list[UUID] | None, *, unroutable: bool = False) -> list[UUID]:
+    """Make parked rows claimable again (all of them, or those with these event ids), or with `unroutable`
+    the rows sent as having no subscriber; and wake the relays."""
+    conn = await asyncpg.connect(dsn)
+    try:
+        async with conn.transaction():
+            if unroutable:
+                rows = await conn.fetch(REPUBLISH_UNROUTABLE, UNROUTABLE_PREFIX)
+            else:
+                rows = await conn.fetch(REPUBLISH, ids)
+            await conn.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
+    finally:
+        await conn.close()
+    return [r["id"] for r in rows]
 
 
 async def _sleep_or_stop(stop: asyncio.Event, seconds: float) -> None:

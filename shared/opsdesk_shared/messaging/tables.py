@@ -39,6 +39,40 @@ def create_messaging_tables() -> None:
     )
 
 
+def add_outbox_backoff_columns() -> None:
+    """Per-row back-off and parking of outbox rows (relay.py): one migration per service that has an outbox.
+
+    The claim's partial index leaves parked rows out, so a pile of them never slows the claim."""
+    op.add_column("outbox_message", sa.Column("next_attempt_at", sa.DateTime(timezone=True)))
+    op.add_column("outbox_message", sa.Column("parked_at", sa.DateTime(timezone=True)))
+    op.drop_index("outbox_message_unpublished_idx", table_name="outbox_message")
+    op.create_index(
+        "outbox_message_unpublished_idx",
+        "outbox_message",
+        ["seq"],
+        postgresql_where=sa.text("published_at IS NULL AND parked_at IS NULL"),
+    )
+    op.create_index(
+        "outbox_message_parked_idx",
+        "outbox_message",
+        ["seq"],
+        postgresql_where=sa.text("parked_at IS NOT NULL AND published_at IS NULL"),
+    )
+
+
+def drop_outbox_backoff_columns() -> None:
+    op.drop_index("outbox_message_parked_idx", table_name="outbox_message")
+    op.drop_index("outbox_message_unpublished_idx", table_name="outbox_message")
+    op.create_index(
+        "outbox_message_unpublished_idx",
+        "outbox_message",
+        ["seq"],
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
+    op.drop_column("outbox_message", "parked_at")
+    op.drop_column("outbox_message", "next_attempt_at")
+
+
 def drop_messaging_tables() -> None:
     op.drop_table("inbox_message")
     op.drop_table("outbox_message")

@@ -5,6 +5,7 @@ import asyncio
 import os
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import aio_pika
 import asyncpg
@@ -50,7 +51,7 @@ async def check_servers(database_url: str, amqp_url: str, redis_url: str) -> Non
         await conn.close()
     except Exception as exc:  # aio-pika raises several unrelated types for "not there"
         problems.append(("RabbitMQ", amqp_url, exc))
-    client = redis.asyncio.Redis.from_url(redis_url, socket_connect_timeout=5, socket_timeout=5)
+    client = _redis_client(redis_url)
     try:
         await client.ping()
     except (redis.RedisError, OSError) as exc:  # the gateway keeps its rate limits there and refuses to start
@@ -64,6 +65,24 @@ async def check_servers(database_url: str, amqp_url: str, redis_url: str) -> Non
             for name, url, exc in problems
         ]
         raise ServerUnreachable("\n".join(lines))
+
+
+def _redis_client(redis_url: str) -> redis.asyncio.Redis:
+    """One server (`redis://`), or the primary the Sentinels name (`redis+sentinel://:pw@host:port,…/service`,
+    as k8s/data deploys it; the same URL the gateway's rate limits take)."""
+    parts = urlsplit(redis_url)
+    if not parts.scheme.endswith("+sentinel"):
+        return redis.asyncio.Redis.from_url(redis_url, socket_connect_timeout=5, socket_timeout=5)
+    hosts = [location.rpartition(":") for location in parts.netloc.rpartition("@")[2].split(",")]
+    auth = {"password": parts.password} if parts.password else {}
+    sentinel = redis.asyncio.Sentinel(
+        [(host, int(port)) for host, _, port in hosts],
+        sentinel_kwargs={**auth, "socket_connect_timeout": 5, "socket_timeout": 5},
+        socket_connect_timeout=5,
+        socket_timeout=5,
+        **auth,
+    )
+    return sentinel.master_for(parts.path.strip("/"))
 
 
 def ensure_keys(private_file: Path, public_file: Path) -> bool:

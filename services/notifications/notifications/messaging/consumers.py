@@ -1,5 +1,6 @@
 """Notifications' subscriptions: the events that may send SMS, applied through the rules (rules.py)."""
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -16,23 +17,9 @@ from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.contracts import intake as i
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.messaging.consumer import Handler, Subscription
-from opsdesk_shared.messaging.topology import QueueSpec
 from opsdesk_shared.phones import display_phone
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-ROUTING_KEYS = (
-    "ticket.created",
-    "ticket.status_changed",
-    "ticket.resolved",
-    "ticket.closed",
-    "ticket.reopened",
-    "ticket.cancelled",
-    "ticket.commented",
-    "workorder.assigned",
-    "workorder.reassigned",
-    "sla.warning",
-    "sla.breached",
-)
 
 
 def local(at: datetime | None) -> str:
@@ -120,131 +107,172 @@ async def _track(
     )
 
 
-def event_handler(settings: NotificationsSettings) -> Handler:
-    async def on_event(session: AsyncSession, envelope: Envelope) -> None:
-        apply = RuleApplier(session, envelope, settings)
-        kind = envelope.type
-        if kind == i.TicketCreated.type:
-            t = envelope.parse(i.TicketCreated)
-            await _track(
-                session,
-                ticket_id=t.ticket_id,
-                number=t.number,
-                phone=t.requester_phone,
-                status=t.status,
-                at=t.created_at,
-                title=t.title,
-                requester_name=t.requester_name,
-            )
-            await apply.send("ticket_accepted", t.requester_phone, {"number": t.number, "title": t.title}, t.ticket_id)
-        elif kind == i.TicketStatusChanged.type:
-            change = envelope.parse(i.TicketStatusChanged)
-            contact = await _contact(session, change.ticket_id)
-            if contact is None:
-                return  # the ticket.created that carries the phone is still to come; it knows the status
-            await _track(
-                session,
-                ticket_id=change.ticket_id,
-                number=change.number,
-                phone=contact.requester_phone,
-                status=change.to_status,
-                at=change.changed_at,
-            )
-            if change.to_status == "pending":
-                await apply.send(
-                    "ticket_pending",
-                    contact.requester_phone,
-                    {"number": contact.number, "reason": change.reason or ""},
-                    contact.ticket_id,
-                )
-        elif kind == i.TicketResolved.type:
-            resolved = envelope.parse(i.TicketResolved)
-            await _track(
-                session,
-                ticket_id=resolved.ticket_id,
-                number=resolved.number,
-                phone=resolved.requester_phone,
-                status="resolved",
-                at=resolved.at,
-                resolved_at=resolved.at,
-            )
-            await apply.send(
-                "ticket_resolved", resolved.requester_phone, {"number": resolved.number}, resolved.ticket_id
-            )
-        elif kind in (i.TicketClosed.type, i.TicketReopened.type, i.TicketCancelled.type):
-            step = envelope.parse(i.TicketStep)
-            status = {i.TicketClosed.type: "closed", i.TicketReopened.type: "reopened"}.get(kind, "cancelled")
-            await _track(
-                session,
-                ticket_id=step.ticket_id,
-                number=step.number,
-                phone=step.requester_phone,
-                status=status,
-                at=step.at,
-            )
-            if kind == i.TicketCancelled.type:
-                cancelled = envelope.parse(i.TicketCancelled)
-                if cancelled.duplicate_of_number:
-                    await apply.send(
-                        "ticket_duplicate",
-                        cancelled.requester_phone,
-                        {"number": cancelled.number, "survivor_number": cancelled.duplicate_of_number},
-                        cancelled.ticket_id,
-                    )
-        elif kind == i.TicketCommented.type:
-            # Only what staff address to the requester goes out: internal notes never, whatever the rule says.
-            comment = envelope.parse(i.TicketCommented)
-            if comment.public and comment.author_is_staff:
-                await apply.send(
-                    "public_comment",
-                    comment.requester_phone,
-                    {"number": comment.number, "comment": comment.body[:200]},
-                    comment.ticket_id,
-                )
-        elif kind in (d.WorkOrderAssigned.type, d.WorkOrderReassigned.type):
-            order = envelope.parse(d.WorkOrderAssigned)
-            contact = await _contact(session, order.ticket_id)
-            number = order.ticket_number or (contact.number if contact else "")
-            arrival = local(order.expected_arrival_at)
-            if contact is not None:
-                await apply.send(
-                    "engineer_assigned",
-                    contact.requester_phone,
-                    {
-                        "number": number,
-                        "engineer_name": order.engineer_name,
-                        "engineer_phone": display_phone(order.engineer_phone),
-                        "expected_arrival": arrival,
-                    },
-                    order.ticket_id,
-                )
-            # The engineer is party to the job, so the requester's number goes in full (people's format).
-            await apply.send(
-                "assignment_to_engineer",
-                order.engineer_phone,
-                {
-                    "number": number,
-                    "title": contact.title if contact else "",
-                    "expected_arrival": arrival,
-                    "place": "".join(p for p in (order.unit_name, order.location) if p) or "见工单",
-                    "contact_name": (contact.requester_name or "") if contact else "",
-                    "contact_phone": display_phone(contact.requester_phone) if contact else "",
-                },
-                order.ticket_id,
-            )
-        elif kind in (d.SlaWarning.type, d.SlaBreached.type):
-            alarm = envelope.parse(d.SlaDeadline)
-            trigger = "sla_warning" if kind == d.SlaWarning.type else "sla_breached"
-            variables = {
-                "number": alarm.ticket_number or "",
-                "metric": rules.METRIC_NAMES.get(alarm.metric, alarm.metric),
-                "due_at": local(alarm.due_at),
-            }
-            for recipient in alarm.recipients:
-                await apply.send(trigger, recipient.phone, variables, alarm.ticket_id)
+# --- one handler per event type; `HANDLERS` below says which is which (and so what the queue binds) ---
 
-    return on_event
+
+async def ticket_created(session: AsyncSession, envelope: Envelope, apply: RuleApplier) -> None:
+    t = envelope.parse(i.TicketCreated)
+    await _track(
+        session,
+        ticket_id=t.ticket_id,
+        number=t.number,
+        phone=t.requester_phone,
+        status=t.status,
+        at=t.created_at,
+        title=t.title,
+        requester_name=t.requester_name,
+    )
+    await apply.send("ticket_accepted", t.requester_phone, {"number": t.number, "title": t.title}, t.ticket_id)
+
+
+async def status_changed(session: AsyncSession, envelope: Envelope, apply: RuleApplier) -> None:
+    change = envelope.parse(i.TicketStatusChanged)
+    contact = await _contact(session, change.ticket_id)
+    if contact is None:
+        return  # the ticket.created that carries the phone is still to come; it knows the status
+    await _track(
+        session,
+        ticket_id=change.ticket_id,
+        number=change.number,
+        phone=contact.requester_phone,
+        status=change.to_status,
+        at=change.changed_at,
+    )
+    if change.to_status == "pending":
+        await apply.send(
+            "ticket_pending",
+            contact.requester_phone,
+            {"number": contact.number, "reason": change.reason or ""},
+            contact.ticket_id,
+        )
+
+
+async def ticket_resolved(session: AsyncSession, envelope: Envelope, apply: RuleApplier) -> None:
+    resolved = envelope.parse(i.TicketResolved)
+    await _track(
+        session,
+        ticket_id=resolved.ticket_id,
+        number=resolved.number,
+        phone=resolved.requester_phone,
+        status="resolved",
+        at=resolved.at,
+        resolved_at=resolved.at,
+    )
+    await apply.send("ticket_resolved", resolved.requester_phone, {"number": resolved.number}, resolved.ticket_id)
+
+
+_FINISHING_STATUS = {
+    i.TicketClosed.type: "closed",
+    i.TicketReopened.type: "reopened",
+    i.TicketCancelled.type: "cancelled",
+}
+
+
+async def ticket_step(session: AsyncSession, envelope: Envelope, apply: RuleApplier) -> None:
+    """Closed, reopened or cancelled: the contact follows; a duplicate's requester learns the surviving number."""
+    step = envelope.parse(i.TicketStep)
+    await _track(
+        session,
+        ticket_id=step.ticket_id,
+        number=step.number,
+        phone=step.requester_phone,
+        status=_FINISHING_STATUS[envelope.type],
+        at=step.at,
+    )
+    if envelope.type == i.TicketCancelled.type:
+        cancelled = envelope.parse(i.TicketCancelled)
+        if cancelled.duplicate_of_number:
+            await apply.send(
+                "ticket_duplicate",
+                cancelled.requester_phone,
+                {"number": cancelled.number, "survivor_number": cancelled.duplicate_of_number},
+                cancelled.ticket_id,
+            )
+
+
+async def ticket_commented(session: AsyncSession, envelope: Envelope, apply: RuleApplier) -> None:
+    # Only what staff address to the requester goes out: internal notes never, whatever the rule says.
+    comment = envelope.parse(i.TicketCommented)
+    if comment.public and comment.author_is_staff:
+        await apply.send(
+            "public_comment",
+            comment.requester_phone,
+            {"number": comment.number, "comment": comment.body[:200]},
+            comment.ticket_id,
+        )
+
+
+async def engineer_assigned(session: AsyncSession, envelope: Envelope, apply: RuleApplier) -> None:
+    """Assigned or reassigned: the requester hears who comes and when, the engineer where and for whom."""
+    order = envelope.parse(d.WorkOrderAssigned)
+    contact = await _contact(session, order.ticket_id)
+    number = order.ticket_number or (contact.number if contact else "")
+    arrival = local(order.expected_arrival_at)
+    if contact is not None:
+        await apply.send(
+            "engineer_assigned",
+            contact.requester_phone,
+            {
+                "number": number,
+                "engineer_name": order.engineer_name,
+                "engineer_phone": display_phone(order.engineer_phone),
+                "expected_arrival": arrival,
+            },
+            order.ticket_id,
+        )
+    # The engineer is party to the job, so the requester's number goes in full (people's format).
+    await apply.send(
+        "assignment_to_engineer",
+        order.engineer_phone,
+        {
+            "number": number,
+            "title": contact.title if contact else "",
+            "expected_arrival": arrival,
+            "place": "".join(p for p in (order.unit_name, order.location) if p) or "见工单",
+            "contact_name": (contact.requester_name or "") if contact else "",
+            "contact_phone": display_phone(contact.requester_phone) if contact else "",
+        },
+        order.ticket_id,
+    )
+
+
+async def sla_alarm(session: AsyncSession, envelope: Envelope, apply: RuleApplier) -> None:
+    """A warning or a breach, to each staff member dispatch named."""
+    alarm = envelope.parse(d.SlaDeadline)
+    trigger = "sla_warning" if envelope.type == d.SlaWarning.type else "sla_breached"
+    variables = {
+        "number": alarm.ticket_number or "",
+        "metric": rules.METRIC_NAMES.get(alarm.metric, alarm.metric),
+        "due_at": local(alarm.due_at),
+    }
+    for recipient in alarm.recipients:
+        await apply.send(trigger, recipient.phone, variables, alarm.ticket_id)
+
+
+RuleHandler = Callable[[AsyncSession, Envelope, RuleApplier], Awaitable[None]]
+
+HANDLERS: dict[str, RuleHandler] = {
+    i.TicketCreated.type: ticket_created,
+    i.TicketStatusChanged.type: status_changed,
+    i.TicketResolved.type: ticket_resolved,
+    i.TicketClosed.type: ticket_step,
+    i.TicketReopened.type: ticket_step,
+    i.TicketCancelled.type: ticket_step,
+    i.TicketCommented.type: ticket_commented,
+    d.WorkOrderAssigned.type: engineer_assigned,
+    d.WorkOrderReassigned.type: engineer_assigned,
+    d.SlaWarning.type: sla_alarm,
+    d.SlaBreached.type: sla_alarm,
+}
 
 
 def subscriptions(settings: NotificationsSettings) -> list[Subscription]:
-    return [Subscription(QueueSpec("notifications.events", routing_keys=ROUTING_KEYS), event_handler(settings))]
+    """One queue bound to exactly the event types of `HANDLERS`, each applied through the SMS rules."""
+
+    def with_rules(handler: RuleHandler) -> Handler:
+        async def apply(session: AsyncSession, envelope: Envelope) -> None:
+            await handler(session, envelope, RuleApplier(session, envelope, settings))
+
+        return apply
+
+    return [Subscription.of("notifications.events", {kind: with_rules(h) for kind, h in HANDLERS.items()})]
