@@ -198,6 +198,7 @@ def _too_many(path: str) -> Response:
         "Too many requests",
         "rate limit exceeded; slow down",
         type_slug="rate-limited",
+        code="rate_limited",
         instance=path,
         headers={"Retry-After": "1"},
     )

@@ -22,12 +22,12 @@ async def forward(request: Request, path: str) -> Response:
     proxy = request.app.state.proxy
     base = proxy.upstream_for(request.url.path)
     if base is None:
-        raise NotFound(f"no route for {request.method} {request.url.path}")
+        raise NotFound(f"no route for {request.method} {request.url.path}", code="route.not_found")
     extra: dict[str, str] = {}
     if request.headers.get("x-api-key") and not request.headers.get("authorization"):
         key = await verified_api_key(request)  # the edge looked it up already
         if key is None:
-            raise Unauthorized("invalid or revoked API key")
+            raise Unauthorized("invalid or revoked API key", code="auth.api_key_invalid")
         extra["Authorization"] = "Bearer " + request.app.state.issuer.access_token(
             subject=key.id,
             name=f"api-key:{key.name}",

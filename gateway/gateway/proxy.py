@@ -77,7 +77,7 @@ class Proxy:
 
         declared = int(request.headers.get("content-length") or 0)
         if declared > self.max_body_bytes:
-            raise PayloadTooLarge(f"request body exceeds {self.max_body_bytes} bytes")
+            raise PayloadTooLarge(f"request body exceeds {self.max_body_bytes} bytes", code="payload_too_large")
         data: bytes | object | None
         if request.method in ("GET", "HEAD", "DELETE", "OPTIONS") and not declared:
             data = None
@@ -95,9 +95,13 @@ class Proxy:
             )
         except (aiohttp.ClientConnectionError, TimeoutError) as exc:
             log.warning("upstream_unavailable", upstream=base, error=type(exc).__name__)
-            raise ServiceUnavailable("the service behind this route is unavailable; retry later") from exc
+            raise ServiceUnavailable(
+                "the service behind this route is unavailable; retry later", code="unavailable"
+            ) from exc
         except ValueError as exc:  # aiohttp refuses what could smuggle a header (CR, LF in the target)
-            raise DomainError("the request target cannot be forwarded: it holds forbidden characters") from exc
+            raise DomainError(
+                "the request target cannot be forwarded: it holds forbidden characters", code="request.target_invalid"
+            ) from exc
 
         response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
         length = upstream.content_length
@@ -118,5 +122,5 @@ class Proxy:
         async for chunk in request.stream():
             seen += len(chunk)
             if seen > self.max_body_bytes:
-                raise PayloadTooLarge(f"request body exceeds {self.max_body_bytes} bytes")
+                raise PayloadTooLarge(f"request body exceeds {self.max_body_bytes} bytes", code="payload_too_large")
             yield chunk

@@ -59,11 +59,11 @@ class TokenVerifier:
         try:
             claims = self._decode(token)
         except jwt.ExpiredSignatureError as exc:
-            raise Unauthorized("access token expired") from exc
+            raise Unauthorized("access token expired", code="auth.token_expired") from exc
         except jwt.PyJWTError as exc:
-            raise Unauthorized("invalid access token") from exc
+            raise Unauthorized("invalid access token", code="auth.token_invalid") from exc
         if claims.get("typ") != "access":
-            raise Unauthorized("not an access token")
+            raise Unauthorized("not an access token", code="auth.token_invalid")
         unit = claims.get("unit_id")
         return Principal(
             subject=UUID(claims["sub"]),
@@ -101,7 +101,7 @@ def bearer_token(request: Request) -> str:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise Unauthorized("missing bearer token")
+        raise Unauthorized("missing bearer token", code="auth.unauthenticated")
     return token
 
 
@@ -117,7 +117,7 @@ async def current_principal(request: Request) -> Principal:
     principal = await account_setup_principal(request)
     for scope, rule in SETUP_RULES.items():
         if scope in principal.scopes:
-            raise Forbidden(f"finish setting up your account first: {rule}", rule=rule)
+            raise Forbidden(f"finish setting up your account first: {rule}", rule=rule, code="auth.setup_required")
     return principal
 
 
@@ -136,7 +136,7 @@ def require_roles(*roles: str) -> Callable[..., Coroutine[Any, Any, Principal]]:
 
     async def dependency(principal: CurrentPrincipal) -> Principal:
         if not principal.has_any(*roles):
-            raise Forbidden(f"requires one of the roles: {', '.join(sorted(roles))}")
+            raise Forbidden(f"requires one of the roles: {', '.join(sorted(roles))}", code="auth.role_required")
         return principal
 
     return dependency

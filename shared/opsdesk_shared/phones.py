@@ -16,9 +16,9 @@ def normalise_phone(raw: str, region: str = "CN", *, field: str = "phone") -> st
     try:
         parsed = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException as exc:
-        raise RuleViolation(f"{field}: not a phone number", field=field) from exc
+        raise RuleViolation(f"{field}: not a phone number", field=field, code="validation.not_a_phone") from exc
     if not phonenumbers.is_valid_number(parsed):
-        raise RuleViolation(f"{field}: not a valid phone number", field=field)
+        raise RuleViolation(f"{field}: not a valid phone number", field=field, code="validation.not_a_phone")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 

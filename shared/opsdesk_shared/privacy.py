@@ -32,6 +32,7 @@ def refuse_lookup_by(principal: Principal, field: str) -> None:
             "ask for its contact with a reason (POST /api/tickets/{id}/contact)",
             field=field,
             rule="masked-personal-data",
+            code="privacy.masked_search",
         )
 
 

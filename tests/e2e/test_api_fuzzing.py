@@ -1,5 +1,6 @@
 """Property-based fuzzing of the whole public API (schemathesis over the gateway's merged OpenAPI), as
-every role and as nobody: whatever the input, no 5xx, and every error is problem+json.
+every role and as nobody: whatever the input, no 5xx, and every error is problem+json with a machine
+`code` the web UI has words for (each validation error too, with its field).
 
 The short form CI runs: a few examples per operation. The everyday roles are fuzzed among the other
 end-to-end tests; the administrative ones (admin, security admin, auditor) last of all, since their random
@@ -15,6 +16,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
+from gateway.web.i18n.errors import MESSAGES
 from tests.conftest import STACK_ADMIN, Stack
 
 EXAMPLES = int(os.environ.get("OPSDESK_FUZZ_EXAMPLES", "3"))
@@ -75,6 +77,10 @@ def fuzz(stack: Stack, identities: dict[str, dict[str, str]]) -> None:
                     content_type = response.headers.get("content-type") or [""]  # header values come as lists
                     content_type = content_type[0] if isinstance(content_type, list) else content_type
                     assert content_type.startswith("application/problem+json"), f"{where} -> {content_type}"
+                    problem = response.json()
+                    codes = [problem.get("code"), *(e.get("code") for e in problem.get("errors") or [])]
+                    assert all(code in MESSAGES for code in codes), f"{where} -> unworded code in {codes}"
+                    assert all(e.get("field") is not None for e in problem.get("errors") or []), where
 
         try:
             check()

@@ -777,7 +777,7 @@ def test_an_expired_password_must_be_changed_before_any_console_opens(
     form.locator("[name=new_password]").fill("Password123!")
     form.locator("[name=confirm_password]").fill("Password123!")
     form.locator("button[type=submit]").click()
-    expect(user.page.locator(".field-error[data-field=new_password]")).to_contain_text("breached")
+    expect(user.page.locator(".field-error[data-field=new_password]")).to_contain_text("已泄露")
     form = user.page.locator("#password-form")
     form.locator("[name=current_password]").fill("Old-s3cret-pass")
     form.locator("[name=new_password]").fill("Fresh-l0ng-secret")

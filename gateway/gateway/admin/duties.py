@@ -54,7 +54,7 @@ def check_account_change(actor: Principal, target: Account | None, new_roles: It
     current = target.roles if target is not None else frozenset()
     changes_roles = roles is not None and roles != current
     if target is not None and changes_roles and target.id == actor.subject:
-        raise Forbidden("roles: nobody changes their own roles", field="roles", rule="own-roles")
+        raise Forbidden("roles: nobody changes their own roles", field="roles", rule="own-roles", code="user.own_roles")
     if (current | (roles or frozenset())) & PRIVILEGED_ROLES and not actor.has_any(Role.SECURITY_ADMIN):
         where = {"field": "roles"} if changes_roles else {}
         raise Forbidden(
@@ -62,6 +62,7 @@ def check_account_change(actor: Principal, target: Account | None, new_roles: It
             + "only a security administrator may grant admin, security_admin or auditor, or change an account "
             "holding one of them",
             rule="privileged-account",
+            code="user.privileged_roles",
             **where,
         )
     if roles is None or not changes_roles:
@@ -71,6 +72,7 @@ def check_account_change(actor: Principal, target: Account | None, new_roles: It
             "roles: the bootstrap account's roles can only be handed over (taken away), never added to",
             field="roles",
             rule="bootstrap-handover",
+            code="user.bootstrap_roles",
         )
     grandfathered = set(conflicting_pairs(current)) if target is not None and target.is_bootstrap else set()
     clashes = [pair for pair in conflicting_pairs(roles) if pair not in grandfathered]
@@ -80,4 +82,6 @@ def check_account_change(actor: Principal, target: Account | None, new_roles: It
             f"roles: {a} and {b} may not be held by one account (separation of duties)",
             field="roles",
             rule="separation-of-duties",
+            code="user.separation_of_duties",
+            params={"a": a, "b": b},
         )

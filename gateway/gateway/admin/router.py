@@ -74,7 +74,7 @@ async def list_users(
 async def get_user(user_id: UUID, _: Admin, uow: Uow) -> UserOut:
     user = await uow.get(User, user_id)
     if user is None:
-        raise NotFound(f"user {user_id} not found")
+        raise NotFound(f"user {user_id} not found", code="user.not_found")
     return _user_out(user)
 
 
@@ -188,7 +188,9 @@ async def start_full_verification(_: Auditor, request: Request) -> FullVerificat
 async def full_verification(verification_id: str, _: Auditor, request: Request) -> FullVerification:
     job = request.app.state.audit_verifications.get(verification_id)
     if job is None:
-        raise NotFound(f"no full verification {verification_id} in this gateway process")
+        raise NotFound(
+            f"no full verification {verification_id} in this gateway process", code="audit.verification_not_found"
+        )
     return job  # type: ignore[no-any-return]
 
 

@@ -26,10 +26,10 @@ async def create_unit(session: AsyncSession, cmd: UnitCreate) -> Unit:
     if cmd.parent_id is not None:
         parent = await session.get(Unit, cmd.parent_id)
         if parent is None:
-            raise RuleViolation("parent_id: no such unit", field="parent_id")
+            raise RuleViolation("parent_id: no such unit", field="parent_id", code="unit.parent_unknown")
         path = list(parent.path)
     if await session.scalar(select(Unit.id).where(Unit.code == cmd.code)):
-        raise Conflict(f"code: unit {cmd.code!r} already exists", field="code")
+        raise Conflict(f"code: unit {cmd.code!r} already exists", field="code", code="unit.code_taken")
     unit = Unit(
         code=cmd.code,
         name=cmd.name,
@@ -82,9 +82,9 @@ async def create_user(
         check_account_change(actor, None, {r.value for r in cmd.roles})
     check_password_policy(cmd.password, username=cmd.username)
     if cmd.unit_id is not None and await session.get(Unit, cmd.unit_id) is None:
-        raise RuleViolation("unit_id: no such unit", field="unit_id")
+        raise RuleViolation("unit_id: no such unit", field="unit_id", code="unit.unknown")
     if await session.scalar(select(User.id).where(User.username == cmd.username)):
-        raise Conflict(f"username: {cmd.username!r} is taken", field="username")
+        raise Conflict(f"username: {cmd.username!r} is taken", field="username", code="user.username_taken")
     now = datetime.now(UTC)
     user = User(
         username=cmd.username,
@@ -103,7 +103,7 @@ async def create_user(
     try:
         await session.flush()
     except IntegrityError as exc:  # a concurrent create of the same name
-        raise Conflict(f"username: {cmd.username!r} is taken", field="username") from exc
+        raise Conflict(f"username: {cmd.username!r} is taken", field="username", code="user.username_taken") from exc
     await add_event(session, _user_event(user, UserCreated), producer=PRODUCER)
     return user
 
@@ -113,7 +113,7 @@ async def update_user(
 ) -> User:
     user = await session.get(User, user_id, with_for_update=True)
     if user is None:
-        raise NotFound(f"user {user_id} not found")
+        raise NotFound(f"user {user_id} not found", code="user.not_found")
     changes = cmd.model_dump(exclude_unset=True)
     new_roles = {r.value for r in cmd.roles} if cmd.roles is not None else None
     account = Account(id=user.id, roles=frozenset(user.roles), is_bootstrap=user.username == bootstrap_username)
@@ -124,7 +124,7 @@ async def update_user(
         user.phone = normalise_phone(changes["phone"], field="phone") if changes["phone"] else None
     if "unit_id" in changes and changes["unit_id"] is not None:
         if await session.get(Unit, changes["unit_id"]) is None:
-            raise RuleViolation("unit_id: no such unit", field="unit_id")
+            raise RuleViolation("unit_id: no such unit", field="unit_id", code="unit.unknown")
         user.unit_id = changes["unit_id"]
     if changes.get("is_active") and not user.is_active:
         user.reactivated_at = datetime.now(UTC)  # a dormant account enabled again starts a new 90 days
@@ -139,7 +139,7 @@ async def update_user(
 async def reset_totp(session: AsyncSession, user_id: UUID) -> User:
     user = await session.get(User, user_id, with_for_update=True)
     if user is None:
-        raise NotFound(f"user {user_id} not found")
+        raise NotFound(f"user {user_id} not found", code="user.not_found")
     user.totp_secret = user.totp_confirmed_at = user.totp_last_step = None
     user.updated_at = datetime.now(UTC)
     return user
@@ -155,9 +155,13 @@ async def reset_password(
     security administrator only); one's own password is changed, not reset."""
     user = await session.get(User, user_id, with_for_update=True)
     if user is None:
-        raise NotFound(f"user {user_id} not found")
+        raise NotFound(f"user {user_id} not found", code="user.not_found")
     if user.id == actor.subject:
-        raise Forbidden("nobody resets their own password: change it on the profile page", rule="own-password")
+        raise Forbidden(
+            "nobody resets their own password: change it on the profile page",
+            rule="own-password",
+            code="user.own_password_reset",
+        )
     check_account_change(
         actor, Account(id=user.id, roles=frozenset(user.roles), is_bootstrap=user.username == bootstrap_username), None
     )
@@ -209,7 +213,7 @@ async def create_api_key(session: AsyncSession, actor: Principal, cmd: ApiKeyCre
 async def revoke_api_key(session: AsyncSession, key_id: UUID) -> ApiKey:
     key = await session.get(ApiKey, key_id)
     if key is None:
-        raise NotFound(f"api key {key_id} not found")
+        raise NotFound(f"api key {key_id} not found", code="api_key.not_found")
     key.revoked_at = key.revoked_at or datetime.now(UTC)
     return key
 

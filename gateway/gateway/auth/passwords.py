@@ -41,14 +41,18 @@ def check_password_policy(password: str, *, username: str) -> None:
         raise RuleViolation(
             "password: at least 8 characters with 3 of lower case, upper case, digits and symbols",
             field="password",
+            code="password.too_weak",
         )
     if username.lower() in password.lower():
-        raise RuleViolation("password: must not contain the username", field="password")
+        raise RuleViolation(
+            "password: must not contain the username", field="password", code="password.contains_username"
+        )
     if is_breached(password):
         raise RuleViolation(
             "password: found in lists of breached passwords (also with capitals, digits or symbols added, "
             "or letters swapped for look-alikes); choose another",
             field="password",
+            code="password.breached",
         )
 
 

@@ -35,7 +35,7 @@ async def login(body: LoginRequest, request: Request, settings: Settings, issuer
     if dormant is not None:
         raise dormant
     if outcome is None:
-        raise Unauthorized(service.INVALID)
+        raise Unauthorized(service.INVALID, code="auth.invalid_credentials")
     user, tokens = outcome
     # Who signed in, for the edge's audit entry. On the request's own scope: `request.state` can be the app's
     # lifespan state shared by every request (asgi-lifespan does that), and the next writer would inherit it.
@@ -91,7 +91,7 @@ async def logout(body: RefreshRequest, uow: Uow) -> None:
 async def me(principal: AccountSetup, uow: Uow) -> Me:
     user = await uow.get(User, principal.subject)
     if user is None:
-        raise NotFound("user not found")
+        raise NotFound("user not found", code="user.not_found")
     return Me(
         id=user.id,
         username=user.username,
@@ -124,5 +124,5 @@ async def totp_confirm(
 async def _self(uow: AsyncSession, principal: Principal) -> User:
     user = await uow.get(User, principal.subject, with_for_update=True)
     if user is None or not user.is_active:
-        raise Unauthorized("account disabled")
+        raise Unauthorized("account disabled", code="auth.account_disabled")
     return user

@@ -84,6 +84,8 @@ async def login(
         raise Locked(
             f"too many failed logins; try again in {settings.lockout_window_s // 60} minutes",
             retry_after_s=settings.lockout_window_s,
+            code="auth.too_many_failures",
+            params={"minutes": settings.lockout_window_s // 60},
         )
     user = (await session.execute(select(User).where(User.username == username).with_for_update())).scalar()
     ok = verify_password(user.password_hash if user else None, password) and user is not None and user.is_active
@@ -91,7 +93,9 @@ async def login(
         secret = secrets.open(user.totp_secret or "") if secrets else None
         if otp is None:
             # The password was right; nothing is recorded, so asking for the code cannot reset the lockout.
-            raise OtpRequired("enter the 6-digit code from your authenticator app", rule="otp-required")
+            raise OtpRequired(
+                "enter the 6-digit code from your authenticator app", rule="otp-required", code="auth.otp_required"
+            )
         ok = secret is not None and totp.accept_code(user, secret, otp)
     session.add(LoginAttempt(username=username, succeeded=ok, client_ip=client_ip, at=now))
     if not ok or user is None:
@@ -110,6 +114,8 @@ async def login(
 
 class AccountDormant(Forbidden):
     """Raised after the caller's transaction has what must be kept (the account disabled, the attempt)."""
+
+    code = "auth.account_dormant"
 
 
 class OtpRequired(Unauthorized):
@@ -198,13 +204,17 @@ async def change_password(
 ) -> Tokens:
     """Every other session of the user ends (their refresh tokens are revoked); a fresh pair is returned."""
     if not verify_password(user.password_hash, current_password):
-        raise RuleViolation("current_password: does not match", field="current_password")
+        raise RuleViolation("current_password: does not match", field="current_password", code="password.current_wrong")
     if verify_password(user.password_hash, new_password):
-        raise RuleViolation("new_password: must differ from the current password", field="new_password")
+        raise RuleViolation(
+            "new_password: must differ from the current password", field="new_password", code="password.unchanged"
+        )
     try:
         check_password_policy(new_password, username=user.username)
     except RuleViolation as exc:
-        raise RuleViolation(exc.detail.replace("password:", "new_password:", 1), field="new_password") from exc
+        raise RuleViolation(
+            exc.detail.replace("password:", "new_password:", 1), field="new_password", code=exc.code
+        ) from exc
     now = datetime.now(UTC)
     user.password_hash = hash_password(new_password)
     user.password_changed_at = user.updated_at = now
@@ -227,15 +237,17 @@ async def refresh(
         await session.execute(select(RefreshToken).where(RefreshToken.token_hash == digest(token)).with_for_update())
     ).scalar()
     if row is None:
-        raise Unauthorized("refresh token invalid, expired or already used")
+        raise Unauthorized("refresh token invalid, expired or already used", code="auth.refresh_invalid")
     if row.revoked_at is not None:
         await revoke_family(session, row.family_id, now)
-        raise RefreshReused("refresh token already used: the session is ended everywhere; sign in again")
+        raise RefreshReused(
+            "refresh token already used: the session is ended everywhere; sign in again", code="auth.refresh_reused"
+        )
     if row.expires_at <= now or now >= row.signed_in_at + timedelta(seconds=settings.session_lifetime_s):
-        raise Unauthorized("the session has ended; sign in again")
+        raise Unauthorized("the session has ended; sign in again", code="auth.session_ended")
     user = await session.get(User, row.user_id)
     if user is None or not user.is_active:
-        raise Unauthorized("account disabled")
+        raise Unauthorized("account disabled", code="auth.account_disabled")
     row.revoked_at = now
     return user, await issue_pair(session, settings, issuer, user, predecessor=row)
 
@@ -259,7 +271,9 @@ async def logout(session: AsyncSession, token: str) -> None:
 async def start_totp_enrolment(session: AsyncSession, secrets: SecretBox, user: User) -> str:
     """A new secret for the user's authenticator app; it counts only once a code from it is confirmed."""
     if user.totp_confirmed_at is not None:
-        raise Conflict("a second factor is already set up; a security administrator can reset it")
+        raise Conflict(
+            "a second factor is already set up; a security administrator can reset it", code="totp.already_set_up"
+        )
     secret = totp.new_secret()
     user.totp_secret, user.totp_last_step = secrets.seal(secret), None
     return secret
@@ -270,10 +284,12 @@ async def confirm_totp(
 ) -> Tokens:
     secret = secrets.open(user.totp_secret or "") if user.totp_secret else None
     if user.totp_confirmed_at is not None:
-        raise Conflict("the second factor is already confirmed")
+        raise Conflict("the second factor is already confirmed", code="totp.already_confirmed")
     if secret is None:
-        raise RuleViolation("otp: start with POST /api/auth/totp/setup", field="otp")
+        raise RuleViolation("otp: start with POST /api/auth/totp/setup", field="otp", code="totp.not_started")
     if not totp.accept_code(user, secret, code):
-        raise RuleViolation("otp: wrong or already used code; check the phone's clock", field="otp")
+        raise RuleViolation(
+            "otp: wrong or already used code; check the phone's clock", field="otp", code="totp.wrong_code"
+        )
     user.totp_confirmed_at = user.updated_at = datetime.now(UTC)
     return await issue_pair(session, settings, issuer, user)

@@ -56,7 +56,9 @@ async def save_view(body: SavedViewIn, principal: Person, uow: Uow) -> SavedView
         ).all()
     )
     if count >= MAX_VIEWS_PER_PAGE:
-        raise RuleViolation(f"at most {MAX_VIEWS_PER_PAGE} saved views per page", field="name")
+        raise RuleViolation(
+            f"at most {MAX_VIEWS_PER_PAGE} saved views per page", field="name", code="saved_view.too_many"
+        )
     view = SavedView(
         user_id=principal.subject, page=body.page, name=body.name, query=query, created_at=datetime.now(UTC)
     )
@@ -71,4 +73,4 @@ async def delete_view(view_id: UUID, principal: Person, uow: Uow) -> None:
         delete(SavedView).where(SavedView.id == view_id, SavedView.user_id == principal.subject)  # type: ignore[arg-type]
     )
     if not gone.rowcount:  # type: ignore[attr-defined]
-        raise NotFound("no such saved view of yours")
+        raise NotFound("no such saved view of yours", code="saved_view.not_found")

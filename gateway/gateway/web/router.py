@@ -7,6 +7,7 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway.config import GatewaySettings
 from gateway.web.api_client import ApiClient, ApiError
@@ -20,6 +21,8 @@ from gateway.web.context import (
     login_redirect_target,
 )
 from gateway.web.i18n import N_, pick_language
+from gateway.web.i18n.errors import error_message, generic_for
+from gateway.web.navigation import home_for
 from gateway.web.pages import (
     admin,
     attachments,
@@ -40,6 +43,7 @@ from gateway.web.pages import (
 )
 from gateway.web.security import WebEdgeMiddleware
 from gateway.web.session import LANG_COOKIE, SessionCodec
+from opsdesk_shared.errors import HTTP_CODES, http_problem, unexpected_problem
 
 WEB = Path(__file__).parent
 LIVE_PREFIX = "/ui/live/"
@@ -124,10 +128,36 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
             return await login_required(request, LoginRequired(request.url.path, reason="expired"))
         return await _error_page(request, exc.status, exc.detail)
 
+    # A page the browser asked for gets a page in the user's language with a way back; the API (and
+    # anything not asking for HTML) keeps its problem+json.
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not _wants_page(request):
+            return await http_problem(request, exc)
+        code = HTTP_CODES.get(exc.status_code) or generic_for(exc.status_code)
+        return await _error_page(request, exc.status_code, error_message(code, None, lambda text: text) or "")
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        answer = await unexpected_problem(request, exc)
+        if not _wants_page(request):
+            return answer
+        code = "unavailable" if answer.status_code == 503 else "internal"
+        return await _error_page(request, answer.status_code, error_message(code, None, lambda text: text) or "")
+
+
+def _wants_page(request: Request) -> bool:
+    """A page or an htmx fragment (whose error toast reads the page's alert); not the API, assets or streams."""
+    path = request.url.path
+    if path.startswith(("/api/", "/static/", LIVE_PREFIX)):
+        return False
+    return bool(request.headers.get("hx-request")) or "text/html" in request.headers.get("accept", "")
+
 
 async def _error_page(request: Request, status: int, message: str) -> Response:
     codec: SessionCodec = request.app.state.web_codec
     session = codec.from_request(request)
     async with ApiClient(request, None) as api:
         web = Web(request, session, api, pick_language(request.cookies.get(LANG_COOKIE)))
-        return web.render("error.html", status_code=status, message=web._(message))
+        home = home_for(session.roles) if session is not None else "/login"
+        return web.render("error.html", status_code=status, status=status, message=web._(message), home=home)

@@ -69,7 +69,7 @@ async def reveal_business(session: AsyncSession, principal: Principal, message_i
         select(SmsMessage).where(SmsMessage.id == message_id, SmsMessage.client_id.is_not(None))  # type: ignore[union-attr]
     )
     if message is None:
-        raise NotFound(f"no business SMS {message_id}")
+        raise NotFound(f"no business SMS {message_id}", code="sms.not_found")
     session.add(
         SmsReveal(
             message_id=message.id,

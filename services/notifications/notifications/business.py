@@ -31,9 +31,15 @@ async def _replayed(session: AsyncSession, client: UUID, key: str, digest: str) 
         return None
     earlier = await session.scalar(select(SmsRequest).where(SmsRequest.client_id == client, SmsRequest.key == key))
     if earlier is None or not earlier.message_ids:
-        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly")
+        raise Conflict(
+            "a request with this Idempotency-Key is still in progress; retry shortly", code="idempotency.in_progress"
+        )
     if earlier.request_hash != digest:
-        raise RuleViolation("this Idempotency-Key was used with a different request body", field="Idempotency-Key")
+        raise RuleViolation(
+            "this Idempotency-Key was used with a different request body",
+            field="Idempotency-Key",
+            code="idempotency.key_reused",
+        )
     return [UUID(i) for i in earlier.message_ids]
 
 
@@ -54,7 +60,9 @@ async def send_batch(
     if batch.template is not None:
         template = await session.get(SmsTemplate, batch.template)
         if template is None or template.trigger is not None:
-            raise RuleViolation(f"no business template {batch.template!r}", field="template")
+            raise RuleViolation(
+                f"no business template {batch.template!r}", field="template", code="sms.template_unknown"
+            )
         body = template.body
     assert body is not None
     rendered: list[tuple[str, str]] = []
@@ -89,5 +97,7 @@ def _render(
             else (settings.sms_signature + body)
         )
     except RuleViolation as exc:
-        raise RuleViolation(f"{field}: {exc}", field=f"{field}.variables") from exc
+        raise RuleViolation(
+            f"{field}: {exc}", field=f"{field}.variables", code="sms.template_variables_missing"
+        ) from exc
     return phone, text

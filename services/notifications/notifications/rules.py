@@ -110,22 +110,29 @@ def template_variables(body: str) -> list[str]:
     try:
         return [name for _, name, _, _ in string.Formatter().parse(body) if name is not None]
     except ValueError as exc:
-        raise RuleViolation(f"template is not well formed: {exc}", field="body") from exc
+        raise RuleViolation(f"template is not well formed: {exc}", field="body", code="sms.template_malformed") from exc
 
 
 def check_template(body: str, allowed: tuple[str, ...] | None) -> None:
     """At save time: every `{variable}` must be one the trigger provides (business templates: any name)."""
     for name in template_variables(body):
         if not name.isidentifier():
-            raise RuleViolation(f"'{{{name}}}' is not a variable name", field="body")
+            raise RuleViolation(f"'{{{name}}}' is not a variable name", field="body", code="sms.template_bad_variable")
         if allowed is not None and name not in allowed:
             raise RuleViolation(
-                f"unknown variable '{{{name}}}'; this rule provides {', '.join(allowed)}", field="body", variable=name
+                f"unknown variable '{{{name}}}'; this rule provides {', '.join(allowed)}",
+                field="body",
+                variable=name,
+                code="sms.template_variable_unknown",
             )
 
 
 def render(body: str, signature: str, variables: dict[str, object]) -> str:
     missing = [n for n in template_variables(body) if n not in variables]
     if missing:
-        raise RuleViolation(f"missing template variables: {', '.join(missing)}", field="variables")
+        raise RuleViolation(
+            f"missing template variables: {', '.join(missing)}",
+            field="variables",
+            code="sms.template_variables_missing",
+        )
     return signature + body.format(**{k: str(v) for k, v in variables.items()})

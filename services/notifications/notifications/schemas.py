@@ -3,6 +3,7 @@ from typing import Annotated
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 
 class MessageOut(BaseModel):
@@ -114,7 +115,7 @@ class BusinessSms(BaseModel):
     @model_validator(mode="after")
     def _template_or_body(self) -> "BusinessSms":
         if (self.template is None) == (self.body is None):
-            raise ValueError("give either template (with variables) or body")
+            raise PydanticCustomError("sms.template_or_body", "give either template (with variables) or body")
         return self
 
 
@@ -136,7 +137,9 @@ class BusinessBatch(BaseModel):
     @model_validator(mode="after")
     def _template_or_body(self) -> "BusinessBatch":
         if (self.template is None) == (self.body is None):
-            raise ValueError("give either template (with variables per recipient) or body")
+            raise PydanticCustomError(
+                "sms.template_or_body", "give either template (with variables per recipient) or body"
+            )
         return self
 
 

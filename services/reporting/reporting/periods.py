@@ -74,7 +74,9 @@ def iso_week(text: str, field: str = "week") -> Period:
             raise ValueError
         monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
-        raise RuleViolation(f"{field}: expected an ISO week such as 2026-W48", field=field) from None
+        raise RuleViolation(
+            f"{field}: expected an ISO week such as 2026-W48", field=field, code="period.bad_week"
+        ) from None
     return Period(text, monday, monday + timedelta(days=6))
 
 
@@ -86,7 +88,7 @@ def week_of(day: date) -> Period:
 def quarter(text: str, field: str = "quarter") -> Period:
     match = _QUARTER.match(text)
     if not match:
-        raise RuleViolation(f"{field}: expected a quarter such as 2026Q4", field=field)
+        raise RuleViolation(f"{field}: expected a quarter such as 2026Q4", field=field, code="period.bad_quarter")
     year, q = int(match[1]), int(match[2])
     first = date(year, 3 * q - 2, 1)
     after = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
@@ -105,7 +107,7 @@ def day_range(first: date | None, last: date | None, *, default_days: int = 30) 
     last = last or (today if first is None else max(first, today))
     first = first or last - timedelta(days=default_days - 1)
     if first > last:
-        raise RuleViolation("from: must not be after to", field="from")
+        raise RuleViolation("from: must not be after to", field="from", code="period.from_after_to")
     if (last - first).days > 3660:
-        raise RuleViolation("to: a period spans at most ten years", field="to")
+        raise RuleViolation("to: a period spans at most ten years", field="to", code="query.period_too_long")
     return Period(f"{first.isoformat()} – {last.isoformat()}", first, last)

@@ -15,7 +15,7 @@ router = APIRouter(include_in_schema=False)
 async def open_attachment(ticket_id: str, attachment_id: str, web: WebPage) -> Response:
     answer = await web.api.raw("GET", f"/api/tickets/{ticket_id}/attachments/{attachment_id}")
     if answer.status_code >= 400:
-        return web.render("error.html", status_code=answer.status_code, message="")
+        raise web.api.error_of(answer)  # the error page, in the user's language
     response = as_download(answer)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -165,7 +165,11 @@ async def change_password(web: WebPage) -> Response:
         else:
             session = await _session_from(web.request, pair, csrf=web.session.csrf)
             write_session(web.request, session)
-            return RedirectResponse(session.setup_page or home_for(session.roles), status_code=303)
+            target = session.setup_page or home_for(session.roles)
+            if web.request.headers.get("hx-request"):  # the form is sent by htmx: the whole page moves on
+                return Response(status_code=204, headers={"HX-Redirect": target})
+            return RedirectResponse(target, status_code=303)
+    # Passwords are never sent back in the page: the browser keeps what was typed across the swap (ui.js).
     return web.render("password.html", status_code=422, reason="", values={}, errors=errors, error=None)
 
 

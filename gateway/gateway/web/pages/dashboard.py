@@ -162,9 +162,5 @@ async def download(kind: str, web: Web = Overseer, format: str = "xlsx") -> Resp
         "GET", f"/api/reports/{kind}", params={**{k: v for k, v in params.items() if v}, "format": format}
     )
     if answer.status_code >= 400:
-        return web.render(
-            "error.html",
-            status_code=answer.status_code,
-            message=answer.json().get("detail", "") if answer.content else "",
-        )
+        raise web.api.error_of(answer)  # the error page, in the user's language
     return as_download(answer)

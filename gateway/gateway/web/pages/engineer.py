@@ -5,7 +5,6 @@ sign on the screen, resolve (on site or remotely)."""
 import base64
 import binascii
 import re
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from fastapi import APIRouter
@@ -56,13 +55,14 @@ async def order_step(order_id: str, step: str, web: Web = Engineer) -> Response:
         return Response(status_code=404)
     fields = await form_fields(web.request)
     error, errors = None, {}
+    rows: list[int] = []
     try:
         if step in STEPS:
             body: Any = body_of(fields, *STEPS[step])
             if step == "resolve":
                 body["remote"] = fields.get("remote") == "on"
                 body["media_replaced"] = fields.get("media_replaced") == "on"
-                body["parts"] = _parts(fields)
+                body["parts"], rows = _parts(fields)
             await web.api.post(f"/api/work-orders/{order_id}/{step}", body or None)
         else:
             order = await web.api.get(f"/api/work-orders/{order_id}")
@@ -73,11 +73,9 @@ async def order_step(order_id: str, step: str, web: Web = Engineer) -> Response:
                 await _upload_photos(web, order)
             else:
                 await _upload_signature(web, order, fields.get("signature", ""))
-    except (ApiError, ValueError) as exc:
-        error = exc.detail if isinstance(exc, ApiError) else str(exc)
-        errors = (
-            exc.field_errors() if isinstance(exc, ApiError) else {"parts" if step == "resolve" else "file": str(exc)}
-        )
+    except ApiError as exc:
+        error, errors = exc.detail, exc.field_errors()
+        errors.update(_part_errors(exc, rows))
     view = await _order_view(web, order_id)
     view.update(error=error, errors=errors, values=fields if error else {}, step=step)
     if error and step == "resolve":  # the rows the engineer added come back as typed
@@ -85,21 +83,40 @@ async def order_step(order_id: str, step: str, web: Web = Engineer) -> Response:
     return web.render("fragments/work_order_panel.html", status_code=422 if error else 200, **view)
 
 
-def _parts(fields: dict[str, str]) -> list[dict[str, Any]]:
+PART_FIELDS = {"name": "part_name", "quantity": "part_qty", "unit_cost": "part_cost"}
+
+
+def _parts(fields: dict[str, str]) -> tuple[list[dict[str, Any]], list[int]]:
     """Rows `part_name_N`, `part_qty_N`, `part_cost_N`, as many as the engineer added (row numbers need not be
-    consecutive: removed rows leave gaps); a row with no name is an empty row, not an error."""
-    parts = []
-    for position, n in enumerate(_part_rows(fields), start=1):
+    consecutive: removed rows leave gaps); a row with no name is an empty row, not an error. The figures go
+    to the API as typed: its validation names the row and the field (`parts.0.unit_cost`), and the page
+    puts each message beside that input. Also the row number of each part sent."""
+    parts, rows = [], []
+    for n in _part_rows(fields):
         name = fields.get(f"part_name_{n}")
         if not name:
             continue
-        try:
-            quantity = int(fields.get(f"part_qty_{n}") or "1")
-            cost = Decimal(fields.get(f"part_cost_{n}") or "0")
-        except (ValueError, InvalidOperation) as exc:
-            raise ValueError(f"parts: row {position} needs a whole quantity and a cost in yuan") from exc
-        parts.append({"name": name, "quantity": quantity, "unit_cost": str(cost)})
-    return parts
+        parts.append(
+            {
+                "name": name,
+                "quantity": fields.get(f"part_qty_{n}") or "1",
+                "unit_cost": fields.get(f"part_cost_{n}") or "0",
+            }
+        )
+        rows.append(n)
+    return parts, rows
+
+
+def _part_errors(exc: ApiError, rows: list[int]) -> dict[str, str]:
+    """`parts.<i>.<field>` -> the input of that row (`part_cost_<n>`)."""
+    placed: dict[str, str] = {}
+    for path, message in exc.field_paths().items():
+        match = re.fullmatch(r"parts\.(\d+)\.(\w+)", path)
+        if match and int(match.group(1)) < len(rows) and match.group(2) in PART_FIELDS:
+            placed[f"{PART_FIELDS[match.group(2)]}_{rows[int(match.group(1))]}"] = message
+    if placed:
+        placed["parts"] = ""  # shown beside the row's input, not again under the table
+    return placed
 
 
 def _part_rows(fields: dict[str, str]) -> list[int]:
@@ -109,7 +126,7 @@ def _part_rows(fields: dict[str, str]) -> list[int]:
 async def _upload_photos(web: Web, order: dict[str, Any]) -> None:
     photos = await form_files(web.request, "photo")
     if not photos:
-        raise ValueError("choose or take a photo first")
+        raise _page_error(web, "web.photo_required", "file")
     for photo in photos:
         await web.api.call(
             "POST",
@@ -122,16 +139,21 @@ async def _upload_signature(web: Web, order: dict[str, Any], data_url: str) -> N
     """The requester's signature, drawn on the page's canvas (static/ui.js), kept as a PNG attachment of the
     ticket; intake checks the bytes are a PNG like any other upload."""
     if not data_url.startswith(SIGNATURE_PREFIX):
-        raise ValueError("the requester has not signed yet")
+        raise _page_error(web, "web.signature_missing", "file")
     try:
         png = base64.b64decode(data_url.removeprefix(SIGNATURE_PREFIX), validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise ValueError("the signature could not be read; please sign again") from exc
+        raise _page_error(web, "web.signature_unreadable", "file") from exc
     await web.api.call(
         "POST",
         f"/api/tickets/{order['ticket_id']}/attachments",
         files={"file": (f"签名-{order['ticket_number']}.png", png, "image/png")},
     )
+
+
+def _page_error(web: Web, code: str, field: str) -> ApiError:
+    """A refusal of the page's own, worded from the same catalogue as the API's."""
+    return ApiError(422, {"code": code, "field": field}, web.lang)
 
 
 async def _orders(web: Web) -> list[dict[str, Any]]:

@@ -39,7 +39,9 @@ def _day_start(value: str, field: str) -> str:
     try:
         day = date.fromisoformat(value)
     except ValueError as exc:
-        raise ApiError(422, {"detail": f"{field}: not a date", "field": field}) from exc
+        raise ApiError(
+            422, {"detail": f"{field}: not a date", "field": field, "code": "validation.not_a_date"}
+        ) from exc
     return datetime.combine(day, time(), LOCAL_TZ).isoformat()
 
 
@@ -116,7 +118,7 @@ async def export(web: Web = Staff, sort: str = "-created_at") -> Response:
     sort = sort if sort.lstrip("-") in SORTABLE else "-created_at"
     answer = await web.api.raw("GET", "/api/tickets/export", params={**api_params(filters), "sort": sort})
     if answer.status_code >= 400:
-        return web.render("error.html", status_code=answer.status_code, message=answer.json().get("detail", ""))
+        raise web.api.error_of(answer)  # the error page, in the user's language
     return as_download(answer)
 
 

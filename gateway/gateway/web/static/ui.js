@@ -168,7 +168,57 @@ function toast(text) {
   setTimeout(() => box.classList.remove("show"), 6000);
 }
 
+// Each error once: a page-level alert about fields keeps only the messages its form does not show beside
+// their fields, and goes when none is left.
+function placeErrors(root) {
+  for (const alert of (root || document).querySelectorAll?.("[role=alert][data-fields]") || []) {
+    const scope = alert.closest("form, [id$=-panel], main") || document;
+    for (const part of alert.querySelectorAll("[data-for]")) {
+      if (scope.querySelector(`.field-error[data-field="${CSS.escape(part.dataset.for)}"]`)) part.remove();
+    }
+    if (!alert.querySelector("[data-for]")) alert.remove();
+  }
+}
+
+// What the server cannot send back: files chosen and passwords typed. Kept in this page across the 422 swap
+// that brings the form back, so nobody picks or types them again (a password field the answer marks wrong
+// comes back empty, like its confirmation).
+let keptInputs = null;
+document.addEventListener("htmx:beforeSwap", (event) => {
+  if (event.detail.requestConfig?.headers?.["X-Live-Refresh"]) return;  // another panel's live re-read
+  keptInputs = null;
+  if (event.detail.xhr?.status !== 422) return;
+  const target = event.detail.target;
+  const kept = [];
+  for (const input of target?.querySelectorAll?.("input[type=file], input[type=password]") || []) {
+    const form = input.form?.id || "";
+    if (input.type === "file" && input.files?.length) kept.push({ form, name: input.name, files: [...input.files] });
+    if (input.type === "password" && input.value) kept.push({ form, name: input.name, value: input.value });
+  }
+  keptInputs = kept;
+});
+function restoreInputs(root) {
+  if (!keptInputs) return;
+  for (const kept of keptInputs) {
+    const selector = `${kept.form ? `#${CSS.escape(kept.form)} ` : ""}input[name="${CSS.escape(kept.name)}"]`;
+    const input = (root.querySelector?.(selector)) || document.querySelector(selector);
+    if (!input) continue;
+    if (kept.files) {
+      const transfer = new DataTransfer();
+      for (const file of kept.files) transfer.items.add(file);
+      input.files = transfer.files;
+      const note = input.closest("label")?.querySelector(".files-kept");
+      if (note) note.hidden = false;
+    } else if (input.getAttribute("aria-invalid") !== "true" && !input.value) {
+      const confirms = input.dataset.confirms && input.form?.querySelector(`[name="${input.dataset.confirms}"]`);
+      if (!confirms || confirms.getAttribute("aria-invalid") !== "true") input.value = kept.value;
+    }
+  }
+  keptInputs = null;
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  placeErrors(document);
   tickCountdowns();
   setInterval(tickCountdowns, 1000);
   drawCharts();
@@ -176,6 +226,8 @@ document.addEventListener("DOMContentLoaded", () => {
   watchLocked();
 });
 document.addEventListener("htmx:afterSwap", (event) => {
+  restoreInputs(event.detail.elt || event.target);
+  placeErrors(document);
   tickCountdowns();
   const pop = event.target.querySelector?.(".pop") || (event.target.classList?.contains("pop") && event.target);
   if (pop) onScreenPop(pop);
@@ -204,6 +256,11 @@ document.addEventListener("htmx:sseError", (event) => {
   event.target.dataset.live = "closed";
 });
 document.addEventListener("click", (event) => {
+  const back = event.target.closest?.("a[data-back]");  // the error page's "back": where the user came from
+  if (back && window.history.length > 1) {
+    event.preventDefault();
+    window.history.back();
+  }
   const button = event.target.closest?.("[data-use-caller]");
   if (button) useCaller(button);
   const choice = event.target.closest?.("[data-pick-unit]");
@@ -251,7 +308,10 @@ document.addEventListener("click", (event) => {
     for (const input of row.querySelectorAll("input")) {
       input.name = input.name.replace(/_\d+$/, `_${next}`);
       input.value = "";
+      input.classList.remove("invalid-input");
+      input.setAttribute("aria-invalid", "false");
     }
+    for (const message of row.querySelectorAll(".part-error")) message.remove();
     rows.appendChild(row);
     row.querySelector("input")?.focus();
     return;

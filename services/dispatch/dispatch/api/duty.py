@@ -21,9 +21,11 @@ def _window(start: datetime | None, end: datetime | None) -> tuple[datetime, dat
     start = start or now - timedelta(days=7)
     end = end or now + timedelta(days=7)
     if start.tzinfo is None or end.tzinfo is None:
-        raise RuleViolation("times need a UTC offset", field="from")
+        raise RuleViolation("times need a UTC offset", field="from", code="validation.timezone_required")
     if end <= start or end - start > timedelta(days=400):
-        raise RuleViolation("'to' must be after 'from', at most 400 days apart", field="to")
+        raise RuleViolation(
+            "'to' must be after 'from', at most 400 days apart", field="to", code="query.period_too_long"
+        )
     return start, end
 
 

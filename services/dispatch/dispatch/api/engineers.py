@@ -31,7 +31,7 @@ async def _engineers_out(session: AsyncSession, members: list[StaffMember]) -> l
 async def _engineer(session: AsyncSession, user_id: UUID, *, lock: bool = False) -> StaffMember:
     member = await session.get(StaffMember, user_id, with_for_update=lock)
     if member is None or Role.ENGINEER.value not in member.roles:
-        raise NotFound(f"no engineer {user_id}")
+        raise NotFound(f"no engineer {user_id}", code="engineer.not_found")
     return member
 
 
@@ -70,7 +70,7 @@ async def update_engineer(user_id: UUID, body: EngineerPatch, principal: Manager
 async def get_staff(user_id: UUID, principal: Manager, uow: Uow) -> StaffOut:
     member = await uow.get(StaffMember, user_id)
     if member is None:
-        raise NotFound(f"dispatch knows no user {user_id}")
+        raise NotFound(f"dispatch knows no user {user_id}", code="engineer.not_found")
     return StaffOut.model_validate(member, from_attributes=True)
 
 
@@ -79,7 +79,7 @@ async def update_staff(user_id: UUID, body: StaffPatch, principal: Admin, uow: U
     """Marks the vendor's project manager(s), who hear of every SLA breach."""
     member = await uow.get(StaffMember, user_id, with_for_update=True)
     if member is None:
-        raise NotFound(f"dispatch knows no user {user_id}")
+        raise NotFound(f"dispatch knows no user {user_id}", code="engineer.not_found")
     member.is_project_manager = body.is_project_manager
     member.updated_at = datetime.now(UTC)
     return StaffOut.model_validate(member, from_attributes=True)

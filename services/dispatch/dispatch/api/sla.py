@@ -56,10 +56,10 @@ async def ticket_clocks(ticket_id: UUID, principal: CurrentPrincipal, uow: Uow) 
         # none, as in intake. The clocks of a ticket one may not read do not exist for them.
         ticket = await tickets.get_ticket(uow, ticket_id) if principal.has_any(Role.REQUESTER) else None
         if ticket is None or principal.unit_id not in await directory.unit_path(uow, ticket.unit_id):
-            raise NotFound(f"no SLA clocks for ticket {ticket_id}")
+            raise NotFound(f"no SLA clocks for ticket {ticket_id}", code="sla.no_clocks")
     clocks = await sla.ticket_clocks(uow, ticket_id)
     if not clocks:
-        raise NotFound(f"no SLA clocks for ticket {ticket_id}")
+        raise NotFound(f"no SLA clocks for ticket {ticket_id}", code="sla.no_clocks")
     pauses = await sla.ticket_pauses(uow, [c.id for c in clocks])
     out = []
     for clock in clocks:
@@ -116,7 +116,7 @@ async def list_overrides(principal: CurrentPrincipal, uow: Uow) -> list[Calendar
 async def put_override(day: date, body: CalendarOverrideIn, admin: Admin, uow: Uow) -> CalendarOverrideOut:
     """Applies to clocks started or resumed afterwards; running clocks keep the instants already placed."""
     if not 2000 <= day.year <= 2100:
-        raise RuleViolation("day out of range", field="day")
+        raise RuleViolation("day out of range", field="day", code="validation.not_a_date")
     override = await uow.get(CalendarOverride, day)
     if override is None:
         override = CalendarOverride(day=day, is_workday=body.is_workday, note=body.note)

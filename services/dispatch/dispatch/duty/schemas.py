@@ -3,6 +3,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 
 class PostIn(BaseModel):
@@ -35,7 +36,9 @@ class ShiftIn(BaseModel):
     @model_validator(mode="after")
     def _aware(self) -> "ShiftIn":
         if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
-            raise ValueError("times need a UTC offset, e.g. 2026-11-25T09:00:00+08:00")
+            raise PydanticCustomError(
+                "validation.timezone_required", "times need a UTC offset, e.g. 2026-11-25T09:00:00+08:00"
+            )
         return self
 
 

@@ -33,31 +33,39 @@ async def on_duty_user_ids(session: AsyncSession, at: datetime) -> set[UUID]:
 
 async def create_post(session: AsyncSession, post: DutyPost) -> DutyPost:
     if post.pattern == "7x24" and post.starts != post.ends:
-        raise RuleViolation("a 7x24 post runs around the clock: starts and ends must be the same time", field="ends")
+        raise RuleViolation(
+            "a 7x24 post runs around the clock: starts and ends must be the same time",
+            field="ends",
+            code="duty.post_24h_times",
+        )
     if await session.scalar(select(DutyPost.id).where(DutyPost.code == post.code)) is not None:
-        raise Conflict(f"duty post code {post.code!r} already exists", field="code")
+        raise Conflict(f"duty post code {post.code!r} already exists", field="code", code="duty.post_code_taken")
     session.add(post)
     try:
         await session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"duty post code {post.code!r} already exists", field="code") from exc
+        raise Conflict(
+            f"duty post code {post.code!r} already exists", field="code", code="duty.post_code_taken"
+        ) from exc
     return post
 
 
 async def _staff(session: AsyncSession, user_id: UUID) -> StaffMember:
     member = await session.get(StaffMember, user_id)
     if member is None or not member.is_active:
-        raise RuleViolation(f"user {user_id} is not active staff known to dispatch", field="user_id")
+        raise RuleViolation(
+            f"user {user_id} is not active staff known to dispatch", field="user_id", code="duty.user_not_staff"
+        )
     return member
 
 
 async def create_shift(session: AsyncSession, shift: Shift) -> Shift:
     post = await session.get(DutyPost, shift.post_id)
     if post is None:
-        raise RuleViolation(f"no duty post {shift.post_id}", field="post_id")
+        raise RuleViolation(f"no duty post {shift.post_id}", field="post_id", code="duty.post_unknown")
     member = await _staff(session, shift.user_id)
     if shift.ends_at <= shift.starts_at:
-        raise RuleViolation("a shift must end after it starts", field="ends_at")
+        raise RuleViolation("a shift must end after it starts", field="ends_at", code="duty.shift_ends_before_start")
     overlapping = await session.scalar(
         select(Shift.id).where(
             Shift.user_id == shift.user_id,
@@ -66,7 +74,9 @@ async def create_shift(session: AsyncSession, shift: Shift) -> Shift:
         )
     )
     if overlapping is not None:
-        raise Conflict("this person already has a shift overlapping that time", field="starts_at")
+        raise Conflict(
+            "this person already has a shift overlapping that time", field="starts_at", code="duty.shift_overlap"
+        )
     session.add(shift)
     await session.flush()
     await add_event(
@@ -107,7 +117,9 @@ async def generate_roster(
     """Staffs the post day by day, taking the people in turn. All or nothing: an overlap refuses the lot."""
     post = await get_post(session, post_id)
     if last < first or (last - first).days > 92:
-        raise RuleViolation("'to' must be on or after 'from', at most 93 days", field="to")
+        raise RuleViolation(
+            "'to' must be on or after 'from', at most 93 days", field="to", code="query.period_too_long"
+        )
     created = []
     for i, (starts, ends) in enumerate(roster_days(post, first, last)):
         created.append(
@@ -130,7 +142,9 @@ async def clock_in(session: AsyncSession, user_id: UUID, at: datetime) -> Attend
         select(Attendance.id).where(Attendance.user_id == user_id, Attendance.clock_out_at.is_(None))  # type: ignore[union-attr]
     )
     if open_record is not None:
-        raise Conflict("already clocked in; clock out first", attendance_id=str(open_record))
+        raise Conflict(
+            "already clocked in; clock out first", attendance_id=str(open_record), code="duty.already_clocked_in"
+        )
     record = Attendance(user_id=user_id, shift_id=shift_id, clock_in_at=at)
     session.add(record)
     await session.flush()  # the partial unique index still refuses a concurrent second clock-in
@@ -143,7 +157,7 @@ async def clock_out(session: AsyncSession, user_id: UUID, at: datetime) -> Atten
         select(Attendance).where(Attendance.user_id == user_id, Attendance.clock_out_at.is_(None))  # type: ignore[union-attr]
     )
     if record is None:
-        raise Conflict("not clocked in")
+        raise Conflict("not clocked in", code="duty.not_clocked_in")
     record.clock_out_at = at
     member = await session.get(StaffMember, user_id)
     await _announce(session, AttendanceClockedOut, record, member)
@@ -223,5 +237,5 @@ async def posts(session: AsyncSession) -> list[DutyPost]:
 async def get_post(session: AsyncSession, post_id: UUID) -> DutyPost:
     post = await session.get(DutyPost, post_id)
     if post is None:
-        raise NotFound(f"no duty post {post_id}")
+        raise NotFound(f"no duty post {post_id}", code="duty.post_unknown")
     return post

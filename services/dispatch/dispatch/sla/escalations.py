@@ -59,7 +59,7 @@ async def acknowledge(session: AsyncSession, escalation_id: UUID, principal: Pri
     """Idempotent: acknowledging again keeps the first dispatcher and instant (the record of who saw it first)."""
     escalation = await session.get(SlaEscalation, escalation_id, with_for_update=True)
     if escalation is None:
-        raise NotFound(f"no escalation {escalation_id}")
+        raise NotFound(f"no escalation {escalation_id}", code="escalation.not_found")
     if escalation.acknowledged_at is None:
         name = await session.scalar(select(StaffMember.display_name).where(StaffMember.user_id == principal.subject))
         escalation.acknowledged_at = await session.scalar(select(func.now()))

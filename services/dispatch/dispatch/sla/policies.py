@@ -28,6 +28,7 @@ async def create(session: AsyncSession, body: PolicyIn) -> SlaPolicy:
             f"an active policy already matches category={body.category} priority={body.priority}; "
             "change or deactivate it",
             field="category",
+            code="sla.policy_overlap",
         )
     policy = SlaPolicy(**body.model_dump())
     session.add(policy)
@@ -38,7 +39,7 @@ async def create(session: AsyncSession, body: PolicyIn) -> SlaPolicy:
 async def get(session: AsyncSession, policy_id: UUID, *, lock: bool = False) -> SlaPolicy:
     policy = await session.get(SlaPolicy, policy_id, with_for_update=lock)
     if policy is None:
-        raise NotFound(f"no SLA policy {policy_id}")
+        raise NotFound(f"no SLA policy {policy_id}", code="sla.policy_not_found")
     return policy
 
 
@@ -48,9 +49,13 @@ async def update(session: AsyncSession, policy_id: UUID, body: PolicyPatch) -> S
     for key, value in changes.items():
         setattr(policy, key, value)
     if not (policy.response_target_s or policy.arrival_target_s or policy.resolution_target_s):
-        raise RuleViolation("a policy needs at least one target", field="resolution_target_s")
+        raise RuleViolation(
+            "a policy needs at least one target", field="resolution_target_s", code="sla.policy_needs_target"
+        )
     if policy.is_active and await _active_duplicate(session, policy.category, policy.priority, policy.id):
-        raise Conflict("another active policy matches the same category and priority", field="is_active")
+        raise Conflict(
+            "another active policy matches the same category and priority", field="is_active", code="sla.policy_overlap"
+        )
     return policy
 
 

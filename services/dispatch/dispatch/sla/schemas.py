@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 CategoryOrAny = Literal["fault", "consultation", "service_request", "complaint", "*"]
 PriorityOrAny = Literal["P1", "P2", "P3", "P4", "*"]
@@ -28,7 +29,10 @@ class PolicyIn(BaseModel):
     @model_validator(mode="after")
     def _at_least_one_target(self) -> "PolicyIn":
         if not (self.response_target_s or self.arrival_target_s or self.resolution_target_s):
-            raise ValueError("a policy needs at least one of response_target_s, arrival_target_s, resolution_target_s")
+            raise PydanticCustomError(
+                "sla.policy_needs_target",
+                "a policy needs at least one of response_target_s, arrival_target_s, resolution_target_s",
+            )
         return self
 
 

@@ -112,7 +112,7 @@ async def suggestions(session: AsyncSession, ticket_id: UUID, limit: int = 10) -
     the engineer who has the ticket now comes last (a reassignment looks for somebody else)."""
     ticket = await tickets.get_ticket(session, ticket_id)
     if ticket is None:
-        raise NotFound(f"dispatch has no ticket {ticket_id}")
+        raise NotFound(f"dispatch has no ticket {ticket_id}", code="ticket.not_found")
     wanted = SKILLS_FOR.get(ticket.subcategory or "", set()) or ({"hardware"} if ticket.category == "fault" else set())
     ticket_path = set(await directory.unit_path(session, ticket.unit_id))
     engineers = (

@@ -39,7 +39,7 @@ def _now() -> datetime:
 async def _engineer(session: AsyncSession, engineer_id: UUID) -> StaffMember:
     member = await session.get(StaffMember, engineer_id)
     if member is None or not member.is_active or Role.ENGINEER.value not in member.roles:
-        raise RuleViolation(f"{engineer_id} is not an active engineer", field="engineer_id")
+        raise RuleViolation(f"{engineer_id} is not an active engineer", field="engineer_id", code="engineer.not_active")
     return member
 
 
@@ -67,14 +67,14 @@ async def load(session: AsyncSession, principal: Principal, order_id: UUID, *, l
         stmt = stmt.with_for_update()
     order = (await session.execute(stmt)).scalar()
     if order is None or not _visible(order, principal):
-        raise NotFound(f"no work order {order_id}")
+        raise NotFound(f"no work order {order_id}", code="work_order.not_found")
     return order
 
 
 def _require_hands_on(order: WorkOrder, principal: Principal) -> None:
     """Field steps are the assigned engineer's, or a dispatcher's on their behalf (e.g. a phoned-in arrival)."""
     if order.engineer_id != principal.subject and not principal.has_any(*MANAGERS):
-        raise Forbidden("only the assigned engineer or a dispatcher may do this")
+        raise Forbidden("only the assigned engineer or a dispatcher may do this", code="work_order.not_yours")
 
 
 async def _announce(
@@ -123,9 +123,13 @@ def _step(
 async def assign(session: AsyncSession, principal: Principal, body: schemas.AssignIn) -> WorkOrder:
     ticket = await tickets.get_ticket(session, body.ticket_id, lock=True)
     if ticket is None:
-        raise RuleViolation(f"dispatch has no ticket {body.ticket_id}", field="ticket_id")
+        raise RuleViolation(f"dispatch has no ticket {body.ticket_id}", field="ticket_id", code="ticket.not_found")
     if ticket.status in tickets.FINISHED:
-        raise Conflict(f"ticket {ticket.number} is {ticket.status}; nothing to assign", current_status=ticket.status)
+        raise Conflict(
+            f"ticket {ticket.number} is {ticket.status}; nothing to assign",
+            current_status=ticket.status,
+            code="work_order.ticket_closed",
+        )
     await _engineer(session, body.engineer_id)
     # The ticket row is locked above, so this check and the insert cannot interleave with another
     # assignment; the partial unique index stays as the database's own guarantee.
@@ -134,7 +138,9 @@ async def assign(session: AsyncSession, principal: Principal, body: schemas.Assi
     )
     if live is not None:
         raise Conflict(
-            f"ticket {ticket.number} already has an active work order; reassign it instead", work_order_id=str(live)
+            f"ticket {ticket.number} already has an active work order; reassign it instead",
+            work_order_id=str(live),
+            code="work_order.already_active",
         )
     at = _now()
     order = WorkOrder(
@@ -167,7 +173,9 @@ async def reassign(session: AsyncSession, principal: Principal, order_id: UUID, 
     before = order.status
     order.status = states.next_status(before, "reassign")
     if body.engineer_id == order.engineer_id:
-        raise RuleViolation("the work order is already assigned to this engineer", field="engineer_id")
+        raise RuleViolation(
+            "the work order is already assigned to this engineer", field="engineer_id", code="work_order.same_engineer"
+        )
     await _engineer(session, body.engineer_id)
     previous = order.engineer_id
     at = _now()
@@ -244,7 +252,11 @@ async def add_parts(
     order = await load(session, principal, order_id, lock=True)
     _require_hands_on(order, principal)
     if order.status not in states.ACTIVE:
-        raise Conflict(f"cannot add parts to a work order that is {order.status}", current_status=order.status)
+        raise Conflict(
+            f"cannot add parts to a work order that is {order.status}",
+            current_status=order.status,
+            code="work_order.parts_closed",
+        )
     await _add_parts(session, order, parts, principal, _now())
     return order
 
@@ -254,20 +266,27 @@ async def resolve(session: AsyncSession, principal: Principal, order_id: UUID, b
     _require_hands_on(order, principal)
     before = order.status
     if before == "on_site" and body.remote:
-        raise RuleViolation("the engineer is on site; this is not a remote resolution", field="remote")
+        raise RuleViolation(
+            "the engineer is on site; this is not a remote resolution",
+            field="remote",
+            code="work_order.on_site_not_remote",
+        )
     if before in ("accepted", "en_route") and not body.remote:
         raise Conflict(
             f"the engineer has not arrived (work order is {before}); resolve on site after arriving, "
             "or set remote=true for a remote resolution",
             current_status=before,
             requested_action="resolve",
+            code="work_order.not_arrived",
         )
     order.status = states.next_status(before, "resolve")
     if body.media_replaced and not await session.scalar(
         select(MediaCustody.id).where(MediaCustody.work_order_id == order.id).limit(1)
     ):
         raise RuleViolation(
-            "storage media were replaced: record who took the old medium before resolving", field="media_replaced"
+            "storage media were replaced: record who took the old medium before resolving",
+            field="media_replaced",
+            code="work_order.media_custody_missing",
         )
     at = _now()
     await _add_parts(session, order, body.parts, principal, at)
@@ -305,7 +324,10 @@ async def decline(session: AsyncSession, principal: Principal, order_id: UUID, r
     the reason is kept in the step and the event, for the dispatcher who assigns it again."""
     order = await load(session, principal, order_id, lock=True)
     if order.engineer_id != principal.subject:
-        raise Forbidden("only the assigned engineer declines a job; a dispatcher reassigns or cancels it")
+        raise Forbidden(
+            "only the assigned engineer declines a job; a dispatcher reassigns or cancels it",
+            code="work_order.decline_not_yours",
+        )
     before = order.status
     order.status = states.next_status(before, "decline")
     at = _now()
@@ -386,11 +408,13 @@ async def decide_removal(
     order = await load(session, principal, order_id)
     record = await session.get(EquipmentRemoval, removal_id, with_for_update=True)
     if record is None or record.work_order_id != order.id:
-        raise NotFound(f"no removal request {removal_id} on this work order")
+        raise NotFound(f"no removal request {removal_id} on this work order", code="removal.not_found")
     if record.status != "requested":
-        raise Conflict(f"this request was already {record.status}", current_status=record.status)
+        raise Conflict(
+            f"this request was already {record.status}", current_status=record.status, code="removal.already_decided"
+        )
     if record.requested_by == principal.subject:
-        raise Forbidden("nobody approves their own request")
+        raise Forbidden("nobody approves their own request", code="removal.own_request")
     record.status = "approved" if body.approve else "rejected"
     record.decided_by, record.decided_at, record.decision_note = principal.subject, _now(), body.note
     return record

@@ -28,5 +28,6 @@ def next_status(current: str, action: str) -> str:
             current_status=current,
             requested_action=action,
             allowed_from=sorted(allowed),
+            code="work_order.illegal_transition",
         )
     return target

@@ -25,7 +25,7 @@ HEARTBEAT_S = 15.0
 @router.post("/events", response_model=CallOut, status_code=status.HTTP_202_ACCEPTED)
 async def cti_event(body: CtiEventIn, principal: CurrentPrincipal, uow: Uow, settings: Settings) -> CallOut:
     if "cti:events" not in principal.scopes:
-        raise Forbidden("phone-system events need an API key with the cti:events scope")
+        raise Forbidden("phone-system events need an API key with the cti:events scope", code="api_key.scope_missing")
     call = await service.cti_event(uow, body, settings.default_phone_region)
     return CallOut.model_validate(call, from_attributes=True)
 

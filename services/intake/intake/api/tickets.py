@@ -180,7 +180,9 @@ async def list_tickets(
     page: Annotated[int | None, Query(ge=1, le=10_000)] = None,
 ) -> TicketPage:
     if page is not None and sort is None:
-        raise RuleViolation("page goes with sort; without sort, page with cursor", field="page")
+        raise RuleViolation(
+            "page goes with sort; without sort, page with cursor", field="page", code="query.page_needs_sort"
+        )
     tickets, next_cursor, next_page = await queries.list_tickets(
         uow, principal, filters, limit=limit, cursor=cursor, sort=sort, page=page
     )

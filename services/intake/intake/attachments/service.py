@@ -36,18 +36,35 @@ def sniff(data: bytes) -> str | None:
 
 def check(filename: str, declared: str | None, data: bytes, max_bytes: int = MAX_BYTES) -> str:
     if len(data) > max_bytes:
-        raise PayloadTooLarge(f"attachments are at most {max_bytes // (1024 * 1024)} MiB each", field="file")
+        raise PayloadTooLarge(
+            f"attachments are at most {max_bytes // (1024 * 1024)} MiB each",
+            field="file",
+            code="attachment.too_large",
+            params={"max_mib": max_bytes // (1024 * 1024)},
+        )
     if not data:
-        raise RuleViolation("the file is empty", field="file")
+        raise RuleViolation("the file is empty", field="file", code="attachment.empty")
     actual = sniff(data)
     if actual is None:
-        raise RuleViolation("only images (PNG, JPEG, GIF, WebP, BMP) and PDF documents are accepted", field="file")
+        raise RuleViolation(
+            "only images (PNG, JPEG, GIF, WebP, BMP) and PDF documents are accepted",
+            field="file",
+            code="attachment.type_not_allowed",
+        )
     declared_type = (declared or "").split(";")[0].strip().lower()
     if declared_type and declared_type not in (actual, "application/octet-stream"):
-        raise RuleViolation(f"the file says it is {declared_type} but its content is {actual}", field="file")
+        raise RuleViolation(
+            f"the file says it is {declared_type} but its content is {actual}",
+            field="file",
+            code="attachment.type_mismatch",
+        )
     extension = PurePath(filename).suffix.lower()
     if extension not in KINDS[actual][0]:
-        raise RuleViolation(f"a {actual} file must be named {'/'.join(sorted(KINDS[actual][0]))}", field="file")
+        raise RuleViolation(
+            f"a {actual} file must be named {'/'.join(sorted(KINDS[actual][0]))}",
+            field="file",
+            code="attachment.bad_extension",
+        )
     return actual
 
 
@@ -101,8 +118,8 @@ async def read(
     await get_ticket(session, principal, ticket_id)
     attachment = await session.get(Attachment, attachment_id)
     if attachment is None or attachment.ticket_id != ticket_id:
-        raise NotFound(f"no attachment {attachment_id} on this ticket")
+        raise NotFound(f"no attachment {attachment_id} on this ticket", code="attachment.not_found")
     data = await store.get(session, attachment.storage_key)
     if data is None:
-        raise NotFound("the attachment's content is missing from the store")
+        raise NotFound("the attachment's content is missing from the store", code="attachment.content_missing")
     return attachment, data

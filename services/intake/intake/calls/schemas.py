@@ -4,6 +4,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic_core import PydanticCustomError
 
 Phone = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=32)]
 
@@ -32,9 +33,11 @@ class CallIn(BaseModel):
     @model_validator(mode="after")
     def _times(self) -> "CallIn":
         if self.started_at.tzinfo is None or (self.ended_at and self.ended_at.tzinfo is None):
-            raise ValueError("times need a UTC offset, e.g. 2026-11-25T09:00:00+08:00")
+            raise PydanticCustomError(
+                "validation.timezone_required", "times need a UTC offset, e.g. 2026-11-25T09:00:00+08:00"
+            )
         if self.ended_at and self.ended_at < self.started_at:
-            raise ValueError("ended_at is before started_at")
+            raise PydanticCustomError("call.ends_before_start", "ended_at is before started_at")
         return self
 
 

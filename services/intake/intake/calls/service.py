@@ -23,7 +23,7 @@ SCREEN_POP_CHANNEL = "cti_screen_pop"
 
 async def _check_ticket(session: AsyncSession, ticket_id: UUID | None) -> None:
     if ticket_id is not None and await session.get(Ticket, ticket_id) is None:
-        raise RuleViolation(f"no ticket {ticket_id}", field="ticket_id")
+        raise RuleViolation(f"no ticket {ticket_id}", field="ticket_id", code="call.ticket_unknown")
 
 
 async def _announce(session: AsyncSession, call: Call) -> None:
@@ -91,7 +91,7 @@ async def log_call(session: AsyncSession, principal: Principal, body: CallIn, re
 async def update_call(session: AsyncSession, principal: Principal, call_id: UUID, body: CallPatch) -> Call:
     call = await session.get(Call, call_id, with_for_update=True)
     if call is None:
-        raise NotFound(f"no call {call_id}")
+        raise NotFound(f"no call {call_id}", code="call.not_found")
     await _check_ticket(session, body.ticket_id)
     linked_before = call.ticket_id
     for field, value in body.model_dump(exclude_unset=True).items():
@@ -108,9 +108,14 @@ async def link_filed_ticket(session: AsyncSession, principal: Principal, call_id
     when the operator filed from a screen pop, and the ticket's timeline shows the call."""
     call = await session.get(Call, call_id, with_for_update=True)
     if call is None:
-        raise RuleViolation(f"call_id: no call {call_id}", field="call_id")
+        raise RuleViolation(f"call_id: no call {call_id}", field="call_id", code="call.not_found")
     if call.ticket_id is not None and call.ticket_id != ticket.id:
-        raise Conflict("call_id: this call is already linked to another ticket", field="call_id", rule="call-linked")
+        raise Conflict(
+            "call_id: this call is already linked to another ticket",
+            field="call_id",
+            rule="call-linked",
+            code="call.already_linked",
+        )
     call.ticket_id = ticket.id
     call.outcome = call.outcome or "new_ticket"
     call.operator_id = call.operator_id or principal.subject

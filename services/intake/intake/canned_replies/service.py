@@ -18,14 +18,14 @@ async def list_all(session: AsyncSession) -> list[CannedReply]:
 async def _get(session: AsyncSession, reply_id: UUID, *, lock: bool = False) -> CannedReply:
     reply = await session.get(CannedReply, reply_id, with_for_update=lock)
     if reply is None:
-        raise NotFound(f"canned reply {reply_id} not found")
+        raise NotFound(f"canned reply {reply_id} not found", code="canned_reply.not_found")
     return reply
 
 
 async def _refuse_taken_title(session: AsyncSession, title: str, but: UUID | None = None) -> None:
     taken = await session.scalar(select(CannedReply.id).where(func.lower(CannedReply.title) == title.lower()))
     if taken is not None and taken != but:
-        raise Conflict(f"a canned reply is already called {title!r}", field="title")
+        raise Conflict(f"a canned reply is already called {title!r}", field="title", code="canned_reply.title_taken")
 
 
 async def create(session: AsyncSession, body: CannedReplyIn) -> CannedReply:

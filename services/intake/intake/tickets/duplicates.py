@@ -21,12 +21,16 @@ async def mark_duplicate(session: AsyncSession, principal: Principal, ticket_id:
     service._require(principal, *MARKERS, what="marking a duplicate")
     survivor = (await session.execute(select(Ticket).where(Ticket.number == of_number))).scalar()
     if survivor is None:
-        raise RuleViolation(f"no ticket numbered {of_number}", field="of_number")
+        raise RuleViolation(f"no ticket numbered {of_number}", field="of_number", code="ticket.number_unknown")
     if survivor.id == ticket_id:
-        raise RuleViolation("a ticket cannot be a duplicate of itself", field="of_number")
+        raise RuleViolation(
+            "a ticket cannot be a duplicate of itself", field="of_number", code="ticket.duplicate_of_itself"
+        )
     if survivor.status == "cancelled":
         raise RuleViolation(
-            f"ticket {survivor.number} is cancelled; name the ticket that carries on", field="of_number"
+            f"ticket {survivor.number} is cancelled; name the ticket that carries on",
+            field="of_number",
+            code="ticket.duplicate_of_cancelled",
         )
     ticket = await service.cancel(
         session, principal, ticket_id, f"duplicate of {survivor.number}", duplicate_of=survivor

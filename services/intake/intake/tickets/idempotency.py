@@ -37,9 +37,15 @@ async def claim(session: AsyncSession, principal: Principal, key: str, body_hash
         )
     )
     if earlier is None or earlier.ticket_id is None:
-        raise Conflict("a request with this Idempotency-Key is still in progress; retry shortly")
+        raise Conflict(
+            "a request with this Idempotency-Key is still in progress; retry shortly", code="idempotency.in_progress"
+        )
     if earlier.request_hash != body_hash:
-        raise RuleViolation("this Idempotency-Key was used with a different request body", field="Idempotency-Key")
+        raise RuleViolation(
+            "this Idempotency-Key was used with a different request body",
+            field="Idempotency-Key",
+            code="idempotency.key_reused",
+        )
     return earlier.ticket_id
 
 

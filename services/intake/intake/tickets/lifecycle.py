@@ -35,6 +35,7 @@ def target(current: str, action: str, before_pending: str | None = None) -> str:
             current_status=current,
             requested_action=action,
             allowed_from=sorted(allowed),
+            code="ticket.illegal_transition",
         )
     return to or before_pending or "new"
 

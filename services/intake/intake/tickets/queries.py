@@ -53,7 +53,9 @@ class TicketFilter:
         if self.status:
             unknown = set(self.status) - lifecycle.STATUSES
             if unknown:
-                raise RuleViolation(f"unknown status {sorted(unknown)[0]!r}", field="status")
+                raise RuleViolation(
+                    f"unknown status {sorted(unknown)[0]!r}", field="status", code="validation.not_a_choice"
+                )
             where.append(Ticket.status.in_(self.status))  # type: ignore[attr-defined]
         for column, value in (
             (Ticket.category, self.category),
@@ -89,7 +91,9 @@ def _decode_cursor(cursor: str) -> tuple[datetime, UUID]:
         at, tid = base64.urlsafe_b64decode(cursor.encode()).decode().split("|")
         return datetime.fromisoformat(at), UUID(tid)
     except ValueError as exc:
-        raise RuleViolation("cursor: not a cursor this API handed out", field="cursor") from exc
+        raise RuleViolation(
+            "cursor: not a cursor this API handed out", field="cursor", code="query.bad_cursor"
+        ) from exc
 
 
 async def list_tickets(
@@ -119,7 +123,9 @@ async def list_tickets(
         return rows[:limit], next_cursor, None
     key = sort.lstrip("-")
     if key not in SORTS:
-        raise RuleViolation(f"sort by one of {', '.join(SORTS)} (prefix '-' for descending)", field="sort")
+        raise RuleViolation(
+            f"sort by one of {', '.join(SORTS)} (prefix '-' for descending)", field="sort", code="query.bad_sort"
+        )
     column = SORTS[key]
     order = column.desc() if sort.startswith("-") else column.asc()  # type: ignore[attr-defined]
     page = page or 1
@@ -169,7 +175,11 @@ async def duplicate_hints(
     if requester_phone:
         matches.append(Ticket.requester_phone == requester_phone)
     if not matches:
-        raise RuleViolation("give at least one of unit_id, asset_tag, requester_phone", field="unit_id")
+        raise RuleViolation(
+            "give at least one of unit_id, asset_tag, requester_phone",
+            field="unit_id",
+            code="query.duplicates_needs_key",
+        )
     rows = await session.execute(
         select(Ticket)
         .where(

@@ -42,7 +42,11 @@ def requested_changes(ticket: Ticket, body: ReclassifyIn) -> dict[str, tuple[Any
             continue
         after = given[field]
         if after is None and field not in CLEARABLE:
-            raise RuleViolation(f"{field} cannot be emptied; leave it out to keep it", field=field)
+            raise RuleViolation(
+                f"{field} cannot be emptied; leave it out to keep it",
+                field=field,
+                code="ticket.field_cannot_be_emptied",
+            )
         before = getattr(ticket, field)
         if _text(before) != _text(after):
             changes[field] = (before, after)
@@ -51,17 +55,28 @@ def requested_changes(ticket: Ticket, body: ReclassifyIn) -> dict[str, tuple[Any
 
 async def reclassify(session: AsyncSession, principal: Principal, ticket_id: UUID, body: ReclassifyIn) -> Ticket:
     if not principal.has_any(*CAN_RECLASSIFY):
-        raise Forbidden(f"reclassifying requires one of the roles: {', '.join(sorted(CAN_RECLASSIFY))}")
+        raise Forbidden(
+            f"reclassifying requires one of the roles: {', '.join(sorted(CAN_RECLASSIFY))}", code="auth.role_required"
+        )
     ticket = await get_ticket(session, principal, ticket_id, lock=True)
     if ticket.status in FINISHED:
         raise Conflict(
-            f"the ticket is {ticket.status}: it stays as it was reported", current_status=ticket.status, field="status"
+            f"the ticket is {ticket.status}: it stays as it was reported",
+            current_status=ticket.status,
+            field="status",
+            code="ticket.closed_no_reclassify",
         )
     changes = requested_changes(ticket, body)
     if not changes:
-        raise RuleViolation("nothing to change: every field given already has that value", field="body")
+        raise RuleViolation(
+            "nothing to change: every field given already has that value", field="body", code="ticket.nothing_to_change"
+        )
     if "priority" in changes and not body.priority_reason:
-        raise RuleViolation("changing the priority needs priority_reason", field="priority_reason")
+        raise RuleViolation(
+            "changing the priority needs priority_reason",
+            field="priority_reason",
+            code="ticket.priority_reason_required",
+        )
     if "unit_id" in changes:
         new_unit = UUID(changes["unit_id"][1])
         # Staff may move a ticket to a unit whose event has not arrived yet; the path is corrected then.

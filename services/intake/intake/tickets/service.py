@@ -72,7 +72,9 @@ def _priority(cmd: TicketCreate, principal: Principal) -> tuple[str, str | None,
     """The ticket's priority, its reason, and the matrix's priority when the filer overrode it."""
     matrix = priority.from_matrix(cmd.impact.value, cmd.urgency.value) if cmd.impact and cmd.urgency else None
     if (cmd.impact is None) != (cmd.urgency is None):
-        raise RuleViolation("impact and urgency go together: give both or neither", field="urgency")
+        raise RuleViolation(
+            "impact and urgency go together: give both or neither", field="urgency", code="ticket.impact_urgency_pair"
+        )
     if cmd.priority is None:
         return matrix or priority.DEFAULT, None, None
     computed = matrix or priority.DEFAULT
@@ -84,13 +86,17 @@ def _priority(cmd: TicketCreate, principal: Principal) -> tuple[str, str | None,
     # always allowed (SPEC §7); the web forms always send impact and urgency.
     if not may_override and matrix is not None:
         raise Forbidden(
-            f"the impact × urgency matrix gives {computed}; only the desk may override it", field="priority"
+            f"the impact × urgency matrix gives {computed}; only the desk may override it",
+            field="priority",
+            code="ticket.priority_override_forbidden",
         )
     if matrix is None:
         return cmd.priority.value, cmd.priority_reason, None
     if not cmd.priority_reason:
         raise RuleViolation(
-            f"the impact × urgency matrix gives {matrix}; overriding it needs priority_reason", field="priority_reason"
+            f"the impact × urgency matrix gives {matrix}; overriding it needs priority_reason",
+            field="priority_reason",
+            code="ticket.priority_reason_required",
         )
     return cmd.priority.value, cmd.priority_reason, matrix
 
@@ -101,13 +107,22 @@ async def _unit_path_for_filing(session: AsyncSession, principal: Principal, uni
         # The unit event may still be on its way; the path is corrected when it arrives.
         return path or [unit_id]
     if path is None or principal.unit_id not in path:
-        raise Forbidden("requesters file tickets within their own unit's subtree only", field="unit_id")
+        raise Forbidden(
+            "requesters file tickets within their own unit's subtree only",
+            field="unit_id",
+            code="ticket.unit_out_of_scope",
+        )
     return path
 
 
 async def create_ticket(session: AsyncSession, principal: Principal, cmd: TicketCreate, *, phone_region: str) -> Ticket:
     if cmd.call_id is not None and not principal.has_any(Role.HOTLINE_OPERATOR):
-        raise Forbidden("call_id: only the hotline files a ticket from a call", field="call_id", rule="hotline-only")
+        raise Forbidden(
+            "call_id: only the hotline files a ticket from a call",
+            field="call_id",
+            rule="hotline-only",
+            code="ticket.call_hotline_only",
+        )
     at = now()
     level, reason, overridden = _priority(cmd, principal)
     ticket = Ticket(
@@ -202,7 +217,7 @@ async def get_ticket(session: AsyncSession, principal: Principal, ticket_id: UUI
         stmt = stmt.with_for_update()
     ticket = (await session.execute(stmt)).scalar()
     if ticket is None:
-        raise NotFound(f"ticket {ticket_id} not found")
+        raise NotFound(f"ticket {ticket_id} not found", code="ticket.not_found")
     return ticket
 
 
@@ -304,7 +319,7 @@ async def change_status(
 
 def _require(principal: Principal, *roles: str, what: str) -> None:
     if not principal.has_any(*roles):
-        raise Forbidden(f"{what} requires one of the roles: {', '.join(sorted(roles))}")
+        raise Forbidden(f"{what} requires one of the roles: {', '.join(sorted(roles))}", code="auth.role_required")
 
 
 async def pend(session: AsyncSession, principal: Principal, ticket_id: UUID, reason: str) -> Ticket:
@@ -478,6 +493,8 @@ async def reopen(
             f"tickets can be reopened within {window.days} days of resolution; file a new one",
             field="reason",
             rule="reopen_window",
+            code="ticket.reopen_window_passed",
+            params={"days": window.days},
         )
     await mark_reopened(session, ticket, reason, actor_id=principal.subject, actor_name=principal.username)
     return ticket
@@ -496,13 +513,14 @@ async def cancel(
     if not principal.has_any(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ADMIN):
         # A requester withdraws what they filed themselves, and only before anyone took it on.
         if not principal.has_any(Role.REQUESTER) or ticket.created_by != principal.subject:
-            raise Forbidden("requesters cancel only tickets they filed themselves")
+            raise Forbidden("requesters cancel only tickets they filed themselves", code="ticket.cancel_not_own")
         if ticket.status != "new":
             raise Conflict(
                 f"the ticket is already {ticket.status}; ask the hotline to cancel it",
                 current_status=ticket.status,
                 requested_action="cancel",
                 allowed_from=["new"],
+                code="ticket.cancel_too_late",
             )
     at = now()
     await change_status(

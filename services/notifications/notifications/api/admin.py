@@ -32,7 +32,11 @@ def _allowed(trigger: str | None) -> tuple[str, ...] | None:
     if trigger is None:
         return None
     if trigger not in rules.TRIGGERS:
-        raise RuleViolation(f"unknown trigger {trigger!r}; one of {', '.join(rules.TRIGGERS)}", field="trigger")
+        raise RuleViolation(
+            f"unknown trigger {trigger!r}; one of {', '.join(rules.TRIGGERS)}",
+            field="trigger",
+            code="sms.trigger_unknown",
+        )
     return rules.TRIGGERS[trigger].variables
 
 
@@ -46,7 +50,9 @@ async def list_templates(_: Reader, uow: Uow) -> list[TemplateOut]:
 async def put_template(code: str, body: TemplateIn, _: Admin, uow: Uow) -> TemplateOut:
     """Creates or replaces a template; its `{variables}` are checked against what its trigger provides."""
     if not rules.re_code.fullmatch(code):
-        raise RuleViolation("template codes are lower-case letters, digits and _", field="code")
+        raise RuleViolation(
+            "template codes are lower-case letters, digits and _", field="code", code="sms.template_code_invalid"
+        )
     rules.check_template(body.body, _allowed(body.trigger))
     # A template a rule uses must keep fitting that rule's trigger.
     used_by = (await uow.execute(select(SmsRule.trigger).where(SmsRule.template_code == code))).scalars().all()
@@ -87,11 +93,13 @@ def _rule_out(rule: SmsRule) -> RuleOut:
 async def patch_rule(trigger: str, body: RulePatch, _: Admin, uow: Uow) -> RuleOut:
     rule = await uow.get(SmsRule, trigger, with_for_update=True)
     if rule is None:
-        raise NotFound(f"no rule {trigger!r}")
+        raise NotFound(f"no rule {trigger!r}", code="sms.rule_not_found")
     if body.template_code is not None:
         template = await uow.get(SmsTemplate, body.template_code)
         if template is None:
-            raise RuleViolation(f"no template {body.template_code!r}", field="template_code")
+            raise RuleViolation(
+                f"no template {body.template_code!r}", field="template_code", code="sms.template_unknown"
+            )
         rules.check_template(template.body, rules.TRIGGERS[trigger].variables)
         rule.template_code = body.template_code
     if body.enabled is not None:
@@ -120,5 +128,5 @@ async def remove_opt_out(phone: str, _: OptOutKeeper, uow: Uow) -> None:
     """The requester asked to receive SMS again (recorded by the gateway's audit log)."""
     existing = await uow.get(SmsOptOut, normalise_phone(phone, "CN", field="phone"))
     if existing is None:
-        raise NotFound("that number has not opted out")
+        raise NotFound("that number has not opted out", code="sms.not_opted_out")
     await uow.delete(existing)

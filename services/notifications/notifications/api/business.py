@@ -17,7 +17,7 @@ IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_lengt
 
 def _client(principal: Principal) -> Principal:
     if not (principal.has_any(Role.SYSTEM) and "sms:send" in principal.scopes):
-        raise Forbidden("business SMS need an API key with the sms:send scope")
+        raise Forbidden("business SMS need an API key with the sms:send scope", code="api_key.scope_missing")
     return principal
 
 

@@ -102,7 +102,7 @@ def _check_signature(request: Request, form: dict[str, str]) -> None:
         url += "?" + request.url.query
     signature = request.headers.get("X-Twilio-Signature", "")
     if not signature or not RequestValidator(settings.auth_token).validate(url, form, signature):
-        raise Forbidden("X-Twilio-Signature missing or invalid")
+        raise Forbidden("X-Twilio-Signature missing or invalid", code="sms.signature_invalid")
 
 
 @router.post("/webhooks/twilio/inbound", response_class=Response)

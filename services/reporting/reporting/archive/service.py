@@ -120,5 +120,5 @@ async def archived_file(session: AsyncSession, report_id: UUID) -> ArchivedFile:
         )
     ).first()
     if row is None:
-        raise NotFound("no archived report with this id")
+        raise NotFound("no archived report with this id", code="report.not_found")
     return ArchivedFile.model_validate(row, from_attributes=True)

@@ -25,7 +25,9 @@ async def get_contract(session: AsyncSession) -> ContractOut:
 async def put_contract(session: AsyncSession, body: ContractIn, by: str) -> ContractOut:
     """Replaces the particulars (the caller's transaction commits)."""
     if body.ends_on < body.starts_on:
-        raise RuleViolation("the contract must end on or after it starts", field="ends_on")
+        raise RuleViolation(
+            "the contract must end on or after it starts", field="ends_on", code="contract.ends_before_start"
+        )
     values = {**body.model_dump(), "updated_by": by, "updated_at": datetime.now(UTC)}
     await session.execute(
         text(

@@ -32,6 +32,7 @@ class RenderLimits:
                 f"at most {self.per_user} report file(s) per user are rendered at a time; "
                 "wait for the one under way to finish",
                 limit=self.per_user,
+                code="report.export_busy",
             )
         self._rendering[user] += 1
         try:

@@ -34,7 +34,8 @@ def register_font(path: Path) -> str:
     if not path.is_file():
         raise ServiceUnavailable(
             f"PDF export needs a Chinese TrueType font at {path} (Debian: apt-get install fonts-wqy-microhei, "
-            "or set OPSDESK_REPORT_FONT_PATH)"
+            "or set OPSDESK_REPORT_FONT_PATH)",
+            code="report.font_missing",
         )
     pdfmetrics.registerFont(TTFont(FONT, str(path), subfontIndex=0))
     return FONT

@@ -45,8 +45,8 @@ async def scoped_filters(
     root = unit_id
     if unit_scoped(principal):
         if principal.unit_id is None:
-            raise Forbidden("your account belongs to no unit, so no figures are yours to see")
+            raise Forbidden("your account belongs to no unit, so no figures are yours to see", code="report.no_unit")
         if unit_id is not None and not await _within(session, unit_id, principal.unit_id):
-            raise Forbidden("unit_id: outside your unit's subtree", field="unit_id")
+            raise Forbidden("unit_id: outside your unit's subtree", field="unit_id", code="report.unit_out_of_scope")
         root = unit_id or principal.unit_id
     return Filters(period, root, category, priority)
