@@ -143,7 +143,7 @@ class Desk:
             ),
         )
 
-    async def clocks(self, ticket_id: uuid.UUID) -> dict[str, dict]:  # type: ignore[type-arg]
+    async def clocks(self, ticket_id: uuid.UUID) -> dict[str, dict]:
         resp = await self.client.get(f"/api/sla/tickets/{ticket_id}", headers=self.admin_headers)
         return {c["metric"]: c for c in resp.json()["clocks"]} if resp.status_code == 200 else {}
 

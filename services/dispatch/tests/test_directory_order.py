@@ -7,7 +7,7 @@ from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreat
 from opsdesk_shared.testing.workers import eventually, publish
 
 
-def _user(cls, user_id, version, *, name, active):  # type: ignore[no-untyped-def]
+def _user(cls, user_id, version, *, name, active):
     return cls(
         user_id=user_id,
         username=f"eng-{user_id.hex[:6]}",
@@ -20,7 +20,7 @@ def _user(cls, user_id, version, *, name, active):  # type: ignore[no-untyped-de
     )
 
 
-async def test_a_users_older_update_arriving_last_does_not_undo_the_newer_one(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_a_users_older_update_arriving_last_does_not_undo_the_newer_one(desk) -> None:
     user_id = uuid.uuid4()
     await publish(
         desk.env.amqp_url,
@@ -35,10 +35,10 @@ async def test_a_users_older_update_arriving_last_does_not_undo_the_newer_one(de
     assert (resp.json()["display_name"], resp.json()["is_active"]) == ("王工(离职)", False)
 
 
-async def test_a_units_older_move_arriving_last_does_not_undo_the_newer_one(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_a_units_older_move_arriving_last_does_not_undo_the_newer_one(desk) -> None:
     old_parent, new_parent, unit_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 
-    def unit(cls, version, parent):  # type: ignore[no-untyped-def]
+    def unit(cls, version, parent):
         return cls(
             unit_id=unit_id,
             code=f"U{unit_id.hex[:6]}",

@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 from opsdesk_shared.testing.workers import eventually
 
 
-async def open_for(desk, headers, ticket_id) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+async def open_for(desk, headers, ticket_id) -> list[dict]:
     resp = await desk.client.get("/api/sla/escalations", headers=headers)
     assert resp.status_code == 200, resp.text
     return [e for e in resp.json() if e["ticket_id"] == str(ticket_id)]
 
 
-async def test_fired_warnings_and_breaches_are_listed_until_a_dispatcher_acknowledges_them(  # type: ignore[no-untyped-def]
+async def test_fired_warnings_and_breaches_are_listed_until_a_dispatcher_acknowledges_them(
     desk, worker_processes
 ) -> None:
     dispatcher = await desk.person("dispatcher")
@@ -66,7 +66,7 @@ async def test_fired_warnings_and_breaches_are_listed_until_a_dispatcher_acknowl
     assert missing.headers["content-type"].startswith("application/problem+json")
 
 
-async def test_escalations_stop_mattering_when_their_ticket_is_cancelled(desk, worker_processes) -> None:  # type: ignore[no-untyped-def]
+async def test_escalations_stop_mattering_when_their_ticket_is_cancelled(desk, worker_processes) -> None:
     dispatcher = await desk.person("dispatcher")
     ticket = await desk.ticket(created_at=datetime.now(UTC) - timedelta(hours=3, minutes=1))
     worker_processes()
@@ -75,5 +75,5 @@ async def test_escalations_stop_mattering_when_their_ticket_is_cancelled(desk, w
     await eventually(lambda: _count(desk, dispatcher.headers, ticket.ticket_id, 0), timeout=30)
 
 
-async def _count(desk, headers, ticket_id, n: int) -> bool:  # type: ignore[no-untyped-def]
+async def _count(desk, headers, ticket_id, n: int) -> bool:
     return len(await open_for(desk, headers, ticket_id)) == n

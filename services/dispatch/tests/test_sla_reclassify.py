@@ -10,7 +10,7 @@ from opsdesk_shared.testing.workers import EventTap, eventually, publish
 GENERAL_RESPONSE_S, P1_RESPONSE_S, P1_RESOLUTION_S = 1800, 600, 2400
 
 
-async def test_a_ticket_raised_from_p3_to_p1_gets_new_due_times_and_keeps_the_breach_already_fired(  # type: ignore[no-untyped-def]
+async def test_a_ticket_raised_from_p3_to_p1_gets_new_due_times_and_keeps_the_breach_already_fired(
     desk, worker_processes
 ) -> None:
     # Complaints fall under the general policy (response 30 min, resolution 24 h); a P1 complaint policy
@@ -81,11 +81,11 @@ async def test_a_ticket_raised_from_p3_to_p1_gets_new_due_times_and_keeps_the_br
     assert breaches.count("resolution") == 1
 
 
-def _instants(clock: dict) -> dict:  # type: ignore[type-arg]
+def _instants(clock: dict) -> dict:
     """The clock with its instants as datetimes, to compare them whatever their ISO spelling."""
     return {k: datetime.fromisoformat(v) if k.endswith("_at") and v else v for k, v in clock.items()}
 
 
-async def _breached(desk, ticket_id, metric):  # type: ignore[no-untyped-def]
+async def _breached(desk, ticket_id, metric):
     clocks = await desk.clocks(ticket_id)
     return {m: _instants(c) for m, c in clocks.items()} if clocks and clocks[metric]["breached_at"] else None

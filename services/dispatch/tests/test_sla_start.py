@@ -12,7 +12,7 @@ from opsdesk_shared.testing.workers import eventually, publish
 
 
 @pytest.fixture(scope="module")
-async def dispatch(desk) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+async def dispatch(desk) -> httpx.AsyncClient:
     desk.client.headers["Authorization"] = desk.admin_headers["Authorization"]
     return desk.client
 
@@ -33,7 +33,7 @@ def ticket(category: str = "fault", created_at: datetime | None = None) -> Ticke
     )
 
 
-async def clocks_of(client: httpx.AsyncClient, ticket_id: uuid.UUID) -> dict[str, dict]:  # type: ignore[type-arg]
+async def clocks_of(client: httpx.AsyncClient, ticket_id: uuid.UUID) -> dict[str, dict]:
     resp = await client.get(f"/api/sla/tickets/{ticket_id}")
     return {c["metric"]: c for c in resp.json()["clocks"]} if resp.status_code == 200 else {}
 

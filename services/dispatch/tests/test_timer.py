@@ -20,7 +20,7 @@ def fired(tap: EventTap, tickets: set[str]) -> list[tuple[str, str, str]]:
     ]
 
 
-async def test_two_workers_racing_fire_every_warning_and_breach_exactly_once(desk, worker_processes) -> None:  # type: ignore[no-untyped-def]
+async def test_two_workers_racing_fire_every_warning_and_breach_exactly_once(desk, worker_processes) -> None:
     # Arrival falls due 10 s from now (after the workers are up); its warning instant and the response
     # target are already past, so those fire the moment the workers start.
     created = datetime.now(UTC) - timedelta(seconds=ARRIVAL_S - 10)
@@ -42,7 +42,7 @@ async def test_two_workers_racing_fire_every_warning_and_breach_exactly_once(des
             assert timedelta(0) <= lateness < timedelta(seconds=10)
 
 
-async def test_a_clock_due_while_every_worker_was_dead_fires_at_once_with_its_true_due_time(  # type: ignore[no-untyped-def]
+async def test_a_clock_due_while_every_worker_was_dead_fires_at_once_with_its_true_due_time(
     desk, worker_processes
 ) -> None:
     created = datetime.now(UTC) - timedelta(seconds=ARRIVAL_S - 4)
@@ -67,7 +67,7 @@ async def test_a_clock_due_while_every_worker_was_dead_fires_at_once_with_its_tr
     assert clock["state"] == "breached" and datetime.fromisoformat(clock["breached_at"]) == due
 
 
-async def test_escalations_name_on_duty_dispatchers_then_everyone_responsible(desk, worker_processes) -> None:  # type: ignore[no-untyped-def]
+async def test_escalations_name_on_duty_dispatchers_then_everyone_responsible(desk, worker_processes) -> None:
     on_duty = await desk.person("dispatcher", phone="+8613700000001")
     off_duty = await desk.person("dispatcher", phone="+8613700000002")
     manager = await desk.person("engineer", phone="+8613700000003")  # the vendor's project manager
@@ -83,7 +83,7 @@ async def test_escalations_name_on_duty_dispatchers_then_everyone_responsible(de
         ticket = await desk.ticket(created_at=created)
         worker_processes()
 
-        def arrival(kind: str) -> list:  # type: ignore[type-arg]
+        def arrival(kind: str) -> list:
             return [e for e in tap.of(kind, ticket_id=ticket.ticket_id) if e.data["metric"] == "arrival"]
 
         await eventually(lambda: arrival("sla.warning") and arrival("sla.breached"), timeout=30)
