@@ -6,7 +6,7 @@ import json
 import sys
 import uuid
 from collections.abc import Callable, Coroutine, Mapping
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 
@@ -15,16 +15,19 @@ from opsdesk_shared.messaging.relay import republish_parked
 from opsdesk_shared.observability import configure_logging
 from opsdesk_shared.settings import ServiceSettings
 
+# The service's own settings class: its worker and commands take what it passes them.
+S = TypeVar("S", bound=ServiceSettings)
+
 
 def run_cli(
-    settings: ServiceSettings,
+    settings: S,
     *,
     app_factory: str,
     default_port: int,
-    worker: Callable[[ServiceSettings], Coroutine[Any, Any, None]] | None,
-    migrate: Callable[[ServiceSettings], Coroutine[Any, Any, None]],
+    worker: Callable[[S], Coroutine[Any, Any, None]] | None,
+    migrate: Callable[[S], Coroutine[Any, Any, None]],
     port_env_hint: str,
-    commands: Mapping[str, tuple[str, Callable[[ServiceSettings], Coroutine[Any, Any, None]]]] = {},
+    commands: Mapping[str, tuple[str, Callable[[S], Coroutine[Any, Any, None]]]] = {},
 ) -> None:
     """`commands`: a service's own extra commands, name -> (help, coroutine taking the settings)."""
     parser = argparse.ArgumentParser(prog=f"python -m {settings.service_name}")

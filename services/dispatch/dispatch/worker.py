@@ -1,5 +1,7 @@
 """Dispatch's worker: event consumers, the outbox relay and the SLA timer."""
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from dispatch.config import DispatchSettings
 from dispatch.messaging.consumers import SUBSCRIPTIONS
 from dispatch.sla.timer import SlaTimer
@@ -7,7 +9,7 @@ from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.worker import run_worker
 
 
-def sla_timer(settings: DispatchSettings, sessions) -> SlaTimer:  # type: ignore[no-untyped-def]
+def sla_timer(settings: DispatchSettings, sessions: async_sessionmaker[AsyncSession]) -> SlaTimer:
     return SlaTimer(
         sessions, settings.asyncpg_dsn, batch_size=settings.sla_timer_batch, max_sleep_s=settings.sla_timer_max_sleep_s
     )

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -33,6 +34,10 @@ class Person:
     phone: str | None
     unit_id: uuid.UUID | None = None
     headers: dict[str, str] = field(default_factory=dict)
+
+
+# A ticket's clocks by metric, as `GET /api/sla/tickets/{id}` shows them.
+Clocks = dict[str, dict[str, Any]]
 
 
 @dataclass
@@ -143,7 +148,7 @@ class Desk:
             ),
         )
 
-    async def clocks(self, ticket_id: uuid.UUID) -> dict[str, dict]:  # type: ignore[type-arg]
+    async def clocks(self, ticket_id: uuid.UUID) -> Clocks:
         resp = await self.client.get(f"/api/sla/tickets/{ticket_id}", headers=self.admin_headers)
         return {c["metric"]: c for c in resp.json()["clocks"]} if resp.status_code == 200 else {}
 
@@ -191,8 +196,12 @@ class WorkerProcess:
             self._log.close()
 
 
+# What the `worker_processes` fixture gives a test: start one more worker process.
+StartWorker = Callable[[], WorkerProcess]
+
+
 @pytest.fixture
-def worker_processes(migrated: RunEnvironment, tmp_path: Path) -> Iterator[Callable[[], WorkerProcess]]:
+def worker_processes(migrated: RunEnvironment, tmp_path: Path) -> Iterator[StartWorker]:
     started: list[WorkerProcess] = []
 
     def start() -> WorkerProcess:

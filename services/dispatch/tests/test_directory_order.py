@@ -1,13 +1,21 @@
 """The gateway's people and units reach dispatch in any order (two relays, a retry): the newest version
 of each is kept, and an older one arriving late is recorded as stale and ignored."""
 
+from __future__ import annotations
+
 import uuid
+from typing import TYPE_CHECKING
 
 from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated
 from opsdesk_shared.testing.workers import eventually, publish
 
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Desk
 
-def _user(cls, user_id, version, *, name, active):  # type: ignore[no-untyped-def]
+
+def _user(
+    cls: type[UserCreated] | type[UserUpdated], user_id: uuid.UUID, version: int, *, name: str, active: bool
+) -> UserCreated | UserUpdated:
     return cls(
         user_id=user_id,
         username=f"eng-{user_id.hex[:6]}",
@@ -20,7 +28,7 @@ def _user(cls, user_id, version, *, name, active):  # type: ignore[no-untyped-de
     )
 
 
-async def test_a_users_older_update_arriving_last_does_not_undo_the_newer_one(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_a_users_older_update_arriving_last_does_not_undo_the_newer_one(desk: Desk) -> None:
     user_id = uuid.uuid4()
     await publish(
         desk.env.amqp_url,
@@ -35,10 +43,10 @@ async def test_a_users_older_update_arriving_last_does_not_undo_the_newer_one(de
     assert (resp.json()["display_name"], resp.json()["is_active"]) == ("王工(离职)", False)
 
 
-async def test_a_units_older_move_arriving_last_does_not_undo_the_newer_one(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_a_units_older_move_arriving_last_does_not_undo_the_newer_one(desk: Desk) -> None:
     old_parent, new_parent, unit_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 
-    def unit(cls, version, parent):  # type: ignore[no-untyped-def]
+    def unit(cls: type[UnitCreated] | type[UnitUpdated], version: int, parent: uuid.UUID) -> UnitCreated | UnitUpdated:
         return cls(
             unit_id=unit_id,
             code=f"U{unit_id.hex[:6]}",

@@ -1,15 +1,22 @@
 """Duty (posts, rosters, attendance), the dispatcher's queue and assignment suggestions, through the API."""
 
+from __future__ import annotations
+
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.testing.workers import EventTap, eventually
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Desk
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
-async def test_a_5x8_roster_follows_the_statutory_calendar_and_a_7x24_post_runs_around_the_clock(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_a_5x8_roster_follows_the_statutory_calendar_and_a_7x24_post_runs_around_the_clock(desk: Desk) -> None:
     admin = desk.admin_headers
     a, b = await desk.person("engineer"), await desk.person("engineer")
     resident = await desk.client.post(
@@ -76,7 +83,7 @@ async def test_a_5x8_roster_follows_the_statutory_calendar_and_a_7x24_post_runs_
         shift_ids = {s["id"] for s in around.json()}
         # Each shift is announced, for the weekly report's attendance against the roster.
 
-        def all_announced() -> list | None:  # type: ignore[type-arg]
+        def all_announced() -> list[Envelope] | None:
             got = [e for e in tap.of("duty.shift_scheduled") if e.data["shift_id"] in shift_ids]
             return got if len(got) == 3 else None
 
@@ -91,7 +98,7 @@ async def test_a_5x8_roster_follows_the_statutory_calendar_and_a_7x24_post_runs_
     assert spans == [timedelta(hours=24)] * 3
 
 
-async def test_a_7x24_post_must_start_and_end_at_the_same_time(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_a_7x24_post_must_start_and_end_at_the_same_time(desk: Desk) -> None:
     resp = await desk.client.post(
         "/api/dispatch/duty/posts",
         headers=desk.admin_headers,
@@ -100,7 +107,7 @@ async def test_a_7x24_post_must_start_and_end_at_the_same_time(desk) -> None:  #
     assert resp.status_code == 422 and resp.json()["field"] == "ends"
 
 
-async def test_attendance_is_recorded_announced_and_a_double_clock_in_refused(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_attendance_is_recorded_announced_and_a_double_clock_in_refused(desk: Desk) -> None:
     engineer = await desk.person("engineer")
     async with EventTap(desk.env.amqp_url, "attendance.*") as tap:
         assert (await desk.client.post("/api/dispatch/duty/clock-in", headers=engineer.headers)).status_code == 201
@@ -124,7 +131,7 @@ async def test_attendance_is_recorded_announced_and_a_double_clock_in_refused(de
     assert (await desk.client.get("/api/dispatch/duty/attendance", headers=engineer.headers)).status_code == 403
 
 
-async def test_each_person_reads_their_own_duty_card(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_each_person_reads_their_own_duty_card(desk: Desk) -> None:
     engineer, other = await desk.person("engineer"), await desk.person("engineer")
     card = await desk.client.get("/api/dispatch/duty/me", headers=engineer.headers)
     assert card.status_code == 200 and card.json() == {"on_duty": False, "clocked_in_at": None, "shift": None}
@@ -163,7 +170,7 @@ async def test_each_person_reads_their_own_duty_card(desk) -> None:  # type: ign
     assert (await desk.client.get("/api/dispatch/duty/me", headers=requester)).status_code == 403
 
 
-async def test_the_queue_puts_the_least_time_left_first_and_hides_assigned_tickets_on_time(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_the_queue_puts_the_least_time_left_first_and_hides_assigned_tickets_on_time(desk: Desk) -> None:
     dispatcher = await desk.person("dispatcher")
     engineer = await desk.person("engineer")
     now = datetime.now(UTC)
@@ -195,7 +202,7 @@ async def test_the_queue_puts_the_least_time_left_first_and_hides_assigned_ticke
     assert engineer_view.status_code == 403
 
 
-async def test_suggestions_rank_skill_then_duty_then_load_then_district(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_suggestions_rank_skill_then_duty_then_load_then_district(desk: Desk) -> None:
     dispatcher = await desk.person("dispatcher")
     district = await desk.unit(kind="sub_bureau")
     station = await desk.unit(district)
@@ -227,7 +234,7 @@ async def test_suggestions_rank_skill_then_duty_then_load_then_district(desk) ->
     await desk.client.post("/api/dispatch/duty/clock-out", headers=network_on_duty.headers)
 
 
-async def test_a_reassignment_is_not_offered_the_engineer_who_has_the_ticket(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_a_reassignment_is_not_offered_the_engineer_who_has_the_ticket(desk: Desk) -> None:
     dispatcher = await desk.person("dispatcher")
     current = await desk.person("engineer")
     await desk.client.patch(
@@ -253,7 +260,7 @@ async def test_a_reassignment_is_not_offered_the_engineer_who_has_the_ticket(des
         await desk.client.post("/api/dispatch/duty/clock-out", headers=current.headers)
 
 
-async def test_the_roster_offers_operators_for_the_hotline_post_as_well_as_engineers(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_the_roster_offers_operators_for_the_hotline_post_as_well_as_engineers(desk: Desk) -> None:
     operator = await desk.person("hotline_operator")
     engineer = await desk.person("engineer")
     requester = await desk.person("requester")

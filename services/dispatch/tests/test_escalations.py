@@ -1,19 +1,26 @@
 """Open escalations (GET /api/sla/escalations) and their acknowledgement by a dispatcher: a console opened
 after a breach fired still lists it, until a dispatcher acknowledges it; who and when are kept."""
 
+from __future__ import annotations
+
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from opsdesk_shared.testing.workers import eventually
 
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Desk, StartWorker
 
-async def open_for(desk, headers, ticket_id) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+
+async def open_for(desk: Desk, headers: dict[str, str], ticket_id: UUID) -> list[dict[str, Any]]:
     resp = await desk.client.get("/api/sla/escalations", headers=headers)
     assert resp.status_code == 200, resp.text
     return [e for e in resp.json() if e["ticket_id"] == str(ticket_id)]
 
 
-async def test_fired_warnings_and_breaches_are_listed_until_a_dispatcher_acknowledges_them(  # type: ignore[no-untyped-def]
-    desk, worker_processes
+async def test_fired_warnings_and_breaches_are_listed_until_a_dispatcher_acknowledges_them(
+    desk: Desk, worker_processes: StartWorker
 ) -> None:
     dispatcher = await desk.person("dispatcher")
     supervisor = await desk.person("supervisor")
@@ -66,7 +73,9 @@ async def test_fired_warnings_and_breaches_are_listed_until_a_dispatcher_acknowl
     assert missing.headers["content-type"].startswith("application/problem+json")
 
 
-async def test_escalations_stop_mattering_when_their_ticket_is_cancelled(desk, worker_processes) -> None:  # type: ignore[no-untyped-def]
+async def test_escalations_stop_mattering_when_their_ticket_is_cancelled(
+    desk: Desk, worker_processes: StartWorker
+) -> None:
     dispatcher = await desk.person("dispatcher")
     ticket = await desk.ticket(created_at=datetime.now(UTC) - timedelta(hours=3, minutes=1))
     worker_processes()
@@ -75,5 +84,5 @@ async def test_escalations_stop_mattering_when_their_ticket_is_cancelled(desk, w
     await eventually(lambda: _count(desk, dispatcher.headers, ticket.ticket_id, 0), timeout=30)
 
 
-async def _count(desk, headers, ticket_id, n: int) -> bool:  # type: ignore[no-untyped-def]
+async def _count(desk: Desk, headers: dict[str, str], ticket_id: UUID, n: int) -> bool:
     return len(await open_for(desk, headers, ticket_id)) == n

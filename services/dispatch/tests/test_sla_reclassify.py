@@ -2,16 +2,23 @@
 clock keeps its start and its paused time, takes the new target, and fires at once through the timer if its
 new due instant is already past; a breach already recorded stays as it was."""
 
+from __future__ import annotations
+
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from opsdesk_shared.contracts.intake import TicketUpdated
 from opsdesk_shared.testing.workers import EventTap, eventually, publish
 
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Desk, StartWorker
+
 GENERAL_RESPONSE_S, P1_RESPONSE_S, P1_RESOLUTION_S = 1800, 600, 2400
 
 
-async def test_a_ticket_raised_from_p3_to_p1_gets_new_due_times_and_keeps_the_breach_already_fired(  # type: ignore[no-untyped-def]
-    desk, worker_processes
+async def test_a_ticket_raised_from_p3_to_p1_gets_new_due_times_and_keeps_the_breach_already_fired(
+    desk: Desk, worker_processes: StartWorker
 ) -> None:
     # Complaints fall under the general policy (response 30 min, resolution 24 h); a P1 complaint policy
     # wants an answer in 10 min and a resolution in 40.
@@ -81,11 +88,11 @@ async def test_a_ticket_raised_from_p3_to_p1_gets_new_due_times_and_keeps_the_br
     assert breaches.count("resolution") == 1
 
 
-def _instants(clock: dict) -> dict:  # type: ignore[type-arg]
+def _instants(clock: dict[str, Any]) -> dict[str, Any]:
     """The clock with its instants as datetimes, to compare them whatever their ISO spelling."""
     return {k: datetime.fromisoformat(v) if k.endswith("_at") and v else v for k, v in clock.items()}
 
 
-async def _breached(desk, ticket_id, metric):  # type: ignore[no-untyped-def]
+async def _breached(desk: Desk, ticket_id: UUID, metric: str) -> dict[str, dict[str, Any]] | None:
     clocks = await desk.clocks(ticket_id)
     return {m: _instants(c) for m, c in clocks.items()} if clocks and clocks[metric]["breached_at"] else None

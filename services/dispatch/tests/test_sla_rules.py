@@ -1,13 +1,20 @@
 """The clock rules of SPEC §5 through dispatch's events and API: pauses, calendars (a workday clock over
 the National Day holiday and a 调休 Saturday), policies, cancellation."""
 
-from datetime import UTC, date, datetime, timedelta
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from dispatch.sla.calendars import TwentyFourSeven, Workdays
 from opsdesk_shared.testing.workers import eventually
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Clocks, Desk
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -16,15 +23,16 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
 
-async def _when(desk, ticket_id, predicate):  # type: ignore[no-untyped-def]
-    async def probe():  # type: ignore[no-untyped-def]
+async def _when(desk: Desk, ticket_id: UUID, predicate: Callable[[Clocks], bool]) -> Clocks:
+    async def probe() -> Clocks | None:
         clocks = await desk.clocks(ticket_id)
         return clocks if clocks and predicate(clocks) else None
 
-    return await eventually(probe)
+    found: Clocks = await eventually(probe)
+    return found
 
 
-async def test_a_pending_ticket_pauses_its_clocks_and_the_pause_moves_the_due_instant(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_a_pending_ticket_pauses_its_clocks_and_the_pause_moves_the_due_instant(desk: Desk) -> None:
     created = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     ticket = await desk.ticket(created_at=created)
     await desk.status(ticket, "new", "pending", created + timedelta(minutes=10), reason="等待派出所提供设备编号")
@@ -42,7 +50,9 @@ async def test_a_pending_ticket_pauses_its_clocks_and_the_pause_moves_the_due_in
     assert resolution["remaining_seconds"] == 14400 - resolution["elapsed_seconds"]
 
 
-async def test_a_resume_that_overtakes_its_pend_leaves_the_clocks_running_and_the_pend_recorded_stale(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_a_resume_that_overtakes_its_pend_leaves_the_clocks_running_and_the_pend_recorded_stale(
+    desk: Desk,
+) -> None:
     """Two relays (or a retry) can deliver a ticket's resume before its pend: the ticket's version orders
     them, so the late pend must not pause clocks of a ticket being worked on (and let the SLA read met)."""
     created = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
@@ -56,43 +66,21 @@ async def test_a_resume_that_overtakes_its_pend_leaves_the_clocks_running_and_th
     assert all(not c["pauses"] for c in clocks.values())
 
 
-async def test_a_cancelled_ticket_cancels_every_clock(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_a_cancelled_ticket_cancels_every_clock(desk: Desk) -> None:
     ticket = await desk.ticket()
     await desk.status(ticket, "new", "cancelled", datetime.now(UTC), reason="报修人撤回")
     clocks = await _when(desk, ticket.ticket_id, lambda c: all(x["state"] == "cancelled" for x in c.values()))
     assert len(clocks) == 3
 
 
-async def test_a_remote_resolution_at_the_hotline_cancels_arrival(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_a_remote_resolution_at_the_hotline_cancels_arrival(desk: Desk) -> None:
     ticket = await desk.ticket()
     await desk.status(ticket, "new", "resolved", datetime.now(UTC), reason="电话指导解决")
     clocks = await _when(desk, ticket.ticket_id, lambda c: c["arrival"]["state"] == "cancelled")
     assert clocks["resolution"]["state"] == "met" and clocks["response"]["state"] == "met"
 
 
-def test_workday_arithmetic_over_the_national_day_holiday_and_a_make_up_saturday() -> None:
-    workdays = Workdays()
-    # Wed 30 Sep 17:00 + 2 working hours: 1 h that evening, then 1–7 Oct are holidays, so 10:00 on the 8th.
-    assert workdays.add(at("2026-09-30T17:00"), 7200) == at("2026-10-08T10:00")
-    # Fri 9 Oct 17:30 + 1 h: the Saturday after is a make-up working day (调休), so 09:30 on Sat 10 Oct.
-    assert workdays.add(at("2026-10-09T17:30"), 3600) == at("2026-10-10T09:30")
-    # Sun 20 Sep is a make-up working day too; an ordinary Sunday is not.
-    assert workdays.seconds_between(at("2026-09-20T00:00"), at("2026-09-21T00:00")) == 9 * 3600
-    assert workdays.seconds_between(at("2026-09-27T00:00"), at("2026-09-28T00:00")) == 0
-    # A clock started out of hours begins counting at 09:00; elapsed and add agree with each other.
-    start = at("2026-11-27T20:00")  # a Friday evening
-    due = workdays.add(start, 4 * 3600)
-    assert due == at("2026-11-30T13:00") and workdays.seconds_between(start, due) == 4 * 3600
-    assert TwentyFourSeven().add(start, 3600) == start + timedelta(hours=1)
-
-
-def test_an_unannounced_year_counts_weekdays_and_an_override_wins() -> None:
-    assert Workdays().is_workday(date(2027, 1, 4))  # a Monday; the 2027 table is not published yet
-    assert not Workdays({date(2027, 1, 4): False}).is_workday(date(2027, 1, 4))
-    assert Workdays({date(2026, 10, 3): True}).is_workday(date(2026, 10, 3))
-
-
-async def test_a_workdays_policy_places_the_due_instant_in_working_hours(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_a_workdays_policy_places_the_due_instant_in_working_hours(desk: Desk) -> None:
     admin = desk.admin_headers
     resp = await desk.client.post(
         "/api/sla/policies",
@@ -130,13 +118,13 @@ async def test_a_workdays_policy_places_the_due_instant_in_working_hours(desk) -
         ({"name": "x", "resolution_target_s": 3600, "owner": "me"}, "owner"),
     ],
 )
-async def test_a_bad_policy_is_refused_naming_the_field(desk, body, field) -> None:  # type: ignore[no-untyped-def]
+async def test_a_bad_policy_is_refused_naming_the_field(desk: Desk, body: dict[str, Any], field: str) -> None:
     resp = await desk.client.post("/api/sla/policies", headers=desk.admin_headers, json=body)
     assert resp.status_code == 422 and resp.headers["content-type"] == "application/problem+json"
     assert resp.json()["errors"][0]["field"] == field
 
 
-async def test_only_admins_write_policies_and_calendar_overrides(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_only_admins_write_policies_and_calendar_overrides(desk: Desk) -> None:
     dispatcher = {"Authorization": f"Bearer {desk.env.token('dispatcher')}"}
     body = {"name": "x", "category": "consultation", "priority": "P1", "resolution_target_s": 3600}
     assert (await desk.client.post("/api/sla/policies", headers=dispatcher, json=body)).status_code == 403
@@ -155,7 +143,7 @@ async def test_only_admins_write_policies_and_calendar_overrides(desk) -> None: 
     assert overridden.json()["source"] == "override" and overridden.json()["is_workday"] is False
 
 
-async def test_a_requester_sees_only_clocks_of_their_units_subtree(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_a_requester_sees_only_clocks_of_their_units_subtree(desk: Desk) -> None:
     district = await desk.unit(kind="sub_bureau")
     station = await desk.unit(district)
     elsewhere = await desk.unit(kind="sub_bureau")
@@ -166,12 +154,12 @@ async def test_a_requester_sees_only_clocks_of_their_units_subtree(desk) -> None
     assert (await desk.client.get(f"/api/sla/tickets/{ticket.ticket_id}", headers=outsider)).status_code == 404
 
 
-async def _ok(desk, ticket_id, unit_id) -> bool:  # type: ignore[no-untyped-def]
+async def _ok(desk: Desk, ticket_id: UUID, unit_id: UUID) -> bool:
     headers = {"Authorization": f"Bearer {desk.env.token('requester', unit_id=unit_id)}"}
     return (await desk.client.get(f"/api/sla/tickets/{ticket_id}", headers=headers)).status_code == 200
 
 
-async def test_a_reopened_ticket_runs_its_resolution_clock_again_without_counting_the_resolved_time(desk) -> None:  # type: ignore[no-untyped-def]
+async def test_a_reopened_ticket_runs_its_resolution_clock_again_without_counting_the_resolved_time(desk: Desk) -> None:
     created = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=2)
     ticket = await desk.ticket(created_at=created)
     await desk.status(ticket, "new", "resolved", created + timedelta(minutes=30), reason="远程解决")
@@ -185,8 +173,8 @@ async def test_a_reopened_ticket_runs_its_resolution_clock_again_without_countin
 
 
 async def test_an_edited_policy_times_new_tickets_a_retired_one_none_and_running_clocks_keep_their_targets(
-    desk,
-) -> None:  # type: ignore[no-untyped-def]
+    desk: Desk,
+) -> None:
     admin = desk.admin_headers
     made = await desk.client.post(
         "/api/sla/policies",

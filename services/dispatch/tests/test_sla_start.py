@@ -1,7 +1,10 @@
 """Dispatch starts a ticket's clocks from the matching policy when ticket.created arrives over RabbitMQ."""
 
+from __future__ import annotations
+
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -10,9 +13,12 @@ from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish
 
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Desk
+
 
 @pytest.fixture(scope="module")
-async def dispatch(desk) -> httpx.AsyncClient:  # type: ignore[no-untyped-def]
+async def dispatch(desk: Desk) -> httpx.AsyncClient:
     desk.client.headers["Authorization"] = desk.admin_headers["Authorization"]
     return desk.client
 
@@ -33,7 +39,7 @@ def ticket(category: str = "fault", created_at: datetime | None = None) -> Ticke
     )
 
 
-async def clocks_of(client: httpx.AsyncClient, ticket_id: uuid.UUID) -> dict[str, dict]:  # type: ignore[type-arg]
+async def clocks_of(client: httpx.AsyncClient, ticket_id: uuid.UUID) -> dict[str, dict[str, Any]]:
     resp = await client.get(f"/api/sla/tickets/{ticket_id}")
     return {c["metric"]: c for c in resp.json()["clocks"]} if resp.status_code == 200 else {}
 

@@ -2,12 +2,19 @@
 workers racing, a clock that fell due while every worker was dead fires at once with its true due time,
 and escalations name who must be told. Timing checks are loose here; `make bench` measures lateness."""
 
+from __future__ import annotations
+
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from opsdesk_shared.contracts.dispatch import SlaWarning
+from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.testing.workers import EventTap, eventually
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Desk, StartWorker
 
 ARRIVAL_S = 7200  # the default fault policy's arrival target
 
@@ -20,7 +27,9 @@ def fired(tap: EventTap, tickets: set[str]) -> list[tuple[str, str, str]]:
     ]
 
 
-async def test_two_workers_racing_fire_every_warning_and_breach_exactly_once(desk, worker_processes) -> None:  # type: ignore[no-untyped-def]
+async def test_two_workers_racing_fire_every_warning_and_breach_exactly_once(
+    desk: Desk, worker_processes: StartWorker
+) -> None:
     # Arrival falls due 10 s from now (after the workers are up); its warning instant and the response
     # target are already past, so those fire the moment the workers start.
     created = datetime.now(UTC) - timedelta(seconds=ARRIVAL_S - 10)
@@ -42,8 +51,8 @@ async def test_two_workers_racing_fire_every_warning_and_breach_exactly_once(des
             assert timedelta(0) <= lateness < timedelta(seconds=10)
 
 
-async def test_a_clock_due_while_every_worker_was_dead_fires_at_once_with_its_true_due_time(  # type: ignore[no-untyped-def]
-    desk, worker_processes
+async def test_a_clock_due_while_every_worker_was_dead_fires_at_once_with_its_true_due_time(
+    desk: Desk, worker_processes: StartWorker
 ) -> None:
     created = datetime.now(UTC) - timedelta(seconds=ARRIVAL_S - 4)
     async with EventTap(desk.env.amqp_url, "sla.breached") as tap:
@@ -67,7 +76,9 @@ async def test_a_clock_due_while_every_worker_was_dead_fires_at_once_with_its_tr
     assert clock["state"] == "breached" and datetime.fromisoformat(clock["breached_at"]) == due
 
 
-async def test_escalations_name_on_duty_dispatchers_then_everyone_responsible(desk, worker_processes) -> None:  # type: ignore[no-untyped-def]
+async def test_escalations_name_on_duty_dispatchers_then_everyone_responsible(
+    desk: Desk, worker_processes: StartWorker
+) -> None:
     on_duty = await desk.person("dispatcher", phone="+8613700000001")
     off_duty = await desk.person("dispatcher", phone="+8613700000002")
     manager = await desk.person("engineer", phone="+8613700000003")  # the vendor's project manager
@@ -83,7 +94,7 @@ async def test_escalations_name_on_duty_dispatchers_then_everyone_responsible(de
         ticket = await desk.ticket(created_at=created)
         worker_processes()
 
-        def arrival(kind: str) -> list:  # type: ignore[type-arg]
+        def arrival(kind: str) -> list[Envelope]:
             return [e for e in tap.of(kind, ticket_id=ticket.ticket_id) if e.data["metric"] == "arrival"]
 
         await eventually(lambda: arrival("sla.warning") and arrival("sla.breached"), timeout=30)

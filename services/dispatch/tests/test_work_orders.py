@@ -1,14 +1,25 @@
 """Work orders through dispatch's HTTP API: the assignment state machine, who may do what, the clocks
 each step stops, the events it announces, and the cost-bearer rule at its limit."""
 
+from __future__ import annotations
+
 import itertools
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
+import httpx
 import pytest
 
 from opsdesk_shared.contracts.dispatch import WorkOrderAssigned
+from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.testing.workers import EventTap, eventually
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Desk, Person
+
+    Crew = tuple[Person, Person, Person]  # a dispatcher and two engineers
 
 ACTIONS = ("accept", "depart", "arrive", "resolve", "reassign", "cancel")
 # The path from a fresh assignment to each status.
@@ -39,14 +50,14 @@ RESULT = {
 
 
 @pytest.fixture(scope="module")
-async def crew(desk):  # type: ignore[no-untyped-def]
+async def crew(desk: Desk) -> Crew:
     dispatcher = await desk.person("dispatcher")
     engineer = await desk.person("engineer", phone="+8613911112222")
     other = await desk.person("engineer", phone="+8613933334444")
     return dispatcher, engineer, other
 
 
-def body_for(action: str, status: str, other_engineer) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def body_for(action: str, status: str | None, other_engineer: Person) -> dict[str, Any]:
     if action == "resolve":
         return {"resolution_code": "replaced_part", "summary": "更换读卡器", "remote": status != "on_site"}
     if action == "reassign":
@@ -56,7 +67,9 @@ def body_for(action: str, status: str, other_engineer) -> dict:  # type: ignore[
     return {}
 
 
-async def assigned_order(desk, dispatcher, engineer, **ticket_kw) -> tuple[dict, object]:  # type: ignore[no-untyped-def]
+async def assigned_order(
+    desk: Desk, dispatcher: Person, engineer: Person, **ticket_kw: Any
+) -> tuple[dict[str, Any], TicketCreated]:
     ticket = await desk.ticket(**ticket_kw)
     resp = await desk.client.post(
         "/api/work-orders",
@@ -67,14 +80,16 @@ async def assigned_order(desk, dispatcher, engineer, **ticket_kw) -> tuple[dict,
     return resp.json(), ticket
 
 
-async def step(desk, order_id, action, status, person, other):  # type: ignore[no-untyped-def]
+async def step(
+    desk: Desk, order_id: str, action: str, status: str | None, person: Person, other: Person
+) -> httpx.Response:
     headers = person.headers
     return await desk.client.post(
         f"/api/work-orders/{order_id}/{action}", json=body_for(action, status, other), headers=headers
     )
 
 
-async def test_a_fault_from_assignment_to_resolution(desk, crew) -> None:  # type: ignore[no-untyped-def]
+async def test_a_fault_from_assignment_to_resolution(desk: Desk, crew: Crew) -> None:
     dispatcher, engineer, other = crew
     async with EventTap(desk.env.amqp_url, "workorder.*", "sla.met") as tap:
         order, ticket = await assigned_order(desk, dispatcher, engineer)
@@ -121,8 +136,8 @@ async def test_a_fault_from_assignment_to_resolution(desk, crew) -> None:  # typ
 
 
 @pytest.mark.parametrize(("status", "action"), list(itertools.product(PATH_TO, ACTIONS)))
-async def test_every_transition_is_either_allowed_or_a_409_naming_the_state(  # type: ignore[no-untyped-def]
-    desk, crew, status: str, action: str
+async def test_every_transition_is_either_allowed_or_a_409_naming_the_state(
+    desk: Desk, crew: Crew, status: str, action: str
 ) -> None:
     dispatcher, engineer, other = crew
     order, _ = await assigned_order(desk, dispatcher, engineer)
@@ -146,8 +161,8 @@ async def test_every_transition_is_either_allowed_or_a_409_naming_the_state(  # 
 
 
 @pytest.mark.parametrize(("unit_cost", "payer"), [("10000.00", "vendor"), ("10000.01", "bureau")])
-async def test_the_vendor_bears_repairs_up_to_10000_cny_and_the_bureau_above(  # type: ignore[no-untyped-def]
-    desk, crew, unit_cost: str, payer: str
+async def test_the_vendor_bears_repairs_up_to_10000_cny_and_the_bureau_above(
+    desk: Desk, crew: Crew, unit_cost: str, payer: str
 ) -> None:
     dispatcher, engineer, other = crew
     async with EventTap(desk.env.amqp_url, "workorder.resolved") as tap:
@@ -169,7 +184,7 @@ async def test_the_vendor_bears_repairs_up_to_10000_cny_and_the_bureau_above(  #
     assert tap.of("workorder.resolved", work_order_id=order["id"])[0].data["cost_borne_by"] == payer
 
 
-async def test_parts_added_along_the_way_count_toward_the_total(desk, crew) -> None:  # type: ignore[no-untyped-def]
+async def test_parts_added_along_the_way_count_toward_the_total(desk: Desk, crew: Crew) -> None:
     dispatcher, engineer, other = crew
     order, _ = await assigned_order(desk, dispatcher, engineer)
     await step(desk, order["id"], "accept", None, engineer, other)
@@ -192,7 +207,7 @@ async def test_parts_added_along_the_way_count_toward_the_total(desk, crew) -> N
     assert resp.json()["total_cost"] == "10000.01" and resp.json()["cost_borne_by"] == "bureau"
 
 
-async def test_a_remote_resolution_cancels_the_arrival_clock(desk, crew) -> None:  # type: ignore[no-untyped-def]
+async def test_a_remote_resolution_cancels_the_arrival_clock(desk: Desk, crew: Crew) -> None:
     dispatcher, engineer, other = crew
     order, ticket = await assigned_order(desk, dispatcher, engineer)
     await step(desk, order["id"], "accept", None, engineer, other)
@@ -212,7 +227,7 @@ async def test_a_remote_resolution_cancels_the_arrival_clock(desk, crew) -> None
     assert clocks["arrival"]["state"] == "cancelled" and clocks["resolution"]["state"] == "met"
 
 
-async def test_who_may_do_what(desk, crew) -> None:  # type: ignore[no-untyped-def]
+async def test_who_may_do_what(desk: Desk, crew: Crew) -> None:
     dispatcher, engineer, other = crew
     requester = await desk.person("requester")
     supervisor = await desk.person("supervisor")
@@ -245,7 +260,7 @@ async def test_who_may_do_what(desk, crew) -> None:  # type: ignore[no-untyped-d
     assert order_id in listed[engineer.user_id] and order_id not in listed[other.user_id]
 
 
-async def test_reassignment_needs_a_reason_and_announces_both_engineers(desk, crew) -> None:  # type: ignore[no-untyped-def]
+async def test_reassignment_needs_a_reason_and_announces_both_engineers(desk: Desk, crew: Crew) -> None:
     dispatcher, engineer, other = crew
     order, _ = await assigned_order(desk, dispatcher, engineer)
     no_reason = await desk.client.post(
@@ -269,7 +284,7 @@ async def test_reassignment_needs_a_reason_and_announces_both_engineers(desk, cr
     assert (await desk.client.post(f"/api/work-orders/{order['id']}/accept", headers=other.headers)).status_code == 200
 
 
-async def test_replaced_media_custody_and_an_approved_removal_are_on_record(desk, crew) -> None:  # type: ignore[no-untyped-def]
+async def test_replaced_media_custody_and_an_approved_removal_are_on_record(desk: Desk, crew: Crew) -> None:
     dispatcher, engineer, other = crew
     supervisor = await desk.person("supervisor")
     order, _ = await assigned_order(desk, dispatcher, engineer)
@@ -297,7 +312,7 @@ async def test_replaced_media_custody_and_an_approved_removal_are_on_record(desk
     assert log.status_code == 201
 
 
-async def test_the_engineers_list_says_where_and_by_when(desk, crew) -> None:  # type: ignore[no-untyped-def]
+async def test_the_engineers_list_says_where_and_by_when(desk: Desk, crew: Crew) -> None:
     dispatcher, engineer, _ = crew
     station = await desk.unit()
     async with EventTap(desk.env.amqp_url, "workorder.assigned") as tap:
@@ -306,11 +321,12 @@ async def test_the_engineers_list_says_where_and_by_when(desk, crew) -> None:  #
     # The assignment SMS says where to go (notifications has no copy of the unit tree).
     assert tap.of("workorder.assigned", work_order_id=order["id"])[0].data["location"] == "户籍室二号窗口"
 
-    async def row() -> dict:  # type: ignore[type-arg]
+    async def row() -> dict[str, Any]:
         listed = await desk.client.get(
             "/api/work-orders", params={"ticket_id": str(ticket.ticket_id)}, headers=engineer.headers
         )
-        return listed.json()["items"][0]  # type: ignore[no-any-return]
+        item: dict[str, Any] = listed.json()["items"][0]
+        return item
 
     await eventually(lambda: _named(row))  # the unit's event may land after the ticket's
     listed = await row()
@@ -320,11 +336,11 @@ async def test_the_engineers_list_says_where_and_by_when(desk, crew) -> None:  #
     assert datetime.fromisoformat(listed["resolution_due_at"]) == datetime.fromisoformat(clocks["resolution"]["due_at"])
 
 
-async def _named(row) -> bool:  # type: ignore[no-untyped-def]
+async def _named(row: Callable[[], Awaitable[dict[str, Any]]]) -> bool:
     return (await row()).get("unit_name") is not None
 
 
-async def test_the_engineer_declines_with_a_reason_and_the_ticket_is_back_in_the_queue(desk, crew) -> None:  # type: ignore[no-untyped-def]
+async def test_the_engineer_declines_with_a_reason_and_the_ticket_is_back_in_the_queue(desk: Desk, crew: Crew) -> None:
     dispatcher, engineer, other = crew
     async with EventTap(desk.env.amqp_url, "workorder.*") as tap:
         order, ticket = await assigned_order(desk, dispatcher, engineer)
@@ -351,7 +367,7 @@ async def test_the_engineer_declines_with_a_reason_and_the_ticket_is_back_in_the
     assert event["declined"] is True and event["reason"] == "今日病假，无法到场"
 
 
-async def test_media_custody_is_required_only_when_media_were_replaced(desk, crew) -> None:  # type: ignore[no-untyped-def]
+async def test_media_custody_is_required_only_when_media_were_replaced(desk: Desk, crew: Crew) -> None:
     dispatcher, engineer, other = crew
     order, _ = await assigned_order(desk, dispatcher, engineer)
     for action in ("accept", "arrive"):
@@ -377,7 +393,7 @@ async def test_media_custody_is_required_only_when_media_were_replaced(desk, cre
     assert done.status_code == 200 and done.json()["media"] == []
 
 
-async def test_parts_are_a_list_of_any_length(desk, crew) -> None:  # type: ignore[no-untyped-def]
+async def test_parts_are_a_list_of_any_length(desk: Desk, crew: Crew) -> None:
     dispatcher, engineer, other = crew
     order, _ = await assigned_order(desk, dispatcher, engineer)
     for action in ("accept", "arrive"):

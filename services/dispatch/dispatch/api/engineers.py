@@ -23,7 +23,7 @@ async def _engineers_out(session: AsyncSession, members: list[StaffMember]) -> l
     on_duty = await on_duty_user_ids(session, datetime.now(UTC))
     loads = await open_work_order_counts(session)
     return [
-        EngineerOut(**m.model_dump(), on_duty=m.user_id in on_duty, open_work_orders=loads.get(m.user_id, 0))
+        EngineerOut(**m.values(), on_duty=m.user_id in on_duty, open_work_orders=loads.get(m.user_id, 0))
         for m in members
     ]
 
@@ -39,11 +39,11 @@ async def _engineer(session: AsyncSession, user_id: UUID, *, lock: bool = False)
 async def list_engineers(principal: Staff, uow: Uow, skill: str | None = None) -> list[EngineerOut]:
     stmt = (
         select(StaffMember)
-        .where(StaffMember.roles.contains([Role.ENGINEER.value]), StaffMember.is_active.is_(True))  # type: ignore[attr-defined]
+        .where(StaffMember.roles.contains([Role.ENGINEER.value]), StaffMember.is_active.is_(True))
         .order_by(StaffMember.username)
     )
     if skill:
-        stmt = stmt.where(StaffMember.skills.contains([skill.lower()]))  # type: ignore[attr-defined]
+        stmt = stmt.where(StaffMember.skills.contains([skill.lower()]))
     return await _engineers_out(uow, list((await uow.execute(stmt)).scalars()))
 
 

@@ -64,7 +64,7 @@ async def ticket_clocks(ticket_id: UUID, principal: CurrentPrincipal, uow: Uow) 
     out = []
     for clock in clocks:
         figures = await sla.clock_figures(uow, clock)
-        data = clock.model_dump() | figures
+        data = clock.values() | figures
         data["pauses"] = [PauseOut.model_validate(p, from_attributes=True) for p in pauses if p.clock_id == clock.id]
         out.append(ClockOut(**data))
     return TicketClocks(ticket_id=ticket_id, clocks=out)
@@ -103,7 +103,7 @@ async def calendar_day(day: date, principal: CurrentPrincipal, uow: Uow) -> Cale
     if override is not None:
         return CalendarDayOut(day=day, is_workday=override.is_workday, source="override")
     is_workday, source = calendars.statutory_day(day)
-    return CalendarDayOut(day=day, is_workday=is_workday, source=source)  # type: ignore[arg-type]
+    return CalendarDayOut(day=day, is_workday=is_workday, source=source)
 
 
 @router.get("/calendar-overrides", response_model=list[CalendarOverrideOut])

@@ -25,7 +25,7 @@ async def _out(session: AsyncSession, order: WorkOrder) -> schemas.WorkOrderOut:
     unit = await session.get(Unit, ticket.unit_id) if ticket else None
     due = await service.due_times(session, order.ticket_id)
     return schemas.WorkOrderOut(
-        **order.model_dump(),
+        **order.values(),
         ticket_number=ticket.number if ticket else None,
         ticket_title=ticket.title if ticket else None,
         ticket_priority=ticket.priority if ticket else None,
@@ -90,7 +90,7 @@ async def cancel(order_id: UUID, body: schemas.CancelIn, principal: Manager, uow
 async def accept(
     order_id: UUID, principal: CurrentPrincipal, uow: Uow, body: schemas.StepIn | None = None
 ) -> schemas.WorkOrderDetail:
-    return await _detail(uow, await service.field_step(uow, principal, order_id, "accept", body and body.note))
+    return await _detail(uow, await service.field_step(uow, principal, order_id, "accept", body.note if body else None))
 
 
 @router.post("/{order_id}/decline", response_model=schemas.WorkOrderDetail)
@@ -105,7 +105,7 @@ async def decline(
 async def depart(
     order_id: UUID, principal: CurrentPrincipal, uow: Uow, body: schemas.StepIn | None = None
 ) -> schemas.WorkOrderDetail:
-    return await _detail(uow, await service.field_step(uow, principal, order_id, "depart", body and body.note))
+    return await _detail(uow, await service.field_step(uow, principal, order_id, "depart", body.note if body else None))
 
 
 @router.post("/{order_id}/arrive", response_model=schemas.WorkOrderDetail)
@@ -113,7 +113,7 @@ async def arrive(
     order_id: UUID, principal: CurrentPrincipal, uow: Uow, body: schemas.StepIn | None = None
 ) -> schemas.WorkOrderDetail:
     """The on-site check-in: stops the arrival clock."""
-    return await _detail(uow, await service.field_step(uow, principal, order_id, "arrive", body and body.note))
+    return await _detail(uow, await service.field_step(uow, principal, order_id, "arrive", body.note if body else None))
 
 
 @router.post("/{order_id}/resolve", response_model=schemas.WorkOrderDetail)

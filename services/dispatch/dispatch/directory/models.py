@@ -5,38 +5,39 @@ from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.columns import text_array, uuid_array
-from opsdesk_shared.db import timestamp
+from dispatch.base import Base, text_array, uuid_array
 from opsdesk_shared.personal_data import EncryptedPhone
 
 
-class StaffMember(SQLModel, table=True):
+class StaffMember(Base, kw_only=True):
     __tablename__ = "staff_member"
+    __table_args__ = (sa.Index("staff_member_roles_idx", "roles", postgresql_using="gin"),)
 
-    user_id: UUID = Field(primary_key=True)
-    username: str
-    display_name: str
-    phone: str | None = Field(default=None, sa_column=sa.Column(EncryptedPhone))
-    roles: list[str] = Field(sa_column=text_array())
-    unit_id: UUID | None = None
-    is_active: bool = True
+    user_id: Mapped[UUID] = mapped_column(primary_key=True)
+    username: Mapped[str]
+    display_name: Mapped[str]
+    phone: Mapped[str | None] = mapped_column(EncryptedPhone, default=None)
+    roles: Mapped[list[str]] = text_array()
+    unit_id: Mapped[UUID | None] = mapped_column(default=None)
+    is_active: Mapped[bool] = mapped_column(default=True)
     # Dispatch's own facts about the person; never overwritten by the gateway's events.
-    skills: list[str] = Field(sa_column=text_array())
-    home_district_id: UUID | None = None
-    is_project_manager: bool = False
-    updated_at: datetime = Field(sa_column=timestamp(nullable=False))
-    applied_version: int = 0  # the newest of the gateway's user events applied (messaging/ordering.py)
+    skills: Mapped[list[str]] = text_array()
+    home_district_id: Mapped[UUID | None] = mapped_column(default=None)
+    is_project_manager: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime]
+    # The newest of the gateway's user events applied (messaging/ordering.py).
+    applied_version: Mapped[int] = mapped_column(default=0)
 
 
-class Unit(SQLModel, table=True):
+class Unit(Base, kw_only=True):
     __tablename__ = "directory_unit"
 
-    id: UUID = Field(primary_key=True)
-    code: str
-    name: str
-    kind: str
-    parent_id: UUID | None = None
-    path: list[UUID] = Field(sa_column=uuid_array())
-    applied_version: int = 0  # the newest of the gateway's unit events applied
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    code: Mapped[str]
+    name: Mapped[str]
+    kind: Mapped[str]
+    parent_id: Mapped[UUID | None] = mapped_column(default=None)
+    path: Mapped[list[UUID]] = uuid_array()
+    applied_version: Mapped[int] = mapped_column(default=0)

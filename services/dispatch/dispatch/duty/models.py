@@ -4,37 +4,44 @@ from datetime import datetime, time
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import Mapped, mapped_column
 
-from opsdesk_shared.db import timestamp
+from dispatch.base import Base
 
 
-class DutyPost(SQLModel, table=True):
+class DutyPost(Base, kw_only=True):
     __tablename__ = "duty_post"
 
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    code: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
-    name: str
-    pattern: str  # 5x8 | 7x8 | 7x24
-    starts: time = Field(sa_column=sa.Column(sa.Time, nullable=False))
-    ends: time = Field(sa_column=sa.Column(sa.Time, nullable=False))
+    id: Mapped[UUID] = mapped_column(primary_key=True, default_factory=uuid4)
+    code: Mapped[str] = mapped_column(unique=True)
+    name: Mapped[str]
+    pattern: Mapped[str]  # 5x8 | 7x8 | 7x24
+    starts: Mapped[time]
+    ends: Mapped[time]
 
 
-class Shift(SQLModel, table=True):
+class Shift(Base, kw_only=True):
     __tablename__ = "duty_shift"
+    __table_args__ = (sa.Index("duty_shift_user_time_idx", "user_id", "starts_at"),)
 
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    post_id: UUID = Field(foreign_key="duty_post.id")
-    user_id: UUID = Field(foreign_key="staff_member.user_id")
-    starts_at: datetime = Field(sa_column=timestamp(nullable=False))
-    ends_at: datetime = Field(sa_column=timestamp(nullable=False))
+    id: Mapped[UUID] = mapped_column(primary_key=True, default_factory=uuid4)
+    post_id: Mapped[UUID] = mapped_column(sa.ForeignKey("duty_post.id"))
+    user_id: Mapped[UUID] = mapped_column(sa.ForeignKey("staff_member.user_id"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
 
 
-class Attendance(SQLModel, table=True):
+class Attendance(Base, kw_only=True):
     __tablename__ = "attendance"
+    # One open clock-in per person.
+    __table_args__ = (
+        sa.Index(
+            "attendance_one_open_per_user", "user_id", unique=True, postgresql_where=sa.text("clock_out_at IS NULL")
+        ),
+    )
 
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    user_id: UUID = Field(foreign_key="staff_member.user_id")
-    shift_id: UUID | None = Field(default=None, foreign_key="duty_shift.id")
-    clock_in_at: datetime = Field(sa_column=timestamp(nullable=False))
-    clock_out_at: datetime | None = Field(default=None, sa_column=timestamp())
+    id: Mapped[UUID] = mapped_column(primary_key=True, default_factory=uuid4)
+    user_id: Mapped[UUID] = mapped_column(sa.ForeignKey("staff_member.user_id"))
+    shift_id: Mapped[UUID | None] = mapped_column(sa.ForeignKey("duty_shift.id"), default=None)
+    clock_in_at: Mapped[datetime]
+    clock_out_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -22,10 +22,10 @@ from opsdesk_shared.messaging.outbox import add_event
 
 
 async def on_duty_user_ids(session: AsyncSession, at: datetime) -> set[UUID]:
-    shifts = select(Shift.user_id).where(Shift.starts_at <= at, Shift.ends_at > at)  # type: ignore[operator]
+    shifts = select(Shift.user_id).where(Shift.starts_at <= at, Shift.ends_at > at)
     clocked_in = select(Attendance.user_id).where(
-        Attendance.clock_in_at <= at,  # type: ignore[operator]
-        or_(Attendance.clock_out_at.is_(None), Attendance.clock_out_at > at),  # type: ignore[union-attr,operator]
+        Attendance.clock_in_at <= at,
+        or_(Attendance.clock_out_at.is_(None), Attendance.clock_out_at > at),
     )
     rows = await session.execute(shifts.union(clocked_in))
     return {row[0] for row in rows}
@@ -69,8 +69,8 @@ async def create_shift(session: AsyncSession, shift: Shift) -> Shift:
     overlapping = await session.scalar(
         select(Shift.id).where(
             Shift.user_id == shift.user_id,
-            Shift.starts_at < shift.ends_at,  # type: ignore[operator]
-            Shift.ends_at > shift.starts_at,  # type: ignore[operator]
+            Shift.starts_at < shift.ends_at,
+            Shift.ends_at > shift.starts_at,
         )
     )
     if overlapping is not None:
@@ -133,13 +133,10 @@ async def generate_roster(
 async def clock_in(session: AsyncSession, user_id: UUID, at: datetime) -> Attendance:
     member = await _staff(session, user_id)
     shift_id = await session.scalar(
-        select(Shift.id)
-        .where(Shift.user_id == user_id, Shift.ends_at > at)  # type: ignore[operator]
-        .order_by(Shift.starts_at)
-        .limit(1)
+        select(Shift.id).where(Shift.user_id == user_id, Shift.ends_at > at).order_by(Shift.starts_at).limit(1)
     )
     open_record = await session.scalar(
-        select(Attendance.id).where(Attendance.user_id == user_id, Attendance.clock_out_at.is_(None))  # type: ignore[union-attr]
+        select(Attendance.id).where(Attendance.user_id == user_id, Attendance.clock_out_at.is_(None))
     )
     if open_record is not None:
         raise Conflict(
@@ -154,7 +151,7 @@ async def clock_in(session: AsyncSession, user_id: UUID, at: datetime) -> Attend
 
 async def clock_out(session: AsyncSession, user_id: UUID, at: datetime) -> Attendance:
     record = await session.scalar(
-        select(Attendance).where(Attendance.user_id == user_id, Attendance.clock_out_at.is_(None))  # type: ignore[union-attr]
+        select(Attendance).where(Attendance.user_id == user_id, Attendance.clock_out_at.is_(None))
     )
     if record is None:
         raise Conflict("not clocked in", code="duty.not_clocked_in")
@@ -184,26 +181,26 @@ async def _announce(
 async def my_duty(session: AsyncSession, user_id: UUID, at: datetime) -> dict[str, Any]:
     """What a staff member's duty card shows: their open clock-in and their shift now or next."""
     clocked_in_at = await session.scalar(
-        select(Attendance.clock_in_at).where(Attendance.user_id == user_id, Attendance.clock_out_at.is_(None))  # type: ignore[union-attr]
+        select(Attendance.clock_in_at).where(Attendance.user_id == user_id, Attendance.clock_out_at.is_(None))
     )
     row = (
         await session.execute(
             select(Shift, DutyPost.name)
-            .join(DutyPost, DutyPost.id == Shift.post_id)  # type: ignore[arg-type]
-            .where(Shift.user_id == user_id, Shift.ends_at > at, Shift.starts_at < at + timedelta(days=7))  # type: ignore[operator]
+            .join(DutyPost, DutyPost.id == Shift.post_id)
+            .where(Shift.user_id == user_id, Shift.ends_at > at, Shift.starts_at < at + timedelta(days=7))
             .order_by(Shift.starts_at)
             .limit(1)
         )
     ).first()
     shift = {"post_name": row[1], "starts_at": row[0].starts_at, "ends_at": row[0].ends_at} if row else None
-    on_shift = shift is not None and shift["starts_at"] <= at
+    on_shift = row is not None and row[0].starts_at <= at
     return {"on_duty": clocked_in_at is not None or on_shift, "clocked_in_at": clocked_in_at, "shift": shift}
 
 
 async def attendance(session: AsyncSession, start: datetime, end: datetime) -> list[Attendance]:
     rows = await session.execute(
         select(Attendance)
-        .where(Attendance.clock_in_at < end, or_(Attendance.clock_out_at.is_(None), Attendance.clock_out_at >= start))  # type: ignore[operator,union-attr]
+        .where(Attendance.clock_in_at < end, or_(Attendance.clock_out_at.is_(None), Attendance.clock_out_at >= start))
         .order_by(Attendance.clock_in_at)
     )
     return list(rows.scalars())
@@ -211,7 +208,7 @@ async def attendance(session: AsyncSession, start: datetime, end: datetime) -> l
 
 async def shifts(session: AsyncSession, start: datetime, end: datetime) -> list[Shift]:
     rows = await session.execute(
-        select(Shift).where(Shift.starts_at < end, Shift.ends_at > start).order_by(Shift.starts_at)  # type: ignore[operator]
+        select(Shift).where(Shift.starts_at < end, Shift.ends_at > start).order_by(Shift.starts_at)
     )
     return list(rows.scalars())
 
@@ -224,7 +221,7 @@ async def rosterable_people(session: AsyncSession) -> list[StaffMember]:
     """Active staff holding a duty role, by name: whom a roster may be made of."""
     rows = await session.execute(
         select(StaffMember)
-        .where(StaffMember.is_active.is_(True), StaffMember.roles.overlap(list(DUTY_ROLES)))  # type: ignore[attr-defined]
+        .where(StaffMember.is_active.is_(True), StaffMember.roles.overlap(list(DUTY_ROLES)))
         .order_by(StaffMember.display_name)
     )
     return list(rows.scalars())

@@ -1,10 +1,9 @@
-from sqlmodel import SQLModel
-
-# Importing the models registers dispatch's tables on the metadata.
+# Importing the models registers dispatch's tables on its metadata.
 import dispatch.directory.models  # noqa: F401
 import dispatch.duty.models  # noqa: F401
 import dispatch.sla.models  # noqa: F401
 import dispatch.workorders.models  # noqa: F401
+from dispatch.base import Base
 from opsdesk_shared.migrations import run_env
 
-run_env(SQLModel.metadata)
+run_env(Base.metadata)

@@ -23,7 +23,7 @@ def _recipient(member: StaffMember, reason: str) -> Recipient:
 async def _active_with_role(session: AsyncSession, role: str) -> list[StaffMember]:
     rows = await session.execute(
         select(StaffMember)
-        .where(StaffMember.is_active.is_(True), StaffMember.roles.contains([role]))  # type: ignore[attr-defined]
+        .where(StaffMember.is_active.is_(True), StaffMember.roles.contains([role]))
         .order_by(StaffMember.username)
     )
     return list(rows.scalars())
@@ -43,10 +43,10 @@ async def breach_recipients(session: AsyncSession) -> list[Recipient]:
     rows = await session.execute(
         select(StaffMember)
         .where(
-            StaffMember.is_active.is_(True),  # type: ignore[attr-defined]
+            StaffMember.is_active.is_(True),
             or_(
-                StaffMember.roles.overlap([Role.DISPATCHER.value, Role.SUPERVISOR.value]),  # type: ignore[attr-defined]
-                StaffMember.is_project_manager.is_(True),  # type: ignore[attr-defined]
+                StaffMember.roles.overlap([Role.DISPATCHER.value, Role.SUPERVISOR.value]),
+                StaffMember.is_project_manager.is_(True),
             ),
         )
         .order_by(StaffMember.username)

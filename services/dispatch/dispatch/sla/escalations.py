@@ -3,9 +3,11 @@ dispatcher acknowledges them (who and when are kept) or they stop mattering — 
 met, breached (the breach replaces it) or cancelled; a breach once its ticket is cancelled. A breach stays
 open after the ticket is resolved: somebody must still have seen it."""
 
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Row, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.directory.models import StaffMember
@@ -17,11 +19,11 @@ from opsdesk_shared.errors import NotFound
 
 _STILL_RELEVANT = or_(
     and_(SlaEscalation.kind == "breach", SlaClock.state != clocks.CANCELLED),
-    and_(SlaEscalation.kind == "warning", SlaClock.state.in_([clocks.RUNNING, clocks.PAUSED])),  # type: ignore[attr-defined]
+    and_(SlaEscalation.kind == "warning", SlaClock.state.in_([clocks.RUNNING, clocks.PAUSED])),
 )
 
 
-def _columns():  # type: ignore[no-untyped-def]
+def _columns() -> Select[SlaEscalation, str, datetime, str, str, str, str]:
     return (
         select(
             SlaEscalation,
@@ -37,25 +39,25 @@ def _columns():  # type: ignore[no-untyped-def]
     )
 
 
-def _row(row) -> dict:  # type: ignore[no-untyped-def,type-arg]
+def _row(row: Row[SlaEscalation, str, datetime, str, str, str, str]) -> dict[str, Any]:
     escalation, metric, due_at, state, number, title, priority = row
-    return escalation.model_dump() | dict(
+    return escalation.values() | dict(
         metric=metric, due_at=due_at, clock_state=state, ticket_number=number, ticket_title=title, priority=priority
     )
 
 
-async def list_open(session: AsyncSession, *, limit: int) -> list[dict]:  # type: ignore[type-arg]
+async def list_open(session: AsyncSession, *, limit: int) -> list[dict[str, Any]]:
     """Breaches first (they matter more), each kind newest first."""
     rows = await session.execute(
         _columns()
-        .where(SlaEscalation.acknowledged_at.is_(None), _STILL_RELEVANT)  # type: ignore[union-attr]
-        .order_by((SlaEscalation.kind == "breach").desc(), SlaEscalation.fired_at.desc())  # type: ignore[union-attr]
+        .where(SlaEscalation.acknowledged_at.is_(None), _STILL_RELEVANT)
+        .order_by((SlaEscalation.kind == "breach").desc(), SlaEscalation.fired_at.desc())
         .limit(limit)
     )
     return [_row(r) for r in rows.all()]
 
 
-async def acknowledge(session: AsyncSession, escalation_id: UUID, principal: Principal) -> dict:  # type: ignore[type-arg]
+async def acknowledge(session: AsyncSession, escalation_id: UUID, principal: Principal) -> dict[str, Any]:
     """Idempotent: acknowledging again keeps the first dispatcher and instant (the record of who saw it first)."""
     escalation = await session.get(SlaEscalation, escalation_id, with_for_update=True)
     if escalation is None:

@@ -13,7 +13,7 @@ from opsdesk_shared.errors import Conflict, NotFound, RuleViolation
 
 async def _active_duplicate(session: AsyncSession, category: str, priority: str, exclude: UUID | None) -> bool:
     stmt = select(SlaPolicy.id).where(
-        SlaPolicy.is_active.is_(True),  # type: ignore[attr-defined]
+        SlaPolicy.is_active.is_(True),
         SlaPolicy.category == category,
         SlaPolicy.priority == priority,
     )

@@ -36,9 +36,9 @@ def _specificity(policy: SlaPolicy) -> int:
 async def matching_policy(session: AsyncSession, category: str, priority: str) -> SlaPolicy | None:
     rows = await session.execute(
         select(SlaPolicy).where(
-            SlaPolicy.is_active.is_(True),  # type: ignore[attr-defined]
-            SlaPolicy.category.in_([category, "*"]),  # type: ignore[attr-defined]
-            SlaPolicy.priority.in_([priority, "*"]),  # type: ignore[attr-defined]
+            SlaPolicy.is_active.is_(True),
+            SlaPolicy.category.in_([category, "*"]),
+            SlaPolicy.priority.in_([priority, "*"]),
         )
     )
     policies = sorted(rows.scalars(), key=_specificity, reverse=True)
@@ -87,9 +87,9 @@ async def start_clocks(session: AsyncSession, ticket: TicketCreated) -> list[Sla
     # The same ticket twice (a second event id for it) must not start a second set of clocks.
     inserted = await session.execute(
         insert(SlaClock)
-        .values([c.model_dump() for c in started])
+        .values([c.values() for c in started])
         .on_conflict_do_nothing(index_elements=["ticket_id", "metric"])
-        .returning(SlaClock.id)  # type: ignore[arg-type]
+        .returning(SlaClock.id)
     )
     if not inserted.all():
         return []
@@ -113,8 +113,8 @@ async def _live_clocks(session: AsyncSession, ticket_id: UUID, metrics: Iterable
         select(SlaClock)
         .where(
             SlaClock.ticket_id == ticket_id,
-            SlaClock.metric.in_(list(metrics)),  # type: ignore[attr-defined]
-            SlaClock.stopped_at.is_(None),  # type: ignore[union-attr]
+            SlaClock.metric.in_(list(metrics)),
+            SlaClock.stopped_at.is_(None),
         )
         .order_by(SlaClock.metric)
         .with_for_update()  # the timer takes the same lock: a pause and a firing never interleave
@@ -147,9 +147,7 @@ async def pause_ticket(session: AsyncSession, ticket_id: UUID, *, reason: str, a
 
 
 async def _close_pause(session: AsyncSession, clock: SlaClock, at: datetime, seconds: int) -> None:
-    pause = await session.scalar(
-        select(SlaPause).where(SlaPause.clock_id == clock.id, SlaPause.ended_at.is_(None))  # type: ignore[union-attr]
-    )
+    pause = await session.scalar(select(SlaPause).where(SlaPause.clock_id == clock.id, SlaPause.ended_at.is_(None)))
     if pause is not None:
         pause.ended_at = at
         pause.seconds = seconds
@@ -206,6 +204,7 @@ async def stop_clocks(
         common = dict(
             ticket_id=ticket_id, ticket_number=number, clock_id=clock.id, metric=clock.metric, due_at=clock.due_at
         )
+        event: SlaCancelled | SlaMet | SlaBreached | None
         if clock.state == clocks.CANCELLED:
             event = SlaCancelled(**common, cancelled_at=at, reason=cancel_reason or "")
         elif clock.state == clocks.MET:
@@ -228,8 +227,8 @@ async def reopen_ticket(session: AsyncSession, ticket_id: UUID, *, at: datetime,
         .where(
             SlaClock.ticket_id == ticket_id,
             SlaClock.metric == "resolution",
-            SlaClock.stopped_at.is_not(None),  # type: ignore[union-attr]
-            SlaClock.state.in_([clocks.MET, clocks.BREACHED]),  # type: ignore[attr-defined]
+            SlaClock.stopped_at.is_not(None),
+            SlaClock.state.in_([clocks.MET, clocks.BREACHED]),
         )
         .with_for_update()
     )
@@ -255,9 +254,7 @@ async def ticket_clocks(session: AsyncSession, ticket_id: UUID) -> list[SlaClock
 
 
 async def ticket_pauses(session: AsyncSession, clock_ids: list[UUID]) -> list[SlaPause]:
-    rows = await session.execute(
-        select(SlaPause).where(SlaPause.clock_id.in_(clock_ids)).order_by(SlaPause.started_at)  # type: ignore[attr-defined]
-    )
+    rows = await session.execute(select(SlaPause).where(SlaPause.clock_id.in_(clock_ids)).order_by(SlaPause.started_at))
     return list(rows.scalars())
 
 
@@ -357,9 +354,9 @@ async def _start_missing(
     inserted = (
         await session.execute(
             insert(SlaClock)
-            .values([c.model_dump() for c in started])
+            .values([c.values() for c in started])
             .on_conflict_do_nothing(index_elements=["ticket_id", "metric"])
-            .returning(SlaClock.id, SlaClock.metric)  # type: ignore[arg-type]
+            .returning(SlaClock.id, SlaClock.metric)
         )
     ).all()
     new = {metric for _, metric in inserted}

@@ -70,7 +70,7 @@ class SlaTimer:
         async with self.sessions() as session:
             delay = await session.scalar(
                 select(func.extract("epoch", func.min(SlaClock.next_fire_at) - func.clock_timestamp())).where(
-                    SlaClock.next_fire_at.is_not(None)  # type: ignore[union-attr]
+                    SlaClock.next_fire_at.is_not(None)
                 )
             )
         if delay is None:
@@ -80,11 +80,11 @@ class SlaTimer:
     async def fire_due(self) -> int:
         """Fires one batch of due clocks in one transaction; returns how many clocks it took."""
         async with self.sessions() as session, session.begin():
-            now: datetime = await session.scalar(select(func.clock_timestamp()))
+            now: datetime = (await session.execute(select(func.clock_timestamp()))).scalar_one()
             rows = await session.execute(
                 select(SlaClock, DispatchTicket.number)
                 .outerjoin(DispatchTicket, DispatchTicket.id == SlaClock.ticket_id)
-                .where(SlaClock.next_fire_at <= now)  # type: ignore[operator]
+                .where(SlaClock.next_fire_at <= now)
                 .order_by(SlaClock.next_fire_at)
                 .limit(self.batch_size)
                 .with_for_update(of=SlaClock, skip_locked=True)
@@ -113,6 +113,7 @@ class SlaTimer:
             due_at=clock.due_at,
             fired_at=now,
         )
+        event: SlaBreached | SlaWarning
         if clock.due_at <= now:
             # Due (perhaps long ago, if every worker was down): breach at the true instant. A warning not
             # yet sent is superseded by the breach rather than sent late beside it.

@@ -6,35 +6,37 @@ from decimal import Decimal
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import Mapped, mapped_column
 
-from dispatch.columns import money
-from opsdesk_shared.db import timestamp
+from dispatch.base import Base, money
 
 
-class DispatchTicket(SQLModel, table=True):
+class DispatchTicket(Base, kw_only=True):
     """Projection of intake's ticket: what the queue, suggestions and SLA need."""
 
     __tablename__ = "dispatch_ticket"
 
-    id: UUID = Field(primary_key=True)
-    number: str
-    title: str
-    category: str
-    subcategory: str | None = None
-    priority: str
-    unit_id: UUID
-    status: str
-    asset_tag: str | None = None
-    location: str | None = None
-    created_at: datetime = Field(sa_column=timestamp(nullable=False))
-    applied_version: int = 0  # the newest of intake's ticket events applied (messaging/ordering.py)
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    number: Mapped[str]
+    title: Mapped[str]
+    category: Mapped[str]
+    subcategory: Mapped[str | None] = mapped_column(default=None)
+    priority: Mapped[str]
+    unit_id: Mapped[UUID]
+    status: Mapped[str]
+    asset_tag: Mapped[str | None] = mapped_column(default=None)
+    location: Mapped[str | None] = mapped_column(default=None)
+    created_at: Mapped[datetime]
+    # The newest of intake's ticket events applied (messaging/ordering.py).
+    applied_version: Mapped[int] = mapped_column(default=0)
 
 
-class WorkOrder(SQLModel, table=True):
+class WorkOrder(Base, kw_only=True):
     __tablename__ = "work_order"
-    # One live work order per ticket; finished ones (resolved, cancelled) stay as history.
     __table_args__ = (
+        sa.Index("work_order_ticket_id_idx", "ticket_id"),
+        sa.Index("work_order_engineer_id_idx", "engineer_id"),
+        # One live work order per ticket; finished ones (resolved, cancelled, declined) stay as history.
         sa.Index(
             "work_order_one_active_per_ticket",
             "ticket_id",
@@ -43,89 +45,89 @@ class WorkOrder(SQLModel, table=True):
         ),
     )
 
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    ticket_id: UUID = Field(foreign_key="dispatch_ticket.id", index=True)
-    engineer_id: UUID = Field(foreign_key="staff_member.user_id", index=True)
-    status: str  # assigned | accepted | en_route | on_site | resolved | cancelled | declined
-    assigned_by: UUID | None = None
-    assigned_at: datetime = Field(sa_column=timestamp(nullable=False))
-    accepted_at: datetime | None = Field(default=None, sa_column=timestamp())
-    departed_at: datetime | None = Field(default=None, sa_column=timestamp())
-    arrived_at: datetime | None = Field(default=None, sa_column=timestamp())
-    resolved_at: datetime | None = Field(default=None, sa_column=timestamp())
-    remote: bool | None = None
-    resolution_code: str | None = None
-    summary: str | None = None
-    total_cost: Decimal = Field(default=Decimal("0.00"), sa_column=money())
-    cost_borne_by: str | None = None  # vendor | bureau, decided at resolution
-    version: int = 1
+    id: Mapped[UUID] = mapped_column(primary_key=True, default_factory=uuid4)
+    ticket_id: Mapped[UUID] = mapped_column(sa.ForeignKey("dispatch_ticket.id"))
+    engineer_id: Mapped[UUID] = mapped_column(sa.ForeignKey("staff_member.user_id"))
+    status: Mapped[str]  # assigned | accepted | en_route | on_site | resolved | cancelled | declined
+    assigned_by: Mapped[UUID | None] = mapped_column(default=None)
+    assigned_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None] = mapped_column(default=None)
+    departed_at: Mapped[datetime | None] = mapped_column(default=None)
+    arrived_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    remote: Mapped[bool | None] = mapped_column(default=None)
+    resolution_code: Mapped[str | None] = mapped_column(default=None)
+    summary: Mapped[str | None] = mapped_column(default=None)
+    total_cost: Mapped[Decimal] = money(default=Decimal("0.00"))
+    cost_borne_by: Mapped[str | None] = mapped_column(default=None)  # vendor | bureau, decided at resolution
+    version: Mapped[int] = mapped_column(default=1)
 
 
-class WorkOrderStep(SQLModel, table=True):
+class WorkOrderStep(Base, kw_only=True):
     """Every transition and who made it: the work order's own timeline."""
 
     __tablename__ = "work_order_step"
 
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    work_order_id: UUID = Field(foreign_key="work_order.id", index=True)
-    action: str
-    from_status: str | None = None
-    to_status: str
-    actor_id: UUID | None = None
-    engineer_id: UUID | None = None
-    reason: str | None = None
-    at: datetime = Field(sa_column=timestamp(nullable=False))
+    id: Mapped[UUID] = mapped_column(primary_key=True, default_factory=uuid4)
+    work_order_id: Mapped[UUID] = mapped_column(sa.ForeignKey("work_order.id"), index=True)
+    action: Mapped[str]
+    from_status: Mapped[str | None] = mapped_column(default=None)
+    to_status: Mapped[str]
+    actor_id: Mapped[UUID | None] = mapped_column(default=None)
+    engineer_id: Mapped[UUID | None] = mapped_column(default=None)
+    reason: Mapped[str | None] = mapped_column(default=None)
+    at: Mapped[datetime]
 
 
-class WorkLogEntry(SQLModel, table=True):
+class WorkLogEntry(Base, kw_only=True):
     __tablename__ = "work_log_entry"
 
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    work_order_id: UUID = Field(foreign_key="work_order.id", index=True)
-    author_id: UUID
-    note: str
-    minutes: int | None = None
-    at: datetime = Field(sa_column=timestamp(nullable=False))
+    id: Mapped[UUID] = mapped_column(primary_key=True, default_factory=uuid4)
+    work_order_id: Mapped[UUID] = mapped_column(sa.ForeignKey("work_order.id"), index=True)
+    author_id: Mapped[UUID]
+    note: Mapped[str]
+    minutes: Mapped[int | None] = mapped_column(default=None)
+    at: Mapped[datetime]
 
 
-class Part(SQLModel, table=True):
+class Part(Base, kw_only=True):
     __tablename__ = "work_order_part"
 
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    work_order_id: UUID = Field(foreign_key="work_order.id", index=True)
-    name: str
-    quantity: int
-    unit_cost: Decimal = Field(sa_column=money())
-    recorded_by: UUID
-    at: datetime = Field(sa_column=timestamp(nullable=False))
+    id: Mapped[UUID] = mapped_column(primary_key=True, default_factory=uuid4)
+    work_order_id: Mapped[UUID] = mapped_column(sa.ForeignKey("work_order.id"), index=True)
+    name: Mapped[str]
+    quantity: Mapped[int]
+    unit_cost: Mapped[Decimal] = money()
+    recorded_by: Mapped[UUID]
+    at: Mapped[datetime]
 
 
-class MediaCustody(SQLModel, table=True):
+class MediaCustody(Base, kw_only=True):
     """A replaced disk or other storage medium stays with the bureau: who got it, from whom, when."""
 
     __tablename__ = "media_custody"
 
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    work_order_id: UUID = Field(foreign_key="work_order.id", index=True)
-    serial: str
-    description: str
-    handed_to: str
-    handed_by: UUID
-    handed_at: datetime = Field(sa_column=timestamp(nullable=False))
+    id: Mapped[UUID] = mapped_column(primary_key=True, default_factory=uuid4)
+    work_order_id: Mapped[UUID] = mapped_column(sa.ForeignKey("work_order.id"), index=True)
+    serial: Mapped[str]
+    description: Mapped[str]
+    handed_to: Mapped[str]
+    handed_by: Mapped[UUID]
+    handed_at: Mapped[datetime]
 
 
-class EquipmentRemoval(SQLModel, table=True):
+class EquipmentRemoval(Base, kw_only=True):
     """Equipment leaves the bureau's premises only with an approval on record."""
 
     __tablename__ = "equipment_removal"
 
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    work_order_id: UUID = Field(foreign_key="work_order.id", index=True)
-    asset: str
-    reason: str
-    requested_by: UUID
-    requested_at: datetime = Field(sa_column=timestamp(nullable=False))
-    status: str = "requested"  # requested | approved | rejected
-    decided_by: UUID | None = None
-    decided_at: datetime | None = Field(default=None, sa_column=timestamp())
-    decision_note: str | None = None
+    id: Mapped[UUID] = mapped_column(primary_key=True, default_factory=uuid4)
+    work_order_id: Mapped[UUID] = mapped_column(sa.ForeignKey("work_order.id"), index=True)
+    asset: Mapped[str]
+    reason: Mapped[str]
+    requested_by: Mapped[UUID]
+    requested_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(default="requested")  # requested | approved | rejected
+    decided_by: Mapped[UUID | None] = mapped_column(default=None)
+    decided_at: Mapped[datetime | None] = mapped_column(default=None)
+    decision_note: Mapped[str | None] = mapped_column(default=None)

@@ -33,9 +33,7 @@ SKILLS_FOR = {
 async def open_work_order_counts(session: AsyncSession) -> dict[UUID, int]:
     """Each engineer's current load: their work orders not yet resolved or cancelled."""
     rows = await session.execute(
-        select(WorkOrder.engineer_id, func.count())
-        .where(WorkOrder.status.in_(ACTIVE))  # type: ignore[attr-defined]
-        .group_by(WorkOrder.engineer_id)
+        select(WorkOrder.engineer_id, func.count()).where(WorkOrder.status.in_(ACTIVE)).group_by(WorkOrder.engineer_id)
     )
     return {engineer: count for engineer, count in rows.all()}
 
@@ -57,36 +55,32 @@ async def dispatch_queue(session: AsyncSession, *, include_assigned_on_time: boo
     now = datetime.now(UTC)
     urgent = (
         select(SlaClock.ticket_id, func.min(SlaClock.due_at).label("due_at"))
-        .where(SlaClock.stopped_at.is_(None))  # type: ignore[union-attr]
+        .where(SlaClock.stopped_at.is_(None))
         .group_by(SlaClock.ticket_id)
         .subquery()
     )
     # At risk: a live clock past its warning instant (whether or not the timer has announced it yet).
-    at_risk = (
-        select(SlaClock.ticket_id)
-        .where(SlaClock.stopped_at.is_(None), SlaClock.warn_at <= now)  # type: ignore[union-attr,operator]
-        .scalar_subquery()
-    )
+    at_risk = select(SlaClock.ticket_id).where(SlaClock.stopped_at.is_(None), SlaClock.warn_at <= now).scalar_subquery()
     stmt = (
         select(DispatchTicket, WorkOrder, urgent.c.due_at)
         .outerjoin(urgent, urgent.c.ticket_id == DispatchTicket.id)
-        .outerjoin(WorkOrder, (WorkOrder.ticket_id == DispatchTicket.id) & WorkOrder.status.in_(ACTIVE))  # type: ignore[attr-defined]
-        .where(DispatchTicket.status.not_in(tickets.FINISHED))  # type: ignore[attr-defined]
+        .outerjoin(WorkOrder, (WorkOrder.ticket_id == DispatchTicket.id) & WorkOrder.status.in_(ACTIVE))
+        .where(DispatchTicket.status.not_in(tickets.FINISHED))
         .order_by(urgent.c.due_at.asc().nulls_last(), DispatchTicket.created_at)
         .limit(limit)
     )
     if not include_assigned_on_time:
-        stmt = stmt.where(WorkOrder.id.is_(None) | DispatchTicket.id.in_(at_risk))  # type: ignore[attr-defined]
+        stmt = stmt.where(WorkOrder.id.is_(None) | DispatchTicket.id.in_(at_risk))
     page = (await session.execute(stmt)).all()
     live: dict[UUID, list[SlaClock]] = {}
     rows = await session.execute(
         select(SlaClock).where(
-            SlaClock.ticket_id.in_([ticket.id for ticket, _, _ in page]),  # type: ignore[attr-defined]
-            SlaClock.stopped_at.is_(None),  # type: ignore[union-attr]
+            SlaClock.ticket_id.in_([ticket.id for ticket, _, _ in page]),
+            SlaClock.stopped_at.is_(None),
         )
     )
-    for clock in rows.scalars():
-        live.setdefault(clock.ticket_id, []).append(clock)
+    for running in rows.scalars():
+        live.setdefault(running.ticket_id, []).append(running)
     items = []
     for ticket, order, _due in page:
         clocks = live.get(ticket.id, [])
@@ -118,8 +112,8 @@ async def suggestions(session: AsyncSession, ticket_id: UUID, limit: int = 10) -
     engineers = (
         await session.execute(
             select(StaffMember).where(
-                StaffMember.is_active.is_(True),  # type: ignore[attr-defined]
-                StaffMember.roles.contains([Role.ENGINEER.value]),  # type: ignore[attr-defined]
+                StaffMember.is_active.is_(True),
+                StaffMember.roles.contains([Role.ENGINEER.value]),
             )
         )
     ).scalars()
@@ -130,7 +124,7 @@ async def suggestions(session: AsyncSession, ticket_id: UUID, limit: int = 10) -
             await session.execute(
                 select(WorkOrder.engineer_id).where(
                     WorkOrder.ticket_id == ticket_id,
-                    WorkOrder.status.in_(ACTIVE),  # type: ignore[attr-defined]
+                    WorkOrder.status.in_(ACTIVE),
                 )
             )
         ).scalars()

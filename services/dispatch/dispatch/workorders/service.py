@@ -134,7 +134,7 @@ async def assign(session: AsyncSession, principal: Principal, body: schemas.Assi
     # The ticket row is locked above, so this check and the insert cannot interleave with another
     # assignment; the partial unique index stays as the database's own guarantee.
     live = await session.scalar(
-        select(WorkOrder.id).where(WorkOrder.ticket_id == ticket.id, WorkOrder.status.in_(states.ACTIVE))  # type: ignore[attr-defined]
+        select(WorkOrder.id).where(WorkOrder.ticket_id == ticket.id, WorkOrder.status.in_(states.ACTIVE))
     )
     if live is not None:
         raise Conflict(
@@ -425,8 +425,8 @@ async def due_times(session: AsyncSession, ticket_id: UUID) -> dict[str, datetim
     rows = await session.execute(
         select(SlaClock.metric, SlaClock.due_at).where(
             SlaClock.ticket_id == ticket_id,
-            SlaClock.metric.in_(("arrival", "resolution")),  # type: ignore[attr-defined]
-            SlaClock.state.in_(("running", "paused", "breached")),  # type: ignore[attr-defined]
+            SlaClock.metric.in_(("arrival", "resolution")),
+            SlaClock.state.in_(("running", "paused", "breached")),
         )
     )
     return dict(rows.tuples().all())
@@ -455,7 +455,7 @@ async def list_orders(
     status: str | None,
     limit: int,
 ) -> list[WorkOrder]:
-    stmt = select(WorkOrder).order_by(WorkOrder.assigned_at.desc()).limit(limit)  # type: ignore[attr-defined]
+    stmt = select(WorkOrder).order_by(WorkOrder.assigned_at.desc()).limit(limit)
     if not principal.has_any(*READERS):
         stmt = stmt.where(WorkOrder.engineer_id == principal.subject)  # an engineer sees their own
     if ticket_id:

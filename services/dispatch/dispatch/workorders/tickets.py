@@ -120,7 +120,7 @@ async def apply_status_change(session: AsyncSession, envelope: Envelope) -> None
             session, change.ticket_id, sla.METRICS, at=at, number=number, cancel_reason="ticket cancelled"
         )
         live = await session.execute(
-            select(WorkOrder).where(WorkOrder.ticket_id == change.ticket_id, WorkOrder.status.in_(ACTIVE))  # type: ignore[attr-defined]
+            select(WorkOrder).where(WorkOrder.ticket_id == change.ticket_id, WorkOrder.status.in_(ACTIVE))
         )
-        for order in live.scalars():
-            order.status = "cancelled"
+        for work_order in live.scalars():
+            work_order.status = "cancelled"

@@ -4,10 +4,13 @@ forward, and a `workdays` deadline always falls inside working hours of a workin
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dispatch.sla.calendars import TwentyFourSeven, Workdays
+
+pytestmark = pytest.mark.unit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 instants = st.datetimes(min_value=datetime(2025, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC))
