@@ -39,9 +39,9 @@ class NotificationsSettings(ServiceSettings):
         default=None, validation_alias=AliasChoices("ALIYUN_ACCESS_KEY_SECRET")
     )
     # The registered signature (签名) without brackets, e.g. 居住证运维; Aliyun adds 【】 itself.
-    aliyun_sign_name: str | None = Field(default=None, validation_alias=AliasChoices("ALIYUN_SMS_SIGN_NAME"))
+    aliyun_sign_name: str | None = Field(default=None, validation_alias=AliasChoices("ALIYUN_SMS_SIGN_NAME", "aliyun_sign_name"))
     # host[:port] of Dysmsapi; `http://host:port` for the local stand-in (plain HTTP is refused in production).
-    aliyun_endpoint: str | None = Field(default=None, validation_alias=AliasChoices("ALIYUN_SMS_ENDPOINT"))
+    aliyun_endpoint: str | None = Field(default=None, validation_alias=AliasChoices("ALIYUN_SMS_ENDPOINT", "aliyun_endpoint"))
     aliyun_timeout_s: float = Field(default=5.0, gt=0)
     # SmsReport / SmsUp pushes carry no signature: they are accepted only from these networks (Aliyun's push
     # addresses, or the reverse proxy in front of notifications). Comma-separated CIDRs.
