@@ -136,7 +136,9 @@ class Sender:
             if reconcile:  # looked for under the OutId of its uncertain attempt, then sent on its own
                 message.out_id = message.out_id or str(message.id)
                 jobs.append((message, True))
-            elif self.provider.batch_size > 1 and message.provider_template:
+            # Business SMS only: Aliyun documents batch sending as possibly delayed, and a ticket's news or an
+            # escalation is time-sensitive (SendSms).
+            elif self.provider.batch_size > 1 and message.provider_template and message.client_id is not None:
                 batchable.append(message)
             else:
                 message.out_id = str(message.id)

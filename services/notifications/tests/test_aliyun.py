@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 import httpx
 import pytest
 import uvicorn
+from asgi_lifespan import LifespanManager
 from sqlalchemy import select
 
 from aliyun_sink.app import SinkConfig
@@ -275,19 +276,20 @@ async def test_replies_pushed_as_sms_up_act_like_twilio_replies_and_pushes_need_
     who = phone()
     await aliyun.reply(who, "ＴＤ")  # full-width, as phones send it
     engine = create_engine(aliyun.settings)
-    async with session_factory(engine)() as session:
+    sessions = session_factory(engine)
 
-        async def opted() -> bool:
+    async def opted() -> bool:
+        async with sessions() as session:
             row = await session.get(SmsOptOut, who)
-            await session.rollback()
-            return row is not None and row.source == "reply"
+        return row is not None and row.source == "reply"
 
-        await eventually(opted, timeout=10)
+    await eventually(opted, timeout=10)
     await engine.dispose()
     push = [{"phone_number": who[3:], "content": "1", "sequence_id": 1, "send_time": "2026-12-07 10:00:00"}]
-    outsider = httpx.ASGITransport(app=create_app(aliyun.settings), client=("203.0.113.9", 4000))
-    async with httpx.AsyncClient(transport=outsider, base_url=aliyun.api) as client:
-        resp = await client.post("/api/sms/webhooks/aliyun/up", json=push)
+    async with LifespanManager(create_app(aliyun.settings)) as manager:
+        outsider = httpx.ASGITransport(app=manager.app, client=("203.0.113.9", 4000))
+        async with httpx.AsyncClient(transport=outsider, base_url=aliyun.api) as client:
+            resp = await client.post("/api/sms/webhooks/aliyun/up", json=push)
     assert resp.status_code == 403 and resp.headers["content-type"] == "application/problem+json"
 
 
