@@ -39,9 +39,13 @@ class NotificationsSettings(ServiceSettings):
         default=None, validation_alias=AliasChoices("ALIYUN_ACCESS_KEY_SECRET")
     )
     # The registered signature (签名) without brackets, e.g. 居住证运维; Aliyun adds 【】 itself.
-    aliyun_sign_name: str | None = Field(default=None, validation_alias=AliasChoices("ALIYUN_SMS_SIGN_NAME", "aliyun_sign_name"))
+    aliyun_sign_name: str | None = Field(
+        default=None, validation_alias=AliasChoices("ALIYUN_SMS_SIGN_NAME", "aliyun_sign_name")
+    )
     # host[:port] of Dysmsapi; `http://host:port` for the local stand-in (plain HTTP is refused in production).
-    aliyun_endpoint: str | None = Field(default=None, validation_alias=AliasChoices("ALIYUN_SMS_ENDPOINT", "aliyun_endpoint"))
+    aliyun_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("ALIYUN_SMS_ENDPOINT", "aliyun_endpoint")
+    )
     aliyun_timeout_s: float = Field(default=5.0, gt=0)
     # SmsReport / SmsUp pushes carry no signature: they are accepted only from these networks (Aliyun's push
     # addresses, or the reverse proxy in front of notifications). Comma-separated CIDRs.
@@ -102,6 +106,8 @@ class NotificationsSettings(ServiceSettings):
             ]
             if missing:
                 raise ValueError(f"OPSDESK_SMS_PROVIDER=aliyun needs {', '.join(missing)} in production")
+            if self.uses_sink:
+                raise ValueError("ALIYUN_ACCESS_KEY_ID is the local stand-in's, refused in production")
             if (self.aliyun_endpoint or "").startswith("http://"):
                 raise ValueError("ALIYUN_SMS_ENDPOINT must not be plain http:// in production")
         return self
@@ -110,7 +116,8 @@ class NotificationsSettings(ServiceSettings):
     def uses_sink(self) -> bool:
         """The live provider is a local stand-in (development and tests only)."""
         if self.sms_provider == "aliyun":
-            return not (self.aliyun_access_key_id and self.aliyun_access_key_secret)
+            key = self.aliyun_access_key_id
+            return not (key and self.aliyun_access_key_secret) or key == ALIYUN_SINK_ACCESS_KEY_ID
         return not (self.twilio_account_sid and self.twilio_auth_token)
 
     @property
