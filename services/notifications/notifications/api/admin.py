@@ -53,21 +53,25 @@ async def put_template(code: str, body: TemplateIn, _: Admin, uow: Uow) -> Templ
     """Creates or replaces a template; its `{variables}` are checked against what its trigger provides."""
     if not rules.re_code.fullmatch(code):
         raise RuleViolation("template codes are lower-case letters, digits and _", field="code")
+    template = await uow.get(SmsTemplate, code, with_for_update=True)
+    # The Aliyun template code and mapping change only when given (editing the text keeps them).
+    given = body.model_fields_set & {"provider_code", "provider_params"}
+    provider_code = body.provider_code if given or template is None else template.provider_code
+    provider_params = body.provider_params if given or template is None else template.provider_params
     rules.check_template(body.body, _allowed(body.trigger))
-    rules.check_provider_mapping(body.provider_code, body.provider_params, _allowed(body.trigger))
+    rules.check_provider_mapping(provider_code, provider_params, _allowed(body.trigger))
     # A template a rule uses must keep fitting that rule's trigger.
     used_by = (await uow.execute(select(SmsRule.trigger).where(SmsRule.template_code == code))).scalars().all()
     for trigger in used_by:
         rules.check_template(body.body, rules.TRIGGERS[trigger].variables)
-        rules.check_provider_mapping(body.provider_code, body.provider_params, rules.TRIGGERS[trigger].variables)
-    template = await uow.get(SmsTemplate, code, with_for_update=True)
+        rules.check_provider_mapping(provider_code, provider_params, rules.TRIGGERS[trigger].variables)
     now = datetime.now(UTC)
     if template is None:
         template = SmsTemplate(code=code, trigger=body.trigger, body=body.body, updated_at=now)
         uow.add(template)
     else:
         template.trigger, template.body, template.updated_at = body.trigger, body.body, now
-    template.provider_code, template.provider_params = body.provider_code, body.provider_params
+    template.provider_code, template.provider_params = provider_code, provider_params
     return _template_out(template)
 
 
