@@ -22,10 +22,12 @@ import uuid
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from devstack.launch import start, wait_ready
 from devstack.stack import processes, stack_env
 from tests.conftest import ROOT, STACK_ADMIN, Stack, free_port
+from tests.e2e.conftest import OpenDesk
 from tests.e2e.test_walking_skeleton import file_ticket, wait_for
 
 TICKETS = 15
@@ -294,7 +296,7 @@ def switch_sms_provider(stack: Stack, env: dict[str, str], started: list[subproc
 
 
 def test_the_aliyun_provider_failing_then_recovering_sends_every_sms_exactly_once(
-    stack: Stack, replacements: list[subprocess.Popen[bytes]]
+    stack: Stack, replacements: list[subprocess.Popen[bytes]], desks: OpenDesk
 ) -> None:
     """The provider drill again with OPSDESK_SMS_PROVIDER=aliyun: notifications restarted on Alibaba Cloud SMS and
     its Dysmsapi stand-in (which verifies each call's ACS3-HMAC-SHA256 signature and pushes reports back through
@@ -323,6 +325,12 @@ def test_the_aliyun_provider_failing_then_recovering_sends_every_sms_exactly_onc
 
         live = wait_for("notifications on Alibaba Cloud SMS", provider, timeout=60)
         assert live["templates_only"] and live["sink"]
+        admin = desks(STACK_ADMIN)  # the console says which provider is live, and asks for Aliyun template codes
+        admin.login()
+        admin.goto("/ui/admin?section=sms")
+        expect(admin.page.locator("#sms-provider")).to_have_attribute("data-provider", "aliyun")
+        expect(admin.page.locator("form.template [name=provider_code]").first).to_be_visible()
+        admin.shot("sms-provider-aliyun")
         faults = [("503", 4), ("throttling", 4), ("timeout", 2), ("accept-then-timeout", 2)]
         with httpx.Client(base_url=sink_url, timeout=10) as sink:
             for mode, count in faults:
