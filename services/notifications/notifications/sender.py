@@ -92,24 +92,42 @@ class Sender:
         # Accepted sends waiting to be recorded; bounded, so a slow database slows sending down.
         self._results: asyncio.Queue[tuple[SmsMessage, Sent, str]] = asyncio.Queue(maxsize=1000)
 
-    async def claim(self, limit: int) -> list[Job]:
+    async def claim(self, limit: int, batch_extra: int = 0) -> list[Job]:
+        """Up to `limit` due messages (a call each at most), and up to `batch_extra` more that can only ride in
+        a batch call (never-attempted business SMS with a provider template), so a batch provider's calls are
+        full without more calls in flight than there are free slots."""
         now = datetime.now(UTC)
+        due = or_(
+            (SmsMessage.status == "queued") & (SmsMessage.next_attempt_at <= now),
+            (SmsMessage.status == "sending") & (SmsMessage.lease_until < now),  # type: ignore[operator]
+        )
         async with self.sessions() as session, session.begin():
             rows = await session.execute(
                 select(SmsMessage)
-                .where(
-                    or_(
-                        (SmsMessage.status == "queued") & (SmsMessage.next_attempt_at <= now),
-                        (SmsMessage.status == "sending") & (SmsMessage.lease_until < now),  # type: ignore[operator]
-                    ),
-                    SmsMessage.merged_into.is_(None),  # type: ignore[union-attr]
-                )
+                .where(due, SmsMessage.merged_into.is_(None))  # type: ignore[union-attr]
                 .order_by(SmsMessage.next_attempt_at)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
             )
+            picked = list(rows.scalars())
+            if batch_extra and picked:
+                more = await session.execute(
+                    select(SmsMessage)
+                    .where(
+                        SmsMessage.status == "queued",
+                        SmsMessage.next_attempt_at <= now,  # type: ignore[operator]
+                        SmsMessage.needs_reconcile.is_(False),  # type: ignore[attr-defined]
+                        SmsMessage.client_id.is_not(None),  # type: ignore[union-attr]
+                        SmsMessage.provider_template.is_not(None),  # type: ignore[union-attr]
+                        SmsMessage.id.not_in([m.id for m in picked]),  # type: ignore[attr-defined]
+                    )
+                    .order_by(SmsMessage.next_attempt_at)
+                    .limit(batch_extra)
+                    .with_for_update(skip_locked=True)
+                )
+                picked += list(more.scalars())
             claimed: list[tuple[SmsMessage, bool]] = []
-            for message in await self._with_news_merged(session, list(rows.scalars()), now):
+            for message in await self._with_news_merged(session, picked, now):
                 reconcile = message.needs_reconcile or message.status == "sending"
                 message.status = "sending"
                 message.attempts += 1
@@ -320,10 +338,11 @@ class Sender:
             while not stop.is_set():
                 free = self.breaker.allowance(self.settings.sms_send_concurrency - len(in_flight))
                 claimed: list[Job] = []
-                wanted = free * self.provider.batch_size  # a call per free slot, as many messages as it carries
+                extra = free * (self.provider.batch_size - 1)  # a call per free slot, as many messages as it carries
+                wanted = free + extra
                 if free > 0:
                     try:
-                        claimed = await self.claim(wanted)
+                        claimed = await self.claim(free, extra)
                     except Exception as exc:  # database away: try again shortly
                         log.warning("sms_claim_failed", error=repr(exc)[:200])
                 if not claimed and self.breaker.trial_in_flight:
