@@ -303,7 +303,12 @@ def test_the_aliyun_provider_failing_then_recovering_sends_every_sms_exactly_onc
     the gateway). It answers 503, then Throttling.User, then hangs past the client's time-out, then takes messages
     but never answers, during a burst; then recovers. Every acceptance SMS arrives once."""
     env = stack_env(
-        {**stack.env, "OPSDESK_SMS_PROVIDER": "aliyun", "OPSDESK_ALIYUN_TIMEOUT_S": "3"},
+        {
+            **stack.env,
+            "OPSDESK_SMS_PROVIDER": "aliyun",
+            "OPSDESK_ALIYUN_TIMEOUT_S": "3",
+            "OPSDESK_ALIYUN_PUSH_NETWORKS": "127.0.0.1/32",  # the stand-in's pushes (through the gateway)
+        },
         root=ROOT,
         ports={"aliyun_sink": free_port()},
     )

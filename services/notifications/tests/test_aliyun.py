@@ -291,6 +291,10 @@ async def test_replies_pushed_as_sms_up_act_like_twilio_replies_and_pushes_need_
         async with httpx.AsyncClient(transport=outsider, base_url=aliyun.api) as client:
             resp = await client.post("/api/sms/webhooks/aliyun/up", json=push)
     assert resp.status_code == 403 and resp.headers["content-type"] == "application/problem+json"
+    async with httpx.AsyncClient(base_url=aliyun.api) as client:  # from the configured network, malformed
+        for body in (b"not json", b"{}", b'[{"phone_number": "13900000000"}]'):
+            bad = await client.post("/api/sms/webhooks/aliyun/report", content=body)
+            assert bad.status_code == 422 and bad.json()["field"].startswith("body"), bad.text
 
 
 async def test_business_sms_are_templates_only_and_go_in_batches_of_at_most_100(

@@ -5,13 +5,14 @@ Aliyun signs neither: a push is accepted only from OPSDESK_ALIYUN_PUSH_NETWORKS 
 established it, believed from OPSDESK_ALIYUN_PUSH_PROXIES only). Outside production, with no networks configured,
 loopback is accepted (the local stand-in)."""
 
+import json
 from datetime import UTC, datetime
 from ipaddress import ip_address, ip_network
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.dialects.postgresql import insert
 
 from notifications import inbound, service
@@ -75,10 +76,21 @@ def check_source(request: Request) -> None:
 
 
 async def _items(request: Request, model: type[BaseModel]) -> list[Any]:
-    payload = await request.json()
+    try:
+        payload = json.loads(await request.body())
+    except ValueError as exc:
+        raise RuleViolation("an Aliyun push is a JSON array", field="body") from exc
     if not isinstance(payload, list):
         raise RuleViolation("an Aliyun push is a JSON array", field="body")
-    return [model.model_validate(item) for item in payload]
+    items = []
+    for index, item in enumerate(payload):
+        try:
+            items.append(model.model_validate(item))
+        except ValidationError as exc:
+            raise RuleViolation(
+                f"item {index} is not a {model.__name__}: {exc.errors()[0]['msg']}", field=f"body[{index}]"
+            ) from exc
+    return items
 
 
 @router.post("/report")
