@@ -120,7 +120,7 @@ class SmsOptOut(SQLModel, table=True):
     __tablename__ = "sms_opt_out"
 
     phone: str = Field(sa_column=sa.Column(EncryptedPhone, primary_key=True))
-    source: str  # reply | admin
+    source: str  # reply | admin | provider (the provider said the number refuses SMS, e.g. Aliyun MOBILE_IN_BLACK)
     at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
