@@ -338,7 +338,9 @@ class Sender:
             while not stop.is_set():
                 free = self.breaker.allowance(self.settings.sms_send_concurrency - len(in_flight))
                 claimed: list[Job] = []
-                extra = free * (self.provider.batch_size - 1)  # a call per free slot, as many messages as it carries
+                # A call per free slot, as many messages as it carries; but no more at once than the recorder holds,
+                # so every claimed message is recorded well within its lease (or it would be reconciled needlessly).
+                extra = min(free * (self.provider.batch_size - 1), max(0, self._results.maxsize - free))
                 wanted = free + extra
                 if free > 0:
                     try:
