@@ -15,6 +15,7 @@ class MessageOut(BaseModel):
     segments: int
     encoding: str
     provider_sid: str | None
+    provider: str = Field("twilio", description="who carried it: twilio | aliyun")
     attempts: int
     error_code: str | None
     created_at: datetime

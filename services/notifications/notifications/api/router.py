@@ -77,6 +77,7 @@ async def list_messages(
                 segments=m.segments,
                 encoding=m.encoding,
                 provider_sid=m.provider_sid,
+                provider=m.provider,
                 attempts=m.attempts,
                 error_code=m.error_code,
                 created_at=m.created_at,
