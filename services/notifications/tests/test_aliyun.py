@@ -23,9 +23,11 @@ from notifications.messaging.consumers import subscriptions
 from notifications.models import SmsMessage, SmsOptOut, SmsStatusChange
 from notifications.sender import Sender
 from notifications.worker import provider_for
+from opsdesk_shared.contracts import intake as i
+from opsdesk_shared.contracts.notifications import SmsReplyReceived
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.plugin import RunEnvironment
-from opsdesk_shared.testing.workers import eventually, publish, running_worker
+from opsdesk_shared.testing.workers import EventTap, eventually, publish, running_worker
 
 from .conftest import ticket_created
 
@@ -142,6 +144,17 @@ async def aliyun(migrated: RunEnvironment) -> AsyncIterator[Aliyun]:
     for server, task in ((api_server, api_task), (sink_server, sink_task)):
         server.should_exit = True
         await task
+
+
+def step(t: i.TicketCreated) -> dict:  # type: ignore[type-arg]
+    return {
+        "ticket_id": t.ticket_id,
+        "number": t.number,
+        "unit_id": t.unit_id,
+        "requester_name": "李强",
+        "requester_phone": t.requester_phone,
+        "at": datetime.now(UTC),
+    }
 
 
 def phone() -> str:
@@ -378,3 +391,30 @@ async def test_rule_templates_mapping_is_checked_when_saved(aliyun: Aliyun, migr
         assert refused.status_code == 422 and refused.json()["field"] == "template_code"
         provider = (await client.get("/api/sms/provider", headers=admin)).json()
         assert provider["name"] == "aliyun" and provider["templates_only"] and not provider["sink"]
+
+
+async def test_a_reply_of_1_pushed_twice_as_sms_up_confirms_the_resolved_ticket_once(
+    aliyun: Aliyun, migrated: RunEnvironment
+) -> None:
+    """The resolved notice goes as its Aliyun template; the requester's "1" comes back as SmsUp (pushed twice, as
+    Aliyun may) and is announced once, as a Twilio reply is."""
+    requester = phone()
+    t = ticket_created(requester)
+    await publish(migrated.amqp_url, t, i.TicketResolved(**step(t), resolution_code="guided_fix"))
+
+    async def resolved_notice() -> list[dict]:  # type: ignore[type-arg]
+        return [m for m in await aliyun.to(requester) if m["template_code"] == PROVIDER_CODES["ticket_resolved"]]
+
+    [notice] = await eventually(resolved_notice, timeout=20)
+    assert notice["params"] == {"number": t.number}
+    async with EventTap(migrated.amqp_url, "sms.reply_received") as tap:
+        async with httpx.AsyncClient() as client:
+            up = {"from": requester, "content": "１", "sequence_id": uuid.uuid4().int % 10**12}
+            for _ in range(2):
+                assert (await client.post(f"{aliyun.sink}/_sink/reply", json=up)).status_code == 204
+        await eventually(lambda: tap.of("sms.reply_received", ticket_id=t.ticket_id))
+    [event] = tap.of("sms.reply_received", ticket_id=t.ticket_id)
+    reply = event.parse(SmsReplyReceived)
+    assert reply.intent == "confirm" and reply.from_phone == requester
+    pushes = [p for p in (await aliyun.get())["pushes"] if p["kind"] == "up"]
+    assert pushes and all(p["answer"] == 0 for p in pushes)
