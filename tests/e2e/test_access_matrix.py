@@ -128,6 +128,8 @@ EXPECTED: dict[str, str] = {
     "POST /api/sms/messages": ANY_CALLER,
     "POST /api/sms/messages/batch": ANY_CALLER,
     "POST /api/sms/messages/{message_id}/reveal": "secadmin",
+    "POST /api/sms/webhooks/aliyun/report": "",  # from OPSDESK_ALIYUN_PUSH_NETWORKS only, whoever signed in
+    "POST /api/sms/webhooks/aliyun/up": "",
     "POST /api/sms/webhooks/twilio/inbound": "",
     "POST /api/sms/webhooks/twilio/status": "",
     "POST /api/tickets": "operator requester dispatcher admin",

@@ -14,7 +14,7 @@ from honcho.printer import Printer
 from devstack.demo_activity import play_when_ready
 from devstack.launch import gateway_ready
 from devstack.setup import run_set_up
-from devstack.stack import current_env, processes, uses_sink
+from devstack.stack import current_env, processes, uses_aliyun_sink, uses_sink
 from devstack.terminal import interrupts_to_this_process
 
 # What honcho's manager returns when Ctrl-C (SIGINT) stopped it: the normal way to end `make run`.
@@ -59,6 +59,11 @@ def announce_when_ready(url: str, demo: bool) -> None:
 print("\nOpsDesk is starting; a 'ready' line follows when the gateway answers. Ctrl-C stops everything.")
 if uses_sink(env):
     print(f"No Twilio credentials: SMS go to the local sink at {env['TWILIO_API_BASE_URL']} (development only).")
+if uses_aliyun_sink(env):
+    print(
+        "OPSDESK_SMS_PROVIDER=aliyun without Aliyun keys: SMS go to the local Dysmsapi stand-in at "
+        f"{env['ALIYUN_SMS_ENDPOINT']} (development only)."
+    )
 print()
 env.setdefault("OPSDESK_LOG_FORMAT", "console")
 manager = Manager(Printer(sys.stdout, colour=sys.stdout.isatty(), prefix=True))

@@ -44,6 +44,18 @@ def _minutes_to_seconds(value: str) -> int | str:
         return value
 
 
+def provider_params(text: str) -> dict[str, str] | None:
+    """`name=number, who=engineer_name` as the form has it; anything malformed goes to the API to be named."""
+    pairs = [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
+    if not pairs:
+        return None
+    return {name.strip(): variable.strip() for name, _, variable in (pair.partition("=") for pair in pairs)}
+
+
+def params_text(params: dict[str, str] | None) -> str:
+    return ", ".join(f"{name}={variable}" for name, variable in (params or {}).items())
+
+
 async def _section(web: Web, section: str) -> dict[str, Any]:
     units = await web.api.get("/api/admin/units")
     data: dict[str, Any] = {
@@ -63,6 +75,8 @@ async def _section(web: Web, section: str) -> dict[str, Any]:
             data["rules"] = await web.api.get("/api/sms/rules")
             data["rule_names"], data["audiences"] = SMS_RULES, SMS_AUDIENCES
             data["templates"] = await web.api.get("/api/sms/templates")
+            data["sms_provider"] = await web.api.get("/api/sms/provider")
+            data["params_text"] = params_text
     except ApiError as exc:
         data["denied"] = exc.detail  # e.g. API keys belong to the security administrator alone
     return data
@@ -134,9 +148,11 @@ async def admin_write(section: str, web: Web = Admin) -> Response:
                 "PATCH", f"/api/sms/rules/{fields['rule']}", json={"enabled": fields.get("enabled") == "true"}
             )
         elif section == "sms":
-            created = await web.api.call(
-                "PUT", f"/api/sms/templates/{fields.get('code', '')}", json=body_of(fields, "body", "trigger")
-            )
+            body = body_of(fields, "body", "trigger")
+            if "provider_code" in fields:  # the Alibaba Cloud template code and its parameters (param=variable, …)
+                body["provider_code"] = fields["provider_code"].strip() or None
+                body["provider_params"] = provider_params(fields.get("provider_params", ""))
+            created = await web.api.call("PUT", f"/api/sms/templates/{fields.get('code', '')}", json=body)
     except ApiError as exc:
         error, errors = exc.detail, exc.field_errors()
     data = await _section(web, section)
