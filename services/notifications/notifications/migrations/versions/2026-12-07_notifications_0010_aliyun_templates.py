@@ -1,6 +1,6 @@
 """Alibaba Cloud SMS: provider template codes and parameter mappings on templates; what a message is sent as
 
-Revision ID: notifications_0009
+Revision ID: notifications_0010
 Revises: notifications_0008
 Create Date: 2026-12-07
 """
@@ -11,8 +11,8 @@ import string
 import sqlalchemy as sa
 from alembic import op
 
-revision = "notifications_0009"
-down_revision = "notifications_0008"
+revision = "notifications_0010"
+down_revision = "notifications_0009"
 branch_labels = None
 depends_on = None
 
