@@ -132,6 +132,15 @@ def test_a_fault_filed_on_the_portal_is_assigned_resolved_on_a_phone_and_confirm
     assert requester.not_reloaded()
     expect(requester.page.locator("#timeline")).to_contain_text("工程师已到场")
     expect(requester.page.locator(".ticket")).to_contain_text("现场照片.png")
+    # One line per step, people by the names they are known by (not "派单 → 已派单" beside "已派工程师").
+    timeline = requester.page.locator("#timeline")
+    expect(timeline.locator("li[data-kind=engineer_assigned]")).to_have_count(1)
+    expect(timeline.locator("li[data-kind=engineer_assigned]")).to_contain_text(ENGINEER)
+    expect(timeline.locator("li[data-kind=engineer_assigned]")).to_contain_text("张伟")  # who assigned
+    for doubled in ("assign", "start", "arrive"):
+        expect(timeline.locator(f"li[data-kind={doubled}]")).to_have_count(0)
+    expect(timeline.locator("li[data-kind=created]")).to_contain_text("李强")
+    assert "requester" not in (timeline.inner_text() or "") and "dispatcher" not in timeline.inner_text()
     requester.shot("resolved")
     requester.page.locator("#confirm-form [name=rating]").select_option("5")
     requester.page.locator("#confirm-form [name=comment]").fill("处理及时")
