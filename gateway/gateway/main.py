@@ -28,6 +28,7 @@ from gateway.rate_limits import RateLimits
 from gateway.saved_views.router import router as saved_views_router
 from gateway.web.live import LiveHub
 from gateway.web.router import install as install_web_ui
+from gateway.web.session_locks import SessionLocks
 from opsdesk_shared.app import build_service_app, database_check
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.errors import NotFound, Unauthorized
@@ -45,6 +46,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     openapi = OpenApiAggregator(settings.services())
     live_hub = LiveHub(settings.amqp_url)
     rate_limits = RateLimits(settings.redis_url, key_prefix=settings.redis_key_prefix)
+    web_locks = SessionLocks(
+        settings.redis_url, key_prefix=settings.redis_key_prefix, ttl_s=settings.session_lifetime_s
+    )
     failures = failure_audit.UnauthenticatedFailures()
 
     async def fan_out() -> dict[str, object]:
@@ -106,6 +110,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await live_hub.stop()
         await proxy.close()
         await rate_limits.close()
+        await web_locks.close()
         await engine.dispose()
 
     app = build_service_app(settings, title="OpsDesk gateway", lifespan=lifespan, readiness=[database_check(engine)])
@@ -137,6 +142,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(saved_views_router)
     app.state.proxy = proxy
     app.state.live_hub = live_hub
+    app.state.web_locks = web_locks
     install_web_ui(app, settings)
 
     @app.get("/api/health", tags=["health"])
