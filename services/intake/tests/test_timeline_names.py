@@ -1,13 +1,14 @@
-"""A ticket's timeline and comments name people as they are known (the gateway's display name), not by
-their account name, which is what the lines were written with."""
+"""A ticket's timeline and comments, and the call log, name people as they are known (the gateway's display
+name), not by their account name, which is what the lines were written with."""
 
 import uuid
+from datetime import UTC, datetime
 
 from opsdesk_shared.contracts.gateway import UserCreated
 from opsdesk_shared.testing.workers import eventually, publish
 
 
-async def test_the_timeline_and_comments_show_display_names(intake_client, migrated, units) -> None:  # type: ignore[no-untyped-def]
+async def test_the_timeline_comments_and_calls_show_display_names(intake_client, migrated, units) -> None:  # type: ignore[no-untyped-def]
     station = await units.add()
     operator_id = uuid.uuid4()
     username = f"op-{operator_id.hex[:6]}"
@@ -51,3 +52,17 @@ async def test_the_timeline_and_comments_show_display_names(intake_client, migra
     detail = await eventually(named)  # once intake has the user from the gateway's event
     assert [c["author_name"] for c in detail["comments"]] == ["王芳"]
     assert username not in str(detail["timeline"]) + str(detail["comments"])
+    logged = await intake_client.post(
+        "/api/calls",
+        headers=headers,
+        json={
+            "caller_phone": "13800138077",
+            "started_at": datetime.now(UTC).isoformat(),
+            "outcome": "follow_up",
+            "ticket_id": ticket["id"],
+        },
+    )
+    assert logged.status_code == 201, logged.text
+    assert logged.json()["operator_name"] == "王芳"
+    calls = (await intake_client.get("/api/calls", headers=headers, params={"limit": 50})).json()
+    assert [c["operator_name"] for c in calls if c["id"] == logged.json()["id"]] == ["王芳"]
