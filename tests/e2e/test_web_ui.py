@@ -446,7 +446,7 @@ def test_the_screen_pop_arrives_on_the_hotline_console_and_the_call_is_logged(st
     # A new question from the same caller: filed from the pop, answered on the phone.
     pop.locator("[data-use-caller]").click()
     form = operator.page.locator("#ticket-form")
-    expect(form.locator("[name=requester_phone]")).to_have_value(re.compile("13800010002"))
+    expect(form.locator("[name=requester_phone]")).to_have_value("138 0001 0002")  # as people read it, not +86…
     expect(form.locator("[name=unit_id]")).to_have_value(me["unit_id"])
     expect(form.locator("[name=unit_q]")).to_have_value(re.compile("^望京派出所 · "))
     expect(operator.page.locator("#duplicate-list")).to_contain_text(earlier["number"])
@@ -488,7 +488,7 @@ def test_the_screen_pop_arrives_on_the_hotline_console_and_the_call_is_logged(st
     expect(operator.page.locator(f"#hotline-tickets tr[data-ticket='{web_ticket['number']}']")).to_have_count(0)
     operator.shot("resolved-on-phone")
 
-    expect(operator.page.locator("#call-form [name=caller_phone]")).to_have_value(re.compile("13800010002"))
+    expect(operator.page.locator("#call-form [name=caller_phone]")).to_have_value("138 0001 0002")
     operator.page.locator("#call-form [name=outcome]").select_option("consultation_answered")
     operator.page.locator("#call-form [name=notes]").fill("咨询居住证续签材料，已解答")
     operator.page.locator("#call-form button[type=submit]").click()
