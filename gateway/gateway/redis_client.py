@@ -21,5 +21,9 @@ def redis_client(url: str, **options: Any) -> Redis:
         name, _, port = host.rpartition(":") if ":" in host else (host, "", "")
         hosts.append((name, int(port) if port else SENTINEL_PORT))
     service = parts.path.strip("/").split("/")[0]
-    sentinels = Sentinel(hosts, sentinel_kwargs={"password": password, **options}, password=password, **options)
-    return sentinels.master_for(service)
+    # redis-py's Sentinel is untyped; `master_for` gives a client of the primary, found again after a failover.
+    sentinels = Sentinel(  # type: ignore[no-untyped-call]
+        hosts, sentinel_kwargs={"password": password, **options}, password=password, **options
+    )
+    primary: Redis = sentinels.master_for(service)
+    return primary
