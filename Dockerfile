@@ -23,6 +23,7 @@ COPY services/intake/pyproject.toml services/intake/
 COPY services/dispatch/pyproject.toml services/dispatch/
 COPY services/notifications/pyproject.toml services/notifications/
 COPY services/reporting/pyproject.toml services/reporting/
+COPY services/assets/pyproject.toml services/assets/
 COPY tools/twilio_sink/pyproject.toml tools/twilio_sink/
 COPY tools/devstack/pyproject.toml tools/devstack/
 COPY tools/backup/pyproject.toml tools/backup/

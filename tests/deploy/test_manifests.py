@@ -25,9 +25,16 @@ def test_compose_file_matches_the_compose_specification() -> None:
 
 def test_compose_runs_every_process_after_setup_with_health_checks() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
-    for name in ("gateway", "intake-api", "dispatch-api", "notifications-api", "reporting-api"):
+    for name in ("gateway", "intake-api", "dispatch-api", "notifications-api", "reporting-api", "assets-api"):
         assert "healthcheck" in compose[name], name
-    for name in ("intake-worker", "dispatch-worker", "notifications-worker", "reporting-worker", "gateway"):
+    for name in (
+        "intake-worker",
+        "dispatch-worker",
+        "notifications-worker",
+        "reporting-worker",
+        "assets-worker",
+        "gateway",
+    ):
         assert compose[name]["depends_on"]["setup"]["condition"] == "service_completed_successfully"
     assert compose["setup"]["depends_on"]["postgres"]["condition"] == "service_healthy"
 
@@ -63,7 +70,7 @@ def test_stateless_deployments_have_probes_resources_and_autoscaling() -> None:
     documents = [d for p in _kustomization_resources(ROOT / "k8s/base") for d in _documents(p)]
     deployments = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Deployment"}
     autoscaled = {d["spec"]["scaleTargetRef"]["name"] for d in documents if d["kind"] == "HorizontalPodAutoscaler"}
-    assert {"gateway", "intake-api", "dispatch-api", "notifications-api", "reporting-api"} <= autoscaled
+    assert {"gateway", "intake-api", "dispatch-api", "notifications-api", "reporting-api", "assets-api"} <= autoscaled
     for name, deployment in deployments.items():
         container = deployment["spec"]["template"]["spec"]["containers"][0]
         assert container["resources"]["requests"] and container["resources"]["limits"], name
@@ -175,3 +182,23 @@ def test_compose_gives_the_gateway_redis_and_says_whom_it_trusts_for_forwarded_a
     assert gateway["environment"]["OPSDESK_REDIS_URL"] == "redis://redis:6379/0"
     # Nobody in front of the gateway by default: an explicit, empty list (not the development default).
     assert gateway["environment"]["OPSDESK_TRUSTED_PROXIES"] == "${OPSDESK_TRUSTED_PROXIES:-}"
+
+
+def test_compose_and_k8s_run_every_service_the_gateway_routes_to() -> None:
+    """A service the gateway proxies to (the fifth, assets, included) has its API and worker in compose and
+    in k8s, and both tell the gateway where its API is."""
+    names = list(GatewaySettings().services())
+    assert "assets" in names
+    compose_file = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    compose = compose_file["services"]
+    k8s_config = next(
+        d
+        for d in _documents(ROOT / "k8s/base/config.yaml")
+        if d["kind"] == "ConfigMap" and "OPSDESK_INTAKE_URL" in d["data"]
+    )
+    deployments = {d["metadata"]["name"] for p in _kustomization_resources(ROOT / "k8s/base") for d in _documents(p)}
+    for name in names:
+        assert {f"{name}-api", f"{name}-worker"} <= compose.keys(), name
+        assert compose_file["x-opsdesk-env"][f"OPSDESK_{name.upper()}_URL"] == f"http://{name}-api:8000"
+        assert k8s_config["data"][f"OPSDESK_{name.upper()}_URL"] == f"http://{name}-api"
+        assert {f"{name}-api", f"{name}-worker"} <= deployments, name

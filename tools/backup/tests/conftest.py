@@ -35,6 +35,7 @@ def gateway_settings(env: RunEnvironment, prefix: str) -> GatewaySettings:
         dispatch_url=NOWHERE,
         notifications_url=NOWHERE,
         reporting_url=NOWHERE,
+        assets_url=NOWHERE,
     )
 
 

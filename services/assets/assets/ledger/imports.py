@@ -20,7 +20,7 @@ from opsdesk_shared.errors import RuleViolation
 
 MAX_PROBLEMS_LISTED = 200
 # Fields a row sets on an asset it finds (the tag matched it; the status is a step of its own).
-UPDATABLE = tuple(f for f in AssetCreate.model_fields if f not in ("tag", "status"))
+UPDATABLE = tuple(f for f in AssetCreate.model_fields if f not in ("tag", "status", "approval_ref"))
 
 
 def _refuse(problems: list[Problem], rows: int) -> RuleViolation:
@@ -55,7 +55,7 @@ async def import_ledger(
     for row in rows:
         values = dict(row.values)
         code = values.pop("unit_code", None)
-        approval = values.pop("approval_ref", None)
+        approval = values.get("approval_ref")
         unit = units.get(code) if code else None
         if code and unit is None:
             problems.append(Problem(row.row, "unit_code", f"no unit with code {code!r}"))
@@ -80,7 +80,10 @@ async def import_ledger(
         asset = existing.get(cmd.tag)
         if asset is None:
             unit = next(u for u in units.values() if u.id == cmd.unit_id)
-            await service.register(session, principal, cmd, unit=unit, at=at, checked=True)
+            try:
+                await service.register(session, principal, cmd, unit=unit, at=at, checked=True)
+            except RuleViolation as exc:
+                raise _refuse([Problem(number, exc.extensions.get("field", "row"), exc.detail)], len(rows)) from exc
             created += 1
             continue
         changes: dict[str, Any] = {f: getattr(cmd, f) for f in UPDATABLE}

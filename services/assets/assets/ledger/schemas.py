@@ -49,6 +49,8 @@ class AssetFields(BaseModel):
 class AssetCreate(AssetFields):
     tag: AssetTag
     status: AssetStatus = AssetStatus.IN_SERVICE
+    # Registered as off site (it is away now): the approval that let it leave, as for a status change.
+    approval_ref: Short | None = None
 
 
 class AssetPatch(BaseModel):

@@ -81,6 +81,12 @@ async def _tag_taken(session: AsyncSession, tag: str) -> bool:
     return await session.scalar(select(Asset.id).where(Asset.tag == tag)) is not None
 
 
+def off_site_without_approval() -> RuleViolation:
+    return RuleViolation(
+        "equipment leaves the bureau's premises only with a recorded approval: give approval_ref", field="approval_ref"
+    )
+
+
 def tag_conflict(tag: str) -> Conflict:
     return Conflict(f"asset tag {tag} is already in the ledger", field="tag", rule="unique-tag")
 
@@ -97,11 +103,13 @@ async def register(
     """`checked`: the caller has looked the tag up already and will flush (an import of many rows)."""
     if not checked and await _tag_taken(session, cmd.tag):
         raise tag_conflict(cmd.tag)
+    if cmd.status == AssetStatus.OFF_SITE and not cmd.approval_ref:
+        raise off_site_without_approval()
     unit = unit or await unit_for(session, cmd.unit_id)
     at = at or now()
     asset = Asset(
         id=uuid4(),
-        **cmd.model_dump(),
+        **cmd.model_dump(exclude={"approval_ref"}),
         unit_path=list(unit.path) or [unit.id],
         version=1,
         created_at=at,
@@ -116,6 +124,7 @@ async def register(
             from_status=None,
             to_status=asset.status,
             reason="登记入账",
+            approval_ref=cmd.approval_ref,
             changed_at=at,
             changed_by=principal.subject,
             changed_by_name=principal.username,
@@ -197,10 +206,7 @@ async def change_status(
     if cmd.status == asset.status:
         return False
     if cmd.status == AssetStatus.OFF_SITE and not cmd.approval_ref:
-        raise RuleViolation(
-            "equipment leaves the bureau's premises only with a recorded approval: give approval_ref",
-            field="approval_ref",
-        )
+        raise off_site_without_approval()
     if asset.status == AssetStatus.RETIRED:
         raise RuleViolation(f"{asset.tag} is retired: a retired asset stays retired", field="status")
     at = at or now()
