@@ -154,7 +154,9 @@ def play(url: str, credentials: dict[str, str], *, only_into_an_empty_desk: bool
     with httpx.Client(base_url=url) as client:
         desk = Desk(client, credentials)
         # The equipment ledger first (importing it again changes nothing): the morning's tickets name its tags.
-        counts = demo_ledger.import_ledger(client, lambda: desk.token("dispatcher"), wait_until)
+        counts = demo_ledger.import_ledger(
+            client, lambda: desk.token("dispatcher"), lambda what, probe: wait_until(what, probe, timeout=120)
+        )
         print(f"demo ledger: {counts['rows']} assets ({counts['created']} registered now)", flush=True)
         if only_into_an_empty_desk and desk("supervisor", "GET", "/api/tickets?limit=1")["items"]:
             return []
