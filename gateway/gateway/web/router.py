@@ -22,6 +22,7 @@ from gateway.web.context import (
 from gateway.web.i18n import N_, pick_language
 from gateway.web.pages import (
     admin,
+    assets,
     attachments,
     auth,
     dashboard,
@@ -66,6 +67,7 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
         live.router,
         hotline.router,
         ticket_list.router,
+        assets.router,
         ticket_staff.router,  # before tickets.router: its /ui/tickets/{id}/{action} would take reclassify
         tickets.router,
         ticket_form.router,
