@@ -13,7 +13,7 @@ from opsdesk_shared.messaging.ordering import upsert_in_order
 
 
 async def apply_unit(session: AsyncSession, envelope: Envelope) -> None:
-    unit = envelope.parse(UnitChanged)
+    unit: UnitChanged = envelope.parse(UnitChanged)
     values = {"code": unit.code, "name": unit.name, "kind": unit.kind, "parent_id": unit.parent_id, "path": unit.path}
     applied = await upsert_in_order(
         session,

@@ -260,7 +260,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def filtered(principal: Principal, f: AssetFilter) -> Select[tuple[Asset]]:
+def filtered(principal: Principal, f: AssetFilter) -> Select[Asset]:
     stmt = select(Asset).where(visible(principal))
     if f.q:
         stmt = stmt.where(Asset.search_text.ilike(_like(f.q), escape="\\"))
