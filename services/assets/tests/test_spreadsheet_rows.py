@@ -4,7 +4,7 @@ from datetime import date, datetime
 
 import pytest
 
-from assets.ledger.spreadsheet import check_rows
+from assets.ledger.spreadsheet import check_rows, read_table
 from opsdesk_shared.contracts.vocabulary import AssetClass, AssetStatus, Criticality
 from opsdesk_shared.errors import RuleViolation
 
@@ -46,6 +46,7 @@ def test_a_cell_becomes_its_field(column: str, cell: object, field: str, expecte
         ({"状态": "丢了"}, [(2, "status")]),
         ({"启用日期": "去年"}, [(2, "commissioned_on")]),
         ({"安全分区": ""}, [(2, "security_zone")]),
+        ({"备注": "a\x00b"}, [(2, "notes")]),
     ],
 )
 def test_a_bad_cell_is_named_by_row_and_field(cells: dict[str, object], faults: list[tuple[int, str]]) -> None:
@@ -83,3 +84,10 @@ def test_too_many_rows_or_no_header_are_refused_as_the_file() -> None:
     assert too_many.value.extensions["field"] == "file"
     with pytest.raises(RuleViolation):
         check_rows([], max_rows=1)
+
+
+def test_an_unreadable_csv_or_workbook_is_refused_as_the_file() -> None:
+    for content, name in ((b"PK\x03\x04 not really", "x.xlsx"), (b"\xff\xfe\x00", "x.csv"), (b"a,b", "x.ods")):
+        with pytest.raises(RuleViolation) as refused:
+            read_table(content, name)
+        assert refused.value.extensions["field"] == "file", name

@@ -95,7 +95,10 @@ def read_table(content: bytes, filename: str) -> list[list[Any]]:
                 continue
         else:
             raise RuleViolation("the CSV file is neither UTF-8 nor GB18030 text", field="file")
-        return [list(r) for r in csv.reader(io.StringIO(text))]
+        try:
+            return [list(r) for r in csv.reader(io.StringIO(text))]
+        except csv.Error as exc:  # a NUL byte, an unterminated quote at the end
+            raise RuleViolation(f"the CSV file cannot be read: {exc}", field="file") from exc
     if not filename.lower().endswith(".xlsx"):
         raise RuleViolation("import an .xlsx or a .csv file", field="file")
     try:
@@ -105,6 +108,8 @@ def read_table(content: bytes, filename: str) -> list[list[Any]]:
     try:
         sheet = workbook.worksheets[0]
         return [list(r) for r in sheet.iter_rows(values_only=True)]
+    except (KeyError, ValueError, TypeError, IndexError, zipfile.BadZipFile) as exc:  # a damaged sheet inside
+        raise RuleViolation("the workbook's first sheet cannot be read", field="file") from exc
     finally:
         workbook.close()
 
@@ -143,6 +148,8 @@ def check_rows(table: list[list[Any]], *, max_rows: int) -> tuple[list[SheetRow]
             text = _cell_text(cell)
             if text is None:
                 row.values[name] = None
+            elif "\x00" in text:  # PostgreSQL cannot keep it, and no ledger means it
+                problems.append(Problem(number, name, "contains a NUL character"))
             elif name in ENUMS:
                 member = labels.parse(ENUMS[name], text)
                 if member is None:
