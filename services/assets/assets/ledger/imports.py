@@ -16,6 +16,7 @@ from assets.ledger.models import Asset
 from assets.ledger.schemas import AssetCreate, ImportResult, StatusChangeIn
 from assets.ledger.spreadsheet import Problem
 from opsdesk_shared.auth import Principal
+from opsdesk_shared.contracts.envelope import Event
 from opsdesk_shared.errors import RuleViolation
 
 MAX_PROBLEMS_LISTED = 200
@@ -76,19 +77,20 @@ async def import_ledger(
     }
     at = datetime.now(UTC)
     created = updated = 0
+    batch: list[Event] = []
     for number, cmd, approval in commands:
         asset = existing.get(cmd.tag)
         if asset is None:
             unit = next(u for u in units.values() if u.id == cmd.unit_id)
             try:
-                await service.register(session, principal, cmd, unit=unit, at=at, checked=True)
+                await service.register(session, principal, cmd, unit=unit, at=at, checked=True, batch=batch)
             except RuleViolation as exc:
                 raise _refuse([Problem(number, exc.extensions.get("field", "row"), exc.detail)], len(rows)) from exc
             created += 1
             continue
         changes: dict[str, Any] = {f: getattr(cmd, f) for f in UPDATABLE}
         changes = {k: v.value if hasattr(v, "value") else v for k, v in changes.items()}
-        touched = bool(await service.update(session, principal, asset, changes, at=at))
+        touched = bool(await service.update(session, principal, asset, changes, at=at, batch=batch))
         # A blank status cell leaves the asset's status as it is (AssetCreate's default is for new ones).
         status = cmd.status if "status" in cmd.model_fields_set else None
         if status is not None and status != asset.status:
@@ -99,11 +101,13 @@ async def import_ledger(
                     asset,
                     StatusChangeIn(status=status, reason="台帐导入", approval_ref=approval),
                     at=at,
+                    batch=batch,
                 )
             except RuleViolation as exc:
                 raise _refuse([Problem(number, exc.extensions.get("field", "status"), exc.detail)], len(rows)) from exc
         updated += touched
     await service.flush_unique(session)
+    await service.announce_batch(session, batch)
     return ImportResult(
         rows=len(commands), created=created, updated=updated, unchanged=len(commands) - created - updated
     )
