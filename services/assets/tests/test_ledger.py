@@ -181,3 +181,18 @@ async def test_registration_change_and_status_are_announced_as_events(ledger: Le
     [changed] = tap.of("asset.status_changed", asset_id=asset["id"])
     assert (changed.data["from_status"], changed.data["to_status"]) == ("in_service", "under_repair")
     assert changed.data["aggregate_version"] == 3 and registered.producer == "assets"
+
+
+async def test_a_registration_retried_with_its_idempotency_key_gets_the_same_asset(ledger: Ledger) -> None:
+    [unit] = await ledger.unit()
+    body = {"tag": f"JZZ-I-{uuid.uuid4().hex[:5]}", "asset_class": "ups", "security_zone": "机房设施",
+            "owning_system": "机房基础环境", "unit_id": str(unit), "site": "市局机房"}  # fmt: skip
+    headers = {**ledger.admin, "Idempotency-Key": f"k-{uuid.uuid4()}"}
+    first = await ledger.client.post("/api/assets", json=body, headers=headers)
+    again = await ledger.client.post("/api/assets", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json()["id"] == first.json()["id"] and again.headers["idempotent-replayed"] == "true"
+    other = await ledger.client.post("/api/assets", json={**body, "site": "别处"}, headers=headers)
+    assert other.status_code == 422 and other.json()["field"] == "Idempotency-Key"
+    without = await ledger.client.post("/api/assets", json=body, headers=ledger.admin)
+    assert without.status_code == 409 and without.json()["field"] == "tag"

@@ -3,12 +3,12 @@
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Header, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assets.api.dependencies import Keeper, Reader
 from assets.directory import service as directory
-from assets.ledger import service
+from assets.ledger import idempotency, service
 from assets.ledger.models import Asset
 from assets.ledger.schemas import (
     AssetCreate,
@@ -42,9 +42,26 @@ async def detail(session: AsyncSession, asset: Asset) -> AssetDetail:
     return AssetDetail(**out.model_dump(), status_history=history)
 
 
+IdempotencyKey = Annotated[
+    str | None,
+    Header(alias="Idempotency-Key", max_length=200, description="retry-safe registration: same key, same asset"),
+]
+
+
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=AssetDetail)
-async def register(body: AssetCreate, principal: Keeper, uow: Uow) -> AssetDetail:
-    return await detail(uow, await service.register(uow, principal, body))
+async def register(
+    body: AssetCreate, principal: Keeper, uow: Uow, response: Response, idempotency_key: IdempotencyKey = None
+) -> AssetDetail:
+    if idempotency_key:
+        body_hash = idempotency.request_hash(body.model_dump(mode="json"))
+        earlier = await idempotency.claim(uow, principal, idempotency_key, body_hash)
+        if earlier is not None:
+            response.headers["Idempotent-Replayed"] = "true"
+            return await detail(uow, await service.get_visible(uow, principal, earlier))
+    asset = await service.register(uow, principal, body)
+    if idempotency_key:
+        await idempotency.record(uow, principal, idempotency_key, asset.id)
+    return await detail(uow, asset)
 
 
 @router.get("", response_model=AssetPage)

@@ -1,5 +1,6 @@
 # Importing the models registers the assets service's tables on its metadata.
 import assets.directory.models  # noqa: F401
+import assets.ledger.idempotency  # noqa: F401
 import assets.ledger.models  # noqa: F401
 import assets.technical.models  # noqa: F401
 from assets.db import Base
