@@ -78,34 +78,30 @@ async def import_ledger(
     at = datetime.now(UTC)
     created = updated = 0
     batch: list[Event] = []
+    # Rules that need the ledger as it stands (a retired asset stays retired, off site only with an approval):
+    # every row is still gone through, so each one that breaks a rule is named; then none of it is kept.
+    late: list[Problem] = []
     for number, cmd, approval in commands:
         asset = existing.get(cmd.tag)
-        if asset is None:
-            unit = next(u for u in units.values() if u.id == cmd.unit_id)
-            try:
+        try:
+            if asset is None:
+                unit = next(u for u in units.values() if u.id == cmd.unit_id)
                 await service.register(session, principal, cmd, unit=unit, at=at, checked=True, batch=batch)
-            except RuleViolation as exc:
-                raise _refuse([Problem(number, exc.extensions.get("field", "row"), exc.detail)], len(rows)) from exc
-            created += 1
-            continue
-        changes: dict[str, Any] = {f: getattr(cmd, f) for f in UPDATABLE}
-        changes = {k: v.value if hasattr(v, "value") else v for k, v in changes.items()}
-        touched = bool(await service.update(session, principal, asset, changes, at=at, batch=batch))
-        # A blank status cell leaves the asset's status as it is (AssetCreate's default is for new ones).
-        status = cmd.status if "status" in cmd.model_fields_set else None
-        if status is not None and status != asset.status:
-            try:
-                touched |= await service.change_status(
-                    session,
-                    principal,
-                    asset,
-                    StatusChangeIn(status=status, reason="台帐导入", approval_ref=approval),
-                    at=at,
-                    batch=batch,
-                )
-            except RuleViolation as exc:
-                raise _refuse([Problem(number, exc.extensions.get("field", "status"), exc.detail)], len(rows)) from exc
-        updated += touched
+                created += 1
+                continue
+            changes: dict[str, Any] = {f: getattr(cmd, f) for f in UPDATABLE}
+            changes = {k: v.value if hasattr(v, "value") else v for k, v in changes.items()}
+            touched = bool(await service.update(session, principal, asset, changes, at=at, batch=batch))
+            # A blank status cell leaves the asset's status as it is (AssetCreate's default is for new ones).
+            status = cmd.status if "status" in cmd.model_fields_set else None
+            if status is not None and status != asset.status:
+                change = StatusChangeIn(status=status, reason="台帐导入", approval_ref=approval)
+                touched |= await service.change_status(session, principal, asset, change, at=at, batch=batch)
+            updated += touched
+        except RuleViolation as exc:
+            late.append(Problem(number, str(exc.extensions.get("field", "row")), exc.detail))
+    if late:
+        raise _refuse(late, len(rows))
     await service.flush_unique(session)
     await service.announce_batch(session, batch)
     return ImportResult(
