@@ -70,6 +70,7 @@ class Stack:
 
 
 def service_queue_names(env: RunEnvironment) -> list[str]:
+    import assets.messaging.consumers
     import dispatch.messaging.consumers
     import intake.messaging.consumers
     import notifications.messaging.consumers
@@ -82,6 +83,7 @@ def service_queue_names(env: RunEnvironment) -> list[str]:
         *intake.messaging.consumers.subscriptions(env.settings(IntakeSettings)),
         *notifications.messaging.consumers.subscriptions(env.settings(NotificationsSettings)),
         *reporting.messaging.consumers.SUBSCRIPTIONS,
+        *assets.messaging.consumers.SUBSCRIPTIONS,
     ]
     return [s.name for s in subscriptions]
 

@@ -239,7 +239,7 @@ def test_two_replicas_of_everything_double_nothing(stack: Stack, replacements: l
     tickets are filed through both gateways in turn. Every SLA timer, relay and consumer now has a twin."""
     env = dict(stack.env)
     env["OPSDESK_GATEWAY_PORT"] = str(free_port())
-    for service in ("intake", "dispatch", "notifications", "reporting"):
+    for service in ("intake", "dispatch", "notifications", "reporting", "assets"):
         port = free_port()
         env[f"OPSDESK_{service.upper()}_PORT"] = str(port)
         env[f"OPSDESK_{service.upper()}_URL"] = f"http://127.0.0.1:{port}"

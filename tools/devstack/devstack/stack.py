@@ -6,13 +6,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-SERVICES = ("intake", "dispatch", "notifications", "reporting")
+SERVICES = ("intake", "dispatch", "notifications", "reporting", "assets")
 DEFAULT_PORTS = {
     "gateway": 8000,
     "intake": 8101,
     "dispatch": 8102,
     "notifications": 8103,
     "reporting": 8104,
+    "assets": 8105,
     "twilio_sink": 8109,
     "aliyun_sink": 8110,
 }
