@@ -59,7 +59,8 @@ def create_engine(settings: ServiceSettings, **kwargs: Any) -> AsyncEngine:
         pool_recycle=1800,
         **kwargs,
     )
-    engine.sync_engine.dialect.do_ping = _ping  # type: ignore[method-assign]
+    # The dialect's ping replaced on this engine's instance (a class attribute, hence setattr): see `_ping`.
+    setattr(engine.sync_engine.dialect, "do_ping", _ping)  # noqa: B010
     return engine
 
 

@@ -118,20 +118,17 @@ async def test_a_poisoned_row_is_parked_while_the_others_flow_and_republished_af
     try:
         await eventually(lambda: _row_attempted(sessions, poisoned.id))
         # Events written while the poisoned row backs off leave at once, in as many batches as they come.
-        loop = asyncio.get_running_loop()
-        started = loop.time()
         for n in range(1, 4):
             async with sessions() as s, s.begin():
                 await add_events(s, [Flowing(n=n * 100 + i) for i in range(20)], producer="test")
             await _drain(flowing, 20)
-        flowed_s = loop.time() - started
 
         await eventually(lambda: _parked(sessions, poisoned.id))
         row = await _row(sessions, poisoned.id)
         assert row.published_at is None and row.attempts == 3
         assert "refused by the broker" in row.last_error
-        # The row's own waits: 0.2 s then 0.4 s before parking; the relay itself never backed off.
-        assert flowed_s < 5, f"60 events behind a poisoned row took {flowed_s:.1f} s"
+        # The row waited on its own (0.2 s, then 0.4 s, before parking); the relay as a whole never backed off.
+        assert relay.stalls == 0
         await eventually(lambda: _gauge(service) >= 1)
 
         # Parked is parked: more traffic, and the row is never tried again.

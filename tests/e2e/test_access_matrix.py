@@ -233,7 +233,16 @@ def probe(stack: Stack, callers: dict[str, dict[str, str]]) -> dict[str, str]:
                     )
                     if resp.status_code in (401, 403):
                         assert resp.headers["content-type"].startswith("application/problem+json")
-                        assert set(resp.json()) <= {"type", "title", "status", "detail", "instance", "rule", "errors"}
+                        assert set(resp.json()) <= {
+                            "type",
+                            "title",
+                            "status",
+                            "detail",
+                            "instance",
+                            "rule",
+                            "errors",
+                            "code",
+                        }
                     else:
                         allowed.append(who)
                 seen[f"{method.upper()} {path}"] = " ".join(allowed)

@@ -149,7 +149,7 @@ def outcome(resp: httpx.Response, *, found: bool = True, masked: bool = False) -
         return "denied"
     if resp.status_code == 404:  # the same answer as for an id that never existed: nothing of the row
         assert resp.headers["content-type"].startswith("application/problem+json")
-        assert set(resp.json()) <= {"type", "title", "status", "detail", "instance"}
+        assert set(resp.json()) <= {"type", "title", "status", "detail", "instance", "code"}
         return "none"
     if not found:
         return "none"

@@ -138,6 +138,8 @@ class OutboxRelay:
         # wakes it; `idle` while it waits with nothing claimable left (cleared when a pass starts).
         self.listening = asyncio.Event()
         self.idle = asyncio.Event()
+        # How often the whole relay backed off (the broker or the database away): one bad row must not count.
+        self.stalls = 0
 
     async def publish_pending(self) -> int:
         """Publish one batch of claimable rows; returns how many rows were claimed.
@@ -258,6 +260,7 @@ class OutboxRelay:
                         last_purge = loop.time()
                 except Exception as exc:  # broker or database away: back off and try again
                     log.warning("outbox_relay_retrying", error=repr(exc)[:300], backoff_s=backoff)
+                    self.stalls += 1
                     await _sleep_or_stop(stop, backoff)
                     backoff = min(backoff * 2, 30.0)
                     if listener is None or listener.is_closed():

@@ -7,9 +7,10 @@ table without bound.
 """
 
 import asyncio
+from typing import Any, cast
 
 import structlog
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 log = structlog.get_logger(__name__)
@@ -19,8 +20,9 @@ _PURGE = text("DELETE FROM inbox_message WHERE processed_at < now() - make_inter
 
 async def purge_inbox(sessions: async_sessionmaker[AsyncSession], retention_days: float) -> int:
     async with sessions() as session, session.begin():
-        result = await session.execute(_PURGE, {"seconds": retention_days * 86400})
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+        # A DELETE's result is a cursor result (it has a rowcount); SQLAlchemy's stubs type it generically.
+        result = cast(CursorResult[Any], await session.execute(_PURGE, {"seconds": retention_days * 86400}))
+    return int(result.rowcount or 0)
 
 
 class InboxRetention:

@@ -2,10 +2,11 @@
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
-from aio_pika.abc import AbstractRobustConnection
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from opsdesk_shared.contracts.envelope import Envelope, Event
@@ -71,7 +72,7 @@ async def publish(amqp_url: str, *items: Envelope | Event, producer: str = "test
     return sent
 
 
-async def eventually(probe, timeout: float = 15.0, interval: float = 0.05):  # type: ignore[no-untyped-def]
+async def eventually(probe: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
     """Call `probe()` (awaiting it if it is a coroutine) until it returns something truthy; fail after
     `timeout` seconds."""
     loop = asyncio.get_running_loop()
@@ -109,7 +110,7 @@ class EventTap:
         for key in self.routing_keys:
             await queue.bind(exchange, routing_key=key)
 
-        async def on_message(message) -> None:  # type: ignore[no-untyped-def]
+        async def on_message(message: AbstractIncomingMessage) -> None:
             self.received.append(Envelope.model_validate_json(message.body))
             await message.ack()
 

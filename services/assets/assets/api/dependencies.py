@@ -21,7 +21,8 @@ TechnicalWriter = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DI
 
 
 def settings(request: Request) -> AssetsSettings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    current: AssetsSettings = request.app.state.settings
+    return current
 
 
 Settings = Annotated[AssetsSettings, Depends(settings)]
