@@ -1,6 +1,6 @@
 """The pure rules of inspections, table by table: in range, a round's deadline, which days a plan runs."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
@@ -73,11 +73,11 @@ def test_type_error(kind: ItemKind, value: object, refused: bool) -> None:
     ("day", "due_time", "expected"),
     [
         # By the end of the day: the next midnight in Shanghai, 16:00 UTC.
-        (date(2026, 12, 7), None, datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc)),
+        (date(2026, 12, 7), None, datetime(2026, 12, 7, 16, 0, tzinfo=UTC)),
         # The morning machine-room round: 10:00 Shanghai, 02:00 UTC.
-        (date(2026, 12, 7), time(10, 0), datetime(2026, 12, 7, 2, 0, tzinfo=timezone.utc)),
-        (date(2026, 12, 31), None, datetime(2026, 12, 31, 16, 0, tzinfo=timezone.utc)),
-        (date(2027, 1, 1), time(0, 30), datetime(2026, 12, 31, 16, 30, tzinfo=timezone.utc)),
+        (date(2026, 12, 7), time(10, 0), datetime(2026, 12, 7, 2, 0, tzinfo=UTC)),
+        (date(2026, 12, 31), None, datetime(2026, 12, 31, 16, 0, tzinfo=UTC)),
+        (date(2027, 1, 1), time(0, 30), datetime(2026, 12, 31, 16, 30, tzinfo=UTC)),
     ],
 )
 def test_due_at(day: date, due_time: time | None, expected: datetime) -> None:
@@ -87,8 +87,8 @@ def test_due_at(day: date, due_time: time | None, expected: datetime) -> None:
 @pytest.mark.parametrize(
     ("at", "expected"),
     [
-        (datetime(2026, 12, 7, 15, 59, tzinfo=timezone.utc), date(2026, 12, 7)),
-        (datetime(2026, 12, 7, 16, 0, tzinfo=timezone.utc), date(2026, 12, 8)),  # midnight in Shanghai
+        (datetime(2026, 12, 7, 15, 59, tzinfo=UTC), date(2026, 12, 7)),
+        (datetime(2026, 12, 7, 16, 0, tzinfo=UTC), date(2026, 12, 8)),  # midnight in Shanghai
     ],
 )
 def test_local_day(at: datetime, expected: date) -> None:

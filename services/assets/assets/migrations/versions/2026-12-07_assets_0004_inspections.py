@@ -1,7 +1,7 @@
 """inspections: checklist templates, plans, daily rounds, their stops and findings
 
-Revision ID: assets_0003
-Revises: assets_0002
+Revision ID: assets_0004
+Revises: assets_0003
 Create Date: 2026-12-07
 """
 
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
-revision = "assets_0003"
-down_revision = "assets_0002"
+revision = "assets_0004"
+down_revision = "assets_0003"
 branch_labels = None
 depends_on = None
 
