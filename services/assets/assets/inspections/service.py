@@ -2,7 +2,7 @@
 worker (idempotently: one per plan per day), walked asset by asset by an engineer, completed or missed."""
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -104,13 +104,19 @@ async def _check_assets(session: AsyncSession, asset_ids: list[UUID]) -> None:
         raise RuleViolation(f"no asset {unknown[0]} in the ledger", field="asset_ids")
 
 
+def first_day(today: date, due_time: time | None, at: datetime) -> date:
+    """A plan made today starts today, unless today's hour has passed already: then tomorrow (a round that
+    would be missed the moment it is made is not a round)."""
+    return today if rules.due_at(today, due_time) > at else today + timedelta(days=1)
+
+
 async def create_plan(session: AsyncSession, principal: Principal, cmd: PlanCreate) -> InspectionPlan:
-    today = rules.local_day(now())
-    starts_on = cmd.starts_on or today
+    at = now()
+    today = rules.local_day(at)
+    starts_on = cmd.starts_on or first_day(today, cmd.due_time, at)
     if starts_on < today - timedelta(days=BACKDATE_DAYS):
         raise RuleViolation(f"a plan starts at most {BACKDATE_DAYS} days back", field="starts_on")
     await _check_assets(session, cmd.asset_ids)
-    at = now()
     plan = InspectionPlan(
         id=uuid4(),
         **cmd.model_dump(exclude={"starts_on", "rooms"}),
@@ -152,6 +158,12 @@ async def patch_plan(session: AsyncSession, principal: Principal, plan_id: UUID,
                     merged["rooms"])  # fmt: skip
     except ValueError as exc:
         raise RuleViolation(str(exc), field="frequency") from exc
+    if changes.get("active") and not plan.active:
+        # Back in use: its rounds resume today, the days it was off are not owed (nor missed).
+        today = rules.local_day(now())
+        if plan.generated_through is not None:
+            plan.generated_through = max(plan.generated_through, today - timedelta(days=1))
+        plan.starts_on = max(plan.starts_on, today)
     for name, value in changes.items():
         setattr(plan, name, value)
     plan.version += 1

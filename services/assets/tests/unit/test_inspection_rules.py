@@ -17,6 +17,7 @@ from assets.inspections.rules import (
     runs_on,
     type_error,
 )
+from assets.inspections.service import first_day
 
 
 @pytest.mark.parametrize(
@@ -139,3 +140,17 @@ def test_days_to_generate(
     schedule: Schedule, after: date | None, starts_on: date, today: date, expected: list[date]
 ) -> None:
     assert days_to_generate(schedule, after, starts_on, today) == expected
+
+
+@pytest.mark.parametrize(
+    ("at", "due_time", "expected"),
+    [
+        # 09:00 Shanghai: the 10:00 round of today can still be walked, so the plan starts today.
+        (datetime(2026, 12, 7, 1, 0, tzinfo=UTC), time(10, 0), MONDAY),
+        # 11:00 Shanghai: today's 10:00 has passed; the plan starts tomorrow rather than with a missed round.
+        (datetime(2026, 12, 7, 3, 0, tzinfo=UTC), time(10, 0), MONDAY + timedelta(days=1)),
+        (datetime(2026, 12, 7, 15, 0, tzinfo=UTC), None, MONDAY),  # 23:00: due by midnight, still today
+    ],
+)
+def test_a_new_plan_starts_today_unless_its_hour_passed(at: datetime, due_time: time | None, expected: date) -> None:
+    assert first_day(local_day(at), due_time, at) == expected
