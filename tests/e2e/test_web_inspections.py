@@ -56,7 +56,10 @@ def test_an_engineer_walks_todays_round_on_a_phone(stack: Stack, desks: OpenDesk
     stop.locator("[name='r.ups_load']").fill("很高")
     stop.locator("[name='r.alarm_lamps_off'][value=yes]").check()
     stop.locator("button[type=submit]").click()
-    expect(page.locator(f"#stop-UPS-E2E-{suffix} [data-item=ups_load] .field-error")).to_be_visible()
+    expect(page.locator(f"#stop-UPS-E2E-{suffix} [data-item=ups_load] .field-error")).to_have_text(
+        "“UPS负载”请输入数字读数。"
+    )
+    expect(page.locator(f"#stop-UPS-E2E-{suffix} [name='r.ups_load']")).to_have_value("很高")  # what was typed
     engineer.shot("reading-refused")
 
     stop = page.locator(f"#stop-UPS-E2E-{suffix}")

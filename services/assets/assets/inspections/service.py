@@ -101,7 +101,7 @@ async def _check_assets(session: AsyncSession, asset_ids: list[UUID]) -> None:
     known = set(await session.scalars(select(Asset.id).where(Asset.id.in_(asset_ids))))
     unknown = [a for a in asset_ids if a not in known]
     if unknown:
-        raise RuleViolation(f"no asset {unknown[0]} in the ledger", field="asset_ids")
+        raise RuleViolation(f"no asset {unknown[0]} in the ledger", field="asset_ids", code="inspection.asset_unknown")
 
 
 def first_day(today: date, due_time: time | None, at: datetime) -> date:
@@ -115,7 +115,12 @@ async def create_plan(session: AsyncSession, principal: Principal, cmd: PlanCrea
     today = rules.local_day(at)
     starts_on = cmd.starts_on or first_day(today, cmd.due_time, at)
     if starts_on < today - timedelta(days=BACKDATE_DAYS):
-        raise RuleViolation(f"a plan starts at most {BACKDATE_DAYS} days back", field="starts_on")
+        raise RuleViolation(
+            f"a plan starts at most {BACKDATE_DAYS} days back",
+            field="starts_on",
+            code="inspection.backdated",
+            params={"days": BACKDATE_DAYS},
+        )
     await _check_assets(session, cmd.asset_ids)
     plan = InspectionPlan(
         id=uuid4(),
@@ -157,7 +162,7 @@ async def patch_plan(session: AsyncSession, principal: Principal, plan_id: UUID,
         check_shape(Frequency(merged["frequency"]), merged["weekday"], merged["month_day"], merged["asset_ids"],
                     merged["rooms"])  # fmt: skip
     except ValueError as exc:
-        raise RuleViolation(str(exc), field="frequency") from exc
+        raise RuleViolation(str(exc), field="frequency", code="inspection.plan_shape") from exc
     if changes.get("active") and not plan.active:
         # Back in use: its rounds resume today, the days it was off are not owed (nor missed).
         today = rules.local_day(now())
@@ -369,12 +374,19 @@ async def stops_of(session: AsyncSession, round_id: UUID) -> list[RoundStop]:
 
 def _require_walkable(round_: InspectionRound, at: datetime) -> None:
     if round_.status == RoundStatus.COMPLETED:
-        raise Conflict("this round is completed already", field="round_id", rule="round-completed-once")
+        raise Conflict(
+            "this round is completed already",
+            field="round_id",
+            rule="round-completed-once",
+            code="inspection.completed",
+        )
     if round_.status == RoundStatus.MISSED or at >= round_.due_at:
         raise Conflict(
             f"this round was due by {round_.due_at.astimezone(rules.SHANGHAI):%Y-%m-%d %H:%M} and is missed",
             field="round_id",
             rule="round-deadline",
+            code="inspection.missed",
+            params={"due": f"{round_.due_at.astimezone(rules.SHANGHAI):%m-%d %H:%M}"},
         )
 
 
@@ -383,15 +395,29 @@ def judge(items: list[dict[str, Any]], results: dict[str, Any]) -> dict[str, dic
     known = {item["key"]: item for item in items}
     for key in results:
         if key not in known:
-            raise RuleViolation(f"no item {key} on this asset's checklist", field=f"results.{key}")
+            raise RuleViolation(
+                f"no item {key} on this asset's checklist",
+                field=f"results.{key}",
+                code="inspection.item_unknown",
+                params={"item": key},
+            )
     judged = {}
     for key, item in known.items():
         if key not in results:
-            raise RuleViolation(f"{item['label']} ({key}) has no result", field=f"results.{key}")
+            raise RuleViolation(
+                f"{item['label']} ({key}) has no result",
+                field=f"results.{key}",
+                code="inspection.result_missing",
+                params={"item": item["label"]},
+            )
         value, kind = results[key], ItemKind(item["kind"])
         problem = rules.type_error(kind, value)
         if problem:
-            raise RuleViolation(f"{item['label']} ({key}): {problem}", field=f"results.{key}")
+            params = {"item": item["label"]}
+            detail, field = f"{item['label']} ({key}): {problem}", f"results.{key}"
+            if kind == ItemKind.CHECK:
+                raise RuleViolation(detail, field=field, code="inspection.check_not_yes_no", params=params)
+            raise RuleViolation(detail, field=field, code="inspection.reading_not_a_number", params=params)
         value = value if kind == ItemKind.CHECK else float(value)
         judged[key] = {"value": value, "abnormal": rules.abnormal(kind, value, item.get("low"), item.get("high"))}
     return judged
@@ -472,7 +498,12 @@ async def complete(session: AsyncSession, principal: Principal, round_id: UUID) 
     stops = await stops_of(session, round_id)
     unchecked = [s.tag for s in stops if s.checked_at is None]
     if unchecked:
-        raise RuleViolation(f"{len(unchecked)} asset(s) not checked yet: {', '.join(unchecked[:10])}", field="stops")
+        raise RuleViolation(
+            f"{len(unchecked)} asset(s) not checked yet: {', '.join(unchecked[:10])}",
+            field="stops",
+            code="inspection.stops_unchecked",
+            params={"count": len(unchecked), "tags": ", ".join(unchecked[:10])},
+        )
     round_.status = RoundStatus.COMPLETED
     round_.completed_at, round_.completed_by, round_.completed_by_name = at, principal.subject, principal.username
     round_.version += 1
