@@ -72,6 +72,7 @@ def test_an_engineer_walks_todays_round_on_a_phone(stack: Stack, desks: OpenDesk
     page.locator("#complete-round").click()
     expect(page.locator("#round-completed")).to_be_visible()
     expect(page.locator("#round-status")).to_contain_text("已完成")
+    expect(page.locator(f"#stop-UPS-E2E-{suffix} dd[data-item=ups_load].abnormal")).to_have_text("92.0 % · 异常")
     engineer.shot("completed")
 
     with httpx.Client(base_url=stack.url, headers=headers, timeout=15) as client:
