@@ -107,6 +107,8 @@ def stack(migrated: RunEnvironment, tmp_path_factory: pytest.TempPathFactory) ->
         # Alibaba Cloud SMS pushes (unsigned) only from a network nobody here is on (TEST-NET-1), as in production:
         # refused like an unsigned Twilio callback. The Aliyun drill opens loopback for its stand-in.
         "OPSDESK_ALIYUN_PUSH_NETWORKS": "192.0.2.0/24",
+        # The assets worker makes a new plan's round of the day within a second, not at its next 30 s tick.
+        "OPSDESK_INSPECTION_TICK_S": "1",
     }
     env = stack_env(
         {**base, **migrated.env(), **limits}, root=ROOT, ports={name: free_port() for name in DEFAULT_PORTS}

@@ -136,6 +136,7 @@ class GatewaySettings(ServiceSettings):
             ("/api/sms", self.notifications_url),
             ("/api/reports", self.reporting_url),
             ("/api/assets", self.assets_url),
+            ("/api/inspections", self.assets_url),
         ]
 
     def services(self) -> dict[str, str]:

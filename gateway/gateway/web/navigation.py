@@ -15,6 +15,7 @@ PAGES = [
     Page("/ui/portal", "报修门户", frozenset({"requester", "hotline_operator"})),
     Page("/ui/dispatch", "调度看板", frozenset({"dispatcher"})),
     Page("/ui/engineer", "我的工单", frozenset({"engineer"})),
+    Page("/ui/inspections", "今日巡检", frozenset({"engineer"})),
     Page("/ui/dashboard", "监管看板", frozenset({"supervisor", "dispatcher", "admin"})),
     Page("/ui/tickets", "工单列表", frozenset({"supervisor", "dispatcher", "hotline_operator", "admin"})),
     Page("/ui/assets", "设备台帐", frozenset({"supervisor", "dispatcher", "engineer", "admin"})),

@@ -11,3 +11,5 @@ class AssetsSettings(ServiceSettings):
     # An imported ledger is read whole into memory and checked row by row before anything is written.
     import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     import_max_rows: int = Field(default=60_000, ge=1)
+    # How often the worker makes due rounds and records missed ones (it also does at start).
+    inspection_tick_s: float = Field(default=30.0, gt=0)

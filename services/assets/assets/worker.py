@@ -1,14 +1,17 @@
-"""The assets service's worker: its event consumers and its outbox relay."""
+"""The assets service's worker: its event consumers, its outbox relay and the inspection clock."""
 
+from assets.config import AssetsSettings
+from assets.inspections.clock import InspectionClock
 from assets.messaging.consumers import SUBSCRIPTIONS
 from opsdesk_shared.db import create_engine, session_factory
-from opsdesk_shared.settings import ServiceSettings
 from opsdesk_shared.worker import run_worker
 
 
-async def run(settings: ServiceSettings) -> None:
+async def run(settings: AssetsSettings) -> None:
     engine = create_engine(settings)
     try:
-        await run_worker(settings, session_factory(engine), SUBSCRIPTIONS)
+        sessions = session_factory(engine)
+        clock = InspectionClock(sessions, tick_s=settings.inspection_tick_s)
+        await run_worker(settings, sessions, SUBSCRIPTIONS, tasks=[clock])
     finally:
         await engine.dispose()

@@ -57,3 +57,64 @@ class AssetStatusChanged(Event):
     changed_at: datetime
     changed_by: UUID | None = None
     aggregate_version: int = 0
+
+
+# Inspections (巡检, SPEC §2a): each day's rounds, walked or missed, and the findings of abnormal items.
+
+
+class InspectionRoundCompleted(Event):
+    type = "inspection.round_completed"
+    round_id: UUID
+    plan_id: UUID
+    plan_name: str
+    day: date  # Asia/Shanghai
+    due_at: datetime
+    post_id: UUID | None = None
+    completed_at: datetime
+    completed_by: UUID
+    completed_by_name: str
+    stops: int  # assets checked
+    items_checked: int
+    abnormal_items: int
+
+
+class InspectionRoundMissed(Event):
+    """A round not completed by its deadline; recorded when a worker sees it, however late."""
+
+    type = "inspection.round_missed"
+    round_id: UUID
+    plan_id: UUID
+    plan_name: str
+    day: date
+    due_at: datetime
+    post_id: UUID | None = None
+    post_name: str | None = None
+    stops: int
+    stops_checked: int  # walked part of the way: what was checked is kept
+    recorded_at: datetime
+
+
+class InspectionFindingRaised(Event):
+    """An abnormal item: a check answered no, or a reading out of its normal range. Intake makes it a ticket
+    (channel `inspection`, the asset linked, the inspector as reporter)."""
+
+    type = "inspection.finding_raised"
+    finding_id: UUID
+    round_id: UUID
+    asset_id: UUID
+    tag: str
+    asset_class: str
+    unit_id: UUID  # the asset's unit
+    site: str
+    room: str | None = None
+    item_key: str
+    item_label: str
+    kind: str  # check | reading
+    reading: bool | float | None = None
+    measure_unit: str | None = None  # °C, %, …
+    normal_low: float | None = None
+    normal_high: float | None = None
+    note: str | None = None
+    inspector_id: UUID
+    inspector_name: str
+    raised_at: datetime

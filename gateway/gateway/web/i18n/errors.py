@@ -194,6 +194,17 @@ MESSAGES: dict[str, str] = {
     "sms.template_variable_unknown": N_("模板使用了该规则不提供的变量。"),
     "sms.template_variables_missing": N_("缺少模板变量。"),
     "sms.template_or_body": N_("请选择模板（并填写变量）或直接填写正文，二者选一。"),
+    # inspections (巡检)
+    "inspection.asset_unknown": N_("台帐中没有该设备。"),
+    "inspection.backdated": N_("计划最早只能从 {days} 天前开始。"),
+    "inspection.plan_shape": N_("每周计划须指定星期几，每月计划须指定日期，并至少指定一台设备或一个机房。"),
+    "inspection.completed": N_("该巡检已完成，不能重复提交。"),
+    "inspection.missed": N_("该巡检已过截止时间（{due}），已记为漏检。"),
+    "inspection.item_unknown": N_("检查清单中没有此项（{item}）。"),
+    "inspection.result_missing": N_("请填写“{item}”的结果。"),
+    "inspection.check_not_yes_no": N_("“{item}”请选择正常或异常。"),
+    "inspection.reading_not_a_number": N_("“{item}”请输入数字读数。"),
+    "inspection.stops_unchecked": N_("还有 {count} 台设备未检查：{tags}。"),
     # the web pages' own checks, before anything reaches the API
     "web.photo_required": N_("请先拍照或选择图片。"),
     "web.signature_missing": N_("报修人尚未签字。"),

@@ -31,3 +31,11 @@ TechnicalReader = Annotated[
     Principal,
     Depends(require_roles(Role.ADMIN, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.HOTLINE_OPERATOR)),
 ]
+
+# Inspections (巡检): the desk keeps the checklists and plans, engineers walk the rounds, supervisors read;
+# requesters and the hotline see none of it.
+Planner = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER))]
+InspectionReader = Annotated[
+    Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR))
+]
+Walker = Annotated[Principal, Depends(require_roles(Role.ENGINEER))]
