@@ -237,8 +237,13 @@ def _is_outage(exc: BaseException) -> bool:
     if isinstance(
         exc,
         (
-            asyncpg.exceptions.CannotConnectNowError,
+            # The server shutting down or starting (AdminShutdown, CrashShutdown, CannotConnectNow): a failover.
+            asyncpg.exceptions.OperatorInterventionError,
             asyncpg.exceptions.ConnectionDoesNotExistError,
+            # A write on a server that has become (or still is) a standby, and no host of a multi-host URL
+            # being the read-write primary yet: both last until the failover completes.
+            asyncpg.exceptions.ReadOnlySQLTransactionError,
+            asyncpg.exceptions.TargetServerAttributeNotMatched,
             asyncpg.exceptions.TooManyConnectionsError,  # the server is full: a retry later may well work
         ),
     ):
