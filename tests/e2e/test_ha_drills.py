@@ -1,0 +1,141 @@
+"""High-availability drills (issue 23): lose a broker node or the database primary mid-burst, lose nothing.
+
+- A three-node RabbitMQ cluster of the drill's own (its own ports, directories and Erlang node names;
+  the machine's broker is left alone), OpsDesk's quorum queues on it and every OpsDesk process connected
+  with the list of the three nodes. While a burst of tickets is filed, the node leading the queues is
+  stopped, and later started again: every accepted ticket gets its SLA clocks, its report row and exactly
+  one acceptance SMS. Reconnections and publishes sent again for want of a confirm are counted.
+- A PostgreSQL primary with a synchronous standby of the drill's own (initdb in a temporary directory,
+  pg_basebackup, own ports), OpsDesk on a multi-host URL with `target_session_attrs=read-write`. In the
+  middle of a burst the standby is promoted and the old primary stopped: writes answer 503 with
+  Retry-After for a few seconds, then go to the new primary; nothing acknowledged is lost, nothing is
+  doubled, the SLA timers carry on there.
+
+Each drill prints accepted / processed / lost / doubled and what it measured, and removes its servers.
+"""
+
+import threading
+import time
+import uuid
+
+import httpx
+import pytest
+
+from opsdesk_shared.testing.plugin import RunEnvironment
+from opsdesk_shared.testing.servers import VhostAdmin
+from tests.e2e.ha import log_events, opsdesk_on, postgres_pair, rabbitmq_cluster
+from tests.e2e.test_fault_drills import Burst
+
+pytestmark = [pytest.mark.drill, pytest.mark.timeout(420)]
+TICKETS = 20
+
+
+def test_losing_the_rabbitmq_node_that_leads_the_queues_loses_and_doubles_nothing(opsdesk: RunEnvironment) -> None:
+    started = time.monotonic()
+    with (
+        rabbitmq_cluster(3) as cluster,
+        opsdesk_on(opsdesk, database_url=opsdesk.servers.database_url, amqp_url=cluster.amqp_url) as stack,
+    ):
+        leaders = cluster.leaders(via=cluster.nodes[1])
+        opsdesk_queues = {q: n for q, n in leaders.items() if not q.endswith(".dlq")}
+        assert opsdesk_queues, leaders  # the set-up declared OpsDesk's quorum queues on the cluster
+        leader_name = max(set(opsdesk_queues.values()), key=list(opsdesk_queues.values()).count)
+        leader = next(n for n in cluster.nodes if n.name == leader_name)
+        led = sum(1 for n in opsdesk_queues.values() if n == leader_name)
+        burst = Burst(stack, TICKETS)
+        stopped_at = restarted_at = 0.0
+        for i in range(TICKETS):
+            burst.file(i)
+            if i == 4:
+                leader.ctl("stop_app")  # the RabbitMQ application on that node stops; its queues' leaders move
+                stopped_at = time.monotonic()
+            if i == 14:
+                leader.ctl("start_app")
+                restarted_at = time.monotonic()
+        assert len(burst.tickets) == TICKETS
+        moved = cluster.leaders(via=next(n for n in cluster.nodes if n is not leader))
+        burst.check(
+            f"RabbitMQ cluster: {leader_name} (leading {led} of {len(opsdesk_queues)} queues) stopped "
+            f"for {restarted_at - stopped_at:.1f} s in a burst of {TICKETS}"
+        )
+        reconnects = log_events(stack, "amqp_reconnected")
+        unconfirmed = sum(int(r.get("rows", 0)) for r in log_events(stack, "outbox_unconfirmed"))
+        print(
+            f"reconnects {len(reconnects)} (connections moved to another node), publishes sent again for want "
+            f"of a confirm {unconfirmed}, queues led by {leader_name} after the restart "
+            f"{sum(1 for n in moved.values() if n == leader_name)}, drill {time.monotonic() - started:.0f} s"
+        )
+        # Every process's connection to the stopped node went elsewhere and came back into service.
+        assert reconnects, "no connection noticed the node stopping"
+
+
+def test_promoting_the_synchronous_standby_mid_burst_loses_and_doubles_nothing(opsdesk: RunEnvironment) -> None:
+    started = time.monotonic()
+    vhost = f"opsdesk_ha{uuid.uuid4().hex[:6]}"
+    admin = VhostAdmin(opsdesk.servers)
+    admin.create(vhost)
+    try:
+        with (
+            postgres_pair() as pair,
+            opsdesk_on(opsdesk, database_url=pair.database_url, amqp_url=opsdesk.servers.amqp_url_for(vhost)) as stack,
+        ):
+            burst = Burst(stack, TICKETS)
+            answers: list[tuple[float, int]] = []  # (when, status) of every attempt, 0 for no answer
+            failover_done = threading.Event()
+            promoted_at = 0.0
+
+            def fail_over() -> None:
+                nonlocal promoted_at
+                promoted_at = time.monotonic()
+                pair.standby.ctl("promote", "-w")
+                pair.primary.ctl("stop", "-m", "fast", "-w")
+                failover_done.set()
+
+            key = uuid.uuid4().hex[:8]
+            for i in range(TICKETS):
+                if i == 5:
+                    threading.Thread(target=fail_over, name="failover").start()
+                deadline = time.monotonic() + 60
+                while True:  # a careful client: the same request, the same Idempotency-Key, until answered
+                    try:
+                        resp = httpx.post(
+                            stack.url + "/api/tickets",
+                            timeout=10,
+                            headers={
+                                "Authorization": f"Bearer {burst.operator}",
+                                "Idempotency-Key": f"ha-{key}-{i}",
+                            },
+                            json=burst.body(i),
+                        )
+                    except httpx.TransportError:
+                        answers.append((time.monotonic(), 0))
+                    else:
+                        answers.append((time.monotonic(), resp.status_code))
+                        if resp.status_code in (200, 201):
+                            burst.tickets.append(resp.json())
+                            burst.accepted_phones.append(burst.phones[i])
+                            break
+                        assert resp.status_code == 503, resp.text  # an outage, never a wrong answer
+                        assert resp.headers.get("Retry-After"), resp.headers
+                        assert resp.headers["content-type"] == "application/problem+json"
+                    assert time.monotonic() < deadline, f"ticket {i} not accepted within 60 s of failing over"
+                    time.sleep(0.2)
+            assert failover_done.wait(60)
+            assert len({t["id"] for t in burst.tickets}) == TICKETS  # one ticket per key, however many tries
+            failed = [t for t, status in answers if status not in (200, 201)]
+            gap = (max(failed) - min(failed)) if failed else 0.0
+            refused = [s for _, s in answers if s not in (200, 201)]
+            burst.check(
+                f"PostgreSQL failover (standby promoted, primary stopped) in a burst of {TICKETS}: "
+                f"{len(refused)} attempts refused ({refused.count(503)} × 503, {refused.count(0)} unanswered)"
+            )
+            new_primary = pair.standby.sql("SELECT pg_is_in_recovery()")
+            print(
+                f"failover gap {gap:.1f} s (first to last refused write), promote+stop took "
+                f"{(max(t for t, _ in answers) - promoted_at) if answers else 0:.1f} s of the burst; "
+                f"new primary in recovery: {new_primary}; drill {time.monotonic() - started:.0f} s"
+            )
+            assert new_primary == "f"
+            assert gap < 15, f"writes failed for {gap:.1f} s"
+    finally:
+        admin.delete(vhost)
