@@ -24,7 +24,7 @@ from devstack.launch import StackFailed, launched
 from devstack.stack import DEFAULT_PORTS, stack_env
 from opsdesk_shared.db import drop_database
 from opsdesk_shared.testing.plugin import SERVICES, RunEnvironment
-from tests.conftest import ROOT, Stack
+from tests.conftest import ROOT, Stack, personal_data_in_logs
 
 RABBITMQ_BIN = Path("/usr/lib/rabbitmq/bin")
 PG_BIN = Path(os.environ.get("OPSDESK_PG_BIN", "/usr/lib/postgresql/15/bin"))
@@ -372,6 +372,8 @@ def opsdesk_on(
         except StackFailed as exc:
             pytest.fail(str(exc))
         yield Stack(url, env["TWILIO_API_BASE_URL"], credentials, log_dir, env)
+        leaks = personal_data_in_logs(log_dir)
+        assert not leaks, "personal data in the drill's logs:\n" + "\n".join(leaks[:20])
 
 
 def _drop_databases(database_url: str, prefix: str) -> None:

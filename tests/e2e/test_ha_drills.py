@@ -30,6 +30,19 @@ from tests.e2e.test_walking_skeleton import sink_messages, wait_for
 
 pytestmark = [pytest.mark.drill, pytest.mark.timeout(420)]
 TICKETS = 20
+# The old primary is stopped once this many commits wait on it (the four clients' among them, most likely).
+HOLD = 6
+HELD_COMMITS = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'"
+
+
+def wait_until_or_none(probe, timeout: float, interval: float):  # type: ignore[no-untyped-def]
+    """`probe()`'s first true answer, or None when there was none within `timeout` (not a failure)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := probe():
+            return [result]
+        time.sleep(interval)
+    return None
 
 
 def test_losing_the_rabbitmq_node_that_leads_the_queues_loses_and_doubles_nothing(opsdesk: RunEnvironment) -> None:
@@ -96,12 +109,23 @@ def test_promoting_the_synchronous_standby_mid_burst_loses_and_doubles_nothing(o
             lock = threading.Lock()
             failover_done = threading.Event()
             times: dict[str, float] = {}
+            held: list[int] = []
             key = uuid.uuid4().hex[:8]
 
             def fail_over() -> None:
                 times["promote"] = time.monotonic()
                 pair.standby.ctl("promote", "-w")
                 times["promoted"] = time.monotonic()
+                # Cut off from its synchronous standby, the old primary can acknowledge no commit: the writes
+                # that reach it wait (wait event SyncRep) until it is stopped, then fail and are sent again.
+                held.extend(
+                    wait_until_or_none(
+                        lambda: n if (n := int(pair.primary.sql(HELD_COMMITS) or 0)) >= HOLD else None,
+                        timeout=10,
+                        interval=0.1,
+                    )
+                    or [int(pair.primary.sql(HELD_COMMITS) or 0)]
+                )
                 pair.primary.ctl("stop", "-m", "fast", "-w")
                 times["stopped"] = time.monotonic()
                 failover_done.set()
@@ -158,6 +182,7 @@ def test_promoting_the_synchronous_standby_mid_burst_loses_and_doubles_nothing(o
             )
             new_primary = pair.standby.sql("SELECT pg_is_in_recovery()")
             print(
+                f"commits held (not acknowledged) on the old primary when it stopped: {held[0]}\n"
                 f"failover gap {gap:.1f} s (promote {times['promoted'] - times['promote']:.1f} s, old primary "
                 f"stopped {times['stopped'] - times['promote']:.1f} s after the order), writes refused over "
                 f"{refusing:.1f} s; new primary in recovery: {new_primary}; drill {time.monotonic() - started:.0f} s"
