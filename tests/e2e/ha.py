@@ -177,16 +177,17 @@ def rabbitmq_cluster(size: int = 3) -> Iterator[MqCluster]:
             node.ctl("stop_app")
             node.ctl("join_cluster", nodes[0].name)
             node.ctl("start_app")
-        # The retry wait queues are classic queues (a TTL and a dead-letter exchange): mirrored, so that
-        # losing their node loses no waiting message and the workers can declare them again elsewhere.
-        nodes[0].ctl(
-            "set_policy",
-            "opsdesk-retry-mirrored",
-            r"\.retry\.\d+s$",
-            '{"ha-mode":"all","ha-sync-mode":"automatic"}',
-            "--apply-to",
-            "queues",
-        )
+        # The broker's policies as deployed (deploy/rabbitmq/definitions.json; k8s/data has the same): the
+        # consumer queues' delivery limit, and the classic retry wait queues mirrored on every node.
+        definitions = json.loads((ROOT / "deploy/rabbitmq/definitions.json").read_text())
+        for policy in definitions["policies"]:
+            nodes[0].ctl(
+                "set_policy",
+                *("--apply-to", policy["apply-to"], "--priority", str(policy["priority"])),
+                policy["name"],
+                policy["pattern"],
+                json.dumps(policy["definition"]),
+            )
         yield MqCluster(nodes)
     finally:
         for node in nodes:
