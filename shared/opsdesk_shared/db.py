@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.util.concurrency import await_
 
 from opsdesk_shared import personal_data
-from opsdesk_shared.settings import ServiceSettings
+from opsdesk_shared.settings import ServiceSettings, database_dsn
 
 # Constraint names every migration can rely on (fastapi-best-practices' naming convention).
 NAMING_CONVENTION = {
@@ -95,7 +95,7 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
 
 async def ensure_database(server_url: str, database: str) -> bool:
     """Create `database` on the server if it does not exist. Returns True when it was created."""
-    conn = await asyncpg.connect(f"{server_url.rstrip('/')}/postgres")
+    conn = await asyncpg.connect(database_dsn(server_url, "postgres"))
     try:
         exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", database)
         if exists:
@@ -110,7 +110,7 @@ async def ensure_database(server_url: str, database: str) -> bool:
 
 
 async def drop_database(server_url: str, database: str) -> None:
-    conn = await asyncpg.connect(f"{server_url.rstrip('/')}/postgres")
+    conn = await asyncpg.connect(database_dsn(server_url, "postgres"))
     try:
         await conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
     finally:

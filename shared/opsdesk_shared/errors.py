@@ -237,8 +237,15 @@ def _is_outage(exc: BaseException) -> bool:
     if isinstance(
         exc,
         (
+            # The server shutting down or starting: a restart or a failover.
+            asyncpg.exceptions.AdminShutdownError,
+            asyncpg.exceptions.CrashShutdownError,
             asyncpg.exceptions.CannotConnectNowError,
             asyncpg.exceptions.ConnectionDoesNotExistError,
+            # A write on a server that has become (or still is) a standby, and no host of a multi-host URL
+            # being the read-write primary yet: both last until the failover completes.
+            asyncpg.exceptions.ReadOnlySQLTransactionError,
+            asyncpg.exceptions.TargetServerAttributeNotMatched,
             asyncpg.exceptions.TooManyConnectionsError,  # the server is full: a retry later may well work
         ),
     ):

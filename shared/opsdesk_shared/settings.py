@@ -6,6 +6,7 @@ built once in `create_app(settings)` / the worker entry point and passed down, n
 
 from pathlib import Path
 from typing import ClassVar
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -53,7 +54,13 @@ class ServiceSettings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _server_url_without_database(cls, value: str) -> str:
-        return value.rstrip("/")
+        return server_url(value)
+
+    @field_validator("amqp_url")
+    @classmethod
+    def _broker_urls(cls, value: str) -> str:
+        broker_urls(value)
+        return value
 
     @model_validator(mode="after")
     def _inbox_outlives_the_replay_window(self) -> "ServiceSettings":
@@ -75,7 +82,7 @@ class ServiceSettings(BaseSettings):
 
     @property
     def asyncpg_dsn(self) -> str:
-        return f"{self.database_url}/{self.database_name}"
+        return database_dsn(self.database_url, self.database_name)
 
     def jwt_public_key(self) -> str:
         try:
@@ -87,7 +94,52 @@ class ServiceSettings(BaseSettings):
             ) from exc
 
 
-def to_asyncpg_url(server_url: str, database: str) -> str:
-    """`postgresql://user@host:port` + database -> SQLAlchemy's asyncpg URL."""
-    scheme, rest = server_url.split("://", 1)
-    return f"postgresql+asyncpg://{rest.rstrip('/')}/{database}"
+def broker_urls(amqp_url: str) -> list[str]:
+    """The broker nodes `OPSDESK_AMQP_URL` names: one URL, or a cluster's nodes separated by commas
+    (messaging/connection.py connects to the first that answers and moves on to the next)."""
+    urls = [part.strip() for part in amqp_url.split(",") if part.strip()]
+    if not urls:
+        raise ValueError("no broker URL: amqp://user:password@host:5672/vhost, or several separated by commas")
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("amqp", "amqps") or not parts.hostname:
+            raise ValueError(f"not an AMQP URL: {parts.scheme}://{parts.hostname or ''}…")
+    return urls
+
+
+def server_url(value: str) -> str:
+    """`OPSDESK_DATABASE_URL`: a server (`postgresql://user@host:port`) or several, for failover
+    (`postgresql://user@h1:5432,h2:5432?target_session_attrs=read-write`); never a database, which each
+    service appends. Checked here, so that a typo stops the process at start."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("postgresql", "postgres") or not _hosts(parts.netloc)[1]:
+        raise ValueError("a PostgreSQL server URL: postgresql://user@host:port[,host2:port2][?options]")
+    if parts.path.strip("/"):
+        raise ValueError("a PostgreSQL server URL names no database (each service appends its own)")
+    return urlunsplit(parts._replace(path="")).rstrip("/")
+
+
+def _hosts(netloc: str) -> tuple[str, list[str]]:
+    """`user:pw@h1:p1,h2:p2` -> (`user:pw@`, [`h1:p1`, `h2:p2`])."""
+    userinfo, _, hosts = netloc.rpartition("@")
+    return (f"{userinfo}@" if userinfo else ""), [h for h in hosts.split(",") if h]
+
+
+def database_dsn(server: str, database: str) -> str:
+    """A server URL (one host or several, with its options) and a database -> a libpq/asyncpg DSN."""
+    parts = urlsplit(server)
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+def to_asyncpg_url(server: str, database: str) -> str:
+    """`postgresql://user@host:port[?opts]` + database -> SQLAlchemy's asyncpg URL. Several hosts become
+    SQLAlchemy's multi-host form (`…@/db?host=h1:p1&host=h2:p2`), options such as `target_session_attrs`
+    pass on to asyncpg, which tries the hosts in turn and keeps the one that matches."""
+    parts = urlsplit(server)
+    userinfo, hosts = _hosts(parts.netloc)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    if len(hosts) > 1:
+        return urlunsplit(
+            ("postgresql+asyncpg", userinfo, f"/{database}", urlencode([("host", h) for h in hosts] + query), "")
+        )
+    return urlunsplit(parts._replace(scheme="postgresql+asyncpg", path=f"/{database}"))

@@ -10,7 +10,10 @@ made into a message is charged an attempt and waits `retry_base_s * 2**(attempts
 `opsdesk_outbox_parked_rows` (alerted on) and left until `python -m <service> outbox republish` after a
 fix. Rows waiting or parked are not claimed, so the rows behind them leave at once. A failure of the
 connection itself (broker away, channel closed, timeout) is no row's fault: no row is charged, and the
-relay as a whole backs off as before, so a long broker outage parks nothing.
+relay as a whole backs off as before, so a long broker outage parks nothing. Such rows were perhaps
+published but never confirmed (a cluster node lost mid-publish, before the robust connection moved on to
+the next node): they stay unsent, are counted in `opsdesk_outbox_unconfirmed_total` and go again on the
+next pass; a consumer that had one already skips the copy.
 
 Routability is declared, not borrowed. Events are published `mandatory`: a message no queue is bound for
 comes back. That used to fail the row, which held every event of that type for ever in a deployment
@@ -46,6 +49,9 @@ log = structlog.get_logger(__name__)
 PARKED_ROWS = Gauge("opsdesk_outbox_parked_rows", "Outbox rows parked after too many failed publishes", ["service"])
 PARKED = Counter("opsdesk_outbox_parked_total", "Outbox rows parked", ["service", "type"])
 ROW_FAILURES = Counter("opsdesk_outbox_row_failures_total", "Outbox rows refused or unpublishable", ["service"])
+UNCONFIRMED = Counter(
+    "opsdesk_outbox_unconfirmed_total", "Outbox rows published but not confirmed, sent again", ["service"]
+)
 UNROUTABLE = Counter(
     "opsdesk_outbox_unroutable_total", "Events no queue was bound for (no subscriber), marked sent", ["service", "type"]
 )
@@ -183,7 +189,9 @@ class OutboxRelay:
                     log.warning("outbox_row_retrying", seq=row["seq"], attempts=row["attempts"] + 1, error=error)
             if failed:
                 PARKED_ROWS.labels(self.service).set(await conn.fetchval(_COUNT_PARKED))
-        if transport_errors:
+        if transport_errors:  # published but never confirmed (a node lost mid-publish): sent again next pass
+            UNCONFIRMED.labels(self.service).inc(len(transport_errors))
+            log.warning("outbox_unconfirmed", rows=len(transport_errors), error=repr(transport_errors[0])[:300])
             raise RuntimeError(f"{len(transport_errors)} outbox rows were not confirmed: {transport_errors[0]!r:.300}")
         return len(rows)
 

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from opsdesk_shared import personal_data
+from opsdesk_shared.settings import database_dsn
 from opsdesk_shared.testing.servers import DEFAULT_AMQP_URL, DEFAULT_DATABASE_URL, Servers, VhostAdmin, locate
 
 SERVICES = ("gateway", "intake", "dispatch", "notifications", "reporting", "assets")
@@ -116,7 +117,7 @@ class RunEnvironment:
     async def stale_events(self, service: str, aggregate_id: UUID) -> list[tuple[str, int, int]]:
         """What a service recorded as stale for one aggregate (`messaging/ordering.py`): (type, event
         version, applied version), oldest first. Read from its database: no API exposes it."""
-        conn = await asyncpg.connect(f"{self.servers.database_url}/{self.database_prefix}_{service}")
+        conn = await asyncpg.connect(database_dsn(self.servers.database_url, f"{self.database_prefix}_{service}"))
         try:
             rows = await conn.fetch(
                 "SELECT event_type, event_version, applied_version FROM stale_event"

@@ -1,6 +1,6 @@
 from typing import ClassVar
 
-from opsdesk_shared.settings import ServiceSettings
+from opsdesk_shared.settings import ServiceSettings, database_dsn
 
 # Every database the system owns, one per service (SPEC §3).
 SERVICES = ("gateway", "intake", "dispatch", "notifications", "reporting", "assets")
@@ -15,4 +15,4 @@ class BackupSettings(ServiceSettings):
         return f"{self.database_prefix}_{service}"
 
     def url_for(self, service: str) -> str:
-        return f"{self.database_url.rstrip('/')}/{self.database_for(service)}"
+        return database_dsn(self.database_url, self.database_for(service))

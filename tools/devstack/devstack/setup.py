@@ -27,6 +27,7 @@ from intake.config import IntakeSettings
 from notifications.config import NotificationsSettings
 from opsdesk_shared import personal_data
 from opsdesk_shared.migrations import migrate
+from opsdesk_shared.settings import broker_urls, database_dsn, server_url
 from reporting.config import ReportingSettings
 
 HOW_TO_START = {
@@ -44,15 +45,21 @@ class ServerUnreachable(SystemExit):
 async def check_servers(database_url: str, amqp_url: str, redis_url: str) -> None:
     problems: list[tuple[str, str, BaseException]] = []
     try:
-        conn = await asyncpg.connect(f"{database_url.rstrip('/')}/postgres", timeout=5)
+        conn = await asyncpg.connect(database_dsn(server_url(database_url), "postgres"), timeout=5)
         await conn.close()
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         problems.append(("PostgreSQL", database_url, exc))
-    try:
-        conn = await aio_pika.connect(amqp_url, timeout=5)
-        await conn.close()
-    except Exception as exc:  # aio-pika raises several unrelated types for "not there"
-        problems.append(("RabbitMQ", amqp_url, exc))
+    broker_error: BaseException | None = None
+    for node in broker_urls(amqp_url):  # one node of a cluster answering is enough
+        try:
+            conn = await aio_pika.connect(node, timeout=5)
+            await conn.close()
+            broker_error = None
+            break
+        except Exception as exc:  # aio-pika raises several unrelated types for "not there"
+            broker_error = exc
+    if broker_error is not None:
+        problems.append(("RabbitMQ", amqp_url, broker_error))
     client = _redis_client(redis_url)
     try:
         await client.ping()
