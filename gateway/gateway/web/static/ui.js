@@ -256,6 +256,12 @@ document.addEventListener("htmx:sseError", (event) => {
   event.target.dataset.live = "closed";
 });
 document.addEventListener("click", (event) => {
+  const close = event.target.closest?.("[data-close-suggestions]");
+  if (close) {
+    close.closest(".suggestions")?.remove();
+    htmx.trigger("#queue", "sse:queue");  // the re-reads held back while it was open
+    return;
+  }
   const back = event.target.closest?.("a[data-back]");  // the error page's "back": where the user came from
   if (back && window.history.length > 1) {
     event.preventDefault();
@@ -288,7 +294,9 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   const editing = target?.querySelector?.("details[open]");
   // A refused form still showing its errors: the user is correcting it (their resubmit re-reads the panel).
   const correcting = target?.querySelector?.(".field-error");
-  if ((typing && target?.contains(active)) || unsent || editing || correcting) {
+  // A dispatcher choosing an engineer from a ticket's suggestions (assigning or closing them re-reads the queue).
+  const choosing = target?.querySelector?.(".suggestions") && !target.matches?.("[id^=assign-]");
+  if ((typing && target?.contains(active)) || unsent || editing || correcting || choosing) {
     event.detail.shouldSwap = false;
     bump("liveSkips");
   }
