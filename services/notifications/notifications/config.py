@@ -5,7 +5,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from notifications.policy import Limits
+from notifications.messages.policy import Limits
 from opsdesk_shared.settings import ServiceSettings
 
 # With no Twilio credentials, messages go to the local Twilio-compatible sink (dev only, SPEC §8).

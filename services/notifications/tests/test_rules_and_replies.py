@@ -12,11 +12,11 @@ import pytest
 from asgi_lifespan import LifespanManager
 from twilio.request_validator import RequestValidator
 
-from notifications.breaker import CircuitBreaker
 from notifications.config import NotificationsSettings
 from notifications.main import create_app
+from notifications.messages.breaker import CircuitBreaker
+from notifications.messages.sender import Sender
 from notifications.messaging.consumers import subscriptions
-from notifications.sender import Sender
 from notifications.worker import provider_for
 from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.contracts import intake as i

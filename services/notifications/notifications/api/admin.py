@@ -6,9 +6,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy import select
 
-from notifications import provider_templates, rules
-from notifications.models import SmsOptOut, SmsRule, SmsTemplate
-from notifications.schemas import OptOutOut, RuleOut, RulePatch, TemplateIn, TemplateOut
+from notifications.inbound.models import SmsOptOut
+from notifications.inbound.schemas import OptOutOut
+from notifications.rules import provider_templates
+from notifications.rules import service as rules
+from notifications.rules.models import SmsRule, SmsTemplate
+from notifications.rules.schemas import RuleOut, RulePatch, TemplateIn, TemplateOut
 from opsdesk_shared.auth import Principal, Role, require_roles
 from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import NotFound, RuleViolation

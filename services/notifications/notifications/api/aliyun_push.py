@@ -15,9 +15,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.dialects.postgresql import insert
 
-from notifications import inbound, service
 from notifications.config import NotificationsSettings
-from notifications.models import SmsOptOut, SmsOrphanCallback
+from notifications.inbound import service as inbound
+from notifications.inbound.models import SmsOptOut
+from notifications.messages import service
+from notifications.messages.models import SmsOrphanCallback
 from notifications.providers.aliyun import ERRORS, provider_sid
 from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import Forbidden, RuleViolation

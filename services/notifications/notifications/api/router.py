@@ -6,16 +6,17 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from notifications import access, inbound, service
-from notifications.models import SmsMessage, SmsOrphanCallback
-from notifications.schemas import MessageOut, MessagePage, ProviderInfo, RevealedSms, RevealIn
+from notifications.inbound import service as inbound
+from notifications.messages import access, service
+from notifications.messages.models import SmsMessage, SmsOrphanCallback
+from notifications.messages.schemas import MessageOut, MessagePage, ProviderInfo, RevealedSms, RevealIn
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import Forbidden
 from opsdesk_shared.phones import normalise_phone
 
 router = APIRouter(prefix="/api/sms", tags=["sms"])
-# Each passes the gate for the rows of its own (notifications/access.py): staff a ticket's SMS, a system client
+# Each passes the gate for the rows of its own (notifications/messages/access.py): staff a ticket's SMS, a system client
 # the business SMS it sent, the security administrator business SMS masked.
 Reader = Annotated[Principal, Depends(require_roles(*access.READER_ROLES))]
 SecurityAdmin = Annotated[Principal, Depends(require_roles(Role.SECURITY_ADMIN))]

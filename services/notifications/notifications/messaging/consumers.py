@@ -10,9 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications import provider_templates, rules, service
 from notifications.config import NotificationsSettings
-from notifications.models import SmsRule, SmsTemplate, TicketContact
+from notifications.inbound.models import TicketContact
+from notifications.messages import service
+from notifications.rules import provider_templates
+from notifications.rules import service as rules
+from notifications.rules.models import SmsRule, SmsTemplate
 from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.contracts import intake as i
 from opsdesk_shared.contracts.envelope import Envelope

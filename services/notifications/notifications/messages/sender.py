@@ -21,10 +21,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from notifications import merging, service
-from notifications.breaker import CircuitBreaker
 from notifications.config import NotificationsSettings
-from notifications.models import SmsMessage, SmsOptOut, SmsOrphanCallback, SmsStatusChange
+from notifications.inbound.models import SmsOptOut
+from notifications.messages import merging, service
+from notifications.messages.breaker import CircuitBreaker
+from notifications.messages.models import SmsMessage, SmsOrphanCallback, SmsStatusChange
 from notifications.providers.base import Outgoing, ProviderError, Sent, SmsProvider
 from opsdesk_shared import wakeups
 from opsdesk_shared.contracts.envelope import Event

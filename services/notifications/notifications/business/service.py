@@ -16,10 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications import provider_templates, rules, service
+from notifications.business.models import SmsRequest
+from notifications.business.schemas import BatchRecipient, BusinessBatch
 from notifications.config import NotificationsSettings
-from notifications.models import SmsRequest, SmsTemplate
-from notifications.schemas import BatchRecipient, BusinessBatch
+from notifications.messages import service
+from notifications.rules import provider_templates
+from notifications.rules import service as rules
+from notifications.rules.models import SmsTemplate
 from opsdesk_shared.errors import Conflict, RuleViolation
 from opsdesk_shared.phones import normalise_phone
 

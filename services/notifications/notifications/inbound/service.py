@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.models import InboundSms, SmsOptOut, TicketContact
+from notifications.inbound.models import InboundSms, SmsOptOut, TicketContact
 from opsdesk_shared.contracts.notifications import SmsReplyReceived
 from opsdesk_shared.messaging.outbox import add_event
 

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.models import SmsMessage, SmsOptOut
+from notifications.inbound.models import SmsOptOut
+from notifications.messages.models import SmsMessage
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

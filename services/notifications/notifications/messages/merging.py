@@ -23,9 +23,9 @@ from uuid import uuid4
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.models import SmsMessage, SmsStatusChange
-from notifications.segments import count_segments, encoding_of
-from notifications.service import MERGED_TEMPLATE
+from notifications.messages.models import SmsMessage, SmsStatusChange
+from notifications.messages.segments import count_segments, encoding_of
+from notifications.messages.service import MERGED_TEMPLATE
 
 # pg_try_advisory_xact_lock(class, key): this class's keys are hashes of a number's ciphertext. One sender at a
 # time decides about a number, so two senders never send it news within a window.

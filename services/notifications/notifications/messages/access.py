@@ -19,7 +19,7 @@ from uuid import UUID
 from sqlalchemy import false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.models import SmsMessage, SmsReveal
+from notifications.messages.models import SmsMessage, SmsReveal
 from opsdesk_shared import privacy
 from opsdesk_shared.auth import STAFF_ROLES, Principal, Role
 from opsdesk_shared.errors import NotFound

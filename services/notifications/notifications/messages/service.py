@@ -8,9 +8,9 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications import policy
-from notifications.models import SmsMessage, SmsStatusChange
-from notifications.segments import count_segments, encoding_of
+from notifications.messages import policy
+from notifications.messages.models import SmsMessage, SmsStatusChange
+from notifications.messages.segments import count_segments, encoding_of
 from opsdesk_shared.contracts.envelope import Event
 from opsdesk_shared.contracts.notifications import SmsDelivered, SmsFailed, SmsSent, SmsStatus
 from opsdesk_shared.messaging.outbox import add_event
