@@ -21,6 +21,10 @@ ALIYUN_SINK_SIGN_NAME = "居住证运维"
 ALIYUN_ENDPOINT = "dysmsapi.aliyuncs.com"
 
 
+def _loopback() -> list[IPv4Network | IPv6Network]:
+    return [IPv4Network("127.0.0.0/8"), IPv6Network("::1/128")]
+
+
 class NotificationsSettings(ServiceSettings):
     service_name: ClassVar[str] = "notifications"
 
@@ -52,9 +56,7 @@ class NotificationsSettings(ServiceSettings):
     aliyun_push_networks: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(default_factory=list)
     # Whose X-Forwarded-For is believed for that check: the gateway (which sets it to the address it established,
     # never to what a client wrote). Loopback by default, where `make run` puts the gateway.
-    aliyun_push_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
-        default_factory=lambda: [IPv4Network("127.0.0.0/8"), IPv6Network("::1/128")]
-    )
+    aliyun_push_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(default_factory=_loopback)
     # A per-number cap answered by Aliyun (isv.BUSINESS_LIMIT_CONTROL) makes the message wait for the cap's window
     # (a minute, an hour) when that is at most this long; longer (the daily cap) fails it with the reason.
     aliyun_cap_max_wait_s: float = Field(default=3600.0, ge=0)

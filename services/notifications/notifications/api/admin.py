@@ -141,7 +141,7 @@ async def patch_rule(trigger: str, body: RulePatch, _: Admin, uow: Uow, request:
 
 @router.get("/opt-outs", response_model=list[OptOutOut])
 async def list_opt_outs(_: OptOutKeeper, uow: Uow) -> list[OptOutOut]:
-    rows = await uow.execute(select(SmsOptOut).order_by(SmsOptOut.at.desc()).limit(1000))  # type: ignore[attr-defined]
+    rows = await uow.execute(select(SmsOptOut).order_by(SmsOptOut.at.desc()).limit(1000))
     return [OptOutOut.model_validate(o, from_attributes=True) for o in rows.scalars()]
 
 

@@ -48,12 +48,7 @@ async def list_messages(
     until: Annotated[datetime | None, Query(alias="until")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> MessagePage:
-    query = (
-        select(SmsMessage)
-        .where(access.readable(principal))
-        .order_by(SmsMessage.created_at.desc())  # type: ignore[attr-defined]
-        .limit(limit)
-    )
+    query = select(SmsMessage).where(access.readable(principal)).order_by(SmsMessage.created_at.desc()).limit(limit)
     if ticket_id:
         query = query.where(SmsMessage.ticket_id == ticket_id)
     if status:
@@ -61,9 +56,9 @@ async def list_messages(
     if to:
         query = query.where(SmsMessage.recipient == normalise_phone(to, "CN", field="to"))
     if from_:
-        query = query.where(SmsMessage.created_at >= from_)  # type: ignore[operator]
+        query = query.where(SmsMessage.created_at >= from_)
     if until:
-        query = query.where(SmsMessage.created_at < until)  # type: ignore[operator]
+        query = query.where(SmsMessage.created_at < until)
     items = []
     for m in (await uow.execute(query)).scalars():
         shown_to, shown_body, masked = access.shown(principal, m)

@@ -12,7 +12,7 @@ import json
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -109,9 +109,10 @@ async def send_batch(
     )
     if idempotency_key:
         await session.execute(
-            SmsRequest.__table__.update()  # type: ignore[attr-defined]
+            update(SmsRequest)
             .where(SmsRequest.client_id == client, SmsRequest.key == idempotency_key)
             .values(message_ids=[str(i) for i in ids])
+            .execution_options(synchronize_session=False)
         )
     return ids, False
 

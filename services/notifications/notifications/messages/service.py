@@ -2,6 +2,7 @@
 (sender.py) claims queued rows, so that a message is recorded before any attempt to send it."""
 
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import select, text
@@ -144,9 +145,7 @@ async def advance(
         else:
             await add_event(session, _status_event(message, status), producer=PRODUCER)
     if message.template == MERGED_TEMPLATE:
-        parts = await session.execute(
-            select(SmsMessage).where(SmsMessage.merged_into == message.id).with_for_update()  # type: ignore[arg-type]
-        )
+        parts = await session.execute(select(SmsMessage).where(SmsMessage.merged_into == message.id).with_for_update())
         for part in parts.scalars():
             part.error_code = message.error_code
             _move(session, part, status, source=source, detail=f"in {message.id}")
@@ -193,7 +192,8 @@ async def queue_many(
     opted = await policy.opted_out_among(session, phones)
     recent = await policy.recent_counts(session, phones, now)
     seen: dict[str, int] = {}
-    rows, changes = [], []
+    rows: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
     for index, (phone, body) in enumerate(messages):
         message_id = uuid4()
         count, oldest = recent.get(phone, (0, now))

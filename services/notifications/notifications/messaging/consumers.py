@@ -38,8 +38,9 @@ class RuleApplier:
         """The enabled rule's template, looked up once per event (an escalation goes to several people)."""
         if trigger_name not in self._templates:
             rule = await self.session.get(SmsRule, trigger_name)
-            enabled = rule is not None and rule.enabled
-            self._templates[trigger_name] = await self.session.get(SmsTemplate, rule.template_code) if enabled else None
+            self._templates[trigger_name] = (
+                await self.session.get(SmsTemplate, rule.template_code) if rule is not None and rule.enabled else None
+            )
         return self._templates[trigger_name]
 
     async def send(
@@ -88,7 +89,7 @@ async def _track(
 ) -> None:
     """Upsert the ticket's contact; its status moves only to a later one (a queue's consumers run
     concurrently, so a ticket's events may be handled out of order)."""
-    table = TicketContact.__table__  # type: ignore[attr-defined]
+    table = TicketContact.__table__
     stmt = insert(TicketContact).values(
         ticket_id=ticket_id,
         number=number,

@@ -4,6 +4,7 @@ the variables its templates may use. Admins edit the templates and switch rules 
 
 import re
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from opsdesk_shared.errors import RuleViolation
@@ -127,7 +128,7 @@ def check_template(body: str, allowed: tuple[str, ...] | None) -> None:
             )
 
 
-def render(body: str, signature: str, variables: dict[str, object]) -> str:
+def render(body: str, signature: str, variables: Mapping[str, object]) -> str:
     missing = [n for n in template_variables(body) if n not in variables]
     if missing:
         raise RuleViolation(

@@ -1,5 +1,5 @@
-"""What a merged SMS says (notifications/messages/merging.py): each ticket named with its news, news of one shape said once
-with the numbers listed, the signature once, and at most so many segments."""
+"""What a merged SMS says (notifications/messages/merging.py): each ticket named with its news, news of one
+shape said once with the numbers listed, the signature once, and at most so many segments."""
 
 import pytest
 
