@@ -69,7 +69,7 @@ class NotificationsSettings(ServiceSettings):
     sms_quiet_hours_end: time = time(7, 0)
     sms_per_recipient_per_hour: int = Field(default=10, ge=1)
     # Ticket news to one number within this many seconds of its last goes out as one SMS naming each ticket
-    # (merging.py): a minute, the per-number spacing domestic providers enforce by default.
+    # (messages/merging.py): a minute, the per-number spacing domestic providers enforce by default.
     sms_merge_window_s: float = Field(default=60.0, ge=0)
     # A merged SMS is at most this many segments (5: 335 Chinese characters); news that does not fit waits a window.
     sms_merge_max_segments: int = Field(default=5, ge=1)

@@ -108,7 +108,8 @@ async def test_each_rule_sends_its_text_to_its_audience(worker, sink: Sink, migr
             ],
         ),
     )
-    # The requester's news may come merged into fewer SMS (merging.py): wait for the last of it, then read it all.
+    # The requester's news may come merged into fewer SMS (messages/merging.py): wait for the last of it, then
+    # read it all.
     await eventually(lambda: _all(sink, requester, "刘洋", "请提供设备序列号", "工程师已出发", "回复1确认"))
     texts = await texts_to(sink, requester)
     assert all(text.startswith("【居住证运维】") for text in texts)

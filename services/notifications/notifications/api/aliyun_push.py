@@ -124,7 +124,7 @@ async def sms_report(request: Request, uow: Uow) -> JSONResponse:
 
 @router.post("/up")
 async def sms_up(request: Request, uow: Uow) -> JSONResponse:
-    """Replies: "1" / "2" / "TD" act as Twilio's do (inbound.py), once per Aliyun `sequence_id`."""
+    """Replies: "1" / "2" / "TD" act as Twilio's do (inbound/service.py), once per Aliyun `sequence_id`."""
     check_source(request)
     for up in await _items(request, SmsUp):
         phone = normalise_phone(up.phone_number, "CN", field="phone_number")

@@ -1,4 +1,4 @@
-"""Notifications' subscriptions: the events that may send SMS, applied through the rules (rules.py)."""
+"""Notifications' subscriptions: the events that may send SMS, applied through the rules (rules/service.py)."""
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime

@@ -30,7 +30,7 @@ class Trigger:
     def ticket_news(self) -> bool:
         """News about a ticket to someone party to it: the requester of their own ticket, the engineer of their
         assignment. A consequence of the desk's work, not marketing: the per-number hourly limit (for business
-        SMS) does not hold it back; several due to one number are merged into one SMS instead (merging.py)."""
+        SMS) does not hold it back; several due to one number are merged into one SMS instead (messages/merging.py)."""
         return self.audience in ("requester", "engineer")
 
 
