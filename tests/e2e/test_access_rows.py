@@ -9,7 +9,7 @@ Each cell is what the caller got:
 - `full`: the row, personal data in full;
 - `masked`: the row, the requester's name and phone starred (opsdesk_shared/privacy.py), and a role that
   sees them starred cannot find the row by them either (`none` by name, `denied` by number); a business SMS
-  with its number starred and its text withheld (notifications/access.py);
+  with its number starred and its text withheld (notifications/messages/access.py);
 - `none`: not there for them (404, or not in the list);
 - `denied`: 401 or 403.
 """

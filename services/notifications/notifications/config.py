@@ -5,7 +5,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import NoDecode
 
-from notifications.policy import Limits
+from notifications.messages.policy import Limits
 from opsdesk_shared.settings import ServiceSettings
 
 # With no Twilio credentials, messages go to the local Twilio-compatible sink (dev only, SPEC §8).
@@ -19,6 +19,10 @@ ALIYUN_SINK_ACCESS_KEY_SECRET = "opsdesk-dev-aliyun-sink-secret"
 ALIYUN_SINK_ENDPOINT = "127.0.0.1:8110"
 ALIYUN_SINK_SIGN_NAME = "居住证运维"
 ALIYUN_ENDPOINT = "dysmsapi.aliyuncs.com"
+
+
+def _loopback() -> list[IPv4Network | IPv6Network]:
+    return [IPv4Network("127.0.0.0/8"), IPv6Network("::1/128")]
 
 
 class NotificationsSettings(ServiceSettings):
@@ -52,9 +56,7 @@ class NotificationsSettings(ServiceSettings):
     aliyun_push_networks: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(default_factory=list)
     # Whose X-Forwarded-For is believed for that check: the gateway (which sets it to the address it established,
     # never to what a client wrote). Loopback by default, where `make run` puts the gateway.
-    aliyun_push_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
-        default_factory=lambda: [IPv4Network("127.0.0.0/8"), IPv6Network("::1/128")]
-    )
+    aliyun_push_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(default_factory=_loopback)
     # A per-number cap answered by Aliyun (isv.BUSINESS_LIMIT_CONTROL) makes the message wait for the cap's window
     # (a minute, an hour) when that is at most this long; longer (the daily cap) fails it with the reason.
     aliyun_cap_max_wait_s: float = Field(default=3600.0, ge=0)
@@ -67,7 +69,7 @@ class NotificationsSettings(ServiceSettings):
     sms_quiet_hours_end: time = time(7, 0)
     sms_per_recipient_per_hour: int = Field(default=10, ge=1)
     # Ticket news to one number within this many seconds of its last goes out as one SMS naming each ticket
-    # (merging.py): a minute, the per-number spacing domestic providers enforce by default.
+    # (messages/merging.py): a minute, the per-number spacing domestic providers enforce by default.
     sms_merge_window_s: float = Field(default=60.0, ge=0)
     # A merged SMS is at most this many segments (5: 335 Chinese characters); news that does not fit waits a window.
     sms_merge_max_segments: int = Field(default=5, ge=1)

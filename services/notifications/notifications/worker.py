@@ -3,11 +3,11 @@
 import structlog
 
 from notifications.config import NotificationsSettings
+from notifications.messages.sender import Sender
 from notifications.messaging.consumers import subscriptions
 from notifications.providers.aliyun import AliyunProvider
 from notifications.providers.base import SmsProvider
 from notifications.providers.twilio import TwilioProvider
-from notifications.sender import Sender
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.settings import ServiceSettings
 from opsdesk_shared.worker import run_worker

@@ -18,10 +18,11 @@ from sqlalchemy import select
 from aliyun_sink.app import SinkConfig
 from aliyun_sink.app import create_app as create_aliyun_sink
 from notifications.config import NotificationsSettings
+from notifications.inbound.models import SmsOptOut
 from notifications.main import create_app
+from notifications.messages.models import SmsMessage, SmsStatusChange
+from notifications.messages.sender import Sender
 from notifications.messaging.consumers import subscriptions
-from notifications.models import SmsMessage, SmsOptOut, SmsStatusChange
-from notifications.sender import Sender
 from notifications.worker import provider_for
 from opsdesk_shared.contracts import intake as i
 from opsdesk_shared.contracts.notifications import SmsReplyReceived

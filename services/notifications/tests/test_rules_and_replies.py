@@ -12,11 +12,11 @@ import pytest
 from asgi_lifespan import LifespanManager
 from twilio.request_validator import RequestValidator
 
-from notifications.breaker import CircuitBreaker
 from notifications.config import NotificationsSettings
 from notifications.main import create_app
+from notifications.messages.breaker import CircuitBreaker
+from notifications.messages.sender import Sender
 from notifications.messaging.consumers import subscriptions
-from notifications.sender import Sender
 from notifications.worker import provider_for
 from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.contracts import intake as i
@@ -108,7 +108,8 @@ async def test_each_rule_sends_its_text_to_its_audience(worker, sink: Sink, migr
             ],
         ),
     )
-    # The requester's news may come merged into fewer SMS (merging.py): wait for the last of it, then read it all.
+    # The requester's news may come merged into fewer SMS (messages/merging.py): wait for the last of it, then
+    # read it all.
     await eventually(lambda: _all(sink, requester, "刘洋", "请提供设备序列号", "工程师已出发", "回复1确认"))
     texts = await texts_to(sink, requester)
     assert all(text.startswith("【居住证运维】") for text in texts)

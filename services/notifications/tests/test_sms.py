@@ -8,10 +8,10 @@ import httpx
 import pytest
 from twilio.request_validator import RequestValidator
 
-from notifications import service
 from notifications.config import NotificationsSettings
+from notifications.messages import service
+from notifications.messages.sender import Sender
 from notifications.messaging.consumers import subscriptions
-from notifications.sender import Sender
 from notifications.worker import provider_for as provider_for_tests
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.plugin import RunEnvironment

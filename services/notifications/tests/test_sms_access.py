@@ -3,13 +3,14 @@ and, masked, by the security administrator, who reveals one with a reason that t
 ticket's SMS by the staff who work that ticket; nobody else."""
 
 import uuid
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from notifications import access, service
 from notifications.config import NotificationsSettings
-from notifications.models import SmsMessage
+from notifications.messages import access, service
+from notifications.messages.models import SmsMessage
 from opsdesk_shared.audit_trail import CHANGES_HEADER, decode_changes
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.db import create_engine, session_factory
@@ -151,10 +152,14 @@ def test_what_each_reader_sees_of_a_message(
     roles: tuple[str, ...], subject: uuid.UUID, kind: str, expected: tuple[str, str, bool]
 ) -> None:
     principal = Principal(subject=subject, username="x", roles=frozenset(roles), unit_id=None)
+    now = datetime.now(UTC)
     message = SmsMessage(
         recipient=NUMBER,
         body=TEXT,
         client_id=CLIENT if kind == "business" else None,
         ticket_id=None if kind == "business" else uuid.uuid4(),
+        next_attempt_at=now,
+        created_at=now,
+        updated_at=now,
     )
     assert access.shown(principal, message) == expected

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from notifications.config import NotificationsSettings
+from notifications.messages.sender import Sender
 from notifications.messaging.consumers import subscriptions
-from notifications.sender import Sender
 from notifications.worker import provider_for
 from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.db import create_engine, session_factory

@@ -6,9 +6,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy import select
 
-from notifications import provider_templates, rules
-from notifications.models import SmsOptOut, SmsRule, SmsTemplate
-from notifications.schemas import OptOutOut, RuleOut, RulePatch, TemplateIn, TemplateOut
+from notifications.inbound.models import SmsOptOut
+from notifications.inbound.schemas import OptOutOut
+from notifications.rules import provider_templates
+from notifications.rules import service as rules
+from notifications.rules.models import SmsRule, SmsTemplate
+from notifications.rules.schemas import RuleOut, RulePatch, TemplateIn, TemplateOut
 from opsdesk_shared.auth import Principal, Role, require_roles
 from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import NotFound, RuleViolation
@@ -138,7 +141,7 @@ async def patch_rule(trigger: str, body: RulePatch, _: Admin, uow: Uow, request:
 
 @router.get("/opt-outs", response_model=list[OptOutOut])
 async def list_opt_outs(_: OptOutKeeper, uow: Uow) -> list[OptOutOut]:
-    rows = await uow.execute(select(SmsOptOut).order_by(SmsOptOut.at.desc()).limit(1000))  # type: ignore[attr-defined]
+    rows = await uow.execute(select(SmsOptOut).order_by(SmsOptOut.at.desc()).limit(1000))
     return [OptOutOut.model_validate(o, from_attributes=True) for o in rows.scalars()]
 
 

@@ -15,9 +15,11 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.dialects.postgresql import insert
 
-from notifications import inbound, service
 from notifications.config import NotificationsSettings
-from notifications.models import SmsOptOut, SmsOrphanCallback
+from notifications.inbound import service as inbound
+from notifications.inbound.models import SmsOptOut
+from notifications.messages import service
+from notifications.messages.models import SmsOrphanCallback
 from notifications.providers.aliyun import ERRORS, provider_sid
 from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import Forbidden, RuleViolation
@@ -122,7 +124,7 @@ async def sms_report(request: Request, uow: Uow) -> JSONResponse:
 
 @router.post("/up")
 async def sms_up(request: Request, uow: Uow) -> JSONResponse:
-    """Replies: "1" / "2" / "TD" act as Twilio's do (inbound.py), once per Aliyun `sequence_id`."""
+    """Replies: "1" / "2" / "TD" act as Twilio's do (inbound/service.py), once per Aliyun `sequence_id`."""
     check_source(request)
     for up in await _items(request, SmsUp):
         phone = normalise_phone(up.phone_number, "CN", field="phone_number")

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications import business
-from notifications.schemas import Accepted, BatchRecipient, BusinessBatch, BusinessSms
+from notifications.business import service as business
+from notifications.business.schemas import Accepted, BatchRecipient, BusinessBatch, BusinessSms
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role
 from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import Forbidden

@@ -6,16 +6,17 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
-from notifications import access, inbound, service
-from notifications.models import SmsMessage, SmsOrphanCallback
-from notifications.schemas import MessageOut, MessagePage, ProviderInfo, RevealedSms, RevealIn
+from notifications.inbound import service as inbound
+from notifications.messages import access, service
+from notifications.messages.models import SmsMessage, SmsOrphanCallback
+from notifications.messages.schemas import MessageOut, MessagePage, ProviderInfo, RevealedSms, RevealIn
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import Forbidden
 from opsdesk_shared.phones import normalise_phone
 
 router = APIRouter(prefix="/api/sms", tags=["sms"])
-# Each passes the gate for the rows of its own (notifications/access.py): staff a ticket's SMS, a system client
+# Each passes the gate for the rows of its own (notifications/messages/access.py): staff a ticket's SMS, a system client
 # the business SMS it sent, the security administrator business SMS masked.
 Reader = Annotated[Principal, Depends(require_roles(*access.READER_ROLES))]
 SecurityAdmin = Annotated[Principal, Depends(require_roles(Role.SECURITY_ADMIN))]
@@ -47,12 +48,7 @@ async def list_messages(
     until: Annotated[datetime | None, Query(alias="until")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> MessagePage:
-    query = (
-        select(SmsMessage)
-        .where(access.readable(principal))
-        .order_by(SmsMessage.created_at.desc())  # type: ignore[attr-defined]
-        .limit(limit)
-    )
+    query = select(SmsMessage).where(access.readable(principal)).order_by(SmsMessage.created_at.desc()).limit(limit)
     if ticket_id:
         query = query.where(SmsMessage.ticket_id == ticket_id)
     if status:
@@ -60,9 +56,9 @@ async def list_messages(
     if to:
         query = query.where(SmsMessage.recipient == normalise_phone(to, "CN", field="to"))
     if from_:
-        query = query.where(SmsMessage.created_at >= from_)  # type: ignore[operator]
+        query = query.where(SmsMessage.created_at >= from_)
     if until:
-        query = query.where(SmsMessage.created_at < until)  # type: ignore[operator]
+        query = query.where(SmsMessage.created_at < until)
     items = []
     for m in (await uow.execute(query)).scalars():
         shown_to, shown_body, masked = access.shown(principal, m)

@@ -1,4 +1,4 @@
-"""Notifications' subscriptions: the events that may send SMS, applied through the rules (rules.py)."""
+"""Notifications' subscriptions: the events that may send SMS, applied through the rules (rules/service.py)."""
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -10,9 +10,12 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications import provider_templates, rules, service
 from notifications.config import NotificationsSettings
-from notifications.models import SmsRule, SmsTemplate, TicketContact
+from notifications.inbound.models import TicketContact
+from notifications.messages import service
+from notifications.rules import provider_templates
+from notifications.rules import service as rules
+from notifications.rules.models import SmsRule, SmsTemplate
 from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.contracts import intake as i
 from opsdesk_shared.contracts.envelope import Envelope
@@ -35,8 +38,9 @@ class RuleApplier:
         """The enabled rule's template, looked up once per event (an escalation goes to several people)."""
         if trigger_name not in self._templates:
             rule = await self.session.get(SmsRule, trigger_name)
-            enabled = rule is not None and rule.enabled
-            self._templates[trigger_name] = await self.session.get(SmsTemplate, rule.template_code) if enabled else None
+            self._templates[trigger_name] = (
+                await self.session.get(SmsTemplate, rule.template_code) if rule is not None and rule.enabled else None
+            )
         return self._templates[trigger_name]
 
     async def send(
@@ -85,7 +89,7 @@ async def _track(
 ) -> None:
     """Upsert the ticket's contact; its status moves only to a later one (a queue's consumers run
     concurrently, so a ticket's events may be handled out of order)."""
-    table = TicketContact.__table__  # type: ignore[attr-defined]
+    table = TicketContact.__table__
     stmt = insert(TicketContact).values(
         ticket_id=ticket_id,
         number=number,

@@ -1,6 +1,9 @@
-from sqlmodel import SQLModel
-
-import notifications.models  # noqa: F401  (registers notifications' tables on the metadata)
+# Importing the models registers notifications' tables on its metadata.
+import notifications.business.models  # noqa: F401
+import notifications.inbound.models  # noqa: F401
+import notifications.messages.models  # noqa: F401
+import notifications.rules.models  # noqa: F401
+from notifications.base import Base
 from opsdesk_shared.migrations import run_env
 
-run_env(SQLModel.metadata)
+run_env(Base.metadata)

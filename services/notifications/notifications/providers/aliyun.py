@@ -13,8 +13,10 @@ whose OpenAPI core signs every call with ACS3-HMAC-SHA256 in the Authorization h
 import hashlib
 import json
 import re
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from alibabacloud_dysmsapi20170525 import models as sms
@@ -253,7 +255,8 @@ class AliyunProvider:
         if code != "OK":
             raise classify(code or "unknown", message or "", cap_max_wait_s=self.cap_max_wait_s)
 
-    async def _call(self, call, *, uncertain: bool):  # type: ignore[no-untyped-def]
+    async def _call(self, call: Awaitable[Any], *, uncertain: bool) -> Any:
+        """The body of the SDK's response (the Alibaba Cloud SDK ships no type information: `Any`)."""
         try:
             response = await call
         except ThrottlingException as exc:

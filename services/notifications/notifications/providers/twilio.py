@@ -44,23 +44,23 @@ def _parse_retry_after(value: str | None) -> float | None:
             return None
 
 
-class _BaseUrlHttpClient(AsyncTwilioHttpClient):
+class _BaseUrlHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio ships no type information
     def __init__(self, base_url: str, timeout_s: float) -> None:
         super().__init__(pool_connections=False)
         self.base_url = base_url.rstrip("/")
         self.client_timeout = aiohttp.ClientTimeout(total=timeout_s)
-        self.session = None
+        self.session: aiohttp.ClientSession | None = None
 
     async def request(
         self,
-        method,
-        url,
-        params=None,
-        data=None,
-        headers=None,
-        auth=None,
-        timeout=None,  # type: ignore[no-untyped-def,override]
-        allow_redirects=False,
+        method: str,
+        url: str,
+        params: dict[str, str] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
     ) -> Response:
         if self.session is None:
             self.session = aiohttp.ClientSession(timeout=self.client_timeout)
@@ -103,7 +103,7 @@ class TwilioProvider:
         else:
             kwargs["from_"] = self.from_number or ""
         try:
-            message = await self.client.messages.create_async(**kwargs)
+            created = await self.client.messages.create_async(**kwargs)
         except TwilioRestException as exc:
             error = _classify(exc)
             error.retry_after_s = _retry_after.get()
@@ -116,7 +116,7 @@ class TwilioProvider:
             raise ProviderError(
                 f"provider connection failed: {exc!r}", code="connection", retryable=True, uncertain=True
             ) from exc
-        return Sent(provider_sid=message.sid or "", status=message.status or "queued")
+        return Sent(provider_sid=created.sid or "", status=created.status or "queued")
 
     async def send_batch(self, messages: list[Outgoing], *, out_id: str) -> list[Sent]:
         raise NotImplementedError("Twilio sends one message per call (batch_size 1)")

@@ -1,10 +1,10 @@
-"""What a merged SMS says (notifications/merging.py): each ticket named with its news, news of one shape said once
-with the numbers listed, the signature once, and at most so many segments."""
+"""What a merged SMS says (notifications/messages/merging.py): each ticket named with its news, news of one
+shape said once with the numbers listed, the signature once, and at most so many segments."""
 
 import pytest
 
-from notifications.merging import News, compose, fitting
-from notifications.segments import count_segments
+from notifications.messages.merging import News, compose, fitting
+from notifications.messages.segments import count_segments
 
 SIG = "【居住证运维】"
 A, B, C = "20261207-0001", "20261207-0002", "20261207-0003"

@@ -5,7 +5,7 @@ from math import ceil
 from hypothesis import given
 from hypothesis import strategies as st
 
-from notifications.segments import GSM7_BASIC, count_segments
+from notifications.messages.segments import GSM7_BASIC, count_segments
 
 gsm_basic = st.text(alphabet=sorted(GSM7_BASIC), max_size=700)
 chinese = st.text(alphabet=st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5), max_size=400)

@@ -5,6 +5,8 @@ Revises:
 Create Date: 2026-11-25
 """
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql as pg
@@ -19,7 +21,7 @@ depends_on = None
 UUID = pg.UUID(as_uuid=True)
 
 
-def ts(name: str, nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
+def ts(name: str, nullable: bool = False) -> "sa.Column[datetime]":
     return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
 
 

@@ -14,6 +14,7 @@ Exactly-once towards the requester, as far as a provider without idempotency key
 
 import asyncio
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -21,10 +22,11 @@ from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from notifications import merging, service
-from notifications.breaker import CircuitBreaker
 from notifications.config import NotificationsSettings
-from notifications.models import SmsMessage, SmsOptOut, SmsOrphanCallback, SmsStatusChange
+from notifications.inbound.models import SmsOptOut
+from notifications.messages import merging, service
+from notifications.messages.breaker import CircuitBreaker
+from notifications.messages.models import SmsMessage, SmsOrphanCallback, SmsStatusChange
 from notifications.providers.base import Outgoing, ProviderError, Sent, SmsProvider
 from opsdesk_shared import wakeups
 from opsdesk_shared.contracts.envelope import Event
@@ -99,12 +101,12 @@ class Sender:
         now = datetime.now(UTC)
         due = or_(
             (SmsMessage.status == "queued") & (SmsMessage.next_attempt_at <= now),
-            (SmsMessage.status == "sending") & (SmsMessage.lease_until < now),  # type: ignore[operator]
+            (SmsMessage.status == "sending") & (SmsMessage.lease_until < now),
         )
         async with self.sessions() as session, session.begin():
             rows = await session.execute(
                 select(SmsMessage)
-                .where(due, SmsMessage.merged_into.is_(None))  # type: ignore[union-attr]
+                .where(due, SmsMessage.merged_into.is_(None))
                 .order_by(SmsMessage.next_attempt_at)
                 .limit(limit)
                 .with_for_update(skip_locked=True)
@@ -115,11 +117,11 @@ class Sender:
                     select(SmsMessage)
                     .where(
                         SmsMessage.status == "queued",
-                        SmsMessage.next_attempt_at <= now,  # type: ignore[operator]
-                        SmsMessage.needs_reconcile.is_(False),  # type: ignore[attr-defined]
-                        SmsMessage.client_id.is_not(None),  # type: ignore[union-attr]
-                        SmsMessage.provider_template.is_not(None),  # type: ignore[union-attr]
-                        SmsMessage.id.not_in([m.id for m in picked]),  # type: ignore[attr-defined]
+                        SmsMessage.next_attempt_at <= now,
+                        SmsMessage.needs_reconcile.is_(False),
+                        SmsMessage.client_id.is_not(None),
+                        SmsMessage.provider_template.is_not(None),
+                        SmsMessage.id.not_in([m.id for m in picked]),
                     )
                     .order_by(SmsMessage.next_attempt_at)
                     .limit(batch_extra)
@@ -234,14 +236,12 @@ class Sender:
         claim lists the provider's messages and finds them, instead of sending again."""
         async with self.sessions() as session, session.begin():
             rows = await session.execute(
-                select(SmsMessage)
-                .where(SmsMessage.id.in_([m.id for m, _, _ in batch]))  # type: ignore[attr-defined]
-                .with_for_update()
+                select(SmsMessage).where(SmsMessage.id.in_([m.id for m, _, _ in batch])).with_for_update()
             )
             messages = {m.id: m for m in rows.scalars()}
             orphans = await session.execute(
                 select(SmsOrphanCallback).where(
-                    SmsOrphanCallback.provider_sid.in_([s.provider_sid for _, s, _ in batch])  # type: ignore[attr-defined]
+                    SmsOrphanCallback.provider_sid.in_([s.provider_sid for _, s, _ in batch])
                 )
             )
             early: dict[str, list[SmsOrphanCallback]] = {}
@@ -285,9 +285,7 @@ class Sender:
         now = datetime.now(UTC)
         async with self.sessions() as session, session.begin():
             rows = await session.execute(
-                select(SmsMessage)
-                .where(SmsMessage.id.in_([m.id for m in failed]))  # type: ignore[attr-defined]
-                .with_for_update()
+                select(SmsMessage).where(SmsMessage.id.in_([m.id for m in failed])).with_for_update()
             )
             for message in rows.scalars():
                 await self._failed(session, message, exc, now)
@@ -369,7 +367,7 @@ class Sender:
             recorder.cancel()
             await wakeups.close(listener)
 
-    def _finished(self, in_flight: set[asyncio.Task[None]]):  # type: ignore[no-untyped-def]
+    def _finished(self, in_flight: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
         def done(task: asyncio.Task[None]) -> None:
             in_flight.discard(task)
             self._wake.set()  # a slot is free: claim more without waiting for the poll

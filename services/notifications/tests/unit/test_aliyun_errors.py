@@ -4,9 +4,9 @@ refused at start when incomplete in production."""
 import pytest
 from pydantic import ValidationError
 
-from notifications import rules
 from notifications.config import NotificationsSettings
 from notifications.providers.aliyun import classify
+from notifications.rules import service as rules
 from opsdesk_shared.errors import RuleViolation
 
 HOUR = 3600.0

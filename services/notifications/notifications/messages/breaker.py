@@ -4,10 +4,11 @@ test it. Messages simply stay `queued` in the database meanwhile — nothing pil
 nothing is lost."""
 
 import time
+from collections.abc import Callable
 
 
 class CircuitBreaker:
-    def __init__(self, threshold: int, cooldown_s: float, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, threshold: int, cooldown_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.threshold = threshold
         self.cooldown_s = cooldown_s
         self.clock = clock

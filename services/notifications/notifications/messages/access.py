@@ -19,7 +19,7 @@ from uuid import UUID
 from sqlalchemy import false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.models import SmsMessage, SmsReveal
+from notifications.messages.models import SmsMessage, SmsReveal
 from opsdesk_shared import privacy
 from opsdesk_shared.auth import STAFF_ROLES, Principal, Role
 from opsdesk_shared.errors import NotFound
@@ -41,9 +41,9 @@ def readable(principal: Principal) -> Any:
     if principal.has_any(Role.SYSTEM):
         allowed.append(SmsMessage.client_id == principal.subject)
     if principal.has_any(Role.SECURITY_ADMIN):
-        allowed.append(SmsMessage.client_id.is_not(None))  # type: ignore[union-attr]
+        allowed.append(SmsMessage.client_id.is_not(None))
     if principal.has_any(*STAFF_ROLES):
-        allowed.append(SmsMessage.ticket_id.is_not(None) & SmsMessage.client_id.is_(None))  # type: ignore[union-attr]
+        allowed.append(SmsMessage.ticket_id.is_not(None) & SmsMessage.client_id.is_(None))
     return or_(*allowed) if allowed else false()
 
 
@@ -66,7 +66,7 @@ async def reveal_business(session: AsyncSession, principal: Principal, message_i
     """A business SMS in full, recorded with who asked and why. Anything else is "not found", as for an id that
     never existed: a ticket's SMS is revealed through its ticket (`POST /api/tickets/{id}/contact`)."""
     message = await session.scalar(
-        select(SmsMessage).where(SmsMessage.id == message_id, SmsMessage.client_id.is_not(None))  # type: ignore[union-attr]
+        select(SmsMessage).where(SmsMessage.id == message_id, SmsMessage.client_id.is_not(None))
     )
     if message is None:
         raise NotFound(f"no business SMS {message_id}", code="sms.not_found")

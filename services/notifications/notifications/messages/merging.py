@@ -23,9 +23,9 @@ from uuid import uuid4
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.models import SmsMessage, SmsStatusChange
-from notifications.segments import count_segments, encoding_of
-from notifications.service import MERGED_TEMPLATE
+from notifications.messages.models import SmsMessage, SmsStatusChange
+from notifications.messages.segments import count_segments, encoding_of
+from notifications.messages.service import MERGED_TEMPLATE
 
 # pg_try_advisory_xact_lock(class, key): this class's keys are hashes of a number's ciphertext. One sender at a
 # time decides about a number, so two senders never send it news within a window.
@@ -60,12 +60,13 @@ def compose(news: list[News], signature: str) -> str:
     said: dict[str, list[str]] = {}  # shape -> ticket numbers, insertion-ordered
     for item in news:
         text, shape = _text(item, signature)
-        if shape is None:
+        number = item.ticket_number
+        if shape is None or number is None:  # (a news item with a shape names its ticket)
             said.setdefault(text, [])
             continue
         numbers = said.setdefault(shape, [])
-        if item.ticket_number not in numbers:
-            numbers.append(item.ticket_number)  # type: ignore[arg-type]
+        if number not in numbers:
+            numbers.append(number)
     sentences = [shape.replace(NUMBER_SLOT, LIST_SEPARATOR.join(numbers)) for shape, numbers in said.items()]
     joined = ""
     for sentence in sentences:
@@ -105,7 +106,7 @@ async def claim_news(
     locks = await session.execute(
         select(
             SmsMessage.recipient, func.pg_try_advisory_xact_lock(LOCK_CLASS, func.hashtext(SmsMessage.recipient))
-        ).where(SmsMessage.id.in_([m.id for m in first_of.values()]))  # type: ignore[attr-defined]
+        ).where(SmsMessage.id.in_([m.id for m in first_of.values()]))
     )
     mine = {number for number, locked in locks.all() if locked}
     last_sent = await _last_news_sent(session, sorted(mine), now)
@@ -123,12 +124,12 @@ async def claim_news(
     rows = await session.execute(
         select(SmsMessage)
         .where(
-            SmsMessage.recipient.in_(sorted(free)),  # type: ignore[attr-defined]
-            SmsMessage.ticket_news.is_(True),  # type: ignore[attr-defined]
+            SmsMessage.recipient.in_(sorted(free)),
+            SmsMessage.ticket_news.is_(True),
             SmsMessage.status == "queued",
             SmsMessage.attempts == 0,
-            SmsMessage.merged_into.is_(None),  # type: ignore[union-attr]
-            SmsMessage.next_attempt_at <= now + window,  # type: ignore[operator]
+            SmsMessage.merged_into.is_(None),
+            SmsMessage.next_attempt_at <= now + window,
         )
         .order_by(SmsMessage.created_at)
         .with_for_update(skip_locked=True)
@@ -196,15 +197,15 @@ async def _last_news_sent(session: AsyncSession, numbers: list[str], now: dateti
     rows = await session.execute(
         select(SmsMessage.recipient, func.max(handed))
         .where(
-            SmsMessage.recipient.in_(numbers),  # type: ignore[attr-defined]
-            SmsMessage.ticket_news.is_(True),  # type: ignore[attr-defined]
-            SmsMessage.merged_into.is_(None),  # type: ignore[union-attr]
-            SmsMessage.created_at > now - timedelta(hours=1),  # type: ignore[operator]
-            or_(SmsMessage.status == "sending", SmsMessage.sent_at.is_not(None)),  # type: ignore[union-attr]
+            SmsMessage.recipient.in_(numbers),
+            SmsMessage.ticket_news.is_(True),
+            SmsMessage.merged_into.is_(None),
+            SmsMessage.created_at > now - timedelta(hours=1),
+            or_(SmsMessage.status == "sending", SmsMessage.sent_at.is_not(None)),
         )
         .group_by(SmsMessage.recipient)
     )
-    return dict(rows.all())  # type: ignore[arg-type]
+    return dict(rows.all())
 
 
 def _hold(session: AsyncSession, message: SmsMessage, until: datetime, now: datetime) -> None:

@@ -4,6 +4,7 @@ the variables its templates may use. Admins edit the templates and switch rules 
 
 import re
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from opsdesk_shared.errors import RuleViolation
@@ -29,7 +30,7 @@ class Trigger:
     def ticket_news(self) -> bool:
         """News about a ticket to someone party to it: the requester of their own ticket, the engineer of their
         assignment. A consequence of the desk's work, not marketing: the per-number hourly limit (for business
-        SMS) does not hold it back; several due to one number are merged into one SMS instead (merging.py)."""
+        SMS) does not hold it back; several due to one number are merged into one SMS instead (messages/merging.py)."""
         return self.audience in ("requester", "engineer")
 
 
@@ -127,7 +128,7 @@ def check_template(body: str, allowed: tuple[str, ...] | None) -> None:
             )
 
 
-def render(body: str, signature: str, variables: dict[str, object]) -> str:
+def render(body: str, signature: str, variables: Mapping[str, object]) -> str:
     missing = [n for n in template_variables(body) if n not in variables]
     if missing:
         raise RuleViolation(

@@ -5,11 +5,11 @@
 import unicodedata
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.models import InboundSms, SmsOptOut, TicketContact
+from notifications.inbound.models import InboundSms, SmsOptOut, TicketContact
 from opsdesk_shared.contracts.notifications import SmsReplyReceived
 from opsdesk_shared.messaging.outbox import add_event
 
@@ -47,8 +47,8 @@ async def receive(session: AsyncSession, *, sid: str, from_phone: str, body: str
         statuses = ["resolved"] if intent == "confirm" else ["resolved", "closed"]
         ticket = await session.scalar(
             select(TicketContact)
-            .where(TicketContact.requester_phone == from_phone, TicketContact.status.in_(statuses))  # type: ignore[attr-defined]
-            .order_by(TicketContact.resolved_at.desc().nulls_last())  # type: ignore[union-attr]
+            .where(TicketContact.requester_phone == from_phone, TicketContact.status.in_(statuses))
+            .order_by(TicketContact.resolved_at.desc().nulls_last())
             .limit(1)
         )
         if ticket is None:
@@ -67,8 +67,9 @@ async def receive(session: AsyncSession, *, sid: str, from_phone: str, body: str
                 producer="notifications",
             )
         await session.execute(
-            InboundSms.__table__.update()
-            .where(InboundSms.sid == sid)  # type: ignore[attr-defined]
+            update(InboundSms)
+            .where(InboundSms.sid == sid)
             .values(intent=intent, ticket_id=ticket.ticket_id if ticket else None)
+            .execution_options(synchronize_session=False)
         )
     return intent

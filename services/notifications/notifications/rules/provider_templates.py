@@ -1,8 +1,8 @@
 """What a template-based provider (Aliyun) is sent for an OpsDesk template: its template code and parameters."""
 
-from notifications import rules
 from notifications.config import NotificationsSettings
-from notifications.models import SmsTemplate
+from notifications.rules import service as rules
+from notifications.rules.models import SmsTemplate
 
 # The local stand-in approves any code: a template without one is sent under this code there (never in production,
 # where the stand-in is refused and a template without a code fails with `no_provider_template`).

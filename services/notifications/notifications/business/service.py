@@ -12,14 +12,17 @@ import json
 from datetime import UTC, datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications import provider_templates, rules, service
+from notifications.business.models import SmsRequest
+from notifications.business.schemas import BatchRecipient, BusinessBatch
 from notifications.config import NotificationsSettings
-from notifications.models import SmsRequest, SmsTemplate
-from notifications.schemas import BatchRecipient, BusinessBatch
+from notifications.messages import service
+from notifications.rules import provider_templates
+from notifications.rules import service as rules
+from notifications.rules.models import SmsTemplate
 from opsdesk_shared.errors import Conflict, RuleViolation
 from opsdesk_shared.phones import normalise_phone
 
@@ -106,9 +109,10 @@ async def send_batch(
     )
     if idempotency_key:
         await session.execute(
-            SmsRequest.__table__.update()  # type: ignore[attr-defined]
+            update(SmsRequest)
             .where(SmsRequest.client_id == client, SmsRequest.key == idempotency_key)
             .values(message_ids=[str(i) for i in ids])
+            .execution_options(synchronize_session=False)
         )
     return ids, False
 

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications.models import SmsMessage, SmsOptOut
+from notifications.inbound.models import SmsOptOut
+from notifications.messages.models import SmsMessage
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -35,7 +36,7 @@ def after_quiet_hours(at: datetime, start: time, end: time) -> datetime:
 
 
 async def opted_out_among(session: AsyncSession, phones: list[str]) -> set[str]:
-    rows = await session.execute(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(phones)))  # type: ignore[attr-defined]
+    rows = await session.execute(select(SmsOptOut.phone).where(SmsOptOut.phone.in_(phones)))
     return set(rows.scalars())
 
 
@@ -45,11 +46,11 @@ async def recent_counts(session: AsyncSession, phones: list[str], at: datetime) 
     rows = await session.execute(
         select(SmsMessage.recipient, func.count(), func.min(SmsMessage.created_at))
         .where(
-            SmsMessage.recipient.in_(phones),  # type: ignore[attr-defined]
-            SmsMessage.created_at > at - timedelta(hours=1),  # type: ignore[operator]
+            SmsMessage.recipient.in_(phones),
+            SmsMessage.created_at > at - timedelta(hours=1),
             SmsMessage.status != "suppressed",
-            SmsMessage.urgent.is_(False),  # type: ignore[attr-defined]
-            SmsMessage.ticket_news.is_(False),  # type: ignore[attr-defined]
+            SmsMessage.urgent.is_(False),
+            SmsMessage.ticket_news.is_(False),
         )
         .group_by(SmsMessage.recipient)
     )

@@ -2,15 +2,16 @@
 (sender.py) claims queued rows, so that a message is recorded before any attempt to send it."""
 
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID, uuid4
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications import policy
-from notifications.models import SmsMessage, SmsStatusChange
-from notifications.segments import count_segments, encoding_of
+from notifications.messages import policy
+from notifications.messages.models import SmsMessage, SmsStatusChange
+from notifications.messages.segments import count_segments, encoding_of
 from opsdesk_shared.contracts.envelope import Event
 from opsdesk_shared.contracts.notifications import SmsDelivered, SmsFailed, SmsSent, SmsStatus
 from opsdesk_shared.messaging.outbox import add_event
@@ -144,9 +145,7 @@ async def advance(
         else:
             await add_event(session, _status_event(message, status), producer=PRODUCER)
     if message.template == MERGED_TEMPLATE:
-        parts = await session.execute(
-            select(SmsMessage).where(SmsMessage.merged_into == message.id).with_for_update()  # type: ignore[arg-type]
-        )
+        parts = await session.execute(select(SmsMessage).where(SmsMessage.merged_into == message.id).with_for_update())
         for part in parts.scalars():
             part.error_code = message.error_code
             _move(session, part, status, source=source, detail=f"in {message.id}")
@@ -193,7 +192,8 @@ async def queue_many(
     opted = await policy.opted_out_among(session, phones)
     recent = await policy.recent_counts(session, phones, now)
     seen: dict[str, int] = {}
-    rows, changes = [], []
+    rows: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
     for index, (phone, body) in enumerate(messages):
         message_id = uuid4()
         count, oldest = recent.get(phone, (0, now))
