@@ -13,6 +13,11 @@ LABELS = {
     "closed": "已关闭",
     "reopened": "已重开",
     "cancelled": "已取消",
+    # knowledge articles
+    "draft": "草稿",
+    "in_review": "待审核",
+    "published": "已发布",
+    "retired": "已停用",
     "reassigned": "已改派",
     "declined": "已拒单",
     # equipment-removal requests

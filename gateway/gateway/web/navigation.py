@@ -19,6 +19,7 @@ PAGES = [
     Page("/ui/tickets", "工单列表", frozenset({"supervisor", "dispatcher", "hotline_operator", "admin"})),
     Page("/ui/admin", "系统管理", frozenset({"admin", "security_admin"})),
     Page("/ui/audit", "审计日志", frozenset({"auditor"})),
+    Page("/ui/knowledge", "知识库", frozenset({"hotline_operator", "dispatcher", "engineer", "admin"})),
 ]
 
 

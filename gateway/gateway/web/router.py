@@ -32,6 +32,7 @@ from gateway.web.pages import (
     duty,
     engineer,
     hotline,
+    knowledge,
     live,
     lock,
     roster,
@@ -70,6 +71,7 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
         live.router,
         hotline.router,
         ticket_list.router,
+        knowledge.router,  # before tickets.router: /ui/tickets/{id}/to-article
         ticket_staff.router,  # before tickets.router: its /ui/tickets/{id}/{action} would take reclassify
         tickets.router,
         ticket_form.router,
