@@ -154,6 +154,7 @@ class SearchHit(BaseModel):
     snippet_html: str
     rank: float
     uses: int
+    updated_at: datetime
     matched_by: str  # words | similarity (the typo-tolerant fallback)
 
 

@@ -212,7 +212,7 @@ def _mark(source: str, words: list[str]) -> str:
         out += [html.escape(source[last : found.start()]), "<mark>", html.escape(found.group()), "</mark>"]
         last = found.end()
     out.append(html.escape(source[last:]))
-    return "".join(out)
+    return "".join(out).replace("</mark><mark>", "")  # neighbouring words read as one match
 
 
 def _snippet(article: Article, words: list[str]) -> str:
@@ -280,6 +280,7 @@ async def search(
             snippet_html=_snippet(a, marks),
             rank=round(score, 6),
             uses=a.uses,
+            updated_at=a.updated_at,
             matched_by="similarity" if fallback else "words",
         )
         for a, score in rows
