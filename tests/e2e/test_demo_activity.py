@@ -26,6 +26,10 @@ def test_the_demo_morning_gives_every_console_something_to_show(stack: Stack, de
     supervisor, dispatcher = bearer(stack, "supervisor"), bearer(stack, "dispatcher")
     numbers = play(stack.url, stack.credentials, only_into_an_empty_desk=False)
     assert len(numbers) == 8
+    # The knowledge base's first articles: published, one in review, one that answered a call.
+    kb = client.get("/api/knowledge/stats", headers=supervisor).json()
+    assert kb["articles_by_state"]["published"] >= 4 and kb["articles_by_state"]["in_review"] >= 1
+    assert kb["uses_in_calls"] >= 1
 
     def tickets() -> dict[str, dict[str, Any]]:
         found = {}

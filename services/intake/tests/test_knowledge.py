@@ -337,3 +337,13 @@ async def test_calls_solved_verdicts_spared_filings_and_a_resolved_ticket_made_a
         ["清除浏览器缓存并改用专网地址登录"],
     )
     assert draft["source_ticket_id"] == ticket["id"] and draft["subcategory"] == "software"
+
+    # "Solved with this article" on the ticket, the article found by its number.
+    [by_number] = (
+        await intake_client.get("/api/knowledge/articles", params={"number": art["number"].lower()}, headers=requester)
+    ).json()
+    assert by_number["id"] == art["id"]
+    linked = await intake_client.post(f"{url}/uses", json={"ticket_id": ticket["id"]}, headers=staff["engineer"])
+    assert linked.status_code == 200 and linked.json()["uses"] == 2
+    final = (await intake_client.get("/api/knowledge/stats", headers=staff["supervisor"])).json()
+    assert final["uses_in_tickets"] - before["uses_in_tickets"] == 1

@@ -246,3 +246,20 @@ async def ticket_to_article(ticket_id: str, web: Web = Staff) -> Response:
     except ApiError as exc:
         return web.render("fragments/knowledge_problem.html", status_code=422, error=exc.detail)
     return Response(status_code=204, headers={"HX-Redirect": f"/ui/knowledge/{article['id']}"})
+
+
+@router.post("/ui/tickets/{ticket_id}/solved-with")
+async def ticket_solved_with(ticket_id: str, web: Web = Staff) -> Response:
+    """ "Solved with this article" on a ticket: the article named by its number is linked to the ticket."""
+    fields = await form_fields(web.request)
+    number = fields.get("article_number", "")
+    try:
+        found = await web.api.get("/api/knowledge/articles", number=number, state="published") if number else []
+        if not found:
+            return web.render(
+                "fragments/knowledge_problem.html", status_code=422, error=web._("没有该编号的已发布文章")
+            )
+        article = await web.api.post(f"/api/knowledge/articles/{found[0]['id']}/uses", {"ticket_id": ticket_id})
+    except ApiError as exc:
+        return web.render("fragments/knowledge_problem.html", status_code=422, error=exc.detail)
+    return web.render("fragments/knowledge_linked.html", article=article)

@@ -73,8 +73,9 @@ async def list_articles(
     state: State | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    number: Annotated[str | None, Query(max_length=20, description="one article by its number, KB-000123")] = None,
 ) -> list[ArticleOut]:
-    articles = await service.listing(session, principal, state=state, limit=limit, offset=offset)
+    articles = await service.listing(session, principal, state=state, limit=limit, offset=offset, number=number)
     return [_out(a) for a in articles]
 
 

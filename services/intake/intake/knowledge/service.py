@@ -190,11 +190,19 @@ async def transition(session: AsyncSession, principal: Principal, article_id: UU
 
 
 async def listing(
-    session: AsyncSession, principal: Principal, *, state: str | None, limit: int, offset: int
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    state: str | None,
+    limit: int,
+    offset: int,
+    number: str | None = None,
 ) -> list[Article]:
     query = select(Article).where(visible_to(principal))
     if state:
         query = query.where(Article.state == state)
+    if number:
+        query = query.where(Article.number == number.strip().upper())
     query = query.order_by(Article.updated_at.desc()).limit(limit).offset(offset)
     return list((await session.execute(query)).scalars())
 
