@@ -287,6 +287,16 @@ async def test_calls_solved_verdicts_spared_filings_and_a_resolved_ticket_made_a
     for _ in range(2):  # the same link twice counts once
         used = await intake_client.post(f"{url}/uses", json={"call_id": call["id"]}, headers=staff["operator"])
         assert used.status_code == 200 and used.json()["uses"] == 1
+    conn = await asyncpg.connect(f"{migrated.servers.database_url}/{migrated.database_prefix}_intake")
+    try:
+        announced = await conn.fetch(
+            "SELECT envelope FROM outbox_message WHERE envelope->>'type' = 'knowledge.article_used'"
+            " AND envelope->'data'->>'call_id' = $1",
+            call["id"],
+        )
+    finally:
+        await conn.close()
+    assert len(announced) == 1  # for reporting's first-call resolution by article, once
     both = await intake_client.post(f"{url}/uses", json={}, headers=staff["operator"])
     assert both.status_code == 422 and both.json()["field"] == "call_id"
     assert (await intake_client.post(f"{url}/uses", json={"call_id": call["id"]}, headers=requester)).status_code == 403

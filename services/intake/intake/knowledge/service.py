@@ -27,7 +27,11 @@ from intake.knowledge.schemas import (
 )
 from intake.models import Call, Ticket
 from opsdesk_shared.auth import Principal
+from opsdesk_shared.contracts.intake import KnowledgeArticleUsed, KnowledgeFilingSpared
 from opsdesk_shared.errors import Conflict, Forbidden, NotFound, RuleViolation
+from opsdesk_shared.messaging.outbox import add_event
+
+PRODUCER = "intake"
 
 CONTENT_FIELDS = (
     "title",
@@ -319,6 +323,7 @@ async def use(session: AsyncSession, principal: Principal, article_id: UUID, bod
     target = ArticleUse.call_id == body.call_id if body.call_id else ArticleUse.ticket_id == body.ticket_id
     if await session.scalar(select(ArticleUse.id).where(ArticleUse.article_id == article_id, target)):
         return article, False
+    at = now()
     session.add(
         ArticleUse(
             article_id=article_id,
@@ -326,11 +331,23 @@ async def use(session: AsyncSession, principal: Principal, article_id: UUID, bod
             ticket_id=body.ticket_id,
             actor_id=principal.subject,
             actor_name=principal.username,
-            at=now(),
+            at=at,
         )
     )
     article.uses += 1
     await session.flush()
+    # Reporting counts it (first-call resolution by article), in the same transaction as the link.
+    await add_event(
+        session,
+        KnowledgeArticleUsed(
+            article_id=article.id,
+            article_number=article.number,
+            call_id=body.call_id,
+            ticket_id=body.ticket_id,
+            at=at,
+        ),
+        producer=PRODUCER,
+    )
     return article, True
 
 
@@ -369,6 +386,11 @@ async def deflect(session: AsyncSession, principal: Principal, article_id: UUID)
     if added.first() is not None:
         article.deflections += 1
         await session.flush()
+        await add_event(
+            session,
+            KnowledgeFilingSpared(article_id=article.id, article_number=article.number, at=now()),
+            producer=PRODUCER,
+        )
     return article
 
 
