@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import Stack
 from tests.e2e.conftest import OpenDesk
+from tests.e2e.test_walking_skeleton import wait_for
 
 
 def bearer(stack: Stack, who: str) -> dict[str, str]:
@@ -71,6 +72,21 @@ def test_an_operator_finds_an_article_while_typing_and_resolves_the_call_with_it
     assert any(c["outcome"] == "consultation_answered" and marker in (c["notes"] or "") for c in calls)
     stats = client.get("/api/knowledge/stats", headers=bearer(stack, "supervisor")).json()
     assert stats["uses_in_calls"] >= 1
+    # The figure in the summary report (first-call resolution by article), and on the supervisor's dashboard.
+    wait_for(
+        "the summary report to count the call solved with the article",
+        lambda: (
+            client.get("/api/reports/summary", headers=bearer(stack, "supervisor")).json()["traffic"][
+                "calls_solved_by_article"
+            ]
+            >= 1
+        ),
+    )
+    supervisor = desks("supervisor")
+    supervisor.login()
+    board = supervisor.goto("/ui/dashboard")
+    expect(board.locator("#kpi-knowledge b")).not_to_have_text("0")
+    supervisor.shot("dashboard-calls-solved-by-article")
 
     # The staff's page: the article found by a Chinese query, the figures above the list.
     listing = operator.goto(f"/ui/knowledge?q=制证机卡纸+{marker}")
@@ -90,4 +106,4 @@ def test_an_operator_finds_an_article_while_typing_and_resolves_the_call_with_it
     requester.shot("portal-spared-filing")
     after = client.get(f"/api/knowledge/articles/{article['id']}", headers=bearer(stack, "operator")).json()
     assert after["deflections"] == 1
-    assert not operator.errors and not requester.errors, operator.errors + requester.errors
+    assert not operator.errors and not requester.errors and not supervisor.errors
