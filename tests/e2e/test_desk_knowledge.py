@@ -93,6 +93,35 @@ def test_an_operator_finds_an_article_while_typing_and_resolves_the_call_with_it
     expect(listing.locator(f"#kb-rows tr[data-article='{article['id']}'] mark").first).to_be_visible()
     expect(listing.locator("#kb-stats")).to_contain_text("用文章解决的来电")
     operator.shot("knowledge-page")
+    shown = operator.goto(f"/ui/knowledge/{article['id']}")
+    expect(shown.locator("#kb-usefulness")).to_contain_text("解决次数 1")
+    expect(shown.locator("#kb-versions tbody tr")).to_have_count(3)  # created, submitted, published
+    expect(shown.locator("#kb-transitions")).to_have_count(0)  # the operator writes; reviewers retire
+    expect(shown.locator("#kb-not-editable")).to_be_visible()
+    operator.shot("article-with-history")
+
+    # Written in the editor, sent for review, published by the dispatcher (the project manager's stand-in).
+    listing = operator.goto("/ui/knowledge")
+    editor = listing.locator("#kb-editor")
+    editor.locator("[name=title]").fill(f"高拍仪拍照发虚 {marker}")
+    editor.locator("[name=symptoms]").fill("人像采集时照片模糊，系统提示照片不合格。")
+    editor.locator("[name=steps]").fill("擦拭镜头\n在采集软件中重新对焦")
+    editor.locator("[name=audience]").select_option("published")
+    editor.locator("button[type=submit]").click()
+    listing.wait_for_url("**/ui/knowledge/*")
+    expect(listing.locator("#kb-article h2")).to_contain_text("草稿")
+    listing.locator("#kb-transitions [data-action=submit]").click()
+    expect(listing.locator("#kb-article h2")).to_contain_text("待审核")
+    draft_url = listing.url
+    dispatcher = desks("dispatcher")
+    dispatcher.login()
+    review = dispatcher.page
+    review.goto(draft_url)
+    review.locator("#kb-transitions [name=note]").fill("内容准确")
+    review.locator("#kb-transitions [data-action=publish]").click()
+    expect(review.locator("#kb-article h2")).to_contain_text("已发布")
+    expect(review.locator("#kb-versions")).to_contain_text("内容准确")
+    dispatcher.shot("published-after-review")
 
     # A requester typing the same problem in the portal sees it before filing, and is spared the filing.
     requester = desks("requester")
@@ -106,4 +135,4 @@ def test_an_operator_finds_an_article_while_typing_and_resolves_the_call_with_it
     requester.shot("portal-spared-filing")
     after = client.get(f"/api/knowledge/articles/{article['id']}", headers=bearer(stack, "operator")).json()
     assert after["deflections"] == 1
-    assert not operator.errors and not requester.errors and not supervisor.errors
+    assert not operator.errors and not requester.errors and not supervisor.errors and not dispatcher.errors

@@ -170,13 +170,19 @@ async def create(web: Web = Staff) -> Response:
     return Response(status_code=204, headers={"HX-Redirect": f"/ui/knowledge/{article['id']}"})
 
 
+# Who reviews (intake/knowledge/lifecycle.py decides; the page only hides what would be refused).
+REVIEWERS = ("admin", "dispatcher", "project_manager")
+
+
 @router.get("/ui/knowledge/{article_id}")
 async def article_page(article_id: str, web: Web = Staff) -> Response:
     article = await web.api.get(f"/api/knowledge/articles/{article_id}")
+    reviewer = web.session is not None and web.session.has_any(*REVIEWERS)
     return web.render(
         "knowledge_article.html",
         article=article,
-        actions=ACTIONS[article["state"]],
+        actions=[a for a in ACTIONS[article["state"]] if reviewer or a == "submit"],
+        editable=reviewer or article["state"] == "draft",
         values=_values(article),
         errors={},
         error=None,
