@@ -357,3 +357,14 @@ async def test_calls_solved_verdicts_spared_filings_and_a_resolved_ticket_made_a
     assert linked.status_code == 200 and linked.json()["uses"] == 2
     final = (await intake_client.get("/api/knowledge/stats", headers=staff["supervisor"])).json()
     assert final["uses_in_tickets"] - before["uses_in_tickets"] == 1
+
+
+@pytest.mark.parametrize(
+    "q", ["\x00", "'", "\\", ":*", "a & b | !c", "((", "_", "🙂", "a'b:c", "居住证'); DROP", "x" * 200, " \t"]
+)
+async def test_odd_queries_answer_without_failing(
+    intake_client: httpx.AsyncClient, staff: dict[str, dict[str, str]], q: str
+) -> None:
+    for path in ("/api/knowledge/search", "/api/knowledge/suggest"):
+        answer = await intake_client.get(path, params={"q": q}, headers=staff["operator"])
+        assert answer.status_code in (200, 422), (q, answer.text)
