@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1.7
 # One target per part, so each is built and released alone:
 #   docker build --target intake -t opsdesk/intake .
-# Targets: gateway, intake, dispatch, notifications, reporting, devstack (make run's setup and demo), twilio-sink.
+# Targets: gateway, intake, dispatch, notifications, reporting, assets, devstack (make run's setup and demo), twilio-sink.
 # Each installs only its own package and what it depends on; dependencies in their own cached layer from
 # uv.lock, before the source is copied.
 
@@ -24,7 +24,9 @@ COPY services/intake/pyproject.toml services/intake/
 COPY services/dispatch/pyproject.toml services/dispatch/
 COPY services/notifications/pyproject.toml services/notifications/
 COPY services/reporting/pyproject.toml services/reporting/
+COPY services/assets/pyproject.toml services/assets/
 COPY tools/twilio_sink/pyproject.toml tools/twilio_sink/
+COPY tools/aliyun_sink/pyproject.toml tools/aliyun_sink/
 COPY tools/devstack/pyproject.toml tools/devstack/
 COPY tools/backup/pyproject.toml tools/backup/
 ENV PATH="/app/.venv/bin:${PATH}"
@@ -80,6 +82,15 @@ RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --packag
 RUN mkdir -p /app/var && chown opsdesk /app/var
 USER opsdesk
 CMD ["reporting", "api", "--host", "0.0.0.0", "--port", "8000"]
+
+FROM base AS assets
+RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-install-workspace --package opsdesk-assets
+COPY shared shared
+COPY services/assets services/assets
+RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --package opsdesk-assets
+RUN mkdir -p /app/var && chown opsdesk /app/var
+USER opsdesk
+CMD ["assets", "api", "--host", "0.0.0.0", "--port", "8000"]
 
 FROM base AS twilio-sink
 RUN --mount=type=cache,target=/root/.cache/uv uv sync --frozen --no-dev --no-install-workspace --package opsdesk-twilio-sink

@@ -3,10 +3,12 @@ Alembic lineage (`upgrade head`, as production does, never `create_all`)."""
 
 import pytest
 
+import assets.migrate
 import dispatch.migrate
 import intake.migrate
 import notifications.migrate
 import reporting.migrate
+from assets.config import AssetsSettings
 from dispatch.config import DispatchSettings
 from gateway.config import GatewaySettings
 from intake.config import IntakeSettings
@@ -23,4 +25,5 @@ async def migrated(opsdesk: RunEnvironment) -> RunEnvironment:
     await dispatch.migrate.run(opsdesk.settings(DispatchSettings))
     await notifications.migrate.run(opsdesk.settings(NotificationsSettings))
     await reporting.migrate.run(opsdesk.settings(ReportingSettings))
+    await assets.migrate.run(opsdesk.settings(AssetsSettings))
     return opsdesk

@@ -26,7 +26,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.models import AuditEntry
+from gateway.admin.models import AuditEntry
 
 KEY_BYTES = 32
 # Domain separation: a MAC made for one purpose never verifies as another.
@@ -133,7 +133,7 @@ async def append(session: AsyncSession, key: AuditKey, entry: AuditEntry) -> Aud
     # A string actor id (the edge passes one) in the form it is read back in.
     entry.actor_id = UUID(str(entry.actor_id)) if entry.actor_id is not None else None
     entry.entry_hash = key.entry_mac({name: getattr(entry, name) for name in ENTRY_FIELDS})
-    values = {c.name: getattr(entry, c.name) for c in AuditEntry.__table__.columns if c.name != "id"}  # type: ignore[attr-defined]
+    values = {c.name: getattr(entry, c.name) for c in AuditEntry.__table__.columns if c.name != "id"}
     new_head = sa.update(_HEAD).where(_HEAD.c.id == 1).values(hash=entry.entry_hash).cte("new_head")
     await session.execute(sa.insert(AuditEntry).values(**values).add_cte(new_head))
     return entry

@@ -28,10 +28,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway import audit_chain
+from gateway.admin.models import AuditEntry
 from gateway.audit_chain import AuditKey
 from gateway.audit_checkpoints import fsync_directory
 from gateway.config import GatewaySettings
-from gateway.models import AuditEntry
 from opsdesk_shared.db import create_engine, session_factory
 
 log = structlog.get_logger(__name__)

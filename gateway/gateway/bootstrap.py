@@ -14,10 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.admin import service
+from gateway.admin.models import Unit
 from gateway.admin.schemas import UnitCreate, UnitKind, UserCreate
+from gateway.auth.models import User
 from gateway.auth.passwords import generate_password, hash_password
 from gateway.config import GatewaySettings
-from gateway.models import Unit, User
 from opsdesk_shared.auth import Role
 from opsdesk_shared.db import create_engine, session_factory, unit_of_work
 

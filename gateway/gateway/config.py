@@ -34,6 +34,7 @@ class GatewaySettings(ServiceSettings):
     dispatch_url: str = "http://127.0.0.1:8102"
     notifications_url: str = "http://127.0.0.1:8103"
     reporting_url: str = "http://127.0.0.1:8104"
+    assets_url: str = "http://127.0.0.1:8105"
 
     max_body_bytes: int = 12 * 1024 * 1024  # attachments are ≤ 10 MiB each
     rate_limit: str = "300/second"  # per caller (verified user or API key, else the client's address)
@@ -135,6 +136,7 @@ class GatewaySettings(ServiceSettings):
             ("/api/sla", self.dispatch_url),
             ("/api/sms", self.notifications_url),
             ("/api/reports", self.reporting_url),
+            ("/api/assets", self.assets_url),
         ]
 
     def services(self) -> dict[str, str]:
@@ -143,4 +145,5 @@ class GatewaySettings(ServiceSettings):
             "dispatch": self.dispatch_url,
             "notifications": self.notifications_url,
             "reporting": self.reporting_url,
+            "assets": self.assets_url,
         }

@@ -7,11 +7,13 @@ from gateway.config import GatewaySettings
 
 
 def settings(request: Request) -> GatewaySettings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    current: GatewaySettings = request.app.state.settings
+    return current
 
 
 def issuer(request: Request) -> TokenIssuer:
-    return request.app.state.issuer  # type: ignore[no-any-return]
+    current: TokenIssuer = request.app.state.issuer
+    return current
 
 
 def client_ip(request: Request) -> str | None:

@@ -6,6 +6,7 @@ The client's address is the connection's peer, or, when the peer is a trusted pr
 
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import structlog
 from fastapi import Request, Response
@@ -13,9 +14,9 @@ from limits import parse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway import audit_chain
+from gateway.admin.models import ApiKey, AuditEntry
 from gateway.admin.service import authenticate_api_key
 from gateway.failure_audit import UnauthenticatedFailures
-from gateway.models import ApiKey, AuditEntry
 from gateway.rate_limits import RateLimits
 from opsdesk_shared.audit_trail import CHANGES_HEADER, decode_changes
 from opsdesk_shared.auth import TokenVerifier
@@ -47,7 +48,8 @@ async def verified_api_key(request: Request) -> ApiKey | None:
             async with request.app.state.sessions() as session:
                 key = await authenticate_api_key(session, secret)
         request.scope[VERIFIED_API_KEY] = key
-    return request.scope[VERIFIED_API_KEY]  # type: ignore[no-any-return]
+    verified: ApiKey | None = request.scope[VERIFIED_API_KEY]
+    return verified
 
 
 async def caller_identity(request: Request, verifier: TokenVerifier) -> tuple[str, str | None, str | None]:
@@ -144,7 +146,7 @@ class EdgeMiddleware:
     ) -> None:
         entry = AuditEntry(
             at=datetime.now(UTC),
-            actor_id=actor_id,
+            actor_id=UUID(actor_id) if actor_id else None,
             actor_name=actor_name,
             # The path as sent (percent-encoded ASCII): a decoded one may hold NUL, which PostgreSQL refuses.
             action=_action(request.method, _raw_path(request), status),

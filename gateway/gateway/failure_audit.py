@@ -18,8 +18,8 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway import audit_chain
+from gateway.admin.models import AuditEntry
 from gateway.audit_chain import AuditKey
-from gateway.models import AuditEntry
 
 log = structlog.get_logger(__name__)
 

@@ -26,6 +26,7 @@ from gateway.rate_limits import RateLimits
 from gateway.saved_views.router import router as saved_views_router
 from gateway.web.live import LiveHub
 from gateway.web.router import install as install_web_ui
+from gateway.web.session_locks import SessionLocks
 from opsdesk_shared.app import build_service_app, database_check
 from opsdesk_shared.db import create_engine, session_factory
 
@@ -36,6 +37,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     proxy = Proxy(settings.upstreams(), timeout_s=settings.upstream_timeout_s, max_body_bytes=settings.max_body_bytes)
     live_hub = LiveHub(settings.amqp_url)
     rate_limits = RateLimits(settings.redis_url, key_prefix=settings.redis_key_prefix)
+    web_locks = SessionLocks(
+        settings.redis_url, key_prefix=settings.redis_key_prefix, ttl_s=settings.session_lifetime_s
+    )
     failures = failure_audit.UnauthenticatedFailures()
     audit_key = AuditKey.load(settings.audit_key_file)
 
@@ -68,6 +72,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await live_hub.stop()
         await proxy.close()
         await rate_limits.close()
+        await web_locks.close()
         await engine.dispose()
 
     app = build_service_app(settings, title="OpsDesk gateway", lifespan=lifespan, readiness=[database_check(engine)])
@@ -98,6 +103,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     )
     for router in (auth_router, admin_router, saved_views_router, health.router, openapi.router):
         app.include_router(router)
+    app.state.web_locks = web_locks
     install_web_ui(app, settings)
     app.include_router(forwarding.router)  # last: every other `/api/...` route first
     # Outermost, so everything inside (rate limits, the audit log, sign-in records, the web UI) sees the

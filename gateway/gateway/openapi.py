@@ -34,7 +34,8 @@ class OpenApiAggregator:
         try:
             async with session.get(f"{base}/openapi.json", timeout=aiohttp.ClientTimeout(total=3)) as resp:
                 resp.raise_for_status()
-                return await resp.json()  # type: ignore[no-any-return]
+                document: dict[str, Any] = await resp.json()
+                return document
         except (aiohttp.ClientError, TimeoutError) as exc:
             log.warning("openapi_fetch_failed", service=name, error=type(exc).__name__)
             return None

@@ -5,6 +5,8 @@ aiohttp's client with one pooled keep-alive connector: on this machine httpx's A
 case, cheapest), large or chunked ones are streamed both ways.
 """
 
+from collections.abc import AsyncIterator
+
 import aiohttp
 import structlog
 from fastapi import Request
@@ -117,7 +119,7 @@ class Proxy:
             background=BackgroundTask(upstream.release),
         )
 
-    async def _limited_stream(self, request: Request):  # type: ignore[no-untyped-def]
+    async def _limited_stream(self, request: Request) -> AsyncIterator[bytes]:
         seen = 0
         async for chunk in request.stream():
             seen += len(chunk)

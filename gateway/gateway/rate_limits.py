@@ -1,6 +1,7 @@
 """Rate-limit counters in Redis (`limits`' moving window), so every gateway replica counts against the same
 limits: with a counter per process, N replicas behind the ingress would each allow the whole limit."""
 
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import structlog
@@ -62,7 +63,8 @@ class RateLimits:
             )
 
     async def close(self) -> None:
-        await self.storage.bridge.storage.aclose()
+        # The redis client sits on limits' bridge, whose type does not declare it (the bridge is backend-specific).
+        await cast(Any, self.storage.bridge).storage.aclose()
 
     async def allow(self, item: RateLimitItem, *identifiers: str) -> bool:
         """One hit against `item` for `identifiers`. While Redis is away the request is let through (and

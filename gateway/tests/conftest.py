@@ -18,7 +18,13 @@ from opsdesk_shared.testing.plugin import RunEnvironment
 ADMIN_PASSWORD = generate_password()
 # No service runs in these tests: route every prefix to a port where nothing listens, whatever else runs here.
 NOWHERE = "http://127.0.0.1:1"
-NO_SERVICES = {"intake_url": NOWHERE, "dispatch_url": NOWHERE, "notifications_url": NOWHERE, "reporting_url": NOWHERE}
+NO_SERVICES = {
+    "intake_url": NOWHERE,
+    "dispatch_url": NOWHERE,
+    "notifications_url": NOWHERE,
+    "reporting_url": NOWHERE,
+    "assets_url": NOWHERE,
+}
 
 
 @asynccontextmanager

@@ -25,12 +25,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway import audit_chain
 from gateway.admin.audit_verification import ChainCheck, verify
+from gateway.admin.models import AuditEntry
 from gateway.audit_chain import AuditKey
 from gateway.audit_checkpoints import CheckpointStore
 from gateway.audit_retention import purge_expired
 from gateway.config import GatewaySettings
 from gateway.database_roles import grant_app_role
-from gateway.models import AuditEntry
 from opsdesk_shared.db import create_engine, drop_database, session_factory
 from opsdesk_shared.migrations import migrate
 from opsdesk_shared.testing.plugin import RunEnvironment

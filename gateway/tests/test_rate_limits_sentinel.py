@@ -16,6 +16,7 @@ from limits import parse
 
 from devstack.setup import ServerUnreachable, check_servers
 from gateway.rate_limits import RateLimits
+from gateway.web.session_locks import SessionLocks
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually
 
@@ -81,6 +82,20 @@ async def test_the_gateway_counts_on_the_primary_the_sentinels_name_before_and_a
         assert [await _allow_across_failover(limits, limit) for _ in range(2)] == [True, False]
     finally:
         await limits.close()
+
+
+async def test_console_locks_are_kept_on_the_primary_the_sentinels_name(sentinel: tuple[int, int, int]) -> None:
+    """The web consoles' server-side locks (web/session_locks.py) read the same URL as the rate limits."""
+    primary, replica, sentinel_port = sentinel
+    await eventually(lambda: _ready(replica, sentinel_port), timeout=20)
+    locks = SessionLocks(f"redis+sentinel://:{PASSWORD}@127.0.0.1:{sentinel_port}/opsdesk", key_prefix="t", ttl_s=60)
+    try:
+        await locks.lock("a-session", 1234.5)
+        assert await locks.locked_at("a-session") == 1234.5
+        assert await locks.locked_at("another-session") is None
+        assert _client(_primary(sentinel_port)).exists("t:web-lock:a-session")
+    finally:
+        await locks.close()
 
 
 async def test_the_setup_step_checks_redis_through_the_sentinels(

@@ -158,3 +158,24 @@ async def test_unlocking_is_a_fresh_sign_in_and_ends_the_locked_sessions_tokens(
     assert page.status_code == 200 and "测试用户" in page.text
     new = await gw.client.post("/api/auth/refresh", json={"refresh_token": fresh.refresh_token})
     assert new.status_code == 200
+
+
+async def test_a_cookie_from_before_the_lock_does_not_reopen_the_console(gw: Gateway, make_user: MakeUser) -> None:
+    """The lock is kept by the server, not only in the cookie: a request the page sent before the lock (a
+    live refresh, a fragment) carries the unlocked cookie and, answered after the lock screen, used to set
+    it again, so the lock screen's stream took the console for open and its count of calls stayed 0."""
+    session = await signed_in(gw, await make_user(["hotline_operator"], PASSWORD))
+    before = gw.codec.dumps(session)
+    screen = await get(gw, "/ui/lock?next=/ui/hotline", before)  # the page's idle timer locked it
+    assert screen.status_code == 200 and "控制台已锁定" in screen.text
+    late = await get(gw, "/ui/profile", before)  # sent before the lock, answered after it
+    assert late.status_code == 303 and late.headers["location"].startswith("/ui/lock?next=")
+    resent = gw.codec.loads(set_cookie(late))
+    assert resent is None or resent.locked_at is not None  # the cookie it sets is a locked one
+    fragment = await get(gw, "/ui/hotline/calls", before, **{"HX-Request": "true", "X-Live-Refresh": "1"})
+    assert fragment.status_code == 401 and fragment.headers["x-session-locked"] == "1"
+    # Only the password opens it, and then the fresh session is unlocked.
+    opened = await unlock(gw, before, session, PASSWORD)
+    assert opened.status_code == 303
+    page = await get(gw, "/ui/profile", set_cookie(opened) or "")
+    assert page.status_code == 200

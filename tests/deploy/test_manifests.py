@@ -36,13 +36,14 @@ def test_compose_file_matches_the_compose_specification() -> None:
 
 def test_compose_runs_every_process_after_setup_with_health_checks() -> None:
     compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
-    for name in ("gateway", "intake-api", "dispatch-api", "notifications-api", "reporting-api"):
+    for name in ("gateway", "intake-api", "dispatch-api", "notifications-api", "reporting-api", "assets-api"):
         assert "healthcheck" in compose[name], name
     for name in (
         "intake-worker",
         "dispatch-worker",
         "notifications-worker",
         "reporting-worker",
+        "assets-worker",
         "gateway",
         "gateway-worker",
     ):
@@ -81,7 +82,7 @@ def test_stateless_deployments_have_probes_resources_and_autoscaling() -> None:
     documents = [d for p in _kustomization_resources(ROOT / "k8s/base") for d in _documents(p)]
     deployments = {d["metadata"]["name"]: d for d in documents if d["kind"] == "Deployment"}
     autoscaled = {d["spec"]["scaleTargetRef"]["name"] for d in documents if d["kind"] == "HorizontalPodAutoscaler"}
-    assert {"gateway", "intake-api", "dispatch-api", "notifications-api", "reporting-api"} <= autoscaled
+    assert {"gateway", "intake-api", "dispatch-api", "notifications-api", "reporting-api", "assets-api"} <= autoscaled
     for name, deployment in deployments.items():
         container = deployment["spec"]["template"]["spec"]["containers"][0]
         assert container["resources"]["requests"] and container["resources"]["limits"], name
@@ -386,3 +387,23 @@ def test_the_app_layer_reaches_the_data_layer_services() -> None:
     assert amqp.rsplit("/", 1)[1] in {v["spec"]["name"] for v in _of_kind("Vhost").values()}
     assert redis.startswith("redis+sentinel://") and redis.endswith("/opsdesk")
     assert redis.count(":26379") == _of_kind("StatefulSet")["redis"]["spec"]["replicas"]
+
+
+def test_compose_and_k8s_run_every_service_the_gateway_routes_to() -> None:
+    """A service the gateway proxies to (the fifth, assets, included) has its API and worker in compose and
+    in k8s, and both tell the gateway where its API is."""
+    names = list(GatewaySettings().services())
+    assert "assets" in names
+    compose_file = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    compose = compose_file["services"]
+    k8s_config = next(
+        d
+        for d in _documents(ROOT / "k8s/base/config.yaml")
+        if d["kind"] == "ConfigMap" and "OPSDESK_INTAKE_URL" in d["data"]
+    )
+    deployments = {d["metadata"]["name"] for p in _kustomization_resources(ROOT / "k8s/base") for d in _documents(p)}
+    for name in names:
+        assert {f"{name}-api", f"{name}-worker"} <= compose.keys(), name
+        assert compose_file["x-opsdesk-env"][f"OPSDESK_{name.upper()}_URL"] == f"http://{name}-api:8000"
+        assert k8s_config["data"][f"OPSDESK_{name.upper()}_URL"] == f"http://{name}-api"
+        assert {f"{name}-api", f"{name}-worker"} <= deployments, name

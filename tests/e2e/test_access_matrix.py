@@ -46,6 +46,18 @@ EXPECTED: dict[str, str] = {
     "GET /api/admin/users": "secadmin admin",
     "GET /api/admin/users/{user_id}": "secadmin admin",
     "GET /api/auth/me": ANY_USER,
+    # The equipment ledger: the vendor's staff and the supervisors read all of it, requesters their unit's subtree;
+    # administrators and dispatchers keep it; engineers write the technical ledger too, which requesters do not see.
+    "GET /api/assets": "operator requester dispatcher engineer supervisor admin",
+    "GET /api/assets/export": "operator requester dispatcher engineer supervisor admin",
+    "GET /api/assets/by-tag/{tag}": "operator requester dispatcher engineer supervisor admin",
+    "GET /api/assets/{asset_id}": "operator requester dispatcher engineer supervisor admin",
+    "GET /api/assets/{asset_id}/technical": "operator dispatcher engineer supervisor admin",
+    "PATCH /api/assets/{asset_id}": "dispatcher admin",
+    "POST /api/assets": "dispatcher admin",
+    "POST /api/assets/import": "dispatcher admin",
+    "POST /api/assets/{asset_id}/status": "dispatcher admin",
+    "POST /api/assets/{asset_id}/technical": "dispatcher engineer admin",
     "GET /api/canned-replies": "operator dispatcher engineer supervisor admin",
     "GET /api/callers/{phone}": "operator dispatcher",  # masked roles may not look people up by number
     "GET /api/calls": "operator dispatcher supervisor admin",
@@ -128,6 +140,8 @@ EXPECTED: dict[str, str] = {
     "POST /api/sms/messages": ANY_CALLER,
     "POST /api/sms/messages/batch": ANY_CALLER,
     "POST /api/sms/messages/{message_id}/reveal": "secadmin",
+    "POST /api/sms/webhooks/aliyun/report": "",  # from OPSDESK_ALIYUN_PUSH_NETWORKS only, whoever signed in
+    "POST /api/sms/webhooks/aliyun/up": "",
     "POST /api/sms/webhooks/twilio/inbound": "",
     "POST /api/sms/webhooks/twilio/status": "",
     "POST /api/tickets": "operator requester dispatcher admin",

@@ -30,6 +30,11 @@ def test_the_demo_morning_gives_every_console_something_to_show(stack: Stack, de
     kb = client.get("/api/knowledge/stats", headers=supervisor).json()
     assert kb["articles_by_state"]["published"] >= 4 and kb["articles_by_state"]["in_review"] >= 1
     assert kb["uses_in_calls"] >= 1
+    # The demo ledger came first: about 40 assets, among them every asset the morning's tickets name.
+    ledger = client.get("/api/assets", params={"limit": 500}, headers=dispatcher).json()
+    assert ledger["total"] >= 40
+    tags = {a["tag"] for a in ledger["items"]}
+    assert {"ZZJ-WJ-002", "DYJ-WJ-005", "CC-SJ-001", "DKQ-LG1-003"} <= tags
 
     def tickets() -> dict[str, dict[str, Any]]:
         found = {}

@@ -165,3 +165,63 @@ def test_the_auditor_filters_by_actor_and_day_and_sees_the_ticket_number_and_cha
     expect(auditor.page.locator("#audit-table tbody tr[data-entry]")).to_have_count(0)
     auditor.goto(f"/ui/audit?target={ticket['number']}&actor=dispatcher")
     expect(auditor.page.locator("#audit-table tbody tr[data-entry]")).to_have_count(0)
+
+
+def test_the_admin_keeps_canned_replies_and_the_contract_the_reports_print(stack: Stack, desks: OpenDesk) -> None:
+    client = stack.client()
+    title = f"已派工程师-{uuid.uuid4().hex[:4]}"
+    admin = desks(STACK_ADMIN)
+    admin.login()
+    admin.goto("/ui/admin?section=replies")
+    form = admin.page.locator("#reply-form")
+    form.locator("[name=title]").fill(title)
+    form.locator("[name=body]").fill("您好，已安排工程师，预计两小时内到场。")
+    form.locator("button[type=submit]").click()
+    row = admin.page.locator(f"#canned-replies tr[data-reply='{title}']")
+    expect(row).to_contain_text("两小时内到场")
+    row.locator("details.reply-edit summary").click()
+    row.locator("[name=body]").fill("您好，已安排工程师，预计一小时内到场。")
+    row.locator("details.reply-edit button[type=submit]").click()
+    expect(admin.page.locator(f"#canned-replies tr[data-reply='{title}'] .reply-body")).to_have_text(
+        "您好，已安排工程师，预计一小时内到场。"
+    )
+    admin.shot("canned-replies")
+    # The operator finds it in a ticket's comment box.
+    me = client.get("/api/auth/me", headers=bearer(stack, "requester")).json()
+    ticket = file_ticket(client, stack.token("operator"), me["unit_id"], "13800138051", title="打印机缺纸报警")
+    operator = desks("operator")
+    operator.login()
+    operator.goto(f"/ui/tickets/{ticket['id']}")
+    expect(operator.page.locator("#canned-reply option", has_text=title)).to_have_count(1)
+    client.post(f"/api/tickets/{ticket['id']}/cancel", headers=bearer(stack, "operator"), json={"reason": "测试结束"})
+    # Deleted, it is gone from the list.
+    admin.page.once("dialog", lambda dialog: dialog.accept())
+    admin.page.locator(f"#canned-replies tr[data-reply='{title}'] button.danger").click()
+    expect(admin.page.locator("#reply-saved")).to_contain_text("已删除")
+    expect(admin.page.locator(f"#canned-replies tr[data-reply='{title}']")).to_have_count(0)
+
+    # The contract's particulars, which the acceptance reports print.
+    admin.goto("/ui/admin?section=contract")
+    form = admin.page.locator("#contract-form")
+    number = f"BJGA-YW-2026-{uuid.uuid4().hex[:3]}"
+    form.locator("[name=contract_number]").fill(number)
+    form.locator("[name=contract_title]").fill("居住证信息系统运维服务合同")
+    form.locator("[name=client_name]").fill("北京市公安局")
+    form.locator("[name=vendor_name]").fill("某某信息技术有限公司")
+    form.locator("[name=starts_on]").fill("2026-05-29")
+    form.locator("[name=ends_on]").fill("2025-05-28")  # before it starts: refused beside a field, kept as typed
+    form.locator("button[type=submit]").click()
+    expect(admin.page.locator("#contract-form .field-error, #admin-section .error").first).to_be_visible()
+    expect(admin.page.locator("#contract-form [name=contract_number]")).to_have_value(number)
+    admin.page.locator("#contract-form [name=ends_on]").fill("2027-05-28")
+    admin.page.locator("#contract-form button[type=submit]").click()
+    expect(admin.page.locator("#contract-saved")).to_be_visible()
+    expect(admin.page.locator("#contract-form [name=contract_number]")).to_have_value(number)
+    admin.shot("contract")
+    kept = client.get("/api/reports/contract", headers=bearer(stack, STACK_ADMIN)).json()
+    assert (kept["contract_number"], kept["client_name"], kept["starts_on"], kept["ends_on"]) == (
+        number,
+        "北京市公安局",
+        "2026-05-29",
+        "2027-05-28",
+    )

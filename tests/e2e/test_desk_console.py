@@ -116,18 +116,20 @@ def test_the_idle_hotline_console_locks_counts_a_call_and_unlocks_with_its_scree
         assert rang.status_code == 202, rang.text
 
     ring()
-    # KNOWN BUG (stop notes): in a full run, after the other end-to-end tests, the lock screen's count stays
-    # at 0 for every call rung while locked (alone, this test saw "1 个来电" and the call's pop after unlocking).
-    # Not root-caused this session; until it is, this test holds what does work: nothing of the call reaches
-    # the locked page, a wrong password does not unlock, and the right one reopens the console, live.
+    expect(panel.locator("#lock-counts")).to_contain_text("1 个来电")
     assert "13800010002" not in operator.page.content() and "138 0001 0002" not in operator.page.content()
     operator.shot("locked-one-call")
 
     panel.locator("[name=password]").fill("not-the-password")
     panel.locator("button[type=submit]").click()
     expect(operator.page.locator("#unlock-error")).to_contain_text("密码错误")
+    expect(operator.page.locator("#lock-counts")).to_contain_text("1 个来电")  # the count survives the refusal
     operator.page.locator("#lock-panel [name=password]").fill(stack.credentials["operator"])
     operator.page.locator("#lock-panel button[type=submit]").click()
-    expect(operator.page).to_have_url(re.compile(r"/ui/hotline"))
+    expect(operator.page).to_have_url(re.compile(r"/ui/hotline\?pops="))
+    expect(operator.page.locator("#rang-while-locked")).to_contain_text("1")
+    pop = operator.page.locator("#screen-pop .pop")
+    expect(pop).to_be_visible()
+    expect(pop.locator(".pop-phone")).to_contain_text("138 0001 0002")
     expect(operator.page.locator("#screen-pop-panel[data-live=open]")).to_be_visible()
-    operator.shot("unlocked")
+    operator.shot("unlocked-with-the-call")

@@ -161,4 +161,7 @@ def test_the_engineer_works_a_job_on_the_phone_and_the_dispatcher_sees_the_recor
     # The declined job: the dispatcher reads why.
     dispatcher.goto(f"/ui/tickets/{declined['id']}")
     expect(dispatcher.page.locator("#work-record .wo-steps")).to_contain_text("今日在外区支援，无法到场")
+    # One word per step ("拒单"), not the action and the status it leads to ("派单 → 已派单").
+    expect(dispatcher.page.locator("#work-record .wo-steps [data-step=decline]")).to_have_text("拒单")
+    expect(dispatcher.page.locator("#work-record .wo-steps")).not_to_contain_text("→")
     dispatcher.shot("declined-record")

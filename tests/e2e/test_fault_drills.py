@@ -22,11 +22,13 @@ import uuid
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from devstack.launch import start, wait_ready
-from devstack.stack import processes
-from tests.conftest import ROOT, Stack, free_port
-from tests.e2e.test_walking_skeleton import file_ticket, sink_messages, wait_for
+from devstack.stack import processes, stack_env
+from tests.conftest import ROOT, STACK_ADMIN, Stack, free_port
+from tests.e2e.conftest import OpenDesk
+from tests.e2e.test_walking_skeleton import file_ticket, wait_for
 
 TICKETS = 15
 pytestmark = pytest.mark.drill
@@ -114,8 +116,14 @@ class Burst:
             "channel": "hotline",
         }
 
-    def check(self, drill: str) -> None:
+    def check(self, drill: str, sink_url: str | None = None) -> None:
+        """`sink_url`: the SMS provider's stand-in that carried the SMS (Twilio's unless given)."""
         client, tickets, auth = self.client, self.tickets, {"Authorization": f"Bearer {self.operator}"}
+        sink = sink_url or self.stack.sink_url
+
+        def sent_to() -> list[str]:
+            return [m["to"] for m in httpx.get(f"{sink}/_sink/messages", timeout=5).json()["messages"]]
+
         accepted = len(tickets)
 
         def all_clocked() -> bool:
@@ -126,11 +134,9 @@ class Burst:
             "every ticket in the report", lambda: reported_total(client, self.supervisor) >= self.before + accepted, 60
         )
         targets = {f"+86{p}" for p in self.accepted_phones}
-        wait_for(
-            "an SMS for every ticket", lambda: targets <= {m["to"] for m in sink_messages(self.stack)}, timeout=120
-        )
+        wait_for("an SMS for every ticket", lambda: targets <= set(sent_to()), timeout=120)
         time.sleep(3)  # anything doubled would have arrived by now
-        sent = [m["to"] for m in sink_messages(self.stack) if m["to"] in targets]
+        sent = [to for to in sent_to() if to in targets]
         doubled = len(sent) - len(set(sent))
         print(
             f"\n{drill}: accepted {accepted}, processed {len(set(sent))}, lost {accepted - len(set(sent))}, "
@@ -233,7 +239,7 @@ def test_two_replicas_of_everything_double_nothing(stack: Stack, replacements: l
     tickets are filed through both gateways in turn. Every SLA timer, relay and consumer now has a twin."""
     env = dict(stack.env)
     env["OPSDESK_GATEWAY_PORT"] = str(free_port())
-    for service in ("intake", "dispatch", "notifications", "reporting"):
+    for service in ("intake", "dispatch", "notifications", "reporting", "assets"):
         port = free_port()
         env[f"OPSDESK_{service.upper()}_PORT"] = str(port)
         env[f"OPSDESK_{service.upper()}_URL"] = f"http://127.0.0.1:{port}"
@@ -275,3 +281,77 @@ def test_the_sms_provider_failing_then_recovering_sends_every_sms_exactly_once(s
     print(f"provider requests for 10 SMS: {requests}")
     # Every fault was met and retried past: 10 refused or hung requests, and 10 that took a message.
     assert requests >= 10 + 4 + 4 + 2
+
+
+def switch_sms_provider(stack: Stack, env: dict[str, str], started: list[subprocess.Popen[bytes]]) -> None:
+    """Notifications' API and worker killed and started again with `env` (another SMS provider), on their ports."""
+    for name in ("notifications-api", "notifications-worker"):
+        pid_file = stack.log_dir / f"{name}.pid"
+        os.kill(int(pid_file.read_text()), signal.SIGKILL)
+        time.sleep(0.5)
+        process = next(p for p in processes(env) if p.name == name)
+        proc = start(process, env, stack.log_dir / f"{name}.log", cwd=ROOT, append=True)
+        pid_file.write_text(str(proc.pid))
+        started.append(proc)
+
+
+def test_the_aliyun_provider_failing_then_recovering_sends_every_sms_exactly_once(
+    stack: Stack, replacements: list[subprocess.Popen[bytes]], desks: OpenDesk
+) -> None:
+    """The provider drill again with OPSDESK_SMS_PROVIDER=aliyun: notifications restarted on Alibaba Cloud SMS and
+    its Dysmsapi stand-in (which verifies each call's ACS3-HMAC-SHA256 signature and pushes reports back through
+    the gateway). It answers 503, then Throttling.User, then hangs past the client's time-out, then takes messages
+    but never answers, during a burst; then recovers. Every acceptance SMS arrives once."""
+    env = stack_env(
+        {
+            **stack.env,
+            "OPSDESK_SMS_PROVIDER": "aliyun",
+            "OPSDESK_ALIYUN_TIMEOUT_S": "3",
+            "OPSDESK_ALIYUN_PUSH_NETWORKS": "127.0.0.1/32",  # the stand-in's pushes (through the gateway)
+        },
+        root=ROOT,
+        ports={"aliyun_sink": free_port()},
+    )
+    sink_url = env["ALIYUN_SMS_ENDPOINT"]
+    aliyun_sink = next(p for p in processes(env) if p.name == "aliyun-sink")
+    replacements.append(start(aliyun_sink, env, stack.log_dir / "aliyun-sink.log", cwd=ROOT))
+    switch_sms_provider(stack, env, replacements)
+    admin = {"Authorization": f"Bearer {stack.token(STACK_ADMIN)}"}
+    try:
+
+        def provider() -> dict[str, object] | None:
+            try:
+                resp = httpx.get(f"{stack.url}/api/sms/provider", headers=admin, timeout=5)
+                sink = httpx.get(f"{sink_url}/_sink/messages", params={"count_only": True}, timeout=5)
+            except httpx.TransportError:
+                return None
+            live = resp.json() if resp.status_code == 200 and sink.status_code == 200 else {}
+            return live if live.get("name") == "aliyun" else None
+
+        live = wait_for("notifications on Alibaba Cloud SMS", provider, timeout=60)
+        assert live["templates_only"] and live["sink"]
+        admin = desks(STACK_ADMIN)  # the console says which provider is live, and asks for Aliyun template codes
+        admin.login()
+        admin.goto("/ui/admin?section=sms")
+        expect(admin.page.locator("#sms-provider")).to_have_attribute("data-provider", "aliyun")
+        expect(admin.page.locator("form.template [name=provider_code]").first).to_be_visible()
+        admin.shot("sms-provider-aliyun")
+        faults = [("503", 4), ("throttling", 4), ("timeout", 2), ("accept-then-timeout", 2)]
+        with httpx.Client(base_url=sink_url, timeout=10) as sink:
+            for mode, count in faults:
+                assert sink.post("/_sink/faults", json={"mode": mode, "count": count}).status_code == 204
+            burst = Burst(stack, 10)
+            for i in range(10):
+                burst.file(i)
+            burst.check(
+                "Aliyun failing (4×503, 4×Throttling.User, 2 time-outs, 2 accepted without an answer), then recovering",
+                sink_url=sink_url,
+            )
+            state = sink.get("/_sink/messages").json()
+        refused = state["refused_signatures"]
+        print(f"Dysmsapi requests: {state['requests']} ({state['calls']}), refused signatures {refused}")
+        assert state["refused_signatures"] == 0 and state["requests"] >= 10 + 4 + 4 + 2
+        reports = [p for p in state["pushes"] if p["kind"] == "report"]
+        assert reports and all(p["answer"] == 0 for p in reports)  # every report accepted through the gateway
+    finally:
+        switch_sms_provider(stack, stack.env, replacements)  # Twilio again for whatever runs next

@@ -14,7 +14,7 @@ from opsdesk_backup.dump import pg_tool
 from tests.conftest import STACK_ADMIN, Stack
 from tests.e2e.test_walking_skeleton import file_ticket, sink_messages, wait_for
 
-SERVICES = ("gateway", "intake", "dispatch", "notifications", "reporting")
+SERVICES = ("gateway", "intake", "dispatch", "notifications", "reporting", "assets")
 
 
 def dump_text(stack: Stack, service: str) -> str:

@@ -212,7 +212,7 @@ def test_a_request_id_follows_the_ticket_through_every_service(stack: Stack) -> 
 
 
 def test_every_service_serves_health_and_metrics(stack: Stack) -> None:
-    for service in ("intake", "dispatch", "notifications", "reporting"):
+    for service in ("intake", "dispatch", "notifications", "reporting", "assets"):
         base = stack.env[f"OPSDESK_{service.upper()}_URL"]
         assert httpx.get(f"{base}/healthz", timeout=5).json()["service"] == service
         assert httpx.get(f"{base}/readyz", timeout=5).status_code == 200

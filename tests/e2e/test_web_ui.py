@@ -141,6 +141,15 @@ def test_a_fault_filed_on_the_portal_is_assigned_resolved_on_a_phone_and_confirm
     assert requester.not_reloaded()
     expect(requester.page.locator("#timeline")).to_contain_text("工程师已到场")
     expect(requester.page.locator(".ticket")).to_contain_text("现场照片.png")
+    # One line per step, people by the names they are known by (not "派单 → 已派单" beside "已派工程师").
+    timeline = requester.page.locator("#timeline")
+    expect(timeline.locator("li[data-kind=engineer_assigned]")).to_have_count(1)
+    expect(timeline.locator("li[data-kind=engineer_assigned]")).to_contain_text(ENGINEER)
+    expect(timeline.locator("li[data-kind=engineer_assigned]")).to_contain_text("张伟")  # who assigned
+    for doubled in ("assign", "start", "arrive"):
+        expect(timeline.locator(f"li[data-kind={doubled}]")).to_have_count(0)
+    expect(timeline.locator("li[data-kind=created]")).to_contain_text("李强")
+    assert "requester" not in (timeline.inner_text() or "") and "dispatcher" not in timeline.inner_text()
     requester.shot("resolved")
     requester.page.locator("#confirm-form [name=rating]").select_option("5")
     requester.page.locator("#confirm-form [name=comment]").fill("处理及时")
@@ -446,7 +455,7 @@ def test_the_screen_pop_arrives_on_the_hotline_console_and_the_call_is_logged(st
     # A new question from the same caller: filed from the pop, answered on the phone.
     pop.locator("[data-use-caller]").click()
     form = operator.page.locator("#ticket-form")
-    expect(form.locator("[name=requester_phone]")).to_have_value(re.compile("13800010002"))
+    expect(form.locator("[name=requester_phone]")).to_have_value("138 0001 0002")  # as people read it, not +86…
     expect(form.locator("[name=unit_id]")).to_have_value(me["unit_id"])
     expect(form.locator("[name=unit_q]")).to_have_value(re.compile("^望京派出所 · "))
     expect(operator.page.locator("#duplicate-list")).to_contain_text(earlier["number"])
@@ -488,7 +497,7 @@ def test_the_screen_pop_arrives_on_the_hotline_console_and_the_call_is_logged(st
     expect(operator.page.locator(f"#hotline-tickets tr[data-ticket='{web_ticket['number']}']")).to_have_count(0)
     operator.shot("resolved-on-phone")
 
-    expect(operator.page.locator("#call-form [name=caller_phone]")).to_have_value(re.compile("13800010002"))
+    expect(operator.page.locator("#call-form [name=caller_phone]")).to_have_value("138 0001 0002")
     operator.page.locator("#call-form [name=outcome]").select_option("consultation_answered")
     operator.page.locator("#call-form [name=notes]").fill("咨询居住证续签材料，已解答")
     operator.page.locator("#call-form button[type=submit]").click()

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, Text, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.models import AuditEntry
+from gateway.admin.models import AuditEntry
 from opsdesk_shared.spreadsheet_cells import neutralise
 
 
@@ -20,7 +20,7 @@ def search(
     since: datetime | None = None,
     until: datetime | None = None,
     target: str | None = None,
-) -> Select:  # type: ignore[type-arg]
+) -> Select[AuditEntry]:
     """`target`: the object written, by its id (in the path) or its name as the write recorded it (a ticket's
     number, an account's user name: the rows' labels and values in `changes`)."""
     conditions: list[ColumnElement[bool]] = []
@@ -28,18 +28,18 @@ def search(
         pattern = "%" + target.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         conditions.append(
             or_(
-                AuditEntry.path.ilike(pattern),  # type: ignore[attr-defined]
-                AuditEntry.changes.cast(Text).ilike(pattern),  # type: ignore[union-attr]
+                AuditEntry.path.ilike(pattern),
+                AuditEntry.changes.cast(Text).ilike(pattern),
             )
         )
     if actor:
-        conditions.append(AuditEntry.actor_name == actor)  # type: ignore[arg-type]
+        conditions.append(AuditEntry.actor_name == actor)
     if action:
-        conditions.append(AuditEntry.action.startswith(action))  # type: ignore[attr-defined]
+        conditions.append(AuditEntry.action.startswith(action))
     if since:
-        conditions.append(AuditEntry.at >= since)  # type: ignore[arg-type,operator]
+        conditions.append(AuditEntry.at >= since)
     if until:
-        conditions.append(AuditEntry.at < until)  # type: ignore[arg-type,operator]
+        conditions.append(AuditEntry.at < until)
     return select(AuditEntry).where(*conditions)
 
 
@@ -61,13 +61,13 @@ EXPORT_COLUMNS = (
 )
 
 
-async def export_csv(session: AsyncSession, query: Select) -> AsyncIterator[bytes]:  # type: ignore[type-arg]
+async def export_csv(session: AsyncSession, query: Select[AuditEntry]) -> AsyncIterator[bytes]:
     """The matching entries in chain order, with their hashes, so an exported copy can be checked too."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
     yield ("\ufeff" + buffer.getvalue()).encode()
-    async for entry in await session.stream_scalars(query.order_by(AuditEntry.chain_seq)):  # type: ignore[arg-type]
+    async for entry in await session.stream_scalars(query.order_by(AuditEntry.chain_seq)):
         buffer.seek(0)
         buffer.truncate()
         writer.writerow([neutralise(_cell(getattr(entry, c))) for c in EXPORT_COLUMNS])

@@ -26,9 +26,9 @@ from pydantic import BaseModel
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from gateway.admin.models import AuditEntry
 from gateway.audit_chain import ENTRY_FIELDS, AuditKey
 from gateway.audit_checkpoints import Checkpoint, CheckpointForged, CheckpointStore
-from gateway.models import AuditEntry
 
 log = structlog.get_logger(__name__)
 BATCH = 1000
@@ -55,7 +55,7 @@ _PURGES = text(
     "FROM audit_log_purge ORDER BY last_seq, id"
 )
 _LAST_BEFORE = text("SELECT max(chain_seq) FROM audit_log WHERE chain_seq <= :seq")
-_TABLE = AuditEntry.__table__  # type: ignore[attr-defined]
+_TABLE = AuditEntry.__table__
 _ROWS = select(_TABLE).order_by(_TABLE.c.chain_seq.asc().nulls_first())
 
 

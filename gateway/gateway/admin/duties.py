@@ -20,6 +20,7 @@ Pure: the caller loads the account and acts on the answer (an exception, or noth
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import combinations
+from typing import Any
 from uuid import UUID
 
 from opsdesk_shared.auth import Principal, Role
@@ -56,7 +57,7 @@ def check_account_change(actor: Principal, target: Account | None, new_roles: It
     if target is not None and changes_roles and target.id == actor.subject:
         raise Forbidden("roles: nobody changes their own roles", field="roles", rule="own-roles", code="user.own_roles")
     if (current | (roles or frozenset())) & PRIVILEGED_ROLES and not actor.has_any(Role.SECURITY_ADMIN):
-        where = {"field": "roles"} if changes_roles else {}
+        where: dict[str, Any] = {"field": "roles"} if changes_roles else {}
         raise Forbidden(
             ("roles: " if changes_roles else "")
             + "only a security administrator may grant admin, security_admin or auditor, or change an account "

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from gateway.admin import audit, audit_verification, service
 from gateway.admin.audit_verification import ChainCheck, FullVerification
+from gateway.admin.models import ApiKey, AuditEntry
 from gateway.admin.schemas import (
     ApiKeyCreate,
     ApiKeyCreated,
@@ -24,8 +25,8 @@ from gateway.admin.schemas import (
     UserUpdate,
 )
 from gateway.audit_checkpoints import Checkpoint
+from gateway.auth.models import User
 from gateway.dependencies import Settings
-from gateway.models import ApiKey, AuditEntry, User
 from opsdesk_shared.auth import Principal, Role, require_roles
 from opsdesk_shared.dependencies import StreamingRead, Uow
 from opsdesk_shared.errors import NotFound
@@ -106,7 +107,7 @@ async def create_api_key(body: ApiKeyCreate, actor: SecurityAdmin, uow: Uow) -> 
 
 @router.get("/api-keys", response_model=list[ApiKeyOut])
 async def list_api_keys(_: SecurityAdmin, uow: Uow) -> list[ApiKeyOut]:
-    rows = await uow.execute(select(ApiKey).order_by(ApiKey.created_at.desc()))  # type: ignore[attr-defined]
+    rows = await uow.execute(select(ApiKey).order_by(ApiKey.created_at.desc()))
     return [ApiKeyOut.model_validate(k, from_attributes=True) for k in rows.scalars()]
 
 
@@ -130,20 +131,19 @@ async def audit_log(
     ] = None,
 ) -> AuditPage:
     query = audit.search(actor=actor, action=action, since=since, until=until, target=target)
-    query = query.order_by(AuditEntry.id.desc()).limit(limit)  # type: ignore[union-attr]
+    query = query.order_by(AuditEntry.id.desc()).limit(limit)
     if before_id is not None:
-        query = query.where(AuditEntry.id < before_id)  # type: ignore[operator]
+        query = query.where(AuditEntry.id < before_id)
     entries = list((await uow.execute(query)).scalars())
     # People by name: the actors' display names (the gateway's own accounts; a deleted one keeps its user name).
     actor_ids = {e.actor_id for e in entries if e.actor_id is not None}
-    names = (
-        dict((await uow.execute(select(User.id, User.display_name).where(User.id.in_(actor_ids)))).all())  # type: ignore[attr-defined]
-        if actor_ids
-        else {}
-    )
+    names: dict[UUID, str] = {}
+    if actor_ids:
+        rows = await uow.execute(select(User.id, User.display_name).where(User.id.in_(actor_ids)))
+        names = {user_id: display_name for user_id, display_name in rows.tuples()}
     items = [
         AuditEntryOut.model_validate(e, from_attributes=True).model_copy(
-            update={"actor_display_name": names.get(e.actor_id)}
+            update={"actor_display_name": names.get(e.actor_id) if e.actor_id else None}
         )
         for e in entries
     ]
@@ -181,17 +181,19 @@ async def verify_audit_log(_: Auditor, request: Request) -> ChainCheck:
 async def start_full_verification(_: Auditor, request: Request) -> FullVerification:
     """Starts checking every entry from the last purge, in the background (one at a time: a running one is
     answered again); follow it at `GET .../verifications/{id}`."""
-    return request.app.state.audit_verifications.start()  # type: ignore[no-any-return]
+    verifications: audit_verification.FullVerifications = request.app.state.audit_verifications
+    return verifications.start()
 
 
 @router.get("/audit-log/verifications/{verification_id}", response_model=FullVerification)
 async def full_verification(verification_id: str, _: Auditor, request: Request) -> FullVerification:
-    job = request.app.state.audit_verifications.get(verification_id)
+    verifications: audit_verification.FullVerifications = request.app.state.audit_verifications
+    job = verifications.get(verification_id)
     if job is None:
         raise NotFound(
             f"no full verification {verification_id} in this gateway process", code="audit.verification_not_found"
         )
-    return job  # type: ignore[no-any-return]
+    return job
 
 
 @router.get("/audit-log/checkpoints", response_model=list[Checkpoint])
@@ -199,4 +201,4 @@ async def audit_checkpoints(
     _: Auditor, request: Request, limit: Annotated[int, Query(ge=1, le=10000)] = 1000
 ) -> list[Checkpoint]:
     """The signed checkpoints of the chain's head, oldest first: for the auditor to keep outside the system."""
-    return await asyncio.to_thread(request.app.state.audit_checkpoints.history, limit)  # type: ignore[no-any-return]
+    return await asyncio.to_thread(request.app.state.audit_checkpoints.history, limit)

@@ -8,10 +8,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.admin.duties import Account, check_account_change
+from gateway.admin.models import ApiKey, Unit
 from gateway.admin.schemas import ApiKeyCreate, UnitCreate, UserCreate, UserUpdate
+from gateway.auth.models import RefreshToken, User
 from gateway.auth.passwords import check_password_policy, generate_password, hash_password
 from gateway.auth.tokens import digest, new_secret
-from gateway.models import ApiKey, RefreshToken, Unit, User
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated
 from opsdesk_shared.errors import Conflict, Forbidden, NotFound, RuleViolation
@@ -172,7 +173,7 @@ async def reset_password(
     user.password_changed_at = user.updated_at = now
     await session.execute(
         update(RefreshToken)
-        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
     return user, temporary
@@ -183,7 +184,7 @@ async def announce_user_update(session: AsyncSession, user: User) -> None:
     by the row's UPDATE, whose lock orders concurrent changes (a sign-in disabling a dormant account does
     not lock the row first); re-reading the row after it puts into the event whatever a change committed
     just before this one left in it, so the newest version is also the complete one."""
-    user.version = User.version + 1  # type: ignore[assignment]
+    user.version = User.version + 1
     await session.flush()
     await session.refresh(user)
     await add_event(session, _user_event(user, UserUpdated), producer=PRODUCER)
@@ -243,5 +244,5 @@ async def announce_directory(session: AsyncSession) -> int:
     ]
     users = (await session.execute(select(User).order_by(User.username))).scalars()
     events += [_user_event(user, UserUpdated) for user in users]
-    await add_events(session, events, producer=PRODUCER)  # type: ignore[arg-type]
+    await add_events(session, events, producer=PRODUCER)
     return len(events)

@@ -2,11 +2,11 @@ from fastapi import APIRouter, Request, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.auth import service, totp
+from gateway.auth.models import User
 from gateway.auth.schemas import LoginRequest, Me, PasswordChange, RefreshRequest, TokenPair, TotpConfirm, TotpSetup
 from gateway.config import GatewaySettings
 from gateway.dependencies import Issuer, Settings, client_ip
 from gateway.edge import AUDIT_ACTOR
-from gateway.models import User
 from opsdesk_shared.auth import AccountSetup, Principal
 from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import NotFound, Unauthorized

@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.admin.service import announce_user_update
 from gateway.auth import totp
+from gateway.auth.models import LoginAttempt, RefreshToken, User
 from gateway.auth.passwords import check_password_policy, hash_password, verify_password
 from gateway.auth.tokens import TokenIssuer, digest, new_secret
 from gateway.auth.totp import SecretBox
 from gateway.config import GatewaySettings
-from gateway.models import LoginAttempt, RefreshToken, User
 from opsdesk_shared.auth import PASSWORD_CHANGE_SCOPE, TOTP_ENROL_SCOPE
 from opsdesk_shared.errors import Conflict, Forbidden, Locked, RuleViolation, Unauthorized
 
@@ -45,12 +45,12 @@ async def _recent_failures(session: AsyncSession, username: str, window_s: int) 
     since = datetime.now(UTC) - timedelta(seconds=window_s)
     last_success = (
         select(func.max(LoginAttempt.at))
-        .where(LoginAttempt.username == username, LoginAttempt.succeeded.is_(True))  # type: ignore[attr-defined]
+        .where(LoginAttempt.username == username, LoginAttempt.succeeded.is_(True))
         .scalar_subquery()
     )
     query = select(func.count()).where(
         LoginAttempt.username == username,
-        LoginAttempt.succeeded.is_(False),  # type: ignore[attr-defined]
+        LoginAttempt.succeeded.is_(False),
         LoginAttempt.at > since,
         LoginAttempt.at > func.coalesce(last_success, since),
     )
@@ -221,7 +221,7 @@ async def change_password(
     user.must_change_password = False
     await session.execute(
         update(RefreshToken)
-        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now)
     )
     return await issue_pair(session, settings, issuer, user)
@@ -256,7 +256,7 @@ async def revoke_family(session: AsyncSession, family_id: UUID, now: datetime | 
     """Ends the session the family stands for, wherever its tokens are."""
     await session.execute(
         update(RefreshToken)
-        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))  # type: ignore[union-attr]
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
         .values(revoked_at=now or datetime.now(UTC))
     )
 

@@ -14,7 +14,7 @@ import qrcode
 import qrcode.image.svg
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-from gateway.models import User
+from gateway.auth.models import User
 
 ISSUER = "OpsDesk"
 # A code is accepted in the 30-second step before and after the current one (phones' clocks drift).

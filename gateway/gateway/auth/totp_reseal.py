@@ -24,9 +24,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway import audit_chain
+from gateway.admin.models import AuditEntry
 from gateway.audit_chain import AuditKey
+from gateway.auth.models import User
 from gateway.config import GatewaySettings
-from gateway.models import AuditEntry, User
 from opsdesk_shared.db import create_engine, session_factory
 
 log = structlog.get_logger(__name__)

@@ -2,20 +2,23 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import Mapped, mapped_column
 
-from opsdesk_shared.db import timestamp
+from gateway.base import Base
 
 
-class SavedView(SQLModel, table=True):
+class SavedView(Base, kw_only=True):
     """One person's named filter of one list page; `query` is the page's own query string, replayed as is."""
 
     __tablename__ = "saved_view"
-    __table_args__ = (sa.UniqueConstraint("user_id", "page", "name", name="saved_view_user_page_name_key"),)
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "page", "name", name="saved_view_user_page_name_key"),
+        sa.Index("saved_view_user_id_idx", "user_id"),
+    )
 
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    user_id: UUID = Field(foreign_key="app_user.id", index=True)
-    page: str
-    name: str
-    query: str
-    created_at: datetime = Field(sa_column=timestamp(nullable=False))
+    id: Mapped[UUID] = mapped_column(primary_key=True, default_factory=uuid4)
+    user_id: Mapped[UUID] = mapped_column(sa.ForeignKey("app_user.id", ondelete="CASCADE"))
+    page: Mapped[str]
+    name: Mapped[str]
+    query: Mapped[str]
+    created_at: Mapped[datetime]

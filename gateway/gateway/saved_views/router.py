@@ -1,12 +1,12 @@
 """/api/saved-views: the caller's own saved views. Nobody reads or removes another person's."""
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, cast
 from urllib.parse import parse_qsl, urlencode
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, status
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 
 from gateway.saved_views.models import SavedView
 from gateway.saved_views.schemas import PageName, SavedViewIn, SavedViewOut
@@ -29,7 +29,7 @@ async def list_views(principal: Person, uow: Uow, page: PageName | None = None) 
     query = select(SavedView).where(SavedView.user_id == principal.subject)
     if page:
         query = query.where(SavedView.page == page)
-    rows = await uow.execute(query.order_by(SavedView.name))  # type: ignore[arg-type]
+    rows = await uow.execute(query.order_by(SavedView.name))
     return [_out(v) for v in rows.scalars()]
 
 
@@ -51,7 +51,7 @@ async def save_view(body: SavedViewIn, principal: Person, uow: Uow) -> SavedView
     count = len(
         (
             await uow.execute(
-                select(SavedView.id).where(SavedView.user_id == principal.subject, SavedView.page == body.page)  # type: ignore[call-overload]
+                select(SavedView.id).where(SavedView.user_id == principal.subject, SavedView.page == body.page)
             )
         ).all()
     )
@@ -69,8 +69,7 @@ async def save_view(body: SavedViewIn, principal: Person, uow: Uow) -> SavedView
 
 @router.delete("/{view_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_view(view_id: UUID, principal: Person, uow: Uow) -> None:
-    gone = await uow.execute(
-        delete(SavedView).where(SavedView.id == view_id, SavedView.user_id == principal.subject)  # type: ignore[arg-type]
-    )
-    if not gone.rowcount:  # type: ignore[attr-defined]
+    statement = delete(SavedView).where(SavedView.id == view_id, SavedView.user_id == principal.subject)
+    gone = cast(CursorResult[Any], await uow.execute(statement))  # a DELETE's result has a rowcount
+    if not gone.rowcount:
         raise NotFound("no such saved view of yours", code="saved_view.not_found")

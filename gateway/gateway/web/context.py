@@ -26,6 +26,7 @@ from gateway.web.labels import LABELS
 from gateway.web.navigation import pages_for
 from gateway.web.security import write_session
 from gateway.web.session import WebSession
+from gateway.web.session_locks import SessionLocks
 from opsdesk_shared.phones import display_phone
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -182,10 +183,15 @@ async def current_session(request: Request) -> WebSession:
         raise LoginRequired(next_path)
     now = sessions.now()
     idle_limit = request.app.state.settings.web_idle_timeout_s
+    locks: SessionLocks = request.app.state.web_locks
+    if session.locked_at is None:
+        # The server's record wins over the cookie: this request may carry a cookie from before the lock.
+        session.locked_at = await locks.locked_at(session.sid)
     if session.locked_at is None and session.idle_for(now) > idle_limit:
         # Locked, not ended: a 7×24 console must keep counting the calls and escalations that arrive (its
         # streams keep the tokens fresh); only a fresh sign-in of the same user opens it again.
         session.locked_at = now
+        await locks.lock(session.sid, now)
     keep_cookie = False
     if session.access_expires_at - now < REFRESH_MARGIN_S:
         rotated = await _refresh(request, session)

@@ -10,7 +10,7 @@ and the unlock, which is a fresh sign-in of the same user (web/pages/lock.py).
 
 import secrets
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import Request
@@ -40,6 +40,9 @@ class WebSession:
     totp_enrolment_required: bool = False
     # When the idle limit locked the session (epoch seconds); None while unlocked.
     locked_at: float | None = None
+    # This sign-in's own id, under which the server keeps the lock (web/session_locks.py). A cookie from
+    # before ids existed gets one at its next request.
+    sid: str = field(default_factory=lambda: secrets.token_urlsafe(16))
 
     @property
     def locked(self) -> bool:

@@ -19,6 +19,13 @@ if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as anno
 ARRIVAL_S = 7200  # the default fault policy's arrival target
 
 
+async def timers_running(desk: Desk, tap: EventTap) -> None:
+    """Until the started workers' SLA timers fire: a canary ticket whose clocks are all long past due breaches.
+    Deadlines set after this no longer race the workers' start (a loaded machine may take seconds)."""
+    canary = await desk.ticket(created_at=datetime.now(UTC) - timedelta(days=1))
+    await eventually(lambda: tap.of("sla.breached", ticket_id=canary.ticket_id), timeout=60)
+
+
 def fired(tap: EventTap, tickets: set[str]) -> list[tuple[str, str, str]]:
     return [
         (e.type, e.data["clock_id"], e.data["metric"])
@@ -30,13 +37,14 @@ def fired(tap: EventTap, tickets: set[str]) -> list[tuple[str, str, str]]:
 async def test_two_workers_racing_fire_every_warning_and_breach_exactly_once(
     desk: Desk, worker_processes: StartWorker
 ) -> None:
-    # Arrival falls due 10 s from now (after the workers are up); its warning instant and the response
-    # target are already past, so those fire the moment the workers start.
-    created = datetime.now(UTC) - timedelta(seconds=ARRIVAL_S - 10)
-    tickets = await asyncio.gather(*(desk.ticket(created_at=created) for _ in range(40)))
-    ids = {str(t.ticket_id) for t in tickets}
     async with EventTap(desk.env.amqp_url, "sla.warning", "sla.breached") as tap:
         worker_processes(), worker_processes()
+        await timers_running(desk, tap)
+        # Arrival falls due 10 s from now; its warning instant and the response target are already past, so
+        # those fire at once.
+        created = datetime.now(UTC) - timedelta(seconds=ARRIVAL_S - 10)
+        tickets = await asyncio.gather(*(desk.ticket(created_at=created) for _ in range(40)))
+        ids = {str(t.ticket_id) for t in tickets}
         # Per ticket: response breached, arrival warned, then arrival breached when it falls due.
         await eventually(lambda: len(set(fired(tap, ids))) == 3 * len(ids), timeout=60)
         await asyncio.sleep(2)  # room for any double firing to show up
@@ -89,10 +97,11 @@ async def test_escalations_name_on_duty_dispatchers_then_everyone_responsible(
         f"/api/dispatch/staff/{manager.user_id}", json={"is_project_manager": True}, headers=desk.admin_headers
     )
     assert marked.status_code == 200
-    created = datetime.now(UTC) - timedelta(seconds=ARRIVAL_S - 6)
     async with EventTap(desk.env.amqp_url, "sla.warning", "sla.breached") as tap:
-        ticket = await desk.ticket(created_at=created)
         worker_processes()
+        await timers_running(desk, tap)
+        # Its arrival warning instant is past (fires at once), the breach 6 s away.
+        ticket = await desk.ticket(created_at=datetime.now(UTC) - timedelta(seconds=ARRIVAL_S - 6))
 
         def arrival(kind: str) -> list[Envelope]:
             return [e for e in tap.of(kind, ticket_id=ticket.ticket_id) if e.data["metric"] == "arrival"]

@@ -74,3 +74,14 @@ async def users_with_phone(session: AsyncSession, phone: str) -> list[KnownUser]
         select(KnownUser).where(KnownUser.phone == phone, KnownUser.is_active.is_(True))  # type: ignore[attr-defined]
     )
     return list(rows.scalars())
+
+
+async def display_names(session: AsyncSession, user_ids: set[UUID]) -> dict[UUID, str]:
+    """The names people know these users by (the gateway's display names), for the ticket's timeline and
+    comments: they record the account name at write time, which is no name for a reader."""
+    if not user_ids:
+        return {}
+    rows = await session.execute(
+        select(KnownUser.user_id, KnownUser.display_name).where(KnownUser.user_id.in_(user_ids))  # type: ignore[attr-defined]
+    )
+    return {user_id: name for user_id, name in rows if name}

@@ -1,7 +1,11 @@
 """Business SMS for the residence-permit system (SPEC §6, ~3.6 million a year): `system` clients with the
 `sms:send` scope send one message or a batch of up to 1,000, from a template or a ready body. All or
 nothing: one bad number refuses the whole request. An `Idempotency-Key` makes a retry return the ids
-the first attempt got instead of sending again."""
+the first attempt got instead of sending again.
+
+While Alibaba Cloud SMS is live a message is a registered template with parameters: a free `body` is refused
+(422), and each recipient's variables must fill every parameter of the template's provider mapping, within the
+provider's length limit."""
 
 import hashlib
 import json
@@ -12,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications import rules, service
+from notifications import provider_templates, rules, service
 from notifications.config import NotificationsSettings
 from notifications.models import SmsRequest, SmsTemplate
 from notifications.schemas import BatchRecipient, BusinessBatch
@@ -56,7 +60,14 @@ async def send_batch(
         earlier = await _replayed(session, client, idempotency_key, digest)
         if earlier is not None:
             return earlier, True
+    aliyun = settings.sms_provider == "aliyun"
+    if aliyun and batch.body is not None:
+        raise RuleViolation(
+            "the live SMS provider (Alibaba Cloud) sends registered templates only: give `template` and `variables`",
+            field="body",
+        )
     body = batch.body
+    template = None
     if batch.template is not None:
         template = await session.get(SmsTemplate, batch.template)
         if template is None or template.trigger is not None:
@@ -65,6 +76,20 @@ async def send_batch(
             )
         body = template.body
     assert body is not None
+    provider_template, params = None, None
+    if aliyun:
+        assert template is not None
+        provider_template = provider_templates.code_for(template, settings)
+        if provider_template is None:
+            raise RuleViolation(
+                f"template {template.code!r} has no Alibaba Cloud template code (provider_code)", field="template"
+            )
+        params = [
+            rules.provider_params(
+                template.provider_params, dict(r.variables), clip=False, field=f"messages[{i}].variables"
+            )
+            for i, r in enumerate(batch.messages)
+        ]
     rendered: list[tuple[str, str]] = []
     for index, recipient in enumerate(batch.messages):
         rendered.append(_render(index, recipient, body, batch.template is not None, settings))
@@ -72,6 +97,9 @@ async def send_batch(
         session,
         rendered,
         template=batch.template,
+        provider=settings.sms_provider,
+        provider_template=provider_template,
+        params=params,
         client_id=client,
         deferrable=not batch.urgent,
         limits=settings.limits,

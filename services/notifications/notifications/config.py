@@ -1,7 +1,9 @@
 from datetime import time
-from typing import ClassVar
+from ipaddress import IPv4Network, IPv6Network
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import NoDecode
 
 from notifications.policy import Limits
 from opsdesk_shared.settings import ServiceSettings
@@ -11,6 +13,12 @@ SINK_ACCOUNT_SID = "AC00000000000000000000000000000000"
 SINK_AUTH_TOKEN = "opsdesk-dev-sink-token"
 SINK_FROM_NUMBER = "+15005550006"
 SINK_BASE_URL = "http://127.0.0.1:8109"
+# With OPSDESK_SMS_PROVIDER=aliyun and no access key, messages go to the local Dysmsapi stand-in (tools/aliyun_sink).
+ALIYUN_SINK_ACCESS_KEY_ID = "LTAI-opsdesk-dev-sink"
+ALIYUN_SINK_ACCESS_KEY_SECRET = "opsdesk-dev-aliyun-sink-secret"
+ALIYUN_SINK_ENDPOINT = "127.0.0.1:8110"
+ALIYUN_SINK_SIGN_NAME = "居住证运维"
+ALIYUN_ENDPOINT = "dysmsapi.aliyuncs.com"
 
 
 class NotificationsSettings(ServiceSettings):
@@ -24,6 +32,32 @@ class NotificationsSettings(ServiceSettings):
     )
     twilio_api_base_url: str | None = Field(default=None, validation_alias=AliasChoices("TWILIO_API_BASE_URL"))
     twilio_timeout_s: float = 10.0
+    # Which provider carries SMS (README "SMS providers"): Twilio, or Alibaba Cloud SMS (Dysmsapi) inside China.
+    sms_provider: Literal["twilio", "aliyun"] = "twilio"
+    aliyun_access_key_id: str | None = Field(default=None, validation_alias=AliasChoices("ALIYUN_ACCESS_KEY_ID"))
+    aliyun_access_key_secret: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("ALIYUN_ACCESS_KEY_SECRET")
+    )
+    # The registered signature (签名) without brackets, e.g. 居住证运维; Aliyun adds 【】 itself.
+    aliyun_sign_name: str | None = Field(
+        default=None, validation_alias=AliasChoices("ALIYUN_SMS_SIGN_NAME", "aliyun_sign_name")
+    )
+    # host[:port] of Dysmsapi; `http://host:port` for the local stand-in (plain HTTP is refused in production).
+    aliyun_endpoint: str | None = Field(
+        default=None, validation_alias=AliasChoices("ALIYUN_SMS_ENDPOINT", "aliyun_endpoint")
+    )
+    aliyun_timeout_s: float = Field(default=5.0, gt=0)
+    # SmsReport / SmsUp pushes carry no signature: they are accepted only from these networks (Aliyun's push
+    # addresses, or the reverse proxy in front of notifications). Comma-separated CIDRs.
+    aliyun_push_networks: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(default_factory=list)
+    # Whose X-Forwarded-For is believed for that check: the gateway (which sets it to the address it established,
+    # never to what a client wrote). Loopback by default, where `make run` puts the gateway.
+    aliyun_push_proxies: Annotated[list[IPv4Network | IPv6Network], NoDecode] = Field(
+        default_factory=lambda: [IPv4Network("127.0.0.0/8"), IPv6Network("::1/128")]
+    )
+    # A per-number cap answered by Aliyun (isv.BUSINESS_LIMIT_CONTROL) makes the message wait for the cap's window
+    # (a minute, an hour) when that is at most this long; longer (the daily cap) fails it with the reason.
+    aliyun_cap_max_wait_s: float = Field(default=3600.0, ge=0)
     sms_signature: str = "【居住证运维】"
     sms_max_attempts: int = 8
     sms_backoff_base_s: float = 2.0  # attempt n waits base * 2^(n-1), jittered, capped at 5 minutes
@@ -41,19 +75,74 @@ class NotificationsSettings(ServiceSettings):
     sms_breaker_threshold: int = Field(default=5, ge=1)
     sms_breaker_cooldown_s: float = Field(default=30.0, gt=0)
 
+    @field_validator("aliyun_push_networks", "aliyun_push_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
     @property
     def limits(self) -> Limits:
         return Limits(self.sms_quiet_hours_start, self.sms_quiet_hours_end, self.sms_per_recipient_per_hour)
 
     @model_validator(mode="after")
     def _sink_only_outside_production(self) -> "NotificationsSettings":
-        if self.uses_sink and self.environment == "production":
+        if self.environment != "production":
+            return self
+        if self.sms_provider == "twilio" and self.uses_sink:
             raise ValueError("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required in production")
+        if self.sms_provider == "aliyun":
+            missing = [
+                name
+                for name, value in (
+                    ("ALIYUN_ACCESS_KEY_ID", self.aliyun_access_key_id),
+                    ("ALIYUN_ACCESS_KEY_SECRET", self.aliyun_access_key_secret),
+                    ("ALIYUN_SMS_SIGN_NAME", self.aliyun_sign_name),
+                    ("ALIYUN_SMS_ENDPOINT", self.aliyun_endpoint),
+                    ("OPSDESK_ALIYUN_PUSH_NETWORKS", self.aliyun_push_networks),
+                )
+                if not value
+            ]
+            if missing:
+                raise ValueError(f"OPSDESK_SMS_PROVIDER=aliyun needs {', '.join(missing)} in production")
+            if self.uses_sink:
+                raise ValueError("ALIYUN_ACCESS_KEY_ID is the local stand-in's, refused in production")
+            if (self.aliyun_endpoint or "").startswith("http://"):
+                raise ValueError("ALIYUN_SMS_ENDPOINT must not be plain http:// in production")
         return self
 
     @property
     def uses_sink(self) -> bool:
+        """The live provider is a local stand-in (development and tests only)."""
+        if self.sms_provider == "aliyun":
+            key = self.aliyun_access_key_id
+            return not (key and self.aliyun_access_key_secret) or key == ALIYUN_SINK_ACCESS_KEY_ID
         return not (self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def provider_timeout_s(self) -> float:
+        return self.aliyun_timeout_s if self.sms_provider == "aliyun" else self.twilio_timeout_s
+
+    @property
+    def aliyun_key_id(self) -> str:
+        return self.aliyun_access_key_id or ALIYUN_SINK_ACCESS_KEY_ID
+
+    @property
+    def aliyun_key_secret(self) -> str:
+        if self.aliyun_access_key_secret:
+            return self.aliyun_access_key_secret.get_secret_value()
+        return ALIYUN_SINK_ACCESS_KEY_SECRET
+
+    @property
+    def aliyun_sign(self) -> str:
+        return self.aliyun_sign_name or ALIYUN_SINK_SIGN_NAME
+
+    @property
+    def aliyun_api_endpoint(self) -> str:
+        if self.aliyun_endpoint:
+            return self.aliyun_endpoint
+        return ALIYUN_SINK_ENDPOINT if self.uses_sink else ALIYUN_ENDPOINT
 
     @property
     def account_sid(self) -> str:

@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from notifications.api import admin, business
+from notifications.api import admin, aliyun_push, business
 from notifications.api.router import router as sms_router
 from notifications.config import NotificationsSettings
 from opsdesk_shared.app import build_service_app, database_check
@@ -25,6 +25,6 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     app = build_service_app(
         settings, title="OpsDesk notifications", lifespan=lifespan, readiness=[database_check(engine)]
     )
-    for router in (sms_router, admin.router, business.router):
+    for router in (sms_router, admin.router, business.router, aliyun_push.router):
         app.include_router(router)
     return app

@@ -35,6 +35,13 @@ class SmsMessage(SQLModel, table=True):
     encoding: str = "UCS-2"
     provider: str = "twilio"
     provider_sid: str | None = Field(default=None, sa_column=sa.Column(sa.Text, unique=True))
+    # A template-based provider (Aliyun) sends this template code with these parameters instead of `body`
+    # (which stays the text as OpsDesk renders it, for people to read).
+    provider_template: str | None = None
+    template_params: dict[str, str] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+    # Aliyun's OutId of the call that carries it (its own id, or its SendBatchSms call's), recorded before the call:
+    # reconciliation looks for it with QuerySendDetails.
+    out_id: str | None = None
     attempts: int = 0
     # Set after an attempt whose outcome is unknown (time-out, crash): list before any resend.
     needs_reconcile: bool = False
@@ -94,6 +101,10 @@ class SmsTemplate(SQLModel, table=True):
     code: str = Field(primary_key=True)
     trigger: str | None = None
     body: str
+    # The template registered with a template-based provider (Aliyun's 模板CODE, e.g. SMS_123456789), and which
+    # OpsDesk variable fills each of its parameters ({"number": "number", "name": "engineer_name"}).
+    provider_code: str | None = None
+    provider_params: dict[str, str] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
     updated_at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
@@ -109,7 +120,7 @@ class SmsOptOut(SQLModel, table=True):
     __tablename__ = "sms_opt_out"
 
     phone: str = Field(sa_column=sa.Column(EncryptedPhone, primary_key=True))
-    source: str  # reply | admin
+    source: str  # reply | admin | provider (the provider said the number refuses SMS, e.g. Aliyun MOBILE_IN_BLACK)
     at: datetime = Field(sa_column=timestamp(nullable=False))
 
 

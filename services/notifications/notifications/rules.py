@@ -136,3 +136,76 @@ def render(body: str, signature: str, variables: dict[str, object]) -> str:
             code="sms.template_variables_missing",
         )
     return signature + body.format(**{k: str(v) for k, v in variables.items()})
+
+
+# Template-based providers (Aliyun): a template code registered with the provider, and OpsDesk variables mapped to
+# its parameters. Limits as Dysmsapi documents them: a variable's value at most 35 characters, JSON string values.
+PROVIDER_CODE = re.compile(r"^SMS_[0-9A-Za-z_]{1,40}$")
+PARAM_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,29}$")
+PARAM_MAX_CHARS = 35
+MAX_PARAMS = 20
+# The longest value each bounded variable takes (ticket numbers `20261125-0001`, phones as shown, `12-07 14:00`).
+# Free text (title, comment, reason, place, names) has no bound: a rule's SMS clips it to PARAM_MAX_CHARS.
+VARIABLE_MAX_CHARS = {
+    "number": 13,
+    "survivor_number": 13,
+    "engineer_phone": 16,
+    "contact_phone": 16,
+    "expected_arrival": 11,
+    "due_at": 11,
+    "metric": 2,
+}
+ELLIPSIS = "…"
+
+
+def check_provider_mapping(code: str | None, params: dict[str, str] | None, allowed: tuple[str, ...] | None) -> None:
+    """At save time: the provider template code is well formed and every parameter is filled by a variable the
+    trigger provides (business templates: any variable name), within the provider's limits."""
+    if code is None and not params:
+        return
+    if code is None or not PROVIDER_CODE.fullmatch(code):
+        raise RuleViolation(
+            "the provider template code is Aliyun's 模板CODE, like SMS_123456789", field="provider_code"
+        )
+    if not params:
+        return  # a template without parameters
+    if len(params) > MAX_PARAMS:
+        raise RuleViolation(f"at most {MAX_PARAMS} template parameters", field="provider_params")
+    for param, variable in params.items():
+        field = f"provider_params.{param}"
+        if not PARAM_NAME.fullmatch(param):
+            raise RuleViolation(f"{param!r} is not a provider parameter name", field=field)
+        if not variable or not variable.isidentifier():
+            raise RuleViolation(f"parameter {param!r} is not filled by any variable", field=field)
+        if allowed is not None and variable not in allowed:
+            raise RuleViolation(
+                f"parameter {param!r}: unknown variable {variable!r}; this rule provides {', '.join(allowed)}",
+                field=field,
+                variable=variable,
+            )
+        if VARIABLE_MAX_CHARS.get(variable, 0) > PARAM_MAX_CHARS:
+            raise RuleViolation(
+                f"parameter {param!r}: {variable!r} may be longer than the provider's {PARAM_MAX_CHARS} characters",
+                field=field,
+            )
+
+
+def provider_params(
+    mapping: dict[str, str] | None, variables: dict[str, object], *, clip: bool, field: str = "variables"
+) -> dict[str, str]:
+    """The provider's parameters for one message. `clip`: a rule's free text is cut to the provider's limit;
+    otherwise (a business request) a missing or too long value is refused, naming it."""
+    params: dict[str, str] = {}
+    for param, variable in (mapping or {}).items():
+        if variable not in variables:
+            raise RuleViolation(f"missing template variable {variable!r} (parameter {param!r})", field=field)
+        value = str(variables[variable])
+        if len(value) > PARAM_MAX_CHARS:
+            if not clip:
+                raise RuleViolation(
+                    f"{variable!r} is longer than the provider's {PARAM_MAX_CHARS} characters",
+                    field=f"{field}.{variable}",
+                )
+            value = value[: PARAM_MAX_CHARS - 1] + ELLIPSIS
+        params[param] = value
+    return params

@@ -16,6 +16,7 @@ class MessageOut(BaseModel):
     segments: int
     encoding: str
     provider_sid: str | None
+    provider: str = Field("twilio", description="who carried it: twilio | aliyun")
     attempts: int
     error_code: str | None
     created_at: datetime
@@ -49,9 +50,10 @@ class RevealedSms(BaseModel):
 
 
 class ProviderInfo(BaseModel):
-    name: str
+    name: str = Field(description="the live SMS provider: twilio | aliyun (OPSDESK_SMS_PROVIDER)")
     sink: bool
     note: str
+    templates_only: bool = Field(False, description="the provider sends registered templates only (no free body)")
 
 
 class TemplateIn(BaseModel):
@@ -59,6 +61,15 @@ class TemplateIn(BaseModel):
 
     body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     trigger: str | None = Field(None, description="the rule trigger whose variables it may use; none: business")
+    provider_code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=50)] | None = Field(
+        None, description="the template code registered with Alibaba Cloud SMS (模板CODE, e.g. SMS_123456789)"
+    )
+    provider_params: dict[str, str] | None = Field(
+        None,
+        description="which OpsDesk variable fills each parameter of the Alibaba Cloud template, "
+        'e.g. {"number": "number", "name": "engineer_name"}; values over 35 characters are clipped (rules) or '
+        "refused (business SMS)",
+    )
 
 
 class TemplateOut(BaseModel):
@@ -66,6 +77,8 @@ class TemplateOut(BaseModel):
     trigger: str | None
     body: str
     variables: list[str]
+    provider_code: str | None = None
+    provider_params: dict[str, str] | None = None
     updated_at: datetime
 
 

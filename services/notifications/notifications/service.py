@@ -49,6 +49,9 @@ async def queue_message(
     deferrable: bool = False,
     ticket_news: bool = False,
     ticket_number: str | None = None,
+    provider: str = "twilio",
+    provider_template: str | None = None,
+    template_params: dict[str, str] | None = None,
 ) -> UUID | None:
     """Record a message to send; None when this event already produced one for this recipient.
 
@@ -81,6 +84,9 @@ async def queue_message(
             urgent=urgent,
             ticket_news=ticket_news,
             ticket_number=ticket_number,
+            provider=provider,
+            provider_template=provider_template,
+            template_params=template_params,
             status=status,
             segments=count_segments(body),
             encoding=encoding_of(body),
@@ -173,6 +179,9 @@ async def queue_many(
     messages: list[tuple[str, str]],
     *,
     template: str | None,
+    provider: str = "twilio",
+    provider_template: str | None = None,
+    params: list[dict[str, str]] | None = None,
     client_id: UUID | None,
     deferrable: bool,
     limits: policy.Limits,
@@ -185,7 +194,7 @@ async def queue_many(
     recent = await policy.recent_counts(session, phones, now)
     seen: dict[str, int] = {}
     rows, changes = [], []
-    for phone, body in messages:
+    for index, (phone, body) in enumerate(messages):
         message_id = uuid4()
         count, oldest = recent.get(phone, (0, now))
         status, not_before, why = policy.decide(
@@ -210,7 +219,9 @@ async def queue_many(
                 "status": status,
                 "segments": count_segments(body),
                 "encoding": encoding_of(body),
-                "provider": "twilio",
+                "provider": provider,
+                "provider_template": provider_template,
+                "template_params": params[index] if params is not None else None,
                 "attempts": 0,
                 "needs_reconcile": False,
                 "next_attempt_at": not_before,

@@ -4,6 +4,8 @@ import structlog
 
 from notifications.config import NotificationsSettings
 from notifications.messaging.consumers import subscriptions
+from notifications.providers.aliyun import AliyunProvider
+from notifications.providers.base import SmsProvider
 from notifications.providers.twilio import TwilioProvider
 from notifications.sender import Sender
 from opsdesk_shared.db import create_engine, session_factory
@@ -13,7 +15,17 @@ from opsdesk_shared.worker import run_worker
 log = structlog.get_logger(__name__)
 
 
-def provider_for(settings: NotificationsSettings) -> TwilioProvider:
+def provider_for(settings: NotificationsSettings) -> SmsProvider:
+    if settings.sms_provider == "aliyun":
+        return AliyunProvider(
+            access_key_id=settings.aliyun_key_id,
+            access_key_secret=settings.aliyun_key_secret,
+            endpoint=settings.aliyun_api_endpoint,
+            sign_name=settings.aliyun_sign,
+            timeout_s=settings.aliyun_timeout_s,
+            cap_max_wait_s=settings.aliyun_cap_max_wait_s,
+            is_sink=settings.uses_sink,
+        )
     return TwilioProvider(
         account_sid=settings.account_sid,
         auth_token=settings.auth_token,
@@ -33,9 +45,11 @@ async def run(settings: ServiceSettings) -> None:
     if settings.uses_sink:
         log.warning(
             "sms_sink_mode",
-            base_url=settings.api_base_url,
-            note="no Twilio credentials: SMS go to the local sink, development only",
+            provider=settings.sms_provider,
+            base_url=settings.aliyun_api_endpoint if settings.sms_provider == "aliyun" else settings.api_base_url,
+            note="no provider credentials: SMS go to the local stand-in, development only",
         )
+    log.info("sms_provider", provider=settings.sms_provider)
     sender = Sender(settings, sessions, provider)
     try:
         await run_worker(settings, sessions, subscriptions(settings), tasks=[sender.run])

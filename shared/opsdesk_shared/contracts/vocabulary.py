@@ -65,4 +65,48 @@ class Skill(StrEnum):
     SECURITY = "security"
 
 
-VOCABULARY: tuple[type[StrEnum], ...] = (Category, Priority, Level, Channel, TicketStatus, Skill)
+class AssetClass(StrEnum):
+    """What a piece of equipment in the ledger is (设备类别, SPEC §2a: equipment classified by type)."""
+
+    SERVER = "server"
+    STORAGE = "storage"
+    SWITCH = "switch"
+    ROUTER = "router"
+    FIREWALL = "firewall"
+    CARD_PRINTER = "card_printer"  # 制证机
+    ID_CARD_READER = "id_card_reader"
+    TERMINAL_PC = "terminal_pc"
+    PRINTER = "printer"
+    UPS = "ups"
+    AIR_CONDITIONER = "air_conditioner"  # machine-room air conditioning
+    APPLICATION_SYSTEM = "application_system"
+    OTHER = "other"
+
+
+class AssetStatus(StrEnum):
+    IN_SERVICE = "in_service"
+    FAULTY = "faulty"
+    UNDER_REPAIR = "under_repair"
+    OFF_SITE = "off_site"  # taken off the bureau's premises, with a recorded approval (SPEC §2)
+    RETIRED = "retired"
+
+
+class Criticality(StrEnum):
+    """How much of the bureau's business stops when the equipment does."""
+
+    CRITICAL = "critical"
+    IMPORTANT = "important"
+    NORMAL = "normal"
+
+
+VOCABULARY: tuple[type[StrEnum], ...] = (
+    Category,
+    Priority,
+    Level,
+    Channel,
+    TicketStatus,
+    Skill,
+    AssetClass,
+    AssetStatus,
+    Criticality,
+)

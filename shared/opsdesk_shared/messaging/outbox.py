@@ -4,6 +4,8 @@ The row and the state change commit together or not at all; `pg_notify` (deliver
 the relay so an event usually leaves within milliseconds, while the relay's polling covers a lost wake-up.
 """
 
+from collections.abc import Sequence
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -29,7 +31,7 @@ async def add_event(session: AsyncSession, event: Event, *, producer: str) -> En
     return envelope
 
 
-async def add_events(session: AsyncSession, events: list[Event], *, producer: str) -> list[Envelope]:
+async def add_events(session: AsyncSession, events: Sequence[Event], *, producer: str) -> list[Envelope]:
     """Many events in one statement and one wake-up: for batch work such as a timer firing hundreds of clocks."""
     if not events:
         return []

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from opsdesk_shared import personal_data
 from opsdesk_shared.testing.servers import DEFAULT_AMQP_URL, DEFAULT_DATABASE_URL, Servers, VhostAdmin, locate
 
-SERVICES = ("gateway", "intake", "dispatch", "notifications", "reporting")
+SERVICES = ("gateway", "intake", "dispatch", "notifications", "reporting", "assets")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ from typing import ClassVar
 from opsdesk_shared.settings import ServiceSettings
 
 # Every database the system owns, one per service (SPEC §3).
-SERVICES = ("gateway", "intake", "dispatch", "notifications", "reporting")
+SERVICES = ("gateway", "intake", "dispatch", "notifications", "reporting", "assets")
 
 
 class BackupSettings(ServiceSettings):

@@ -1,13 +1,15 @@
-"""Helpers of the backup tests: whole systems of five databases under a prefix of their own, and the CLI."""
+"""Helpers of the backup tests: whole systems of six databases under a prefix of their own, and the CLI."""
 
 import asyncio
 import os
 import sys
 
+import assets.migrate
 import dispatch.migrate
 import intake.migrate
 import notifications.migrate
 import reporting.migrate
+from assets.config import AssetsSettings
 from dispatch.config import DispatchSettings
 from gateway import bootstrap
 from gateway.config import GatewaySettings
@@ -33,6 +35,7 @@ def gateway_settings(env: RunEnvironment, prefix: str) -> GatewaySettings:
         dispatch_url=NOWHERE,
         notifications_url=NOWHERE,
         reporting_url=NOWHERE,
+        assets_url=NOWHERE,
     )
 
 
@@ -43,6 +46,7 @@ async def migrate_every_service(env: RunEnvironment, prefix: str) -> None:
         (dispatch.migrate.run, DispatchSettings),
         (notifications.migrate.run, NotificationsSettings),
         (reporting.migrate.run, ReportingSettings),
+        (assets.migrate.run, AssetsSettings),
     ):
         await run(env.settings(cls, database_prefix=prefix))  # type: ignore[operator]
 

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from devstack import demo_ledger
 from devstack.launch import gateway_ready
 
 SKILLS = {"engineer": (["hardware", "network"], "BJ-CY"), "engineer2": (["database", "network", "software"], "BJ-HD")}
@@ -48,7 +49,7 @@ class Desk:
             raise DemoFailed(f"{who}: {method} {path} answered {resp.status_code}: {resp.text[:300]}")
         return resp.json() if resp.content else None
 
-    def request(self, who: str, method: str, path: str, body: Any = None) -> httpx.Response:
+    def token(self, who: str) -> str:
         if who not in self.tokens:
             login = self.client.post(
                 "/api/auth/login", json={"username": who, "password": self.credentials[who]}, timeout=10
@@ -56,8 +57,11 @@ class Desk:
             if login.status_code != 200:
                 raise DemoFailed(f"{who} could not sign in: {login.status_code} {login.text[:200]}")
             self.tokens[who] = login.json()["access_token"]
+        return self.tokens[who]
+
+    def request(self, who: str, method: str, path: str, body: Any = None) -> httpx.Response:
         return self.client.request(
-            method, path, json=body, headers={"Authorization": f"Bearer {self.tokens[who]}"}, timeout=10
+            method, path, json=body, headers={"Authorization": f"Bearer {self.token(who)}"}, timeout=10
         )
 
 
@@ -149,6 +153,11 @@ def play(url: str, credentials: dict[str, str], *, only_into_an_empty_desk: bool
     """Plays the morning; returns the numbers of the tickets it filed (none when the desk was in use)."""
     with httpx.Client(base_url=url) as client:
         desk = Desk(client, credentials)
+        # The equipment ledger first (importing it again changes nothing): the morning's tickets name its tags.
+        counts = demo_ledger.import_ledger(
+            client, lambda: desk.token("dispatcher"), lambda what, probe: wait_until(what, probe, timeout=120)
+        )
+        print(f"demo ledger: {counts['rows']} assets ({counts['created']} registered now)", flush=True)
         if only_into_an_empty_desk and desk("supervisor", "GET", "/api/tickets?limit=1")["items"]:
             return []
         morning = Morning(desk)

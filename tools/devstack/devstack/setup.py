@@ -13,11 +13,13 @@ import redis.asyncio
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+import assets.migrate
 import dispatch.demo
 import dispatch.migrate
 import intake.migrate
 import notifications.migrate
 import reporting.migrate
+from assets.config import AssetsSettings
 from dispatch.config import DispatchSettings
 from gateway import audit_chain, bootstrap, keys, rate_limits
 from gateway.config import GatewaySettings
@@ -107,6 +109,7 @@ async def migrate_all() -> None:
     await dispatch.migrate.run(DispatchSettings())
     await notifications.migrate.run(NotificationsSettings())
     await reporting.migrate.run(ReportingSettings())
+    await assets.migrate.run(AssetsSettings())
 
 
 def move_private_key_out_of_the_services_reach(private_file: Path, public_file: Path) -> bool:

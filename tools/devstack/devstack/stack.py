@@ -6,14 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-SERVICES = ("intake", "dispatch", "notifications", "reporting")
+SERVICES = ("intake", "dispatch", "notifications", "reporting", "assets")
 DEFAULT_PORTS = {
     "gateway": 8000,
     "intake": 8101,
     "dispatch": 8102,
     "notifications": 8103,
     "reporting": 8104,
+    "assets": 8105,
     "twilio_sink": 8109,
+    "aliyun_sink": 8110,
 }
 
 
@@ -41,12 +43,34 @@ def stack_env(base: Mapping[str, str], *, root: Path, ports: Mapping[str, int] |
     if uses_sink(env):
         env.setdefault("OPSDESK_TWILIO_SINK_PORT", str(ports["twilio_sink"]))
         env.setdefault("TWILIO_API_BASE_URL", f"http://127.0.0.1:{env['OPSDESK_TWILIO_SINK_PORT']}")
+    if uses_aliyun_sink(env):
+        # The Dysmsapi stand-in, signing keys of its own, pushing reports and replies through the gateway.
+        env.setdefault("OPSDESK_ALIYUN_SINK_PORT", str(ports["aliyun_sink"]))
+        env.setdefault("ALIYUN_SMS_ENDPOINT", f"http://127.0.0.1:{env['OPSDESK_ALIYUN_SINK_PORT']}")
+        env.setdefault("ALIYUN_ACCESS_KEY_ID", "LTAI-opsdesk-dev-sink")
+        env.setdefault("ALIYUN_ACCESS_KEY_SECRET", "opsdesk-dev-aliyun-sink-secret")
+        env.setdefault("ALIYUN_SMS_SIGN_NAME", "居住证运维")
+        env.setdefault("OPSDESK_ALIYUN_SINK_REPORT_URL", env["OPSDESK_PUBLIC_URL"] + "/api/sms/webhooks/aliyun/report")
+        env.setdefault("OPSDESK_ALIYUN_SINK_UP_URL", env["OPSDESK_PUBLIC_URL"] + "/api/sms/webhooks/aliyun/up")
     env.setdefault("PYTHONUNBUFFERED", "1")
     return env
 
 
+def uses_aliyun(env: Mapping[str, str]) -> bool:
+    return env.get("OPSDESK_SMS_PROVIDER", "twilio") == "aliyun"
+
+
 def uses_sink(env: Mapping[str, str]) -> bool:
-    return not (env.get("TWILIO_ACCOUNT_SID") and env.get("TWILIO_AUTH_TOKEN"))
+    """Twilio is live and has no credentials: its local stand-in."""
+    return not uses_aliyun(env) and not (env.get("TWILIO_ACCOUNT_SID") and env.get("TWILIO_AUTH_TOKEN"))
+
+
+def uses_aliyun_sink(env: Mapping[str, str]) -> bool:
+    """`OPSDESK_SMS_PROVIDER=aliyun make run` without Aliyun keys, or with the stand-in's own: the stand-in."""
+    if not uses_aliyun(env):
+        return False
+    key = env.get("ALIYUN_ACCESS_KEY_ID")
+    return not key or key == "LTAI-opsdesk-dev-sink"
 
 
 def processes(env: Mapping[str, str]) -> list[Process]:
@@ -61,6 +85,8 @@ def processes(env: Mapping[str, str]) -> list[Process]:
         procs.append(Process(f"{service}-worker", [py, "-m", service, "worker"]))
     if uses_sink(env):
         procs.append(Process("twilio-sink", [py, "-m", "twilio_sink", "--port", env["OPSDESK_TWILIO_SINK_PORT"]]))
+    if uses_aliyun_sink(env):
+        procs.append(Process("aliyun-sink", [py, "-m", "aliyun_sink", "--port", env["OPSDESK_ALIYUN_SINK_PORT"]]))
     return procs
 
 

@@ -1,5 +1,6 @@
-"""Administration: users, the unit tree, API keys, SLA policies, SMS rules and templates; and the audit
-log for the auditor. Each section is one fragment that its forms re-render (with the API's messages)."""
+"""Administration: users, the unit tree, API keys, SLA policies, SMS rules and templates, canned replies,
+the contract's particulars (what the acceptance reports print); and the audit log for the auditor. Each
+section is one fragment that its forms re-render (with the API's messages)."""
 
 from typing import Any
 from urllib.parse import urlencode
@@ -16,7 +17,7 @@ from gateway.web.pages.forms import body_of, form_fields
 router = APIRouter(include_in_schema=False)
 Admin = role_guard("admin", "security_admin")
 Auditor = role_guard("auditor")
-SECTIONS = ("users", "units", "keys", "sla", "sms")
+SECTIONS = ("users", "units", "keys", "sla", "sms", "replies", "contract")
 ROLES = ("hotline_operator", "requester", "dispatcher", "engineer", "supervisor", "admin", "security_admin", "auditor")
 
 
@@ -44,6 +45,18 @@ def _minutes_to_seconds(value: str) -> int | str:
         return value
 
 
+def provider_params(text: str) -> dict[str, str] | None:
+    """`name=number, who=engineer_name` as the form has it; anything malformed goes to the API to be named."""
+    pairs = [part.strip() for part in text.replace("，", ",").split(",") if part.strip()]
+    if not pairs:
+        return None
+    return {name.strip(): variable.strip() for name, _, variable in (pair.partition("=") for pair in pairs)}
+
+
+def params_text(params: dict[str, str] | None) -> str:
+    return ", ".join(f"{name}={variable}" for name, variable in (params or {}).items())
+
+
 async def _section(web: Web, section: str) -> dict[str, Any]:
     units = await web.api.get("/api/admin/units")
     data: dict[str, Any] = {
@@ -63,6 +76,12 @@ async def _section(web: Web, section: str) -> dict[str, Any]:
             data["rules"] = await web.api.get("/api/sms/rules")
             data["rule_names"], data["audiences"] = SMS_RULES, SMS_AUDIENCES
             data["templates"] = await web.api.get("/api/sms/templates")
+            data["sms_provider"] = await web.api.get("/api/sms/provider")
+            data["params_text"] = params_text
+        elif section == "replies":
+            data["replies"] = await web.api.get("/api/canned-replies")
+        elif section == "contract":
+            data["contract"] = await web.api.get("/api/reports/contract")
     except ApiError as exc:
         data["denied"] = exc.detail  # e.g. API keys belong to the security administrator alone
     return data
@@ -134,8 +153,24 @@ async def admin_write(section: str, web: Web = Admin) -> Response:
                 "PATCH", f"/api/sms/rules/{fields['rule']}", json={"enabled": fields.get("enabled") == "true"}
             )
         elif section == "sms":
+            body = body_of(fields, "body", "trigger")
+            if "provider_code" in fields:  # the Alibaba Cloud template code and its parameters (param=variable, …)
+                body["provider_code"] = fields["provider_code"].strip() or None
+                body["provider_params"] = provider_params(fields.get("provider_params", ""))
+            created = await web.api.call("PUT", f"/api/sms/templates/{fields.get('code', '')}", json=body)
+        elif section == "replies" and fields.get("delete"):
+            await web.api.call("DELETE", f"/api/canned-replies/{fields['delete']}")
+            created = {"deleted": True}
+        elif section == "replies" and fields.get("reply_id"):
             created = await web.api.call(
-                "PUT", f"/api/sms/templates/{fields.get('code', '')}", json=body_of(fields, "body", "trigger")
+                "PATCH", f"/api/canned-replies/{fields['reply_id']}", json=body_of(fields, "title", "body")
+            )
+        elif section == "replies":
+            created = await web.api.post("/api/canned-replies", body_of(fields, "title", "body"))
+        elif section == "contract":
+            fields_of_contract = ("contract_number", "contract_title", "client_name", "vendor_name")
+            created = await web.api.call(
+                "PUT", "/api/reports/contract", json=body_of(fields, *fields_of_contract, "starts_on", "ends_on")
             )
     except ApiError as exc:
         error, errors = exc.detail, exc.field_errors()

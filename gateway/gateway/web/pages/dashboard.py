@@ -63,7 +63,7 @@ def _chosen_reports(web: Web, today: date, week: str | None, quarter: str | None
     """The report periods picked on the page (this week, quarter and contract year unless chosen), each
     with its name as people say it."""
     en = web.lang == "en"
-    week = week if periods_.parse_week(week) else periods_.week_of(today)
+    week = week if week and periods_.parse_week(week) else periods_.week_of(today)
     quarters = periods_.quarters(today, en)
     years = periods_.contract_years(today, en)
     quarter = quarter if quarter in {q.value for q in quarters} else quarters[0].value

@@ -2,6 +2,7 @@
 the call's outcome, and resolving a question on the phone."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -44,7 +45,7 @@ async def console(web: Web = Operator, pops: str = "") -> Response:
     )
 
 
-async def _calls_by_id(web: Web, ids: list[str]) -> list[dict]:  # type: ignore[type-arg]
+async def _calls_by_id(web: Web, ids: list[str]) -> list[dict[str, Any]]:
     """The calls among the recent ones with these ids, oldest first (the call log has no lookup by id)."""
     if not ids:
         return []
@@ -52,7 +53,7 @@ async def _calls_by_id(web: Web, ids: list[str]) -> list[dict]:  # type: ignore[
     return sorted((c for c in recent if c["id"] in ids), key=lambda c: c["started_at"])
 
 
-async def _card_of(web: Web, call: dict) -> str:  # type: ignore[type-arg]
+async def _card_of(web: Web, call: dict[str, Any]) -> str:
     pop = {"call": call["id"], "call_id": call["cti_call_id"], "caller_phone": call["caller_phone"]}
     return await caller_card(web, pop)
 

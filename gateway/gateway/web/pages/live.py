@@ -162,7 +162,7 @@ async def screen_pops(web: Web = role_guard("hotline_operator")) -> StreamingRes
                         event = line[6:].strip()
                     elif line.startswith("data:") and event == "screen_pop":
                         pop = json.loads(line[5:])
-                        if _locked_now(web):
+                        if await _locked_now(web):
                             # Counted, not shown: the call's id only, which the page, once unlocked, asks for.
                             yield sse("locked_call", str(pop.get("call") or ""))
                         else:
@@ -177,12 +177,15 @@ async def screen_pops(web: Web = role_guard("hotline_operator")) -> StreamingRes
     return StreamingResponse(stream(), media_type="text/event-stream", headers=SSE_HEADERS)
 
 
-def _locked_now(web: Web) -> bool:
-    """Locked, or idle past the limit since this stream's cookie was read (it may have locked meanwhile: the
-    stream's copy of the session is the one it started with, so it errs towards counting, never showing)."""
+async def _locked_now(web: Web) -> bool:
+    """Locked, or idle past the limit since this stream's cookie was read, or locked since by the server
+    (another request locked it meanwhile: the stream's copy of the session is the one it started with, so
+    it errs towards counting, never showing)."""
     assert web.session is not None
     limit = web.request.app.state.settings.web_idle_timeout_s
-    return web.session.locked or web.session.idle_for(time.time()) > limit
+    if web.session.locked or web.session.idle_for(time.time()) > limit:
+        return True
+    return await web.request.app.state.web_locks.locked_at(web.session.sid) is not None
 
 
 async def caller_card(web: Web, pop: dict[str, object]) -> str:

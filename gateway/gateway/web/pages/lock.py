@@ -45,6 +45,8 @@ async def lock_screen(web: WebPage, next: str = "") -> Response:
     if web.session.locked_at is None:  # locked by hand ("锁屏"), or the page's idle timer ran a moment early
         web.session.locked_at = sessions.now()
         write_session(web.request, web.session)
+    # Kept by the server too, so that no answer to a request sent before the lock reopens the console.
+    await web.request.app.state.web_locks.lock(web.session.sid, web.session.locked_at)
     return _render(web, next)
 
 

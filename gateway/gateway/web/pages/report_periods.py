@@ -4,6 +4,7 @@ query string."""
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 QUARTERS_OFFERED = 8
 YEARS_OFFERED = 4
@@ -80,7 +81,7 @@ def contract_years(today: date, en: bool = False) -> list[Choice]:
     return [Choice(str(y), year_label(str(y), en)) for y in range(latest, latest - YEARS_OFFERED, -1)]
 
 
-def zero_filled(per_day: list[dict], start: date, end: date) -> list[list]:  # type: ignore[type-arg]
+def zero_filled(per_day: list[dict[str, Any]], start: date, end: date) -> list[list[Any]]:
     """Every day of the period, a day without tickets as 0, so a quiet day shows as a dip, not a gap."""
     counts = {str(d["day"]): d["tickets"] for d in per_day}
     days = [str(start + timedelta(days=i)) for i in range(max((end - start).days + 1, 0))]

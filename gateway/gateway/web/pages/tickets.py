@@ -193,9 +193,34 @@ COMMENT_KINDS = frozenset({"comment", "internal_comment"})
 COMMENTERS_WITH_CANNED_REPLIES = ("hotline_operator", "dispatcher", "admin")
 
 
+# Status changes whose action names the new status: the line says the action only ("挂起", not "挂起 → 挂起").
+# Those below can end in more than one status, so their line names it.
+STATUS_SHOWN_AFTER = frozenset({"resume", "unassign"})
+
+
 def history(ticket: dict[str, Any]) -> list[dict[str, Any]]:
-    """The timeline and the comments in one time order."""
-    steps = [{"comment": None, **e} for e in ticket["timeline"] if e["kind"] not in COMMENT_KINDS]
+    """The timeline and the comments in one time order, one line per step.
+
+    A work-order step that moved the ticket is written twice by intake: the status change (`assign`, with
+    `detail.source` naming the step) and the step itself (`engineer_assigned`, naming the engineer). Shown
+    once: the step's words and engineer, and who did it when that is somebody else (the dispatcher who
+    assigned)."""
+    twins = {
+        (e["detail"]["source"], e["at"], e["detail"].get("work_order_id")): e
+        for e in ticket["timeline"]
+        if e["detail"].get("source") and "to" in e["detail"]
+    }
+    steps = []
+    for e in ticket["timeline"]:
+        if e["kind"] in COMMENT_KINDS or (e["detail"].get("source") and "to" in e["detail"]):
+            continue
+        entry: dict[str, Any] = {"comment": None, **e, "by": None, "status_shown": e["kind"] in STATUS_SHOWN_AFTER}
+        twin = twins.pop((e["kind"], e["at"], e["detail"].get("work_order_id")), None)
+        if twin is not None and twin["actor_name"] and twin["actor_name"] != e["actor_name"]:
+            entry["by"] = twin["actor_name"]
+        steps.append(entry)
+    # A status change whose step line is missing (written before the steps were) keeps its own line.
+    steps += [{"comment": None, **e, "by": None, "status_shown": False} for e in twins.values()]
     notes = [{"comment": c, "at": c["at"]} for c in ticket.get("comments", [])]
     return sorted([*steps, *notes], key=lambda entry: datetime.fromisoformat(entry["at"]))
 

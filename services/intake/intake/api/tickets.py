@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake import directory
 from intake.api.dependencies import Settings, Store
 from intake.attachments import service as attachments
 from intake.models import Ticket
@@ -68,17 +69,28 @@ def _out(ticket: Ticket, principal: Principal) -> TicketOut:
 
 async def _detail(session: AsyncSession, principal: Principal, ticket: Ticket) -> TicketDetail:
     duplicate_of, duplicated_by = await duplicates.links(session, principal, ticket.id)
+    steps = await service.timeline(session, ticket.id, principal)
+    notes = await service.comments(session, ticket.id, principal)
+    # Who did it, by the name people know them by (the lines keep the account name they were written with).
+    # A work-order step names its engineer as its actor: that name is dispatch's display name already.
+    names = await directory.display_names(
+        session, {e.actor_id for e in steps if e.actor_id} | {c.author_id for c in notes if c.author_id}
+    )
     return TicketDetail(
         **_out(ticket, principal).model_dump(),
         duplicate_of=duplicate_of,
         duplicates=duplicated_by,
         timeline=[
-            TimelineEntry.model_validate(e, from_attributes=True)
-            for e in await service.timeline(session, ticket.id, principal)
+            TimelineEntry.model_validate(e, from_attributes=True).model_copy(
+                update={"actor_name": names.get(e.actor_id, e.actor_name) if e.actor_id else e.actor_name}  # type: ignore[arg-type]
+            )
+            for e in steps
         ],
         comments=[
-            CommentOut.model_validate(c, from_attributes=True)
-            for c in await service.comments(session, ticket.id, principal)
+            CommentOut.model_validate(c, from_attributes=True).model_copy(
+                update={"author_name": names.get(c.author_id, c.author_name)}  # type: ignore[arg-type]
+            )
+            for c in notes
         ],
         attachments=[
             AttachmentOut.model_validate(a, from_attributes=True)

@@ -3,10 +3,10 @@
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy import select
 
-from notifications import rules
+from notifications import provider_templates, rules
 from notifications.models import SmsOptOut, SmsRule, SmsTemplate
 from notifications.schemas import OptOutOut, RuleOut, RulePatch, TemplateIn, TemplateOut
 from opsdesk_shared.auth import Principal, Role, require_roles
@@ -24,7 +24,13 @@ OptOutKeeper = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.HOTLI
 
 def _template_out(t: SmsTemplate) -> TemplateOut:
     return TemplateOut(
-        code=t.code, trigger=t.trigger, body=t.body, variables=rules.template_variables(t.body), updated_at=t.updated_at
+        code=t.code,
+        trigger=t.trigger,
+        body=t.body,
+        variables=rules.template_variables(t.body),
+        provider_code=t.provider_code,
+        provider_params=t.provider_params,
+        updated_at=t.updated_at,
     )
 
 
@@ -53,18 +59,25 @@ async def put_template(code: str, body: TemplateIn, _: Admin, uow: Uow) -> Templ
         raise RuleViolation(
             "template codes are lower-case letters, digits and _", field="code", code="sms.template_code_invalid"
         )
+    template = await uow.get(SmsTemplate, code, with_for_update=True)
+    # The Aliyun template code and mapping change only when given (editing the text keeps them).
+    given = body.model_fields_set & {"provider_code", "provider_params"}
+    provider_code = body.provider_code if given or template is None else template.provider_code
+    provider_params = body.provider_params if given or template is None else template.provider_params
     rules.check_template(body.body, _allowed(body.trigger))
+    rules.check_provider_mapping(provider_code, provider_params, _allowed(body.trigger))
     # A template a rule uses must keep fitting that rule's trigger.
     used_by = (await uow.execute(select(SmsRule.trigger).where(SmsRule.template_code == code))).scalars().all()
     for trigger in used_by:
         rules.check_template(body.body, rules.TRIGGERS[trigger].variables)
-    template = await uow.get(SmsTemplate, code, with_for_update=True)
+        rules.check_provider_mapping(provider_code, provider_params, rules.TRIGGERS[trigger].variables)
     now = datetime.now(UTC)
     if template is None:
         template = SmsTemplate(code=code, trigger=body.trigger, body=body.body, updated_at=now)
         uow.add(template)
     else:
         template.trigger, template.body, template.updated_at = body.trigger, body.body, now
+    template.provider_code, template.provider_params = provider_code, provider_params
     return _template_out(template)
 
 
@@ -90,7 +103,9 @@ def _rule_out(rule: SmsRule) -> RuleOut:
 
 
 @router.patch("/rules/{trigger}", response_model=RuleOut)
-async def patch_rule(trigger: str, body: RulePatch, _: Admin, uow: Uow) -> RuleOut:
+async def patch_rule(trigger: str, body: RulePatch, _: Admin, uow: Uow, request: Request) -> RuleOut:
+    """Switches a rule on or off or gives it another template. Saved only if the template fits the trigger, and,
+    while Alibaba Cloud SMS is live, has a provider template code whose parameters the trigger fills."""
     rule = await uow.get(SmsRule, trigger, with_for_update=True)
     if rule is None:
         raise NotFound(f"no rule {trigger!r}", code="sms.rule_not_found")
@@ -104,6 +119,20 @@ async def patch_rule(trigger: str, body: RulePatch, _: Admin, uow: Uow) -> RuleO
         rule.template_code = body.template_code
     if body.enabled is not None:
         rule.enabled = body.enabled
+    settings = request.app.state.settings
+    if settings.sms_provider == "aliyun" and rule.enabled:
+        template = await uow.get(SmsTemplate, rule.template_code)
+        assert template is not None
+        if provider_templates.code_for(template, settings) is None:
+            raise RuleViolation(
+                f"template {template.code!r} has no Alibaba Cloud template code: set its provider_code first",
+                field="template_code",
+            )
+        rules.check_provider_mapping(
+            provider_templates.code_for(template, settings),
+            template.provider_params,
+            rules.TRIGGERS[trigger].variables,
+        )
     return _rule_out(rule)
 
 

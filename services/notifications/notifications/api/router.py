@@ -23,7 +23,15 @@ SecurityAdmin = Annotated[Principal, Depends(require_roles(Role.SECURITY_ADMIN))
 
 @router.get("/provider", response_model=ProviderInfo)
 async def provider(request: Request, _: CurrentPrincipal) -> ProviderInfo:
+    """The live SMS provider (OPSDESK_SMS_PROVIDER), for the admin console."""
     settings = request.app.state.settings
+    if settings.sms_provider == "aliyun":
+        note = (
+            "SMS go to the local Alibaba Cloud SMS stand-in (development only)"
+            if settings.uses_sink
+            else f"Alibaba Cloud SMS (Dysmsapi, {settings.aliyun_api_endpoint}), signature 【{settings.aliyun_sign}】"
+        )
+        return ProviderInfo(name="aliyun", sink=settings.uses_sink, note=note, templates_only=True)
     note = "SMS go to the local Twilio-compatible sink (development only)" if settings.uses_sink else "Twilio"
     return ProviderInfo(name="twilio", sink=settings.uses_sink, note=note)
 
@@ -69,6 +77,7 @@ async def list_messages(
                 segments=m.segments,
                 encoding=m.encoding,
                 provider_sid=m.provider_sid,
+                provider=m.provider,
                 attempts=m.attempts,
                 error_code=m.error_code,
                 created_at=m.created_at,

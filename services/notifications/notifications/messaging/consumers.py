@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from notifications import rules, service
+from notifications import provider_templates, rules, service
 from notifications.config import NotificationsSettings
 from notifications.models import SmsRule, SmsTemplate, TicketContact
 from opsdesk_shared.contracts import dispatch as d
@@ -48,6 +48,7 @@ class RuleApplier:
         template = await self._template(trigger_name)
         if template is None:
             return
+        provider_template, params = provider_templates.for_rule(template, self.settings, variables)
         await service.queue_message(
             self.session,
             event_id=self.envelope.id,
@@ -55,6 +56,9 @@ class RuleApplier:
             ticket_id=ticket_id,
             body=rules.render(template.body, self.settings.sms_signature, variables),
             template=template.code,
+            provider=self.settings.sms_provider,
+            provider_template=provider_template,
+            template_params=params,
             urgent=trigger.urgent,
             deferrable=trigger.deferrable,
             ticket_news=trigger.ticket_news,

@@ -15,7 +15,7 @@ from twilio.http.async_http_client import AsyncTwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from notifications.providers.base import ProviderError, Sent
+from notifications.providers.base import Outgoing, ProviderError, Sent
 
 TWILIO_API = "https://api.twilio.com"
 # Permanent errors: retrying cannot help (invalid number, unsubscribed recipient, not SMS-capable, ...).
@@ -76,6 +76,7 @@ class _BaseUrlHttpClient(AsyncTwilioHttpClient):
 
 class TwilioProvider:
     name = "twilio"
+    batch_size = 1
 
     def __init__(
         self,
@@ -95,8 +96,8 @@ class TwilioProvider:
         self.is_sink = is_sink
         self.base_url = base_url
 
-    async def send(self, *, to: str, body: str, status_callback: str) -> Sent:
-        kwargs: dict[str, str] = {"to": to, "body": body, "status_callback": status_callback}
+    async def send(self, message: Outgoing, *, status_callback: str) -> Sent:
+        kwargs: dict[str, str] = {"to": message.to, "body": message.body, "status_callback": status_callback}
         if self.messaging_service_sid:
             kwargs["messaging_service_sid"] = self.messaging_service_sid
         else:
@@ -117,10 +118,14 @@ class TwilioProvider:
             ) from exc
         return Sent(provider_sid=message.sid or "", status=message.status or "queued")
 
-    async def find_sent(self, *, to: str, body: str, since: datetime) -> Sent | None:
+    async def send_batch(self, messages: list[Outgoing], *, out_id: str) -> list[Sent]:
+        raise NotImplementedError("Twilio sends one message per call (batch_size 1)")
+
+    async def find_sent(self, outgoing: Outgoing) -> Sent | None:
         """Lists the newest messages to `to` and matches text and creation time here. Twilio's only date filter
         is on the sent date, which a message still in Twilio's queue does not have yet: filtering on it would
         miss exactly the message a time-out left behind, and send it again."""
+        to, body, since = outgoing.to, outgoing.body, outgoing.created_at
         try:
             messages = await self.client.messages.list_async(to=to, limit=RECONCILE_WINDOW)
         except (TimeoutError, TwilioRestException, aiohttp.ClientError) as exc:

@@ -1,0 +1,23 @@
+"""The gateway's units as the assets service keeps them (from `unit.*` events): the tree that scopes what a
+requester sees, and the unit codes an imported spreadsheet names."""
+
+from uuid import UUID
+
+from sqlalchemy import Text
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.orm import Mapped, mapped_column
+
+from assets.db import Base
+
+
+class Unit(Base):
+    __tablename__ = "directory_unit"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(Text, index=True)
+    name: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(Text)
+    parent_id: Mapped[UUID | None]
+    # Ancestors from the root down to the unit itself.
+    path: Mapped[list[UUID]] = mapped_column(pg.ARRAY(pg.UUID(as_uuid=True)), server_default="{}")
+    applied_version: Mapped[int] = mapped_column(server_default="0")
