@@ -405,10 +405,11 @@ async def draft_from_ticket(session: AsyncSession, principal: Principal, ticket_
             f"ticket {ticket.number} is {ticket.status}: only a resolved ticket's solution makes an article",
             code="knowledge.ticket_not_resolved",
         )
+    title = ticket.title.strip()
     body = ArticleIn(
-        title=ticket.title,
-        symptoms=ticket.description[:5000],
-        steps=[ticket.resolution_summary[:1000]],
+        title=title if len(title) >= 2 else f"{ticket.number} {title}",  # an article's title has two characters
+        symptoms=ticket.description.strip()[:5000] or ticket.title,
+        steps=[ticket.resolution_summary.strip()[:1000] or ticket.resolution_summary[:1000]],
         category=ticket.category,
         subcategory=ticket.subcategory,
         tags=[],
