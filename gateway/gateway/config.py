@@ -127,6 +127,7 @@ class GatewaySettings(ServiceSettings):
             ("/api/tickets", self.intake_url),
             ("/api/calls", self.intake_url),
             ("/api/canned-replies", self.intake_url),
+            ("/api/knowledge", self.intake_url),
             ("/api/callers", self.intake_url),
             ("/api/cti", self.intake_url),
             ("/api/work-orders", self.dispatch_url),

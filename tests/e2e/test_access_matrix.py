@@ -46,6 +46,21 @@ EXPECTED: dict[str, str] = {
     "GET /api/admin/users": "secadmin admin",
     "GET /api/admin/users/{user_id}": "secadmin admin",
     "GET /api/auth/me": ANY_USER,
+    # The knowledge base: published articles are every signed-in caller's (internal ones the vendor's staff's,
+    # scoped in the rows); the vendor's staff write, reviewers publish (checked inside), requesters say an
+    # article spared them a filing.
+    "GET /api/knowledge/search": ANY_CALLER,
+    "GET /api/knowledge/suggest": ANY_CALLER,
+    "GET /api/knowledge/stats": "operator dispatcher engineer supervisor admin",
+    "GET /api/knowledge/articles": ANY_CALLER,
+    "GET /api/knowledge/articles/{article_id}": ANY_CALLER,
+    "POST /api/knowledge/articles": "operator dispatcher engineer admin",
+    "POST /api/knowledge/articles/from-ticket/{ticket_id}": "operator dispatcher engineer admin",
+    "PATCH /api/knowledge/articles/{article_id}": "operator dispatcher engineer admin",
+    "POST /api/knowledge/articles/{article_id}/transitions": "operator dispatcher engineer admin",
+    "POST /api/knowledge/articles/{article_id}/uses": "operator dispatcher engineer admin",
+    "POST /api/knowledge/articles/{article_id}/feedback": ANY_CALLER,
+    "POST /api/knowledge/articles/{article_id}/deflections": "requester",
     # The equipment ledger: the vendor's staff and the supervisors read all of it, requesters their unit's subtree;
     # administrators and dispatchers keep it; engineers write the technical ledger too, which requesters do not see.
     "GET /api/assets": "operator requester dispatcher engineer supervisor admin",

@@ -26,6 +26,10 @@ def test_the_demo_morning_gives_every_console_something_to_show(stack: Stack, de
     supervisor, dispatcher = bearer(stack, "supervisor"), bearer(stack, "dispatcher")
     numbers = play(stack.url, stack.credentials, only_into_an_empty_desk=False)
     assert len(numbers) == 8
+    # The knowledge base's first articles: published, one in review, one that answered a call.
+    kb = client.get("/api/knowledge/stats", headers=supervisor).json()
+    assert kb["articles_by_state"]["published"] >= 4 and kb["articles_by_state"]["in_review"] >= 1
+    assert kb["uses_in_calls"] >= 1
     # The demo ledger came first: about 40 assets, among them every asset the morning's tickets name.
     ledger = client.get("/api/assets", params={"limit": 500}, headers=dispatcher).json()
     assert ledger["total"] >= 40

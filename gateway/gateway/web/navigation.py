@@ -21,6 +21,7 @@ PAGES = [
     Page("/ui/assets", "设备台帐", frozenset({"supervisor", "dispatcher", "engineer", "admin"})),
     Page("/ui/admin", "系统管理", frozenset({"admin", "security_admin"})),
     Page("/ui/audit", "审计日志", frozenset({"auditor"})),
+    Page("/ui/knowledge", "知识库", frozenset({"hotline_operator", "dispatcher", "engineer", "admin"})),
 ]
 
 

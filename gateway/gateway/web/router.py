@@ -34,6 +34,7 @@ from gateway.web.pages import (
     engineer,
     hotline,
     inspections,
+    knowledge,
     live,
     lock,
     roster,
@@ -72,6 +73,7 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
         live.router,
         hotline.router,
         ticket_list.router,
+        knowledge.router,  # before tickets.router: /ui/tickets/{id}/to-article
         assets.router,
         ticket_staff.router,  # before tickets.router: its /ui/tickets/{id}/{action} would take reclassify
         tickets.router,

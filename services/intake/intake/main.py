@@ -1,14 +1,16 @@
 """Intake's API process: `create_app(settings)` builds it; nothing happens at import time."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from intake.api import calls, canned_replies, cti, tickets
+from intake.api import calls, canned_replies, cti, knowledge, tickets
 from intake.attachments.storage import PostgresAttachmentStore
 from intake.calls.screen_pops import ScreenPopHub
 from intake.config import IntakeSettings
+from intake.knowledge import segmentation
 from opsdesk_shared.app import build_service_app, database_check
 from opsdesk_shared.db import create_engine, session_factory
 
@@ -24,11 +26,12 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         app.state.attachments = PostgresAttachmentStore()
         app.state.screen_pops = ScreenPopHub(settings.asyncpg_dsn)
         await app.state.screen_pops.start()
+        await asyncio.to_thread(segmentation.warm_up)  # jieba's dictionary, before the first search
         yield
         await app.state.screen_pops.stop()
         await engine.dispose()
 
     app = build_service_app(settings, title="OpsDesk intake", lifespan=lifespan, readiness=[database_check(engine)])
-    for module in (tickets, calls, cti, canned_replies):
+    for module in (tickets, calls, cti, canned_replies, knowledge):
         app.include_router(module.router)
     return app

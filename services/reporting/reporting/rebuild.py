@@ -28,6 +28,7 @@ FACTS = (
     "unit_dim",
     "sms_daily",
     "call_daily",
+    "knowledge_daily",
 )
 BATCH = 2000
 

@@ -128,3 +128,23 @@ class CallLogged(Event):
     operator_id: UUID | None = None
     outcome: str | None = None
     ticket_id: UUID | None = None
+
+
+class KnowledgeArticleUsed(Event):
+    """A call or a ticket solved with a knowledge-base article (first-call resolution by article)."""
+
+    type = "knowledge.article_used"
+    article_id: UUID
+    article_number: str
+    call_id: UUID | None = None
+    ticket_id: UUID | None = None
+    at: datetime
+
+
+class KnowledgeFilingSpared(Event):
+    """A requester read a published article before filing and did not need to file (deflection)."""
+
+    type = "knowledge.filing_spared"
+    article_id: UUID
+    article_number: str
+    at: datetime

@@ -397,4 +397,103 @@ def _the_morning(m: Morning) -> list[str]:
 
     week = datetime.now(SHANGHAI).strftime("%G-W%V")
     desk("dispatcher", "PUT", f"/api/reports/weekly/{week}/plan", {"plan": WEEKLY_PLAN})
+    _knowledge(m)
     return filed
+
+
+# The knowledge base's first articles: written by the desk, published by the dispatcher (standing in for the
+# project manager), one still in review; a consultation answered on the phone from one of them.
+ARTICLES: list[dict[str, Any]] = [
+    {
+        "title": "制证机卡纸或打印居住证时停住",
+        "symptoms": "制证机打印居住证到一半停住，指示灯闪红，卡片卡在出卡口。",
+        "cause": "卡片受潮粘连，或色带未装正。",
+        "steps": ["关机后打开前盖，取出卡住的卡片", "检查色带是否装正、有无断裂", "卡片放回卡盒前先抖散，重新开机打印"],
+        "category": "fault",
+        "subcategory": "hardware",
+        "equipment_class": "制证机",
+        "tags": ["制证机", "卡纸", "色带"],
+        "audience": "published",
+    },
+    {
+        "title": "二代证读卡器放卡无反应",
+        "symptoms": "受理窗口读卡器放上身份证后没有读出信息，受理系统提示未检测到读卡器。",
+        "cause": "USB 接口松动或驱动被系统更新覆盖。",
+        "steps": [
+            "换一个 USB 口重新插拔读卡器",
+            "在设备管理器中确认读卡器已识别",
+            "仍不行时重装读卡器驱动并重启受理系统",
+        ],
+        "category": "fault",
+        "subcategory": "hardware",
+        "equipment_class": "读卡器",
+        "tags": ["读卡器", "二代证", "受理"],
+        "audience": "published",
+    },
+    {
+        "title": "居住证受理系统登录提示证书过期",
+        "symptoms": "派出所民警插入 UKey 登录受理系统时提示数字证书已过期。",
+        "cause": "数字证书到期未续期。",
+        "steps": ["确认 UKey 上证书的有效期", "由分局管理员在证书系统中提交续期", "续期后拔插 UKey 重新登录"],
+        "category": "consultation",
+        "subcategory": "account",
+        "owning_system": "居住证受理系统",
+        "tags": ["UKey", "数字证书", "登录"],
+        "audience": "published",
+    },
+    {
+        "title": "流管站专网 VPN 断线的排查",
+        "symptoms": "流管站电脑访问公安网应用时断时续，VPN 客户端显示已断开。",
+        "cause": "流管站宽带波动或 VPN 客户端版本过旧。",
+        "steps": ["请站点确认宽带是否正常", "远程升级 VPN 客户端", "仍断线时派工程师检查线路"],
+        "category": "fault",
+        "subcategory": "network",
+        "owning_system": "公安网",
+        "tags": ["VPN", "流管站", "专网"],
+        "audience": "internal",
+    },
+]
+
+
+def _knowledge(m: Morning) -> None:
+    desk = m.desk
+    published = []
+    for body in ARTICLES:
+        article = desk("engineer", "POST", "/api/knowledge/articles", body)
+        desk("engineer", "POST", f"/api/knowledge/articles/{article['id']}/transitions", {"action": "submit"})
+        published.append(
+            desk(
+                "dispatcher",
+                "POST",
+                f"/api/knowledge/articles/{article['id']}/transitions",
+                {"action": "publish", "note": "内容已核实"},
+            )
+        )
+    draft = desk(
+        "operator",
+        "POST",
+        "/api/knowledge/articles",
+        {
+            "title": "高拍仪拍照发虚",
+            "symptoms": "人像采集时高拍仪拍出的照片模糊，系统提示照片不合格。",
+            "steps": ["擦拭镜头", "在采集软件中重新对焦"],
+            "equipment_class": "高拍仪",
+            "tags": ["高拍仪", "人像采集"],
+            "audience": "published",
+        },
+    )
+    desk("operator", "POST", f"/api/knowledge/articles/{draft['id']}/transitions", {"action": "submit"})
+    started = datetime.now(UTC) - timedelta(minutes=3)
+    call = desk(
+        "operator",
+        "POST",
+        "/api/calls",
+        {
+            "caller_phone": "13700770008",
+            "started_at": started.isoformat(),
+            "ended_at": (started + timedelta(minutes=3)).isoformat(),
+            "outcome": "consultation_answered",
+            "notes": "登录受理系统提示证书过期，按知识库指导续期。",
+        },
+    )
+    desk("operator", "POST", f"/api/knowledge/articles/{published[2]['id']}/uses", {"call_id": call["id"]})

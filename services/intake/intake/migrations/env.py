@@ -1,5 +1,6 @@
 from sqlmodel import SQLModel
 
+import intake.knowledge.models  # noqa: F401  (the knowledge base's tables)
 import intake.models  # noqa: F401  (registers intake's tables on the metadata)
 from opsdesk_shared.migrations import run_env
 

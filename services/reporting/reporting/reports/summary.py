@@ -50,6 +50,9 @@ class Traffic(BaseModel):
     sms_failed: int
     sms_segments_sent: int
     calls: int
+    calls_solved_by_article: int = 0  # answered on the phone from a knowledge-base article
+    tickets_solved_by_article: int = 0
+    filings_spared: int = 0  # requesters who read an article and did not need to file
 
 
 class DayCount(BaseModel):
@@ -235,7 +238,20 @@ async def _traffic(session: AsyncSession, filters: Filters) -> Traffic:
     calls = await session.scalar(
         text("SELECT coalesce(sum(calls), 0) FROM call_daily WHERE day BETWEEN :first_day AND :last_day"), params
     )
+    knowledge = {
+        row.kind: int(row.n)
+        for row in await session.execute(
+            text(
+                "SELECT kind, sum(count) AS n FROM knowledge_daily "
+                "WHERE day BETWEEN :first_day AND :last_day GROUP BY kind"
+            ),
+            params,
+        )
+    }
     return Traffic(
+        calls_solved_by_article=knowledge.get("call_solved", 0),
+        tickets_solved_by_article=knowledge.get("ticket_solved", 0),
+        filings_spared=knowledge.get("filing_spared", 0),
         sms_sent=sms.get("sent", (0, 0))[0],
         sms_delivered=sms.get("delivered", (0, 0))[0],
         sms_failed=sms.get("failed", (0, 0))[0],
@@ -266,6 +282,9 @@ def _traffic_rows(s: Summary) -> list[list[Any]]:
         return []
     return [
         ["热线来电 Calls logged", s.traffic.calls],
+        ["知识库解决来电 Calls solved with an article", s.traffic.calls_solved_by_article],
+        ["知识库解决工单 Tickets solved with an article", s.traffic.tickets_solved_by_article],
+        ["知识库免于报修 Filings spared by articles", s.traffic.filings_spared],
         ["短信发送 SMS sent", s.traffic.sms_sent],
         ["短信送达 SMS delivered", s.traffic.sms_delivered],
         ["短信失败 SMS failed", s.traffic.sms_failed],
