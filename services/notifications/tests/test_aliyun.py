@@ -13,16 +13,18 @@ import httpx
 import pytest
 import uvicorn
 from asgi_lifespan import LifespanManager
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from aliyun_sink.app import SinkConfig
 from aliyun_sink.app import create_app as create_aliyun_sink
 from notifications.config import NotificationsSettings
 from notifications.inbound.models import SmsOptOut
 from notifications.main import create_app
-from notifications.messages.models import SmsMessage, SmsStatusChange
+from notifications.messages import service
+from notifications.messages.models import SmsMessage, SmsOrphanCallback, SmsStatusChange
 from notifications.messages.sender import Sender
 from notifications.messaging.consumers import subscriptions
+from notifications.providers.aliyun import provider_sid
 from notifications.worker import provider_for
 from opsdesk_shared.contracts import intake as i
 from opsdesk_shared.contracts.notifications import SmsReplyReceived
@@ -419,3 +421,57 @@ async def test_a_reply_of_1_pushed_twice_as_sms_up_confirms_the_resolved_ticket_
     assert reply.intent == "confirm" and reply.from_phone == requester
     pushes = [p for p in (await aliyun.get())["pushes"] if p["kind"] == "up"]
     assert pushes and all(p["answer"] == 0 for p in pushes)
+
+
+async def test_a_report_arriving_while_the_send_is_being_recorded_is_applied_not_lost(
+    aliyun: Aliyun, migrated: RunEnvironment
+) -> None:
+    """The report races our own record of the send: the push waits for that record (the receipt lock) and then
+    finds the message, instead of leaving an orphan the send's record had already looked for."""
+    to, now = phone(), datetime.now(UTC)
+    message = SmsMessage(
+        recipient=to,
+        body="测试",
+        status="sending",
+        next_attempt_at=now + timedelta(days=1),  # the worker's sender leaves it alone
+        created_at=now,
+        updated_at=now,
+    )
+    sid = provider_sid(str(message.id), to)
+    engine = create_engine(migrated.settings(NotificationsSettings))
+    sessions = session_factory(engine)
+    try:
+        async with sessions() as session, session.begin():
+            session.add(message)
+        report = [{"phone_number": to[3:], "success": True, "out_id": str(message.id), "biz_id": "1^0"}]
+        async with sessions() as recording, recording.begin():  # the sender recording the accepted send
+            await service.hold_receipts_of(recording, [sid])
+            async with httpx.AsyncClient(base_url=aliyun.api) as client:
+                push = asyncio.create_task(client.post("/api/sms/webhooks/aliyun/report", json=report))
+
+                async def push_waits_on_the_lock() -> bool:
+                    async with sessions() as watcher:
+                        return bool(
+                            await watcher.scalar(
+                                text(
+                                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                                    " AND wait_event_type = 'Lock' AND wait_event = 'advisory'"
+                                )
+                            )
+                        )
+
+                await eventually(push_waits_on_the_lock)
+                assert not push.done()  # it waits for the send's record
+                row = await recording.get(SmsMessage, message.id)
+                assert row is not None
+                row.provider_sid, row.status = sid, "sent"
+                await recording.commit()
+                assert (await push).status_code == 200
+        async with sessions() as session:
+            row = await session.get(SmsMessage, message.id)
+            orphans = await session.scalar(
+                select(func.count()).select_from(SmsOrphanCallback).where(SmsOrphanCallback.provider_sid == sid)
+            )
+        assert row is not None and row.status == "delivered" and orphans == 0
+    finally:
+        await engine.dispose()

@@ -101,11 +101,14 @@ async def sms_report(request: Request, uow: Uow) -> JSONResponse:
     blacklisted number is also recorded as an opt-out). A report ahead of our own record of the send waits as an
     orphan, as Twilio's do."""
     check_source(request)
+    ours = []
     for report in await _items(request, SmsReport):
         if not report.out_id:
             continue  # not one of ours (sent from Aliyun's console)
         phone = normalise_phone(report.phone_number, "CN", field="phone_number")
-        sid = provider_sid(report.out_id, phone)
+        ours.append((report, phone, provider_sid(report.out_id, phone)))
+    await service.hold_receipts_of(uow, (sid for _, _, sid in ours))
+    for report, phone, sid in ours:
         status = "delivered" if report.success else "undelivered"
         code = None if report.success else (report.err_code or "UNDELIVERED")
         if code and code in ERRORS and ERRORS[code].action == "opt_out":

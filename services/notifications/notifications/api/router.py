@@ -130,6 +130,7 @@ async def twilio_status(request: Request, uow: Uow) -> Response:
     status = service.TWILIO_STATUS.get(raw_status)
     if not sid or status is None:
         return Response(status_code=204)  # nothing we track; acknowledged so Twilio does not retry
+    await service.hold_receipts_of(uow, [sid])
     message = await service.by_provider_sid(uow, sid)
     if message is None:
         uow.add(

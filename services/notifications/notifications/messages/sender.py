@@ -235,6 +235,7 @@ class Sender:
         Until it commits, the messages stay `sending` with `needs_reconcile`: a crash here means the next
         claim lists the provider's messages and finds them, instead of sending again."""
         async with self.sessions() as session, session.begin():
+            await service.hold_receipts_of(session, (sent.provider_sid for _, sent, _ in batch))
             rows = await session.execute(
                 select(SmsMessage).where(SmsMessage.id.in_([m.id for m, _, _ in batch])).with_for_update()
             )

@@ -1,6 +1,7 @@
 """Queueing SMS from events, and the state changes of a message. Never sends by itself: the sender
 (sender.py) claims queued rows, so that a message is recorded before any attempt to send it."""
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -14,6 +15,7 @@ from notifications.messages.models import SmsMessage, SmsStatusChange
 from notifications.messages.segments import count_segments, encoding_of
 from opsdesk_shared.contracts.envelope import Event
 from opsdesk_shared.contracts.notifications import SmsDelivered, SmsFailed, SmsSent, SmsStatus
+from opsdesk_shared.db import advisory_lock
 from opsdesk_shared.messaging.outbox import add_event
 from opsdesk_shared.phones import mask_phone
 
@@ -166,6 +168,17 @@ def _move(session: AsyncSession, message: SmsMessage, status: str, *, source: st
     session.add(message)
     session.add(SmsStatusChange(message_id=message.id, status=status, source=source, detail=detail, at=now))
     return True
+
+
+async def hold_receipts_of(session: AsyncSession, sids: Iterable[str]) -> None:
+    """Until the transaction ends, no other transaction records a send or a receipt under these provider ids.
+
+    A receipt can overtake our own record of the send: it is then kept as an orphan, and recording the send
+    applies it. Without this lock the two could interleave (the receipt looking for the message before the
+    send's record commits, the send looking for orphans before the receipt's commits) and the receipt was
+    never applied. Both sides take these locks before anything else, in one order, so they cannot deadlock."""
+    for sid in sorted(set(sids)):
+        await advisory_lock(session, f"sms-receipt:{sid}")
 
 
 async def by_provider_sid(session: AsyncSession, sid: str) -> SmsMessage | None:
