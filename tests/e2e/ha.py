@@ -14,6 +14,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -383,7 +384,9 @@ def _drop_databases(database_url: str, prefix: str) -> None:
             await drop_database(database_url, f"{prefix}_{service}")
 
     try:
-        asyncio.run(drop())
+        # In a thread of its own: the browser tests' Playwright leaves an event loop running in this one.
+        with ThreadPoolExecutor(max_workers=1) as thread:
+            thread.submit(asyncio.run, drop()).result()
     except OSError:  # the drill's own server, already gone with its directory
         pass
 

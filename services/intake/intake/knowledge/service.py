@@ -1,6 +1,7 @@
 """The knowledge base: writing and reviewing articles (every change a version), finding them in Chinese,
 and what they did in the work (calls and tickets solved, filings spared, readers' verdicts)."""
 
+import asyncio
 import html
 import re
 from datetime import UTC, datetime
@@ -55,9 +56,15 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _segment(article: Article) -> None:
-    article.title_seg = segmentation.index_words(article.title, " ".join(article.tags))
-    article.body_seg = segmentation.index_words(
+async def _segment(article: Article) -> None:
+    """The article's words for its search vector, cut in a worker thread: jieba is CPU work (a long article
+    takes a while) that must not hold the event loop and every other request behind it."""
+    article.title_seg, article.body_seg = await asyncio.to_thread(_words_of, article)
+
+
+def _words_of(article: Article) -> tuple[str, str]:
+    title = segmentation.index_words(article.title, " ".join(article.tags))
+    body = segmentation.index_words(
         article.symptoms,
         article.cause,
         "\n".join(article.steps),
@@ -66,6 +73,7 @@ def _segment(article: Article) -> None:
         article.category,
         article.subcategory,
     )
+    return title, body
 
 
 def _content(article: Article) -> dict[str, Any]:
@@ -137,7 +145,7 @@ async def create(session: AsyncSession, principal: Principal, body: ArticleIn) -
         title_seg="",
         body_seg="",
     )
-    _segment(article)
+    await _segment(article)
     session.add(article)
     await session.flush()
     _record(session, article, principal, "created", list(CONTENT_FIELDS), None)
@@ -171,7 +179,7 @@ async def edit(session: AsyncSession, principal: Principal, article_id: UUID, bo
             code="knowledge.article_too_long",
             params={"size": size, "max_length": MAX_ARTICLE_CHARS},
         )
-    _segment(article)
+    await _segment(article)
     article.version += 1
     article.updated_at = now()
     _record(session, article, principal, "edited", changed, body.note)
@@ -253,7 +261,7 @@ async def search(
     """Articles matching the query's words, best first: full-text rank (title words weigh more) raised by
     how often the article solved calls and tickets; when no word matches, trigram similarity (typos)."""
     states = states or [State.PUBLISHED]
-    words = segmentation.query_words(q)
+    words = await asyncio.to_thread(segmentation.query_words, q)
     rows: list[tuple[Article, float]] = []
     fallback = False
     if words:
