@@ -92,9 +92,19 @@ class Proxy:
         else:
             data = self._limited_stream(request)
         try:
-            upstream = await self.session.request(
-                request.method, url, headers=headers, data=data, allow_redirects=False
-            )
+            try:
+                upstream = await self.session.request(
+                    request.method, url, headers=headers, data=data, allow_redirects=False
+                )
+            except aiohttp.ServerDisconnectedError:
+                if not isinstance(data, bytes | None):
+                    raise  # a streamed body cannot be sent twice
+                # A pooled keep-alive connection the service had just closed (it closes one after answering a
+                # request whose body it did not read): the request never reached it. Once more, on a new one.
+                log.info("upstream_reconnect", upstream=base)
+                upstream = await self.session.request(
+                    request.method, url, headers=headers, data=data, allow_redirects=False
+                )
         except (aiohttp.ClientConnectionError, TimeoutError) as exc:
             log.warning("upstream_unavailable", upstream=base, error=type(exc).__name__)
             raise ServiceUnavailable(
