@@ -1,12 +1,4 @@
-"""Dispatch's typed tables describe the database its migrations build: Alembic's autogenerate finds
-nothing to change (types, nullability, indexes with their names and conditions, foreign keys)."""
-
-from typing import Any
-
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
+"""Dispatch's typed tables describe the database its migrations build (opsdesk_shared/testing/schema.py)."""
 
 import dispatch.directory.models
 import dispatch.duty.models
@@ -15,26 +7,8 @@ import dispatch.workorders.models  # noqa: F401  (the imports register every tab
 from dispatch.base import Base
 from dispatch.config import DispatchSettings
 from opsdesk_shared.testing.plugin import RunEnvironment
-
-# Created by the migrations through opsdesk_shared.messaging.tables, queried with plain SQL: no model.
-MESSAGING_TABLES = {"outbox_message", "inbox_message", "parked_message", "stale_event", "alembic_version"}
-
-
-def _ours(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
-    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
-    return table not in MESSAGING_TABLES
-
-
-def _differences(connection: Connection) -> list[Any]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True, "include_object": _ours})
-    return list(compare_metadata(context, Base.metadata))
+from opsdesk_shared.testing.schema import model_differences
 
 
 async def test_the_models_match_the_migrated_database(migrated: RunEnvironment) -> None:
-    engine = create_async_engine(migrated.settings(DispatchSettings).sqlalchemy_url)
-    try:
-        async with engine.connect() as connection:
-            differences = await connection.run_sync(_differences)
-    finally:
-        await engine.dispose()
-    assert differences == []
+    assert await model_differences(migrated.settings(DispatchSettings).sqlalchemy_url, Base.metadata) == []
