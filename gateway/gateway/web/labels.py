@@ -63,6 +63,7 @@ LABELS = {
     "api": "接口",
     "sms": "短信",
     "inspection": "巡检",
+    "monitoring": "运行监测",
     # SLA metrics and states
     "response": "响应",
     "arrival": "到场",
