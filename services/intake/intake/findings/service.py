@@ -89,6 +89,12 @@ def _finding_detail(finding: InspectionFindingRaised) -> dict[str, Any]:
         "round_id": str(finding.round_id),
         "item": finding.item_label,
         "reading": wording.reading_text(finding),
+        # The same, as parts, for pages that word it in the reader's language.
+        "kind": finding.kind,
+        "value": finding.reading,
+        "unit": finding.measure_unit,
+        "low": finding.normal_low,
+        "high": finding.normal_high,
         **({"note": finding.note} if finding.note else {}),
     }
 
@@ -112,10 +118,11 @@ async def _open_ticket(session: AsyncSession, finding: InspectionFindingRaised) 
     # The finding names a ledger asset: linked by its id even if its `asset.*` event has not reached us yet.
     asset = await session.get(KnownAsset, finding.asset_id)
     at = datetime.now(UTC)
+    reporter = inspector.display_name if inspector else finding.inspector_name
     ticket = Ticket(
         number="",
         title=wording.title(finding),
-        description=wording.description(finding),
+        description=wording.description(finding, reporter),
         category=Category.FAULT.value,
         subcategory=wording.kind_of_work(finding.asset_class),
         priority=wording.priority(asset.criticality if asset else None).value,
@@ -123,7 +130,7 @@ async def _open_ticket(session: AsyncSession, finding: InspectionFindingRaised) 
         unit_id=finding.unit_id,
         unit_path=await directory.unit_path(session, finding.unit_id) or [finding.unit_id],
         # The inspecting engineer reports it; the phone is theirs (the desk may call them), never texted.
-        requester_name=(inspector.display_name if inspector else finding.inspector_name)[:50],
+        requester_name=reporter[:50],
         requester_phone=(inspector.phone if inspector and inspector.phone else ""),
         channel=Channel.INSPECTION.value,
         asset_tag=finding.tag.upper(),

@@ -53,9 +53,10 @@ def title(finding: InspectionFindingRaised) -> str:
     return f"巡检异常：{finding.tag} {finding.item_label}"[:200]
 
 
-def description(finding: InspectionFindingRaised) -> str:
+def description(finding: InspectionFindingRaised, inspector: str | None = None) -> str:
+    """`inspector`: the inspector's name as people know it (the event carries the account name)."""
     lines = [
-        f"日常巡检发现异常（{finding.inspector_name}）。",
+        f"日常巡检发现异常（{inspector or finding.inspector_name}）。",
         f"设备：{finding.tag}（{place(finding)}）",
         f"检查项：{finding.item_label}，结果：{reading_text(finding)}",
     ]
