@@ -2,7 +2,8 @@
 through the API the phone view uses, a reading out of range raises a finding, intake opens an inspection
 ticket for the asset (its unit, the engineer as reporter), dispatch starts its SLA clocks, assets shows the
 finding's ticket and the daily inspection report lists the finding with its ticket; a round whose deadline
-passed is in the report as missed. The report's PDF and the ticket page are kept for a look."""
+passed is in the report as missed; the desk (no requester to ask) confirms the ticket's resolution on its page.
+The report's PDF and the ticket page are kept for a look."""
 
 import uuid
 from datetime import datetime, timedelta
@@ -149,6 +150,15 @@ def test_an_abnormal_reading_becomes_a_ticket_with_its_sla_clock_and_its_line_in
     page = dispatcher.goto(f"/ui/tickets/{ticket['id']}")
     expect(page.locator("body")).to_contain_text(ticket["number"])
     expect(page.locator("body")).to_contain_text(aircon["tag"])
+    expect(page.locator("#requester-contact")).to_contain_text("刘洋")
+    expect(page.locator("#timeline")).to_contain_text("31.5 °C")
     dispatcher.shot("inspection-ticket")
+    # Fixed without a site visit; no requester to ask, so the desk confirms and closes the loop.
+    page.locator("#remote-resolve-form [name=summary]").fill("远程调整空调设定温度，已恢复正常。")
+    page.locator("#remote-resolve-form button[type=submit]").click()
+    page.locator("#desk-confirm-form [name=comment]").fill("复测机房温度 23 °C，正常。")
+    page.locator("#desk-confirm-form button[type=submit]").click()
+    expect(page.locator("#ticket-status")).to_contain_text("已关闭")
+    dispatcher.shot("inspection-ticket-confirmed")
     dispatcher.shots.mkdir(parents=True, exist_ok=True)
     (dispatcher.shots / "daily-inspection-report.pdf").write_bytes(pdf.content)

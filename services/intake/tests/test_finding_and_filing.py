@@ -193,6 +193,15 @@ async def test_auto_close_after_the_quiet_period_once_with_two_workers(intake_cl
             json={"resolution_code": "guided_fix", "summary": "电话指导"},
         )
         tickets.append(t["id"])
+    # An inspection ticket waits for the desk's confirmation instead (issue 16).
+    inspection = (
+        await intake_client.post("/api/tickets", json=body(station[-1], channel="inspection"), headers=operator)
+    ).json()
+    await intake_client.post(
+        f"/api/tickets/{inspection['id']}/resolve",
+        headers=operator,
+        json={"resolution_code": "fixed", "summary": "已处理"},
+    )
     await asyncio.sleep(1.2)
     engine = create_engine(migrated.settings(IntakeSettings))
     try:
@@ -205,3 +214,5 @@ async def test_auto_close_after_the_quiet_period_once_with_two_workers(intake_cl
         ticket = (await intake_client.get(f"/api/tickets/{tid}", headers=operator)).json()
         assert ticket["status"] == "closed" and ticket["closed_at"]
         assert [e["kind"] for e in ticket["timeline"]].count("auto_close") == 1
+    waiting = (await intake_client.get(f"/api/tickets/{inspection['id']}", headers=operator)).json()
+    assert waiting["status"] == "resolved"
