@@ -7,6 +7,7 @@ The report's PDF and the ticket page are kept for a look."""
 
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -159,6 +160,15 @@ def test_an_abnormal_reading_becomes_a_ticket_with_its_sla_clock_and_its_line_in
     page.locator("#desk-confirm-form [name=comment]").fill("复测机房温度 23 °C，正常。")
     page.locator("#desk-confirm-form button[type=submit]").click()
     expect(page.locator("#ticket-status")).to_contain_text("已关闭")
+    expect(page.locator("#confirmation-note")).to_contain_text("复测机房温度 23 °C")
     dispatcher.shot("inspection-ticket-confirmed")
-    dispatcher.shots.mkdir(parents=True, exist_ok=True)
-    (dispatcher.shots / "daily-inspection-report.pdf").write_bytes(pdf.content)
+    # The dashboard lists the report beside the others, for the day picked there.
+    page = dispatcher.goto(f"/ui/dashboard?day={today}")
+    expect(page.locator("#downloads")).to_contain_text("日常巡检报告")
+    with page.expect_download(timeout=90_000) as download:
+        page.locator("[data-report=inspections-pdf]").click()
+    downloaded = Path(download.value.path()).read_bytes()
+    assert downloaded.startswith(b"%PDF")
+    page.locator("#downloads").scroll_into_view_if_needed()
+    dispatcher.shot("dashboard-reports")
+    (dispatcher.shots / "daily-inspection-report.pdf").write_bytes(downloaded)
