@@ -1,5 +1,5 @@
-"""`/api/reports/{summary,sla,costs,weekly,quarterly,annual,inspections}`: every report as JSON, CSV, XLSX or
-PDF (`format=`)."""
+"""`/api/reports/{summary,sla,costs,availability,weekly,quarterly,annual,inspections}`: every report as JSON, CSV,
+XLSX or PDF (`format=`)."""
 
 from datetime import UTC, date, datetime
 from typing import Annotated
@@ -20,6 +20,7 @@ from reporting.api.dependencies import (
 )
 from reporting.exports.render import Format
 from reporting.reports.acceptance import AcceptanceReport, acceptance, acceptance_document
+from reporting.reports.availability import AvailabilityReport, availability, availability_document
 from reporting.reports.breaches import BreachList, breach_document, breaches
 from reporting.reports.costs import CostReport, cost_document, costs
 from reporting.reports.filters import Filters
@@ -69,6 +70,20 @@ async def repair_costs(
     filters = Filters(query.period, query.unit_id, query.category, query.priority)
     result = await costs(session, filters)
     return await answer(request, principal, fmt, result, lambda: cost_document(result, filters))
+
+
+@router.get("/availability", response_model=AvailabilityReport)
+async def device_availability(
+    request: Request,
+    principal: SummaryReader,
+    session: ReadSession,
+    query: FilterParams,
+    fmt: FormatParam = Format.json,
+) -> Response | AvailabilityReport:
+    """Devices' online rate (设备在线率) in the period: per asset, class and unit, from availability alerts."""
+    filters = await query.scoped(session, principal)
+    result = await availability(session, filters)
+    return await answer(request, principal, fmt, result, lambda: availability_document(result, filters))
 
 
 def _week(week: str | None) -> periods.Period:

@@ -1,7 +1,7 @@
 """finding_ticket: which ticket each inspection finding became (from intake's `finding.ticketed`)
 
 Revision ID: assets_findings_0005
-Revises: assets_0004
+Revises: assets_0009
 Create Date: 2026-12-07
 """
 
@@ -10,7 +10,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 revision = "assets_findings_0005"
-down_revision = "assets_0004"
+down_revision = "assets_0009"
 branch_labels = None
 depends_on = None
 

@@ -2,7 +2,7 @@
 and the ticket it became, from the assets service's and intake's events
 
 Revision ID: reporting_0011
-Revises: reporting_0010
+Revises: reporting_0014
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 revision = "reporting_0011"
-down_revision = "reporting_0010"
+down_revision = "reporting_0014"
 branch_labels = None
 depends_on = None
 
