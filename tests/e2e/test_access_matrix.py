@@ -115,6 +115,7 @@ EXPECTED: dict[str, str] = {
     "GET /api/reports/archive/{report_id}": "dispatcher supervisor admin",
     "GET /api/reports/contract": "operator requester dispatcher supervisor admin",
     "GET /api/reports/costs": "dispatcher supervisor admin",
+    "GET /api/reports/inspections": "dispatcher supervisor admin",
     "GET /api/reports/quarterly": "dispatcher supervisor admin",
     "GET /api/reports/sla": "requester dispatcher supervisor admin",
     "GET /api/reports/summary": "operator requester dispatcher supervisor admin",

@@ -63,6 +63,7 @@ LABELS = {
     "api": "接口",
     "sms": "短信",
     "inspection": "巡检",
+    "monitoring": "运行监测",
     # SLA metrics and states
     "response": "响应",
     "arrival": "到场",
@@ -128,6 +129,7 @@ LABELS = {
     "duplicate_merged": "并入重复工单",
     "contact_viewed": "查看报修人联系方式",
     "reclassified": "更正分类",
+    "finding_added": "巡检再次发现",
     "call_logged": "热线通话",
     "attachment": "附件",
     "engineer_assigned": "已派工程师",

@@ -5,14 +5,15 @@ passed while no worker ran recorded as missed when one returns; bad readings and
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from assets.config import AssetsSettings
 from assets.inspections.clock import InspectionClock
 from assets.inspections.rules import SHANGHAI
+from opsdesk_shared.contracts.intake import FindingTicketed
 from opsdesk_shared.db import create_engine, session_factory
-from opsdesk_shared.testing.workers import EventTap, eventually, running_worker
+from opsdesk_shared.testing.workers import EventTap, eventually, publish, running_worker
 
 from .conftest import Ledger
 
@@ -143,6 +144,26 @@ async def test_a_daily_round_is_made_walked_with_an_abnormal_reading_and_complet
         "/api/inspections/findings", params={"round_id": round_["id"]}, headers=ledger.as_("supervisor")
     )
     assert [(f["item_key"], f["reading"]) for f in findings.json()] == [("room_temperature", 29.5)]
+
+    # Intake answers with the ticket the finding became (twice: a redelivery); the finding shows it.
+    ticket_id = uuid.uuid4()
+    ticketed = FindingTicketed(
+        finding_id=data["finding_id"],
+        ticket_id=ticket_id,
+        ticket_number="20261207-0042",
+        opened=True,
+        at=datetime.now(UTC),
+    )
+    await publish(ledger.env.amqp_url, ticketed, ticketed)
+
+    async def ticket_shown() -> list[Any]:
+        resp = await ledger.client.get(
+            "/api/inspections/findings", params={"round_id": round_["id"]}, headers=ledger.as_("supervisor")
+        )
+        return [f for f in resp.json() if f["ticket_number"] == "20261207-0042"]
+
+    [shown] = await eventually(ticket_shown)
+    assert (shown["ticket_id"], shown["ticket_opened"]) == (str(ticket_id), True)
 
 
 async def test_a_round_whose_deadline_passed_while_no_worker_ran_is_recorded_missed(ledger: Ledger) -> None:

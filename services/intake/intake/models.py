@@ -34,6 +34,10 @@ class Ticket(SQLModel, table=True):
     requester_phone: str = Field(sa_column=sa.Column(EncryptedPhone, nullable=False, index=True))
     channel: str
     asset_tag: str | None = None
+    # The ledger asset the tag names (intake/ledger/); an inspection or monitoring ticket whose tag the ledger
+    # does not know is opened anyway, the tag flagged `asset_unknown`.
+    asset_id: UUID | None = Field(default=None, index=True)
+    asset_unknown: bool = False
     location: str | None = None
     sla_state: str = "on_track"  # on_track | warning | breached, from dispatch's sla.* events
     engineer_name: str | None = None

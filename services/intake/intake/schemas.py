@@ -88,7 +88,11 @@ class ResolveIn(BaseModel):
 class ConfirmIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    rating: Annotated[int, Field(ge=1, le=5)]
+    rating: Annotated[int, Field(ge=1, le=5)] | None = Field(
+        None,
+        description="the requester's rating, required from them; the desk confirming an inspection or "
+        "monitoring ticket (which has no requester) gives none",
+    )
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
 
 
@@ -164,6 +168,10 @@ class TicketOut(BaseModel):
     requester_phone: str
     channel: Channel
     asset_tag: str | None = None
+    asset_id: UUID | None = Field(None, description="the ledger asset the tag names")
+    asset_unknown: bool = Field(
+        False, description="the tag is not in the equipment ledger (inspection and monitoring tickets only)"
+    )
     location: str | None = None
     sla_state: str = "on_track"
     engineer_name: str | None = None

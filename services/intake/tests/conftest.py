@@ -12,6 +12,7 @@ from asgi_lifespan import LifespanManager
 from intake.config import IntakeSettings
 from intake.main import create_app
 from intake.messaging.consumers import subscriptions
+from opsdesk_shared.contracts.assets import AssetRegistered
 from opsdesk_shared.contracts.gateway import UnitCreated
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.plugin import RunEnvironment
@@ -70,3 +71,46 @@ class Units:
 @pytest.fixture(scope="module")
 def units(migrated: RunEnvironment, intake_client: httpx.AsyncClient) -> Units:
     return Units(migrated)
+
+
+class Ledger:
+    """Publishes `asset.registered` as the assets service does and waits until intake knows the tag."""
+
+    def __init__(self, env: RunEnvironment) -> None:
+        self.env = env
+
+    async def register(
+        self, tag: str, unit_id: uuid.UUID, *, asset_class: str = "card_printer", criticality: str = "normal"
+    ) -> uuid.UUID:
+        asset_id = uuid.uuid4()
+        await publish(
+            self.env.amqp_url,
+            AssetRegistered(
+                asset_id=asset_id,
+                tag=tag.upper(),
+                asset_class=asset_class,
+                name="测试设备",
+                security_zone="公安信息网",
+                owning_system="居住证系统",
+                unit_id=unit_id,
+                site="测试派出所",
+                room="机房",
+                criticality=criticality,
+                status="in_service",
+                aggregate_version=1,
+            ),
+        )
+        await eventually(lambda: self._known(asset_id))
+        return asset_id
+
+    async def _known(self, asset_id: uuid.UUID) -> bool:
+        conn = await asyncpg.connect(f"{self.env.servers.database_url}/{self.env.database_prefix}_intake")
+        try:
+            return bool(await conn.fetchval("SELECT 1 FROM known_asset WHERE asset_id = $1", asset_id))
+        finally:
+            await conn.close()
+
+
+@pytest.fixture(scope="module")
+def ledger(migrated: RunEnvironment, intake_client: httpx.AsyncClient) -> Ledger:
+    return Ledger(migrated)

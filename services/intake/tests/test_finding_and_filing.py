@@ -76,10 +76,11 @@ async def test_scoping_for_every_role(intake_client, migrated: RunEnvironment, t
     assert allowed.status_code == 201  # a sub-bureau files for its stations
 
 
-async def test_chinese_substring_search_and_filters(intake_client, migrated: RunEnvironment, tree) -> None:  # type: ignore[no-untyped-def]
+async def test_chinese_substring_search_and_filters(intake_client, migrated: RunEnvironment, tree, ledger) -> None:  # type: ignore[no-untyped-def]
     _, station, _, _ = tree
     operator = auth(migrated.token("hotline_operator"))
     marker = uuid.uuid4().hex[:6]
+    await ledger.register(f"NET-{marker}", station[-1], asset_class="switch")
     reader = (
         await intake_client.post(
             "/api/tickets",
@@ -156,11 +157,12 @@ async def test_a_create_retried_concurrently_with_one_key_makes_one_ticket(intak
 
 
 async def test_duplicate_hints_offer_open_tickets_of_the_same_unit_asset_or_caller(
-    intake_client, migrated, tree
+    intake_client, migrated, tree, ledger
 ) -> None:  # type: ignore[no-untyped-def]
     _, _, sibling, _ = tree
     operator = auth(migrated.token("hotline_operator"))
-    asset = f"PRN-{uuid.uuid4().hex[:6]}"
+    asset = f"PRN-{uuid.uuid4().hex[:6]}".upper()
+    await ledger.register(asset, sibling[-1])
     first = (
         await intake_client.post(
             "/api/tickets", headers=operator, json=body(sibling[-1], asset_tag=asset, requester_phone="13712345678")
@@ -191,6 +193,15 @@ async def test_auto_close_after_the_quiet_period_once_with_two_workers(intake_cl
             json={"resolution_code": "guided_fix", "summary": "电话指导"},
         )
         tickets.append(t["id"])
+    # An inspection ticket waits for the desk's confirmation instead (issue 16).
+    inspection = (
+        await intake_client.post("/api/tickets", json=body(station[-1], channel="inspection"), headers=operator)
+    ).json()
+    await intake_client.post(
+        f"/api/tickets/{inspection['id']}/resolve",
+        headers=operator,
+        json={"resolution_code": "fixed", "summary": "已处理"},
+    )
     await asyncio.sleep(1.2)
     engine = create_engine(migrated.settings(IntakeSettings))
     try:
@@ -203,3 +214,5 @@ async def test_auto_close_after_the_quiet_period_once_with_two_workers(intake_cl
         ticket = (await intake_client.get(f"/api/tickets/{tid}", headers=operator)).json()
         assert ticket["status"] == "closed" and ticket["closed_at"]
         assert [e["kind"] for e in ticket["timeline"]].count("auto_close") == 1
+    waiting = (await intake_client.get(f"/api/tickets/{inspection['id']}", headers=operator)).json()
+    assert waiting["status"] == "resolved"

@@ -33,6 +33,14 @@ def ticket_body(unit_id: uuid.UUID, **overrides: object) -> dict[str, object]:
     }
 
 
+@pytest.fixture(scope="module", autouse=True)
+async def known_tags(ledger, units) -> None:  # type: ignore[no-untyped-def]
+    """The tags these tickets name are in the ledger (intake refuses a person's unknown tag)."""
+    unit = (await units.add())[-1]
+    for tag in ("ZZJ-001", "ZZJ-002"):
+        await ledger.register(tag, unit)
+
+
 async def _updated_events(env: RunEnvironment, ticket_id: str) -> list[dict[str, object]]:
     conn = await asyncpg.connect(f"{env.servers.database_url}/{env.database_prefix}_intake")
     try:
@@ -139,6 +147,9 @@ async def test_requesters_and_supervisors_may_not_reclassify_and_empty_requests_
     assert emptied.status_code == 422 and emptied.json()["field"] == "title"
     unknown = await intake_client.post(url, json={"status": "closed"}, headers=operator)
     assert unknown.status_code == 422
+    not_in_ledger = await intake_client.post(url, json={"asset_tag": "NOPE-404"}, headers=operator)
+    assert not_in_ledger.status_code == 422 and not_in_ledger.json()["field"] == "asset_tag"
+    assert not_in_ledger.json()["code"] == "ticket.asset_unknown"
     assert await _updated_events(migrated, ticket["id"]) == []
 
 

@@ -21,6 +21,7 @@ from notifications.worker import provider_for
 from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.contracts import intake as i
 from opsdesk_shared.contracts.notifications import SmsReplyReceived
+from opsdesk_shared.contracts.vocabulary import Channel
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.phones import display_phone
 from opsdesk_shared.testing.plugin import RunEnvironment
@@ -422,3 +423,29 @@ async def test_a_duplicates_requester_is_told_the_surviving_number_and_internal_
     await publish(migrated.amqp_url, i.TicketResolved(**step(marker), resolution_code="guided_fix"))
     await eventually(lambda: _all(sink, other, "回复1确认"))
     assert not any("重复" in x for x in await texts_to(sink, other))
+
+
+async def test_an_inspection_ticket_texts_no_requester(worker, sink: Sink, migrated: RunEnvironment) -> None:  # type: ignore[no-untyped-def]
+    """Issue 16: a finding's ticket has the vendor's own engineer as reporter; nobody is told it was accepted,
+    even should its `ticket.created` carry a phone."""
+    reporter, engineer = phone(), phone()
+    t = ticket_created(reporter).model_copy(update={"channel": Channel.INSPECTION, "requester_name": "张工"})
+    await publish(
+        migrated.amqp_url,
+        t,
+        d.WorkOrderAssigned(
+            work_order_id=uuid.uuid4(),
+            ticket_id=t.ticket_id,
+            ticket_number=t.number,
+            status="assigned",
+            engineer_id=uuid.uuid4(),
+            engineer_name="刘洋",
+            engineer_phone=engineer,
+            at=datetime.now(UTC),
+        ),
+    )
+    # The engineer's SMS names the reporter: the ticket's creation was handled before it.
+    [assignment] = await eventually(lambda: texts_to(sink, engineer), timeout=30)
+    assert "张工" in assignment and display_phone(reporter) not in assignment
+    # Neither "accepted" nor "an engineer is coming" went to the reporter.
+    assert not any(m["to"] == reporter for m in await sink.messages())

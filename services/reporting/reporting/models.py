@@ -9,6 +9,8 @@
   other two kept by adding the cell's change. `sms_daily` and `call_daily` are counters.
 - `weekly_plan` and `report_archive`: what people write into reports and the reports kept for download.
 - `contract_particulars`: the service contract an admin keeps (one row), printed on acceptance reports.
+- `inspection_round_fact`, `inspection_finding_fact` (tables in the migrations only, written by
+  projections/inspections.py): each inspection round completed or missed, each finding and its ticket.
 """
 
 from datetime import date, datetime

@@ -29,6 +29,8 @@ FACTS = (
     "sms_daily",
     "call_daily",
     "knowledge_daily",
+    "inspection_round_fact",
+    "inspection_finding_fact",
 )
 BATCH = 2000
 

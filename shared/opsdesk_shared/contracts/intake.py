@@ -13,6 +13,9 @@ from opsdesk_shared.personal_data import SealedPhone
 
 
 class TicketCreated(Event):
+    """A filed ticket. `requester_phone` is empty for the channels with no requester to text
+    (`vocabulary.QUIET_CHANNELS`: inspection, monitoring)."""
+
     type = "ticket.created"
     ticket_id: UUID
     number: str
@@ -29,7 +32,25 @@ class TicketCreated(Event):
     subcategory: str | None = None
     asset_tag: str | None = None
     location: str | None = None  # where on the premises: the engineer's list and the assignment SMS say it
+    # The ledger asset the tag names (intake's copy of the ledger, from `asset.*` events); None without a tag,
+    # or when the tag was unknown (`asset_unknown`: only inspection and monitoring tickets are opened so).
+    asset_id: UUID | None = None
+    asset_unknown: bool = False
+    finding_id: UUID | None = None  # the inspection finding this ticket was opened for
     aggregate_version: int = 0
+
+
+class FindingTicketed(Event):
+    """Which ticket an inspection finding became (`inspection.finding_raised` → intake): a new ticket
+    (`opened`), or the open ticket of an earlier finding of the same asset and item, which it was added to.
+    Assets shows the finding's ticket from it; reporting lists it in the daily inspection report."""
+
+    type = "finding.ticketed"
+    finding_id: UUID
+    ticket_id: UUID
+    ticket_number: str
+    opened: bool
+    at: datetime
 
 
 class TicketStatusChanged(Event):

@@ -35,7 +35,13 @@ class Channel(StrEnum):
     WEB = "web"
     API = "api"
     SMS = "sms"
-    INSPECTION = "inspection"
+    INSPECTION = "inspection"  # a finding of a daily inspection round (assets' inspection.finding_raised)
+    MONITORING = "monitoring"  # an alert of the running-state monitoring (运行监测, SPEC §2a)
+
+
+# Channels with no requester to text: the ticket comes from the vendor's own checks, so no SMS goes to a
+# requester, and the desk (a dispatcher or the project manager) confirms the resolution, not a requester.
+QUIET_CHANNELS = frozenset({Channel.INSPECTION, Channel.MONITORING})
 
 
 class TicketStatus(StrEnum):

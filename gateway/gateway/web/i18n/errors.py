@@ -117,6 +117,10 @@ MESSAGES: dict[str, str] = {
     "ticket.illegal_transition": N_("工单当前状态不允许此操作，请刷新后查看。"),
     "ticket.field_cannot_be_emptied": N_("此项不能清空；不修改请保持原值。"),
     "ticket.nothing_to_change": N_("没有需要修改的内容。"),
+    "ticket.asset_unknown": N_(
+        "设备台帐中没有编号为 {tag} 的设备，请核对设备标签。刚登记的设备可能需要稍等片刻才能使用。"
+    ),
+    "ticket.rating_required": N_("确认解决时请给出满意度评价（1–5 星）。"),
     "ticket.closed_no_reclassify": N_("工单已结束，不能再修改分类。"),
     "ticket.number_unknown": N_("没有该编号的工单。"),
     "ticket.duplicate_of_itself": N_("工单不能标记为自身的重复。"),

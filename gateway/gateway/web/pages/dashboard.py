@@ -25,6 +25,7 @@ REPORT_KINDS = {
     "weekly": ("week",),
     "quarterly": ("quarter",),
     "annual": ("year",),
+    "inspections": ("day",),  # the daily inspection report (日常巡检报告) of one local day
 }
 FORMATS = ("xlsx", "pdf", "csv", "json")
 
@@ -98,6 +99,7 @@ async def dashboard(
     week: str | None = None,
     quarter: str | None = None,
     year: str | None = None,
+    day: str | None = None,
 ) -> Response:
     today_ = datetime.now(LOCAL_TZ).date()
     periods = _periods(today_)
@@ -106,6 +108,9 @@ async def dashboard(
     for kind in ("summary", "sla", "costs"):
         reports["params"][kind] = {"from": start, "to": end}
         reports["names"][kind] = f"{start} — {end}"
+    reports["day"] = _day(day, periods["today"])
+    reports["params"]["inspections"] = {"day": reports["day"]}
+    reports["names"]["inspections"] = reports["day"]
     ctx = web.context()
     error = None
     backlog: dict[str, Any] = {"total": 0, "by_status": {}, "by_priority": {}}

@@ -118,3 +118,7 @@ class Finding(Base):
     raised_at: Mapped[datetime]
     raised_by: Mapped[UUID]
     raised_by_name: Mapped[str] = mapped_column(Text)
+    # The ticket intake made of it (`finding.ticketed`): None until that event arrives.
+    ticket_id: Mapped[UUID | None] = mapped_column(default=None)
+    ticket_number: Mapped[str | None] = mapped_column(Text, default=None)
+    ticket_opened: Mapped[bool | None] = mapped_column(default=None)

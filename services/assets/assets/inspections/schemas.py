@@ -215,3 +215,8 @@ class FindingOut(BaseModel):
     reading: Any
     raised_at: datetime
     raised_by_name: str
+    ticket_id: UUID | None = Field(None, description="the ticket intake made of it; none until intake has")
+    ticket_number: str | None = None
+    ticket_opened: bool | None = Field(
+        None, description="false: added to the open ticket of an earlier finding of the same asset and item"
+    )

@@ -1,5 +1,6 @@
-"""Intake's subscriptions: dispatch's work-order and SLA events (the requester's view), and the
-gateway's units and users (scoping and caller identity)."""
+"""Intake's subscriptions: dispatch's work-order and SLA events (the requester's view), the gateway's units
+and users (scoping and caller identity), and the assets service's ledger (tickets' asset references) and
+inspection findings (which become tickets)."""
 
 from datetime import timedelta
 
@@ -7,10 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import directory, projection
 from intake.config import IntakeSettings
+from intake.findings.service import on_finding_raised
+from intake.ledger import service as ledger
 from intake.tickets import sms_replies
+from opsdesk_shared.contracts.assets import AssetRegistered, AssetStatusChanged, AssetUpdated, InspectionFindingRaised
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated
-from opsdesk_shared.messaging.consumer import Subscription
+from opsdesk_shared.messaging.consumer import HandlerTable, Subscription
 from opsdesk_shared.messaging.topology import QueueSpec
 
 
@@ -31,6 +35,13 @@ def subscriptions(settings: IntakeSettings) -> list[Subscription]:
     ]
 
 
+ASSET_HANDLERS: HandlerTable = {
+    AssetRegistered.type: ledger.apply_asset,
+    AssetUpdated.type: ledger.apply_asset,
+    AssetStatusChanged.type: ledger.apply_status,
+    InspectionFindingRaised.type: on_finding_raised,
+}
+
 SUBSCRIPTIONS = [
     Subscription(
         QueueSpec("intake.dispatch-events", routing_keys=("workorder.*", "sla.warning", "sla.breached")),
@@ -42,4 +53,5 @@ SUBSCRIPTIONS = [
         ),
         on_directory_event,
     ),
+    Subscription.of("intake.asset-events", ASSET_HANDLERS),
 ]

@@ -1,5 +1,8 @@
 """Closing resolved tickets nobody answered (SPEC §2: default 72 h). Every intake worker runs it;
-`FOR UPDATE SKIP LOCKED` and the status re-check make two replicas close each ticket once."""
+`FOR UPDATE SKIP LOCKED` and the status re-check make two replicas close each ticket once.
+
+Inspection and monitoring tickets are left to the desk: they have no requester to stay silent, and a
+dispatcher or the project manager closes their loop (issue 16), so they wait for that confirmation."""
 
 import asyncio
 from datetime import timedelta
@@ -10,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.models import Ticket
 from intake.tickets.service import auto_close, now
+from opsdesk_shared.contracts.vocabulary import QUIET_CHANNELS
 
 log = structlog.get_logger(__name__)
 
@@ -33,6 +37,7 @@ class AutoCloser:
             rows = await session.execute(
                 select(Ticket)
                 .where(Ticket.status == "resolved", Ticket.resolved_at < now() - timedelta(hours=self.quiet_hours))  # type: ignore[operator]
+                .where(Ticket.channel.not_in(QUIET_CHANNELS))  # type: ignore[attr-defined]
                 .order_by(Ticket.resolved_at)
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)

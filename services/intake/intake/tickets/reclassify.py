@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import directory
+from intake.ledger import service as ledger
 from intake.models import Ticket, TicketEvent
 from intake.schemas import ReclassifyIn
 from intake.tickets.service import PRODUCER, get_ticket, now
@@ -81,6 +82,12 @@ async def reclassify(session: AsyncSession, principal: Principal, ticket_id: UUI
         new_unit = UUID(changes["unit_id"][1])
         # Staff may move a ticket to a unit whose event has not arrived yet; the path is corrected then.
         ticket.unit_path = await directory.unit_path(session, new_unit) or [new_unit]
+    if "asset_tag" in changes:
+        # A person names the asset: it must be in the ledger (an unknown tag flagged at filing is corrected so).
+        tag = changes["asset_tag"][1]
+        asset = await ledger.require_known(session, tag) if tag is not None else None
+        changes["asset_tag"] = (changes["asset_tag"][0], asset.tag if asset else None)
+        ticket.asset_id, ticket.asset_unknown = (asset.asset_id if asset else None), False
     for field, (_, after) in changes.items():
         setattr(ticket, field, UUID(after) if field == "unit_id" else after)
     if "priority" in changes:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from intake import directory
 from intake.calls import service as calls
+from intake.ledger import service as ledger
 from intake.models import Comment, Ticket, TicketDuplicate, TicketEvent
 from intake.numbering import next_ticket_number
 from intake.schemas import CommentIn, ConfirmIn, TicketCreate
@@ -27,6 +28,7 @@ from opsdesk_shared.contracts.intake import (
     TicketResolved,
     TicketStatusChanged,
 )
+from opsdesk_shared.contracts.vocabulary import QUIET_CHANNELS
 from opsdesk_shared.errors import Conflict, Forbidden, NotFound, RuleViolation
 from opsdesk_shared.messaging.outbox import add_event
 from opsdesk_shared.phones import normalise_phone
@@ -63,6 +65,10 @@ def visible(principal: Principal) -> Any:
         )
     return false()
 
+
+# Who closes the loop on a ticket with no requester (inspection, monitoring): the desk. `project_manager` is
+# the vendor's project manager's gateway role (issue 16), named as a string until it joins `Role`.
+DESK_CONFIRMERS = (Role.DISPATCHER, Role.ADMIN, "project_manager")
 
 # Who may set a priority other than the matrix's: the hotline and the desk, who hear the caller.
 OVERRIDERS = (Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ADMIN)
@@ -125,8 +131,9 @@ async def create_ticket(session: AsyncSession, principal: Principal, cmd: Ticket
         )
     at = now()
     level, reason, overridden = _priority(cmd, principal)
+    asset, asset_unknown = await ledger.resolve_tag(session, cmd.asset_tag, cmd.channel.value)
     ticket = Ticket(
-        number="",  # taken last, below
+        number="",  # taken last, in `file_ticket`
         title=cmd.title,
         description=cmd.description,
         category=cmd.category.value,
@@ -141,30 +148,19 @@ async def create_ticket(session: AsyncSession, principal: Principal, cmd: Ticket
         requester_name=cmd.requester_name,
         requester_phone=normalise_phone(cmd.requester_phone, phone_region, field="requester_phone"),
         channel=cmd.channel.value,
-        asset_tag=cmd.asset_tag,
+        asset_tag=asset.tag if asset else cmd.asset_tag,
+        asset_id=asset.asset_id if asset else None,
+        asset_unknown=asset_unknown,
         location=cmd.location,
         created_by=principal.subject,
         created_at=at,
         updated_at=at,
         version=1,
     )
-    # The day's counter row stays locked until commit, so every ticket filed concurrently waits on it:
-    # take the number as the last thing before the writes, not the first, to hold that lock briefly.
-    ticket.number = await next_ticket_number(session, at)
-    session.add(ticket)
     detail: dict[str, Any] = {"channel": ticket.channel, "status": "new", "priority": level}
     if reason:
         detail["priority_reason"] = reason
-    session.add(
-        TicketEvent(
-            ticket_id=ticket.id,
-            kind="created",
-            actor_id=principal.subject,
-            actor_name=principal.username,
-            detail=detail,
-            at=at,
-        )
-    )
+    await file_ticket(session, ticket, actor_id=principal.subject, actor_name=principal.username, detail=detail)
     if overridden:
         # Its own line, so the timeline says plainly who set the priority against the matrix, and why.
         session.add(
@@ -183,6 +179,45 @@ async def create_ticket(session: AsyncSession, principal: Principal, cmd: Ticket
                 at=at,
             )
         )
+        await session.flush()
+    if cmd.call_id is not None:
+        await calls.link_filed_ticket(session, principal, cmd.call_id, ticket)
+    return ticket
+
+
+def announced_phone(ticket: Ticket) -> str:
+    """The requester's phone as the ticket's events carry it: none for the channels with no requester to
+    text (an inspection's reporter is the vendor's own engineer), so notifications sends them nothing."""
+    return "" if ticket.channel in QUIET_CHANNELS else ticket.requester_phone
+
+
+async def file_ticket(
+    session: AsyncSession,
+    ticket: Ticket,
+    *,
+    actor_id: UUID | None,
+    actor_name: str | None,
+    detail: dict[str, Any],
+    finding_id: UUID | None = None,
+) -> None:
+    """A new ticket's number, its `created` timeline line and its `ticket.created`, in the caller's
+    transaction (filed by a person, or opened for an inspection finding)."""
+    # The day's counter row stays locked until commit, so every ticket filed concurrently waits on it:
+    # take the number as the last thing before the writes, not the first, to hold that lock briefly.
+    ticket.number = await next_ticket_number(session, ticket.created_at)
+    session.add(ticket)
+    if ticket.asset_unknown:
+        detail = {**detail, "asset_unknown": ticket.asset_tag}
+    session.add(
+        TicketEvent(
+            ticket_id=ticket.id,
+            kind="created",
+            actor_id=actor_id,
+            actor_name=actor_name,
+            detail=detail,
+            at=ticket.created_at,
+        )
+    )
     await session.flush()
     await add_event(
         session,
@@ -196,19 +231,19 @@ async def create_ticket(session: AsyncSession, principal: Principal, cmd: Ticket
             unit_id=ticket.unit_id,
             channel=ticket.channel,
             requester_name=ticket.requester_name,
-            requester_phone=ticket.requester_phone,
+            requester_phone=announced_phone(ticket),
             created_at=ticket.created_at,
-            created_by=principal.subject,
+            created_by=ticket.created_by,
             subcategory=ticket.subcategory,
             asset_tag=ticket.asset_tag,
             location=ticket.location,
+            asset_id=ticket.asset_id,
+            asset_unknown=ticket.asset_unknown,
+            finding_id=finding_id,
             aggregate_version=ticket.version,
         ),
         producer=PRODUCER,
     )
-    if cmd.call_id is not None:
-        await calls.link_filed_ticket(session, principal, cmd.call_id, ticket)
-    return ticket
 
 
 async def get_ticket(session: AsyncSession, principal: Principal, ticket_id: UUID, *, lock: bool = False) -> Ticket:
@@ -257,7 +292,7 @@ def _step_fields(ticket: Ticket, at: datetime, actor: UUID | None) -> dict[str, 
         "number": ticket.number,
         "unit_id": ticket.unit_id,
         "requester_name": ticket.requester_name,
-        "requester_phone": ticket.requester_phone,
+        "requester_phone": announced_phone(ticket),
         "at": at,
         "actor_id": actor,
         "aggregate_version": ticket.version,
@@ -425,9 +460,16 @@ async def close(
 
 async def confirm(session: AsyncSession, principal: Principal, ticket_id: UUID, body: ConfirmIn) -> Ticket:
     """The requester's confirmation closes the loop, with a rating. The hotline may record one given on
-    the phone."""
-    _require(principal, Role.REQUESTER, Role.HOTLINE_OPERATOR, what="confirming")
+    the phone. An inspection or monitoring ticket has no requester: a dispatcher or the vendor's project
+    manager confirms it (SPEC §2a), without a rating."""
     ticket = await get_ticket(session, principal, ticket_id, lock=True)
+    if ticket.channel in QUIET_CHANNELS:
+        _require(principal, *DESK_CONFIRMERS, what="confirming an inspection or monitoring ticket")
+    else:
+        _require(principal, Role.REQUESTER, Role.HOTLINE_OPERATOR, what="confirming")
+        if body.rating is None:
+            raise RuleViolation("the requester's confirmation carries a rating, 1 to 5", field="rating",
+                                code="ticket.rating_required")  # fmt: skip
     await close(
         session,
         ticket,
@@ -436,7 +478,7 @@ async def confirm(session: AsyncSession, principal: Principal, ticket_id: UUID, 
         actor_name=principal.username,
         rating=body.rating,
         feedback=body.comment,
-        detail={"rating": body.rating},
+        detail={"rating": body.rating} if body.rating is not None else {"confirmed_by_desk": True},
     )
     return ticket
 

@@ -19,6 +19,7 @@ from notifications.rules.models import SmsRule, SmsTemplate
 from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.contracts import intake as i
 from opsdesk_shared.contracts.envelope import Envelope
+from opsdesk_shared.contracts.vocabulary import QUIET_CHANNELS
 from opsdesk_shared.messaging.consumer import Handler, Subscription
 from opsdesk_shared.phones import display_phone
 
@@ -120,16 +121,21 @@ async def _track(
 
 async def ticket_created(session: AsyncSession, envelope: Envelope, apply: RuleApplier) -> None:
     t = envelope.parse(i.TicketCreated)
+    # Inspection and monitoring tickets have no requester to text (intake announces them without a phone; this
+    # holds should a producer send one anyway): kept without one, nothing about them goes to a requester.
+    quiet = t.channel in QUIET_CHANNELS
     await _track(
         session,
         ticket_id=t.ticket_id,
         number=t.number,
-        phone=t.requester_phone,
+        phone="" if quiet else t.requester_phone,
         status=t.status,
         at=t.created_at,
         title=t.title,
         requester_name=t.requester_name,
     )
+    if quiet:
+        return
     await apply.send("ticket_accepted", t.requester_phone, {"number": t.number, "title": t.title}, t.ticket_id)
 
 

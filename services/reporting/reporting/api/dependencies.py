@@ -17,7 +17,14 @@ from reporting.config import ReportingSettings
 from reporting.exports.document import Document
 from reporting.exports.limits import RenderLimits
 from reporting.exports.render import Format, render
-from reporting.reports.access import CONTRACT_READERS, PLAN_WRITERS, SLA_READERS, SUMMARY_READERS, scoped_filters
+from reporting.reports.access import (
+    CONTRACT_READERS,
+    INSPECTION_READERS,
+    PLAN_WRITERS,
+    SLA_READERS,
+    SUMMARY_READERS,
+    scoped_filters,
+)
 from reporting.reports.filters import Filters
 
 R = TypeVar("R", bound=BaseModel)
@@ -25,6 +32,7 @@ R = TypeVar("R", bound=BaseModel)
 SummaryReader = Annotated[Principal, Depends(require_roles(*SUMMARY_READERS))]
 SlaReader = Annotated[Principal, Depends(require_roles(*SLA_READERS))]
 ContractReader = Annotated[Principal, Depends(require_roles(*CONTRACT_READERS))]
+InspectionReader = Annotated[Principal, Depends(require_roles(*INSPECTION_READERS))]
 PlanWriter = Annotated[Principal, Depends(require_roles(*PLAN_WRITERS))]
 ContractKeeper = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 

@@ -1,5 +1,5 @@
-"""`/api/reports/{summary,sla,costs,availability,weekly,quarterly,annual}`: every report as JSON, CSV, XLSX or PDF
-(`format=`)."""
+"""`/api/reports/{summary,sla,costs,availability,weekly,quarterly,annual,inspections}`: every report as JSON,
+CSV, XLSX or PDF (`format=`)."""
 
 from datetime import UTC, date, datetime
 from typing import Annotated
@@ -12,6 +12,7 @@ from reporting.api.dependencies import (
     ContractReader,
     FilterParams,
     FormatParam,
+    InspectionReader,
     Settings,
     SlaReader,
     SummaryReader,
@@ -23,6 +24,7 @@ from reporting.reports.availability import AvailabilityReport, availability, ava
 from reporting.reports.breaches import BreachList, breach_document, breaches
 from reporting.reports.costs import CostReport, cost_document, costs
 from reporting.reports.filters import Filters
+from reporting.reports.inspections import DailyInspectionReport, daily_inspections, inspection_document
 from reporting.reports.summary import Summary, summarize, summary_document
 from reporting.reports.weekly import WeeklyReport, weekly, weekly_document
 
@@ -129,3 +131,17 @@ async def annual_report(
     filters = Filters(periods.contract_year(year, settings.contract_year_start))
     result = await acceptance(session, filters, "annual")
     return await answer(request, principal, fmt, result, lambda: acceptance_document(result, filters))
+
+
+@router.get("/inspections", response_model=DailyInspectionReport)
+async def daily_inspection_report(
+    request: Request,
+    principal: InspectionReader,
+    session: ReadSession,
+    day: Annotated[date | None, Query(description="the local day (Asia/Shanghai); default today")] = None,
+    fmt: FormatParam = Format.json,
+) -> Response | DailyInspectionReport:
+    """The daily inspection report (日常巡检报告): rounds due, done and missed, items checked, abnormal items,
+    and each finding with the ticket it became."""
+    result = await daily_inspections(session, day or periods.local_day(datetime.now(UTC)))
+    return await answer(request, principal, fmt, result, lambda: inspection_document(result))

@@ -2,7 +2,7 @@
 intervals (device_outage, from the monitoring receiver's availability alerts), for the online-rate reports
 
 Revision ID: reporting_0014
-Revises: reporting_0010
+Revises: reporting_0011
 Create Date: 2026-12-07
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "reporting_0014"
-down_revision = "reporting_0010"
+down_revision = "reporting_0011"
 branch_labels = None
 depends_on = None
 
