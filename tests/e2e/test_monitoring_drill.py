@@ -1,7 +1,7 @@
 """Monitoring with the real programs: a device watched by the blackbox exporter goes down, Prometheus fires
 DeviceDown (deploy/monitoring's rule), Alertmanager posts it to OpsDesk with its API key as the bearer, the
-alert is recorded for the device's asset; the device comes back, the recovery arrives, and the outage's
-minutes are in the availability report."""
+alert opens a ticket for the device's asset; the device comes back, the recovery is a line on the ticket,
+and the outage's minutes are in the availability report."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -72,9 +72,20 @@ def test_a_device_going_down_and_back_is_an_alert_its_recovery_and_minutes_of_ou
             )
             assert firing["labels"]["alertname"] == "DeviceDown" and firing["availability"] is True
             assert firing["asset_id"] == asset.json()["id"] and firing["opens_ticket"] is True
+            ticket = wait_for("the device's ticket", lambda: _ticket(stack, tag), timeout=30)
+            assert (ticket["channel"], ticket["asset_id"], ticket["unit_id"]) == (
+                "monitoring",
+                asset.json()["id"],
+                unit_id,
+            )
             device.on = True
             resolved = wait_for("the recovery", lambda: _alert(stack, tag, "resolved"), timeout=90)
         assert resolved["fingerprint"] == firing["fingerprint"]
+        # The default rule leaves the ticket for an engineer: the recovery is a line on it.
+        recovered = wait_for(
+            "the recovery on the ticket", lambda: _timeline_has(stack, ticket["id"], "alert_recovered")
+        )
+        assert recovered["detail"]["fingerprint"] == firing["fingerprint"]
 
     today = (down_at + timedelta(hours=8)).date().isoformat()
 
@@ -88,6 +99,20 @@ def test_a_device_going_down_and_back_is_an_alert_its_recovery_and_minutes_of_ou
 
     device_row = wait_for("the outage in the availability report", outage, timeout=30)
     assert device_row["outages"] == 1 and 0 < device_row["down_s"] < 120
+
+
+def _ticket(stack: Stack, tag: str) -> dict[str, Any] | None:
+    found = (
+        stack.client()
+        .get("/api/tickets", headers=bearer(stack.token("dispatcher")), params={"q": tag, "channel": "monitoring"})
+        .json()
+    )
+    return next((t for t in found.get("items", []) if t["asset_tag"] == tag), None)
+
+
+def _timeline_has(stack: Stack, ticket_id: str, kind: str) -> dict[str, Any] | None:
+    ticket = stack.client().get(f"/api/tickets/{ticket_id}", headers=bearer(stack.token("dispatcher"))).json()
+    return next((e for e in ticket["timeline"] if e["kind"] == kind), None)
 
 
 def _alert(stack: Stack, tag: str, status: str) -> dict[str, Any] | None:

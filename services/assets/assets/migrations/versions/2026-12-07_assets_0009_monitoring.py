@@ -2,7 +2,7 @@
 default rule: every alert opens a ticket, severity → priority, storms share one), maintenance windows
 
 Revision ID: assets_0009
-Revises: assets_0004
+Revises: assets_findings_0005
 Create Date: 2026-12-07
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision = "assets_0009"
-down_revision = "assets_0004"
+down_revision = "assets_findings_0005"
 branch_labels = None
 depends_on = None
 
