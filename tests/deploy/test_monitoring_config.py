@@ -92,3 +92,50 @@ def test_prometheus_scrapes_every_process_compose_runs(kind: str) -> None:
     [job] = [j for j in config["scrape_configs"] if j["job_name"] == f"opsdesk-{kind}"]
     scraped = {target.split(":")[0] for static in job["static_configs"] for target in static["targets"]}
     assert scraped == processes
+
+
+K8S = ROOT / "k8s/monitoring"
+
+
+def test_kubernetes_runs_the_same_rules_and_probes_as_deploy_monitoring() -> None:
+    for name in ("rules/opsdesk.yml", "rules/devices.yml", "blackbox.yml"):
+        assert (K8S / name).read_text() == (MONITORING / name).read_text(), f"k8s/monitoring/{name} differs"
+    compose_am = yaml.safe_load((MONITORING / "alertmanager.yml").read_text())
+    k8s_am = yaml.safe_load((K8S / "alertmanager.yml").read_text())
+    assert k8s_am["route"] == compose_am["route"]
+    [hook] = k8s_am["receivers"][0]["webhook_configs"]
+    assert hook["url"] == "http://gateway/api/monitoring/alertmanager" and hook["send_resolved"] is True
+
+
+def test_kubernetes_configurations_load(tmp_path: Path) -> None:
+    assert "SUCCESS" in _run(_tool("amtool"), "check-config", "alertmanager.yml", cwd=K8S)
+    # Debian builds Prometheus without Kubernetes discovery: check the rest with the pods listed statically.
+    config = yaml.safe_load((K8S / "prometheus.yml").read_text())
+    for job in config["scrape_configs"]:
+        if job.pop("kubernetes_sd_configs", None) is not None:
+            job["static_configs"] = [{"targets": ["intake-api:8000"]}]
+    config["rule_files"] = [str(K8S / "rules" / name) for name in config["rule_files"]]
+    (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
+    assert "SUCCESS" in _run(_tool("promtool"), "check", "config", "prometheus.yml", cwd=tmp_path)
+
+
+def test_kubernetes_prometheus_labels_processes_as_the_rules_expect() -> None:
+    """The rules select `job=~"opsdesk-.*"` and name `process`: the pod discovery must set both."""
+    [job] = [
+        j for j in yaml.safe_load((K8S / "prometheus.yml").read_text())["scrape_configs"] if j["job_name"] == "opsdesk"
+    ]
+    targets = {r.get("replacement") for r in job["relabel_configs"] if r.get("target_label") == "job"}
+    assert targets == {"opsdesk-api", "opsdesk-worker"}
+    assert any(r.get("target_label") == "process" for r in job["relabel_configs"])
+
+
+def test_kubernetes_monitoring_manifests_are_valid() -> None:
+    import kubernetes_validate
+
+    kustomization = yaml.safe_load((K8S / "kustomization.yaml").read_text())
+    for resource in kustomization["resources"]:
+        for document in yaml.safe_load_all((K8S / resource).read_text()):
+            kubernetes_validate.validate(document, "1.30.0", strict=True)
+    for generator in kustomization["configMapGenerator"]:
+        for name in generator["files"]:
+            assert (K8S / name).exists(), name

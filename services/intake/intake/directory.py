@@ -69,6 +69,16 @@ async def unit_path(session: AsyncSession, unit_id: UUID) -> list[UUID] | None:
     return list(path) if path is not None else None
 
 
+async def root_unit(session: AsyncSession) -> UUID:
+    """The top of the unit tree (the bureau): where a ticket goes when nothing names its unit."""
+    root = await session.scalar(
+        select(Unit.id).where(Unit.parent_id.is_(None)).order_by(Unit.code).limit(1)  # type: ignore[union-attr]
+    )
+    if root is None:
+        raise LookupError("no unit known yet: the gateway's unit events have not arrived")
+    return root
+
+
 async def users_with_phone(session: AsyncSession, phone: str) -> list[KnownUser]:
     rows = await session.execute(
         select(KnownUser).where(KnownUser.phone == phone, KnownUser.is_active.is_(True))  # type: ignore[attr-defined]

@@ -36,6 +36,7 @@ ASSET_CLASS = {
     "ups": "UPS电源",
     "air_conditioner": "机房空调",
     "application_system": "应用系统",
+    "other": "其他",
 }
 OUTCOME = {"met": "达标", "breached": "超时", "running": "进行中", "cancelled": "已取消"}
 

@@ -13,6 +13,7 @@ from opsdesk_shared.errors import RuleViolation
 LOCAL = ZoneInfo("Asia/Shanghai")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
+_MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
 @dataclass(frozen=True)
@@ -93,6 +94,14 @@ def quarter(text: str, field: str = "quarter") -> Period:
     first = date(year, 3 * q - 2, 1)
     after = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
     return Period(text, first, after - timedelta(days=1))
+
+
+def month(text: str, field: str = "month") -> Period:
+    match = _MONTH.match(text)
+    if not match:
+        raise RuleViolation(f"{field}: expected a month such as 2026-11", field=field, code="period.bad_month")
+    first = date(int(match[1]), int(match[2]), 1)
+    return Period(text, first, _next_month(first) - timedelta(days=1))
 
 
 def contract_year(year: int, start: date) -> Period:

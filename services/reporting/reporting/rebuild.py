@@ -31,6 +31,8 @@ FACTS = (
     "knowledge_daily",
     "inspection_round_fact",
     "inspection_finding_fact",
+    "asset_dim",
+    "device_outage",
 )
 BATCH = 2000
 

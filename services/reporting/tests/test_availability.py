@@ -110,6 +110,12 @@ async def test_availability_per_device_class_and_unit_over_the_ledger(reporting:
 
     weekly = (await reporting.get("/api/reports/weekly", role="admin", week="2020-W10")).json()
     assert any(d["asset_tag"] == switch_a.tag for d in weekly["availability"]["devices"])
+    bulletin = await reporting.get("/api/reports/monthly", role="admin", month="2020-03")
+    assert any(d["asset_tag"] == switch_a.tag for d in bulletin.json()["availability"]["devices"])
+    pdf = await reporting.get("/api/reports/monthly", role="admin", month="2020-03", format="pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    bad = await reporting.get("/api/reports/monthly", role="admin", month="2020-13")
+    assert bad.status_code == 422 and bad.json()["field"] == "month"
 
 
 async def test_an_outage_still_open_counts_up_to_now(reporting: Reporting) -> None:

@@ -29,6 +29,8 @@ REQUIRED_QUEUES: dict[str, tuple[str, ...]] = {
         "asset.updated",
         "asset.status_changed",
         "inspection.finding_raised",
+        "monitoring.alert_firing",
+        "monitoring.alert_resolved",
     ),
     "notifications.events": (
         "ticket.created",

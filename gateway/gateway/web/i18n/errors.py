@@ -197,6 +197,10 @@ MESSAGES: dict[str, str] = {
     "contract.ends_before_start": N_("合同结束日期不能早于开始日期。"),
     "period.bad_week": N_("请输入有效的周（如 2026-W48）。"),
     "period.bad_quarter": N_("请输入有效的季度（如 2026Q4）。"),
+    "period.bad_month": N_("请输入有效的月份（如 2026-11）。"),
+    # Monitoring (assets)
+    "monitoring.rule_not_found": N_("该监控规则不存在。"),
+    "monitoring.window_not_found": N_("该维护窗口不存在。"),
     "period.from_after_to": N_("开始日期不能晚于结束日期。"),
     # SMS (notifications)
     "sms.not_found": N_("找不到该短信。"),

@@ -1,6 +1,6 @@
 """Intake's subscriptions: dispatch's work-order and SLA events (the requester's view), the gateway's units
-and users (scoping and caller identity), and the assets service's ledger (tickets' asset references) and
-inspection findings (which become tickets)."""
+and users (scoping and caller identity), and the assets service's ledger (tickets' asset references),
+inspection findings and monitoring alerts (which become tickets)."""
 
 from datetime import timedelta
 
@@ -10,10 +10,12 @@ from intake import directory, projection
 from intake.config import IntakeSettings
 from intake.findings.service import on_finding_raised
 from intake.ledger import service as ledger
+from intake.monitoring.service import on_alert_firing, on_alert_resolved
 from intake.tickets import sms_replies
 from opsdesk_shared.contracts.assets import AssetRegistered, AssetStatusChanged, AssetUpdated, InspectionFindingRaised
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated
+from opsdesk_shared.contracts.monitoring import AlertFiring, AlertResolved
 from opsdesk_shared.messaging.consumer import HandlerTable, Subscription
 from opsdesk_shared.messaging.topology import QueueSpec
 
@@ -40,6 +42,9 @@ ASSET_HANDLERS: HandlerTable = {
     AssetUpdated.type: ledger.apply_asset,
     AssetStatusChanged.type: ledger.apply_status,
     InspectionFindingRaised.type: on_finding_raised,
+    # Monitoring alerts (the assets service's receiver): tickets on the channel `monitoring`.
+    AlertFiring.type: on_alert_firing,
+    AlertResolved.type: on_alert_resolved,
 }
 
 SUBSCRIPTIONS = [

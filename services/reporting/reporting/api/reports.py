@@ -1,5 +1,5 @@
-"""`/api/reports/{summary,sla,costs,availability,weekly,quarterly,annual,inspections}`: every report as JSON, CSV,
-XLSX or PDF (`format=`)."""
+"""`/api/reports/{summary,sla,costs,availability,weekly,monthly,quarterly,annual,inspections}`: every report as JSON,
+CSV, XLSX or PDF (`format=`)."""
 
 from datetime import UTC, date, datetime
 from typing import Annotated
@@ -25,6 +25,7 @@ from reporting.reports.breaches import BreachList, breach_document, breaches
 from reporting.reports.costs import CostReport, cost_document, costs
 from reporting.reports.filters import Filters
 from reporting.reports.inspections import DailyInspectionReport, daily_inspections, inspection_document
+from reporting.reports.monthly import MonthlyBulletin, monthly, monthly_document
 from reporting.reports.summary import Summary, summarize, summary_document
 from reporting.reports.weekly import WeeklyReport, weekly, weekly_document
 
@@ -104,6 +105,20 @@ async def weekly_report(
     filters = Filters(_week(week))
     result = await weekly(session, filters)
     return await answer(request, principal, fmt, result, lambda: weekly_document(result, filters))
+
+
+@router.get("/monthly", response_model=MonthlyBulletin)
+async def monthly_bulletin(
+    request: Request,
+    principal: ContractReader,
+    session: ReadSession,
+    month: Annotated[str, Query(description="e.g. 2026-11")],
+    fmt: FormatParam = Format.json,
+) -> Response | MonthlyBulletin:
+    """The monthly operations bulletin (运行情况通报): the devices' online rate, volume and SLA of the month."""
+    filters = Filters(periods.month(month))
+    result = await monthly(session, filters)
+    return await answer(request, principal, fmt, result, lambda: monthly_document(result, filters))
 
 
 @router.get("/quarterly", response_model=AcceptanceReport)
