@@ -37,7 +37,9 @@ def now() -> datetime:
 
 async def create_part(session: AsyncSession, principal: Principal, body: PartCreate) -> SparePart:
     if await session.scalar(select(SparePart.id).where(SparePart.part_number == body.part_number)):
-        raise Conflict(f"part number {body.part_number} is in the catalogue already", field="part_number")
+        raise Conflict(
+            f"part number {body.part_number} is in the catalogue already", field="part_number", code="spares.part_exists"
+        )
     at = now()
     part = SparePart(
         part_number=body.part_number,
@@ -85,7 +87,9 @@ async def _part_by_number(session: AsyncSession, part_number: str) -> SparePart:
     """Locked: every stock change of a part goes one at a time."""
     part = await session.scalar(select(SparePart).where(SparePart.part_number == part_number).with_for_update())
     if part is None:
-        raise RuleViolation(f"no part {part_number} in the spare-parts catalogue", field="part_number")
+        raise RuleViolation(
+            f"no part {part_number} in the spare-parts catalogue", field="part_number", code="spares.unknown_part"
+        )
     return part
 
 
@@ -110,7 +114,7 @@ async def totals(session: AsyncSession, part_ids: Sequence[UUID]) -> dict[UUID, 
 
 async def create_store(session: AsyncSession, principal: Principal, body: StoreCreate) -> SpareStore:
     if await session.scalar(select(SpareStore.id).where(SpareStore.code == body.code)):
-        raise Conflict(f"store {body.code} exists already", field="code")
+        raise Conflict(f"store {body.code} exists already", field="code", code="spares.store_exists")
     store = SpareStore(code=body.code, name=body.name, site=body.site, created_at=now(), created_by=principal.subject)
     session.add(store)
     await session.flush()
@@ -124,7 +128,7 @@ async def list_stores(session: AsyncSession) -> list[SpareStore]:
 async def _store(session: AsyncSession, store_id: UUID) -> SpareStore:
     store = await session.get(SpareStore, store_id)
     if store is None:
-        raise RuleViolation(f"no store {store_id}", field="store_id")
+        raise RuleViolation(f"no store {store_id}", field="store_id", code="spares.unknown_store")
     return store
 
 
@@ -206,6 +210,7 @@ async def issue(session: AsyncSession, principal: Principal, body: IssueIn) -> t
             f"{store.name} has {exc.on_hand} of {part.part_number} on hand; {exc.wanted} cannot be issued",
             field="quantity",
             code="spares.not_enough_stock",
+            params={"on_hand": exc.on_hand, "wanted": exc.wanted},
             on_hand=exc.on_hand,
         ) from exc
     stock.updated_at = at
@@ -220,7 +225,9 @@ async def issue(session: AsyncSession, principal: Principal, body: IssueIn) -> t
 async def _order_for_issue(session: AsyncSession, principal: Principal, body: IssueIn) -> SpareWorkOrder:
     if (body.work_order_id is None) == (body.ticket_number is None):
         raise RuleViolation(
-            "name the work order by work_order_id or by ticket_number (one of them)", field="work_order_id"
+            "name the work order by work_order_id or by ticket_number (one of them)",
+            field="work_order_id",
+            code="spares.work_order_missing",
         )
     if body.work_order_id is not None:
         order = await session.get(SpareWorkOrder, body.work_order_id)
