@@ -6,7 +6,7 @@ service decides who may do what; the page only leaves out the forms a user canno
 from typing import Any
 
 from fastapi import APIRouter
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from gateway.web.api_client import ApiError, as_download
 from gateway.web.context import Web, role_guard
@@ -56,7 +56,7 @@ async def _render(web: Web, *, status_code: int = 200, **extra: Any) -> Response
         status_code=status_code,
         parts=parts,
         low_parts=[p for p in parts if p["low"]],
-        stock=stock,
+        stock=stock + _not_in_any_store(parts, stock),
         part_options=[(p["part_number"], f"{p['part_number']} {p['name']}") for p in parts],
         store_options=[(s["id"], s["name"]) for s in stores],
         flagged=flagged,
@@ -71,6 +71,26 @@ async def _render(web: Web, *, status_code: int = 200, **extra: Any) -> Response
     )
 
 
+def _not_in_any_store(parts: list[dict[str, Any]], stock: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Catalogue parts never received anywhere: listed too (with nothing on hand), so none is forgotten."""
+    stocked = {s["part_id"] for s in stock}
+    return [
+        {
+            "part_id": p["id"],
+            "part_number": p["part_number"],
+            "name": p["name"],
+            "store_code": "",
+            "store_name": "—",
+            "on_hand": 0,
+            "part_on_hand": 0,
+            "minimum_stock": p["minimum_stock"],
+            "low": p["low"],
+        }
+        for p in parts
+        if p["id"] not in stocked
+    ]
+
+
 @router.get("")
 async def spares(web: Web = Readers) -> Response:
     return await _render(web)
@@ -83,6 +103,12 @@ async def report(web: Web = role_guard(*REPORT_READERS)) -> Response:
     if answer.status_code >= 400:
         return web.render("error.html", status_code=answer.status_code, message=web.api.error_of(answer).detail)
     return as_download(answer)
+
+
+@router.get("/{form}")
+async def after_submit(form: str, web: Web = Readers) -> Response:
+    """Where the browser stays after a form: a reload or a language switch goes back to the page."""
+    return RedirectResponse("/ui/spares", status_code=303)
 
 
 @router.post("/{form}")
