@@ -38,7 +38,9 @@ def now() -> datetime:
 async def create_part(session: AsyncSession, principal: Principal, body: PartCreate) -> SparePart:
     if await session.scalar(select(SparePart.id).where(SparePart.part_number == body.part_number)):
         raise Conflict(
-            f"part number {body.part_number} is in the catalogue already", field="part_number", code="spares.part_exists"
+            f"part number {body.part_number} is in the catalogue already",
+            field="part_number",
+            code="spares.part_exists",
         )
     at = now()
     part = SparePart(
@@ -229,8 +231,12 @@ async def _order_for_issue(session: AsyncSession, principal: Principal, body: Is
             field="work_order_id",
             code="spares.work_order_missing",
         )
+    # Shared-locked: the work order's reconciliation (work_orders.py) locks it exclusively, so an issue either
+    # commits before the reconciliation reads what was issued, or waits and then finds the work order resolved.
     if body.work_order_id is not None:
-        order = await session.get(SpareWorkOrder, body.work_order_id)
+        order = await session.scalar(
+            select(SpareWorkOrder).where(SpareWorkOrder.work_order_id == body.work_order_id).with_for_update(read=True)
+        )
         field, name = "work_order_id", str(body.work_order_id)
     else:
         order = await session.scalar(
@@ -238,6 +244,7 @@ async def _order_for_issue(session: AsyncSession, principal: Principal, body: Is
             .where(SpareWorkOrder.ticket_number == body.ticket_number)
             .order_by(SpareWorkOrder.status.in_(CLOSED_ORDER_STATUSES), SpareWorkOrder.status_at.desc())
             .limit(1)
+            .with_for_update(read=True)
         )
         field, name = "ticket_number", str(body.ticket_number)
     if order is None:
