@@ -71,12 +71,22 @@ def test_parts_issued_to_a_work_order_are_reconciled_when_it_is_resolved(stack: 
             heard = await eventually(lambda: tap.of("spares.stock_low", part_number=disk["part_number"]))
             return answer, heard
 
+    # The dispatcher has the spares page open: the part's crossing shows there without a reload (in-app notice).
+    dispatcher = desks("dispatcher")
+    dispatcher.login()
+    page = dispatcher.goto("/ui/spares")
+    expect(page.locator("body")).to_have_attribute("data-live", "open")
+    expect(page.locator(f"#stock-table tr[data-part='{disk['part_number']}']")).not_to_have_class("stock-low")
+    dispatcher.mark_page()
     # In a thread of its own: the browser's driver keeps an event loop running in this one.
     with ThreadPoolExecutor(1) as thread:
         issued, [low] = thread.submit(asyncio.run, issue_and_hear_the_stock_low()).result()
     assert issued.status_code == 201, issued.text
     assert issued.json()["work_order_id"] == order["id"] and issued.json()["stock_low"] is True
     assert (low.data["on_hand"], low.data["minimum"]) == (1, 3)
+    expect(page.locator(f"#low-stock [data-part='{disk['part_number']}']")).to_contain_text("现有 1，最低 3")
+    assert dispatcher.not_reloaded()
+    dispatcher.shot("stock-low-live")
     too_many = client.post("/api/spares/issues", json={**issue, "quantity": 2}, headers=engineer)
     assert too_many.status_code == 422 and too_many.json()["field"] == "quantity"
 
@@ -114,8 +124,6 @@ def test_parts_issued_to_a_work_order_are_reconciled_when_it_is_resolved(stack: 
     [held] = client.get("/api/spares/stock", params={"part_id": disk["id"]}, headers=desk).json()
     assert held["on_hand"] == 2 and held["low"] is True  # the unused one is back; still below the minimum of 3
 
-    dispatcher = desks("dispatcher")
-    dispatcher.login()
     page = dispatcher.goto("/ui/spares")
     expect(page.locator("nav").first).to_contain_text("备品备件")
     expect(page.locator(f"#low-stock [data-part='{disk['part_number']}']")).to_contain_text("现有 2，最低 3")

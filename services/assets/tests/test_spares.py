@@ -337,3 +337,23 @@ async def test_the_stock_report_as_json_and_xlsx(ledger: Ledger) -> None:
         "/api/spares/report", params={"from": "2026-12-07", "to": "2026-12-01"}, headers=ledger.admin
     )
     assert backwards.status_code == 422 and backwards.json()["field"] == "from"
+
+
+async def test_a_minimum_raised_above_the_stock_is_a_crossing_too(ledger: Ledger) -> None:
+    ribbon, main = await part(ledger), await store(ledger)
+    await receive(ledger, ribbon["part_number"], main["id"], 2)
+    keeper = as_user(ledger, "project_manager")
+    async with EventTap(ledger.env.amqp_url, "spares.stock_low") as tap:
+        raised = await ledger.client.patch(
+            f"/api/spares/parts/{ribbon['id']}", json={"minimum_stock": 5}, headers=keeper
+        )
+        assert raised.status_code == 200, raised.text
+        assert (raised.json()["low"], raised.json()["version"]) == (True, 2)
+        [low] = await eventually(lambda: tap.of("spares.stock_low", part_number=ribbon["part_number"]))
+        assert (low.data["on_hand"], low.data["minimum"], low.data["store_id"]) == (2, 5, None)
+    emptied = await ledger.client.patch(f"/api/spares/parts/{ribbon['id']}", json={"name": None}, headers=keeper)
+    assert emptied.status_code == 422 and emptied.json()["field"] == "name"
+    negative = await ledger.client.patch(
+        f"/api/spares/parts/{ribbon['id']}", json={"minimum_stock": -1}, headers=keeper
+    )
+    assert negative.status_code == 422 and "minimum_stock" in negative.text

@@ -46,24 +46,31 @@ def _may(web: Web, roles: tuple[str, ...]) -> bool:
     return web.session is not None and web.session.has_any(*roles)
 
 
-async def _render(web: Web, *, status_code: int = 200, **extra: Any) -> Response:
+async def _stock_view(web: Web) -> dict[str, Any]:
     parts = await web.api.get("/api/spares/parts")
     stock = await web.api.get("/api/spares/stock")
+    return {
+        "parts": parts,
+        "low_parts": [p for p in parts if p["low"]],
+        "stock": stock + _not_in_any_store(parts, stock),
+        "may_report": _may(web, REPORT_READERS),
+    }
+
+
+async def _render(web: Web, *, status_code: int = 200, **extra: Any) -> Response:
+    view = await _stock_view(web)
     stores = await web.api.get("/api/spares/stores")
     flagged = await web.api.get("/api/spares/reconciliations", flagged="true", limit=50)
     return web.render(
         "spares.html",
         status_code=status_code,
-        parts=parts,
-        low_parts=[p for p in parts if p["low"]],
-        stock=stock + _not_in_any_store(parts, stock),
-        part_options=[(p["part_number"], f"{p['part_number']} {p['name']}") for p in parts],
+        **view,
+        part_options=[(p["part_number"], f"{p['part_number']} {p['name']}") for p in view["parts"]],
         store_options=[(s["id"], s["name"]) for s in stores],
         flagged=flagged,
         outcomes=OUTCOMES,
         may_keep=_may(web, KEEPERS),
         may_issue=_may(web, ISSUERS),
-        may_report=_may(web, REPORT_READERS),
         form=extra.pop("form", None),
         values=extra.pop("values", {}),
         errors=extra.pop("errors", {}),
@@ -94,6 +101,12 @@ def _not_in_any_store(parts: list[dict[str, Any]], stock: list[dict[str, Any]]) 
 @router.get("")
 async def spares(web: Web = Readers) -> Response:
     return await _render(web)
+
+
+@router.get("/stock")
+async def stock_fragment(web: Web = Readers) -> Response:
+    """The low-stock banner and the stock list, re-read live when a part goes below its minimum."""
+    return web.render("fragments/spares_stock.html", **await _stock_view(web))
 
 
 @router.get("/report")
