@@ -102,6 +102,7 @@ EXPECTED: dict[str, str] = {
     "POST /api/spares/issues": "dispatcher engineer admin",
     "GET /api/spares/movements": "dispatcher engineer supervisor admin",
     "GET /api/spares/reconciliations": "dispatcher engineer supervisor admin",
+    "GET /api/spares/work-orders/{work_order_id}": "dispatcher engineer supervisor admin",
     "GET /api/spares/report": "dispatcher supervisor admin",
     "GET /api/canned-replies": "operator dispatcher engineer supervisor admin",
     "GET /api/callers/{phone}": "operator dispatcher",  # masked roles may not look people up by number

@@ -310,6 +310,12 @@ async def test_a_resolved_work_order_is_reconciled_once(ledger: Ledger) -> None:
     assert await on_hand(ledger, disk["id"], main["id"]) == 4
     flagged = await ledger.client.get("/api/spares/reconciliations", params={"flagged": "true"}, headers=ledger.admin)
     assert psu_line["id"] in [line["id"] for line in flagged.json()]
+    seen = await ledger.client.get(f"/api/spares/work-orders/{order.work_order_id}", headers=ledger.as_("supervisor"))
+    assert seen.status_code == 200 and seen.json()["status"] == "resolved" and seen.json()["reconciled_at"]
+    assert sorted((m["kind"], m["quantity"]) for m in seen.json()["movements"]) == [("issued", 2), ("returned", 1)]
+    assert len(seen.json()["reconciliation"]) == 3
+    unknown = await ledger.client.get(f"/api/spares/work-orders/{uuid.uuid4()}", headers=ledger.admin)
+    assert unknown.status_code == 404 and unknown.json()["code"] == "spares.unknown_work_order"
 
 
 async def _inbox_has(ledger: Ledger, event_id: uuid.UUID) -> bool:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from assets.api.dependencies import SparesIssuer, SparesKeeper, SparesReader, SparesReportReader
 from assets.spares import report, rules, service
-from assets.spares.models import SpareMovement, SparePart, SpareStock
+from assets.spares.models import SpareMovement, SparePart, SpareStock, SpareWorkOrder
 from assets.spares.schemas import (
     IssueIn,
     MovementOut,
@@ -24,9 +24,10 @@ from assets.spares.schemas import (
     StockReport,
     StoreCreate,
     StoreOut,
+    WorkOrderSpares,
 )
 from opsdesk_shared.dependencies import ReadSession, Uow
-from opsdesk_shared.errors import RuleViolation
+from opsdesk_shared.errors import NotFound, RuleViolation
 
 router = APIRouter(prefix="/api/spares", tags=["spares"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -163,6 +164,26 @@ async def list_reconciliations(
 ) -> list[ReconciliationOut]:
     stmt = service.reconciliations_query(work_order_id=work_order_id, flagged=flagged).limit(limit)
     return [ReconciliationOut.model_validate(r) for r in await session.scalars(stmt)]
+
+
+@router.get("/work-orders/{work_order_id}", response_model=WorkOrderSpares)
+async def work_order_spares(work_order_id: UUID, principal: SparesReader, session: ReadSession) -> WorkOrderSpares:
+    """404 until dispatch's event about the work order has reached assets: then parts can be issued to it."""
+    order = await session.get(SpareWorkOrder, work_order_id)
+    if order is None:
+        raise NotFound(f"no work order {work_order_id} known here (yet)", code="spares.unknown_work_order")
+    moved = await session.execute(service.movements_query(work_order_id=work_order_id).limit(500))
+    lines = await session.scalars(service.reconciliations_query(work_order_id=work_order_id))
+    return WorkOrderSpares(
+        work_order_id=order.work_order_id,
+        ticket_number=order.ticket_number,
+        engineer_id=order.engineer_id,
+        engineer_name=order.engineer_name,
+        status=order.status,
+        reconciled_at=order.reconciled_at,
+        movements=[_movement_out(m, number) for m, number in moved.all()],
+        reconciliation=[ReconciliationOut.model_validate(r) for r in lines],
+    )
 
 
 @router.get(

@@ -160,3 +160,17 @@ class StockReport(BaseModel):
     period_to: date  # inclusive, Asia/Shanghai
     rows: list[ReportRow]
     flagged: list[ReconciliationOut]
+
+
+class WorkOrderSpares(BaseModel):
+    """A work order as the spare-parts store knows it (from dispatch's events): what was issued to it and, once
+    resolved, its reconciliation."""
+
+    work_order_id: UUID
+    ticket_number: str | None
+    engineer_id: UUID
+    engineer_name: str | None
+    status: str
+    reconciled_at: datetime | None
+    movements: list[MovementOut]
+    reconciliation: list[ReconciliationOut]
