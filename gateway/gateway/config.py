@@ -139,6 +139,7 @@ class GatewaySettings(ServiceSettings):
             ("/api/assets", self.assets_url),
             ("/api/inspections", self.assets_url),
             ("/api/monitoring", self.assets_url),
+            ("/api/spares", self.assets_url),
         ]
 
     def services(self) -> dict[str, str]:

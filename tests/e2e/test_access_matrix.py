@@ -88,6 +88,22 @@ EXPECTED: dict[str, str] = {
     "PUT /api/inspections/rounds/{round_id}/stops/{stop_id}": "engineer",
     "POST /api/inspections/rounds/{round_id}/complete": "engineer",
     "GET /api/inspections/findings": "dispatcher engineer supervisor admin",
+    # Spare parts (备品备件): administrators, dispatchers (and the project manager, a role these callers do not
+    # hold) keep the catalogue, stores and stock; engineers issue to their own work orders (checked in the rows:
+    # test_spares.py) and read; supervisors read and take the report; requesters and the hotline see none of it.
+    "GET /api/spares/parts": "dispatcher engineer supervisor admin",
+    "GET /api/spares/parts/{part_id}": "dispatcher engineer supervisor admin",
+    "POST /api/spares/parts": "dispatcher admin",
+    "PATCH /api/spares/parts/{part_id}": "dispatcher admin",
+    "GET /api/spares/stores": "dispatcher engineer supervisor admin",
+    "POST /api/spares/stores": "dispatcher admin",
+    "GET /api/spares/stock": "dispatcher engineer supervisor admin",
+    "POST /api/spares/receipts": "dispatcher admin",
+    "POST /api/spares/issues": "dispatcher engineer admin",
+    "GET /api/spares/movements": "dispatcher engineer supervisor admin",
+    "GET /api/spares/reconciliations": "dispatcher engineer supervisor admin",
+    "GET /api/spares/work-orders/{work_order_id}": "dispatcher engineer supervisor admin",
+    "GET /api/spares/report": "dispatcher supervisor admin",
     "GET /api/canned-replies": "operator dispatcher engineer supervisor admin",
     "GET /api/callers/{phone}": "operator dispatcher",  # masked roles may not look people up by number
     "GET /api/calls": "operator dispatcher supervisor admin",

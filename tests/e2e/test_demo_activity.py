@@ -35,6 +35,18 @@ def test_the_demo_morning_gives_every_console_something_to_show(stack: Stack, de
     assert ledger["total"] >= 40
     tags = {a["tag"] for a in ledger["items"]}
     assert {"ZZJ-WJ-002", "DYJ-WJ-005", "CC-SJ-001", "DKQ-LG1-003"} <= tags
+    # The parts store: stocked, one part below its minimum, the printer's power module issued to its repair and
+    # reconciled as used when the repair was resolved.
+    low = client.get("/api/spares/parts", params={"low": "true"}, headers=dispatcher).json()
+    assert "DKQ-RD-01" in {p["part_number"] for p in low}
+    wait_for(
+        "the printer repair's parts to be reconciled",
+        lambda: [
+            line
+            for line in client.get("/api/spares/reconciliations", headers=dispatcher).json()
+            if line["part_number"] == "ZZJ-PSU-01" and line["outcome"] == "matched"
+        ],
+    )
 
     def tickets() -> dict[str, dict[str, Any]]:
         found = {}

@@ -21,7 +21,7 @@ from opsdesk_shared.messaging.topology import declare_events_exchange
 
 log = structlog.get_logger(__name__)
 # Only what a page shows live; business SMS (millions a year) never reach the gateway.
-ROUTING_KEYS = ("ticket.#", "workorder.#", "sla.#", "call.#")
+ROUTING_KEYS = ("ticket.#", "workorder.#", "sla.#", "call.#", "spares.#")
 
 
 @dataclass(frozen=True)

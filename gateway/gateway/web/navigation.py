@@ -20,6 +20,7 @@ PAGES = [
     Page("/ui/tickets", "工单列表", frozenset({"supervisor", "dispatcher", "hotline_operator", "admin"})),
     Page("/ui/assets", "设备台帐", frozenset({"supervisor", "dispatcher", "engineer", "admin"})),
     Page("/ui/monitoring", "运行监测", frozenset({"supervisor", "dispatcher", "admin"})),
+    Page("/ui/spares", "备品备件", frozenset({"supervisor", "dispatcher", "engineer", "admin", "project_manager"})),
     Page("/ui/admin", "系统管理", frozenset({"admin", "security_admin"})),
     Page("/ui/audit", "审计日志", frozenset({"auditor"})),
     Page("/ui/knowledge", "知识库", frozenset({"hotline_operator", "dispatcher", "engineer", "admin"})),

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from opsdesk_shared.contracts.dispatch import WorkOrderAssigned
+from opsdesk_shared.contracts.dispatch import WorkOrderAssigned, WorkOrderResolved
 from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.testing.workers import EventTap, eventually
 
@@ -406,3 +406,34 @@ async def test_parts_are_a_list_of_any_length(desk: Desk, crew: Crew) -> None:
     )
     assert done.status_code == 200, done.text
     assert len(done.json()["parts"]) == 7 and Decimal(done.json()["total_cost"]) == Decimal("10.50")
+
+
+async def test_resolved_event_carries_every_part_with_its_catalogue_number(desk: Desk, crew: Crew) -> None:
+    dispatcher, engineer, other = crew
+    order, _ = await assigned_order(desk, dispatcher, engineer)
+    for action in ("accept", "arrive"):
+        assert (await step(desk, order["id"], action, None, engineer, other)).status_code == 200
+    during = [{"name": "600G硬盘", "quantity": 1, "unit_cost": "1200.00", "part_number": " hd-600g "}]
+    added = await desk.client.post(f"/api/work-orders/{order['id']}/parts", json=during, headers=engineer.headers)
+    assert added.status_code == 201, added.text
+    assert added.json()["parts"][0]["part_number"] == "HD-600G"  # kept as the catalogue writes it
+    bad = [{"name": "x", "quantity": 1, "unit_cost": "1", "part_number": "坏 编号"}]
+    refused = await desk.client.post(f"/api/work-orders/{order['id']}/parts", json=bad, headers=engineer.headers)
+    assert refused.status_code == 422 and "part_number" in refused.text
+    async with EventTap(desk.env.amqp_url, "workorder.resolved") as tap:
+        done = await desk.client.post(
+            f"/api/work-orders/{order['id']}/resolve",
+            json={
+                "resolution_code": "replaced_part",
+                "summary": "更换硬盘和网线",
+                "parts": [{"name": "网线", "quantity": 2, "unit_cost": "10.00"}],
+            },
+            headers=engineer.headers,
+        )
+        assert done.status_code == 200, done.text
+        [event] = await eventually(lambda: tap.of("workorder.resolved", work_order_id=order["id"]))
+    parts = event.parse(WorkOrderResolved).parts
+    assert [(p.part_number, p.name, p.quantity, p.unit_cost) for p in parts] == [
+        ("HD-600G", "600G硬盘", 1, Decimal("1200.00")),
+        (None, "网线", 2, Decimal("10.00")),
+    ]

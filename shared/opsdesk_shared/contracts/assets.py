@@ -8,6 +8,7 @@ keeps the newest whatever order they arrive in (`opsdesk_shared/messaging/orderi
 from datetime import date, datetime
 from uuid import UUID
 
+from opsdesk_shared.contracts.dispatch import Recipient
 from opsdesk_shared.contracts.envelope import Event
 
 
@@ -118,3 +119,24 @@ class InspectionFindingRaised(Event):
     inspector_id: UUID
     inspector_name: str
     raised_at: datetime
+
+
+# Spare parts (备品备件, SPEC §2a): the stock the contract requires the vendor to keep.
+
+
+class SparesStockLow(Event):
+    """A part's stock (all stores together) went below its minimum: by an issue, or a minimum raised above
+    what is on hand. Announced once per crossing; it is announced again only after the stock was back at or
+    above the minimum. `recipients` are the project managers (role `project_manager`) assets knows of."""
+
+    type = "spares.stock_low"
+    part_id: UUID
+    part_number: str
+    name: str
+    on_hand: int  # all stores
+    minimum: int
+    store_id: UUID | None = None  # the store whose movement crossed it (None: the minimum was changed)
+    store_name: str | None = None
+    crossed_at: datetime
+    notify_roles: list[str] = ["project_manager"]
+    recipients: list[Recipient] = []

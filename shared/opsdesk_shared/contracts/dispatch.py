@@ -140,6 +140,16 @@ class WorkOrderArrived(WorkOrderEvent):
     type = "workorder.arrived"
 
 
+class PartUsed(BaseModel):
+    """A part recorded on a work order; `part_number` when it is one of the spare-parts catalogue's (assets
+    reconciles those against what was issued from stock)."""
+
+    part_number: str | None = None
+    name: str
+    quantity: int
+    unit_cost: Decimal
+
+
 class WorkOrderResolved(WorkOrderEvent):
     type = "workorder.resolved"
     remote: bool
@@ -147,6 +157,9 @@ class WorkOrderResolved(WorkOrderEvent):
     summary: str
     total_cost: Decimal
     cost_borne_by: str  # vendor | bureau
+    # Every part recorded on the work order, during the work and at resolving. Empty in events written before
+    # parts were carried: a consumer cannot tell those from a resolution without parts.
+    parts: list[PartUsed] = []
 
 
 class WorkOrderCancelled(WorkOrderEvent):

@@ -116,3 +116,9 @@ VOCABULARY: tuple[type[StrEnum], ...] = (
     AssetStatus,
     Criticality,
 )
+
+
+# A spare-parts catalogue number (备件编号) as both assets (the catalogue) and dispatch (a work order's parts)
+# accept it: letters, digits and . _ / - , up to 40 characters; kept upper case (pydantic checks the pattern
+# before `to_upper`, so it admits lower case).
+PART_NUMBER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,39}$"

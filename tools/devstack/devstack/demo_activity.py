@@ -5,7 +5,8 @@ The hotline logs calls and files tickets, a police station files from the portal
 in with their skills set and are rostered on the resident post for two weeks, the dispatcher assigns,
 engineers accept, travel, arrive and resolve (one repair with parts the vendor bears, one above the
 10,000 CNY line that the bureau bears, with the old disks handed to the bureau and their removal
-approved), the operator solves a question on the phone, a ticket waits on the requester, a requester
+approved; the printer's power module taken from the parts store and reconciled when the repair is resolved), the
+operator solves a question on the phone, a ticket waits on the requester, a requester
 confirms with a rating, and one fault waits in the queue.
 
 Everything goes through the gateway, so the events, clocks, SMS, timelines, audit log and reports are
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from devstack import demo_ledger
+from devstack import demo_ledger, demo_spares
 from devstack.launch import gateway_ready
 
 SKILLS = {"engineer": (["hardware", "network"], "BJ-CY"), "engineer2": (["database", "network", "software"], "BJ-HD")}
@@ -80,6 +81,7 @@ class Morning:
     desk: Desk
     units: dict[str, str] = field(default_factory=dict)
     engineers: dict[str, str] = field(default_factory=dict)
+    store_id: str = ""  # the demo parts store (demo_spares.py)
 
     def ticket(self, who: str, unit: str, **fields: Any) -> dict[str, Any]:
         body = {"category": "fault", "channel": "hotline" if who == "operator" else "web", **fields}
@@ -217,6 +219,7 @@ def _the_morning(m: Morning) -> list[str]:
         if rostered.status_code not in (201, 409):  # 409: rostered by an earlier morning
             raise DemoFailed(f"the roster answered {rostered.status_code}: {rostered.text[:200]}")
 
+    m.store_id = demo_spares.stock_the_store(desk)
     station = desk("requester", "GET", "/api/auth/me")
     filed = []
 
@@ -243,6 +246,12 @@ def _the_morning(m: Morning) -> list[str]:
         f"/api/work-orders/{order}/work-log",
         {"note": "电源模块输出为零，现场更换。", "minutes": 35},
     )
+    # The power module comes from the parts store; resolving names it by its catalogue number, so assets
+    # reconciles it against the issue.
+    module = demo_spares.PRINTER_POWER_MODULE
+    demo_spares.issue(
+        desk, wait_until, engineer="engineer", order=order, store_id=m.store_id, part_number=module, quantity=1
+    )
     desk(
         "engineer",
         "POST",
@@ -250,7 +259,7 @@ def _the_morning(m: Morning) -> list[str]:
         {
             "resolution_code": "replaced_part",
             "summary": "更换制证机电源模块，试制两张居住证正常。",
-            "parts": [{"name": "制证机电源模块", "quantity": 1, "unit_cost": "850.00"}],
+            "parts": [{"part_number": module, "name": "制证机电源模块", "quantity": 1, "unit_cost": "850.00"}],
         },
     )
     m.when_requester_sees(printer, "resolved")

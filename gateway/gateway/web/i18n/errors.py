@@ -226,6 +226,16 @@ MESSAGES: dict[str, str] = {
     "inspection.check_not_yes_no": N_("“{item}”请选择正常或异常。"),
     "inspection.reading_not_a_number": N_("“{item}”请输入数字读数。"),
     "inspection.stops_unchecked": N_("还有 {count} 台设备未检查：{tags}。"),
+    # spare parts (备品备件)
+    "spares.part_exists": N_("备件编号已在目录中。"),
+    "spares.unknown_part": N_("备件目录中没有该编号。"),
+    "spares.store_exists": N_("库房编码已存在。"),
+    "spares.unknown_store": N_("没有该库房。"),
+    "spares.not_enough_stock": N_("库存不足：该库房仅有 {on_hand} 件，不能领用 {wanted} 件。"),
+    "spares.work_order_missing": N_("请填写工单号。"),
+    "spares.unknown_work_order": N_("尚未收到该工单（刚派出的工单可能需要稍候），请核对工单号或稍后重试。"),
+    "spares.not_your_work_order": N_("工程师只能为自己的工单领用备件。"),
+    "spares.work_order_closed": N_("该工单已完成，备件已核对，不能再领用。"),
     # the web pages' own checks, before anything reaches the API
     "web.photo_required": N_("请先拍照或选择图片。"),
     "web.signature_missing": N_("报修人尚未签字。"),

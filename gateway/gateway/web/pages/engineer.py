@@ -83,11 +83,12 @@ async def order_step(order_id: str, step: str, web: Web = Engineer) -> Response:
     return web.render("fragments/work_order_panel.html", status_code=422 if error else 200, **view)
 
 
-PART_FIELDS = {"name": "part_name", "quantity": "part_qty", "unit_cost": "part_cost"}
+PART_FIELDS = {"name": "part_name", "part_number": "part_no", "quantity": "part_qty", "unit_cost": "part_cost"}
 
 
 def _parts(fields: dict[str, str]) -> tuple[list[dict[str, Any]], list[int]]:
-    """Rows `part_name_N`, `part_qty_N`, `part_cost_N`, as many as the engineer added (row numbers need not be
+    """Rows `part_name_N`, `part_no_N` (the catalogue's part number, when the part came from stock), `part_qty_N`,
+    `part_cost_N`, as many as the engineer added (row numbers need not be
     consecutive: removed rows leave gaps); a row with no name is an empty row, not an error. The figures go
     to the API as typed: its validation names the row and the field (`parts.0.unit_cost`), and the page
     puts each message beside that input. Also the row number of each part sent."""
@@ -96,13 +97,14 @@ def _parts(fields: dict[str, str]) -> tuple[list[dict[str, Any]], list[int]]:
         name = fields.get(f"part_name_{n}")
         if not name:
             continue
-        parts.append(
-            {
-                "name": name,
-                "quantity": fields.get(f"part_qty_{n}") or "1",
-                "unit_cost": fields.get(f"part_cost_{n}") or "0",
-            }
-        )
+        part = {
+            "name": name,
+            "quantity": fields.get(f"part_qty_{n}") or "1",
+            "unit_cost": fields.get(f"part_cost_{n}") or "0",
+        }
+        if fields.get(f"part_no_{n}"):
+            part["part_number"] = fields[f"part_no_{n}"]
+        parts.append(part)
         rows.append(n)
     return parts, rows
 

@@ -29,6 +29,8 @@ HUB_READY_WAIT_S = 5.0
 COALESCE_S = 0.3
 STREAM_LIFETIME_S = 300.0
 STAFF_ESCALATIONS = ("dispatcher", "supervisor", "admin")
+# Who hears that a spare part went below its minimum: the spares page re-reads its stock (the in-app notice).
+SPARES_READERS = ("dispatcher", "admin", "project_manager", "engineer", "supervisor")
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
 
 
@@ -65,6 +67,8 @@ def events_for(web: Web, scope: LiveScope, nudge: Nudge) -> list[tuple[str, str]
         return locked_counts_for(web, nudge)
     if nudge.topic == "resync":
         return [("resync", "")]
+    if nudge.topic.startswith("spares."):
+        return [("spares", "")] if web.session.has_any(*SPARES_READERS) else []
     if nudge.topic.startswith("call."):
         # The hotline's call log is the whole desk's (not scoped by unit): its consoles re-read their list.
         return [("calls", "")] if web.session.has_any("hotline_operator") else []

@@ -39,3 +39,17 @@ InspectionReader = Annotated[
     Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR))
 ]
 Walker = Annotated[Principal, Depends(require_roles(Role.ENGINEER))]
+
+# Spare parts (备品备件): the desk and the vendor's project manager keep the catalogue, the stores and the
+# stock; engineers issue parts to their own work orders (checked in spares/service.py); supervisors read;
+# requesters and the hotline see none of it.
+PROJECT_MANAGER = "project_manager"  # Role.PROJECT_MANAGER once the gateway's role lands in opsdesk_shared.auth
+SparesKeeper = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER, PROJECT_MANAGER))]
+SparesIssuer = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER, PROJECT_MANAGER, Role.ENGINEER))]
+SparesReader = Annotated[
+    Principal,
+    Depends(require_roles(Role.ADMIN, Role.DISPATCHER, PROJECT_MANAGER, Role.ENGINEER, Role.SUPERVISOR)),
+]
+SparesReportReader = Annotated[
+    Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER, PROJECT_MANAGER, Role.SUPERVISOR))
+]

@@ -8,6 +8,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.orm import Mapped, mapped_column
 
 from assets.db import Base
+from opsdesk_shared.personal_data import EncryptedPhone
 
 
 class Unit(Base):
@@ -20,4 +21,18 @@ class Unit(Base):
     parent_id: Mapped[UUID | None]
     # Ancestors from the root down to the unit itself.
     path: Mapped[list[UUID]] = mapped_column(pg.ARRAY(pg.UUID(as_uuid=True)), server_default="{}")
+    applied_version: Mapped[int] = mapped_column(server_default="0")
+
+
+class StaffUser(Base):
+    """A user as the gateway announces them (`user.*` events): whom assets tells of low stock (the project
+    managers, by role) without asking the gateway."""
+
+    __tablename__ = "directory_user"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    display_name: Mapped[str] = mapped_column(Text)
+    phone: Mapped[str | None] = mapped_column(EncryptedPhone)
+    roles: Mapped[list[str]] = mapped_column(pg.ARRAY(Text), server_default="{}")
+    is_active: Mapped[bool] = mapped_column(server_default="true")
     applied_version: Mapped[int] = mapped_column(server_default="0")

@@ -5,10 +5,10 @@ from uuid import UUID
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assets.directory.models import Unit
+from assets.directory.models import StaffUser, Unit
 from assets.ledger.models import Asset
 from opsdesk_shared.contracts.envelope import Envelope
-from opsdesk_shared.contracts.gateway import UnitChanged
+from opsdesk_shared.contracts.gateway import UnitChanged, UserChanged
 from opsdesk_shared.messaging.ordering import upsert_in_order
 
 
@@ -31,6 +31,30 @@ async def apply_unit(session: AsyncSession, envelope: Envelope) -> None:
             .where(Asset.unit_id == unit.unit_id, Asset.unit_path != list(unit.path))
             .values(unit_path=list(unit.path))
         )
+
+
+async def apply_user(session: AsyncSession, envelope: Envelope) -> None:
+    user: UserChanged = envelope.parse(UserChanged)
+    values = {"display_name": user.display_name, "phone": user.phone, "roles": user.roles, "is_active": user.is_active}
+    await upsert_in_order(
+        session,
+        envelope,
+        StaffUser,
+        aggregate="user",
+        key="id",
+        key_value=user.user_id,
+        values=values,
+        event_version=user.aggregate_version,
+    )
+
+
+async def active_with_role(session: AsyncSession, role: str) -> list[StaffUser]:
+    rows = await session.scalars(
+        select(StaffUser)
+        .where(StaffUser.is_active.is_(True), StaffUser.roles.contains([role]))
+        .order_by(StaffUser.display_name)
+    )
+    return list(rows)
 
 
 async def get(session: AsyncSession, unit_id: UUID) -> Unit | None:

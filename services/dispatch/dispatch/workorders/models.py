@@ -97,6 +97,9 @@ class Part(Base, kw_only=True):
     work_order_id: Mapped[UUID] = mapped_column(sa.ForeignKey("work_order.id"), index=True)
     name: Mapped[str]
     quantity: Mapped[int]
+    # The spare-parts catalogue's number when the part came from stock (assets reconciles it); free text only
+    # for what was bought on the spot.
+    part_number: Mapped[str | None] = mapped_column(default=None)
     unit_cost: Mapped[Decimal] = money()
     recorded_by: Mapped[UUID]
     at: Mapped[datetime]

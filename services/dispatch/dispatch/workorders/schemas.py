@@ -7,6 +7,8 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from opsdesk_shared.contracts.vocabulary import PART_NUMBER_PATTERN
+
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
 Note = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -45,10 +47,16 @@ class StepIn(Strict):
     note: Reason | None = None
 
 
+PartNumber = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=PART_NUMBER_PATTERN)]
+
+
 class PartIn(Strict):
     name: ShortText
     quantity: Annotated[int, Field(ge=1, le=100_000)]
     unit_cost: Money
+    part_number: PartNumber | None = Field(
+        None, description="the spare-parts catalogue's number (备件编号) when the part came from stock"
+    )
 
 
 class ResolveIn(Strict):
@@ -85,6 +93,7 @@ class RemovalDecisionIn(Strict):
 
 class PartOut(BaseModel):
     id: UUID
+    part_number: str | None = None
     name: str
     quantity: int
     unit_cost: Decimal

@@ -234,6 +234,7 @@ async def _add_parts(
         session.add(
             Part(
                 work_order_id=order.id,
+                part_number=part.part_number,
                 name=part.name,
                 quantity=part.quantity,
                 unit_cost=part.unit_cost,
@@ -315,8 +316,18 @@ async def resolve(session: AsyncSession, principal: Principal, order_id: UUID, b
         summary=body.summary,
         total_cost=order.total_cost,
         cost_borne_by=order.cost_borne_by,
+        parts=await _parts_used(session, order.id),
     )
     return order
+
+
+async def _parts_used(session: AsyncSession, order_id: UUID) -> list[events.PartUsed]:
+    """Every part of the work order, for assets' reconciliation against what it issued from stock."""
+    rows = await session.scalars(select(Part).where(Part.work_order_id == order_id).order_by(Part.at, Part.id))
+    return [
+        events.PartUsed(part_number=p.part_number, name=p.name, quantity=p.quantity, unit_cost=p.unit_cost)
+        for p in rows
+    ]
 
 
 async def decline(session: AsyncSession, principal: Principal, order_id: UUID, reason: str) -> WorkOrder:
