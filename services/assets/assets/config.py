@@ -1,3 +1,4 @@
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field
@@ -13,3 +14,5 @@ class AssetsSettings(ServiceSettings):
     import_max_rows: int = Field(default=60_000, ge=1)
     # How often the worker makes due rounds and records missed ones (it also does at start).
     inspection_tick_s: float = Field(default=30.0, gt=0)
+    # A TrueType font with Chinese glyphs, embedded in the labels' PDF (Debian: fonts-wqy-microhei).
+    label_font_path: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")

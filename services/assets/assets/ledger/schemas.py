@@ -166,6 +166,12 @@ class AssetFilter(BaseModel):
     limit: int = Field(default=50, ge=1, le=500)
 
 
+class LabelFilter(AssetFilter):
+    """The ledger's filter, for a sheet of labels (a site's, a room's…): every match up to `limit`, not a page."""
+
+    limit: int = Field(default=960, ge=1, le=2400)  # 40 A4 sheets by default, 100 at most
+
+
 class ImportRowError(BaseModel):
     row: int  # as the spreadsheet numbers it (the header is row 1)
     field: str
