@@ -16,6 +16,7 @@ from opsdesk_shared.personal_data import SealedPhone
 from opsdesk_shared.testing.workers import eventually, publish
 
 from .conftest import Ledger
+from .test_inspections import AIRCON_ITEMS, inspection_worker, plan, rounds_of, template
 
 
 def filed(tag: str | None, unit_id: uuid.UUID, *, category: Category = Category.FAULT, **extra: Any) -> TicketCreated:
@@ -241,3 +242,28 @@ async def test_labels_are_pdfs_one_asset_or_a_sheet_per_site(ledger: Ledger) -> 
     assert sheet.content.count(b"/Type /Page\n") == 2  # 25 labels: a full A4 sheet of 24 and one more
     too_many = await ledger.client.get("/api/assets/labels", params={"limit": 5000}, headers=ledger.admin)
     assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == "limit"
+
+
+async def test_the_page_shows_the_assets_inspections_and_findings(ledger: Ledger) -> None:
+    [unit] = await ledger.unit()
+    room = f"二号机房-{uuid.uuid4().hex[:4]}"
+    aircon = await ledger.register(unit, asset_class="air_conditioner", name="精密空调", site="市局机房", room=room)
+    await template(ledger, "air_conditioner", AIRCON_ITEMS)
+    daily = await plan(ledger, rooms=[{"site": "市局机房", "room": room}])
+    async with inspection_worker(ledger):
+        [round_] = await eventually(lambda: rounds_of(ledger, daily["id"]))
+    url = f"/api/inspections/rounds/{round_['id']}"
+    engineer = ledger.as_("engineer", name="engineer-zhao")
+    [stop] = (await ledger.client.get(url, headers=engineer)).json()["stops"]
+    hot = {"results": {"room_temperature": 30, "humidity": 50, "alarm_lamps_off": True}, "note": "空调滤网脏"}
+    assert (await ledger.client.put(f"{url}/stops/{stop['id']}", json=hot, headers=engineer)).status_code == 200
+
+    page = await history(ledger, aircon["tag"], ledger.as_("supervisor"))
+    [visit] = page["inspections"]
+    assert (visit["round_id"], visit["plan_name"], visit["round_status"]) == (round_["id"], daily["name"], "open")
+    assert (visit["items"], visit["abnormal_items"], visit["checked_by_name"]) == (3, 1, "engineer-zhao")
+    assert visit["note"] == "空调滤网脏"
+    [finding] = page["findings"]
+    assert finding["item_key"] == "room_temperature" and finding["reading"] == 30
+    requester = await history(ledger, aircon["tag"], ledger.as_("requester", unit_id=unit))
+    assert [f["item_key"] for f in requester["findings"]] == ["room_temperature"] and requester["inspections"] is None
