@@ -267,3 +267,12 @@ async def test_the_page_shows_the_assets_inspections_and_findings(ledger: Ledger
     assert finding["item_key"] == "room_temperature" and finding["reading"] == 30
     requester = await history(ledger, aircon["tag"], ledger.as_("requester", unit_id=unit))
     assert [f["item_key"] for f in requester["findings"]] == ["room_temperature"] and requester["inspections"] is None
+
+
+async def test_a_period_without_a_zone_is_the_bureaus_own(ledger: Ledger) -> None:
+    for params in ({"since": "2026-11-01T00:00:00"}, {"since": "2026-11-01", "until": "2026-12-01T08:00:00"}):
+        resp = await ledger.client.get("/api/assets/faults", params=params, headers=ledger.admin)
+        assert resp.status_code == 200, resp.text
+    assert resp.json()["since"].startswith("2026-11-01T00:00:00+08:00")
+    bad = await ledger.client.get("/api/assets/faults", params={"since": "last week"}, headers=ledger.admin)
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "since"

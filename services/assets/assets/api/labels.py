@@ -1,6 +1,7 @@
 """/api/assets labels: a printable label per asset, and a sheet of them (A4), each with a QR code that opens
 the asset's page in the web UI."""
 
+import asyncio
 from typing import Annotated
 from urllib.parse import quote
 
@@ -48,7 +49,8 @@ async def asset_label(tag: str, principal: Reader, session: ReadSession, setting
     """The asset's label (63.5 × 33.9 mm, a page of its own) for a label printer."""
     asset = await service.by_tag(session, principal, tag)
     [text] = await texts(session, settings, [asset])
-    return pdf(label_pdf.single(text, settings.label_font_path), "label.pdf", f"设备标签-{asset.tag}.pdf")
+    content = await asyncio.to_thread(label_pdf.single, text, settings.label_font_path)
+    return pdf(content, "label.pdf", f"设备标签-{asset.tag}.pdf")
 
 
 @router.get("/labels", response_class=Response, responses={200: {"content": {PDF: {}}}})
@@ -60,5 +62,7 @@ async def label_sheet(
     stmt = service.filtered(principal, f).order_by(Asset.site, Asset.room, Asset.rack, Asset.tag).limit(f.limit)
     assets = list((await session.execute(stmt)).scalars())
     title = f"设备标签 {f.site or ''}".strip()
-    content = label_pdf.sheet_of(await texts(session, settings, assets), settings.label_font_path, title)
+    labels = await texts(session, settings, assets)
+    # Drawn in a thread: a sheet of hundreds of QR codes takes seconds the event loop must not wait for.
+    content = await asyncio.to_thread(label_pdf.sheet_of, labels, settings.label_font_path, title)
     return pdf(content, "labels.pdf", f"{title}.pdf")

@@ -2,8 +2,9 @@ from datetime import date, datetime
 from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from assets.inspections.rules import SHANGHAI
 from assets.inspections.schemas import FindingOut
 from assets.ledger.schemas import AssetDetail
 from assets.technical.schemas import TechnicalEntryOut
@@ -74,6 +75,12 @@ class FaultPeriod(BaseModel):
     until: datetime | None = None
     site: Annotated[str, Field(min_length=1, max_length=100)] | None = None
     limit: int = Field(default=10, ge=1, le=100)
+
+    @field_validator("since", "until")
+    @classmethod
+    def _local_unless_zoned(cls, value: datetime | None) -> datetime | None:
+        """A time given without a zone (`2026-11-01T00:00`) is the bureau's own, Asia/Shanghai."""
+        return value.replace(tzinfo=SHANGHAI) if value is not None and value.tzinfo is None else value
 
     @model_validator(mode="after")
     def _in_order(self) -> Self:

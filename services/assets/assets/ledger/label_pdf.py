@@ -4,6 +4,7 @@ or a sheet of them on A4 (label_layout.A4_3x8). The Chinese font is embedded (su
 same from any machine."""
 
 import io
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -11,9 +12,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import qrcode
+from PIL import Image
 from qrcode.constants import ERROR_CORRECT_M
 from reportlab.lib import colors
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
@@ -25,6 +28,9 @@ FONT = "OpsDeskCJK"
 TAG_FONT = "Helvetica-Bold"  # tags are Latin letters and digits: a bold face reads from further away
 PAD = 2.5  # mm inside the label's edge
 GAP = 2.0  # mm between the QR code and the text
+# One document at a time per process: reportlab keeps an embedded font's subset state in the shared font
+# object, and the API draws labels in worker threads.
+_DRAWING = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -62,20 +68,18 @@ def qr_modules(url: str) -> list[list[bool]]:
     return [list(row) for row in code.get_matrix()]
 
 
-def _draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
+def qr_image(url: str) -> ImageReader:
+    """The QR code as a 1-bit image, one pixel per module: one small image per label draws far faster than
+    a rectangle per run of modules, and PDF viewers and printers scale it without smoothing its edges."""
     modules = qr_modules(url)
-    cell = size / len(modules)
-    canvas.setFillColor(colors.black)
-    for r, row in enumerate(modules):
-        c = 0
-        while c < len(row):  # one rectangle per run of dark modules: a smaller file, no hairline seams
-            if not row[c]:
-                c += 1
-                continue
-            start = c
-            while c < len(row) and row[c]:
-                c += 1
-            canvas.rect(x + start * cell, y + size - (r + 1) * cell, (c - start) * cell, cell, stroke=0, fill=1)
+    side = len(modules)
+    image = Image.new("1", (side, side), 1)
+    image.putdata([0 if dark else 1 for row in modules for dark in row])
+    return ImageReader(image)
+
+
+def _draw_qr(canvas: Canvas, url: str, x: float, y: float, size: float) -> None:
+    canvas.drawImage(qr_image(url), x, y, width=size, height=size)
 
 
 def measure(face: str, size: float) -> Callable[[str], float]:
@@ -117,11 +121,12 @@ def single(label: LabelText, font_path: Path, sheet: Sheet = A4_3x8) -> bytes:
     """One label on a page of the label's size, for a label printer."""
     font = register_font(font_path)
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(sheet.label_width * mm, sheet.label_height * mm), pageCompression=1)
-    canvas.setTitle(f"设备标签 {label.tag}")
-    draw_label(canvas, label, font, 0, 0, sheet.label_width, sheet.label_height)
-    canvas.showPage()
-    canvas.save()
+    with _DRAWING:
+        canvas = Canvas(buffer, pagesize=(sheet.label_width * mm, sheet.label_height * mm), pageCompression=1)
+        canvas.setTitle(f"设备标签 {label.tag}")
+        draw_label(canvas, label, font, 0, 0, sheet.label_width, sheet.label_height)
+        canvas.showPage()
+        canvas.save()
     return buffer.getvalue()
 
 
@@ -129,15 +134,16 @@ def sheet_of(labels: Sequence[LabelText], font_path: Path, title: str, sheet: Sh
     """Labels in the sheet's grid, page after page; an empty list gives one empty page."""
     font = register_font(font_path)
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=(sheet.page_width * mm, sheet.page_height * mm), pageCompression=1)
-    canvas.setTitle(title)
-    page = 0
-    for index, label in enumerate(labels):
-        slot = sheet.slot(index)
-        if slot.page != page:
-            canvas.showPage()
-            page = slot.page
-        draw_label(canvas, label, font, slot.x, slot.y, sheet.label_width, sheet.label_height)
-    canvas.showPage()
-    canvas.save()
+    with _DRAWING:
+        canvas = Canvas(buffer, pagesize=(sheet.page_width * mm, sheet.page_height * mm), pageCompression=1)
+        canvas.setTitle(title)
+        page = 0
+        for index, label in enumerate(labels):
+            slot = sheet.slot(index)
+            if slot.page != page:
+                canvas.showPage()
+                page = slot.page
+            draw_label(canvas, label, font, slot.x, slot.y, sheet.label_width, sheet.label_height)
+        canvas.showPage()
+        canvas.save()
     return buffer.getvalue()

@@ -169,7 +169,8 @@ class AssetFilter(BaseModel):
 class LabelFilter(AssetFilter):
     """The ledger's filter, for a sheet of labels (a site's, a room's…): every match up to `limit`, not a page."""
 
-    limit: int = Field(default=960, ge=1, le=2400)  # 40 A4 sheets by default, 100 at most
+    # 10 A4 sheets by default, 40 at most (a label takes some 15 ms to draw: 40 sheets, about 15 s).
+    limit: int = Field(default=240, ge=1, le=960)
 
 
 class ImportRowError(BaseModel):
