@@ -84,3 +84,33 @@ def test_the_engineer_opens_an_asset_from_the_phone_view(stack: Stack, desks: Op
     scanned = quote(f"http://elsewhere.example/ui/assets/{TAG}", safe="")
     page = engineer.goto(f"/ui/assets-find?tag={scanned}")
     expect(page).to_have_url(re.compile(rf"^{re.escape(stack.url)}/ui/assets/{TAG}$"))
+
+    # This Chromium has no BarcodeDetector: no camera button, the typed tag only.
+    page = engineer.goto("/ui/engineer")
+    expect(page.locator("#scan-start")).to_be_hidden()
+
+
+# A phone whose browser reads QR codes, and a camera showing a label (a blank picture the stub "reads").
+SCANNING_PHONE = """
+window.BarcodeDetector = class {
+  static async getSupportedFormats() { return ["qr_code"]; }
+  async detect() { return [{ rawValue: "http://elsewhere.example/ui/assets/TAG" }]; }
+};
+navigator.mediaDevices.getUserMedia = async () => {
+  const canvas = document.createElement("canvas");
+  canvas.width = canvas.height = 16;
+  canvas.getContext("2d").fillRect(0, 0, 16, 16);
+  return canvas.captureStream();
+};
+""".replace("TAG", TAG)
+
+
+def test_the_engineer_scans_a_label_with_the_phones_camera(stack: Stack, desks: OpenDesk) -> None:
+    ledger_with_a_fault(stack)
+    engineer = desks("engineer", phone=True)
+    engineer.context.add_init_script(SCANNING_PHONE)
+    engineer.login()
+    page = engineer.goto("/ui/engineer")
+    page.locator("#scan-start").click()
+    expect(page).to_have_url(re.compile(rf"/ui/assets/{TAG}$"))
+    expect(page.locator("#asset-facts")).to_contain_text(TAG)
