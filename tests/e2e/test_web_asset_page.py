@@ -49,13 +49,18 @@ def test_the_dispatcher_opens_an_asset_page_from_the_ledger_and_prints_labels(st
     expect(page.locator("#asset-status-history")).to_contain_text("在用")
     expect(page.locator("#asset-rounds")).to_be_visible()  # staff see the inspections (none yet)
     dispatcher.shot("asset-page")
+    page.locator("#lang-en").click()
+    expect(page.locator("#asset-tickets h2")).to_contain_text("Fault tickets and work orders")
+    expect(page.locator("#asset-label")).to_have_text("Print label")
+    dispatcher.shot("asset-page-english")
+    page.locator("#lang-zh-CN").click()
 
     label = page.request.get(stack.url + (page.locator("#asset-label").get_attribute("href") or ""))
     assert label.ok and label.headers["content-type"] == "application/pdf" and label.body().startswith(b"%PDF")
 
     page = dispatcher.goto("/ui/assets?site=望京派出所")
     sheet_link = page.locator("#label-sheet").get_attribute("href") or ""
-    assert sheet_link.startswith("/ui/assets-labels?") and "site=" in sheet_link
+    assert sheet_link.startswith("/ui/assets-labels?") and "site=" in sheet_link and "limit=" in sheet_link
     sheet = page.request.get(stack.url + sheet_link)
     assert sheet.ok and sheet.body().startswith(b"%PDF")
     dispatcher.shots.mkdir(parents=True, exist_ok=True)

@@ -17,6 +17,7 @@ router = APIRouter(include_in_schema=False)
 Readers = role_guard("dispatcher", "admin", "supervisor", "engineer", "hotline_operator", "requester")
 LEDGER_READERS = ("dispatcher", "admin", "supervisor", "engineer", "hotline_operator")
 PAGE_PATH = "/ui/assets/"
+MOST_LABELS = 960  # the assets service's limit: 40 A4 sheets
 
 
 def tag_from(scanned: str) -> str:
@@ -40,7 +41,11 @@ async def find(web: Web = Readers, tag: str = "") -> Response:
 @router.get("/ui/assets-labels")
 async def label_sheet(web: Web = Readers) -> Response:
     """A4 sheets of labels for the ledger's current filter (a site, a room…)."""
-    answer = await web.api.raw("GET", "/api/assets/labels", params=chosen(web.request.query_params))
+    params = chosen(web.request.query_params)
+    limit = web.request.query_params.get("limit", "")
+    if limit.isdigit():  # the ledger asks for as many labels as its filter found
+        params["limit"] = str(min(int(limit), MOST_LABELS))
+    answer = await web.api.raw("GET", "/api/assets/labels", params=params)
     if answer.status_code >= 400:
         raise web.api.error_of(answer)
     return as_download(answer)
