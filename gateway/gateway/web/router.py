@@ -25,6 +25,7 @@ from gateway.web.i18n.errors import error_message, generic_for
 from gateway.web.navigation import home_for
 from gateway.web.pages import (
     admin,
+    asset_page,
     assets,
     attachments,
     auth,
@@ -77,6 +78,7 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
         ticket_list.router,
         knowledge.router,  # before tickets.router: /ui/tickets/{id}/to-article
         assets.router,
+        asset_page.router,  # after assets.router: its /ui/assets/import is not a tag
         ticket_staff.router,  # before tickets.router: its /ui/tickets/{id}/{action} would take reclassify
         tickets.router,
         ticket_form.router,

@@ -19,7 +19,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
-    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Permissions-Policy": "camera=(self), microphone=(), geolocation=()",  # camera: the phone view scans labels
     "Cross-Origin-Opener-Policy": "same-origin",
 }
 _UNSET = object()

@@ -1,3 +1,4 @@
+from pathlib import Path
 from typing import ClassVar
 
 from pydantic import Field
@@ -16,3 +17,5 @@ class AssetsSettings(ServiceSettings):
     # Alerts naming neither a ledger asset nor a unit go to this unit (by code: the vendor's), flagged "unit
     # unknown" for a dispatcher to reclassify; unset or unknown: the root of the unit tree.
     monitoring_fallback_unit: str | None = None
+    # A TrueType font with Chinese glyphs, embedded in the labels' PDF (Debian: fonts-wqy-microhei).
+    label_font_path: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")

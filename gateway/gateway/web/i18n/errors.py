@@ -194,6 +194,7 @@ MESSAGES: dict[str, str] = {
     "report.unit_out_of_scope": N_("只能查看本单位及下属单位的统计。"),
     "report.export_busy": N_("您的上一个报表文件仍在生成，请稍候。"),
     "report.font_missing": N_("服务器缺少中文字体，暂不能导出 PDF。"),
+    "labels.font_missing": N_("服务器缺少中文字体，暂不能生成设备标签。"),
     "contract.ends_before_start": N_("合同结束日期不能早于开始日期。"),
     "period.bad_week": N_("请输入有效的周（如 2026-W48）。"),
     "period.bad_quarter": N_("请输入有效的季度（如 2026Q4）。"),

@@ -2,6 +2,7 @@
 htmx, the ledger as XLSX, and the bureau's spreadsheet imported (keepers only): a refused file comes back with
 each bad row and field named, and nothing of it imported (the assets service checks every row first)."""
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -42,6 +43,8 @@ FIELD_TITLES = {
     "notes": N_("备注"),
     "approval_ref": N_("外出审批编号"),
 }
+# The fault analysis's periods (故障分析), in days; the first is the default.
+FAULT_PERIODS = (90, 30, 365)
 OPTIONS = {"asset_class": tuple(AssetClass), "status": tuple(AssetStatus), "criticality": tuple(Criticality)}
 
 
@@ -68,6 +71,16 @@ async def _listing(web: Web, filters: dict[str, str], page: int) -> dict[str, An
     }
 
 
+async def _faults(web: Web, filters: dict[str, str]) -> dict[str, Any]:
+    """Faults per class and the assets that fail most over the chosen period, at the filtered site if any."""
+    chosen_days = web.request.query_params.get("fault_days", "")
+    days = int(chosen_days) if chosen_days.isdigit() and int(chosen_days) in FAULT_PERIODS else FAULT_PERIODS[0]
+    since = (datetime.now(UTC) - timedelta(days=days)).isoformat()
+    analysis = await web.api.get("/api/assets/faults", since=since, site=filters.get("site"), limit=10)
+    most = max((c["faults"] for c in analysis["per_class"]), default=0)
+    return {"faults": analysis, "fault_days": days, "fault_periods": sorted(FAULT_PERIODS), "most_faults": most}
+
+
 async def _render(web: Web, *, page: int = 1, status_code: int = 200, **extra: Any) -> Response:
     filters = chosen(web.request.query_params)
     listing = await _listing(web, filters, page)
@@ -81,6 +94,7 @@ async def _render(web: Web, *, page: int = 1, status_code: int = 200, **extra: A
         options=OPTIONS,
         may_keep=web.session is not None and web.session.has_any(*KEEPERS),
         field_titles=FIELD_TITLES,
+        **await _faults(web, filters),
         **listing,
         **extra,
     )

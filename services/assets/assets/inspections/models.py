@@ -85,7 +85,7 @@ class RoundStop(Base):
     id: Mapped[UUID] = mapped_column(primary_key=True, default=uuid4)
     round_id: Mapped[UUID] = mapped_column(ForeignKey("inspection_round.id"), index=True)
     position: Mapped[int]
-    asset_id: Mapped[UUID]
+    asset_id: Mapped[UUID] = mapped_column(index=True)  # the asset page's inspections (assets_0008)
     tag: Mapped[str] = mapped_column(Text)
     asset_name: Mapped[str | None] = mapped_column(Text)
     asset_class: Mapped[str] = mapped_column(Text)

@@ -166,6 +166,14 @@ class AssetFilter(BaseModel):
     limit: int = Field(default=50, ge=1, le=500)
 
 
+class LabelFilter(AssetFilter):
+    """The ledger's filter, for a sheet of labels (a site's, a room's…): every match up to `limit`, not a page."""
+
+    # One A4 sheet unless asked for more (the console asks for what its filter found), 40 at most: a label
+    # takes some 15 ms to draw, so 40 sheets about 15 s.
+    limit: int = Field(default=24, ge=1, le=960)
+
+
 class ImportRowError(BaseModel):
     row: int  # as the spreadsheet numbers it (the header is row 1)
     field: str

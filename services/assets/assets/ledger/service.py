@@ -281,7 +281,7 @@ async def status_history(session: AsyncSession, asset_id: UUID) -> list[StatusCh
     return list(rows.scalars())
 
 
-def _like(text: str) -> str:
+def like_pattern(text: str) -> str:
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
@@ -289,9 +289,9 @@ def _like(text: str) -> str:
 def filtered(principal: Principal, f: AssetFilter) -> Select[Asset]:
     stmt = select(Asset).where(visible(principal))
     if f.q:
-        stmt = stmt.where(Asset.search_text.ilike(_like(f.q), escape="\\"))
+        stmt = stmt.where(Asset.search_text.ilike(like_pattern(f.q), escape="\\"))
     if f.tag:
-        stmt = stmt.where(Asset.tag.ilike(_like(f.tag.strip()), escape="\\"))
+        stmt = stmt.where(Asset.tag.ilike(like_pattern(f.tag.strip()), escape="\\"))
     for name in ("asset_class", "status", "criticality"):
         values = getattr(f, name)
         if values:
@@ -310,7 +310,7 @@ def filtered(principal: Principal, f: AssetFilter) -> Select[Asset]:
     ):
         value = getattr(f, name)
         if value:
-            stmt = stmt.where(getattr(Asset, name).ilike(_like(value.strip()), escape="\\"))
+            stmt = stmt.where(getattr(Asset, name).ilike(like_pattern(value.strip()), escape="\\"))
     if f.unit_id:
         stmt = stmt.where(Asset.unit_path.contains([f.unit_id]))
     if f.commissioned_from:
