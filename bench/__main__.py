@@ -16,7 +16,7 @@ Figures so far:
   throughput runs and per business SMS (bench/cpu.py), to say where the cost goes.
 
 `OPSDESK_BENCH_ONLY=reports,sla_timer` runs only the parts named (sms, lookup, tickets, latency, reads,
-business_sms, business_sms_aliyun, reports, memory, sla_timer); business_sms measures both providers,
+business_sms, business_sms_aliyun, reports, memory, sla_timer, monitoring); business_sms measures both providers,
 business_sms_aliyun Alibaba Cloud SMS alone.
 """
 
@@ -39,7 +39,7 @@ from typing import Any
 import aio_pika
 import httpx
 
-from bench import aliyun, cpu, reports, sla_timer, tickets
+from bench import aliyun, cpu, monitoring, reports, sla_timer, tickets
 from devstack.launch import launched, stop
 from devstack.setup import ensure_keys, migrate_all
 from devstack.stack import DEFAULT_PORTS, stack_env
@@ -63,6 +63,7 @@ PARTS = (
     "reports",
     "memory",
     "sla_timer",
+    "monitoring",
 )
 ONLY = [p for p in os.environ.get("OPSDESK_BENCH_ONLY", ",".join(PARTS)).split(",") if p]
 
@@ -250,6 +251,28 @@ def print_cpu(results: dict[str, Any]) -> None:
 def print_targets(results: dict[str, Any]) -> None:
     """The issue's table: each figure beside its reference from the same run, and its target."""
     rows: list[tuple[str, str, str, str, str]] = []
+    if "monitoring_storm" in results:
+        m = results["monitoring_storm"]
+        rows.append(
+            (
+                f"storm of {m['alerts']} alerts in one notification",
+                f"all recorded {m['recorded_s'] * 1000:.0f} ms after the post, doubled {m['doubled']}",
+                f"resend {m['resend_s'] * 1000:.0f} ms, {m['resend_changes']} changes",
+                f"{m['on_tickets']} on {m['tickets']} ticket(s) in {m['all_on_tickets_s']:.1f} s",
+                "recorded <= 2 s, none doubled",
+            )
+        )
+    if "availability" in results:
+        a = results["availability"]
+        rows.append(
+            (
+                f"availability report, a year, {a['devices']} devices, {a['outages']} outages",
+                f"p95 {a['report_year']['p95_ms']:.0f} ms",
+                f"median {a['report_year']['median_ms']:.0f} ms",
+                "",
+                "p95 <= 300 ms",
+            )
+        )
     if "tickets" in results:
         t = results["tickets"]
         rows.append(
@@ -596,6 +619,15 @@ def main() -> None:
                 supervisor = json.loads(credentials.read_text())["supervisor"]
                 reporting_dsn = f"{servers.database_url}/{prefix}_reporting"
                 results["reports"] = reports.measure(reporting_dsn, url, supervisor, summary)
+            if wanted("monitoring"):
+                people = json.loads(credentials.read_text())
+                results["monitoring_storm"] = monitoring.storm(
+                    url, people["secadmin"], f"{servers.database_url}/{prefix}_intake",
+                    f"{servers.database_url}/{prefix}_assets",
+                )  # fmt: skip
+                results["availability"] = monitoring.availability(
+                    f"{servers.database_url}/{prefix}_reporting", url, people["supervisor"], summary
+                )
             if wanted("memory"):
                 results["resident_mb"] = resident_memory(work)
         if wanted("sla_timer"):
@@ -605,7 +637,7 @@ def main() -> None:
         stop(extra_processes)
 
         async def drop() -> None:
-            for service in ("gateway", "intake", "dispatch", "notifications", "reporting"):
+            for service in ("gateway", "intake", "dispatch", "notifications", "reporting", "assets"):
                 await drop_database(servers.database_url, f"{prefix}_{service}")
 
         asyncio.run(drop())
