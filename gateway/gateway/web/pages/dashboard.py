@@ -3,6 +3,7 @@ charts, every report downloadable in every format, and for the vendor's dispatch
 plan, which the week's report prints."""
 
 import json
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,7 +27,10 @@ REPORT_KINDS = {
     "quarterly": ("quarter",),
     "annual": ("year",),
     "inspections": ("day",),  # the daily inspection report (日常巡检报告) of one local day
+    "availability": ("from", "to"),  # the devices' online rate (设备在线率)
+    "monthly": ("month",),  # the monthly operations bulletin (运行情况通报)
 }
+_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 FORMATS = ("xlsx", "pdf", "csv", "json")
 
 
@@ -39,7 +43,15 @@ def _periods(today: date) -> dict[str, str]:
     }
 
 
-def _charts(summary: dict[str, Any], label: Any, start: date, end: date) -> str:
+def _month(value: str | None, today: date) -> str:
+    """The month picked (YYYY-MM), else last month: the bulletin goes out for a month that is over."""
+    if value and _MONTH.match(value):
+        return value
+    last = today.replace(day=1) - timedelta(days=1)
+    return f"{last:%Y-%m}"
+
+
+def _charts(summary: dict[str, Any], label: Any, start: date, end: date, availability: dict[str, Any]) -> str:
     """What the page's ECharts need, as JSON for a data attribute (no inline script under our CSP)."""
     sla = summary.get("sla") or {}
     return json.dumps(
@@ -54,6 +66,11 @@ def _charts(summary: dict[str, Any], label: Any, start: date, end: date) -> str:
                     "pct": c.get("compliance_pct"),
                 }
                 for metric, c in sla.items()
+            ],
+            # The class's name as the report words it ("交换机 (switch)"): the page shows its own language's label.
+            "availability": [
+                {"name": label(c["key"]) if c["key"] else c["name"], "pct": c["availability_pct"]}
+                for c in availability.get("by_class", [])
             ],
         },
         ensure_ascii=False,
@@ -100,17 +117,21 @@ async def dashboard(
     quarter: str | None = None,
     year: str | None = None,
     day: str | None = None,
+    month: str | None = None,
 ) -> Response:
     today_ = datetime.now(LOCAL_TZ).date()
     periods = _periods(today_)
     start, end = _day(start, periods["from"]), _day(end, periods["to"])
     reports = _chosen_reports(web, today_, week, quarter, year)
-    for kind in ("summary", "sla", "costs"):
+    for kind in ("summary", "sla", "costs", "availability"):
         reports["params"][kind] = {"from": start, "to": end}
         reports["names"][kind] = f"{start} — {end}"
     reports["day"] = _day(day, periods["today"])
     reports["params"]["inspections"] = {"day": reports["day"]}
     reports["names"]["inspections"] = reports["day"]
+    reports["month"] = _month(month, today_)
+    reports["params"]["monthly"] = {"month": reports["month"]}
+    reports["names"]["monthly"] = reports["month"]
     ctx = web.context()
     error = None
     backlog: dict[str, Any] = {"total": 0, "by_status": {}, "by_priority": {}}
@@ -119,12 +140,13 @@ async def dashboard(
         today = await web.api.get("/api/reports/summary", **{"from": periods["today"], "to": periods["today"]})
         period = await web.api.get("/api/reports/summary", **{"from": start, "to": end})
         breaches = (await web.api.get("/api/reports/sla", **{"from": start, "to": end}))["breaches"]
+        availability = await web.api.get("/api/reports/availability", **{"from": start, "to": end})
         writes_plan = web.session is not None and web.session.has_any("dispatcher", "admin")
         plan = await web.api.get(f"/api/reports/weekly/{periods['week']}/plan") if writes_plan else None
     except ApiError as exc:
         error = exc.detail
         today = period = {"total": 0, "sla": {}, "per_day": [], "by_category": {}, "by_status": {}, "by_unit": {}}
-        breaches, plan = [], None
+        breaches, plan, availability = [], None, {}
     return web.render(
         "dashboard.html",
         today=today,
@@ -133,7 +155,8 @@ async def dashboard(
         periods=periods,
         start=start,
         end=end,
-        charts=_charts(period, ctx["label"], date.fromisoformat(start), date.fromisoformat(end)),
+        charts=_charts(period, ctx["label"], date.fromisoformat(start), date.fromisoformat(end), availability),
+        availability=availability,
         backlog=backlog,
         open_statuses=OPEN_STATUSES,
         reports=reports,

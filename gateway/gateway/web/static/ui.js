@@ -97,6 +97,13 @@ function drawCharts() {
     ],
   });
   make("chart-category", { series: [{ type: "pie", radius: ["35%", "70%"], data: data.by_category }] });
+  const lowest = Math.min(100, ...data.availability.map((c) => c.pct));
+  make("chart-availability", {
+    grid: { left: 110 },
+    xAxis: { type: "value", min: Math.max(0, Math.floor(lowest - 1)), max: 100, axisLabel: { formatter: "{value}%" } },
+    yAxis: { type: "category", data: data.availability.map((c) => c.name) },
+    series: [{ type: "bar", name: words.availability, data: data.availability.map((c) => c.pct), color: "#2a9d8f" }],
+  });
 }
 
 // Locks the console when the user has been idle as long as the server allows (an open event stream does not
