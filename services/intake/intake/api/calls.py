@@ -7,11 +7,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake import directory
 from intake.api.dependencies import Settings
 from intake.calls import service
+from intake.calls.models import Call
 from intake.calls.schemas import CallerOut, CallerTicket, CallIn, CallOut, CallPatch, KnownPerson
-from intake.models import Call
+from intake.directory import service as directory
 from opsdesk_shared import privacy
 from opsdesk_shared.auth import Principal, Role, require_roles
 from opsdesk_shared.dependencies import Uow

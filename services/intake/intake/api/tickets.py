@@ -8,12 +8,14 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake import directory
 from intake.api.dependencies import Settings, Store
 from intake.attachments import service as attachments
-from intake.models import Ticket
-from intake.schemas import (
-    AttachmentOut,
+from intake.attachments.schemas import AttachmentOut
+from intake.directory import service as directory
+from intake.tickets import duplicates, export, idempotency, queries, reclassify, service
+from intake.tickets import priority as priority_matrix
+from intake.tickets.models import Ticket
+from intake.tickets.schemas import (
     Backlog,
     CommentIn,
     CommentOut,
@@ -35,8 +37,6 @@ from intake.schemas import (
     TicketPage,
     TimelineEntry,
 )
-from intake.tickets import duplicates, export, idempotency, queries, reclassify, service
-from intake.tickets import priority as priority_matrix
 from opsdesk_shared import privacy
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from opsdesk_shared.dependencies import Uow

@@ -8,8 +8,9 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.attachments.models import Attachment
 from intake.attachments.storage import AttachmentStore
-from intake.models import Attachment, TicketEvent
+from intake.tickets.models import TicketEvent
 from intake.tickets.service import get_ticket, now
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.errors import NotFound, PayloadTooLarge, RuleViolation

@@ -7,10 +7,11 @@ from uuid import UUID
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake import directory
+from intake.calls.models import Call
 from intake.calls.schemas import CallIn, CallPatch, CtiEventIn
-from intake.models import Call, Ticket, TicketEvent
+from intake.directory import service as directory
 from intake.tickets import lifecycle
+from intake.tickets.models import Ticket, TicketEvent
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.contracts.intake import CallLogged
 from opsdesk_shared.errors import Conflict, NotFound, RuleViolation

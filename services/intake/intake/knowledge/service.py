@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, func, literal, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.calls.models import Call
 from intake.knowledge import lifecycle, segmentation
 from intake.knowledge.lifecycle import State
 from intake.knowledge.models import Article, ArticleFeedback, ArticleUse, ArticleVersion
@@ -26,7 +27,7 @@ from intake.knowledge.schemas import (
     TransitionIn,
     UseIn,
 )
-from intake.models import Call, Ticket
+from intake.tickets.models import Ticket
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.contracts.intake import KnowledgeArticleUsed, KnowledgeFilingSpared
 from opsdesk_shared.errors import Conflict, Forbidden, NotFound, RuleViolation

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake import directory, projection
 from intake.config import IntakeSettings
-from intake.tickets import sms_replies
+from intake.directory import service as directory
+from intake.tickets import projection, sms_replies
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated
 from opsdesk_shared.messaging.consumer import Subscription

@@ -8,7 +8,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from intake.models import Ticket
+from intake.tickets.models import Ticket
 from intake.tickets.service import auto_close, now
 
 log = structlog.get_logger(__name__)

@@ -9,7 +9,8 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import Ticket, Unit
+from intake.directory.models import Unit
+from intake.tickets.models import Ticket
 from opsdesk_shared import privacy
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.spreadsheet_cells import neutralise

@@ -10,8 +10,8 @@ from uuid import UUID
 from sqlalchemy import Text, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import Ticket
 from intake.tickets import lifecycle
+from intake.tickets.models import Ticket
 from intake.tickets.service import now, visible
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.errors import RuleViolation

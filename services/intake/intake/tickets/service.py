@@ -10,12 +10,12 @@ from sqlalchemy import false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from intake import directory
 from intake.calls import service as calls
-from intake.models import Comment, Ticket, TicketDuplicate, TicketEvent
-from intake.numbering import next_ticket_number
-from intake.schemas import CommentIn, ConfirmIn, TicketCreate
+from intake.directory import service as directory
 from intake.tickets import lifecycle, priority
+from intake.tickets.models import Comment, Ticket, TicketDuplicate, TicketEvent
+from intake.tickets.numbering import next_ticket_number
+from intake.tickets.schemas import CommentIn, ConfirmIn, TicketCreate
 from opsdesk_shared.auth import Principal, Role
 from opsdesk_shared.contracts.envelope import Event
 from opsdesk_shared.contracts.intake import (

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import Ticket, TicketEvent
 from intake.tickets import lifecycle
+from intake.tickets.models import Ticket, TicketEvent
 from intake.tickets.service import close, mark_reopened, reopen_window_passed
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.notifications import SmsReplyReceived

@@ -1,4 +1,4 @@
-"""Intake's tables: tickets, their timeline, and the per-day number counter."""
+"""Tickets' tables: the ticket, its timeline and comments, duplicates, idempotent creates, the day counter."""
 
 from datetime import date, datetime
 from uuid import UUID, uuid4
@@ -90,80 +90,6 @@ class Comment(SQLModel, table=True):
     at: datetime = Field(sa_column=timestamp(nullable=False))
 
 
-class Attachment(SQLModel, table=True):
-    __tablename__ = "ticket_attachment"
-
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    ticket_id: UUID = Field(foreign_key="ticket.id", index=True)
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-    storage_key: str
-    uploaded_by: UUID | None = None
-    at: datetime = Field(sa_column=timestamp(nullable=False))
-
-
-class AttachmentBlob(SQLModel, table=True):
-    """The PostgreSQL attachment store's bytes, apart from the metadata so listing never reads them."""
-
-    __tablename__ = "attachment_blob"
-
-    key: str = Field(primary_key=True)
-    data: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
-
-
-class Unit(SQLModel, table=True):
-    """The gateway's unit tree as intake knows it, from `unit.*` events."""
-
-    __tablename__ = "known_unit"
-
-    id: UUID = Field(primary_key=True)
-    code: str
-    name: str
-    kind: str
-    parent_id: UUID | None = None
-    path: list[UUID] = Field(sa_column=sa.Column(pg.ARRAY(pg.UUID(as_uuid=True)), nullable=False))
-    applied_version: int = 0  # the newest of the gateway's unit events applied
-
-
-class KnownUser(SQLModel, table=True):
-    """People from the gateway's `user.*` events: who a ringing number belongs to."""
-
-    __tablename__ = "known_user"
-
-    user_id: UUID = Field(primary_key=True)
-    username: str
-    display_name: str
-    phone: str | None = Field(default=None, sa_column=sa.Column(EncryptedPhone, index=True))
-    unit_id: UUID | None = None
-    roles: list[str] = Field(sa_column=sa.Column(pg.ARRAY(sa.Text), nullable=False))
-    is_active: bool = True
-    applied_version: int = 0  # the newest of the gateway's user events applied
-
-
-class Call(SQLModel, table=True):
-    """Every hotline call, logged by hand or from the phone system's events; none is ever deleted."""
-
-    __tablename__ = "call"
-
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    cti_call_id: str | None = Field(default=None, sa_column=sa.Column(sa.Text, unique=True))
-    caller_phone: str = Field(sa_column=sa.Column(EncryptedPhone, nullable=False, index=True))
-    direction: str = "inbound"
-    state: str = "ended"  # ringing | answered | ended
-    started_at: datetime = Field(sa_column=timestamp(nullable=False, index=True))
-    answered_at: datetime | None = Field(default=None, sa_column=timestamp())
-    ended_at: datetime | None = Field(default=None, sa_column=timestamp())
-    operator_id: UUID | None = None
-    operator_name: str | None = None
-    agent: str | None = None
-    outcome: str | None = None
-    notes: str | None = None
-    ticket_id: UUID | None = Field(default=None, foreign_key="ticket.id", index=True)
-    created_at: datetime = Field(sa_column=timestamp(nullable=False))
-
-
 class IdempotentRequest(SQLModel, table=True):
     """A create request's `Idempotency-Key`: the same key from the same caller gets the same ticket."""
 
@@ -185,15 +111,3 @@ class TicketDuplicate(SQLModel, table=True):
     survivor_id: UUID = Field(foreign_key="ticket.id", index=True)
     marked_by: UUID | None = None
     at: datetime = Field(sa_column=timestamp(nullable=False))
-
-
-class CannedReply(SQLModel, table=True):
-    """A stock answer (常用回复) operators and dispatchers pick while commenting; admins keep them."""
-
-    __tablename__ = "canned_reply"
-
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    title: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
-    body: str
-    created_at: datetime = Field(sa_column=timestamp(nullable=False))
-    updated_at: datetime = Field(sa_column=timestamp(nullable=False))

@@ -7,7 +7,8 @@ from uuid import UUID
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import KnownUser, Ticket, Unit
+from intake.directory.models import KnownUser, Unit
+from intake.tickets.models import Ticket
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.gateway import UnitChanged, UserChanged
 from opsdesk_shared.messaging.ordering import upsert_in_order
