@@ -76,7 +76,7 @@ restore: setup
 	$(PY) -m opsdesk_backup restore --from "$(FROM)"
 
 # What the type checker covers: each package joins when its `# type: ignore`s are gone (the one-shape issue).
-TYPED := shared/opsdesk_shared gateway/gateway services/reporting/reporting services/dispatch/dispatch services/dispatch/tests services/notifications/notifications services/assets/assets
+TYPED := shared/opsdesk_shared gateway/gateway services/reporting/reporting services/dispatch/dispatch services/dispatch/tests services/notifications/notifications services/assets/assets services/intake/intake
 
 lint: setup
 	$(PY) -m ruff check .

@@ -77,8 +77,8 @@ async def caller(phone: str, principal: CallerLookup, uow: Uow, settings: Settin
     info = await service.caller(uow, number)
     return CallerOut(
         phone=number,
-        known_users=[KnownPerson.model_validate(u, from_attributes=True) for u in info["known_users"]],  # type: ignore[attr-defined]
-        calls=await _all_out(uow, list(info["calls"]), principal),  # type: ignore[arg-type]
-        open_tickets=[CallerTicket.model_validate(t, from_attributes=True) for t in info["open_tickets"]],  # type: ignore[attr-defined]
-        recent_tickets=[CallerTicket.model_validate(t, from_attributes=True) for t in info["recent_tickets"]],  # type: ignore[attr-defined]
+        known_users=[KnownPerson.model_validate(u, from_attributes=True) for u in info.known_users],
+        calls=await _all_out(uow, info.calls, principal),
+        open_tickets=[CallerTicket.model_validate(t, from_attributes=True) for t in info.open_tickets],
+        recent_tickets=[CallerTicket.model_validate(t, from_attributes=True) for t in info.recent_tickets],
     )

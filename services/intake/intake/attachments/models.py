@@ -4,29 +4,29 @@ from datetime import datetime
 from uuid import UUID, uuid4
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import Mapped, mapped_column
 
-from opsdesk_shared.db import timestamp
+from intake.base import Base
 
 
-class Attachment(SQLModel, table=True):
+class Attachment(Base, kw_only=True):
     __tablename__ = "ticket_attachment"
 
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    ticket_id: UUID = Field(foreign_key="ticket.id", index=True)
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
-    storage_key: str
-    uploaded_by: UUID | None = None
-    at: datetime = Field(sa_column=timestamp(nullable=False))
+    id: Mapped[UUID] = mapped_column(primary_key=True, default_factory=uuid4)
+    ticket_id: Mapped[UUID] = mapped_column(sa.ForeignKey("ticket.id"), index=True)
+    filename: Mapped[str]
+    content_type: Mapped[str]
+    size: Mapped[int]
+    sha256: Mapped[str]
+    storage_key: Mapped[str]
+    uploaded_by: Mapped[UUID | None] = mapped_column(default=None)
+    at: Mapped[datetime]
 
 
-class AttachmentBlob(SQLModel, table=True):
+class AttachmentBlob(Base, kw_only=True):
     """The PostgreSQL attachment store's bytes, apart from the metadata so listing never reads them."""
 
     __tablename__ = "attachment_blob"
 
-    key: str = Field(primary_key=True)
-    data: bytes = Field(sa_column=sa.Column(sa.LargeBinary, nullable=False))
+    key: Mapped[str] = mapped_column(primary_key=True)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)

@@ -3,19 +3,18 @@
 from datetime import datetime
 from uuid import UUID, uuid4
 
-import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import Mapped, mapped_column
 
-from opsdesk_shared.db import timestamp
+from intake.base import Base
 
 
-class CannedReply(SQLModel, table=True):
+class CannedReply(Base, kw_only=True):
     """A stock answer (常用回复) operators and dispatchers pick while commenting; admins keep them."""
 
     __tablename__ = "canned_reply"
 
-    id: UUID = Field(default_factory=uuid4, primary_key=True)
-    title: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
-    body: str
-    created_at: datetime = Field(sa_column=timestamp(nullable=False))
-    updated_at: datetime = Field(sa_column=timestamp(nullable=False))
+    id: Mapped[UUID] = mapped_column(primary_key=True, default_factory=uuid4)
+    title: Mapped[str] = mapped_column(unique=True)
+    body: Mapped[str]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

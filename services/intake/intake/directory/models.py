@@ -2,37 +2,36 @@
 
 from uuid import UUID
 
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql as pg
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import Mapped, mapped_column
 
+from intake.base import Base, text_array, uuid_array
 from opsdesk_shared.personal_data import EncryptedPhone
 
 
-class Unit(SQLModel, table=True):
+class Unit(Base, kw_only=True):
     """The gateway's unit tree as intake knows it, from `unit.*` events."""
 
     __tablename__ = "known_unit"
 
-    id: UUID = Field(primary_key=True)
-    code: str
-    name: str
-    kind: str
-    parent_id: UUID | None = None
-    path: list[UUID] = Field(sa_column=sa.Column(pg.ARRAY(pg.UUID(as_uuid=True)), nullable=False))
-    applied_version: int = 0  # the newest of the gateway's unit events applied
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    code: Mapped[str]
+    name: Mapped[str]
+    kind: Mapped[str]
+    parent_id: Mapped[UUID | None] = mapped_column(default=None)
+    path: Mapped[list[UUID]] = uuid_array()
+    applied_version: Mapped[int] = mapped_column(default=0)  # the newest of the gateway's unit events applied
 
 
-class KnownUser(SQLModel, table=True):
+class KnownUser(Base, kw_only=True):
     """People from the gateway's `user.*` events: who a ringing number belongs to."""
 
     __tablename__ = "known_user"
 
-    user_id: UUID = Field(primary_key=True)
-    username: str
-    display_name: str
-    phone: str | None = Field(default=None, sa_column=sa.Column(EncryptedPhone, index=True))
-    unit_id: UUID | None = None
-    roles: list[str] = Field(sa_column=sa.Column(pg.ARRAY(sa.Text), nullable=False))
-    is_active: bool = True
-    applied_version: int = 0  # the newest of the gateway's user events applied
+    user_id: Mapped[UUID] = mapped_column(primary_key=True)
+    username: Mapped[str]
+    display_name: Mapped[str]
+    phone: Mapped[str | None] = mapped_column(EncryptedPhone, index=True, default=None)
+    unit_id: Mapped[UUID | None] = mapped_column(default=None)
+    roles: Mapped[list[str]] = text_array()
+    is_active: Mapped[bool] = mapped_column(default=True)
+    applied_version: Mapped[int] = mapped_column(default=0)  # the newest of the gateway's user events applied

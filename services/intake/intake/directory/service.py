@@ -38,7 +38,7 @@ async def apply_unit(session: AsyncSession, envelope: Envelope) -> None:
     # Tickets filed before this event arrived (or before a move in the tree) get the unit's real path.
     await session.execute(
         update(Ticket)
-        .where(Ticket.unit_id == unit.unit_id, Ticket.unit_path != list(unit.path))  # type: ignore[arg-type]
+        .where(Ticket.unit_id == unit.unit_id, Ticket.unit_path != list(unit.path))
         .values(unit_path=list(unit.path))
     )
 
@@ -71,9 +71,7 @@ async def unit_path(session: AsyncSession, unit_id: UUID) -> list[UUID] | None:
 
 
 async def users_with_phone(session: AsyncSession, phone: str) -> list[KnownUser]:
-    rows = await session.execute(
-        select(KnownUser).where(KnownUser.phone == phone, KnownUser.is_active.is_(True))  # type: ignore[attr-defined]
-    )
+    rows = await session.execute(select(KnownUser).where(KnownUser.phone == phone, KnownUser.is_active.is_(True)))
     return list(rows.scalars())
 
 
@@ -83,6 +81,6 @@ async def display_names(session: AsyncSession, user_ids: set[UUID]) -> dict[UUID
     if not user_ids:
         return {}
     rows = await session.execute(
-        select(KnownUser.user_id, KnownUser.display_name).where(KnownUser.user_id.in_(user_ids))  # type: ignore[attr-defined]
+        select(KnownUser.user_id, KnownUser.display_name).where(KnownUser.user_id.in_(user_ids))
     )
     return {user_id: name for user_id, name in rows if name}

@@ -32,7 +32,7 @@ class AutoCloser:
         async with self.sessions() as session, session.begin():
             rows = await session.execute(
                 select(Ticket)
-                .where(Ticket.status == "resolved", Ticket.resolved_at < now() - timedelta(hours=self.quiet_hours))  # type: ignore[operator]
+                .where(Ticket.status == "resolved", Ticket.resolved_at < now() - timedelta(hours=self.quiet_hours))
                 .order_by(Ticket.resolved_at)
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)

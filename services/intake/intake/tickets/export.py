@@ -38,7 +38,7 @@ async def unit_names(session: AsyncSession, ids: Iterable[UUID]) -> dict[UUID, s
     wanted = set(ids)
     if not wanted:
         return {}
-    rows = await session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(wanted)))  # type: ignore[attr-defined]
+    rows = await session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(wanted)))
     return {uid: name for uid, name in rows}
 
 
