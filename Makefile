@@ -79,7 +79,7 @@ restore: setup
 TYPED := shared/opsdesk_shared gateway/gateway services/reporting/reporting services/dispatch/dispatch services/notifications/notifications services/assets/assets services/intake/intake
 # Each tests folder is checked in a run of its own: every one holds a `tests.conftest` (and `tests.unit`), which
 # one mypy run cannot hold twice.
-TYPED_TESTS := services/intake/tests services/dispatch/tests tools/devstack/tests tools/aliyun_sink/tests tools/twilio_sink/tests
+TYPED_TESTS := shared/tests gateway/tests services/intake/tests services/dispatch/tests services/notifications/tests services/reporting/tests services/assets/tests tools/backup/tests tools/devstack/tests tools/aliyun_sink/tests tools/twilio_sink/tests tests
 MYPY_ALL = $(PY) -m mypy $(TYPED) && for tests in $(TYPED_TESTS); do $(PY) -m mypy $$tests || exit 1; done
 
 lint: setup
