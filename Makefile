@@ -16,7 +16,11 @@ REPORT_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
 # The web UI's browser tests drive Debian's Chromium (Playwright cannot download its own here).
 CHROMIUM := /usr/bin/chromium
 
-setup: $(VENV)/.synced $(WEB)/node_modules/.package-lock.json $(REPORT_FONT) $(CHROMIUM)
+# The monitoring drill runs the real Prometheus, Alertmanager and blackbox exporter, and the tests check
+# deploy/monitoring/ with their own promtool and amtool.
+PROMETHEUS := /usr/bin/prometheus /usr/bin/prometheus-alertmanager /usr/bin/prometheus-blackbox-exporter
+
+setup: $(VENV)/.synced $(WEB)/node_modules/.package-lock.json $(REPORT_FONT) $(CHROMIUM) $(PROMETHEUS)
 
 uv:
 	@command -v uv >/dev/null 2>&1 || $(PYTHON) -m uv --version >/dev/null 2>&1 \
@@ -43,6 +47,15 @@ $(CHROMIUM):
 	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; }; \
 	else \
 	  echo "the web UI's tests need Chromium: install Debian's chromium or set OPSDESK_CHROMIUM" >&2; exit 1; \
+	fi
+
+$(PROMETHEUS):
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	  pkgs="prometheus prometheus-alertmanager prometheus-blackbox-exporter"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$pkgs >/dev/null \
+	  || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$pkgs >/dev/null; }; \
+	else \
+	  echo "the monitoring tests need Debian's prometheus, prometheus-alertmanager and prometheus-blackbox-exporter" >&2; exit 1; \
 	fi
 
 $(WEB)/node_modules/.package-lock.json: $(WEB)/package-lock.json

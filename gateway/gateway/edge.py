@@ -31,18 +31,34 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 UNAUDITED_PREFIXES = ("/api/sms/webhooks/",)
 # Set by a route that learns who the caller is only while serving it (sign-in): (user id, username).
 AUDIT_ACTOR = "opsdesk.audit_actor"
-# The API key the request's X-API-Key verified as (None: none did), looked up once per request.
+# The API key the request presented verified as (None: none did), looked up once per request.
 VERIFIED_API_KEY = "opsdesk.api_key"
+# Every API key starts so (auth/tokens.py new_secret); an access token never does (a JWT starts "eyJ").
+API_KEY_PREFIX = "odk_"
 
 
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def presented_api_key(request: Request) -> str | None:
+    """The API key the caller presents, if any: `X-API-Key` on a request without Authorization, or the bearer
+    credential when it is a key rather than an access token. Alertmanager (and most monitoring engines) can
+    send a fixed credential only as `Authorization: Bearer …` (its http_config.authorization)."""
+    auth = request.headers.get("authorization", "")
+    if not auth:
+        return request.headers.get("x-api-key") or None
+    scheme, _, credential = auth.partition(" ")
+    credential = credential.strip()
+    if scheme.lower() == "bearer" and credential.startswith(API_KEY_PREFIX):
+        return credential
+    return None
+
+
 async def verified_api_key(request: Request) -> ApiKey | None:
-    """The live API key the request's `X-API-Key` is, if any; the proxy uses the same verdict."""
+    """The live API key the request presents (`presented_api_key`), if any; the proxy uses the same verdict."""
     if VERIFIED_API_KEY not in request.scope:
-        secret = request.headers.get("x-api-key")
+        secret = presented_api_key(request)
         key = None
         if secret:
             async with request.app.state.sessions() as session:
@@ -57,16 +73,16 @@ async def caller_identity(request: Request, verifier: TokenVerifier) -> tuple[st
     client's address. Only what was verified names a limit: a made-up token or key per request would
     otherwise get a fresh limit each time."""
     auth = request.headers.get("authorization", "")
-    if auth.lower().startswith("bearer "):
+    if presented_api_key(request) is not None:
+        key = await verified_api_key(request)
+        if key is not None:
+            return f"key:{key.id}", str(key.id), f"api-key:{key.name}"
+    elif auth.lower().startswith("bearer "):
         try:
             principal = verifier.verify(auth[7:])
             return f"user:{principal.subject}", str(principal.subject), principal.username
         except DomainError:
             pass
-    if not auth and request.headers.get("x-api-key"):  # the proxy uses a key only without Authorization
-        key = await verified_api_key(request)
-        if key is not None:
-            return f"key:{key.id}", str(key.id), f"api-key:{key.name}"
     return f"ip:{client_address(request)}", None, None
 
 

@@ -1,13 +1,14 @@
 """`/api/...` that the gateway does not answer itself: forwarded to the service owning the path (proxy.py).
 
-A caller with an API key and no bearer token gets a system token for the one call, carrying the key's scopes.
+A caller presenting an API key (as X-API-Key, or as its bearer credential) gets a system token for the one
+call, carrying the key's scopes, in place of the key.
 Registered last: every route of the gateway's own comes first.
 """
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from gateway.edge import verified_api_key
+from gateway.edge import presented_api_key, verified_api_key
 from opsdesk_shared.errors import NotFound, Unauthorized
 
 PROXY_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -24,7 +25,7 @@ async def forward(request: Request, path: str) -> Response:
     if base is None:
         raise NotFound(f"no route for {request.method} {request.url.path}", code="route.not_found")
     extra: dict[str, str] = {}
-    if request.headers.get("x-api-key") and not request.headers.get("authorization"):
+    if presented_api_key(request) is not None:
         key = await verified_api_key(request)  # the edge looked it up already
         if key is None:
             raise Unauthorized("invalid or revoked API key", code="auth.api_key_invalid")

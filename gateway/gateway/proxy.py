@@ -68,7 +68,10 @@ class Proxy:
         # that: addresses the client wrote into the header itself are not passed on as if they were facts.
         headers.pop("x-forwarded-for", None)
         headers["X-Forwarded-For"] = request.client.host if request.client else ""
-        headers.update(extra_headers or {})
+        for name, value in (extra_headers or {}).items():  # in place of the client's own (e.g. its API key bearer)
+            for same in [k for k in headers if k.lower() == name.lower()]:
+                del headers[same]
+            headers[name] = value
         # The path exactly as the client sent it, still percent-encoded: the decoded one can hold control
         # characters (%0D, %1F…) that must reach the service as the escapes they arrived as.
         raw_path = request.scope.get("raw_path") or request.url.path.encode()

@@ -78,10 +78,17 @@ class PasswordReset(UserOut):
     temporary_password: str = Field(description="shown once: the account must replace it at its next sign-in")
 
 
+# What a system client may be let do: business SMS (notifications), the phone system's call events (intake),
+# monitoring alerts (assets' Alertmanager and generic webhooks).
+API_KEY_SCOPES = ("sms:send", "cti:events", "monitoring:write")
+
+
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Name
-    scopes: list[Annotated[str, StringConstraints(pattern=r"^(sms:send|cti:events)$")]] = Field(min_length=1)
+    scopes: list[Annotated[str, StringConstraints(pattern="^(" + "|".join(API_KEY_SCOPES) + ")$")]] = Field(
+        min_length=1
+    )
 
 
 class ApiKeyOut(BaseModel):
@@ -94,7 +101,7 @@ class ApiKeyOut(BaseModel):
 
 
 class ApiKeyCreated(ApiKeyOut):
-    key: str = Field(description="shown once; send it as X-API-Key")
+    key: str = Field(description="shown once; send it as X-API-Key, or as the bearer credential")
 
 
 class AuditEntryOut(BaseModel):

@@ -13,3 +13,6 @@ class AssetsSettings(ServiceSettings):
     import_max_rows: int = Field(default=60_000, ge=1)
     # How often the worker makes due rounds and records missed ones (it also does at start).
     inspection_tick_s: float = Field(default=30.0, gt=0)
+    # Alerts naming neither a ledger asset nor a unit go to this unit (by code: the vendor's), flagged "unit
+    # unknown" for a dispatcher to reclassify; unset or unknown: the root of the unit tree.
+    monitoring_fallback_unit: str | None = None

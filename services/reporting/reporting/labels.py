@@ -16,6 +16,20 @@ CATEGORY = {"fault": "故障", "consultation": "咨询", "service_request": "服
 CHANNEL = {"hotline": "热线", "web": "网页", "api": "接口", "sms": "短信", "inspection": "巡检"}
 METRIC = {"response": "响应", "arrival": "到场", "resolution": "解决"}
 BEARER = {"vendor": "乙方（运维方）", "bureau": "甲方（市局）"}
+ASSET_CLASS = {
+    "server": "服务器",
+    "storage": "存储设备",
+    "switch": "交换机",
+    "router": "路由器",
+    "firewall": "防火墙",
+    "card_printer": "制证机",
+    "id_card_reader": "身份证读卡器",
+    "terminal_pc": "终端电脑",
+    "printer": "打印机",
+    "ups": "UPS电源",
+    "air_conditioner": "机房空调",
+    "application_system": "应用系统",
+}
 OUTCOME = {"met": "达标", "breached": "超时", "running": "进行中", "cancelled": "已取消"}
 
 

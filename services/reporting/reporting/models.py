@@ -2,7 +2,7 @@
 
 - `stored_event`: every event as received, so the projections can be rebuilt (`python -m reporting rebuild`).
 - Facts, one row per thing, folded from events in any order: `ticket_fact`, `sla_clock_fact`,
-  `cost_fact`, `shift_fact`, `attendance_fact`, `unit_dim`.
+  `cost_fact`, `shift_fact`, `attendance_fact`, `unit_dim`, `asset_dim`, `device_outage`.
 - Rollups, what the reports read, defined in projections/rollups.py (tables in the migrations only):
   `ticket_*`, `sla_*`, `duration_*` and `unit_volume_*`, each per (local day, unit), per day and per
   month; the first recomputed from the facts for one cell whenever a ticket of that cell changes, the
@@ -126,6 +126,38 @@ class UnitDim(SQLModel, table=True):
     kind: str
     path: list[UUID] = Field(sa_column=sa.Column(pg.ARRAY(pg.UUID(as_uuid=True)), nullable=False))
     applied_version: int = 0  # the newest of the gateway's unit events folded in
+
+
+class AssetDim(SQLModel, table=True):
+    """The equipment ledger as reports need it (from the assets service's `asset.*` events): what a device
+    is and where, to group outages and faults by class, zone and unit."""
+
+    __tablename__ = "asset_dim"
+
+    asset_id: UUID = Field(primary_key=True)
+    tag: str = Field(index=True)
+    asset_class: str
+    security_zone: str
+    owning_system: str
+    unit_id: UUID
+    status: str
+    applied_version: int = 0
+
+
+class DeviceOutage(SQLModel, table=True):
+    """A device down, from an availability alert of the monitoring receiver (e.g. DeviceDown from the
+    blackbox probes): one row per firing episode, open (`ended_at` null) until its recovery arrives."""
+
+    __tablename__ = "device_outage"
+
+    alert_id: UUID = Field(primary_key=True)
+    started_at: datetime = Field(sa_column=timestamp(primary_key=True))
+    ended_at: datetime | None = Field(default=None, sa_column=timestamp())
+    asset_id: UUID | None = Field(default=None, index=True)
+    asset_tag: str | None = None
+    asset_class: str | None = None
+    unit_id: UUID | None = None
+    alertname: str
 
 
 class WeeklyPlan(SQLModel, table=True):

@@ -18,6 +18,7 @@ import aio_pika
 import asyncpg
 import structlog
 from aio_pika.abc import AbstractChannel, AbstractExchange, AbstractIncomingMessage
+from prometheus_client import Counter
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +26,8 @@ from opsdesk_shared.messaging.consumer import ATTEMPT_HEADER, LAST_ERROR_HEADER,
 from opsdesk_shared.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
+# Every dead letter is a failed piece of work waiting for a human (deploy/monitoring alerts on any).
+DEAD_LETTERS = Counter("opsdesk_dead_letters_total", "Messages dead-lettered and parked", ["queue", "type"])
 
 _PARK = text(
     "INSERT INTO parked_message (queue, message_id, type, body, headers, last_error) "
@@ -76,6 +79,7 @@ class DeadLetterParker:
             await message.nack(requeue=True)
             return
         await message.ack()
+        DEAD_LETTERS.labels(self.owner, message.type or "").inc()
         log.info("dead_letter_parked", queue=self.owner, message_id=message.message_id, type=message.type)
 
 

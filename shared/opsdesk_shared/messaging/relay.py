@@ -47,6 +47,10 @@ from opsdesk_shared.observability import correlation_id
 log = structlog.get_logger(__name__)
 
 PARKED_ROWS = Gauge("opsdesk_outbox_parked_rows", "Outbox rows parked after too many failed publishes", ["service"])
+# The backlog: rows waiting to be published (parked ones aside), and how long the oldest has waited. A relay
+# that cannot keep up or cannot publish shows here before anyone misses an SMS (deploy/monitoring's rules).
+PENDING_ROWS = Gauge("opsdesk_outbox_pending_rows", "Outbox rows not yet published", ["service"])
+OLDEST_PENDING = Gauge("opsdesk_outbox_oldest_pending_seconds", "Age of the oldest unpublished row", ["service"])
 PARKED = Counter("opsdesk_outbox_parked_total", "Outbox rows parked", ["service", "type"])
 ROW_FAILURES = Counter("opsdesk_outbox_row_failures_total", "Outbox rows refused or unpublishable", ["service"])
 UNCONFIRMED = Counter(
@@ -55,6 +59,8 @@ UNCONFIRMED = Counter(
 UNROUTABLE = Counter(
     "opsdesk_outbox_unroutable_total", "Events no queue was bound for (no subscriber), marked sent", ["service", "type"]
 )
+
+GAUGE_INTERVAL_S = 15
 
 _CLAIM = """
 SELECT seq, id, type, envelope, attempts FROM outbox_message
@@ -74,6 +80,12 @@ WHERE seq = $1
 RETURNING parked_at IS NOT NULL AS parked
 """
 _COUNT_PARKED = "SELECT count(*) FROM outbox_message WHERE parked_at IS NOT NULL AND published_at IS NULL"
+_BACKLOG = (
+    "SELECT count(*) FILTER (WHERE parked_at IS NULL) AS pending,"
+    " count(*) FILTER (WHERE parked_at IS NOT NULL) AS parked,"
+    " coalesce(extract(epoch FROM now() - min(created_at) FILTER (WHERE parked_at IS NULL)), 0) AS oldest_s"
+    " FROM outbox_message WHERE published_at IS NULL"
+)
 # `python -m <service> outbox republish`: parked rows claimable again at once, with a fresh attempt budget.
 REPUBLISH = (
     "UPDATE outbox_message SET parked_at = NULL, next_attempt_at = NULL, attempts = 0 "
@@ -220,9 +232,14 @@ class OutboxRelay:
             correlation_id.reset(token)
 
     async def refresh_parked_gauge(self) -> int:
-        parked = int(await self._require_pool().fetchval(_COUNT_PARKED))
-        PARKED_ROWS.labels(self.service).set(parked)
-        return parked
+        """Sets the backlog gauges (parked rows leave by a republish from another process, so they are
+        counted, not tracked); returns the parked rows."""
+        row = await self._require_pool().fetchrow(_BACKLOG)
+        assert row is not None
+        PARKED_ROWS.labels(self.service).set(row["parked"])
+        PENDING_ROWS.labels(self.service).set(row["pending"])
+        OLDEST_PENDING.labels(self.service).set(float(row["oldest_s"]))
+        return int(row["parked"])
 
     async def open(self) -> None:
         if self._pool is None:
@@ -252,14 +269,14 @@ class OutboxRelay:
                 self._wake.clear()
                 self.idle.clear()
                 try:
+                    loop = asyncio.get_running_loop()
+                    if loop.time() - last_gauge > GAUGE_INTERVAL_S:  # busy or idle: a backlog must show
+                        await self.refresh_parked_gauge()
+                        last_gauge = loop.time()
                     claimed = await self.publish_pending()
                     backoff = self.poll_interval_s
                     if claimed == self.batch_size:
                         continue  # more waiting: no sleep
-                    loop = asyncio.get_running_loop()
-                    if loop.time() - last_gauge > 30:  # parked rows leave by republish, from another process
-                        await self.refresh_parked_gauge()
-                        last_gauge = loop.time()
                     if loop.time() - last_purge > 3600:
                         await self._require_pool().execute(
                             "DELETE FROM outbox_message WHERE published_at < now() - make_interval(secs => $1)",

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from gateway.admin.schemas import API_KEY_SCOPES
 from gateway.web.api_client import ApiError, as_download
 from gateway.web.context import Web, role_guard
 from gateway.web.labels import SMS_AUDIENCES, SMS_RULES
@@ -70,6 +71,7 @@ async def _section(web: Web, section: str) -> dict[str, Any]:
             data["users"] = (await web.api.get("/api/admin/users", limit=200))["items"]
         elif section == "keys":
             data["keys"] = await web.api.get("/api/admin/api-keys")
+            data["api_key_scopes"] = API_KEY_SCOPES
         elif section == "sla":
             data["policies"] = await web.api.get("/api/sla/policies")
         elif section == "sms":

@@ -13,6 +13,7 @@ import asyncio
 from datetime import datetime
 
 import structlog
+from prometheus_client import Histogram
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -25,6 +26,13 @@ from opsdesk_shared.contracts.envelope import Event
 from opsdesk_shared.messaging.outbox import add_events
 
 log = structlog.get_logger(__name__)
+# How long after its instant a clock's warning or breach went out: deploy/monitoring alerts when it grows
+# (workers down or starved), since a late breach notice is a breach the desk learns of late.
+LATENESS = Histogram(
+    "opsdesk_sla_timer_lateness_seconds",
+    "Delay between a clock's warn or due instant and its firing",
+    buckets=(0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600),
+)
 
 TIMER_CHANNEL = "sla_timer"
 PRODUCER = "dispatch"
@@ -113,6 +121,8 @@ class SlaTimer:
             due_at=clock.due_at,
             fired_at=now,
         )
+        if clock.next_fire_at is not None:
+            LATENESS.observe(max((now - clock.next_fire_at).total_seconds(), 0.0))
         event: SlaBreached | SlaWarning
         if clock.due_at <= now:
             # Due (perhaps long ago, if every worker was down): breach at the true instant. A warning not

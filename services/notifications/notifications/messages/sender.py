@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import structlog
+from prometheus_client import Counter, Gauge
 from sqlalchemy import or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -34,6 +35,12 @@ from opsdesk_shared.messaging.outbox import add_events
 from opsdesk_shared.phones import mask_phone
 
 log = structlog.get_logger(__name__)
+# For deploy/monitoring's "SMS provider failing" alert: the provider's own failures (not a bad number's), and
+# whether the sender has stopped calling it for a while.
+PROVIDER_OUTAGES = Counter("opsdesk_sms_provider_outages_total", "SMS provider calls failed by an outage", ["provider"])
+CIRCUIT_OPEN = Gauge(
+    "opsdesk_sms_circuit_open", "1 while the SMS sender pauses calls to a failing provider", ["provider"]
+)
 STATUS_CALLBACK_PATH = "/api/sms/webhooks/twilio/status"
 
 
@@ -203,7 +210,7 @@ class Sender:
             self._provider_failed(exc)
             await self._record_failure([message], exc)
             return
-        self.breaker.succeeded()
+        self._provider_answered()
         await self._results.put((message, sent, "reconcile" if found else "sender"))
 
     async def deliver_batch(self, messages: list[SmsMessage]) -> None:
@@ -214,15 +221,21 @@ class Sender:
             self._provider_failed(exc)
             await self._record_failure(messages, exc)
             return
-        self.breaker.succeeded()
+        self._provider_answered()
         for message, accepted in zip(messages, sent, strict=True):
             await self._results.put((message, accepted, "sender"))
+
+    def _provider_answered(self) -> None:
+        self.breaker.succeeded()
+        CIRCUIT_OPEN.labels(self.provider.name).set(0)
 
     def _provider_failed(self, exc: ProviderError) -> None:
         if not exc.outage:  # a bad number or a per-number cap says nothing about the provider
             return
+        PROVIDER_OUTAGES.labels(self.provider.name).inc()
         was = self.breaker.state
         self.breaker.failed(exc.retry_after_s)
+        CIRCUIT_OPEN.labels(self.provider.name).set(1 if self.breaker.state == "open" else 0)
         if self.breaker.state == "open" and was != "open":
             log.warning(
                 "sms_provider_circuit_open",

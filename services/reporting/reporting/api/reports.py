@@ -1,4 +1,4 @@
-"""`/api/reports/{summary,sla,costs,weekly,quarterly,annual}`: every report as JSON, CSV, XLSX or PDF
+"""`/api/reports/{summary,sla,costs,availability,weekly,quarterly,annual}`: every report as JSON, CSV, XLSX or PDF
 (`format=`)."""
 
 from datetime import UTC, date, datetime
@@ -19,6 +19,7 @@ from reporting.api.dependencies import (
 )
 from reporting.exports.render import Format
 from reporting.reports.acceptance import AcceptanceReport, acceptance, acceptance_document
+from reporting.reports.availability import AvailabilityReport, availability, availability_document
 from reporting.reports.breaches import BreachList, breach_document, breaches
 from reporting.reports.costs import CostReport, cost_document, costs
 from reporting.reports.filters import Filters
@@ -67,6 +68,20 @@ async def repair_costs(
     filters = Filters(query.period, query.unit_id, query.category, query.priority)
     result = await costs(session, filters)
     return await answer(request, principal, fmt, result, lambda: cost_document(result, filters))
+
+
+@router.get("/availability", response_model=AvailabilityReport)
+async def device_availability(
+    request: Request,
+    principal: SummaryReader,
+    session: ReadSession,
+    query: FilterParams,
+    fmt: FormatParam = Format.json,
+) -> Response | AvailabilityReport:
+    """Devices' online rate (设备在线率) in the period: per asset, class and unit, from availability alerts."""
+    filters = await query.scoped(session, principal)
+    result = await availability(session, filters)
+    return await answer(request, principal, fmt, result, lambda: availability_document(result, filters))
 
 
 def _week(week: str | None) -> periods.Period:

@@ -1,7 +1,7 @@
 """The quarterly acceptance report (合同履行验收报告, `?quarter=2026Q4`) and the annual summary over the
 contract year (`?year=2026`: 2026-05-29 – 2027-05-28): service volume, SLA compliance with every breach,
-satisfaction, attendance and repair costs; headed by the contract's particulars and closed by the
-parties' signature block (甲方 the bureau, 乙方 the vendor)."""
+satisfaction, attendance, repair costs and the devices' online rate (设备在线率); headed by the contract's
+particulars and closed by the parties' signature block (甲方 the bureau, 乙方 the vendor)."""
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -10,6 +10,7 @@ from reporting.contract.schemas import ContractOut
 from reporting.contract.service import contract_table, get_contract, signature_block
 from reporting.exports.document import Document
 from reporting.reports.attendance import Attendance, attendance, attendance_table
+from reporting.reports.availability import AvailabilityReport, availability, availability_tables
 from reporting.reports.breaches import Breach, breach_table, breaches
 from reporting.reports.costs import CostReport, cost_tables, costs
 from reporting.reports.filters import Filters
@@ -24,6 +25,7 @@ class AcceptanceReport(BaseModel):
     breaches: list[Breach]
     attendance: list[Attendance]
     costs: CostReport
+    availability: AvailabilityReport
 
 
 async def acceptance(session: AsyncSession, filters: Filters, kind: str) -> AcceptanceReport:
@@ -35,6 +37,7 @@ async def acceptance(session: AsyncSession, filters: Filters, kind: str) -> Acce
         breaches=(await breaches(session, filters)).breaches,
         attendance=await attendance(session, filters.period),
         costs=await costs(session, filters),
+        availability=await availability(session, filters),
     )
 
 
@@ -56,6 +59,7 @@ def acceptance_document(report: AcceptanceReport, filters: Filters) -> Document:
             breach_table("SLA 超时明细 Every SLA breach", report.breaches),
             attendance_table(report.attendance),
             *cost_tables(report.costs),
+            *availability_tables(report.availability),
             signature_block(report.contract),
         ],
     )

@@ -1,6 +1,6 @@
 """`GET /api/reports/weekly?week=2026-W48`: the contract's weekly O&M report (运维周报): staff
 attendance, task statistics, status and fault-handling completion with the breached and still-overdue
-tickets, and next week's work plan (text the vendor writes, kept with the report)."""
+tickets, the devices' online rate, and next week's work plan (text the vendor writes, kept with the report)."""
 
 from datetime import datetime
 
@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting.exports.document import Document, Percent, Table, Text
 from reporting.reports.attendance import Attendance, attendance, attendance_table
+from reporting.reports.availability import AvailabilityReport, availability, availability_tables
 from reporting.reports.breaches import Breach, breach_table, breaches, overdue_now
 from reporting.reports.filters import Filters
 from reporting.reports.summary import Summary, pct, summarize, summary_sections
@@ -28,6 +29,7 @@ class WeeklyReport(BaseModel):
     fault_handling: FaultHandling
     breaches: list[Breach]
     overdue: list[Breach]
+    availability: AvailabilityReport
     next_week_plan: str
     plan_updated_by: str | None
     plan_updated_at: datetime | None
@@ -53,6 +55,7 @@ async def weekly(session: AsyncSession, filters: Filters) -> WeeklyReport:
         ),
         breaches=(await breaches(session, filters)).breaches,
         overdue=await overdue_now(session, filters),
+        availability=await availability(session, filters),
         next_week_plan=plan.plan if plan else "",
         plan_updated_by=plan.updated_by if plan else None,
         plan_updated_at=plan.updated_at if plan else None,
@@ -82,6 +85,7 @@ def weekly_document(report: WeeklyReport, filters: Filters) -> Document:
             ),
             breach_table("本周超时工单 Breached this week", report.breaches),
             breach_table("仍超时未处理 Still overdue", report.overdue),
+            *availability_tables(report.availability),
             Text("下周工作计划 Next week's plan", report.next_week_plan or "（未填写 not written yet）"),
         ],
     )

@@ -3,10 +3,15 @@ its name fails here instead of showing a bare code in a document the bureau sign
 
 import pytest
 
-from opsdesk_shared.contracts.vocabulary import Category, Channel, TicketStatus
+from opsdesk_shared.contracts.vocabulary import AssetClass, Category, Channel, TicketStatus
 from reporting import labels
 
-TABLES = [(TicketStatus, labels.STATUS), (Category, labels.CATEGORY), (Channel, labels.CHANNEL)]
+TABLES = [
+    (TicketStatus, labels.STATUS),
+    (Category, labels.CATEGORY),
+    (Channel, labels.CHANNEL),
+    (AssetClass, labels.ASSET_CLASS),
+]
 
 
 @pytest.mark.parametrize(("value", "table"), [(member, table) for enum, table in TABLES for member in enum])
