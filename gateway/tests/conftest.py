@@ -10,7 +10,7 @@ from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp
 
 import gateway.worker
-from gateway.bootstrap import generate_password
+from gateway.auth.passwords import generate_password
 from gateway.config import GatewaySettings
 from gateway.main import create_app
 from opsdesk_shared.testing.plugin import RunEnvironment

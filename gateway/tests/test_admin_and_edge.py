@@ -1,12 +1,19 @@
 """Administration with separated duties, API keys, the audit log, and what the edge refuses."""
 
+from __future__ import annotations
+
 import json
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
 
 import asyncpg
 import httpx
 
 from opsdesk_shared.testing.plugin import RunEnvironment
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import LoginAs
 
 PROBLEM = "application/problem+json"
 
@@ -41,8 +48,8 @@ async def test_unit_tree_paths_and_unit_created_event_in_outbox(
     assert child.json()["id"] in {json.loads(r["envelope"])["data"]["unit_id"] for r in rows}
 
 
-async def test_only_a_security_admin_grants_privileged_roles(  # type: ignore[no-untyped-def]
-    client: httpx.AsyncClient, make_user, login_as
+async def test_only_a_security_admin_grants_privileged_roles(
+    client: httpx.AsyncClient, make_user: Callable[..., Awaitable[str]], login_as: LoginAs
 ) -> None:
     plain_admin = await make_user(["admin"])
     token = await login_as(plain_admin, "Right-passw0rd")
@@ -70,14 +77,16 @@ async def test_only_a_security_admin_grants_privileged_roles(  # type: ignore[no
     assert allowed.status_code == 201
 
 
-async def test_roles_outside_admin_cannot_manage_users(client: httpx.AsyncClient, make_user, login_as) -> None:  # type: ignore[no-untyped-def]
+async def test_roles_outside_admin_cannot_manage_users(
+    client: httpx.AsyncClient, make_user: Callable[..., Awaitable[str]], login_as: LoginAs
+) -> None:
     token = await login_as(await make_user(["dispatcher"]), "Right-passw0rd")
     assert (await client.get("/api/admin/users", headers=bearer(token))).status_code == 403
     assert (await client.get("/api/admin/audit-log", headers=bearer(token))).status_code == 403
 
 
-async def test_audit_log_records_writes_and_only_the_auditor_reads_it(  # type: ignore[no-untyped-def]
-    client: httpx.AsyncClient, admin_token: str, make_user, login_as
+async def test_audit_log_records_writes_and_only_the_auditor_reads_it(
+    client: httpx.AsyncClient, admin_token: str, make_user: Callable[..., Awaitable[str]], login_as: LoginAs
 ) -> None:
     await make_user(["requester"])
     assert (await client.get("/api/admin/audit-log", headers=bearer(admin_token))).status_code == 403

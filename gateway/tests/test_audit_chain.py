@@ -4,25 +4,30 @@ the application's connection; and if someone with the database owner's rights go
 trigger, verification names the first entry that no longer holds (the tampering drill:
 test_audit_tamper_drill.py)."""
 
+from __future__ import annotations
+
 import asyncio
 import csv
 import io
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import httpx
 
 from opsdesk_shared.testing.plugin import RunEnvironment
 
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import LoginAs
+
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def auditor(client: httpx.AsyncClient, admin_token: str, login_as) -> str:  # type: ignore[no-untyped-def]
+async def auditor(client: httpx.AsyncClient, admin_token: str, login_as: LoginAs) -> str:
     username = f"aud{uuid.uuid4().hex[:6]}"
     created = await client.post(
         "/api/admin/users",
@@ -33,8 +38,8 @@ async def auditor(client: httpx.AsyncClient, admin_token: str, login_as) -> str:
     return str(await login_as(username, "Right-passw0rd"))
 
 
-async def test_the_audit_chain_verifies_searches_exports_and_shows_tampering(  # type: ignore[no-untyped-def]
-    client: httpx.AsyncClient, admin_token: str, login_as, migrated: RunEnvironment
+async def test_the_audit_chain_verifies_searches_exports_and_shows_tampering(
+    client: httpx.AsyncClient, admin_token: str, login_as: LoginAs, migrated: RunEnvironment
 ) -> None:
     token = await auditor(client, admin_token, login_as)
     for _ in range(3):  # a few more writes on the chain
@@ -100,11 +105,11 @@ async def full_verification(client: httpx.AsyncClient, token: str) -> dict[str, 
         job = (await client.get(f"/api/admin/audit-log/verifications/{job['id']}", headers=bearer(token))).json()
     assert job["state"] == "done", job
     assert job["checked"] == job["total"] == job["result"]["entries"] or not job["result"]["intact"], job
-    return job["result"]  # type: ignore[no-any-return]
+    return job["result"]
 
 
-async def test_the_page_check_walks_only_what_was_written_since_the_last_checkpoint(  # type: ignore[no-untyped-def]
-    client: httpx.AsyncClient, admin_token: str, login_as
+async def test_the_page_check_walks_only_what_was_written_since_the_last_checkpoint(
+    client: httpx.AsyncClient, admin_token: str, login_as: LoginAs
 ) -> None:
     token = await auditor(client, admin_token, login_as)
     first = (await client.get("/api/admin/audit-log/verify", headers=bearer(token))).json()
@@ -129,8 +134,8 @@ async def test_the_page_check_walks_only_what_was_written_since_the_last_checkpo
     assert (await client.post("/api/admin/audit-log/verifications", headers=bearer(admin_token))).status_code == 403
 
 
-async def test_each_write_records_what_it_changed_before_and_after(  # type: ignore[no-untyped-def]
-    client: httpx.AsyncClient, admin_token: str, login_as
+async def test_each_write_records_what_it_changed_before_and_after(
+    client: httpx.AsyncClient, admin_token: str, login_as: LoginAs
 ) -> None:
     token = await auditor(client, admin_token, login_as)
     username = f"ba{uuid.uuid4().hex[:6]}"
@@ -176,8 +181,8 @@ async def test_each_write_records_what_it_changed_before_and_after(  # type: ign
     assert by_path[("PATCH", refused.request.url.path)]["changes"] is None
 
 
-async def test_the_auditor_finds_writes_by_the_objects_name_the_actor_and_the_day(  # type: ignore[no-untyped-def]
-    client: httpx.AsyncClient, admin_token: str, login_as
+async def test_the_auditor_finds_writes_by_the_objects_name_the_actor_and_the_day(
+    client: httpx.AsyncClient, admin_token: str, login_as: LoginAs
 ) -> None:
     """Each changed row carries the name people know it by (a user name here, a ticket's number in intake),
     recorded at write time by the service that owns it: the auditor searches by it without reading tickets."""
@@ -191,7 +196,7 @@ async def test_the_auditor_finds_writes_by_the_objects_name_the_actor_and_the_da
     user_id = created.json()["id"]
     await client.patch(f"/api/admin/users/{user_id}", headers=bearer(admin_token), json={"display_name": "对象二"})
 
-    async def search(**params: str) -> list[dict]:  # type: ignore[type-arg]
+    async def search(**params: str) -> list[dict]:
         answer = await client.get("/api/admin/audit-log", params=params, headers=bearer(token))
         assert answer.status_code == 200, answer.text
         return list(answer.json()["items"])

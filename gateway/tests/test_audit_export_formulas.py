@@ -1,19 +1,25 @@
 """The audit log's CSV export opens in a spreadsheet: what a caller sent (here the `X-Request-ID` of a
 refused write, kept as the entry's request id) must not come out as a live formula."""
 
+from __future__ import annotations
+
 import csv
 import io
 import uuid
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import LoginAs
 
 HOSTILE = ['=HYPERLINK("http://x","y")', "+1", "-2", "@SUM(A1)"]
 
 
 @pytest.mark.parametrize("request_id", HOSTILE)
-async def test_the_audit_export_neutralises_formulas_a_caller_planted(  # type: ignore[no-untyped-def]
-    client: httpx.AsyncClient, admin_token: str, login_as, request_id: str
+async def test_the_audit_export_neutralises_formulas_a_caller_planted(
+    client: httpx.AsyncClient, admin_token: str, login_as: LoginAs, request_id: str
 ) -> None:
     auditor_name = f"aud{uuid.uuid4().hex[:6]}"
     created = await client.post(

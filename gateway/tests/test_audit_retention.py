@@ -10,12 +10,14 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import pytest
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway import audit_chain
 from gateway.admin.audit_verification import verify
@@ -29,7 +31,7 @@ from opsdesk_shared.migrations import migrate
 from opsdesk_shared.testing.plugin import RunEnvironment
 
 
-async def append_aged(sessions, key: AuditKey, age_days: int) -> None:  # type: ignore[no-untyped-def]
+async def append_aged(sessions: async_sessionmaker[AsyncSession], key: AuditKey, age_days: int) -> None:
     """An entry as the gateway chains it, written `age_days` ago."""
     async with sessions() as session, session.begin():
         at = datetime.now(UTC) - timedelta(days=age_days)
@@ -40,7 +42,7 @@ async def append_aged(sessions, key: AuditKey, age_days: int) -> None:  # type: 
 
 
 @pytest.fixture
-async def own_gateway_database(migrated: RunEnvironment):  # type: ignore[no-untyped-def]
+async def own_gateway_database(migrated: RunEnvironment) -> AsyncIterator[RunEnvironment]:
     """A gateway database of this test's own: retention works on the whole chain."""
     env = dataclasses.replace(migrated, database_prefix=f"{migrated.database_prefix}ret")
     await migrate(env.settings(GatewaySettings, jwt_private_key_file=env.private_key_file), "gateway")

@@ -1,8 +1,19 @@
 """Login, lockout, token refresh and rotation, through the gateway's HTTP API."""
 
+from __future__ import annotations
+
 import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
+import pytest
+
+from opsdesk_shared.testing.plugin import RunEnvironment
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import LoginAs
 
 PROBLEM = "application/problem+json"
 
@@ -21,7 +32,9 @@ async def test_wrong_password_is_401_problem_without_saying_whether_user_exists(
     assert unknown.json()["detail"] == wrong.json()["detail"]
 
 
-async def test_five_failures_lock_the_account_even_for_the_right_password(client: httpx.AsyncClient, make_user) -> None:  # type: ignore[no-untyped-def]
+async def test_five_failures_lock_the_account_even_for_the_right_password(
+    client: httpx.AsyncClient, make_user: Callable[..., Awaitable[str]]
+) -> None:
     username = await make_user(["requester"], "Right-passw0rd")
     for _ in range(5):
         resp = await client.post("/api/auth/login", json={"username": username, "password": "Wrong-passw0rd"})
@@ -31,7 +44,9 @@ async def test_five_failures_lock_the_account_even_for_the_right_password(client
     assert locked.headers["content-type"] == PROBLEM
 
 
-async def test_refresh_rotates_and_an_old_refresh_token_is_refused(client: httpx.AsyncClient, make_user) -> None:  # type: ignore[no-untyped-def]
+async def test_refresh_rotates_and_an_old_refresh_token_is_refused(
+    client: httpx.AsyncClient, make_user: Callable[..., Awaitable[str]]
+) -> None:
     username = await make_user(["dispatcher"], "Right-passw0rd")
     first = (await client.post("/api/auth/login", json={"username": username, "password": "Right-passw0rd"})).json()
     second = await client.post("/api/auth/refresh", json={"refresh_token": first["refresh_token"]})
@@ -41,7 +56,9 @@ async def test_refresh_rotates_and_an_old_refresh_token_is_refused(client: httpx
     assert replay.status_code == 401
 
 
-async def test_logout_revokes_the_refresh_token(client: httpx.AsyncClient, make_user) -> None:  # type: ignore[no-untyped-def]
+async def test_logout_revokes_the_refresh_token(
+    client: httpx.AsyncClient, make_user: Callable[..., Awaitable[str]]
+) -> None:
     username = await make_user(["engineer"], "Right-passw0rd")
     tokens = (await client.post("/api/auth/login", json={"username": username, "password": "Right-passw0rd"})).json()
     assert (await client.post("/api/auth/logout", json={"refresh_token": tokens["refresh_token"]})).status_code == 204
@@ -65,8 +82,8 @@ async def test_login_body_errors_name_the_field(client: httpx.AsyncClient) -> No
     assert malformed.status_code == 422 and malformed.headers["content-type"] == PROBLEM
 
 
-async def test_new_user_can_log_in_and_weak_passwords_are_refused(  # type: ignore[no-untyped-def]
-    client: httpx.AsyncClient, admin_token: str, make_user, login_as
+async def test_new_user_can_log_in_and_weak_passwords_are_refused(
+    client: httpx.AsyncClient, admin_token: str, make_user: Callable[..., Awaitable[str]], login_as: LoginAs
 ) -> None:
     username = await make_user(["hotline_operator"], "Str0ng-enough")
     assert await login_as(username, "Str0ng-enough")
@@ -79,8 +96,8 @@ async def test_new_user_can_log_in_and_weak_passwords_are_refused(  # type: igno
     assert weak.json()["field"] == "password"
 
 
-async def test_demo_accounts_always_get_a_password_that_works(  # type: ignore[no-untyped-def]
-    client: httpx.AsyncClient, migrated, tmp_path, capsys
+async def test_demo_accounts_always_get_a_password_that_works(
+    client: httpx.AsyncClient, migrated: RunEnvironment, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     import json
 
@@ -100,7 +117,9 @@ async def test_demo_accounts_always_get_a_password_that_works(  # type: ignore[n
     assert "operator" in capsys.readouterr().out
 
 
-async def test_every_bootstrap_reannounces_the_directory_to_the_services(migrated, tmp_path) -> None:  # type: ignore[no-untyped-def]
+async def test_every_bootstrap_reannounces_the_directory_to_the_services(
+    migrated: RunEnvironment, tmp_path: Path
+) -> None:
     """A service added later (or whose queue was lost) learns every unit and user at the next start."""
     from gateway import bootstrap
     from gateway.config import GatewaySettings
@@ -114,7 +133,7 @@ async def test_every_bootstrap_reannounces_the_directory_to_the_services(migrate
         stop = asyncio.Event()
         relay = asyncio.create_task(run_relay_only(settings, stop))
 
-        async def announced():  # type: ignore[no-untyped-def]
+        async def announced() -> bool:
             return {e.data["username"] for e in tap.of("user.updated")} >= {"engineer", "dispatcher", "admin"}
 
         await eventually(announced)

@@ -34,7 +34,7 @@ def settings(env: RunEnvironment, **overrides: Any) -> GatewaySettings:
         "trusted_proxies": [TRUSTED],
         **NO_SERVICES,
     }
-    return env.settings(GatewaySettings, **{**values, **overrides})  # type: ignore[no-any-return]
+    return env.settings(GatewaySettings, **{**values, **overrides})
 
 
 def via_ingress(address: str) -> dict[str, str]:

@@ -6,9 +6,9 @@ import asyncio
 import json
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 import pytest
@@ -28,7 +28,7 @@ def somebody() -> str:
 
 def settings(env: RunEnvironment, **overrides: Any) -> GatewaySettings:
     values: dict[str, Any] = {"jwt_private_key_file": env.private_key_file, "admin_password": ADMIN_PASSWORD}
-    return env.settings(GatewaySettings, **{**values, **NO_SERVICES, **overrides})  # type: ignore[no-any-return]
+    return env.settings(GatewaySettings, **{**values, **NO_SERVICES, **overrides})
 
 
 async def test_a_new_made_up_api_key_per_request_stays_within_the_callers_limit(migrated: RunEnvironment) -> None:
@@ -161,7 +161,8 @@ async def own_redis() -> AsyncIterator[tuple[str, asyncio.subprocess.Process]]:
         async def answers() -> bool:
             client = redis.asyncio.Redis.from_url(url)
             try:
-                return bool(await client.ping())
+                # redis-py types replies as "awaitable or not" for its two clients; this one is the asyncio one.
+                return bool(await cast(Awaitable[bool], client.ping()))
             except redis.RedisError:
                 return False
             finally:

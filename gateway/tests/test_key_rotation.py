@@ -26,7 +26,7 @@ import pyotp
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from gateway.config import GatewaySettings
@@ -73,7 +73,7 @@ def gateway_settings(env: RunEnvironment, **keys: Any) -> GatewaySettings:
         **NO_SERVICES,
         **keys,
     }
-    return env.settings(GatewaySettings, **values)  # type: ignore[no-any-return]
+    return env.settings(GatewaySettings, **values)
 
 
 @pytest.fixture
@@ -145,8 +145,9 @@ async def test_tokens_signed_by_the_previous_key_stay_valid_while_new_ones_use_t
         login = await client.post("/api/auth/login", json={"username": "admin", "password": ADMIN_PASSWORD})
         issued_now = login.json()["access_token"]
         new_key = serialization.load_pem_public_key(new_public.read_bytes())
-        assert jwt.get_unverified_header(issued_now)["kid"] == key_id(new_key)  # type: ignore[arg-type]
-        jwt.decode(issued_now, new_key, algorithms=["EdDSA"], audience="opsdesk")  # type: ignore[arg-type]
+        assert isinstance(new_key, Ed25519PublicKey)
+        assert jwt.get_unverified_header(issued_now)["kid"] == key_id(new_key)
+        jwt.decode(issued_now, new_key, algorithms=["EdDSA"], audience="opsdesk")
         assert (await client.get("/api/admin/units", headers=bearer(issued_now))).status_code == 200
 
     # Once the old key's tokens have expired its public key goes, and whatever it signed is refused.

@@ -176,7 +176,11 @@ async def test_a_requester_is_nudged_only_about_tickets_of_their_units_subtree(
             _created(in_b, people["station_b"], now + timedelta(seconds=1)),  # the last: every stream's marker
         )
         for browser in browsers.values():
-            await eventually(lambda b=browser: f"t-{in_b}" in b.events, timeout=15)
+
+            def heard(b: Browser = browser) -> bool:
+                return f"t-{in_b}" in b.events
+
+            await eventually(heard, timeout=15)
 
         # Station B's requester heard of its own ticket, and of nothing at all about station A's.
         assert not {f"t-{in_a}", f"t-{older_in_a}"} & set(browsers["requester_b"].events)

@@ -9,10 +9,11 @@ import socket
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 import redis
-from limits import parse
+from limits import RateLimitItem, parse
 
 from devstack.setup import ServerUnreachable, check_servers
 from gateway.rate_limits import RateLimits
@@ -63,6 +64,16 @@ def _client(port: int) -> redis.Redis:
     return redis.Redis(port=port, password=PASSWORD, socket_timeout=2)
 
 
+def _command(port: int, *args: str) -> Any:
+    # redis-py leaves execute_command unannotated (a Sentinel command has no typed method).
+    return _client(port).execute_command(*args)  # type: ignore[no-untyped-call]
+
+
+def _replication(port: int) -> dict[str, Any]:
+    # redis-py types every reply as "awaitable or not" for its two clients; this one is synchronous.
+    return cast(dict[str, Any], _client(port).info("replication"))
+
+
 async def test_the_gateway_counts_on_the_primary_the_sentinels_name_before_and_after_a_failover(
     sentinel: tuple[int, int, int],
 ) -> None:
@@ -109,7 +120,7 @@ async def test_the_setup_step_checks_redis_through_the_sentinels(
         await check_servers(*servers, f"redis+sentinel://:{PASSWORD}@127.0.0.1:{sentinel_port}/no-such-service")
 
 
-async def _allow_across_failover(limits: RateLimits, limit) -> bool:  # type: ignore[no-untyped-def]
+async def _allow_across_failover(limits: RateLimits, limit: RateLimitItem) -> bool:
     """A connection to the demoted primary fails once (READONLY) and the client asks the Sentinel again;
     while that happens the gateway lets the request through (RateLimits.allow), so retry until it counts."""
     for _ in range(50):
@@ -122,8 +133,8 @@ async def _allow_across_failover(limits: RateLimits, limit) -> bool:  # type: ig
 
 def _ready(replica: int, sentinel_port: int) -> bool:
     try:
-        info = _client(replica).info("replication")
-        replicas = _client(sentinel_port).execute_command("SENTINEL", "REPLICAS", "opsdesk")
+        info = _replication(replica)
+        replicas = _command(sentinel_port, "SENTINEL", "REPLICAS", "opsdesk")
     except redis.RedisError:
         return False
     return info.get("master_link_status") == "up" and len(replicas) == 1
@@ -133,7 +144,7 @@ def _failover(sentinel_port: int) -> bool:
     """Asks the Sentinel to fail over; False while it finds no replica good enough yet (NOGOODSLAVE: it has
     not seen the replica's link up long enough, which a loaded machine stretches)."""
     try:
-        _client(sentinel_port).execute_command("SENTINEL", "FAILOVER", "opsdesk")
+        _command(sentinel_port, "SENTINEL", "FAILOVER", "opsdesk")
     except redis.ResponseError as error:
         if "NOGOODSLAVE" in str(error):
             return False
@@ -142,8 +153,8 @@ def _failover(sentinel_port: int) -> bool:
 
 
 def _primary(sentinel_port: int) -> int:
-    return int(_client(sentinel_port).execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "opsdesk")[1])
+    return int(_command(sentinel_port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", "opsdesk")[1])
 
 
 def _role(port: int) -> str:
-    return str(_client(port).info("replication")["role"])
+    return str(_replication(port)["role"])

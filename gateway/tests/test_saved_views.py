@@ -1,14 +1,24 @@
 """Saved views of the staff's ticket list: kept per person on the server, a name saved again updates the
 view, nobody reads or removes another person's, and what is kept is a plain query string."""
 
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
 import httpx
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import LoginAs
 
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_saved_views_are_each_persons_own(client: httpx.AsyncClient, make_user, login_as) -> None:  # type: ignore[no-untyped-def]
+async def test_saved_views_are_each_persons_own(
+    client: httpx.AsyncClient, make_user: Callable[..., Awaitable[str]], login_as: LoginAs
+) -> None:
     mine = bearer(await login_as(await make_user(["supervisor"]), "Right-passw0rd"))
     theirs = bearer(await login_as(await make_user(["dispatcher"]), "Right-passw0rd"))
     saved = await client.post(

@@ -181,7 +181,8 @@ async def test_a_plain_admin_cannot_touch_the_auditor_or_a_security_admin_but_ma
     secadmin_id, _ = await desk.make(["security_admin"])
     other_admin_id, _ = await desk.make(["admin"])
     for victim in (auditor_id, secadmin_id, other_admin_id, desk.bootstrap_id):
-        for body in ({"is_active": False}, {"display_name": "改名"}, {"roles": ["requester"]}):
+        bodies: list[dict[str, object]] = [{"is_active": False}, {"display_name": "改名"}, {"roles": ["requester"]}]
+        for body in bodies:
             refused = await desk.patch(admin, victim, body)
             assert refused.status_code == 403 and refused.json()["rule"] == "privileged-account", refused.text
     dispatcher_id, _ = await desk.make(["dispatcher"])

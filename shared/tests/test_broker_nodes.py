@@ -115,6 +115,7 @@ async def test_a_lost_node_moves_the_connection_to_the_next_with_its_consumer(
 
         await relay.cut()  # the first node is gone, and stays gone
         await asyncio.wait_for(reconnected.wait(), 30)
+        assert isinstance(connection, ClusterConnection)
         assert connection.url.port == urllib.parse.urlsplit(migrated.amqp_url).port
         # The channel, the queue and the consumer were restored on the next node; publishes are confirmed.
         await channel.default_exchange.publish(aio_pika.Message(b"after"), routing_key=queue.name)

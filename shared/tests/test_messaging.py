@@ -3,17 +3,18 @@
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aio_pika
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.config import IntakeSettings
 from opsdesk_shared.contracts.envelope import Envelope, Event
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.messaging.connection import confirm_channel, connect
-from opsdesk_shared.messaging.consumer import EventConsumer, Subscription
+from opsdesk_shared.messaging.consumer import EventConsumer, Handler, Subscription
 from opsdesk_shared.messaging.outbox import add_event
 from opsdesk_shared.messaging.relay import OutboxRelay, message_for
 from opsdesk_shared.messaging.topology import QueueSpec, declare_consumer_queue, declare_events_exchange
@@ -26,7 +27,7 @@ class Pinged(Event):
 
 
 @pytest.fixture(scope="module")
-async def sessions(migrated: RunEnvironment) -> AsyncIterator[object]:
+async def sessions(migrated: RunEnvironment) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
     settings = migrated.settings(IntakeSettings)  # borrow intake's database: it has the outbox and inbox
     engine = create_engine(settings)
     factory = session_factory(engine)
@@ -50,8 +51,8 @@ async def _queue(channel: aio_pika.abc.AbstractChannel, key: str) -> aio_pika.ab
     return queue
 
 
-async def test_committed_events_are_published_persistent_with_their_id_and_marked(  # type: ignore[no-untyped-def]
-    sessions, channel, migrated: RunEnvironment
+async def test_committed_events_are_published_persistent_with_their_id_and_marked(
+    sessions: async_sessionmaker[AsyncSession], channel: aio_pika.abc.AbstractChannel, migrated: RunEnvironment
 ) -> None:
     queue = await _queue(channel, Pinged.type)
     async with sessions() as s, s.begin():
@@ -76,7 +77,9 @@ async def test_committed_events_are_published_persistent_with_their_id_and_marke
     assert published is not None
 
 
-async def test_a_committed_event_wakes_the_idle_relay(sessions, channel, migrated: RunEnvironment) -> None:  # type: ignore[no-untyped-def]
+async def test_a_committed_event_wakes_the_idle_relay(
+    sessions: async_sessionmaker[AsyncSession], channel: aio_pika.abc.AbstractChannel, migrated: RunEnvironment
+) -> None:
     """The relay polls only hourly here: the event can leave only because its commit woke the relay."""
     queue = await _queue(channel, Pinged.type)
     exchange = await declare_events_exchange(channel)
@@ -97,8 +100,8 @@ async def test_a_committed_event_wakes_the_idle_relay(sessions, channel, migrate
         await task
 
 
-async def test_an_event_the_broker_cannot_route_has_no_subscriber_and_is_not_retried(  # type: ignore[no-untyped-def]
-    sessions, channel, migrated: RunEnvironment
+async def test_an_event_the_broker_cannot_route_has_no_subscriber_and_is_not_retried(
+    sessions: async_sessionmaker[AsyncSession], channel: aio_pika.abc.AbstractChannel, migrated: RunEnvironment
 ) -> None:
     """Returned (mandatory, no binding) means no subscriber in this deployment, not a failure: the relay marks
     the row sent with the reason, so a deployment without reporting does not stall (relay.py)."""
@@ -123,7 +126,9 @@ async def test_an_event_the_broker_cannot_route_has_no_subscriber_and_is_not_ret
     assert row.published_at is not None and row.attempts == 0 and row.last_error.startswith("unroutable")
 
 
-async def _next_message(queue: aio_pika.abc.AbstractQueue, timeout: float = 10.0):  # type: ignore[no-untyped-def]
+async def _next_message(
+    queue: aio_pika.abc.AbstractQueue, timeout: float = 10.0
+) -> aio_pika.abc.AbstractIncomingMessage:
     for _ in range(int(timeout / 0.05)):
         message = await queue.get(fail=False)
         if message is not None:
@@ -132,7 +137,7 @@ async def _next_message(queue: aio_pika.abc.AbstractQueue, timeout: float = 10.0
     raise AssertionError("no message arrived")
 
 
-def _subscription(handler, name: str, delays: tuple[int, ...] = (1,)) -> Subscription:  # type: ignore[no-untyped-def]
+def _subscription(handler: Handler, name: str, delays: tuple[int, ...] = (1,)) -> Subscription:
     return Subscription(QueueSpec(name, routing_keys=(f"{name}.event",), retry_delays_s=delays), handler)
 
 
@@ -141,22 +146,24 @@ async def _publish(channel: aio_pika.abc.AbstractChannel, envelope: Envelope, ke
     await exchange.publish(message_for(envelope.model_dump(mode="json")), routing_key=key)
 
 
-async def _effects(sessions, event_id: uuid.UUID) -> int:  # type: ignore[no-untyped-def]
+async def _effects(sessions: async_sessionmaker[AsyncSession], event_id: uuid.UUID) -> int:
     async with sessions() as s:
         return int(await s.scalar(text("SELECT count(*) FROM test_effect WHERE event_id = :e"), {"e": event_id}))
 
 
-async def _wait_for(predicate, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]
+async def _wait_for(predicate: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not await predicate():
         assert asyncio.get_running_loop().time() < deadline, "condition not reached in time"
         await asyncio.sleep(0.05)
 
 
-async def test_a_redelivered_event_has_one_effect(sessions, channel) -> None:  # type: ignore[no-untyped-def]
+async def test_a_redelivered_event_has_one_effect(
+    sessions: async_sessionmaker[AsyncSession], channel: aio_pika.abc.AbstractChannel
+) -> None:
     name = f"test-idem-{uuid.uuid4().hex[:6]}"
 
-    async def handler(session, envelope: Envelope) -> None:  # type: ignore[no-untyped-def]
+    async def handler(session: AsyncSession, envelope: Envelope) -> None:
         await session.execute(text("INSERT INTO test_effect VALUES (:e, 1)"), {"e": envelope.id})
 
     consumer = EventConsumer(_subscription(handler, name), sessions, channel)
@@ -175,11 +182,13 @@ async def test_a_redelivered_event_has_one_effect(sessions, channel) -> None:  #
     assert await _effects(sessions, envelope.id) == 1
 
 
-async def test_a_failing_handler_is_retried_through_the_wait_queue(sessions, channel) -> None:  # type: ignore[no-untyped-def]
+async def test_a_failing_handler_is_retried_through_the_wait_queue(
+    sessions: async_sessionmaker[AsyncSession], channel: aio_pika.abc.AbstractChannel
+) -> None:
     name = f"test-retry-{uuid.uuid4().hex[:6]}"
     calls = 0
 
-    async def handler(session, envelope: Envelope) -> None:  # type: ignore[no-untyped-def]
+    async def handler(session: AsyncSession, envelope: Envelope) -> None:
         nonlocal calls
         calls += 1
         await session.execute(text("INSERT INTO test_effect VALUES (:e, :n)"), {"e": envelope.id, "n": calls})
@@ -199,10 +208,12 @@ async def test_a_failing_handler_is_retried_through_the_wait_queue(sessions, cha
     assert calls == 2
 
 
-async def test_a_handler_that_keeps_failing_ends_in_the_dead_letter_queue(sessions, channel) -> None:  # type: ignore[no-untyped-def]
+async def test_a_handler_that_keeps_failing_ends_in_the_dead_letter_queue(
+    sessions: async_sessionmaker[AsyncSession], channel: aio_pika.abc.AbstractChannel
+) -> None:
     name = f"test-dlq-{uuid.uuid4().hex[:6]}"
 
-    async def handler(session, envelope: Envelope) -> None:  # type: ignore[no-untyped-def]
+    async def handler(session: AsyncSession, envelope: Envelope) -> None:
         raise ValueError("always broken")
 
     consumer = EventConsumer(_subscription(handler, name, delays=(1, 1)), sessions, channel)
@@ -212,13 +223,13 @@ async def test_a_handler_that_keeps_failing_ends_in_the_dead_letter_queue(sessio
     dlq = await channel.declare_queue(f"{name}.dlq", durable=True, arguments={"x-queue-type": "quorum"})
     message = await _next_message(dlq, timeout=15)
     assert message.message_id == str(envelope.id)
-    assert "always broken" in message.headers["x-opsdesk-last-error"]
+    assert "always broken" in str(message.headers["x-opsdesk-last-error"])
     await message.ack()
     await consumer.stop()
 
 
-async def test_events_waiting_together_commit_together_and_a_bad_one_spoils_only_itself(  # type: ignore[no-untyped-def]
-    sessions, channel
+async def test_events_waiting_together_commit_together_and_a_bad_one_spoils_only_itself(
+    sessions: async_sessionmaker[AsyncSession], channel: aio_pika.abc.AbstractChannel
 ) -> None:
     """Twelve events (the third one twice) wait in the queue before the consumer starts. The first is slow,
     so the next deliveries arrive meanwhile (the prefetch is 10) and are applied in one transaction, the
@@ -228,7 +239,7 @@ async def test_events_waiting_together_commit_together_and_a_bad_one_spoils_only
     envelopes = [Envelope.wrap(Pinged(n=i), producer="test", correlation_id=None) for i in range(12)]
     first, broken = envelopes[0].id, envelopes[-1].id
 
-    async def handler(session, envelope: Envelope) -> None:  # type: ignore[no-untyped-def]
+    async def handler(session: AsyncSession, envelope: Envelope) -> None:
         if envelope.id == first:
             await asyncio.sleep(0.5)
         await session.execute(text("INSERT INTO test_effect VALUES (:e, txid_current()::int)"), {"e": envelope.id})

@@ -15,9 +15,9 @@ from typing import Any
 
 import aio_pika
 import pytest
-from aio_pika.abc import AbstractChannel, AbstractQueue
+from aio_pika.abc import AbstractChannel, AbstractQueue, FieldValue
 from prometheus_client import REGISTRY
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.config import IntakeSettings
@@ -64,7 +64,7 @@ def _dsn(env: RunEnvironment) -> str:
     return str(env.settings(IntakeSettings).asyncpg_dsn)
 
 
-async def _bound_queue(channel: AbstractChannel, key: str, **arguments: object) -> AbstractQueue:
+async def _bound_queue(channel: AbstractChannel, key: str, **arguments: FieldValue) -> AbstractQueue:
     exchange = await declare_events_exchange(channel)
     queue = await channel.declare_queue(f"test.{uuid.uuid4().hex[:8]}", exclusive=True, arguments=arguments or None)
     await queue.bind(exchange, routing_key=key)
@@ -83,7 +83,7 @@ async def _drain(queue: AbstractQueue, want: int, timeout: float = 15) -> list[a
     return got
 
 
-async def _row(sessions: async_sessionmaker[AsyncSession], event_id: uuid.UUID):  # type: ignore[no-untyped-def]
+async def _row(sessions: async_sessionmaker[AsyncSession], event_id: uuid.UUID) -> Row[Any]:
     async with sessions() as s:
         return (
             await s.execute(
@@ -101,7 +101,8 @@ async def test_a_poisoned_row_is_parked_while_the_others_flow_and_republished_af
 ) -> None:
     flowing = await _bound_queue(channel, Flowing.type)
     # The broker refuses (basic.nack) every message for this type: a queue that takes nothing.
-    refusing = await _bound_queue(channel, Poisoned.type, **{"x-max-length": 0, "x-overflow": "reject-publish"})
+    refuse_all: dict[str, FieldValue] = {"x-max-length": 0, "x-overflow": "reject-publish"}
+    refusing = await _bound_queue(channel, Poisoned.type, **refuse_all)
     async with sessions() as s, s.begin():
         poisoned = await add_event(s, Poisoned(n=0), producer="test")  # the oldest row: first in every claim
     service = f"test-{uuid.uuid4().hex[:6]}"
@@ -311,19 +312,22 @@ async def test_the_worker_serves_the_parked_rows_gauge_on_its_metrics_port(
     port = _free_port()
     settings = migrated.settings(IntakeSettings, worker_metrics_port=port)
     async with running_worker(settings, sessions, []):
-        body = await eventually(lambda: _metrics(port), timeout=15)
+        # The gauge is one per process: earlier tests' relays set it for their own services already. This
+        # worker's line appears once its relay has counted the parked rows, a moment after the port answers.
+        body = await eventually(lambda: _metrics(port, 'opsdesk_outbox_parked_rows{service="intake"}'), timeout=15)
     assert 'opsdesk_outbox_parked_rows{service="intake"}' in body
     with pytest.raises(OSError):  # stopped with the worker
         await asyncio.to_thread(urllib.request.urlopen, f"http://127.0.0.1:{port}/metrics", timeout=2)
 
 
-async def _metrics(port: int) -> str | None:
+async def _metrics(port: int, line: str) -> str | None:
+    """The worker's metrics page once it shows `line`."""
     try:
         with await asyncio.to_thread(urllib.request.urlopen, f"http://127.0.0.1:{port}/metrics", timeout=2) as answer:
             body = answer.read().decode()
     except OSError:
         return None
-    return body if "opsdesk_outbox_parked_rows{" in body else None
+    return body if line in body else None
 
 
 def _free_port() -> int:

@@ -44,7 +44,9 @@ async def sessions(migrated: RunEnvironment) -> AsyncIterator[async_sessionmaker
 def test_the_inbox_must_outlive_the_outbox_a_restore_replays(
     outbox_days: float, inbox_days: float, accepted: bool
 ) -> None:
-    build = lambda: ServiceSettings(outbox_retention_days=outbox_days, inbox_retention_days=inbox_days)  # noqa: E731
+    def build() -> ServiceSettings:
+        return ServiceSettings(outbox_retention_days=outbox_days, inbox_retention_days=inbox_days)
+
     if accepted:
         build()
     else:

@@ -1,6 +1,7 @@
 """The personal-data key: a process without a usable one refuses to start, naming what is wrong."""
 
 import base64
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from opsdesk_shared.testing.plugin import RunEnvironment
 
 
 @pytest.fixture(autouse=True)
-def run_key_afterwards(opsdesk: RunEnvironment):  # type: ignore[no-untyped-def]
+def run_key_afterwards(opsdesk: RunEnvironment) -> Iterator[None]:
     """The key is per process: give the run's back to the tests that follow in this one."""
     yield
     personal_data.configure(opsdesk.pii_key_file)

@@ -51,13 +51,13 @@ def test_compose_runs_every_process_after_setup_with_health_checks() -> None:
     assert compose["setup"]["depends_on"]["postgres"]["condition"] == "service_healthy"
 
 
-def _documents(path: Path) -> list[dict]:  # type: ignore[type-arg]
+def _documents(path: Path) -> list[dict]:
     return [d for d in yaml.safe_load_all(path.read_text()) if d]
 
 
 def _kustomization_resources(directory: Path) -> list[Path]:
     kustomization = _documents(directory / "kustomization.yaml")[0]
-    files = []
+    files: list[Path] = []
     for entry in kustomization.get("resources", []):
         target = (directory / entry).resolve()
         assert target.exists(), f"{directory}/kustomization.yaml names a missing resource {entry}"
@@ -99,14 +99,14 @@ GATEWAY_ONLY_KEYS = {"jwt_private.pem", "web_session.key", "totp.key"}
 KEY_SECRET = "opsdesk-jwt-keys"
 
 
-def _pod_specs() -> dict[str, dict]:  # type: ignore[type-arg]
+def _pod_specs() -> dict[str, dict]:
     documents = [d for p in _kustomization_resources(ROOT / "k8s/base") for d in _documents(p)]
     specs = {d["metadata"]["name"]: d["spec"]["template"]["spec"] for d in documents if d["kind"] == "Deployment"}
     specs |= {d["metadata"]["name"]: d["spec"]["template"]["spec"] for d in documents if d["kind"] == "Job"}
     return specs
 
 
-def _projected_keys(pod: dict) -> set[str]:  # type: ignore[type-arg]
+def _projected_keys(pod: dict) -> set[str]:
     """The keys of the key Secret a pod can read: only what its volumes list under `items` (a Secret volume
     without `items` projects every key, the very thing this guards against)."""
     keys: set[str] = set()
@@ -245,11 +245,11 @@ def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
     return schemas
 
 
-def _data_documents() -> list[dict]:  # type: ignore[type-arg]
+def _data_documents() -> list[dict]:
     return [d for p in _kustomization_resources(DATA) for d in _documents(p)]
 
 
-def _of_kind(kind: str) -> dict[str, dict]:  # type: ignore[type-arg]
+def _of_kind(kind: str) -> dict[str, dict]:
     return {d["metadata"]["name"]: d for d in _data_documents() if d["kind"] == kind}
 
 

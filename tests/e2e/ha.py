@@ -13,11 +13,12 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -57,7 +58,10 @@ def own_dir(prefix: str, user: str) -> Path:
     return path
 
 
-def wait_until(what: str, probe, timeout: float, interval: float = 0.5):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+def wait_until(what: str, probe: Callable[[], T | None], timeout: float, interval: float = 0.5) -> T:
     deadline = time.monotonic() + timeout
     while True:
         result = probe()
@@ -391,7 +395,7 @@ def _drop_databases(database_url: str, prefix: str) -> None:
         pass
 
 
-def log_events(stack: Stack, event: str) -> list[dict]:  # type: ignore[type-arg]
+def log_events(stack: Stack, event: str) -> list[dict]:
     """The structured log lines of every process with this event name."""
     found = []
     for line in stack.logs().splitlines():

@@ -274,7 +274,7 @@ def probe(stack: Stack, callers: dict[str, dict[str, str]]) -> dict[str, str]:
                 target = concrete(path)
                 allowed = []
                 for who, headers in callers.items():
-                    body = {} if method in ("post", "put", "patch") else None
+                    body: dict[str, object] | None = {} if method in ("post", "put", "patch") else None
                     # Streams (server-sent events) stay open: the answer's status and headers are enough.
                     with client.stream(method.upper(), target, headers=headers, json=body) as resp:
                         if not resp.headers.get("content-type", "").startswith("text/event-stream"):

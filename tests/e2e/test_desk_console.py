@@ -54,7 +54,7 @@ def test_the_board_lists_a_breach_fired_before_sign_in_and_the_dispatcher_acknow
         uuid.UUID(ticket["id"]),
     )
 
-    def open_breach() -> dict | None:  # type: ignore[type-arg]
+    def open_breach() -> dict | None:
         listed = client.get("/api/sla/escalations", headers=dispatcher_headers).json()
         return next((e for e in listed if e["ticket_id"] == ticket["id"] and e["kind"] == "breach"), None)
 

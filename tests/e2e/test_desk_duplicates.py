@@ -69,7 +69,8 @@ def test_notes_stay_internal_replies_take_canned_text_and_a_duplicate_carries_on
     expect(mine.locator("#timeline")).not_to_contain_text(NOTE)
     expect(mine.locator("#comment-public")).to_have_count(0)
     requester.shot("requester-sees-the-reply-only")
-    assert requester.page.goto(stack.url + f"/ui/tickets/{survivor['id']}").status == 404  # not theirs, yet
+    elsewhere = requester.page.goto(stack.url + f"/ui/tickets/{survivor['id']}")
+    assert elsewhere is not None and elsewhere.status == 404  # not theirs, yet
 
     page.locator("#duplicate-form [name=of_number]").fill(survivor["number"])
     page.locator("#duplicate-form button[type=submit]").click()

@@ -20,7 +20,7 @@ ONE_PIXEL_PNG = base64.b64decode(
 )
 
 
-def _assigned(stack: Stack, client: httpx.Client, **fields: str) -> dict:  # type: ignore[type-arg]
+def _assigned(stack: Stack, client: httpx.Client, **fields: str) -> dict:
     """A hotline ticket in the demo requester's unit, assigned to the demo engineer through the API."""
     operator, dispatcher = stack.token("operator"), {"Authorization": f"Bearer {stack.token('dispatcher')}"}
     me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {stack.token('requester')}"}).json()

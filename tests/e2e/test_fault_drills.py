@@ -63,7 +63,7 @@ class Burst:
         self.before = reported_total(self.client, self.supervisor)
         series = uuid.uuid4().int % 10**4
         self.phones = [f"137{series:04d}{i:04d}" for i in range(size)]
-        self.tickets: list[dict] = []  # type: ignore[type-arg]
+        self.tickets: list[dict] = []
         self.accepted_phones: list[str] = []
 
     def file(self, i: int) -> None:
@@ -333,12 +333,12 @@ def test_the_aliyun_provider_failing_then_recovering_sends_every_sms_exactly_onc
 
         live = wait_for("notifications on Alibaba Cloud SMS", provider, timeout=60)
         assert live["templates_only"] and live["sink"]
-        admin = desks(STACK_ADMIN)  # the console says which provider is live, and asks for Aliyun template codes
-        admin.login()
-        admin.goto("/ui/admin?section=sms")
-        expect(admin.page.locator("#sms-provider")).to_have_attribute("data-provider", "aliyun")
-        expect(admin.page.locator("form.template [name=provider_code]").first).to_be_visible()
-        admin.shot("sms-provider-aliyun")
+        admin_desk = desks(STACK_ADMIN)  # the console says which provider is live, and asks for Aliyun template codes
+        admin_desk.login()
+        admin_desk.goto("/ui/admin?section=sms")
+        expect(admin_desk.page.locator("#sms-provider")).to_have_attribute("data-provider", "aliyun")
+        expect(admin_desk.page.locator("form.template [name=provider_code]").first).to_be_visible()
+        admin_desk.shot("sms-provider-aliyun")
         faults = [("503", 4), ("throttling", 4), ("timeout", 2), ("accept-then-timeout", 2)]
         with httpx.Client(base_url=sink_url, timeout=10) as sink:
             for mode, count in faults:

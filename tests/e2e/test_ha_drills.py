@@ -17,7 +17,9 @@ Each drill prints accepted / processed / lost / doubled and what it measured, an
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 import httpx
 import pytest
@@ -35,7 +37,10 @@ HOLD = 4
 HELD_COMMITS = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'SyncRep'"
 
 
-def wait_until_or_none(probe, timeout: float, interval: float):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+def wait_until_or_none(probe: Callable[[], T | None], timeout: float, interval: float) -> list[T] | None:
     """`probe()`'s first true answer, or None when there was none within `timeout` (not a failure)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -69,11 +74,11 @@ def test_losing_the_rabbitmq_node_that_leads_the_queues_loses_and_doubles_nothin
                 # The two other nodes carry on alone: what was filed so far is processed before the node
                 # comes back (its SMS sent), not merely queued until it does.
                 targets = {f"+86{p}" for p in burst.accepted_phones}
-                wait_for(
-                    "the tickets filed so far to be processed on the two remaining nodes",
-                    lambda targets=targets: targets <= {m["to"] for m in sink_messages(stack)},  # type: ignore[misc]
-                    timeout=90,
-                )
+
+                def all_sent(targets: set[str] = targets) -> bool:
+                    return targets <= {m["to"] for m in sink_messages(stack)}
+
+                wait_for("the tickets filed so far to be processed on the two remaining nodes", all_sent, timeout=90)
                 during = len(targets)
                 leader.ctl("start_app")
                 restarted_at = time.monotonic()

@@ -177,7 +177,11 @@ def test_ticket_to_sms_latency(stack: Stack) -> None:
         started = time.time()
         ticket = file_ticket(client, operator, unit, f"1390013{i:04d}")
         number = ticket["number"]
-        arrived = wait_for("SMS", lambda n=number: [m for m in sink_messages(stack) if n in m["body"]])
+
+        def sms_for(n: str = number) -> list[dict[str, Any]]:
+            return [m for m in sink_messages(stack) if n in m["body"]]
+
+        arrived = wait_for("SMS", sms_for)
         latencies.append(arrived[0]["received_at"] - started)
     median_ms = statistics.median(latencies) * 1000
     print(f"\nticket -> SMS at the Twilio server: median {median_ms:.0f} ms, max {max(latencies) * 1000:.0f} ms (n=20)")
@@ -206,7 +210,11 @@ def test_a_request_id_follows_the_ticket_through_every_service(stack: Stack) -> 
     )
     assert resp.headers["X-Request-ID"] == request_id
     for worker in ("dispatch-worker", "notifications-worker", "reporting-worker"):
-        wait_for(f"{worker} to log the request id", lambda w=worker: request_id in stack.logs(w))
+
+        def logged(w: str = worker) -> bool:
+            return request_id in stack.logs(w)
+
+        wait_for(f"{worker} to log the request id", logged)
     consumed = [line for line in stack.logs("dispatch-worker").splitlines() if request_id in line]
     assert any('"event": "event_consumed"' in line for line in consumed)
 

@@ -6,7 +6,7 @@ import uuid
 from pathlib import Path
 
 import httpx
-from playwright.sync_api import expect
+from playwright.sync_api import FilePayload, expect
 
 from devstack import demo_ledger
 from tests.conftest import Stack
@@ -14,7 +14,7 @@ from tests.e2e.conftest import OpenDesk
 from tests.e2e.test_walking_skeleton import wait_for
 
 
-def csv_file(name: str, rows: list[list[str]]) -> dict[str, object]:
+def csv_file(name: str, rows: list[list[str]]) -> FilePayload:
     lines = [",".join(["资产编号", "设备类别", "设备名称", "安全分区", "所属系统", "单位编码", "地点"])]
     lines += [",".join(r) for r in rows]
     return {"name": name, "mimeType": "text/csv", "buffer": ("\r\n".join(lines) + "\r\n").encode("utf-8-sig")}

@@ -243,7 +243,7 @@ def test_the_dispatcher_keeps_skills_and_a_tickets_kind_of_work_ranks_those_engi
 ) -> None:
     dispatcher = bearer(stack, "dispatcher")
 
-    def engineer2() -> dict:  # type: ignore[type-arg]
+    def engineer2() -> dict:
         engineers = httpx.get(f"{stack.url}/api/engineers", headers=dispatcher, timeout=10).json()
         return dict(next(e for e in engineers if e["username"] == "engineer2"))
 

@@ -17,12 +17,12 @@ from opsdesk_shared.testing.workers import EventTap, eventually, publish, runnin
 
 from .conftest import Ledger
 
-AIRCON_ITEMS = [
+AIRCON_ITEMS: list[dict[str, Any]] = [
     {"key": "room_temperature", "label": "机房温度", "kind": "reading", "unit": "°C", "low": 18, "high": 27},
     {"key": "humidity", "label": "机房湿度", "kind": "reading", "unit": "%", "low": 40, "high": 70},
     {"key": "alarm_lamps_off", "label": "告警灯未亮", "kind": "check"},
 ]
-UPS_ITEMS = [
+UPS_ITEMS: list[dict[str, Any]] = [
     {"key": "load", "label": "UPS负载", "kind": "reading", "unit": "%", "high": 80},
     {"key": "backup_job_ok", "label": "备份作业成功", "kind": "check"},
 ]

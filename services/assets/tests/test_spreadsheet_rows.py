@@ -28,7 +28,7 @@ HEADER = ["资产编号", "设备类别", "安全分区", "所属系统", "单�
 )
 def test_a_cell_becomes_its_field(column: str, cell: object, field: str, expected: object) -> None:
     header = HEADER if column != "设备类别" else [h for h in HEADER if h != "设备类别"]
-    base = dict(
+    base: dict[str, object] = dict(
         zip(HEADER, ["jzz-cy-0042", "制证机", "公安信息网", "居住证信息系统", "BJ-CY", "朝阳分局"], strict=True)
     )
     base[column] = cell

@@ -4,6 +4,7 @@ import io
 import uuid
 
 import asyncpg
+import httpx
 from openpyxl import Workbook, load_workbook
 
 from opsdesk_shared.testing.workers import EventTap
@@ -81,7 +82,7 @@ async def ledger_state(ledger: Ledger, prefix: str) -> list[tuple]:
     return [tuple(r) for r in rows] + [("outbox", outbox)]
 
 
-async def post_file(ledger: Ledger, content: bytes, name: str, headers: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+async def post_file(ledger: Ledger, content: bytes, name: str, headers: dict[str, str] | None = None) -> httpx.Response:
     return await ledger.client.post(
         "/api/assets/import", files={"file": (name, content)}, headers=headers or ledger.as_("dispatcher")
     )

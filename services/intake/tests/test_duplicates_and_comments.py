@@ -15,7 +15,7 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def file(client: httpx.AsyncClient, headers: dict[str, str], unit_id: uuid.UUID, **extra: object) -> dict:  # type: ignore[type-arg]
+async def file(client: httpx.AsyncClient, headers: dict[str, str], unit_id: uuid.UUID, **extra: object) -> dict:
     body = {
         "title": "制证机卡纸",
         "description": "打印到一半卡纸",
@@ -29,7 +29,7 @@ async def file(client: httpx.AsyncClient, headers: dict[str, str], unit_id: uuid
     }
     resp = await client.post("/api/tickets", json=body, headers=headers)
     assert resp.status_code == 201, resp.text
-    return resp.json()  # type: ignore[no-any-return]
+    return resp.json()
 
 
 async def test_a_duplicate_is_cancelled_into_the_survivor_whose_ticket_its_requester_may_then_read(

@@ -2,15 +2,28 @@
 others apply them in order), and intake keeps the newest version of the gateway's people and units however
 their events arrive (an older one arriving last is recorded as stale and ignored)."""
 
+from __future__ import annotations
+
 import json
 import uuid
+from typing import TYPE_CHECKING
 
 import asyncpg
 import httpx
 
-from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated
+from opsdesk_shared.contracts.gateway import (
+    UnitChanged,
+    UnitCreated,
+    UnitUpdated,
+    UserChanged,
+    UserCreated,
+    UserUpdated,
+)
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Units
 
 
 def auth(token: str) -> dict[str, str]:
@@ -30,8 +43,8 @@ async def _outboxed(env: RunEnvironment, ticket_id: str) -> list[tuple[str, int]
 
 
 async def test_every_ticket_event_carries_the_version_of_the_change_it_announces(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units
-) -> None:  # type: ignore[no-untyped-def]
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
+) -> None:
     [unit] = await units.add()
     operator = auth(migrated.token("hotline_operator"))
     body = {
@@ -70,7 +83,7 @@ async def test_a_users_older_update_arriving_last_does_not_bring_back_a_disabled
 ) -> None:
     user_id, phone = uuid.uuid4(), f"+86139{uuid.uuid4().int % 10**8:08d}"
 
-    def user(cls, version, *, active):  # type: ignore[no-untyped-def]
+    def user(cls: type[UserChanged], version: int, *, active: bool) -> UserChanged:
         return cls(
             user_id=user_id,
             username=f"req-{user_id.hex[:6]}",
@@ -94,12 +107,12 @@ async def test_a_users_older_update_arriving_last_does_not_bring_back_a_disabled
 
 
 async def test_a_units_older_move_arriving_last_does_not_undo_the_newer_one(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units
-) -> None:  # type: ignore[no-untyped-def]
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
+) -> None:
     old_parent, new_parent = (await units.add())[-1], (await units.add())[-1]
     unit_id = uuid.uuid4()
 
-    def unit(cls, version, parent):  # type: ignore[no-untyped-def]
+    def unit(cls: type[UnitChanged], version: int, parent: uuid.UUID) -> UnitChanged:
         return cls(
             unit_id=unit_id,
             code=f"U-{unit_id.hex[:6]}",

@@ -1,17 +1,24 @@
 """Finding tickets (scope by role and unit subtree, filters, Chinese substring search, paging), filing
 them safely (Idempotency-Key under concurrent retries, duplicate hints), and auto-closing."""
 
+from __future__ import annotations
+
 import asyncio
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import asyncpg
+import httpx
 import pytest
 
 from intake.config import IntakeSettings
 from intake.tickets.autoclose import AutoCloser
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.plugin import RunEnvironment
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Ledger, Units
 
 
 def auth(token: str) -> dict[str, str]:
@@ -32,8 +39,12 @@ def body(unit: uuid.UUID, **overrides: object) -> dict[str, object]:
     }
 
 
+# a district, a station in it, its sibling, another district: each as its path from the root
+Tree = tuple[list[uuid.UUID], list[uuid.UUID], list[uuid.UUID], list[uuid.UUID]]
+
+
 @pytest.fixture(scope="module")
-async def tree(units):  # type: ignore[no-untyped-def]
+async def tree(units: Units) -> Tree:
     district = await units.add(kind="sub_bureau")
     station = await units.add(district)
     sibling = await units.add(district)
@@ -41,21 +52,21 @@ async def tree(units):  # type: ignore[no-untyped-def]
     return district, station, sibling, elsewhere
 
 
-async def test_scoping_for_every_role(intake_client, migrated: RunEnvironment, tree) -> None:  # type: ignore[no-untyped-def]
+async def test_scoping_for_every_role(intake_client: httpx.AsyncClient, migrated: RunEnvironment, tree: Tree) -> None:
     district, station, sibling, elsewhere = tree
     operator = auth(migrated.token("hotline_operator"))
     at_station = (await intake_client.post("/api/tickets", json=body(station[-1]), headers=operator)).json()
     at_sibling = (await intake_client.post("/api/tickets", json=body(sibling[-1]), headers=operator)).json()
     at_district = (await intake_client.post("/api/tickets", json=body(district[-1]), headers=operator)).json()
 
-    def ids(resp) -> set[str]:  # type: ignore[no-untyped-def]
+    def ids(resp: httpx.Response) -> set[str]:
         return {t["id"] for t in resp.json()["items"]}
 
     ours = {at_station["id"], at_sibling["id"], at_district["id"]}
     district_requester = auth(migrated.token("requester", unit_id=district[-1]))
     station_requester = auth(migrated.token("requester", unit_id=station[-1]))
     outsider = auth(migrated.token("requester", unit_id=elsewhere[-1]))
-    listing = {"limit": 200, "unit_id": str(district[-1])}
+    listing: dict[str, str | int] = {"limit": 200, "unit_id": str(district[-1])}
     assert ids(await intake_client.get("/api/tickets", params=listing, headers=district_requester)) >= ours
     assert ids(await intake_client.get("/api/tickets", params={"limit": 200}, headers=station_requester)) & ours == {
         at_station["id"]
@@ -76,7 +87,9 @@ async def test_scoping_for_every_role(intake_client, migrated: RunEnvironment, t
     assert allowed.status_code == 201  # a sub-bureau files for its stations
 
 
-async def test_chinese_substring_search_and_filters(intake_client, migrated: RunEnvironment, tree, ledger) -> None:  # type: ignore[no-untyped-def]
+async def test_chinese_substring_search_and_filters(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, tree: Tree, ledger: Ledger
+) -> None:
     _, station, _, _ = tree
     operator = auth(migrated.token("hotline_operator"))
     marker = uuid.uuid4().hex[:6]
@@ -103,7 +116,7 @@ async def test_chinese_substring_search_and_filters(intake_client, migrated: Run
         )
     ).json()
 
-    async def search(**params: object) -> set[str]:
+    async def search(**params: str | int | list[str]) -> set[str]:
         resp = await intake_client.get("/api/tickets", params={"limit": 200, **params}, headers=operator)
         assert resp.status_code == 200, resp.text
         return {t["id"] for t in resp.json()["items"]}
@@ -131,7 +144,9 @@ async def test_chinese_substring_search_and_filters(intake_client, migrated: Run
     assert bad.status_code == 422 and bad.json()["field"] == "status"
 
 
-async def test_a_create_retried_concurrently_with_one_key_makes_one_ticket(intake_client, migrated, tree) -> None:  # type: ignore[no-untyped-def]
+async def test_a_create_retried_concurrently_with_one_key_makes_one_ticket(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, tree: Tree
+) -> None:
     _, station, _, _ = tree
     operator = auth(migrated.token("hotline_operator", subject=uuid.uuid4()))
     key = {"Idempotency-Key": str(uuid.uuid4())}
@@ -157,8 +172,8 @@ async def test_a_create_retried_concurrently_with_one_key_makes_one_ticket(intak
 
 
 async def test_duplicate_hints_offer_open_tickets_of_the_same_unit_asset_or_caller(
-    intake_client, migrated, tree, ledger
-) -> None:  # type: ignore[no-untyped-def]
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, tree: Tree, ledger: Ledger
+) -> None:
     _, _, sibling, _ = tree
     operator = auth(migrated.token("hotline_operator"))
     asset = f"PRN-{uuid.uuid4().hex[:6]}".upper()
@@ -181,7 +196,9 @@ async def test_duplicate_hints_offer_open_tickets_of_the_same_unit_asset_or_call
     assert nothing.status_code == 422
 
 
-async def test_auto_close_after_the_quiet_period_once_with_two_workers(intake_client, migrated, tree) -> None:  # type: ignore[no-untyped-def]
+async def test_auto_close_after_the_quiet_period_once_with_two_workers(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, tree: Tree
+) -> None:
     _, station, _, _ = tree
     operator = auth(migrated.token("hotline_operator"))
     tickets = []

@@ -1,12 +1,15 @@
 """The hotline desk: the call log, the caller lookup, the phone system's events with a screen pop on the
 operator's console (a real HTTP server, a real event stream), and attachments on tickets."""
 
+from __future__ import annotations
+
 import asyncio
 import json
 import socket
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -18,6 +21,9 @@ from opsdesk_shared.contracts.gateway import UserCreated
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish
 
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Units
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
 
 
@@ -25,7 +31,9 @@ def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_calls_are_logged_and_the_caller_lookup_shows_who_and_what(intake_client, migrated, units) -> None:  # type: ignore[no-untyped-def]
+async def test_calls_are_logged_and_the_caller_lookup_shows_who_and_what(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
+) -> None:
     station = await units.add()
     operator = auth(migrated.token("hotline_operator", name="op1"))
     phone = f"1391234{uuid.uuid4().int % 10000:04d}"
@@ -72,7 +80,7 @@ async def test_calls_are_logged_and_the_caller_lookup_shows_who_and_what(intake_
     assert logged.status_code == 201, logged.text
     assert logged.json()["caller_phone"] == f"+86{phone}" and logged.json()["operator_name"] == "op1"
 
-    async def lookup():  # type: ignore[no-untyped-def]
+    async def lookup() -> dict[str, Any] | None:
         resp = await intake_client.get(f"/api/callers/{phone}", headers=operator)
         return resp.json() if resp.json()["known_users"] else None
 
@@ -116,7 +124,7 @@ async def test_calls_are_logged_and_the_caller_lookup_shows_who_and_what(intake_
         )
         assert linked.status_code == 200, linked.text
 
-    def calls_in(timeline: list[dict]) -> list[tuple[str, str, str | None]]:  # type: ignore[type-arg]
+    def calls_in(timeline: list[dict]) -> list[tuple[str, str, str | None]]:
         return [
             (e["detail"]["call_id"], e["detail"]["outcome"], e["detail"].get("notes"))
             for e in timeline
@@ -160,12 +168,14 @@ async def _up(port: int) -> bool:
         return False
 
 
-async def test_a_ringing_phone_pops_the_callers_history_on_that_operators_console(served_intake, migrated) -> None:  # type: ignore[no-untyped-def]
+async def test_a_ringing_phone_pops_the_callers_history_on_that_operators_console(
+    served_intake: str, migrated: RunEnvironment
+) -> None:
     agent = f"op-{uuid.uuid4().hex[:4]}"
     operator = auth(migrated.token("hotline_operator", name=agent))
     phone_system = auth(migrated.token("system", scopes=["cti:events"], name="api-key:pbx"))
     call_id = f"pbx-{uuid.uuid4().hex[:8]}"
-    pops: list[dict] = []  # type: ignore[type-arg]
+    pops: list[dict] = []
     async with httpx.AsyncClient(base_url=served_intake, timeout=30) as client:
 
         async def listen() -> None:
@@ -204,7 +214,9 @@ async def test_a_ringing_phone_pops_the_callers_history_on_that_operators_consol
         assert done.status_code == 200 and done.json()["outcome"] == "consultation_answered"
 
 
-async def test_attachments_are_checked_by_content_and_size(intake_client, migrated, units) -> None:  # type: ignore[no-untyped-def]
+async def test_attachments_are_checked_by_content_and_size(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
+) -> None:
     station = await units.add()
     operator = auth(migrated.token("hotline_operator"))
     ticket = (
@@ -243,8 +255,8 @@ async def test_attachments_are_checked_by_content_and_size(intake_client, migrat
     assert (await intake_client.get(f"{url}/{ok.json()['id']}", headers=outsider)).status_code == 404
 
 
-async def test_attachments_open_for_readers_of_the_ticket_images_inline_documents_downloaded(  # type: ignore[no-untyped-def]
-    intake_client, migrated, units
+async def test_attachments_open_for_readers_of_the_ticket_images_inline_documents_downloaded(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
 ) -> None:
     station = await units.add()
     operator = auth(migrated.token("hotline_operator"))
@@ -284,7 +296,9 @@ async def test_attachments_open_for_readers_of_the_ticket_images_inline_document
     assert (await intake_client.get(f"{url}/{report['id']}", headers=other_unit)).status_code == 404
 
 
-async def test_a_ticket_filed_from_a_call_links_the_call_in_the_same_step(intake_client, migrated, units) -> None:  # type: ignore[no-untyped-def]
+async def test_a_ticket_filed_from_a_call_links_the_call_in_the_same_step(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
+) -> None:
     station = await units.add()
     agent = f"op-{uuid.uuid4().hex[:4]}"
     operator = auth(migrated.token("hotline_operator", name=agent))

@@ -4,9 +4,12 @@ abnormal reading of the same item adds to that ticket while it is open; each fin
 once (`finding.ticketed`), however often the event comes. A person's unknown asset tag is refused; an
 inspection's or monitoring's is flagged."""
 
+from __future__ import annotations
+
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import httpx
@@ -18,6 +21,9 @@ from opsdesk_shared.contracts.gateway import UserCreated
 from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Ledger, Units
 
 
 def auth(token: str) -> dict[str, str]:
@@ -32,7 +38,7 @@ async def _fetch(env: RunEnvironment, query: str, *args: object) -> list[asyncpg
         await conn.close()
 
 
-async def _outbox(env: RunEnvironment, event_type: str, key: str, value: str) -> list[dict[str, object]]:
+async def _outbox(env: RunEnvironment, event_type: str, key: str, value: str) -> list[dict[str, Any]]:
     rows = await _fetch(
         env,
         "SELECT envelope FROM outbox_message WHERE envelope->>'type' = $1 AND envelope->'data'->>$2 = $3 ORDER BY id",
@@ -101,7 +107,7 @@ async def _ticket_of(env: RunEnvironment, finding_id: uuid.UUID) -> str | None:
 
 
 async def test_a_finding_opens_an_inspection_ticket_for_the_asset_with_no_one_to_text(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units, ledger, inspector: uuid.UUID
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units, ledger: Ledger, inspector: uuid.UUID
 ) -> None:
     unit = (await units.add())[-1]
     tag = f"JF-KT-{uuid.uuid4().hex[:4]}".upper()
@@ -131,7 +137,7 @@ async def test_a_finding_opens_an_inspection_ticket_for_the_asset_with_no_one_to
 
 
 async def test_the_same_finding_twice_has_one_effect_and_a_repeat_reading_adds_to_the_open_ticket(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units, ledger, inspector: uuid.UUID
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units, ledger: Ledger, inspector: uuid.UUID
 ) -> None:
     unit = (await units.add())[-1]
     tag = f"UPS-{uuid.uuid4().hex[:4]}".upper()
@@ -181,7 +187,7 @@ async def test_the_same_finding_twice_has_one_effect_and_a_repeat_reading_adds_t
 
 
 async def test_the_desk_not_a_requester_confirms_an_inspection_ticket(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units, ledger, inspector: uuid.UUID
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units, ledger: Ledger, inspector: uuid.UUID
 ) -> None:
     unit = (await units.add())[-1]
     tag = f"SW-{uuid.uuid4().hex[:4]}".upper()
@@ -203,7 +209,7 @@ async def test_the_desk_not_a_requester_confirms_an_inspection_ticket(
 
 
 async def test_a_person_is_refused_an_unknown_tag_an_inspection_is_flagged(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units, ledger
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units, ledger: Ledger
 ) -> None:
     unit = (await units.add())[-1]
     operator = auth(migrated.token("hotline_operator"))

@@ -3,8 +3,11 @@ trail, refusals), who reads what, Chinese search (jieba's words, ranked, highlig
 and the articles in the work (a call solved with one, a requester's verdict and spared filing, a resolved
 ticket made a draft)."""
 
+from __future__ import annotations
+
 import json
 import uuid
+from typing import TYPE_CHECKING
 
 import asyncpg
 import httpx
@@ -12,6 +15,9 @@ import pytest
 
 from opsdesk_shared.audit_trail import CHANGES_HEADER
 from opsdesk_shared.testing.plugin import RunEnvironment
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Units
 
 
 def auth(token: str) -> dict[str, str]:
@@ -50,7 +56,7 @@ async def published(client: httpx.AsyncClient, staff: dict[str, dict[str, str]],
     assert (await client.post(url, json={"action": "submit"}, headers=staff["operator"])).status_code == 200
     done = await client.post(url, json={"action": "publish"}, headers=staff["dispatcher"])
     assert done.status_code == 200, done.text
-    return done.json()  # type: ignore[no-any-return]
+    return done.json()
 
 
 async def test_a_draft_is_reviewed_and_published_every_change_a_version_and_audited(
@@ -133,7 +139,7 @@ async def test_empty_oversize_or_unknown_input_is_refused_naming_the_field(
 
 
 async def test_published_articles_are_everyones_internal_ones_the_vendors(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, staff: dict[str, dict[str, str]], units
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, staff: dict[str, dict[str, str]], units: Units
 ) -> None:
     unit = (await units.add())[-1]
     requester = auth(migrated.token("requester", unit_id=unit))
@@ -263,7 +269,7 @@ async def test_a_mistyped_query_falls_back_to_trigram_similarity(
 
 
 async def test_calls_solved_verdicts_spared_filings_and_a_resolved_ticket_made_a_draft(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, staff: dict[str, dict[str, str]], units
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, staff: dict[str, dict[str, str]], units: Units
 ) -> None:
     unit = (await units.add())[-1]
     requester = auth(migrated.token("requester", unit_id=unit))

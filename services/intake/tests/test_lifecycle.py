@@ -1,8 +1,11 @@
 """The ticket life cycle of SPEC §4 through intake's HTTP API and dispatch's events: every action from
 every status, the requester's own actions, and the status a requester sees move without asking."""
 
+from __future__ import annotations
+
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -10,6 +13,9 @@ import pytest
 from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Units
 
 STATUSES = ("new", "assigned", "in_progress", "on_site", "pending", "resolved", "closed", "reopened", "cancelled")
 ACTIONS = ("pending", "resume", "resolve", "confirm", "reopen", "cancel")
@@ -23,7 +29,7 @@ LEGAL = {
     "cancel": {"new", "assigned", "reopened"},
 }
 RESULT = {"pending": "pending", "resolve": "resolved", "confirm": "closed", "reopen": "reopened", "cancel": "cancelled"}
-BODIES = {
+BODIES: dict[str, dict[str, Any]] = {
     "pending": {"reason": "等待派出所提供设备序列号"},
     "resume": {},
     "resolve": {"resolution_code": "guided_fix", "summary": "电话指导重启读卡器服务"},
@@ -44,7 +50,7 @@ class Desk:
         self.requester_id = uuid.uuid4()
         self.requester = auth(env.token("requester", unit_id=unit[-1], subject=self.requester_id, name="李强"))
 
-    async def file(self, headers: dict[str, str] | None = None, **overrides: object) -> dict:  # type: ignore[type-arg]
+    async def file(self, headers: dict[str, str] | None = None, **overrides: object) -> dict:
         body = {
             "title": "居住证读卡器无法识别",
             "description": "受理窗口读卡器无法识别身份证",
@@ -58,21 +64,21 @@ class Desk:
         }
         resp = await self.client.post("/api/tickets", json=body, headers=headers or self.operator)
         assert resp.status_code == 201, resp.text
-        return resp.json()  # type: ignore[no-any-return]
+        return resp.json()
 
     async def act(
         self, ticket_id: str, action: str, headers: dict[str, str] | None = None, body: dict | None = None
-    ) -> httpx.Response:  # type: ignore[type-arg]
+    ) -> httpx.Response:
         return await self.client.post(
             f"/api/tickets/{ticket_id}/{action}",
             json=BODIES[action] if body is None else body,
             headers=headers or self.operator,
         )
 
-    async def get(self, ticket_id: str, headers: dict[str, str] | None = None) -> dict:  # type: ignore[type-arg]
-        return (await self.client.get(f"/api/tickets/{ticket_id}", headers=headers or self.operator)).json()  # type: ignore[no-any-return]
+    async def get(self, ticket_id: str, headers: dict[str, str] | None = None) -> dict:
+        return (await self.client.get(f"/api/tickets/{ticket_id}", headers=headers or self.operator)).json()
 
-    async def work_order(self, ticket: dict, event_cls: type, **extra: object) -> None:  # type: ignore[type-arg]
+    async def work_order(self, ticket: dict, event_cls: type, **extra: object) -> None:
         await publish(
             self.env.amqp_url,
             event_cls(
@@ -88,14 +94,14 @@ class Desk:
             ),
         )
 
-    async def status_becomes(self, ticket_id: str, status: str) -> dict:  # type: ignore[type-arg]
-        async def probe():  # type: ignore[no-untyped-def]
+    async def status_becomes(self, ticket_id: str, status: str) -> dict:
+        async def probe() -> dict[str, Any] | None:
             ticket = await self.get(ticket_id)
             return ticket if ticket["status"] == status else None
 
-        return await eventually(probe)  # type: ignore[no-any-return]
+        return await eventually(probe)
 
-    async def in_status(self, status: str) -> dict:  # type: ignore[type-arg]
+    async def in_status(self, status: str) -> dict:
         ticket = await self.file()
         tid = ticket["id"]
         if status in ("assigned", "in_progress", "on_site"):
@@ -120,7 +126,7 @@ class Desk:
 
 
 @pytest.fixture(scope="module")
-async def desk(intake_client, migrated, units) -> Desk:  # type: ignore[no-untyped-def]
+async def desk(intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units) -> Desk:
     return Desk(intake_client, migrated, await units.add())
 
 
@@ -192,7 +198,7 @@ async def test_the_requester_follows_the_engineer_without_asking(desk: Desk) -> 
     assert closed.status_code == 200 and closed.json()["status"] == "closed" and closed.json()["rating"] == 4
 
 
-async def _breached(desk: Desk, ticket_id: str) -> dict | None:  # type: ignore[type-arg]
+async def _breached(desk: Desk, ticket_id: str) -> dict | None:
     ticket = await desk.get(ticket_id)
     return ticket if ticket["sla_state"] == "breached" else None
 
@@ -259,7 +265,7 @@ async def test_reopening_is_allowed_only_within_the_window(desk: Desk) -> None:
 async def test_a_reply_of_1_closes_and_2_reopens_through_the_life_cycle(desk: Desk) -> None:
     from opsdesk_shared.contracts.notifications import SmsReplyReceived
 
-    def reply(ticket: dict, intent: str) -> SmsReplyReceived:  # type: ignore[type-arg]
+    def reply(ticket: dict, intent: str) -> SmsReplyReceived:
         return SmsReplyReceived(
             inbound_sid="SM" + uuid.uuid4().hex,
             from_phone="+8613800138000",
@@ -282,7 +288,7 @@ async def test_a_reply_of_1_closes_and_2_reopens_through_the_life_cycle(desk: De
     again = await desk.status_becomes(reopened["id"], "reopened")
     assert again["reopen_count"] == 1
 
-    async def noted():  # type: ignore[no-untyped-def]
+    async def noted() -> dict[str, Any] | None:
         t = await desk.get(too_early["id"])
         return t if "sms_reply_ignored" in [e["kind"] for e in t["timeline"]] else None
 

@@ -3,10 +3,12 @@ the channel `monitoring` with nobody to text, a line when it fires again while o
 back within the rule's window, one ticket for a storm, a "recovered" line and, where the rule says so and
 nobody is working on it, the ticket resolved as recovered by itself. Each alert event has one effect."""
 
+from __future__ import annotations
+
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import asyncpg
 import httpx
@@ -16,6 +18,9 @@ from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.contracts.monitoring import AlertFiring, AlertResolved
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Ledger, Units
 
 
 def auth(token: str) -> dict[str, str]:
@@ -79,7 +84,7 @@ async def settled(env: RunEnvironment, *envelopes: Any) -> None:
 
 
 async def test_an_alert_opens_a_monitoring_ticket_fires_again_on_it_and_recovers_it_once(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units, ledger
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units, ledger: Ledger
 ) -> None:
     unit = (await units.add())[-1]
     tag = f"SW-{uuid.uuid4().hex[:5]}".upper()
@@ -132,7 +137,7 @@ async def test_an_alert_opens_a_monitoring_ticket_fires_again_on_it_and_recovers
 
 
 async def test_flapping_reopens_its_ticket_within_the_window_and_opens_a_new_one_after(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
 ) -> None:
     unit = (await units.add())[-1]
     start = datetime.now(UTC) - timedelta(hours=3)
@@ -160,7 +165,7 @@ async def test_flapping_reopens_its_ticket_within_the_window_and_opens_a_new_one
 
 
 async def test_a_storm_is_one_ticket_resolved_only_when_every_alert_has_recovered(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
 ) -> None:
     unit = (await units.add())[-1]
     start = datetime.now(UTC) - timedelta(minutes=20)
@@ -181,7 +186,7 @@ async def test_a_storm_is_one_ticket_resolved_only_when_every_alert_has_recovere
 
 
 async def test_unknown_assets_and_units_are_flagged_work_in_hand_is_left_and_unticketed_alerts_ignored(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
 ) -> None:
     await units.add()  # at least one root
     start = datetime.now(UTC) - timedelta(minutes=20)

@@ -1,12 +1,18 @@
 """Priority from impact × urgency, and who may override it: the hotline and the desk, with a reason that
 stays in the ticket's timeline; never a requester."""
 
+from __future__ import annotations
+
 import uuid
+from typing import TYPE_CHECKING
 
 import httpx
 
 from intake.tickets.priority import MATRIX
 from opsdesk_shared.testing.plugin import RunEnvironment
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Units
 
 
 def auth(token: str) -> dict[str, str]:
@@ -28,8 +34,8 @@ def body(unit: uuid.UUID, **overrides: object) -> dict[str, object]:
 
 
 async def test_the_forms_read_the_computed_priority_from_intake(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units
-) -> None:  # type: ignore[no-untyped-def]
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
+) -> None:
     [unit] = await units.add()
     requester = auth(migrated.token("requester", unit_id=unit))
     for (impact, urgency), expected in MATRIX.items():
@@ -44,8 +50,8 @@ async def test_the_forms_read_the_computed_priority_from_intake(
 
 
 async def test_staff_override_needs_a_reason_kept_in_the_timeline(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units
-) -> None:  # type: ignore[no-untyped-def]
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
+) -> None:
     [unit] = await units.add()
     operator = auth(migrated.token("hotline_operator"))
     computed = await intake_client.post(
@@ -78,8 +84,8 @@ async def test_staff_override_needs_a_reason_kept_in_the_timeline(
 
 
 async def test_a_requester_may_not_override_the_priority(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units
-) -> None:  # type: ignore[no-untyped-def]
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
+) -> None:
     [unit] = await units.add()
     requester = auth(migrated.token("requester", unit_id=unit))
     operator = auth(migrated.token("hotline_operator"))

@@ -2,8 +2,11 @@
 and asset; each change is in the timeline, in the audit trail's before/after, and announced as
 `ticket.updated` with the ticket's next version."""
 
+from __future__ import annotations
+
 import json
 import uuid
+from typing import TYPE_CHECKING
 
 import asyncpg
 import httpx
@@ -11,6 +14,9 @@ import pytest
 
 from opsdesk_shared.audit_trail import CHANGES_HEADER
 from opsdesk_shared.testing.plugin import RunEnvironment
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Units
 
 
 def auth(token: str) -> dict[str, str]:
@@ -66,7 +72,7 @@ FIELD_CHANGES = [
 
 @pytest.mark.parametrize(("field", "value", "stored"), FIELD_CHANGES)
 async def test_each_field_can_be_corrected_and_lands_in_the_timeline_and_an_event(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units, field: str, value: object, stored: object
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units, field: str, value: object, stored: object
 ) -> None:
     dispatcher = auth(migrated.token("dispatcher", name="disp-reclass"))
     unit = (await units.add())[-1]
@@ -89,7 +95,7 @@ async def test_each_field_can_be_corrected_and_lands_in_the_timeline_and_an_even
 
 
 async def test_unit_and_priority_move_together_the_priority_needing_a_reason(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
 ) -> None:
     operator = auth(migrated.token("hotline_operator", name="op-reclass"))
     city = await units.add(kind="city_bureau")
@@ -130,7 +136,7 @@ async def test_unit_and_priority_move_together_the_priority_needing_a_reason(
 
 
 async def test_requesters_and_supervisors_may_not_reclassify_and_empty_requests_are_refused(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
 ) -> None:
     unit = (await units.add())[-1]
     operator = auth(migrated.token("hotline_operator"))
@@ -154,7 +160,7 @@ async def test_requesters_and_supervisors_may_not_reclassify_and_empty_requests_
 
 
 async def test_a_cancelled_ticket_stays_as_it_was_reported(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
 ) -> None:
     unit = (await units.add())[-1]
     operator = auth(migrated.token("hotline_operator"))

@@ -2,14 +2,22 @@
 SLA state), the count over every page, sorting, the CSV export of the same view (masked as the caller sees
 it, cells neutralised) and the backlog now; masked roles cannot filter by the requester's phone."""
 
+from __future__ import annotations
+
 import csv
 import io
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import httpx
 
 from opsdesk_shared.contracts.dispatch import WorkOrderAssigned
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Units
 
 
 def auth(token: str) -> dict[str, str]:
@@ -30,7 +38,9 @@ def body(unit: uuid.UUID, **overrides: object) -> dict[str, object]:
     }
 
 
-async def test_staff_list_filters_counts_sorts_and_exports(intake_client, migrated: RunEnvironment, units) -> None:  # type: ignore[no-untyped-def]
+async def test_staff_list_filters_counts_sorts_and_exports(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
+) -> None:
     district = await units.add(kind="sub_bureau")
     station = await units.add(district)
     elsewhere = await units.add(kind="sub_bureau")
@@ -38,7 +48,7 @@ async def test_staff_list_filters_counts_sorts_and_exports(intake_client, migrat
     supervisor = auth(migrated.token("supervisor"))
     marker = uuid.uuid4().hex[:6]
 
-    async def file(unit: list[uuid.UUID], **overrides: object) -> dict:  # type: ignore[type-arg]
+    async def file(unit: list[uuid.UUID], **overrides: object) -> dict:
         resp = await intake_client.post(
             "/api/tickets", headers=operator, json=body(unit[-1], **{"title": f"读卡器故障 {marker}", **overrides})
         )
@@ -62,7 +72,7 @@ async def test_staff_list_filters_counts_sorts_and_exports(intake_client, migrat
         ),
     )
 
-    async def page(headers: dict[str, str] = supervisor, **params: object) -> dict:  # type: ignore[type-arg]
+    async def page(headers: dict[str, str] = supervisor, **params: str | int) -> dict:
         resp = await intake_client.get("/api/tickets", headers=headers, params={"q": marker, **params})
         assert resp.status_code == 200, resp.text
         return resp.json()

@@ -1,14 +1,20 @@
 """Filing and reading tickets through intake's HTTP API, on the real database."""
 
+from __future__ import annotations
+
 import asyncio
 import json
 import re
 import uuid
+from typing import TYPE_CHECKING
 
 import asyncpg
 import httpx
 
 from opsdesk_shared.testing.plugin import RunEnvironment
+
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Units
 
 UNIT = uuid.uuid4()
 OTHER_UNIT = uuid.uuid4()
@@ -79,7 +85,7 @@ async def test_bad_input_names_the_field_and_writes_nothing(
 
 
 async def test_requester_files_only_for_their_unit_and_sees_only_its_tickets(
-    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
 ) -> None:
     await units.add(unit_id=UNIT)
     await units.add(unit_id=OTHER_UNIT)

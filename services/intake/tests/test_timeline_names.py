@@ -1,14 +1,25 @@
 """A ticket's timeline and comments, and the call log, name people as they are known (the gateway's display
 name), not by their account name, which is what the lines were written with."""
 
+from __future__ import annotations
+
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import httpx
 
 from opsdesk_shared.contracts.gateway import UserCreated
+from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish
 
+if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
+    from tests.conftest import Units
 
-async def test_the_timeline_comments_and_calls_show_display_names(intake_client, migrated, units) -> None:  # type: ignore[no-untyped-def]
+
+async def test_the_timeline_comments_and_calls_show_display_names(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
+) -> None:
     station = await units.add()
     operator_id = uuid.uuid4()
     username = f"op-{operator_id.hex[:6]}"
@@ -45,7 +56,7 @@ async def test_the_timeline_comments_and_calls_show_display_names(intake_client,
     )
     assert said.status_code == 201, said.text
 
-    async def named():  # type: ignore[no-untyped-def]
+    async def named() -> dict[str, Any] | None:
         detail = (await intake_client.get(f"/api/tickets/{ticket['id']}", headers=headers)).json()
         return detail if detail["timeline"][0]["actor_name"] == "王芳" else None
 

@@ -26,7 +26,7 @@ PUBLIC_URL = "http://opsdesk.test"
 class Sink:
     url: str
 
-    async def messages(self) -> list[dict]:  # type: ignore[type-arg]
+    async def messages(self) -> list[dict]:
         async with httpx.AsyncClient() as client:
             return list((await client.get(f"{self.url}/_sink/messages")).json()["messages"])
 
@@ -65,7 +65,7 @@ async def sink() -> AsyncIterator[Sink]:
 
 @pytest.fixture(scope="session")
 def notifications_settings(migrated: RunEnvironment, sink: Sink) -> NotificationsSettings:
-    return migrated.settings(  # type: ignore[no-any-return]
+    return migrated.settings(
         NotificationsSettings,
         twilio_account_sid=ACCOUNT_SID,
         twilio_auth_token=AUTH_TOKEN,

@@ -13,6 +13,7 @@ import httpx
 import pytest
 import uvicorn
 from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
 from sqlalchemy import func, select, text
 
 from aliyun_sink.app import SinkConfig
@@ -47,7 +48,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def serve(app, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:  # type: ignore[no-untyped-def]
+async def serve(app: FastAPI, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1)
     )
@@ -63,11 +64,11 @@ class Aliyun:
     api: str
     settings: NotificationsSettings
 
-    async def get(self) -> dict:  # type: ignore[type-arg]
+    async def get(self) -> dict:
         async with httpx.AsyncClient() as client:
-            return (await client.get(f"{self.sink}/_sink/messages")).json()  # type: ignore[no-any-return]
+            return (await client.get(f"{self.sink}/_sink/messages")).json()
 
-    async def to(self, phone: str) -> list[dict]:  # type: ignore[type-arg]
+    async def to(self, phone: str) -> list[dict]:
         return [m for m in (await self.get())["messages"] if m["to"] == phone]
 
     async def fault(self, mode: str, count: int = 1, to: str | None = None, message: str | None = None) -> None:
@@ -149,7 +150,7 @@ async def aliyun(migrated: RunEnvironment) -> AsyncIterator[Aliyun]:
         await task
 
 
-def step(t: i.TicketCreated) -> dict:  # type: ignore[type-arg]
+def step(t: i.TicketCreated) -> dict:
     return {
         "ticket_id": t.ticket_id,
         "number": t.number,
@@ -174,7 +175,7 @@ async def message_for(migrated: RunEnvironment, ticket_id: uuid.UUID, *statuses:
         return row if row is not None and row.status in statuses else None
 
     try:
-        return await eventually(probe, timeout=20)  # type: ignore[no-any-return]
+        return await eventually(probe, timeout=20)
     finally:
         await engine.dispose()
 
@@ -186,7 +187,7 @@ async def history(migrated: RunEnvironment, message_id: uuid.UUID) -> list[tuple
             rows = await session.execute(
                 select(SmsStatusChange.status, SmsStatusChange.source)
                 .where(SmsStatusChange.message_id == message_id)
-                .order_by(SmsStatusChange.id)  # type: ignore[arg-type]
+                .order_by(SmsStatusChange.id)
             )
             return [(s, src) for s, src in rows.all()]
     finally:
@@ -239,7 +240,7 @@ async def test_the_provider_failing_then_recovering_sends_every_sms_exactly_once
     await publish(migrated.amqp_url, *events)
     targets = {e.requester_phone for e in events}
 
-    async def all_arrived() -> list[dict] | None:  # type: ignore[type-arg]
+    async def all_arrived() -> list[dict] | None:
         got = [m for m in (await aliyun.get())["messages"] if m["to"] in targets]
         return got if {m["to"] for m in got} == targets else None
 
@@ -353,7 +354,7 @@ async def test_business_sms_are_templates_only_and_go_in_batches_of_at_most_100(
         )
         assert accepted.status_code == 202, accepted.text
 
-    async def arrived() -> list[dict] | None:  # type: ignore[type-arg]
+    async def arrived() -> list[dict] | None:
         got = [m for m in (await aliyun.get())["messages"] if m["to"] in set(numbers)]
         return got if len(got) >= len(numbers) else None
 
@@ -405,7 +406,7 @@ async def test_a_reply_of_1_pushed_twice_as_sms_up_confirms_the_resolved_ticket_
     t = ticket_created(requester)
     await publish(migrated.amqp_url, t, i.TicketResolved(**step(t), resolution_code="guided_fix"))
 
-    async def resolved_notice() -> list[dict]:  # type: ignore[type-arg]
+    async def resolved_notice() -> list[dict]:
         return [m for m in await aliyun.to(requester) if m["template_code"] == PROVIDER_CODES["ticket_resolved"]]
 
     [notice] = await eventually(resolved_notice, timeout=20)

@@ -8,9 +8,12 @@ import signal
 import subprocess
 import sys
 import uuid
+from pathlib import Path
+from typing import Any
 
 import httpx
 
+from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish, purge_queues
 
@@ -36,8 +39,8 @@ def worker_process(migrated: RunEnvironment, sink: Sink, log: str, **more_env: s
     )  # noqa: SIM115
 
 
-async def test_a_worker_killed_after_the_provider_accepted_does_not_cause_a_second_sms(  # type: ignore[no-untyped-def]
-    migrated: RunEnvironment, sink: Sink, notifications_client: httpx.AsyncClient, tmp_path
+async def test_a_worker_killed_after_the_provider_accepted_does_not_cause_a_second_sms(
+    migrated: RunEnvironment, sink: Sink, notifications_client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     to = f"+86136{uuid.uuid4().int % 10**8:08d}"
     ticket = ticket_created(to)
@@ -59,7 +62,7 @@ async def test_a_worker_killed_after_the_provider_accepted_does_not_cause_a_seco
     second = worker_process(migrated, sink, str(tmp_path / "second.log"))
     try:
 
-        async def recorded():  # type: ignore[no-untyped-def]
+        async def recorded() -> list[dict[str, Any]] | None:
             resp = await notifications_client.get(
                 "/api/sms/messages", params={"ticket_id": str(ticket.ticket_id)}, headers=admin
             )
@@ -75,8 +78,8 @@ async def test_a_worker_killed_after_the_provider_accepted_does_not_cause_a_seco
     await asyncio.sleep(0)
 
 
-async def test_a_worker_killed_while_sending_merged_news_does_not_cause_a_second_sms(  # type: ignore[no-untyped-def]
-    migrated: RunEnvironment, sink: Sink, notifications_client: httpx.AsyncClient, tmp_path
+async def test_a_worker_killed_while_sending_merged_news_does_not_cause_a_second_sms(
+    migrated: RunEnvironment, sink: Sink, notifications_client: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     """The merged SMS is made in the claim's transaction: the restarted worker reconciles it like any other, and
     no ticket's news is said twice (nor merged again into another SMS)."""
@@ -91,7 +94,7 @@ async def test_a_worker_killed_while_sending_merged_news_does_not_cause_a_second
         await sink.fault("accept-then-timeout", count=1, to=to)  # the next, the merged rest, is never answered
         await publish(migrated.amqp_url, *rest)
 
-        async def merged_at_provider():  # type: ignore[no-untyped-def]
+        async def merged_at_provider() -> list[dict[str, Any]]:
             return [m for m in await _sent_to(sink, to) if rest[0].number in m["body"]]
 
         await eventually(merged_at_provider, timeout=30)
@@ -109,7 +112,7 @@ async def test_a_worker_killed_while_sending_merged_news_does_not_cause_a_second
     try:
         for t in rest:
 
-            async def sent(t=t) -> bool:  # type: ignore[no-untyped-def]
+            async def sent(t: TicketCreated = t) -> bool:
                 return (await statuses(t.ticket_id)) in (["sent"], ["delivered"])
 
             await eventually(sent, timeout=40)
@@ -122,5 +125,5 @@ async def test_a_worker_killed_while_sending_merged_news_does_not_cause_a_second
         assert sum(body.count(t.number) for body in bodies) == 1, (t.number, bodies)
 
 
-async def _sent_to(sink: Sink, to: str) -> list[dict]:  # type: ignore[type-arg]
+async def _sent_to(sink: Sink, to: str) -> list[dict]:
     return [m for m in await sink.messages() if m["to"] == to]

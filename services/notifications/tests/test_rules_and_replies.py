@@ -5,6 +5,8 @@ business SMS with Idempotency-Key, and the circuit breaker."""
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -49,7 +51,7 @@ def phone() -> str:
     return f"+86137{uuid.uuid4().int % 10**8:08d}"
 
 
-def step(t: i.TicketCreated) -> dict:  # type: ignore[type-arg]
+def step(t: i.TicketCreated) -> dict:
     return {
         "ticket_id": t.ticket_id,
         "number": t.number,
@@ -64,7 +66,7 @@ async def texts_to(sink: Sink, to: str) -> list[str]:
     return [m["body"] for m in await sink.messages() if m["to"] == to]
 
 
-async def test_each_rule_sends_its_text_to_its_audience(worker, sink: Sink, migrated: RunEnvironment) -> None:  # type: ignore[no-untyped-def]
+async def test_each_rule_sends_its_text_to_its_audience(worker: None, sink: Sink, migrated: RunEnvironment) -> None:
     requester, engineer, dispatcher, manager = phone(), phone(), phone(), phone()
     t = ticket_created(requester)
     await publish(migrated.amqp_url, t)
@@ -124,7 +126,7 @@ async def test_each_rule_sends_its_text_to_its_audience(worker, sink: Sink, migr
     assert not any("内部备注" in x or "谢谢" in x for x in texts)  # internal / the requester's own
     assert any(t.number in x for x in await texts_to(sink, engineer))
     for staff in (dispatcher, manager):
-        [alarm] = await eventually(lambda staff=staff: texts_to(sink, staff))
+        [alarm] = await eventually(partial(texts_to, sink, staff))
         assert "到场" in alarm and "超时" in alarm
 
 
@@ -133,8 +135,8 @@ async def _all(sink: Sink, to: str, *words: str) -> bool:
     return all(any(word in x for x in texts) for word in words)
 
 
-async def test_templates_are_checked_when_saved_and_rules_can_be_switched_off(  # type: ignore[no-untyped-def]
-    worker, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
+async def test_templates_are_checked_when_saved_and_rules_can_be_switched_off(
+    worker: None, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
 ) -> None:
     admin = {"Authorization": f"Bearer {migrated.token('admin')}"}
     bad = await notifications_client.put(
@@ -187,8 +189,8 @@ def signed(params: dict[str, str], token: str = AUTH_TOKEN) -> dict[str, str]:
     return {"X-Twilio-Signature": RequestValidator(token).compute_signature(PUBLIC_URL + INBOUND_PATH, params)}
 
 
-async def test_replies_confirm_reopen_and_opt_out_once_each_and_only_when_signed(  # type: ignore[no-untyped-def]
-    worker, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
+async def test_replies_confirm_reopen_and_opt_out_once_each_and_only_when_signed(
+    worker: None, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
 ) -> None:
     requester = phone()
     t = ticket_created(requester)
@@ -269,8 +271,8 @@ def system(migrated: RunEnvironment, *scopes: str, subject: uuid.UUID | None = N
     return {"Authorization": f"Bearer {token}"}
 
 
-async def test_quiet_hours_defer_non_urgent_business_sms_and_the_rate_limit_spreads_a_flood(  # type: ignore[no-untyped-def]
-    worker, sink: Sink, migrated: RunEnvironment, strict_client: httpx.AsyncClient
+async def test_quiet_hours_defer_non_urgent_business_sms_and_the_rate_limit_spreads_a_flood(
+    worker: None, sink: Sink, migrated: RunEnvironment, strict_client: httpx.AsyncClient
 ) -> None:
     client = system(migrated, "sms:send")
     night, urgent = phone(), phone()
@@ -294,8 +296,8 @@ async def test_quiet_hours_defer_non_urgent_business_sms_and_the_rate_limit_spre
     assert now_one.status_code == 202
 
 
-async def test_business_batches_are_all_or_nothing_and_idempotent(  # type: ignore[no-untyped-def]
-    worker, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
+async def test_business_batches_are_all_or_nothing_and_idempotent(
+    worker: None, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
 ) -> None:
     admin = {"Authorization": f"Bearer {migrated.token('admin')}"}
     template = await notifications_client.put(
@@ -318,13 +320,13 @@ async def test_business_batches_are_all_or_nothing_and_idempotent(  # type: igno
     assert first.status_code == again.status_code == 202
     assert first.json()["ids"] == again.json()["ids"] and again.headers["Idempotent-Replayed"] == "true"
     for n in numbers:
-        [text] = await eventually(lambda n=n: texts_to(sink, n))
+        [text] = await eventually(partial(texts_to, sink, n))
         assert "望京派出所" in text
     changed = await notifications_client.post(
         "/api/sms/messages/batch", headers={**client, **key}, json={**batch, "messages": batch["messages"][:1]}
     )
     assert changed.status_code == 422
-    broken = {
+    broken: dict[str, Any] = {
         "template": "permit_ready",
         "messages": [{"to": phone(), "variables": {"name": "a", "station": "b"}}, {"to": "12345", "variables": {}}],
     }
@@ -365,8 +367,8 @@ def test_the_breaker_opens_after_repeated_failures_and_lets_one_trial_through() 
     assert breaker.state == "closed" and breaker.allowance(32) == 32
 
 
-async def test_the_assignment_sms_tells_the_engineer_where_and_whom_to_call(  # type: ignore[no-untyped-def]
-    worker, sink: Sink, migrated: RunEnvironment
+async def test_the_assignment_sms_tells_the_engineer_where_and_whom_to_call(
+    worker: None, sink: Sink, migrated: RunEnvironment
 ) -> None:
     requester, engineer = phone(), phone()
     t = ticket_created(requester)
@@ -394,8 +396,8 @@ async def test_the_assignment_sms_tells_the_engineer_where_and_whom_to_call(  # 
     assert "李强" in text and display_phone(requester) in text and "11-25 10:30" in text
 
 
-async def test_a_duplicates_requester_is_told_the_surviving_number_and_internal_notes_never_go_out(  # type: ignore[no-untyped-def]
-    worker, sink: Sink, migrated: RunEnvironment
+async def test_a_duplicates_requester_is_told_the_surviving_number_and_internal_notes_never_go_out(
+    worker: None, sink: Sink, migrated: RunEnvironment
 ) -> None:
     requester = phone()
     t = ticket_created(requester)

@@ -34,11 +34,11 @@ async def worker(notifications_settings: NotificationsSettings) -> AsyncIterator
     await engine.dispose()
 
 
-async def sent_to(sink: Sink, phone: str) -> list[dict]:  # type: ignore[type-arg]
+async def sent_to(sink: Sink, phone: str) -> list[dict]:
     return [m for m in await sink.messages() if m["to"] == phone]
 
 
-async def stored(client: httpx.AsyncClient, token: str, ticket_id: uuid.UUID) -> dict:  # type: ignore[type-arg]
+async def stored(client: httpx.AsyncClient, token: str, ticket_id: uuid.UUID) -> dict:
     resp = await client.get(
         "/api/sms/messages", params={"ticket_id": str(ticket_id)}, headers={"Authorization": f"Bearer {token}"}
     )
@@ -46,20 +46,20 @@ async def stored(client: httpx.AsyncClient, token: str, ticket_id: uuid.UUID) ->
     return items[0] if items else {}
 
 
-async def stored_when(client: httpx.AsyncClient, token: str, ticket_id: uuid.UUID, *statuses: str) -> dict:  # type: ignore[type-arg]
-    async def probe() -> dict:  # type: ignore[type-arg]
+async def stored_when(client: httpx.AsyncClient, token: str, ticket_id: uuid.UUID, *statuses: str) -> dict:
+    async def probe() -> dict:
         row = await stored(client, token, ticket_id)
         return row if row.get("status") in statuses else {}
 
-    return await eventually(probe, timeout=20)  # type: ignore[no-any-return]
+    return await eventually(probe, timeout=20)
 
 
 def phone() -> str:
     return f"+86139{uuid.uuid4().int % 10**8:08d}"
 
 
-async def test_an_accepted_ticket_sends_one_signed_chinese_sms_even_when_redelivered(  # type: ignore[no-untyped-def]
-    worker, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
+async def test_an_accepted_ticket_sends_one_signed_chinese_sms_even_when_redelivered(
+    worker: None, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
 ) -> None:
     to = phone()
     event = ticket_created(to)
@@ -77,8 +77,8 @@ async def test_an_accepted_ticket_sends_one_signed_chinese_sms_even_when_redeliv
     assert len(await sent_to(sink, to)) == 1
 
 
-async def test_provider_outage_is_retried_until_sent_exactly_once(  # type: ignore[no-untyped-def]
-    worker, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
+async def test_provider_outage_is_retried_until_sent_exactly_once(
+    worker: None, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
 ) -> None:
     await sink.fault("503", count=2)
     await sink.fault("429", count=1)
@@ -91,8 +91,8 @@ async def test_provider_outage_is_retried_until_sent_exactly_once(  # type: igno
     assert row["attempts"] == 4 and len(await sent_to(sink, to)) == 1
 
 
-async def test_a_permanent_error_fails_at_once_and_is_visible(  # type: ignore[no-untyped-def]
-    worker, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
+async def test_a_permanent_error_fails_at_once_and_is_visible(
+    worker: None, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
 ) -> None:
     await sink.fault("21211", count=1)
     event = ticket_created(phone())
@@ -102,8 +102,8 @@ async def test_a_permanent_error_fails_at_once_and_is_visible(  # type: ignore[n
     assert row["attempts"] == 1 and row["error_code"] == "21211"
 
 
-async def test_a_send_that_timed_out_after_acceptance_is_reconciled_not_resent(  # type: ignore[no-untyped-def]
-    worker, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
+async def test_a_send_that_timed_out_after_acceptance_is_reconciled_not_resent(
+    worker: None, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
 ) -> None:
     await sink.fault("accept-then-timeout", count=1)  # Twilio took it; we never heard back
     to = phone()
@@ -115,8 +115,8 @@ async def test_a_send_that_timed_out_after_acceptance_is_reconciled_not_resent( 
     assert len(messages) == 1 and row["provider_sid"] == messages[0]["sid"]
 
 
-async def test_a_timed_out_send_still_queued_at_the_provider_is_reconciled_not_resent(  # type: ignore[no-untyped-def]
-    worker, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
+async def test_a_timed_out_send_still_queued_at_the_provider_is_reconciled_not_resent(
+    worker: None, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
 ) -> None:
     """Twilio took the message but still holds it in its queue (no sent date yet) when we list: it is found by
     number, creation time and text, not sent a second time."""

@@ -4,6 +4,7 @@ ticket's SMS by the staff who work that ticket; nobody else."""
 
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 import pytest
@@ -23,7 +24,7 @@ def phone() -> str:
     return f"+86137{uuid.uuid4().int % 10**8:08d}"
 
 
-def bearer(migrated: RunEnvironment, *roles: str, **claims: object) -> dict[str, str]:
+def bearer(migrated: RunEnvironment, *roles: str, **claims: Any) -> dict[str, str]:  # RunEnvironment.token's claims
     return {"Authorization": f"Bearer {migrated.token(*roles, **claims)}"}
 
 

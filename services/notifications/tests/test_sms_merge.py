@@ -16,6 +16,7 @@ from notifications.messages.sender import Sender
 from notifications.messaging.consumers import subscriptions
 from notifications.worker import provider_for
 from opsdesk_shared.contracts import dispatch as d
+from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish, running_worker
@@ -51,15 +52,15 @@ async def texts_to(sink: Sink, to: str) -> list[str]:
     return [m["body"] for m in await sink.messages() if m["to"] == to]
 
 
-async def messages_of(client: httpx.AsyncClient, token: str, ticket_id: uuid.UUID) -> list[dict]:  # type: ignore[type-arg]
+async def messages_of(client: httpx.AsyncClient, token: str, ticket_id: uuid.UUID) -> list[dict]:
     resp = await client.get(
         "/api/sms/messages", params={"ticket_id": str(ticket_id)}, headers={"Authorization": f"Bearer {token}"}
     )
     return list(resp.json()["items"])
 
 
-async def test_a_dozen_tickets_from_one_phone_all_hear_from_us_merged_and_the_limit_still_holds_business_sms(  # type: ignore[no-untyped-def]
-    worker, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
+async def test_a_dozen_tickets_from_one_phone_all_hear_from_us_merged_and_the_limit_still_holds_business_sms(
+    worker: None, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
 ) -> None:
     station = phone()
     first = uuid.uuid4().int % 9000
@@ -85,7 +86,7 @@ async def test_a_dozen_tickets_from_one_phone_all_hear_from_us_merged_and_the_li
     token = migrated.token("dispatcher")
     for t in tickets:
 
-        async def sent(t=t) -> bool:  # type: ignore[no-untyped-def]
+        async def sent(t: TicketCreated = t) -> bool:
             rows = await messages_of(notifications_client, token, t.ticket_id)
             return bool(rows) and all(r["status"] in ("sent", "delivered") for r in rows)
 

@@ -166,7 +166,10 @@ def pdf_text(content: bytes) -> str:
     fonts = [
         font.get_object()
         for page in reader.pages
-        for font in cast(pypdf.generic.DictionaryObject, page["/Resources"])["/Font"].get_object().values()
+        for font in cast(
+            pypdf.generic.DictionaryObject,
+            cast(pypdf.generic.DictionaryObject, page["/Resources"])["/Font"].get_object(),
+        ).values()
     ]
     embedded = [
         f

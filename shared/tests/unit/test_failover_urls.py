@@ -40,7 +40,8 @@ def test_a_multi_host_database_url_reaches_asyncpg_and_sqlalchemy_with_its_optio
         == "postgresql://opsdesk:pw@pg1:5432,pg2:5433/opsdesk_service?target_session_attrs=read-write"
     )
     # SQLAlchemy's asyncpg dialect takes its own multi-host form; the options are passed on to asyncpg.
-    _, kwargs = asyncpg_dialect().create_connect_args(make_url(settings.sqlalchemy_url))
+    dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]  # SQLAlchemy's dialect classes are unannotated
+    _, kwargs = dialect.create_connect_args(make_url(settings.sqlalchemy_url))  # type: ignore[no-untyped-call]
     assert kwargs["host"] == ["pg1", "pg2"] and kwargs["port"] == [5432, 5433]
     assert kwargs["target_session_attrs"] == "read-write" and kwargs["database"] == "opsdesk_service"
     assert kwargs["user"] == "opsdesk" and kwargs["password"] == "pw"

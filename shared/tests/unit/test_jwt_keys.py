@@ -27,7 +27,7 @@ def pem(key: Ed25519PrivateKey | ec.EllipticCurvePrivateKey) -> str:
 
 def token(signer: Ed25519PrivateKey, headers: dict[str, object] | None = None) -> str:
     now = datetime.now(UTC)
-    claims = {"iss": "i", "aud": "a", "sub": "9f1c7a4e-0b7e-4e7c-9d0e-2f4b3c1a5d6e", "typ": "access"}
+    claims: dict[str, object] = {"iss": "i", "aud": "a", "sub": "9f1c7a4e-0b7e-4e7c-9d0e-2f4b3c1a5d6e", "typ": "access"}
     claims |= {"iat": now, "exp": now + timedelta(minutes=5)}
     return jwt.encode(claims, signer, algorithm="EdDSA", headers=headers)
 

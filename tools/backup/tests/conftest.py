@@ -11,7 +11,7 @@ import notifications.migrate
 import reporting.migrate
 from assets.config import AssetsSettings
 from dispatch.config import DispatchSettings
-from gateway import bootstrap
+from gateway.auth.passwords import generate_password
 from gateway.config import GatewaySettings
 from intake.config import IntakeSettings
 from notifications.config import NotificationsSettings
@@ -21,7 +21,7 @@ from opsdesk_shared.migrations import migrate
 from opsdesk_shared.testing.plugin import RunEnvironment
 from reporting.config import ReportingSettings
 
-PASSWORD = bootstrap.generate_password()
+PASSWORD = generate_password()
 NOWHERE = "http://127.0.0.1:1"
 
 
@@ -48,7 +48,7 @@ async def migrate_every_service(env: RunEnvironment, prefix: str) -> None:
         (reporting.migrate.run, ReportingSettings),
         (assets.migrate.run, AssetsSettings),
     ):
-        await run(env.settings(cls, database_prefix=prefix))  # type: ignore[operator]
+        await run(env.settings(cls, database_prefix=prefix))
 
 
 async def drop_every_database(env: RunEnvironment, *prefixes: str) -> None:

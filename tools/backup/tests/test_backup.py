@@ -14,6 +14,7 @@ import httpx
 from asgi_lifespan import LifespanManager
 
 from gateway import bootstrap
+from gateway.auth.passwords import generate_password
 from gateway.main import create_app
 from opsdesk_backup.settings import SERVICES
 from opsdesk_shared.db import create_engine, session_factory, unit_of_work
@@ -57,7 +58,7 @@ async def test_a_dump_restores_into_empty_databases_and_serves_the_same_data(
                     json={"code": f"BK-{uuid.uuid4().hex[:6]}", "name": "备份测试派出所", "kind": "police_station"},
                 )
             ).json()
-            user_password = bootstrap.generate_password()
+            user_password = generate_password()
             user = await client.post(
                 "/api/admin/users",
                 json={

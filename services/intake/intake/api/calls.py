@@ -7,11 +7,11 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake import directory
 from intake.api.dependencies import Settings
 from intake.calls import service
+from intake.calls.models import Call
 from intake.calls.schemas import CallerOut, CallerTicket, CallIn, CallOut, CallPatch, KnownPerson
-from intake.models import Call
+from intake.directory import service as directory
 from opsdesk_shared import privacy
 from opsdesk_shared.auth import Principal, Role, require_roles
 from opsdesk_shared.dependencies import Uow
@@ -77,8 +77,8 @@ async def caller(phone: str, principal: CallerLookup, uow: Uow, settings: Settin
     info = await service.caller(uow, number)
     return CallerOut(
         phone=number,
-        known_users=[KnownPerson.model_validate(u, from_attributes=True) for u in info["known_users"]],  # type: ignore[attr-defined]
-        calls=await _all_out(uow, list(info["calls"]), principal),  # type: ignore[arg-type]
-        open_tickets=[CallerTicket.model_validate(t, from_attributes=True) for t in info["open_tickets"]],  # type: ignore[attr-defined]
-        recent_tickets=[CallerTicket.model_validate(t, from_attributes=True) for t in info["recent_tickets"]],  # type: ignore[attr-defined]
+        known_users=[KnownPerson.model_validate(u, from_attributes=True) for u in info.known_users],
+        calls=await _all_out(uow, info.calls, principal),
+        open_tickets=[CallerTicket.model_validate(t, from_attributes=True) for t in info.open_tickets],
+        recent_tickets=[CallerTicket.model_validate(t, from_attributes=True) for t in info.recent_tickets],
     )

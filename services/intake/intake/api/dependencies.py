@@ -7,11 +7,13 @@ from intake.config import IntakeSettings
 
 
 def settings(request: Request) -> IntakeSettings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    settings: IntakeSettings = request.app.state.settings  # set by create_app
+    return settings
 
 
 def attachment_store(request: Request) -> AttachmentStore:
-    return request.app.state.attachments  # type: ignore[no-any-return]
+    store: AttachmentStore = request.app.state.attachments  # set by create_app
+    return store
 
 
 Settings = Annotated[IntakeSettings, Depends(settings)]

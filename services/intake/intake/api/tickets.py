@@ -8,22 +8,22 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake import directory
 from intake.api.dependencies import Settings, Store
 from intake.attachments import service as attachments
-from intake.models import Ticket
-from intake.schemas import (
-    AttachmentOut,
+from intake.attachments.schemas import AttachmentOut
+from intake.directory import service as directory
+from intake.tickets import duplicates, export, idempotency, queries, reclassify, service
+from intake.tickets import priority as priority_matrix
+from intake.tickets.models import Ticket
+from intake.tickets.schemas import (
     Backlog,
     CommentIn,
     CommentOut,
     ConfirmIn,
     ContactReasonIn,
     DuplicateIn,
-    Level,
     NoteIn,
     PendingIn,
-    Priority,
     PriorityOut,
     ReasonIn,
     ReclassifyIn,
@@ -35,10 +35,9 @@ from intake.schemas import (
     TicketPage,
     TimelineEntry,
 )
-from intake.tickets import duplicates, export, idempotency, queries, reclassify, service
-from intake.tickets import priority as priority_matrix
 from opsdesk_shared import privacy
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
+from opsdesk_shared.contracts.vocabulary import Level, Priority
 from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import RuleViolation
 from opsdesk_shared.phones import normalise_phone
@@ -82,13 +81,13 @@ async def _detail(session: AsyncSession, principal: Principal, ticket: Ticket) -
         duplicates=duplicated_by,
         timeline=[
             TimelineEntry.model_validate(e, from_attributes=True).model_copy(
-                update={"actor_name": names.get(e.actor_id, e.actor_name) if e.actor_id else e.actor_name}  # type: ignore[arg-type]
+                update={"actor_name": names.get(e.actor_id, e.actor_name) if e.actor_id else e.actor_name}
             )
             for e in steps
         ],
         comments=[
             CommentOut.model_validate(c, from_attributes=True).model_copy(
-                update={"author_name": names.get(c.author_id, c.author_name)}  # type: ignore[arg-type]
+                update={"author_name": names.get(c.author_id, c.author_name) if c.author_id else c.author_name}
             )
             for c in notes
         ],

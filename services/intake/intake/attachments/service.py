@@ -2,14 +2,16 @@
 read from the file's first bytes, and must agree with the declared type and the file name."""
 
 import hashlib
+from collections.abc import Callable
 from pathlib import PurePath
 from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.attachments.models import Attachment
 from intake.attachments.storage import AttachmentStore
-from intake.models import Attachment, TicketEvent
+from intake.tickets.models import TicketEvent
 from intake.tickets.service import get_ticket, now
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.errors import NotFound, PayloadTooLarge, RuleViolation
@@ -17,7 +19,7 @@ from opsdesk_shared.errors import NotFound, PayloadTooLarge, RuleViolation
 MAX_BYTES = 10 * 1024 * 1024
 
 # content type -> (accepted file extensions, signature check)
-KINDS: dict[str, tuple[frozenset[str], object]] = {
+KINDS: dict[str, tuple[frozenset[str], Callable[[bytes], bool]]] = {
     "image/png": (frozenset({".png"}), lambda b: b.startswith(b"\x89PNG\r\n\x1a\n")),
     "image/jpeg": (frozenset({".jpg", ".jpeg"}), lambda b: b.startswith(b"\xff\xd8\xff")),
     "image/gif": (frozenset({".gif"}), lambda b: b[:6] in (b"GIF87a", b"GIF89a")),
@@ -29,7 +31,7 @@ KINDS: dict[str, tuple[frozenset[str], object]] = {
 
 def sniff(data: bytes) -> str | None:
     for content_type, (_, check) in KINDS.items():
-        if check(data):  # type: ignore[operator]
+        if check(data):
             return content_type
     return None
 

@@ -6,7 +6,7 @@ from typing import Protocol
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import AttachmentBlob
+from intake.attachments.models import AttachmentBlob
 
 
 class AttachmentStore(Protocol):

@@ -1,16 +1,19 @@
 """The hotline's call log, the caller lookup shown while the phone rings, and the phone system's events."""
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake import directory
+from intake.calls.models import Call
 from intake.calls.schemas import CallIn, CallPatch, CtiEventIn
-from intake.models import Call, Ticket, TicketEvent
+from intake.directory import service as directory
+from intake.directory.models import KnownUser
 from intake.tickets import lifecycle
+from intake.tickets.models import Ticket, TicketEvent
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.contracts.intake import CallLogged
 from opsdesk_shared.errors import Conflict, NotFound, RuleViolation
@@ -43,13 +46,13 @@ async def _announce(session: AsyncSession, call: Call) -> None:
     )
 
 
-def _on_the_ticket(session: AsyncSession, call: Call, principal: Principal) -> None:
+def _on_the_ticket(session: AsyncSession, call: Call, ticket_id: UUID, principal: Principal) -> None:
     """A call about a ticket is part of its history (a follow-up asking for news, the call it was filed
     from): one line in the ticket's timeline when the call is linked to it. Staff only: notes are the
     operator's words."""
     session.add(
         TicketEvent(
-            ticket_id=call.ticket_id,
+            ticket_id=ticket_id,
             kind="call_logged",
             actor_id=principal.subject,
             actor_name=principal.username,
@@ -83,7 +86,7 @@ async def log_call(session: AsyncSession, principal: Principal, body: CallIn, re
     session.add(call)
     await session.flush()
     if call.ticket_id is not None:
-        _on_the_ticket(session, call, principal)
+        _on_the_ticket(session, call, call.ticket_id, principal)
     await _announce(session, call)
     return call
 
@@ -99,7 +102,7 @@ async def update_call(session: AsyncSession, principal: Principal, call_id: UUID
     call.operator_id = call.operator_id or principal.subject
     call.operator_name = call.operator_name or principal.username
     if call.ticket_id is not None and call.ticket_id != linked_before:
-        _on_the_ticket(session, call, principal)
+        _on_the_ticket(session, call, call.ticket_id, principal)
     return call
 
 
@@ -120,7 +123,7 @@ async def link_filed_ticket(session: AsyncSession, principal: Principal, call_id
     call.outcome = call.outcome or "new_ticket"
     call.operator_id = call.operator_id or principal.subject
     call.operator_name = call.operator_name or principal.username
-    _on_the_ticket(session, call, principal)
+    _on_the_ticket(session, call, ticket.id, principal)
     await _announce(session, call)
     return call
 
@@ -128,35 +131,44 @@ async def link_filed_ticket(session: AsyncSession, principal: Principal, call_id
 async def list_calls(
     session: AsyncSession, *, phone: str | None, start: datetime | None, end: datetime | None, limit: int
 ) -> list[Call]:
-    stmt = select(Call).order_by(Call.started_at.desc()).limit(limit)  # type: ignore[attr-defined]
+    stmt = select(Call).order_by(Call.started_at.desc()).limit(limit)
     if phone:
         stmt = stmt.where(Call.caller_phone == phone)
     if start:
-        stmt = stmt.where(Call.started_at >= start)  # type: ignore[operator]
+        stmt = stmt.where(Call.started_at >= start)
     if end:
-        stmt = stmt.where(Call.started_at < end)  # type: ignore[operator]
+        stmt = stmt.where(Call.started_at < end)
     return list((await session.execute(stmt)).scalars())
 
 
-async def caller(session: AsyncSession, phone: str) -> dict[str, object]:
+@dataclass(frozen=True)
+class CallerInfo:
+    phone: str
+    known_users: list[KnownUser]
+    calls: list[Call]
+    open_tickets: list[Ticket]
+    recent_tickets: list[Ticket]
+
+
+async def caller(session: AsyncSession, phone: str) -> CallerInfo:
     """Who is calling: people with that number, their recent calls, open and recent tickets. Three indexed
     lookups, so it is on screen before the second ring."""
     calls = await list_calls(session, phone=phone, start=None, end=None, limit=20)
     tickets = list(
         (
             await session.execute(
-                select(Ticket).where(Ticket.requester_phone == phone).order_by(Ticket.created_at.desc()).limit(30)  # type: ignore[attr-defined]
+                select(Ticket).where(Ticket.requester_phone == phone).order_by(Ticket.created_at.desc()).limit(30)
             )
         ).scalars()
     )
     open_statuses = lifecycle.OPEN | {"pending", "resolved"}
-    return {
-        "phone": phone,
-        "known_users": await directory.users_with_phone(session, phone),
-        "calls": calls,
-        "open_tickets": [t for t in tickets if t.status in open_statuses],
-        "recent_tickets": [t for t in tickets if t.created_at > datetime.now(UTC) - timedelta(days=90)][:10],
-    }
+    return CallerInfo(
+        phone=phone,
+        known_users=await directory.users_with_phone(session, phone),
+        calls=list(calls),
+        open_tickets=[t for t in tickets if t.status in open_statuses],
+        recent_tickets=[t for t in tickets if t.created_at > datetime.now(UTC) - timedelta(days=90)][:10],
+    )
 
 
 async def cti_event(session: AsyncSession, body: CtiEventIn, region: str) -> Call:
@@ -194,11 +206,11 @@ async def cti_event(session: AsyncSession, body: CtiEventIn, region: str) -> Cal
             "call": str(call.id),
             "caller_phone": phone,
             "caller_masked": mask_phone(phone),
-            "known_users": [u.display_name for u in info["known_users"]][:5],  # type: ignore[attr-defined]
+            "known_users": [u.display_name for u in info.known_users][:5],
             "open_tickets": [
                 {"id": str(t.id), "number": t.number, "status": t.status, "title": t.title[:60]}
-                for t in info["open_tickets"]
-            ][:5],  # type: ignore[attr-defined]
+                for t in info.open_tickets
+            ][:5],
         }
         await session.execute(
             text("SELECT pg_notify(:channel, :payload)"),

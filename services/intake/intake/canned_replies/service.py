@@ -5,8 +5,8 @@ from uuid import UUID
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.canned_replies.models import CannedReply
 from intake.canned_replies.schemas import CannedReplyIn, CannedReplyPatch
-from intake.models import CannedReply
 from intake.tickets.service import now
 from opsdesk_shared.errors import Conflict, NotFound
 

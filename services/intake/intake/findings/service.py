@@ -13,12 +13,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake import directory
+from intake.directory import service as directory
+from intake.directory.models import KnownUser
 from intake.findings import wording
 from intake.findings.models import FindingTicket
 from intake.ledger.models import KnownAsset
-from intake.models import KnownUser, Ticket, TicketEvent
 from intake.tickets.lifecycle import OPEN
+from intake.tickets.models import Ticket, TicketEvent
 from intake.tickets.service import PRODUCER, file_ticket
 from opsdesk_shared.contracts.assets import InspectionFindingRaised
 from opsdesk_shared.contracts.envelope import Envelope
@@ -70,15 +71,15 @@ async def on_finding_raised(session: AsyncSession, envelope: Envelope) -> None:
 async def _open_ticket_of(session: AsyncSession, finding: InspectionFindingRaised) -> Ticket | None:
     rows = await session.execute(
         select(Ticket)
-        .join(FindingTicket, FindingTicket.ticket_id == Ticket.id)  # type: ignore[arg-type]
+        .join(FindingTicket, FindingTicket.ticket_id == Ticket.id)
         .where(
             FindingTicket.asset_id == finding.asset_id,
             FindingTicket.item_key == finding.item_key,
-            Ticket.status.in_(STILL_OPEN),  # type: ignore[attr-defined]
+            Ticket.status.in_(STILL_OPEN),
         )
-        .order_by(Ticket.created_at.desc())  # type: ignore[attr-defined]
+        .order_by(Ticket.created_at.desc())
         .limit(1)
-        .with_for_update(of=Ticket)  # type: ignore[arg-type]
+        .with_for_update(of=Ticket)
     )
     return rows.scalar()
 

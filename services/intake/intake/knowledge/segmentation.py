@@ -46,7 +46,7 @@ def _keep(word: str) -> str | None:
 
 def index_words(*texts: str | None) -> str:
     """The words of `texts` for the stored tsvector, space-separated (each once per place it occurs)."""
-    words = []
+    words: list[str] = []
     for text in texts:
         if text:
             words.extend(w for w in map(_keep, tokenizer().cut_for_search(text)) if w)

@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, and_, func, literal, literal_column, select, text, update
+from sqlalchemy import Select, and_, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from intake.calls.models import Call
 from intake.knowledge import lifecycle, segmentation
 from intake.knowledge.lifecycle import State
 from intake.knowledge.models import Article, ArticleFeedback, ArticleUse, ArticleVersion
@@ -26,7 +27,7 @@ from intake.knowledge.schemas import (
     TransitionIn,
     UseIn,
 )
-from intake.models import Call, Ticket
+from intake.tickets.models import Ticket
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.contracts.intake import KnowledgeArticleUsed, KnowledgeFilingSpared
 from opsdesk_shared.errors import Conflict, Forbidden, NotFound, RuleViolation
@@ -251,7 +252,7 @@ def _snippet(article: Article, words: list[str]) -> str:
     return html.escape(first[:SNIPPET_CHARS]) + ("…" if len(first) > SNIPPET_CHARS else "")
 
 
-def _scope(query: Select, principal: Principal, states: list[str]) -> Select:  # type: ignore[type-arg]
+def _scope(query: Select[Article, float], principal: Principal, states: list[str]) -> Select[Article, float]:
     return query.where(visible_to(principal), Article.state.in_(states))
 
 
@@ -266,7 +267,7 @@ async def search(
     fallback = False
     if words:
         tsq = func.to_tsquery("simple", segmentation.tsquery(words))
-        search_vector = literal_column("knowledge_article.search_vector")
+        search_vector = Article.search_vector
         score = func.ts_rank(search_vector, tsq) * (1 + 0.25 * func.ln(1 + Article.uses))
         query = (
             select(Article, score.label("score"))
@@ -279,7 +280,7 @@ async def search(
     if not rows and len(plain) >= 2:
         fallback = True
         await session.execute(text(f"SET LOCAL pg_trgm.word_similarity_threshold = {TYPO_SIMILARITY}"))
-        search_plain = literal_column("knowledge_article.search_plain")
+        search_plain = Article.search_plain
         similarity = func.word_similarity(plain, search_plain)
         query = (
             select(Article, similarity.label("score"))
@@ -362,7 +363,6 @@ async def use(session: AsyncSession, principal: Principal, article_id: UUID, bod
 async def feedback(session: AsyncSession, principal: Principal, article_id: UUID, body: FeedbackIn) -> Article:
     """A reader's verdict, one per reader: a changed mind moves the counters, the same verdict again not."""
     article = await _published(session, principal, article_id)
-    key = {"article_id": article_id, "user_id": principal.subject, "kind": "vote"}
     before = await session.get(ArticleFeedback, (article_id, principal.subject, "vote"))
     if before is not None and before.helpful == body.helpful:
         return article
@@ -373,7 +373,11 @@ async def feedback(session: AsyncSession, principal: Principal, article_id: UUID
             article.not_helpful -= 1
         before.helpful, before.at = body.helpful, now()
     else:
-        session.add(ArticleFeedback(**key, helpful=body.helpful, at=now()))
+        session.add(
+            ArticleFeedback(
+                article_id=article_id, user_id=principal.subject, kind="vote", helpful=body.helpful, at=now()
+            )
+        )
     if body.helpful:
         article.helpful += 1
     else:

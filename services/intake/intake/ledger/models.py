@@ -3,20 +3,21 @@ asset tag is checked against."""
 
 from uuid import UUID
 
-import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import Mapped, mapped_column
+
+from intake.base import Base
 
 
-class KnownAsset(SQLModel, table=True):
+class KnownAsset(Base, kw_only=True):
     __tablename__ = "known_asset"
 
-    asset_id: UUID = Field(primary_key=True)
-    tag: str = Field(sa_column=sa.Column(sa.Text, nullable=False, index=True))
-    asset_class: str
-    name: str | None = None
-    unit_id: UUID
-    site: str | None = None  # None while only a status change of the asset has arrived
-    room: str | None = None
-    criticality: str | None = None
-    status: str
-    applied_version: int = 0  # the newest of the asset's events applied
+    asset_id: Mapped[UUID] = mapped_column(primary_key=True)
+    tag: Mapped[str] = mapped_column(index=True)
+    asset_class: Mapped[str]
+    name: Mapped[str | None] = mapped_column(default=None)
+    unit_id: Mapped[UUID]
+    site: Mapped[str | None] = mapped_column(default=None)  # None while only a status change has arrived
+    room: Mapped[str | None] = mapped_column(default=None)
+    criticality: Mapped[str | None] = mapped_column(default=None)
+    status: Mapped[str]
+    applied_version: Mapped[int] = mapped_column(default=0, server_default="0")  # the newest event applied

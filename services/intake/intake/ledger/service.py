@@ -62,7 +62,7 @@ async def by_tag(session: AsyncSession, tag: str) -> KnownAsset | None:
     rows = await session.execute(
         select(KnownAsset)
         .where(KnownAsset.tag == tag.strip().upper())
-        .order_by(KnownAsset.applied_version.desc())  # type: ignore[attr-defined]
+        .order_by(KnownAsset.applied_version.desc())
         .limit(1)
     )
     return rows.scalar()

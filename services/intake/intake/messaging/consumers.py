@@ -6,12 +6,12 @@ from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake import directory, projection
 from intake.config import IntakeSettings
+from intake.directory import service as directory
 from intake.findings.service import on_finding_raised
 from intake.ledger import service as ledger
 from intake.monitoring.service import on_alert_firing, on_alert_resolved
-from intake.tickets import sms_replies
+from intake.tickets import projection, sms_replies
 from opsdesk_shared.contracts.assets import AssetRegistered, AssetStatusChanged, AssetUpdated, InspectionFindingRaised
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated

@@ -5,19 +5,19 @@ from datetime import datetime
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlmodel import Field, SQLModel
+from sqlalchemy.orm import Mapped, mapped_column
 
-from opsdesk_shared.db import timestamp
+from intake.base import Base
 
 
-class AlertTicket(SQLModel, table=True):
+class AlertTicket(Base, kw_only=True):
     __tablename__ = "alert_ticket"
 
-    source: str = Field(sa_column=sa.Column(sa.Text, primary_key=True))
-    fingerprint: str = Field(sa_column=sa.Column(sa.Text, primary_key=True))
-    ticket_id: UUID = Field(foreign_key="ticket.id", index=True)
-    alertname: str
+    source: Mapped[str] = mapped_column(primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(primary_key=True)
+    ticket_id: Mapped[UUID] = mapped_column(sa.ForeignKey("ticket.id"), index=True)
+    alertname: Mapped[str]
     # The firing episode last handled (an alert's start), and whether it has recovered since.
-    starts_at: datetime = Field(sa_column=timestamp(nullable=False))
-    firing: bool = True
-    recovered_at: datetime | None = Field(default=None, sa_column=timestamp())
+    starts_at: Mapped[datetime]
+    firing: Mapped[bool] = mapped_column(default=True)
+    recovered_at: Mapped[datetime | None] = mapped_column(default=None)

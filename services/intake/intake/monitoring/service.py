@@ -20,11 +20,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake import directory
+from intake.directory import service as directory
 from intake.ledger import service as ledger
-from intake.models import Ticket, TicketEvent
 from intake.monitoring.models import AlertTicket
 from intake.tickets.lifecycle import OPEN
+from intake.tickets.models import Ticket, TicketEvent
 from intake.tickets.service import file_ticket, mark_reopened, mark_resolved
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.monitoring import AlertFiring, AlertResolved

@@ -11,7 +11,7 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from intake.models import Ticket
+from intake.tickets.models import Ticket
 from intake.tickets.service import auto_close, now
 from opsdesk_shared.contracts.vocabulary import QUIET_CHANNELS
 
@@ -36,8 +36,8 @@ class AutoCloser:
         async with self.sessions() as session, session.begin():
             rows = await session.execute(
                 select(Ticket)
-                .where(Ticket.status == "resolved", Ticket.resolved_at < now() - timedelta(hours=self.quiet_hours))  # type: ignore[operator]
-                .where(Ticket.channel.not_in(QUIET_CHANNELS))  # type: ignore[attr-defined]
+                .where(Ticket.status == "resolved", Ticket.resolved_at < now() - timedelta(hours=self.quiet_hours))
+                .where(Ticket.channel.not_in(QUIET_CHANNELS))
                 .order_by(Ticket.resolved_at)
                 .limit(self.batch_size)
                 .with_for_update(skip_locked=True)

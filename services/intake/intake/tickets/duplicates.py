@@ -8,9 +8,9 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import Ticket, TicketDuplicate, TicketEvent
-from intake.schemas import TicketRef
 from intake.tickets import service
+from intake.tickets.models import Ticket, TicketDuplicate, TicketEvent
+from intake.tickets.schemas import TicketRef
 from opsdesk_shared.auth import Principal, Role
 from opsdesk_shared.errors import RuleViolation
 

@@ -9,7 +9,8 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import Ticket, Unit
+from intake.directory.models import Unit
+from intake.tickets.models import Ticket
 from opsdesk_shared import privacy
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.spreadsheet_cells import neutralise
@@ -37,7 +38,7 @@ async def unit_names(session: AsyncSession, ids: Iterable[UUID]) -> dict[UUID, s
     wanted = set(ids)
     if not wanted:
         return {}
-    rows = await session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(wanted)))  # type: ignore[attr-defined]
+    rows = await session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(wanted)))
     return {uid: name for uid, name in rows}
 
 

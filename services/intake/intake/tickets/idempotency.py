@@ -12,7 +12,7 @@ from uuid import UUID
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import IdempotentRequest
+from intake.tickets.models import IdempotentRequest
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.errors import Conflict, RuleViolation
 

@@ -10,10 +10,10 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake import directory
+from intake.directory import service as directory
 from intake.ledger import service as ledger
-from intake.models import Ticket, TicketEvent
-from intake.schemas import ReclassifyIn
+from intake.tickets.models import Ticket, TicketEvent
+from intake.tickets.schemas import ReclassifyIn
 from intake.tickets.service import PRODUCER, get_ticket, now
 from opsdesk_shared.auth import Principal, Role
 from opsdesk_shared.contracts.intake import TicketUpdated

@@ -2,6 +2,7 @@
 of work and never commits by itself; each status change is one `lifecycle` transition, one timeline
 line and its events in the outbox, all in that transaction."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
@@ -10,13 +11,13 @@ from sqlalchemy import false, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from intake import directory
 from intake.calls import service as calls
+from intake.directory import service as directory
 from intake.ledger import service as ledger
-from intake.models import Comment, Ticket, TicketDuplicate, TicketEvent
-from intake.numbering import next_ticket_number
-from intake.schemas import CommentIn, ConfirmIn, TicketCreate
 from intake.tickets import lifecycle, priority
+from intake.tickets.models import Comment, Ticket, TicketDuplicate, TicketEvent
+from intake.tickets.numbering import next_ticket_number
+from intake.tickets.schemas import CommentIn, ConfirmIn, TicketCreate
 from opsdesk_shared.auth import Principal, Role
 from opsdesk_shared.contracts.envelope import Event
 from opsdesk_shared.contracts.intake import (
@@ -57,11 +58,11 @@ def visible(principal: Principal) -> Any:
         survivors = (
             select(TicketDuplicate.survivor_id)
             .join(duplicate, duplicate.id == TicketDuplicate.duplicate_id)
-            .where(duplicate.unit_path.contains([principal.unit_id]))  # type: ignore[attr-defined]
+            .where(duplicate.unit_path.contains([principal.unit_id]))
         )
         return or_(
-            Ticket.unit_path.contains([principal.unit_id]),  # type: ignore[attr-defined]
-            Ticket.id.in_(survivors),  # type: ignore[attr-defined]
+            Ticket.unit_path.contains([principal.unit_id]),
+            Ticket.id.in_(survivors),
         )
     return false()
 
@@ -275,14 +276,14 @@ async def reveal_contact(session: AsyncSession, principal: Principal, ticket_id:
 async def timeline(session: AsyncSession, ticket_id: UUID, principal: Principal) -> list[TicketEvent]:
     stmt = select(TicketEvent).where(TicketEvent.ticket_id == ticket_id).order_by(TicketEvent.at, TicketEvent.id)
     if not is_staff(principal):
-        stmt = stmt.where(TicketEvent.kind.not_in(INTERNAL_KINDS))  # type: ignore[attr-defined]
+        stmt = stmt.where(TicketEvent.kind.not_in(INTERNAL_KINDS))
     return list((await session.execute(stmt)).scalars())
 
 
 async def comments(session: AsyncSession, ticket_id: UUID, principal: Principal) -> list[Comment]:
     stmt = select(Comment).where(Comment.ticket_id == ticket_id).order_by(Comment.at)
     if not is_staff(principal):
-        stmt = stmt.where(Comment.public.is_(True))  # type: ignore[attr-defined]
+        stmt = stmt.where(Comment.public.is_(True))
     return list((await session.execute(stmt)).scalars())
 
 
@@ -308,7 +309,7 @@ async def change_status(
     actor_name: str | None,
     reason: str | None = None,
     detail: dict[str, Any] | None = None,
-    extra_events: list[Event] = (),  # type: ignore[assignment]
+    extra_events: Sequence[Event] = (),
     at: datetime | None = None,
 ) -> str:
     """The one way a ticket's status changes: checks the transition, records it, announces it. The caller

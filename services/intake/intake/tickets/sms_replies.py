@@ -7,16 +7,17 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import Ticket, TicketEvent
 from intake.tickets import lifecycle
+from intake.tickets.models import Ticket, TicketEvent
 from intake.tickets.service import close, mark_reopened, reopen_window_passed
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.notifications import SmsReplyReceived
+from opsdesk_shared.messaging.consumer import Handler
 
 ACTOR = "短信回复"
 
 
-def handler(reopen_window: timedelta):  # type: ignore[no-untyped-def]
+def handler(reopen_window: timedelta) -> Handler:
     async def on_reply(session: AsyncSession, envelope: Envelope) -> None:
         reply = envelope.parse(SmsReplyReceived)
         ticket = (await session.execute(select(Ticket).where(Ticket.id == reply.ticket_id).with_for_update())).scalar()

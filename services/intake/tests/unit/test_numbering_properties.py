@@ -6,7 +6,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from intake.numbering import format_ticket_number
+from intake.tickets.numbering import format_ticket_number
 
 issued = st.tuples(st.dates(min_value=date(2026, 1, 1), max_value=date(2099, 12, 31)), st.integers(1, 9999))
 

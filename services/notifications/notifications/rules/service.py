@@ -192,7 +192,7 @@ def check_provider_mapping(code: str | None, params: dict[str, str] | None, allo
 
 
 def provider_params(
-    mapping: dict[str, str] | None, variables: dict[str, object], *, clip: bool, field: str = "variables"
+    mapping: dict[str, str] | None, variables: Mapping[str, object], *, clip: bool, field: str = "variables"
 ) -> dict[str, str]:
     """The provider's parameters for one message. `clip`: a rule's free text is cut to the provider's limit;
     otherwise (a business request) a missing or too long value is refused, naming it."""

@@ -7,7 +7,8 @@ from uuid import UUID
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import KnownUser, Ticket, Unit
+from intake.directory.models import KnownUser, Unit
+from intake.tickets.models import Ticket
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.gateway import UnitChanged, UserChanged
 from opsdesk_shared.messaging.ordering import upsert_in_order
@@ -37,7 +38,7 @@ async def apply_unit(session: AsyncSession, envelope: Envelope) -> None:
     # Tickets filed before this event arrived (or before a move in the tree) get the unit's real path.
     await session.execute(
         update(Ticket)
-        .where(Ticket.unit_id == unit.unit_id, Ticket.unit_path != list(unit.path))  # type: ignore[arg-type]
+        .where(Ticket.unit_id == unit.unit_id, Ticket.unit_path != list(unit.path))
         .values(unit_path=list(unit.path))
     )
 
@@ -71,18 +72,14 @@ async def unit_path(session: AsyncSession, unit_id: UUID) -> list[UUID] | None:
 
 async def root_unit(session: AsyncSession) -> UUID:
     """The top of the unit tree (the bureau): where a ticket goes when nothing names its unit."""
-    root = await session.scalar(
-        select(Unit.id).where(Unit.parent_id.is_(None)).order_by(Unit.code).limit(1)  # type: ignore[union-attr]
-    )
+    root = await session.scalar(select(Unit.id).where(Unit.parent_id.is_(None)).order_by(Unit.code).limit(1))
     if root is None:
         raise LookupError("no unit known yet: the gateway's unit events have not arrived")
     return root
 
 
 async def users_with_phone(session: AsyncSession, phone: str) -> list[KnownUser]:
-    rows = await session.execute(
-        select(KnownUser).where(KnownUser.phone == phone, KnownUser.is_active.is_(True))  # type: ignore[attr-defined]
-    )
+    rows = await session.execute(select(KnownUser).where(KnownUser.phone == phone, KnownUser.is_active.is_(True)))
     return list(rows.scalars())
 
 
@@ -92,6 +89,6 @@ async def display_names(session: AsyncSession, user_ids: set[UUID]) -> dict[UUID
     if not user_ids:
         return {}
     rows = await session.execute(
-        select(KnownUser.user_id, KnownUser.display_name).where(KnownUser.user_id.in_(user_ids))  # type: ignore[attr-defined]
+        select(KnownUser.user_id, KnownUser.display_name).where(KnownUser.user_id.in_(user_ids))
     )
     return {user_id: name for user_id, name in rows if name}

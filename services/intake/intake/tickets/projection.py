@@ -10,8 +10,8 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.models import Ticket, TicketEvent
 from intake.tickets import lifecycle
+from intake.tickets.models import Ticket, TicketEvent
 from intake.tickets.service import change_status, mark_resolved
 from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.contracts.envelope import Envelope

@@ -6,6 +6,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from intake.attachments.schemas import AttachmentOut
 from opsdesk_shared.contracts.vocabulary import Category, Channel, Level, Priority
 
 Text200 = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
@@ -131,15 +132,6 @@ class CommentOut(BaseModel):
     author_name: str | None
     body: str
     public: bool
-    at: datetime
-
-
-class AttachmentOut(BaseModel):
-    id: UUID
-    filename: str
-    content_type: str
-    size: int
-    sha256: str
     at: datetime
 
 
