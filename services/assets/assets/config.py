@@ -13,3 +13,7 @@ class AssetsSettings(ServiceSettings):
     import_max_rows: int = Field(default=60_000, ge=1)
     # How often the worker makes due rounds and records missed ones (it also does at start).
     inspection_tick_s: float = Field(default=30.0, gt=0)
+    # Visit plans: how often the worker makes the visits owed (a new period, a new station).
+    visit_tick_s: float = Field(default=300.0, gt=0)
+    # The region a visited unit's contact number is read in when written without a country code.
+    default_phone_region: str = "CN"

@@ -1,11 +1,11 @@
-"""The assets service's API process: the equipment ledger and the technical ledger."""
+"""The assets service's API process: the equipment and technical ledgers, inspections, training and visits."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from assets.api import inspections, ledger, spreadsheets, technical
+from assets.api import inspections, ledger, spreadsheets, technical, training, visits
 from assets.config import AssetsSettings
 from opsdesk_shared.app import build_service_app, database_check
 from opsdesk_shared.db import create_engine, session_factory
@@ -23,6 +23,6 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
 
     app = build_service_app(settings, title="OpsDesk assets", lifespan=lifespan, readiness=[database_check(engine)])
     # The spreadsheet routes first: `/api/assets/import` and `/api/assets/export` are not asset ids.
-    for module in (spreadsheets, ledger, technical, inspections):
+    for module in (spreadsheets, ledger, technical, inspections, training, visits):
         app.include_router(module.router)
     return app

@@ -13,7 +13,7 @@ STATUS = {
     "duplicate": "重复（已合并）",
 }
 CATEGORY = {"fault": "故障", "consultation": "咨询", "service_request": "服务请求", "complaint": "投诉"}
-CHANNEL = {"hotline": "热线", "web": "网页", "api": "接口", "sms": "短信", "inspection": "巡检"}
+CHANNEL = {"hotline": "热线", "web": "网页", "api": "接口", "sms": "短信", "inspection": "巡检", "visit": "回访"}
 METRIC = {"response": "响应", "arrival": "到场", "resolution": "解决"}
 BEARER = {"vendor": "乙方（运维方）", "bureau": "甲方（市局）"}
 OUTCOME = {"met": "达标", "breached": "超时", "running": "进行中", "cancelled": "已取消"}

@@ -24,6 +24,7 @@ REQUIRED_QUEUES: dict[str, tuple[str, ...]] = {
     "intake.dispatch-events": ("workorder.*", "sla.warning", "sla.breached"),
     "intake.directory-events": ("unit.created", "unit.updated", "user.created", "user.updated"),
     "intake.sms-replies": ("sms.reply_received",),
+    "intake.visit-risks": ("visit.risk_raised",),
     "notifications.events": (
         "ticket.created",
         "ticket.status_changed",

@@ -36,6 +36,7 @@ class Channel(StrEnum):
     API = "api"
     SMS = "sms"
     INSPECTION = "inspection"
+    VISIT = "visit"  # a hidden risk found on a user visit (回访), ticketed by the visitor
 
 
 class TicketStatus(StrEnum):
@@ -63,6 +64,19 @@ class Skill(StrEnum):
     NETWORK = "network"
     DATABASE = "database"
     SECURITY = "security"
+
+
+class WorkKind(StrEnum):
+    """A ticket's kind of work (its `subcategory`): dispatch matches it to engineers' skills; `training` is
+    the bureau asking the vendor to train its administrators and users (a `service_request`)."""
+
+    HARDWARE = "hardware"
+    SOFTWARE = "software"
+    NETWORK = "network"
+    DATA = "data"
+    ACCOUNT = "account"
+    SECURITY = "security"
+    TRAINING = "training"
 
 
 class AssetClass(StrEnum):
@@ -106,6 +120,7 @@ VOCABULARY: tuple[type[StrEnum], ...] = (
     Channel,
     TicketStatus,
     Skill,
+    WorkKind,
     AssetClass,
     AssetStatus,
     Criticality,

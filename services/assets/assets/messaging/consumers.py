@@ -1,12 +1,21 @@
-"""The assets service's subscriptions: the gateway's unit tree (requester scoping, unit codes in imports)."""
+"""The assets service's subscriptions: the gateway's unit tree (requester scoping, unit codes in imports), and
+intake's answer to a visit's hidden risk (the ticket it filed)."""
 
 from assets.directory import service as directory
+from assets.visits import service as visits
 from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated
+from opsdesk_shared.contracts.intake import VisitRiskTicketed
 from opsdesk_shared.messaging.consumer import HandlerTable, Subscription
 
 DIRECTORY_HANDLERS: HandlerTable = {
     UnitCreated.type: directory.apply_unit,
     UnitUpdated.type: directory.apply_unit,
 }
+VISIT_HANDLERS: HandlerTable = {
+    VisitRiskTicketed.type: visits.apply_ticketed,
+}
 
-SUBSCRIPTIONS = [Subscription.of("assets.directory-events", DIRECTORY_HANDLERS)]
+SUBSCRIPTIONS = [
+    Subscription.of("assets.directory-events", DIRECTORY_HANDLERS),
+    Subscription.of("assets.visit-tickets", VISIT_HANDLERS),
+]

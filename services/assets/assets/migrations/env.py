@@ -3,6 +3,8 @@ import assets.directory.models  # noqa: F401
 import assets.ledger.idempotency  # noqa: F401
 import assets.ledger.models  # noqa: F401
 import assets.technical.models  # noqa: F401
+import assets.training.models  # noqa: F401
+import assets.visits.models  # noqa: F401
 from assets.db import Base
 from opsdesk_shared.migrations import run_env
 

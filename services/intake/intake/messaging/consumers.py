@@ -1,5 +1,5 @@
 """Intake's subscriptions: dispatch's work-order and SLA events (the requester's view), and the
-gateway's units and users (scoping and caller identity)."""
+gateway's units and users (scoping and caller identity), and the hidden risks user visits find."""
 
 from datetime import timedelta
 
@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake import directory, projection
 from intake.config import IntakeSettings
-from intake.tickets import sms_replies
+from intake.tickets import from_visits, sms_replies
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated
 from opsdesk_shared.messaging.consumer import Subscription
@@ -42,4 +42,6 @@ SUBSCRIPTIONS = [
         ),
         on_directory_event,
     ),
+    # A hidden risk found on a user visit, to be filed as a ticket (channel `visit`).
+    Subscription.of("intake.visit-risks", from_visits.HANDLERS),
 ]
