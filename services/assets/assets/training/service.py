@@ -197,7 +197,7 @@ async def sign_in(session: AsyncSession, principal: Principal, session_id: UUID)
             "this training session has ended: sign-in is closed",
             field="session_id",
             rule="sign-in-while-open",
-            code=refusal.value,
+            code="training.ended",
         )
     if refusal == rules.SignInRefusal.CANCELLED:
         raise Conflict("this training session was cancelled", field="session_id", code="training.cancelled")
