@@ -258,14 +258,20 @@ async def give_feedback(
         .with_for_update()
     )
     at = now()
-    if not rules.may_give_feedback(window(training), at, row is not None):
+    if row is None:
         raise RuleViolation(
-            "only an attendee who signed in rates a session, once it has begun",
+            "only an attendee who signed in rates a session",
             field="rating",
             rule="attendees-rate",
-            code="training.feedback_not_attendee" if row is None else "training.feedback_too_early",
+            code="training.feedback_not_attendee",
         )
-    assert row is not None
+    if not rules.may_give_feedback(window(training), at, signed_in=True):
+        raise RuleViolation(
+            "a session is rated once it has begun (and was not cancelled)",
+            field="rating",
+            rule="attendees-rate",
+            code="training.feedback_too_early",
+        )
     row.rating, row.comment, row.rated_at = cmd.rating, cmd.comment, at
     await session.flush()
     await add_event(
