@@ -29,6 +29,10 @@ FACTS = (
     "sms_daily",
     "call_daily",
     "knowledge_daily",
+    "training_session_fact",
+    "training_attendance_fact",
+    "visit_fact",
+    "visit_risk_fact",
 )
 BATCH = 2000
 

@@ -1,7 +1,7 @@
 """The quarterly acceptance report (合同履行验收报告, `?quarter=2026Q4`) and the annual summary over the
 contract year (`?year=2026`: 2026-05-29 – 2027-05-28): service volume, SLA compliance with every breach,
-satisfaction, attendance and repair costs; headed by the contract's particulars and closed by the
-parties' signature block (甲方 the bureau, 乙方 the vendor)."""
+satisfaction, attendance, repair costs, training sessions and user visits; headed by the contract's
+particulars and closed by the parties' signature block (甲方 the bureau, 乙方 the vendor)."""
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +12,7 @@ from reporting.exports.document import Document
 from reporting.reports.attendance import Attendance, attendance, attendance_table
 from reporting.reports.breaches import Breach, breach_table, breaches
 from reporting.reports.costs import CostReport, cost_tables, costs
+from reporting.reports.field_work import TrainingReport, VisitReport, training, training_tables, visit_tables, visits
 from reporting.reports.filters import Filters
 from reporting.reports.summary import Summary, summarize, summary_sections
 
@@ -24,6 +25,8 @@ class AcceptanceReport(BaseModel):
     breaches: list[Breach]
     attendance: list[Attendance]
     costs: CostReport
+    training: TrainingReport
+    visits: VisitReport
 
 
 async def acceptance(session: AsyncSession, filters: Filters, kind: str) -> AcceptanceReport:
@@ -35,6 +38,8 @@ async def acceptance(session: AsyncSession, filters: Filters, kind: str) -> Acce
         breaches=(await breaches(session, filters)).breaches,
         attendance=await attendance(session, filters.period),
         costs=await costs(session, filters),
+        training=await training(session, filters.period),
+        visits=await visits(session, filters.period),
     )
 
 
@@ -56,6 +61,8 @@ def acceptance_document(report: AcceptanceReport, filters: Filters) -> Document:
             breach_table("SLA 超时明细 Every SLA breach", report.breaches),
             attendance_table(report.attendance),
             *cost_tables(report.costs),
+            *training_tables(report.training),
+            *visit_tables(report.visits),
             signature_block(report.contract),
         ],
     )
