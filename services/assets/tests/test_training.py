@@ -150,7 +150,7 @@ async def test_materials_are_stored_within_their_limits_and_listed_as_delivered(
     )
     assert script.status_code == 422 and script.json()["code"] == "training.material_type"
     huge = await ledger.client.post(
-        url, files={"file": ("big.pdf", b"0" * (20 * 1024 * 1024 + 1), "application/pdf")}, headers=ledger.admin
+        url, files={"file": ("big.pdf", b"0" * (10 * 1024 * 1024 + 1), "application/pdf")}, headers=ledger.admin
     )
     assert huge.status_code == 413
     detail = await ledger.client.get(f"/api/training/sessions/{training['id']}", headers=ledger.admin)

@@ -241,6 +241,7 @@ MESSAGES: dict[str, str] = {
     "web.photo_required": N_("请先拍照或选择图片。"),
     "web.signature_missing": N_("报修人尚未签字。"),
     "web.signature_unreadable": N_("签字无法读取，请重新签字。"),
+    "web.file_required": N_("请先选择文件。"),
     "web.files_kept": N_("已选择的文件已保留，无需重新选择。"),
 }
 

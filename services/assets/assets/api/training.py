@@ -102,7 +102,7 @@ async def list_attendees(session_id: UUID, principal: CurrentPrincipal, session:
 @router.post("/sessions/{session_id}/materials", status_code=status.HTTP_201_CREATED, response_model=MaterialOut)
 async def add_material(
     session_id: UUID,
-    file: Annotated[UploadFile, File(description="PDF, Word, PowerPoint, Excel, text or PNG/JPEG; at most 20 MiB")],
+    file: Annotated[UploadFile, File(description="PDF, Word, PowerPoint, Excel, text or PNG/JPEG; at most 10 MiB")],
     principal: CurrentPrincipal,
     uow: Uow,
 ) -> MaterialOut:

@@ -8,7 +8,7 @@ from enum import StrEnum
 # Attendees arrive before the start: the sign-in page (and the QR code shown in the room) opens this early.
 SIGN_IN_OPENS_BEFORE = timedelta(hours=1)
 # Materials: documents and pictures the bureau can open, nothing executable, at most this big each.
-MATERIAL_MAX_BYTES = 20 * 1024 * 1024
+MATERIAL_MAX_BYTES = 10 * 1024 * 1024  # as ticket attachments: the gateway takes bodies up to 12 MiB
 MATERIAL_TYPES = {
     ".pdf": "application/pdf",
     ".doc": "application/msword",
