@@ -6,7 +6,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from opsdesk_shared.testing.workers import EventTap, eventually
+import asyncpg
+
+from opsdesk_shared.contracts.gateway import UserCreated
+from opsdesk_shared.testing.workers import EventTap, eventually, publish
 
 from .conftest import Ledger
 
@@ -155,3 +158,40 @@ async def test_materials_are_stored_within_their_limits_and_listed_as_delivered(
     assert huge.status_code == 413
     detail = await ledger.client.get(f"/api/training/sessions/{training['id']}", headers=ledger.admin)
     assert [m["filename"] for m in detail.json()["materials"]] == ["操作手册.pdf"]
+
+
+async def test_the_attendee_list_shows_peoples_names_from_the_gateway(ledger: Ledger) -> None:
+    [branch] = await ledger.unit()
+    training = await arrange(ledger, session_body([branch], starts_in=timedelta(minutes=-1)))
+    user_id = uuid.uuid4()
+    await publish(
+        ledger.env.amqp_url,
+        UserCreated(
+            user_id=user_id,
+            username="wj0042",
+            display_name="王晓明",
+            phone=None,
+            roles=["requester"],
+            unit_id=branch,
+            is_active=True,
+            aggregate_version=1,
+        ),  # fmt: skip
+    )
+
+    async def named() -> bool:
+        token = ledger.env.token("requester", unit_id=branch, subject=user_id, name="wj0042")
+        headers = {"Authorization": f"Bearer {token}"}
+        await ledger.client.post(f"/api/training/sessions/{training['id']}/sign-in", headers=headers)
+        listed = await ledger.client.get(f"/api/training/sessions/{training['id']}/attendees", headers=ledger.admin)
+        return [a["display_name"] for a in listed.json()] == ["王晓明"]
+
+    await eventually(lambda: knows_person(ledger, user_id))
+    assert await named()
+
+
+async def knows_person(ledger: Ledger, user_id: uuid.UUID) -> bool:
+    conn = await asyncpg.connect(f"{ledger.env.servers.database_url}/{ledger.env.database_prefix}_assets")
+    try:
+        return bool(await conn.fetchval("SELECT 1 FROM directory_person WHERE id = $1", user_id))
+    finally:
+        await conn.close()

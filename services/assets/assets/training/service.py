@@ -11,6 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import undefer
 
+from assets.directory import service as directory
 from assets.directory.models import Unit
 from assets.inspections.rules import SHANGHAI
 from assets.training import access, rules
@@ -211,6 +212,7 @@ async def sign_in(session: AsyncSession, principal: Principal, session_id: UUID)
             params={"opens": f"{opens:%m-%d %H:%M}"},
         )
     unit = await session.get(Unit, principal.unit_id) if principal.unit_id else None
+    name = await directory.name_of(session, principal)
     # Two devices at once (the portal and the QR code): the pair is unique, the loser reads the winner's row.
     inserted = await session.scalar(
         insert(TrainingAttendance)
@@ -218,7 +220,7 @@ async def sign_in(session: AsyncSession, principal: Principal, session_id: UUID)
             id=uuid4(),
             session_id=session_id,
             user_id=principal.subject,
-            display_name=principal.username,
+            display_name=name,
             unit_id=principal.unit_id,
             unit_name=unit.name if unit else None,
             signed_in_at=at,
@@ -239,7 +241,7 @@ async def sign_in(session: AsyncSession, principal: Principal, session_id: UUID)
         TrainingSignedIn(
             session_id=session_id,
             user_id=principal.subject,
-            display_name=principal.username,
+            display_name=name,
             unit_id=principal.unit_id,
             signed_in_at=at,
         ),

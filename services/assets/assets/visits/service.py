@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assets.directory import service as directory
 from assets.directory.models import Unit
 from assets.inspections.rules import SHANGHAI, local_day
 from assets.training import access
@@ -265,8 +266,9 @@ async def record(
     if visited_at > at:
         raise RuleViolation("a visit is recorded after it happened", field="visited_at", code="visit.in_future")
     phone = normalise_phone(cmd.contact_phone, phone_region, field="contact_phone")
+    visitor = await directory.name_of(session, principal)
     visit.status = VisitStatus.DONE
-    visit.visited_at, visit.visitor_id, visit.visitor_name = visited_at, principal.subject, principal.username
+    visit.visited_at, visit.visitor_id, visit.visitor_name = visited_at, principal.subject, visitor
     visit.companions, visit.contact_name, visit.contact_phone = cmd.companions, cmd.contact_name, phone
     visit.usage, visit.checked, visit.environment, visit.proposals = (
         cmd.usage,
@@ -291,7 +293,7 @@ async def record(
             due_by=visit.due_by,
             visited_at=visited_at,
             visitor_id=principal.subject,
-            visitor_name=principal.username,
+            visitor_name=visitor,
             risks=[VisitRiskData(risk_id=r.id, description=r.description) for r in risks],
         ),
         producer=PRODUCER,
@@ -346,7 +348,7 @@ async def raise_ticket(session: AsyncSession, principal: Principal, visit_id: UU
             contact_name=visit.contact_name or visit.unit_name,
             contact_phone=visit.contact_phone or "",
             visitor_id=principal.subject,
-            visitor_name=principal.username,
+            visitor_name=await directory.name_of(session, principal),
             raised_at=at,
         ),
         producer=PRODUCER,

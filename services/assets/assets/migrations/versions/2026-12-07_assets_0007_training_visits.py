@@ -1,4 +1,5 @@
-"""training sessions (materials, attendance with feedback) and user visits (plans, visits, hidden risks)
+"""training sessions (materials, attendance with feedback), user visits (plans, visits, hidden risks), and
+the gateway's people by name
 
 Revision ID: assets_0007
 Revises: assets_0004
@@ -29,6 +30,15 @@ def _kept() -> list[sa.Column]:  # type: ignore[type-arg]  # sa.Column's paramet
 
 
 def upgrade() -> None:
+    # The gateway's people by name (from user.* events), for attendee lists and visit records.
+    op.create_table(
+        "directory_person",
+        sa.Column("id", UUID, primary_key=True),
+        sa.Column("username", sa.Text, nullable=False),
+        sa.Column("display_name", sa.Text, nullable=False),
+        sa.Column("unit_id", UUID),
+        sa.Column("applied_version", sa.Integer, nullable=False, server_default="0"),
+    )
     op.create_table(
         "training_session",
         sa.Column("id", UUID, primary_key=True),
@@ -137,5 +147,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("visit_risk", "visit", "visit_plan", "training_attendance", "training_material", "training_session"):
+    for table in (
+        "visit_risk",
+        "visit",
+        "visit_plan",
+        "training_attendance",
+        "training_material",
+        "training_session",
+        "directory_person",
+    ):
         op.drop_table(table)
