@@ -94,8 +94,9 @@ def test_a_session_with_sign_ins_and_a_visit_that_raised_a_ticket_are_in_the_qua
     page.locator("#record-form [name=contact_phone]").fill("13800010002")
     page.locator("#record-visit").click()
     expect(page.locator("#visit-risks")).to_contain_text("UPS电池老化")
-    page.locator("#visit-risks .raise-ticket").click()
     visit_url = page.url
+    page.locator("#visit-risks .raise-ticket").click()
+    expect(page.locator("#visit-risks")).to_contain_text("已提交转工单")
 
     def ticketed() -> str | None:
         page.goto(visit_url)

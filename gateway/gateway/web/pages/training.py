@@ -84,9 +84,14 @@ async def _session_view(web: Web, session_id: str, **extra: Any) -> dict[str, An
             "qr": sign_in_qr(url) if arranges(web) else "", **extra}  # fmt: skip
 
 
+# After a write the browser is sent back to the page (no form re-sent on reload); `ok` names what to confirm.
+NOTICES = frozenset({"rated", "uploaded"})
+
+
 @router.get("/{session_id}")
-async def session_page(session_id: str, web: WebPage) -> Response:
-    return web.render("training_session.html", **await _session_view(web, session_id))
+async def session_page(session_id: str, web: WebPage, ok: str | None = None) -> Response:
+    notice = {ok: True} if ok in NOTICES else {}
+    return web.render("training_session.html", **await _session_view(web, session_id, **notice))
 
 
 @router.get("/{session_id}/sign-in")
@@ -101,7 +106,7 @@ async def sign_in(session_id: str, web: WebPage) -> Response:
         await web.api.post(f"/api/training/sessions/{session_id}/sign-in")
     except ApiError as exc:
         return web.render("training_sign_in.html", **await _session_view(web, session_id, error=exc.detail))
-    return web.render("training_sign_in.html", **await _session_view(web, session_id, signed=True))
+    return RedirectResponse(f"/ui/training/{session_id}/sign-in", status_code=303)
 
 
 @router.post("/{session_id}/feedback")
@@ -117,7 +122,7 @@ async def feedback(session_id: str, web: WebPage) -> Response:
     except ApiError as exc:
         view = await _session_view(web, session_id, feedback_error=exc.detail, values=fields)
         return web.render("training_session.html", **view)
-    return web.render("training_session.html", **await _session_view(web, session_id, rated=True))
+    return RedirectResponse(f"/ui/training/{session_id}?ok=rated", status_code=303)
 
 
 @router.post("/{session_id}/materials")
@@ -134,7 +139,7 @@ async def add_material(session_id: str, web: Web = Arranger) -> Response:
         )
     except ApiError as exc:
         return web.render("training_session.html", **await _session_view(web, session_id, material_error=exc.detail))
-    return web.render("training_session.html", **await _session_view(web, session_id, uploaded=True))
+    return RedirectResponse(f"/ui/training/{session_id}?ok=uploaded", status_code=303)
 
 
 @router.get("/{session_id}/materials/{material_id}")

@@ -78,8 +78,9 @@ async def _visit_view(web: Web, visit_id: str, **extra: Any) -> dict[str, Any]:
 
 
 @router.get("/{visit_id}")
-async def visit_page(visit_id: str, web: WebPage) -> Response:
-    return web.render("visit.html", **await _visit_view(web, visit_id))
+async def visit_page(visit_id: str, web: WebPage, ok: str | None = None) -> Response:
+    notice = {ok: True} if ok in ("raised", "surveyed") else {}
+    return web.render("visit.html", **await _visit_view(web, visit_id, **notice))
 
 
 @router.post("/{visit_id}/record")
@@ -103,7 +104,7 @@ async def raise_ticket(visit_id: str, risk_id: str, web: Web = Arranger) -> Resp
         await web.api.post(f"/api/visits/{visit_id}/risks/{risk_id}/ticket")
     except ApiError as exc:
         return web.render("visit.html", **await _visit_view(web, visit_id, error=exc.detail))
-    return web.render("visit.html", **await _visit_view(web, visit_id, raised=risk_id))
+    return RedirectResponse(f"/ui/visits/{visit_id}?ok=raised", status_code=303)
 
 
 @router.post("/{visit_id}/survey")
@@ -117,4 +118,4 @@ async def survey(visit_id: str, web: WebPage) -> Response:
         await web.api.call("PUT", f"/api/visits/{visit_id}/survey", json=body)
     except ApiError as exc:
         return web.render("visit.html", **await _visit_view(web, visit_id, survey_error=exc.detail))
-    return web.render("visit.html", **await _visit_view(web, visit_id, surveyed=True))
+    return RedirectResponse(f"/ui/visits/{visit_id}?ok=surveyed", status_code=303)
