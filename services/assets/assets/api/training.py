@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, File, Response, UploadFile, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assets.api.dependencies import Arranger, FieldWorkReader, Person
 from assets.training import access, service
 from assets.training.models import TrainingSession
 from assets.training.rules import MATERIAL_MAX_BYTES, state
@@ -21,7 +22,7 @@ from assets.training.schemas import (
     SessionOut,
     SessionPatch,
 )
-from opsdesk_shared.auth import CurrentPrincipal, Principal
+from opsdesk_shared.auth import Principal
 from opsdesk_shared.dependencies import ReadSession, Uow
 from opsdesk_shared.errors import PayloadTooLarge
 
@@ -50,24 +51,24 @@ async def _detail(session: AsyncSession, principal: Principal, training: Trainin
 
 
 @router.post("/sessions", status_code=status.HTTP_201_CREATED, response_model=SessionDetail)
-async def create_session(body: SessionCreate, principal: CurrentPrincipal, uow: Uow) -> SessionDetail:
+async def create_session(body: SessionCreate, principal: Arranger, uow: Uow) -> SessionDetail:
     return await _detail(uow, principal, await service.create(uow, principal, body))
 
 
 @router.get("/sessions", response_model=list[SessionOut])
-async def list_sessions(principal: CurrentPrincipal, session: ReadSession, upcoming: bool = False) -> list[SessionOut]:
+async def list_sessions(principal: Person, session: ReadSession, upcoming: bool = False) -> list[SessionOut]:
     """The sessions the caller may see: all for the vendor's staff and supervisors, else those for their
     unit (or a unit above or under it)."""
     return await _outs(session, principal, list(await service.list_visible(session, principal, upcoming_only=upcoming)))
 
 
 @router.get("/sessions/{session_id}", response_model=SessionDetail)
-async def get_session(session_id: UUID, principal: CurrentPrincipal, session: ReadSession) -> SessionDetail:
+async def get_session(session_id: UUID, principal: Person, session: ReadSession) -> SessionDetail:
     return await _detail(session, principal, await service.get(session, principal, session_id))
 
 
 @router.patch("/sessions/{session_id}", response_model=SessionDetail)
-async def patch_session(session_id: UUID, body: SessionPatch, principal: CurrentPrincipal, uow: Uow) -> SessionDetail:
+async def patch_session(session_id: UUID, body: SessionPatch, principal: Arranger, uow: Uow) -> SessionDetail:
     return await _detail(uow, principal, await service.patch(uow, principal, session_id, body))
 
 
@@ -77,7 +78,7 @@ async def patch_session(session_id: UUID, body: SessionPatch, principal: Current
     status_code=status.HTTP_201_CREATED,
     responses={200: {"description": "signed in before: the first sign-in", "model": AttendeeOut}},
 )
-async def sign_in(session_id: UUID, principal: CurrentPrincipal, uow: Uow, response: Response) -> AttendeeOut:
+async def sign_in(session_id: UUID, principal: Person, uow: Uow, response: Response) -> AttendeeOut:
     """The caller signs in with their own account while the session is open (from an hour before its start
     until its end). Signing in again answers the first sign-in (200)."""
     attendance, new = await service.sign_in(uow, principal, session_id)
@@ -87,14 +88,13 @@ async def sign_in(session_id: UUID, principal: CurrentPrincipal, uow: Uow, respo
 
 
 @router.put("/sessions/{session_id}/feedback", response_model=AttendeeOut)
-async def give_feedback(session_id: UUID, body: FeedbackIn, principal: CurrentPrincipal, uow: Uow) -> AttendeeOut:
+async def give_feedback(session_id: UUID, body: FeedbackIn, principal: Person, uow: Uow) -> AttendeeOut:
     """An attendee's rating (1–5) and comments, once the session has begun; a later one replaces it."""
     return AttendeeOut.model_validate(await service.give_feedback(uow, principal, session_id, body))
 
 
 @router.get("/sessions/{session_id}/attendees", response_model=list[AttendeeOut])
-async def list_attendees(session_id: UUID, principal: CurrentPrincipal, session: ReadSession) -> list[AttendeeOut]:
-    service.require_staff_view(principal)
+async def list_attendees(session_id: UUID, principal: FieldWorkReader, session: ReadSession) -> list[AttendeeOut]:
     await service.get(session, principal, session_id)
     return [AttendeeOut.model_validate(a) for a in await service.attendees(session, session_id)]
 
@@ -103,7 +103,7 @@ async def list_attendees(session_id: UUID, principal: CurrentPrincipal, session:
 async def add_material(
     session_id: UUID,
     file: Annotated[UploadFile, File(description="PDF, Word, PowerPoint, Excel, text or PNG/JPEG; at most 10 MiB")],
-    principal: CurrentPrincipal,
+    principal: Arranger,
     uow: Uow,
 ) -> MaterialOut:
     content = await file.read(MATERIAL_MAX_BYTES + 1)
@@ -114,9 +114,7 @@ async def add_material(
 
 
 @router.get("/sessions/{session_id}/materials/{material_id}", response_class=Response)
-async def download_material(
-    session_id: UUID, material_id: UUID, principal: CurrentPrincipal, session: ReadSession
-) -> Response:
+async def download_material(session_id: UUID, material_id: UUID, principal: Person, session: ReadSession) -> Response:
     material = await service.material(session, principal, session_id, material_id)
     return Response(
         material.content,

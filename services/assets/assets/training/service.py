@@ -24,7 +24,7 @@ from opsdesk_shared.contracts.assets import (
     TrainingSessionSaved,
     TrainingSignedIn,
 )
-from opsdesk_shared.errors import Conflict, Forbidden, NotFound, PayloadTooLarge, RuleViolation
+from opsdesk_shared.errors import Conflict, NotFound, PayloadTooLarge, RuleViolation
 from opsdesk_shared.messaging.outbox import add_event
 
 PRODUCER = "assets"
@@ -345,7 +345,3 @@ async def material(
         raise NotFound(f"no material {material_id} in this session", field="material_id")
     return found
 
-
-def require_staff_view(principal: Principal) -> None:
-    if not access.sees_all(principal):
-        raise Forbidden("the attendee list is for the vendor's staff and the supervisors", code="forbidden")
