@@ -344,4 +344,3 @@ async def material(
     if found is None:
         raise NotFound(f"no material {material_id} in this session", field="material_id")
     return found
-

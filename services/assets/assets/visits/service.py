@@ -3,7 +3,7 @@ idempotently), visits are recorded once by the vendor's staff, the unit answers 
 a hidden risk becomes a ticket in one step (announced for intake, which answers with the ticket number)."""
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -29,6 +29,9 @@ from opsdesk_shared.messaging.outbox import add_event
 from opsdesk_shared.phones import normalise_phone
 
 PRODUCER = "assets"
+# How far back a plan may start: its past periods' visits are owed (and shown overdue) at once, so a plan
+# "since 1990" would make decades of visits for every unit.
+BACKDATE_DAYS = 366
 
 
 def now() -> datetime:
@@ -51,13 +54,21 @@ async def create_plan(session: AsyncSession, principal: Principal, cmd: PlanCrea
     if cmd.root_unit_id is not None and await session.get(Unit, cmd.root_unit_id) is None:
         raise RuleViolation(f"no unit {cmd.root_unit_id}", field="root_unit_id", code="visit.unit_unknown")
     at = now()
+    starts_on = cmd.starts_on or local_day(at)
+    if starts_on < local_day(at) - timedelta(days=BACKDATE_DAYS):
+        raise RuleViolation(
+            f"a visit plan starts at most {BACKDATE_DAYS} days back",
+            field="starts_on",
+            code="visit.backdated",
+            params={"days": BACKDATE_DAYS},
+        )
     plan = VisitPlan(
         id=uuid4(),
         name=cmd.name,
         unit_kind=cmd.unit_kind.value,
         root_unit_id=cmd.root_unit_id,
         period=cmd.period.value,
-        starts_on=cmd.starts_on or local_day(at),
+        starts_on=starts_on,
         active=True,
         version=1,
         created_at=at,
