@@ -195,3 +195,10 @@ async def knows_person(ledger: Ledger, user_id: uuid.UUID) -> bool:
         return bool(await conn.fetchval("SELECT 1 FROM directory_person WHERE id = $1", user_id))
     finally:
         await conn.close()
+
+
+async def test_a_time_without_its_offset_is_refused_by_name(ledger: Ledger) -> None:
+    [branch] = await ledger.unit()
+    body = {**session_body([branch], starts_in=timedelta(days=1)), "starts_at": "2030-01-01T10:00:00"}
+    resp = await ledger.client.post("/api/training/sessions", json=body, headers=ledger.admin)
+    assert resp.status_code == 422 and "starts_at" in str(resp.json())

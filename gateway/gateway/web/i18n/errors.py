@@ -236,7 +236,7 @@ MESSAGES: dict[str, str] = {
     "visit.recorded_already": N_("该回访已由 {visitor} 登记，不能重复登记。"),
     "visit.cancelled": N_("该回访已取消。"),
     "visit.in_future": N_("回访时间不能晚于现在。"),
-    "visit.backdated": N_("回访计划最早只能从 {days} 天前开始。"),
+    "visit.backdated": N_("回访计划的开始日期须在前后 {days} 天之内。"),
     "visit.not_recorded": N_("回访登记后才能进行满意度调查。"),
     # the web pages' own checks, before anything reaches the API
     "web.photo_required": N_("请先拍照或选择图片。"),

@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from assets.training.rules import SessionState
 
@@ -23,8 +23,8 @@ class SessionCreate(BaseModel):
     description: Text | None = None
     trainer: Name
     place: Name
-    starts_at: datetime
-    ends_at: datetime
+    starts_at: AwareDatetime  # with its offset: a naive time would be compared with stored UTC ones
+    ends_at: AwareDatetime
     audience_unit_ids: Annotated[list[UUID], Field(min_length=1, max_length=500)]
     request_ticket: TicketNumber | None = Field(
         default=None, description="the bureau's training request (service_request, kind training) it answers"
@@ -43,8 +43,8 @@ class SessionPatch(BaseModel):
     description: Text | None = None
     trainer: Name | None = None
     place: Name | None = None
-    starts_at: datetime | None = None
-    ends_at: datetime | None = None
+    starts_at: AwareDatetime | None = None
+    ends_at: AwareDatetime | None = None
     audience_unit_ids: Annotated[list[UUID], Field(min_length=1, max_length=500)] | None = None
     cancelled: bool | None = None
 

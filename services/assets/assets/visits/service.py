@@ -29,8 +29,8 @@ from opsdesk_shared.messaging.outbox import add_event
 from opsdesk_shared.phones import normalise_phone
 
 PRODUCER = "assets"
-# How far back a plan may start: its past periods' visits are owed (and shown overdue) at once, so a plan
-# "since 1990" would make decades of visits for every unit.
+# How far back (or ahead) a plan may start: its past periods' visits are owed (and shown overdue) at once, so
+# a plan "since 1990" would make decades of visits for every unit.
 BACKDATE_DAYS = 366
 
 
@@ -55,9 +55,9 @@ async def create_plan(session: AsyncSession, principal: Principal, cmd: PlanCrea
         raise RuleViolation(f"no unit {cmd.root_unit_id}", field="root_unit_id", code="visit.unit_unknown")
     at = now()
     starts_on = cmd.starts_on or local_day(at)
-    if starts_on < local_day(at) - timedelta(days=BACKDATE_DAYS):
+    if not local_day(at) - timedelta(days=BACKDATE_DAYS) <= starts_on <= local_day(at) + timedelta(days=BACKDATE_DAYS):
         raise RuleViolation(
-            f"a visit plan starts at most {BACKDATE_DAYS} days back",
+            f"a visit plan starts at most {BACKDATE_DAYS} days back or ahead",
             field="starts_on",
             code="visit.backdated",
             params={"days": BACKDATE_DAYS},
