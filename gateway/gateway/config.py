@@ -140,6 +140,8 @@ class GatewaySettings(ServiceSettings):
             ("/api/inspections", self.assets_url),
             ("/api/monitoring", self.assets_url),
             ("/api/spares", self.assets_url),
+            ("/api/training", self.assets_url),
+            ("/api/visits", self.assets_url),
         ]
 
     def services(self) -> dict[str, str]:

@@ -30,6 +30,21 @@ def test_the_demo_morning_gives_every_console_something_to_show(stack: Stack, de
     kb = client.get("/api/knowledge/stats", headers=supervisor).json()
     assert kb["articles_by_state"]["published"] >= 4 and kb["articles_by_state"]["in_review"] >= 1
     assert kb["uses_in_calls"] >= 1
+    # One training session under way with two sign-ins and its handout; this morning's visit to 望京派出所
+    # recorded, its hidden risk filed as a ticket of channel visit (by intake, a moment later).
+    [training] = [
+        s
+        for s in client.get("/api/training/sessions", headers=supervisor).json()
+        if s["topic"] == "居住证受理系统新版操作培训"
+    ][:1]
+    assert training["attendees"] == 2 and training["state"] == "open"
+    visits = client.get("/api/visits", params={"status": "done"}, headers=supervisor).json()
+    [visit] = [v for v in visits if v["unit_name"] == "望京派出所" and v["plan_id"]][:1]  # the yearly plan's
+    assert visit["risks_found"] == 1 and visit["satisfaction"] == 5
+    wait_for(
+        "intake to file the visit's risk",
+        lambda: client.get(f"/api/visits/{visit['id']}", headers=supervisor).json()["risks"][0]["ticket_number"],
+    )
     # The demo ledger came first: about 40 assets, among them every asset the morning's tickets name.
     ledger = client.get("/api/assets", params={"limit": 500}, headers=dispatcher).json()
     assert ledger["total"] >= 40

@@ -53,6 +53,7 @@ LABELS = {
     "database": "数据库",
     "account": "账号",
     "security": "安全",
+    "training": "培训",
     # impact and urgency
     "high": "高",
     "medium": "中",
@@ -64,6 +65,7 @@ LABELS = {
     "sms": "短信",
     "inspection": "巡检",
     "monitoring": "运行监测",
+    "visit": "回访",
     # SLA metrics and states
     "response": "响应",
     "arrival": "到场",

@@ -24,6 +24,16 @@ PAGES = [
     Page("/ui/admin", "系统管理", frozenset({"admin", "security_admin"})),
     Page("/ui/audit", "审计日志", frozenset({"auditor"})),
     Page("/ui/knowledge", "知识库", frozenset({"hotline_operator", "dispatcher", "engineer", "admin"})),
+    Page(
+        "/ui/training",
+        "培训",
+        frozenset({"requester", "engineer", "dispatcher", "supervisor", "admin", "project_manager"}),
+    ),
+    Page(
+        "/ui/visits",
+        "回访",
+        frozenset({"requester", "engineer", "dispatcher", "supervisor", "admin", "project_manager"}),
+    ),
 ]
 
 

@@ -45,6 +45,8 @@ from gateway.web.pages import (
     ticket_list,
     ticket_staff,
     tickets,
+    training,
+    visits,
     work_record,
 )
 from gateway.web.security import WebEdgeMiddleware
@@ -94,6 +96,8 @@ def install(app: FastAPI, settings: GatewaySettings) -> None:
         attachments.router,
         work_record.router,
         lock.router,
+        training.router,
+        visits.router,
     ):
         app.include_router(router)
     for name, folder in VENDOR.items():

@@ -19,3 +19,7 @@ class AssetsSettings(ServiceSettings):
     monitoring_fallback_unit: str | None = None
     # A TrueType font with Chinese glyphs, embedded in the labels' PDF (Debian: fonts-wqy-microhei).
     label_font_path: Path = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+    # Visit plans: how often the worker makes the visits owed (a new period, a new station).
+    visit_tick_s: float = Field(default=300.0, gt=0)
+    # The region a visited unit's contact number is read in when written without a country code.
+    default_phone_region: str = "CN"

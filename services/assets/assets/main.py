@@ -1,11 +1,22 @@
-"""The assets service's API process: the equipment ledger and the technical ledger."""
+"""The assets service's API process: the equipment and technical ledgers, inspections, training and visits."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from assets.api import history, inspections, labels, ledger, monitoring, spares, spreadsheets, technical
+from assets.api import (
+    history,
+    inspections,
+    labels,
+    ledger,
+    monitoring,
+    spares,
+    spreadsheets,
+    technical,
+    training,
+    visits,
+)
 from assets.config import AssetsSettings
 from opsdesk_shared.app import build_service_app, database_check
 from opsdesk_shared.db import create_engine, session_factory
@@ -23,6 +34,6 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
 
     app = build_service_app(settings, title="OpsDesk assets", lifespan=lifespan, readiness=[database_check(engine)])
     # The spreadsheet, analysis and label routes first: `/api/assets/import`, `/faults`, `/labels` are not ids.
-    for module in (spreadsheets, history, labels, ledger, technical, inspections, monitoring, spares):
+    for module in (spreadsheets, history, labels, ledger, technical, inspections, monitoring, spares, training, visits):
         app.include_router(module.router)
     return app

@@ -20,6 +20,7 @@ CHANNEL = {
     "sms": "短信",
     "inspection": "巡检",
     "monitoring": "运行监测",
+    "visit": "回访",
 }
 METRIC = {"response": "响应", "arrival": "到场", "resolution": "解决"}
 BEARER = {"vendor": "乙方（运维方）", "bureau": "甲方（市局）"}

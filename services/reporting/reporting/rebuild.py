@@ -33,6 +33,10 @@ FACTS = (
     "inspection_finding_fact",
     "asset_dim",
     "device_outage",
+    "training_session_fact",
+    "training_attendance_fact",
+    "visit_fact",
+    "visit_risk_fact",
 )
 BATCH = 2000
 

@@ -8,8 +8,11 @@ keeps the newest whatever order they arrive in (`opsdesk_shared/messaging/orderi
 from datetime import date, datetime
 from uuid import UUID
 
+from pydantic import BaseModel, ConfigDict
+
 from opsdesk_shared.contracts.dispatch import Recipient
 from opsdesk_shared.contracts.envelope import Event
+from opsdesk_shared.personal_data import SealedPhone
 
 
 class AssetChanged(Event):
@@ -140,3 +143,125 @@ class SparesStockLow(Event):
     crossed_at: datetime
     notify_roles: list[str] = ["project_manager"]
     recipients: list[Recipient] = []
+
+
+# Training (培训, SPEC §2a): sessions the vendor holds for the bureau's administrators and users.
+
+
+class TrainingMaterial(BaseModel):
+    """A file handed in with a session (its content stays in the assets service); part of
+    `training.session_saved`, not an event of its own."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    material_id: UUID
+    filename: str
+    content_type: str
+    size: int
+
+
+class TrainingSessionSaved(Event):
+    """A session as it stands after it was scheduled or changed (materials added, cancelled)."""
+
+    type = "training.session_saved"
+    session_id: UUID
+    topic: str
+    trainer: str
+    place: str
+    starts_at: datetime
+    ends_at: datetime
+    audience_unit_ids: list[UUID]
+    cancelled: bool = False
+    materials: list[TrainingMaterial] = []
+    aggregate_version: int = 0
+
+
+class TrainingSignedIn(Event):
+    """An attendee signed in to a session with their own account (once per person and session)."""
+
+    type = "training.signed_in"
+    session_id: UUID
+    user_id: UUID
+    display_name: str
+    unit_id: UUID | None = None
+    signed_in_at: datetime
+
+
+class TrainingFeedbackGiven(Event):
+    """An attendee's rating of a session (1–5); a later one replaces theirs."""
+
+    type = "training.feedback_given"
+    session_id: UUID
+    user_id: UUID
+    rating: int
+    comment: str | None = None
+    given_at: datetime
+
+
+# User visits (定期访问最终用户 / 回访, SPEC §2a).
+
+
+class VisitScheduled(Event):
+    """A visit owed to a unit: made by a visit plan for its period, or arranged on its own."""
+
+    type = "visit.scheduled"
+    visit_id: UUID
+    plan_id: UUID | None = None
+    unit_id: UUID
+    unit_name: str
+    due_from: date
+    due_by: date
+    scheduled_at: datetime
+
+
+class VisitRisk(BaseModel):
+    """A hidden risk of a recorded visit; part of `visit.recorded`."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    risk_id: UUID
+    description: str
+
+
+class VisitRecorded(Event):
+    """A visit done and written up: who visited whom, what was checked, hidden risks and proposals."""
+
+    type = "visit.recorded"
+    visit_id: UUID
+    plan_id: UUID | None = None
+    unit_id: UUID
+    unit_name: str
+    due_from: date
+    due_by: date
+    visited_at: datetime
+    visitor_id: UUID
+    visitor_name: str
+    risks: list[VisitRisk] = []
+
+
+class VisitSurveyed(Event):
+    """The visited unit's satisfaction with the visit (1–5); a later answer replaces the earlier."""
+
+    type = "visit.surveyed"
+    visit_id: UUID
+    unit_id: UUID
+    satisfaction: int
+    comment: str | None = None
+    surveyed_at: datetime
+
+
+class VisitRiskRaised(Event):
+    """A hidden risk found on a visit, to become a ticket (channel `visit`): intake files it on the visitor's
+    behalf, the visited unit's contact as requester, and answers with `visit.risk_ticketed`."""
+
+    type = "visit.risk_raised"
+    risk_id: UUID
+    visit_id: UUID
+    unit_id: UUID
+    unit_name: str
+    description: str
+    contact_name: str
+    contact_phone: SealedPhone
+    visitor_id: UUID
+    visitor_name: str
+    raised_at: datetime

@@ -169,3 +169,14 @@ class KnowledgeFilingSpared(Event):
     article_id: UUID
     article_number: str
     at: datetime
+
+
+class VisitRiskTicketed(Event):
+    """Intake filed the ticket a visit's hidden risk asked for (`visit.risk_raised`): which one."""
+
+    type = "visit.risk_ticketed"
+    risk_id: UUID
+    visit_id: UUID
+    ticket_id: UUID
+    number: str
+    at: datetime

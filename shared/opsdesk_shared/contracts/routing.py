@@ -32,6 +32,7 @@ REQUIRED_QUEUES: dict[str, tuple[str, ...]] = {
         "monitoring.alert_firing",
         "monitoring.alert_resolved",
     ),
+    "intake.visit-risks": ("visit.risk_raised",),
     "notifications.events": (
         "ticket.created",
         "ticket.status_changed",

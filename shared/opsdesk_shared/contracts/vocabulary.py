@@ -38,6 +38,8 @@ class Channel(StrEnum):
     INSPECTION = "inspection"  # a finding of a daily inspection round (assets' inspection.finding_raised)
     MONITORING = "monitoring"  # an alert of the running-state monitoring (运行监测, SPEC §2a)
 
+    VISIT = "visit"  # a hidden risk found on a user visit (回访), ticketed by the visitor
+
 
 # Channels with no requester to text: the ticket comes from the vendor's own checks, so no SMS goes to a
 # requester, and the desk (a dispatcher or the project manager) confirms the resolution, not a requester.
@@ -69,6 +71,19 @@ class Skill(StrEnum):
     NETWORK = "network"
     DATABASE = "database"
     SECURITY = "security"
+
+
+class WorkKind(StrEnum):
+    """A ticket's kind of work (its `subcategory`): dispatch matches it to engineers' skills; `training` is
+    the bureau asking the vendor to train its administrators and users (a `service_request`)."""
+
+    HARDWARE = "hardware"
+    SOFTWARE = "software"
+    NETWORK = "network"
+    DATA = "data"
+    ACCOUNT = "account"
+    SECURITY = "security"
+    TRAINING = "training"
 
 
 class AssetClass(StrEnum):
@@ -112,6 +127,7 @@ VOCABULARY: tuple[type[StrEnum], ...] = (
     Channel,
     TicketStatus,
     Skill,
+    WorkKind,
     AssetClass,
     AssetStatus,
     Criticality,

@@ -421,6 +421,7 @@ def _the_morning(m: Morning) -> list[str]:
     week = datetime.now(SHANGHAI).strftime("%G-W%V")
     desk("dispatcher", "PUT", f"/api/reports/weekly/{week}/plan", {"plan": WEEKLY_PLAN})
     _knowledge(m)
+    _training_and_visit(m)
     return filed
 
 
@@ -520,3 +521,83 @@ def _knowledge(m: Morning) -> None:
         },
     )
     desk("operator", "POST", f"/api/knowledge/articles/{published[2]['id']}/uses", {"call_id": call["id"]})
+
+
+# Training and user visits (SPEC §2a): a session under way at 朝阳分局 with its handout, signed in to by the
+# station's clerk (from the QR code in the room) and the supervisor; the visit plans, and this morning's
+# visit to 望京派出所 with a hidden risk made a ticket and the station's satisfaction.
+HANDOUT = "居住证受理系统新版操作要点\n1. 受理前核验二代证\n2. 人像采集须正面免冠\n3. 制证前核对地址信息\n"
+
+
+def _training_and_visit(m: Morning) -> None:
+    desk = m.desk
+    started = datetime.now(UTC) - timedelta(minutes=30)
+    session = wait_until(
+        "the assets service to know the units",
+        lambda: (
+            (
+                r := desk.request(
+                    "engineer",
+                    "POST",
+                    "/api/training/sessions",
+                    {
+                        "topic": "居住证受理系统新版操作培训",
+                        "description": "新版受理界面、人像采集要求与常见报错的处理。",
+                        "trainer": "刘洋",
+                        "place": "朝阳分局三楼会议室",
+                        "starts_at": started.isoformat(),
+                        "ends_at": (started + timedelta(hours=2)).isoformat(),
+                        "audience_unit_ids": [m.units["BJ-CY"]],
+                    },
+                )
+            ).is_success
+            and r.json()
+        ),
+    )
+    uploaded = desk.client.post(
+        f"/api/training/sessions/{session['id']}/materials",
+        files={"file": ("操作要点.txt", HANDOUT.encode(), "text/plain")},
+        headers={"Authorization": f"Bearer {desk.token('engineer')}"},
+        timeout=10,
+    )
+    if not uploaded.is_success:
+        raise DemoFailed(f"training material refused: {uploaded.status_code} {uploaded.text[:200]}")
+    for attendee, rating in (("requester", 5), ("supervisor", 4)):
+        desk(attendee, "POST", f"/api/training/sessions/{session['id']}/sign-in")
+        desk(attendee, "PUT", f"/api/training/sessions/{session['id']}/feedback", {"rating": rating})
+
+    desk(
+        "dispatcher",
+        "POST",
+        "/api/visits/plans",
+        {"name": "分局季度回访", "unit_kind": "sub_bureau", "period": "quarter"},
+    )
+    desk(
+        "dispatcher",
+        "POST",
+        "/api/visits/plans",
+        {"name": "派出所年度回访", "unit_kind": "police_station", "period": "year"},
+    )
+    [owed] = [
+        v
+        for v in desk("engineer", "GET", f"/api/visits?unit_id={m.units['BJ-CY-WJ']}&status=planned")
+        if v["unit_id"] == m.units["BJ-CY-WJ"]
+    ]
+    visit = desk(
+        "engineer",
+        "POST",
+        f"/api/visits/{owed['id']}/record",
+        {
+            "visited_at": (datetime.now(UTC) - timedelta(hours=1)).isoformat(),
+            "companions": "陈静",
+            "contact_name": "李强",
+            "contact_phone": "13800010002",
+            "usage": "两个受理窗口每天办理居住证约80笔，新版界面已熟悉。",
+            "checked": "制证机、读卡器、窗口终端与业务专网连通性。",
+            "environment": "机房空调运行正常，UPS间温度偏高。",
+            "risks": [{"description": "UPS电池已使用5年，断电续航不足10分钟"}],
+            "proposals": "本季度内更换UPS电池组；UPS间加装排风扇。",
+        },
+    )
+    desk("engineer", "POST", f"/api/visits/{visit['id']}/risks/{visit['risks'][0]['id']}/ticket")
+    desk("requester", "PUT", f"/api/visits/{visit['id']}/survey", {"satisfaction": 5, "comment": "回访细致，谢谢。"})

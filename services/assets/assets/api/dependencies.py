@@ -3,6 +3,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from assets.config import AssetsSettings
+from assets.training.access import ARRANGERS, SEE_ALL
 from opsdesk_shared.auth import Principal, Role, require_roles
 
 # Who keeps the equipment ledger (registers, changes, imports): the desk's administrators and dispatchers.
@@ -52,4 +53,14 @@ SparesReader = Annotated[
 ]
 SparesReportReader = Annotated[
     Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER, PROJECT_MANAGER, Role.SUPERVISOR))
+]
+
+# Training and user visits: the vendor's staff arrange them (training/access.py); the staff, supervisors and
+# the hotline read all of them; any person signed in (not a system client) reaches the rest, which then shows
+# them only what concerns their own unit.
+Arranger = Annotated[Principal, Depends(require_roles(*ARRANGERS))]
+FieldWorkReader = Annotated[Principal, Depends(require_roles(*SEE_ALL))]
+Person = Annotated[
+    Principal,
+    Depends(require_roles(*SEE_ALL, Role.REQUESTER, Role.SECURITY_ADMIN, Role.AUDITOR)),
 ]

@@ -1,5 +1,5 @@
 """The gateway's units as the assets service keeps them (from `unit.*` events): the tree that scopes what a
-requester sees, and the unit codes an imported spreadsheet names."""
+requester sees, and the unit codes an imported spreadsheet names; and its people's names (from `user.*`)."""
 
 from uuid import UUID
 
@@ -35,4 +35,16 @@ class StaffUser(Base):
     phone: Mapped[str | None] = mapped_column(EncryptedPhone)
     roles: Mapped[list[str]] = mapped_column(pg.ARRAY(Text), server_default="{}")
     is_active: Mapped[bool] = mapped_column(server_default="true")
+
+
+class Person(Base):
+    """A gateway user as the assets service knows them (from `user.*` events): the name an attendee list and
+    a visit record show, not the login name the access token carries."""
+
+    __tablename__ = "directory_person"
+
+    id: Mapped[UUID] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(Text)
+    display_name: Mapped[str] = mapped_column(Text)
+    unit_id: Mapped[UUID | None]
     applied_version: Mapped[int] = mapped_column(server_default="0")

@@ -5,8 +5,9 @@ from uuid import UUID
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assets.directory.models import StaffUser, Unit
+from assets.directory.models import Person, StaffUser, Unit
 from assets.ledger.models import Asset
+from opsdesk_shared.auth import Principal
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.gateway import UnitChanged, UserChanged
 from opsdesk_shared.messaging.ordering import upsert_in_order
@@ -33,7 +34,7 @@ async def apply_unit(session: AsyncSession, envelope: Envelope) -> None:
         )
 
 
-async def apply_user(session: AsyncSession, envelope: Envelope) -> None:
+async def _apply_staff_user(session: AsyncSession, envelope: Envelope) -> None:
     user: UserChanged = envelope.parse(UserChanged)
     values = {"display_name": user.display_name, "phone": user.phone, "roles": user.roles, "is_active": user.is_active}
     await upsert_in_order(
@@ -71,3 +72,31 @@ async def by_ids(session: AsyncSession, ids: set[UUID]) -> dict[UUID, Unit]:
         return {}
     rows = await session.execute(select(Unit).where(Unit.id.in_(ids)))
     return {u.id: u for u in rows.scalars()}
+
+
+async def _apply_person(session: AsyncSession, envelope: Envelope) -> None:
+    user: UserChanged = envelope.parse(UserChanged)
+    values = {"username": user.username, "display_name": user.display_name, "unit_id": user.unit_id}
+    await upsert_in_order(
+        session,
+        envelope,
+        Person,
+        aggregate="user",
+        key="id",
+        key_value=user.user_id,
+        values=values,
+        event_version=user.aggregate_version,
+    )
+
+
+async def name_of(session: AsyncSession, principal: Principal) -> str:
+    """The caller's display name; their login name until the gateway's event has arrived."""
+    person = await session.get(Person, principal.subject)
+    return person.display_name if person else principal.username
+
+
+async def apply_user(session: AsyncSession, envelope: Envelope) -> None:
+    """A gateway user, kept twice for two needs: staff by role (spares' low-stock recipients) and people by
+    name (attendee lists, visit records). Each table keeps its own newest version."""
+    await _apply_staff_user(session, envelope)
+    await _apply_person(session, envelope)

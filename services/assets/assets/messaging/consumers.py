@@ -1,7 +1,8 @@
 """The assets service's subscriptions: the gateway's unit tree (requester scoping, unit codes in imports) and its
-users (who the project managers are); intake's answer to each inspection finding (the ticket it became);
-dispatch's work orders for the spare parts issued to them (reconciled when they are resolved); and the
-tickets and work orders that name an asset (its page's faults and work, the fault analysis).
+users (who the project managers are, people's names); intake's answers to each inspection finding and to a
+visit's hidden risk (the ticket each became); dispatch's work orders for the spare parts issued to them
+(reconciled when they are resolved); and the tickets and work orders that name an asset (its page's faults and
+work, the fault analysis).
 
 Work orders are followed by two queues with two jobs: a failing reconciliation must not hold the asset pages,
 nor the other way round."""
@@ -10,9 +11,16 @@ from assets.directory import service as directory
 from assets.inspections.tickets import apply_finding_ticketed
 from assets.spares import work_orders
 from assets.tickets import service as tickets
+from assets.visits import service as visits
 from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated
-from opsdesk_shared.contracts.intake import FindingTicketed, TicketCreated, TicketStatusChanged, TicketUpdated
+from opsdesk_shared.contracts.intake import (
+    FindingTicketed,
+    TicketCreated,
+    TicketStatusChanged,
+    TicketUpdated,
+    VisitRiskTicketed,
+)
 from opsdesk_shared.messaging.consumer import HandlerTable, Subscription
 
 WORK_ORDER_EVENTS = (
@@ -42,10 +50,14 @@ ASSET_WORK_HANDLERS: HandlerTable = {
     TicketStatusChanged.type: tickets.apply_ticket_status,
     **{event.type: tickets.apply_work_order for event in WORK_ORDER_EVENTS},
 }
+VISIT_HANDLERS: HandlerTable = {
+    VisitRiskTicketed.type: visits.apply_ticketed,
+}
 
 SUBSCRIPTIONS = [
     Subscription.of("assets.directory-events", DIRECTORY_HANDLERS),
     Subscription.of("assets.finding-events", FINDING_HANDLERS),
     Subscription.of("assets.work-order-events", SPARES_HANDLERS),
     Subscription.of("assets.work-events", ASSET_WORK_HANDLERS),
+    Subscription.of("assets.visit-tickets", VISIT_HANDLERS),
 ]

@@ -5,6 +5,8 @@ import assets.ledger.models  # noqa: F401
 import assets.monitoring.models  # noqa: F401
 import assets.spares.models  # noqa: F401
 import assets.technical.models  # noqa: F401
+import assets.training.models  # noqa: F401
+import assets.visits.models  # noqa: F401
 from assets.db import Base
 from opsdesk_shared.migrations import run_env
 

@@ -1,6 +1,6 @@
 """Intake's subscriptions: dispatch's work-order and SLA events (the requester's view), the gateway's units
-and users (scoping and caller identity), and the assets service's ledger (tickets' asset references),
-inspection findings and monitoring alerts (which become tickets)."""
+and users (scoping and caller identity), the assets service's ledger (tickets' asset references), inspection
+findings and monitoring alerts (which become tickets), and the hidden risks user visits find."""
 
 from datetime import timedelta
 
@@ -11,7 +11,7 @@ from intake.directory import service as directory
 from intake.findings.service import on_finding_raised
 from intake.ledger import service as ledger
 from intake.monitoring.service import on_alert_firing, on_alert_resolved
-from intake.tickets import projection, sms_replies
+from intake.tickets import from_visits, projection, sms_replies
 from opsdesk_shared.contracts.assets import AssetRegistered, AssetStatusChanged, AssetUpdated, InspectionFindingRaised
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.gateway import UnitCreated, UnitUpdated, UserCreated, UserUpdated
@@ -59,4 +59,6 @@ SUBSCRIPTIONS = [
         on_directory_event,
     ),
     Subscription.of("intake.asset-events", ASSET_HANDLERS),
+    # A hidden risk found on a user visit, to be filed as a ticket (channel `visit`).
+    Subscription.of("intake.visit-risks", from_visits.HANDLERS),
 ]

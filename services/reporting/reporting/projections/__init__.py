@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.intake import TicketCancelled, TicketCreated, TicketUpdated
 from opsdesk_shared.db import advisory_lock
-from reporting.projections import assets, availability, clocks, inspections, tickets, traffic, units, work
+from reporting.projections import assets, availability, clocks, field_work, inspections, tickets, traffic, units, work
 from reporting.projections.rollups import DURATIONS, ROLLUPS, SLA, TICKETS, Rollup, apply_change, ticket_share
 from reporting.projections.store import store
 
@@ -29,6 +29,7 @@ HANDLERS: dict[str, Handler] = {
     **assets.HANDLERS,
     **availability.HANDLERS,
     **inspections.HANDLERS,
+    **field_work.HANDLERS,
 }
 
 

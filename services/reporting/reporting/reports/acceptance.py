@@ -1,6 +1,7 @@
 """The quarterly acceptance report (合同履行验收报告, `?quarter=2026Q4`) and the annual summary over the
 contract year (`?year=2026`: 2026-05-29 – 2027-05-28): service volume, SLA compliance with every breach,
-satisfaction, attendance, repair costs and the devices' online rate (设备在线率); headed by the contract's
+satisfaction, attendance, repair costs, the devices' online rate (设备在线率), training sessions and user visits;
+headed by the contract's
 particulars and closed by the parties' signature block (甲方 the bureau, 乙方 the vendor)."""
 
 from pydantic import BaseModel
@@ -13,6 +14,7 @@ from reporting.reports.attendance import Attendance, attendance, attendance_tabl
 from reporting.reports.availability import AvailabilityReport, availability, availability_tables
 from reporting.reports.breaches import Breach, breach_table, breaches
 from reporting.reports.costs import CostReport, cost_tables, costs
+from reporting.reports.field_work import TrainingReport, VisitReport, training, training_tables, visit_tables, visits
 from reporting.reports.filters import Filters
 from reporting.reports.summary import Summary, summarize, summary_sections
 
@@ -26,6 +28,8 @@ class AcceptanceReport(BaseModel):
     attendance: list[Attendance]
     costs: CostReport
     availability: AvailabilityReport
+    training: TrainingReport
+    visits: VisitReport
 
 
 async def acceptance(session: AsyncSession, filters: Filters, kind: str) -> AcceptanceReport:
@@ -38,6 +42,8 @@ async def acceptance(session: AsyncSession, filters: Filters, kind: str) -> Acce
         attendance=await attendance(session, filters.period),
         costs=await costs(session, filters),
         availability=await availability(session, filters),
+        training=await training(session, filters.period),
+        visits=await visits(session, filters.period),
     )
 
 
@@ -60,6 +66,8 @@ def acceptance_document(report: AcceptanceReport, filters: Filters) -> Document:
             attendance_table(report.attendance),
             *cost_tables(report.costs),
             *availability_tables(report.availability),
+            *training_tables(report.training),
+            *visit_tables(report.visits),
             signature_block(report.contract),
         ],
     )
