@@ -5,6 +5,7 @@ aiohttp's client with one pooled keep-alive connector: on this machine httpx's A
 case, cheapest), large or chunked ones are streamed both ways.
 """
 
+import time
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -94,6 +95,7 @@ class Proxy:
                 return Response(status_code=499)
         else:
             data = self._limited_stream(request)
+        started = time.monotonic()
         try:
             try:
                 upstream = await self.session.request(
@@ -109,7 +111,16 @@ class Proxy:
                     request.method, url, headers=headers, data=data, allow_redirects=False
                 )
         except (aiohttp.ClientConnectionError, TimeoutError) as exc:
-            log.warning("upstream_unavailable", upstream=base, error=type(exc).__name__)
+            # Which failure, and when: a refused connect, a reset, a connect timeout (5 s, pool wait included) and
+            # a read timeout (sock_read) call for different fixes.
+            log.warning(
+                "upstream_unavailable",
+                upstream=base,
+                method=request.method,
+                error=type(exc).__name__,
+                detail=str(exc)[:200],
+                after_s=round(time.monotonic() - started, 2),
+            )
             raise ServiceUnavailable(
                 "the service behind this route is unavailable; retry later", code="unavailable"
             ) from exc

@@ -109,10 +109,50 @@ class MqCluster:
     def running(self) -> list[MqNode]:
         return [n for n in self.nodes if n.ctl("status", check=False, timeout=30).returncode == 0]
 
-    def leaders(self, via: MqNode) -> dict[str, str]:
-        """Each quorum queue's leader node, as the cluster sees it."""
-        out = via.ctl("list_queues", "name", "type", "leader", "--formatter", "json").stdout
-        return {q["name"]: q["leader"] for q in json.loads(out) if q.get("type") == "quorum"}
+    def leaders(self, via: MqNode, timeout: float = 60) -> dict[str, str]:
+        """Each quorum queue's leader node, as the cluster sees it once it has one for every queue.
+
+        Asked again until the answer is whole, for at most `timeout` seconds: right after a node stops or
+        starts, `list_queues` can fail (a node's listing timed out, the app is still booting), name no leader
+        for a queue in an election, or (once, in a full run) print what is not the JSON document at all."""
+        nodes = {n.name for n in self.nodes}
+        deadline = time.monotonic() + timeout
+        answers: list[str] = []
+        while True:
+            found = _quorum_leaders(via, nodes)
+            if isinstance(found, dict):
+                if answers:  # the output it could not use, for the next reader of a slow or flaky drill
+                    print(f"rabbitmqctl list_queues on {via.name} answered {len(answers)} time(s) unusably:")
+                    print("\n".join(answers[-3:]))
+                return found
+            answers.append(found)
+            if time.monotonic() > deadline:
+                raise AssertionError(
+                    f"no whole answer from rabbitmqctl list_queues on {via.name} within {timeout:.0f} s; the last:\n"
+                    + "\n".join(answers[-3:])
+                )
+            time.sleep(0.5)
+
+
+def _quorum_leaders(via: MqNode, nodes: set[str]) -> dict[str, str] | str:
+    """Quorum queue -> leader node, or what was wrong with rabbitmqctl's answer (to report if it persists)."""
+    try:
+        done = via.ctl("list_queues", "name", "type", "leader", "--formatter", "json", check=False, timeout=30)
+    except subprocess.TimeoutExpired:
+        return "no answer within 30 s"
+    said = f"exit {done.returncode}, stdout {done.stdout[:500]!r}, stderr {done.stderr[:300]!r}"
+    if done.returncode != 0:
+        return said
+    try:
+        rows = json.loads(done.stdout)
+    except ValueError as exc:
+        return f"not JSON ({exc}): {said}"
+    if not isinstance(rows, list) or not all(isinstance(q, dict) for q in rows):
+        return f"not a list of queues: {said}"
+    leaders = {str(q.get("name")): str(q.get("leader")) for q in rows if q.get("type") == "quorum"}
+    if not set(leaders.values()) <= nodes:
+        return f"a queue without a leader among the nodes (an election under way?): {said}"
+    return leaders
 
 
 def _start_node(node: MqNode) -> subprocess.Popen[bytes]:
@@ -157,7 +197,10 @@ def _await_node(node: MqNode, timeout: float = 90) -> None:
     def up() -> bool:
         if node.process is not None and node.process.poll() is not None:
             raise AssertionError(f"RabbitMQ node {node.name} exited: {(node.home / 'stdout.log').read_text()[-2000:]}")
-        return node.ctl("await_startup", "--timeout", "5", check=False, timeout=30).returncode == 0
+        try:
+            return node.ctl("await_startup", "--timeout", "5", check=False, timeout=30).returncode == 0
+        except subprocess.TimeoutExpired:  # the CLI itself slow to start on a loaded machine: not up yet
+            return False
 
     wait_until(f"RabbitMQ node {node.name}", up, timeout)
 
@@ -195,9 +238,12 @@ def rabbitmq_cluster(size: int = 3) -> Iterator[MqCluster]:
             )
         yield MqCluster(nodes)
     finally:
-        for node in nodes:
-            if node.process is not None and node.process.poll() is None:
-                node.ctl("stop", check=False, timeout=60)
+        # All at once: one after the other, each waiting for its node to go, on a loaded machine (load 40) the
+        # first had not returned when a drill that had passed ran out of its 420 s.
+        running = [n for n in nodes if n.process is not None and n.process.poll() is None]
+        if running:
+            with ThreadPoolExecutor(max_workers=len(running)) as stopping:
+                list(stopping.map(_stop_node, running))
         for node in nodes:
             if node.process is not None:
                 try:
@@ -211,6 +257,13 @@ def rabbitmq_cluster(size: int = 3) -> Iterator[MqCluster]:
                 except ProcessLookupError:
                     pass
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _stop_node(node: MqNode) -> None:
+    try:
+        node.ctl("stop", check=False, timeout=60)
+    except subprocess.TimeoutExpired:
+        pass  # killed with its process group below
 
 
 # PostgreSQL -----------------------------------------------------------------------------------------------

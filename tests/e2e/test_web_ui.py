@@ -52,7 +52,8 @@ def live_counter(page: Page, counter: str) -> int:
 
 
 def wait_for_live_reads(page: Page, at_least: int) -> None:
-    """Until the page has swapped in `at_least` live re-reads of its panels (the stream's resync is one)."""
+    """Until the page has swapped in `at_least` re-reads its event stream asked for (the stream's resync is one;
+    a part of a panel loading itself, such as a ticket's work record, is not counted)."""
     wait_for(f"{at_least} live re-reads", lambda: live_counter(page, "liveReads") >= at_least)
 
 
@@ -862,6 +863,7 @@ def test_a_live_refresh_does_not_throw_away_what_is_being_typed(stack: Stack, de
     dispatcher.login()
     page = dispatcher.goto(f"/ui/tickets/{ticket['id']}")
     expect(page.locator("body[data-live=open]")).to_be_attached(timeout=15000)
+    # The stream's resync re-read swapped in before typing starts: it cannot be the re-read held back below.
     wait_for_live_reads(page, 1)
     skipped = live_counter(page, "liveSkips")
     box = page.locator("#comment-form [name=body]")

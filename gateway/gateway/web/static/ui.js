@@ -241,8 +241,8 @@ document.addEventListener("htmx:afterSwap", (event) => {
 });
 document.addEventListener("htmx:sseMessage", () => tickCountdowns());
 // Counters of the live stream on <body>, what the browser tests wait on instead of sleeping: events heard
-// (data-live-events), and live re-reads of a panel swapped in (data-live-reads) or held back because the
-// user is busy in it (data-live-skips).
+// (data-live-events), and re-reads the stream asked for swapped in (data-live-reads) or held back because the
+// user is busy in the panel (data-live-skips).
 function bump(counter) {
   document.body.dataset[counter] = String(Number(document.body.dataset[counter] || 0) + 1);
 }
@@ -250,9 +250,16 @@ function isLiveRead(detail) {
   const config = detail.requestConfig || {};
   return Boolean(config.headers?.["X-Live-Refresh"]) && config.verb === "get";
 }
+// Only a re-read an event of the stream triggered (`sse:<event>`) is counted: what sits inside a live panel
+// inherits its X-Live-Refresh header for loads of its own (a ticket's work record loads itself after every
+// render of the panel), and counting those let a test take the work record's load for the stream's resync.
+function isStreamRead(detail) {
+  const trigger = String(detail.requestConfig?.triggeringEvent?.type || "");
+  return isLiveRead(detail) && trigger.startsWith("sse:");
+}
 document.addEventListener("htmx:sseMessage", () => bump("liveEvents"));
 document.addEventListener("htmx:afterSettle", (event) => {
-  if (isLiveRead(event.detail)) bump("liveReads");
+  if (isStreamRead(event.detail)) bump("liveReads");
 });
 // Each event stream marks its element (and the page) live or not: the green dot, and what tests wait for.
 document.addEventListener("htmx:sseOpen", (event) => {
@@ -305,7 +312,7 @@ document.addEventListener("htmx:beforeSwap", (event) => {
   const choosing = target?.querySelector?.(".suggestions") && !target.matches?.("[id^=assign-]");
   if ((typing && target?.contains(active)) || unsent || editing || correcting || choosing) {
     event.detail.shouldSwap = false;
-    bump("liveSkips");
+    if (isStreamRead(event.detail)) bump("liveSkips");
   }
 });
 
