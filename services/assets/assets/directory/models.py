@@ -35,6 +35,7 @@ class StaffUser(Base):
     phone: Mapped[str | None] = mapped_column(EncryptedPhone)
     roles: Mapped[list[str]] = mapped_column(pg.ARRAY(Text), server_default="{}")
     is_active: Mapped[bool] = mapped_column(server_default="true")
+    applied_version: Mapped[int] = mapped_column(server_default="0")
 
 
 class Person(Base):
