@@ -138,6 +138,7 @@ class GatewaySettings(ServiceSettings):
             ("/api/reports", self.reporting_url),
             ("/api/assets", self.assets_url),
             ("/api/inspections", self.assets_url),
+            ("/api/measures", self.assets_url),
         ]
 
     def services(self) -> dict[str, str]:
