@@ -218,6 +218,16 @@ MESSAGES: dict[str, str] = {
     "inspection.check_not_yes_no": N_("“{item}”请选择正常或异常。"),
     "inspection.reading_not_a_number": N_("“{item}”请输入数字读数。"),
     "inspection.stops_unchecked": N_("还有 {count} 台设备未检查：{tags}。"),
+    # improvement measures (改进措施)
+    "measure.step_role": N_("您的角色不能办理这一步。"),
+    "measure.lifecycle": N_("改进措施当前的状态不能办理这一步。"),
+    "measure.comment_required": N_("请填写审核意见或说明理由。"),
+    "measure.date_required": N_("请填写与甲方商定的计划完成日期。"),
+    "measure.stale": N_("该改进措施已被他人更新，请刷新后重试。"),
+    "measure.not_found": N_("没有该改进措施。"),
+    "measure.finding_unknown": N_("没有该巡检发现。"),
+    "measure.round_unknown": N_("没有该巡检任务。"),
+    "measure.round_mismatch": N_("该发现不属于所填的巡检任务。"),
     # the web pages' own checks, before anything reaches the API
     "web.photo_required": N_("请先拍照或选择图片。"),
     "web.signature_missing": N_("报修人尚未签字。"),

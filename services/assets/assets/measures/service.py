@@ -96,7 +96,12 @@ async def get(session: AsyncSession, measure_id: UUID, *, for_update: bool = Fal
 def _refusal(exc: StepRefused) -> DomainError:
     """The pure rule's refusal as problem+json: 403 for the role, 409 for the state, 422 for a missing field."""
     kind = {"forbidden": Forbidden, "conflict": Conflict}.get(exc.kind, RuleViolation)
-    return kind(exc.detail, field=exc.field, rule=exc.rule, code=f"measure.{exc.rule.removeprefix('measure-')}")
+    return kind(
+        exc.detail,
+        field=exc.field,
+        rule=exc.rule,
+        code=f"measure.{exc.rule.removeprefix('measure-').replace('-', '_')}",
+    )
 
 
 async def take_step(session: AsyncSession, principal: Principal, measure_id: UUID, cmd: StepTake) -> Measure:
