@@ -398,11 +398,12 @@ def _the_morning(m: Morning) -> list[str]:
     week = datetime.now(SHANGHAI).strftime("%G-W%V")
     desk("dispatcher", "PUT", f"/api/reports/weekly/{week}/plan", {"plan": WEEKLY_PLAN})
     _knowledge(m)
+    _measure_in_review(m)
     return filed
 
 
-# The knowledge base's first articles: written by the desk, published by the dispatcher (standing in for the
-# project manager), one still in review; a consultation answered on the phone from one of them.
+# The knowledge base's first articles: written by the desk, published by the project manager, one still in
+# review; a consultation answered on the phone from one of them.
 ARTICLES: list[dict[str, Any]] = [
     {
         "title": "制证机卡纸或打印居住证时停住",
@@ -463,7 +464,7 @@ def _knowledge(m: Morning) -> None:
         desk("engineer", "POST", f"/api/knowledge/articles/{article['id']}/transitions", {"action": "submit"})
         published.append(
             desk(
-                "dispatcher",
+                "manager",
                 "POST",
                 f"/api/knowledge/articles/{article['id']}/transitions",
                 {"action": "publish", "note": "内容已核实"},
@@ -497,3 +498,17 @@ def _knowledge(m: Morning) -> None:
         },
     )
     desk("operator", "POST", f"/api/knowledge/articles/{published[2]['id']}/uses", {"call_id": call["id"]})
+
+
+def _measure_in_review(m: Morning) -> None:
+    """An improvement measure (改进措施) an engineer proposed, waiting on the project manager's first page."""
+    m.desk(
+        "engineer",
+        "POST",
+        "/api/measures",
+        {
+            "title": "机房精密空调滤网每月清洗",
+            "problem": "市局机房夏季午后温度多次接近 27°C 上限，空调滤网积灰明显。",
+            "proposal": "每月第一个工作日清洗精密空调滤网，并在巡检清单中增加“滤网清洁”检查项。",
+        },
+    )
