@@ -36,7 +36,7 @@ def test_the_project_manager_reviews_a_measure_and_follows_it_to_verification(st
     # A review says why: sent without a comment (the browser's own check bypassed), refused by the service.
     page.locator("#review-form textarea[name=comment]").evaluate("e => e.removeAttribute('required')")
     page.locator("#review-form button[value=accept]").click()
-    expect(page.locator("#measure-actions .error")).to_contain_text("请填写审核意见或说明理由")
+    expect(page.locator("#review-form .field-error")).to_contain_text("请填写审核意见或说明理由")
     pm.shot("review-refused")
     page.locator("#review-form textarea[name=comment]").fill("同意，下周报甲方项目负责人")
     page.locator("#review-form button[value=accept]").click()
@@ -65,6 +65,22 @@ def test_the_project_manager_reviews_a_measure_and_follows_it_to_verification(st
     expect(steps.nth(1)).to_contain_text("同意，下周报甲方项目负责人")
     expect(steps.nth(5)).to_contain_text("supervisor")
     supervisor.shot("verified")
+
+    # Every write in the audit log with what it changed: the proposal, five steps, and the refused review.
+    auditor = {"Authorization": f"Bearer {stack.token('auditor')}"}
+    with httpx.Client(base_url=stack.url, timeout=15) as client:
+        log = client.get("/api/admin/audit-log", params={"target": measure_id}, headers=auditor)
+    assert log.status_code == 200, log.text
+    # The API's writes (the console's own form posts are entries of their own).
+    entries = [e for e in log.json()["items"] if e["method"] == "POST" and e["path"].startswith("/api/measures")]
+    written = sorted((e["actor_name"], e["status"]) for e in entries if e["status"] < 400 and e["changes"])
+    assert written == sorted(
+        [("engineer", 201), ("manager", 200), ("manager", 200), ("manager", 200), ("engineer", 200),
+         ("supervisor", 200)]
+    ), written  # fmt: skip
+    assert [(e["actor_name"], e["status"], e["changes"]) for e in entries if e["status"] >= 400] == [
+        ("manager", 422, None)
+    ]
 
     page = pm.goto(f"/ui/measures/{measure_id}")
     page.locator("#lang-en").click()
