@@ -48,6 +48,8 @@ DEMO_USERS: list[tuple[str, str, list[Role], str, str]] = [
     ("engineer", "刘洋", [Role.ENGINEER], "VENDOR", "13800010004"),
     ("engineer2", "陈静", [Role.ENGINEER], "VENDOR", "13800010005"),
     ("supervisor", "赵敏", [Role.SUPERVISOR], "BJ", "13800010006"),
+    # The vendor's project manager (乙方项目经理): reviews measures, hears of every SLA breach.
+    ("manager", "吴刚", [Role.PROJECT_MANAGER], "VENDOR", "13800010010"),
     ("secadmin", "孙磊", [Role.SECURITY_ADMIN], "VENDOR", "13800010007"),
     ("auditor", "周婷", [Role.AUDITOR], "BJ", "13800010008"),
 ]

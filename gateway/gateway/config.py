@@ -98,7 +98,8 @@ class GatewaySettings(ServiceSettings):
         if self.totp_required_roles is not None:
             return frozenset(self.totp_required_roles)
         if self.environment == "production":
-            return frozenset({"admin", "security_admin", "auditor", "supervisor"})
+            # The project manager reads what a supervisor reads, so signs in as strongly.
+            return frozenset({"admin", "security_admin", "auditor", "supervisor", "project_manager"})
         return frozenset()
 
     def proxy_networks(self) -> list[str]:
@@ -142,6 +143,7 @@ class GatewaySettings(ServiceSettings):
             ("/api/spares", self.assets_url),
             ("/api/training", self.assets_url),
             ("/api/visits", self.assets_url),
+            ("/api/measures", self.assets_url),
         ]
 
     def services(self) -> dict[str, str]:

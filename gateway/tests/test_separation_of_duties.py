@@ -22,6 +22,9 @@ EXCLUSIVE = {
     frozenset({"auditor", "admin"}),
     frozenset({"auditor", "security_admin"}),
     frozenset({"admin", "security_admin"}),
+    # The vendor's project manager is checked by the bureau's supervisor and audited by the auditor.
+    frozenset({"project_manager", "supervisor"}),
+    frozenset({"project_manager", "auditor"}),
 }
 ALL_PAIRS = list(combinations(sorted(Role), 2))
 
@@ -147,6 +150,8 @@ async def desk(migrated: RunEnvironment) -> AsyncIterator[Desk]:
         jwt_private_key_file=migrated.private_key_file,
         admin_username=name,
         admin_password=password,
+        # Every test here signs new accounts in: more than the per-address login limit in a minute.
+        login_rate_limit="1000/minute",
         **NO_SERVICES,
     )
     async with running_gateway(settings) as client:
@@ -294,3 +299,34 @@ async def test_the_bootstrap_account_hands_its_roles_over(desk: Desk) -> None:
     back = await desk.patch(secadmin, desk.bootstrap_id, {"roles": ["admin", "security_admin"]})
     assert back.status_code == 422 and back.json()["rule"] == "bootstrap-handover"
     assert named_secadmin_id != desk.bootstrap_id
+
+
+async def test_a_plain_admin_makes_a_project_manager_who_signs_in_with_the_role_but_never_also_a_supervisor(
+    desk: Desk,
+) -> None:
+    admin_id, admin = await desk.make(["admin"])
+    username = f"pm{uuid.uuid4().hex[:8]}"
+    body = {
+        "username": username,
+        "password": "Right-passw0rd",
+        "display_name": "项目经理",
+        "roles": ["project_manager"],
+    }
+    made = await desk.client.post("/api/admin/users", headers=admin, json=body)
+    assert made.status_code == 201, made.text  # an ordinary account: the system administrator's to manage
+    login = await desk.client.post("/api/auth/login", json={"username": username, "password": "Right-passw0rd"})
+    me = await desk.client.get("/api/auth/me", headers={"Authorization": f"Bearer {login.json()['access_token']}"})
+    assert me.json()["roles"] == ["project_manager"]
+
+    both = await desk.patch(admin, made.json()["id"], {"roles": ["project_manager", "supervisor"]})
+    assert both.status_code == 422, both.text
+    assert (both.json()["rule"], both.json()["field"]) == ("separation-of-duties", "roles")
+    twice = await desk.client.post(
+        "/api/admin/users",
+        headers=admin,
+        json={**body, "username": f"pm{uuid.uuid4().hex[:8]}", "roles": ["supervisor", "project_manager"]},
+    )
+    assert twice.status_code == 422 and twice.json()["rule"] == "separation-of-duties", twice.text
+    # With the vendor's other roles it goes together: a small vendor's project manager also dispatches.
+    fine = await desk.patch(admin, made.json()["id"], {"roles": ["project_manager", "dispatcher"]})
+    assert fine.status_code == 200 and fine.json()["roles"] == ["dispatcher", "project_manager"], fine.text

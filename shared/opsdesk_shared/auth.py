@@ -25,13 +25,18 @@ class Role(StrEnum):
     DISPATCHER = "dispatcher"
     ENGINEER = "engineer"
     SUPERVISOR = "supervisor"
+    # The vendor's project manager (乙方项目经理): reads the vendor's work as a supervisor does (personal data
+    # masked), reviews improvement measures, keeps spares and inspection plans, hears of every SLA breach.
+    PROJECT_MANAGER = "project_manager"
     ADMIN = "admin"
     SECURITY_ADMIN = "security_admin"
     AUDITOR = "auditor"
     SYSTEM = "system"
 
 
-STAFF_ROLES = frozenset({Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.ADMIN})
+STAFF_ROLES = frozenset(
+    {Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.PROJECT_MANAGER, Role.ADMIN}
+)
 
 
 @dataclass(frozen=True)

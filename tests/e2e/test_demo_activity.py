@@ -29,6 +29,9 @@ def test_the_demo_morning_gives_every_console_something_to_show(stack: Stack, de
     # The knowledge base's first articles: published, one in review, one that answered a call.
     kb = client.get("/api/knowledge/stats", headers=supervisor).json()
     assert kb["articles_by_state"]["published"] >= 4 and kb["articles_by_state"]["in_review"] >= 1
+    # A measure awaiting the project manager's review.
+    waiting = client.get("/api/measures", params={"state": "proposed"}, headers=bearer(stack, "manager")).json()
+    assert any(m["title"] == "机房精密空调滤网每月清洗" for m in waiting)
     assert kb["uses_in_calls"] >= 1
     # One training session under way with two sign-ins and its handout; this morning's visit to 望京派出所
     # recorded, its hidden risk filed as a ticket of channel visit (by intake, a moment later).

@@ -12,7 +12,8 @@ The rules, checked in this order (the first one broken is the answer):
 2. only a security administrator creates or changes a privileged account;
 3. the bootstrap account's roles are handed over, never widened: a change may only take roles away;
 4. no account holds two administrators' roles at once (the bootstrap account keeps the pair it was created
-   with, SPEC §1, until it hands them over).
+   with, SPEC §1, until it hands them over), nor the vendor's project manager's with the bureau's
+   supervisor's or the auditor's.
 
 Pure: the caller loads the account and acts on the answer (an exception, or nothing).
 """
@@ -30,7 +31,13 @@ PRIVILEGED_ROLES = frozenset({Role.ADMIN, Role.SECURITY_ADMIN, Role.AUDITOR})
 # Two of the three administrators' roles on one account would undo the split. `auditor` with `admin` or
 # `security_admin` is what the issue names; `admin` with `security_admin` is the same split between the
 # other two powers (only the bootstrap account may hold it, from its creation).
-EXCLUSIVE_PAIRS = frozenset(frozenset(pair) for pair in combinations(sorted(PRIVILEGED_ROLES), 2))
+# The vendor's project manager (乙方项目经理) stands on the vendor's side of the contract: the bureau's
+# supervisor checks the vendor's work (verifies its measures, approves its work records) and the auditor audits
+# it, so neither may be the project manager too.
+VENDOR_SIDE_PAIRS = frozenset(
+    {frozenset({Role.PROJECT_MANAGER, Role.SUPERVISOR}), frozenset({Role.PROJECT_MANAGER, Role.AUDITOR})}
+)
+EXCLUSIVE_PAIRS = frozenset(frozenset(pair) for pair in combinations(sorted(PRIVILEGED_ROLES), 2)) | VENDOR_SIDE_PAIRS
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,7 @@ LABELS = {
     "dispatcher": "调度员",
     "engineer": "工程师",
     "supervisor": "监管人员",
+    "project_manager": "乙方项目经理",
     "admin": "系统管理员",
     "security_admin": "安全管理员",
     "auditor": "审计管理员",

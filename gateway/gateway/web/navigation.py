@@ -16,14 +16,24 @@ PAGES = [
     Page("/ui/dispatch", "调度看板", frozenset({"dispatcher"})),
     Page("/ui/engineer", "我的工单", frozenset({"engineer"})),
     Page("/ui/inspections", "今日巡检", frozenset({"engineer"})),
-    Page("/ui/dashboard", "监管看板", frozenset({"supervisor", "dispatcher", "admin"})),
-    Page("/ui/tickets", "工单列表", frozenset({"supervisor", "dispatcher", "hotline_operator", "admin"})),
-    Page("/ui/assets", "设备台帐", frozenset({"supervisor", "dispatcher", "engineer", "admin"})),
-    Page("/ui/monitoring", "运行监测", frozenset({"supervisor", "dispatcher", "admin"})),
+    # The vendor's project manager starts on the measures awaiting review.
+    Page("/ui/measures", "改进措施", frozenset({"project_manager"})),
+    Page("/ui/dashboard", "监管看板", frozenset({"supervisor", "project_manager", "dispatcher", "admin"})),
+    Page(
+        "/ui/tickets",
+        "工单列表",
+        frozenset({"supervisor", "project_manager", "dispatcher", "hotline_operator", "admin"}),
+    ),
+    Page("/ui/assets", "设备台帐", frozenset({"supervisor", "project_manager", "dispatcher", "engineer", "admin"})),
+    Page("/ui/monitoring", "运行监测", frozenset({"supervisor", "project_manager", "dispatcher", "admin"})),
     Page("/ui/spares", "备品备件", frozenset({"supervisor", "dispatcher", "engineer", "admin", "project_manager"})),
+    # The same page for those who take its later steps (the bureau's supervisor verifies), later in their bar.
+    Page("/ui/measures", "改进措施", frozenset({"supervisor", "dispatcher"})),
     Page("/ui/admin", "系统管理", frozenset({"admin", "security_admin"})),
     Page("/ui/audit", "审计日志", frozenset({"auditor"})),
-    Page("/ui/knowledge", "知识库", frozenset({"hotline_operator", "dispatcher", "engineer", "admin"})),
+    Page(
+        "/ui/knowledge", "知识库", frozenset({"hotline_operator", "dispatcher", "engineer", "project_manager", "admin"})
+    ),
     Page(
         "/ui/training",
         "培训",

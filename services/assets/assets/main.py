@@ -10,6 +10,7 @@ from assets.api import (
     inspections,
     labels,
     ledger,
+    measures,
     monitoring,
     spares,
     spreadsheets,
@@ -34,6 +35,18 @@ def create_app(settings: AssetsSettings | None = None) -> FastAPI:
 
     app = build_service_app(settings, title="OpsDesk assets", lifespan=lifespan, readiness=[database_check(engine)])
     # The spreadsheet, analysis and label routes first: `/api/assets/import`, `/faults`, `/labels` are not ids.
-    for module in (spreadsheets, history, labels, ledger, technical, inspections, monitoring, spares, training, visits):
+    for module in (
+        spreadsheets,
+        history,
+        labels,
+        ledger,
+        technical,
+        inspections,
+        monitoring,
+        spares,
+        training,
+        visits,
+        measures,
+    ):
         app.include_router(module.router)
     return app

@@ -54,7 +54,7 @@ def assets_api(migrated: RunEnvironment, tmp_path_factory: pytest.TempPathFactor
 def test_no_input_gets_a_server_error_and_every_error_is_a_problem(assets_api: str, migrated: RunEnvironment) -> None:
     identities = {
         role: {"Authorization": f"Bearer {migrated.token(role)}"}
-        for role in ("admin", "dispatcher", "engineer", "supervisor", "requester")
+        for role in ("admin", "dispatcher", "engineer", "supervisor", "project_manager", "requester")
     } | {"anonymous": {}}
     api = schemathesis.openapi.from_url(f"{assets_api}/openapi.json")
     failures: list[str] = []

@@ -1,5 +1,6 @@
 from dispatch import migrate, worker
 from dispatch.config import DispatchSettings
+from dispatch.directory import handover
 from opsdesk_shared.cli import run_cli
 
 run_cli(
@@ -9,4 +10,10 @@ run_cli(
     worker=worker.run,
     migrate=migrate.run,
     port_env_hint="OPSDESK_DISPATCH_PORT",
+    commands={
+        "project-manager-handover": (
+            "who held the old project-manager flag and still lacks the gateway's project_manager role",
+            handover.print_pending,
+        ),
+    },
 )

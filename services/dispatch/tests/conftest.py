@@ -19,7 +19,7 @@ from asgi_lifespan import LifespanManager
 from dispatch.config import DispatchSettings
 from dispatch.main import create_app
 from dispatch.messaging.consumers import SUBSCRIPTIONS
-from opsdesk_shared.contracts.gateway import UnitCreated, UserCreated
+from opsdesk_shared.contracts.gateway import UnitCreated, UserCreated, UserUpdated
 from opsdesk_shared.contracts.intake import TicketCreated, TicketStatusChanged
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.plugin import RunEnvironment
@@ -68,6 +68,28 @@ class Desk:
         person = Person(user_id, username, list(roles), phone, unit_id, {"Authorization": f"Bearer {token}"})
         await eventually(lambda: self._known(user_id))
         return person
+
+    async def change_roles(self, person: Person, roles: list[str]) -> None:
+        """The gateway changes a user's roles (user.updated, a newer version); returns once dispatch has it."""
+        await publish(
+            self.env.amqp_url,
+            UserUpdated(
+                user_id=person.user_id,
+                username=person.username,
+                display_name=f"{person.roles[0]} {person.user_id.hex[:4]}",
+                phone=person.phone,
+                roles=roles,
+                unit_id=person.unit_id,
+                is_active=True,
+                aggregate_version=2,
+            ),
+        )
+
+        async def applied() -> bool:
+            resp = await self.client.get(f"/api/dispatch/staff/{person.user_id}", headers=self.admin_headers)
+            return resp.status_code == 200 and sorted(resp.json()["roles"]) == sorted(roles)
+
+        await eventually(applied)
 
     async def _known(self, user_id: uuid.UUID) -> bool:
         resp = await self.client.get(f"/api/dispatch/staff/{user_id}", headers=self.admin_headers)

@@ -140,3 +140,29 @@ async def test_masked_roles_cannot_find_tickets_or_calls_by_a_persons_name_or_nu
         assert (await intake_client.get(path, params=params, headers=operator)).status_code == 200, path
     caller = (await intake_client.get(f"/api/callers/{phone}", headers=operator)).json()
     assert [t["id"] for t in caller["open_tickets"]] == [ticket["id"]]
+
+
+async def test_the_vendors_project_manager_reads_tickets_and_calls_masked_as_a_supervisor_does(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment
+) -> None:
+    operator, manager = auth(migrated.token("hotline_operator")), auth(migrated.token("project_manager", name="pm1"))
+    created = await intake_client.post(
+        "/api/tickets", json=ticket_body(requester_name="欧阳娜娜", requester_phone=PHONE_DIGITS), headers=operator
+    )
+    assert created.status_code == 201, created.text
+    ticket = created.json()
+    seen = await intake_client.get(f"/api/tickets/{ticket['id']}", headers=manager)
+    assert seen.status_code == 200, seen.text
+    assert (seen.json()["requester_name"], seen.json()["requester_phone"]) == ("欧***", "+86139****9011")
+    listed = (await intake_client.get("/api/tickets", params={"q": ticket["number"]}, headers=manager)).json()
+    assert [(t["requester_name"], t["requester_phone"]) for t in listed["items"]] == [("欧***", "+86139****9011")]
+    by_phone = await intake_client.get("/api/tickets", params={"requester_phone": PHONE_DIGITS}, headers=manager)
+    assert by_phone.status_code == 403 and by_phone.json()["rule"] == "masked-personal-data"
+    logged = await intake_client.post(
+        "/api/calls",
+        json={"caller_phone": "13900139013", "started_at": "2019-03-08T08:00:00Z", "outcome": "consultation_answered"},
+        headers=operator,
+    )
+    window = {"from": "2019-03-08T07:59:00Z", "to": "2019-03-08T08:01:00Z"}
+    calls = (await intake_client.get("/api/calls", params=window, headers=manager)).json()
+    assert [c["caller_phone"] for c in calls if c["id"] == logged.json()["id"]] == ["+86139****9013"]

@@ -265,3 +265,25 @@ class VisitRiskRaised(Event):
     visitor_id: UUID
     visitor_name: str
     raised_at: datetime
+
+
+# Improvement measures (改进措施, SPEC §2a): proposed from a finding or a round, reviewed by the vendor's
+# project manager before they go to the bureau.
+
+
+class MeasureReviewed(Event):
+    """The project manager's review of a proposed measure: accepted (it goes on to the bureau) or rejected."""
+
+    type = "measure.reviewed"
+    measure_id: UUID
+    title: str
+    outcome: str  # accepted | rejected
+    comment: str | None = None
+    finding_id: UUID | None = None
+    round_id: UUID | None = None
+    proposed_by: UUID
+    proposed_by_name: str
+    reviewed_by: UUID
+    reviewed_by_name: str
+    reviewed_at: datetime
+    aggregate_version: int = 0

@@ -422,11 +422,12 @@ def _the_morning(m: Morning) -> list[str]:
     desk("dispatcher", "PUT", f"/api/reports/weekly/{week}/plan", {"plan": WEEKLY_PLAN})
     _knowledge(m)
     _training_and_visit(m)
+    _measure_in_review(m)
     return filed
 
 
-# The knowledge base's first articles: written by the desk, published by the dispatcher (standing in for the
-# project manager), one still in review; a consultation answered on the phone from one of them.
+# The knowledge base's first articles: written by the desk, published by the project manager, one still in
+# review; a consultation answered on the phone from one of them.
 ARTICLES: list[dict[str, Any]] = [
     {
         "title": "制证机卡纸或打印居住证时停住",
@@ -487,7 +488,7 @@ def _knowledge(m: Morning) -> None:
         desk("engineer", "POST", f"/api/knowledge/articles/{article['id']}/transitions", {"action": "submit"})
         published.append(
             desk(
-                "dispatcher",
+                "manager",
                 "POST",
                 f"/api/knowledge/articles/{article['id']}/transitions",
                 {"action": "publish", "note": "内容已核实"},
@@ -601,3 +602,17 @@ def _training_and_visit(m: Morning) -> None:
     )
     desk("engineer", "POST", f"/api/visits/{visit['id']}/risks/{visit['risks'][0]['id']}/ticket")
     desk("requester", "PUT", f"/api/visits/{visit['id']}/survey", {"satisfaction": 5, "comment": "回访细致，谢谢。"})
+
+
+def _measure_in_review(m: Morning) -> None:
+    """An improvement measure (改进措施) an engineer proposed, waiting on the project manager's first page."""
+    m.desk(
+        "engineer",
+        "POST",
+        "/api/measures",
+        {
+            "title": "机房精密空调滤网每月清洗",
+            "problem": "市局机房夏季午后温度多次接近 27°C 上限，空调滤网积灰明显。",
+            "proposal": "每月第一个工作日清洗精密空调滤网，并在巡检清单中增加“滤网清洁”检查项。",
+        },
+    )

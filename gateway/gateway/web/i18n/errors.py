@@ -257,6 +257,16 @@ MESSAGES: dict[str, str] = {
     "visit.in_future": N_("回访时间不能晚于现在。"),
     "visit.backdated": N_("回访计划的开始日期须在前后 {days} 天之内。"),
     "visit.not_recorded": N_("回访登记后才能进行满意度调查。"),
+    # improvement measures (改进措施)
+    "measure.step_role": N_("您的角色不能办理这一步。"),
+    "measure.lifecycle": N_("改进措施当前的状态不能办理这一步。"),
+    "measure.comment_required": N_("请填写审核意见或说明理由。"),
+    "measure.date_required": N_("请填写与甲方商定的计划完成日期。"),
+    "measure.stale": N_("该改进措施已被他人更新，请刷新后重试。"),
+    "measure.not_found": N_("没有该改进措施。"),
+    "measure.finding_unknown": N_("没有该巡检发现。"),
+    "measure.round_unknown": N_("没有该巡检任务。"),
+    "measure.round_mismatch": N_("该发现不属于所填的巡检任务。"),
     # the web pages' own checks, before anything reaches the API
     "web.photo_required": N_("请先拍照或选择图片。"),
     "web.signature_missing": N_("报修人尚未签字。"),

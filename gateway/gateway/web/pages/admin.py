@@ -19,7 +19,17 @@ router = APIRouter(include_in_schema=False)
 Admin = role_guard("admin", "security_admin")
 Auditor = role_guard("auditor")
 SECTIONS = ("users", "units", "keys", "sla", "sms", "replies", "contract")
-ROLES = ("hotline_operator", "requester", "dispatcher", "engineer", "supervisor", "admin", "security_admin", "auditor")
+ROLES = (
+    "hotline_operator",
+    "requester",
+    "dispatcher",
+    "engineer",
+    "project_manager",
+    "supervisor",
+    "admin",
+    "security_admin",
+    "auditor",
+)
 
 
 def unit_tree(units: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:

@@ -16,7 +16,7 @@ from gateway.web.pages.forms import form_files
 from opsdesk_shared.contracts.vocabulary import AssetClass, AssetStatus, Criticality
 
 router = APIRouter(include_in_schema=False)
-Readers = role_guard("dispatcher", "admin", "supervisor", "engineer", "hotline_operator")
+Readers = role_guard("dispatcher", "admin", "supervisor", "project_manager", "engineer", "hotline_operator")
 KEEPERS = ("dispatcher", "admin")
 PAGE_SIZE = 25
 FILTERS = ("q", "asset_class", "status", "criticality", "unit_id", "security_zone", "owning_system", "site")

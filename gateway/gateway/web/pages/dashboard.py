@@ -17,7 +17,7 @@ from gateway.web.pages.forms import form_fields
 from gateway.web.pages.ticket_list import OPEN_STATUSES
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
-Overseer = role_guard("supervisor", "dispatcher", "admin")
+Overseer = role_guard("supervisor", "project_manager", "dispatcher", "admin")
 PlanWriter = role_guard("dispatcher", "admin")
 REPORT_KINDS = {
     "summary": ("from", "to"),

@@ -15,7 +15,7 @@ from gateway.web.pages.tickets import units
 
 router = APIRouter(include_in_schema=False)
 # The vendor's staff, who write articles (the API decides who reviews).
-Staff = role_guard("hotline_operator", "dispatcher", "engineer", "admin")
+Staff = role_guard("hotline_operator", "dispatcher", "engineer", "project_manager", "admin")
 Filer = role_guard("requester", "hotline_operator")
 Operator = role_guard("hotline_operator")
 Requester = role_guard("requester")

@@ -28,7 +28,7 @@ HEARTBEAT_S = 15.0
 HUB_READY_WAIT_S = 5.0
 COALESCE_S = 0.3
 STREAM_LIFETIME_S = 300.0
-STAFF_ESCALATIONS = ("dispatcher", "supervisor", "admin")
+STAFF_ESCALATIONS = ("dispatcher", "supervisor", "project_manager", "admin")
 # Who hears that a spare part went below its minimum: the spares page re-reads its stock (the in-app notice).
 SPARES_READERS = ("dispatcher", "admin", "project_manager", "engineer", "supervisor")
 SSE_HEADERS = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
@@ -80,7 +80,7 @@ def events_for(web: Web, scope: LiveScope, nudge: Nudge) -> list[tuple[str, str]
         out.append(("tickets", ""))
     if ticket_id:
         out.append((f"t-{ticket_id}", ""))  # a ticket's own page; its content is re-read through the API
-    if web.session.has_any("dispatcher", "supervisor", "admin"):
+    if web.session.has_any(*STAFF_ESCALATIONS):
         out.append(("queue", ""))
     if nudge.topic.startswith("workorder.") and str(nudge.data.get("engineer_id")) == web.session.user_id:
         out.append(("my-orders", ""))

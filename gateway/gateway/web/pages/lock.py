@@ -32,7 +32,7 @@ def _render(web: Web, next_path: str, status_code: int = 200, **extra: object) -
         next=_safe_next(next_path) or home_for(web.session.roles),
         username=web.session.username,
         counts_calls=web.session.has_any("hotline_operator"),
-        counts_escalations=web.session.has_any("dispatcher", "supervisor", "admin"),
+        counts_escalations=web.session.has_any("dispatcher", "supervisor", "project_manager", "admin"),
         nav=[],  # nothing of the consoles behind the lock
         lock_screen=True,  # its own count-only streams (static/ui.js), not the console's
         **extra,

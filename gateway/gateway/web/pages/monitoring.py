@@ -14,7 +14,7 @@ from gateway.web.context import LOCAL_TZ, Web, role_guard
 from gateway.web.pages.forms import form_fields
 
 router = APIRouter(prefix="/ui/monitoring", include_in_schema=False)
-Reader = role_guard("admin", "dispatcher", "supervisor")
+Reader = role_guard("admin", "dispatcher", "supervisor", "project_manager")
 Keeper = role_guard("admin", "dispatcher")
 _MATCHER = re.compile(r"^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)\s*\"?(.*?)\"?\s*$")
 

@@ -15,7 +15,7 @@ from gateway.web.context import LOCAL_TZ, Web, role_guard
 from gateway.web.pages.forms import form_fields
 
 router = APIRouter(include_in_schema=False)
-Staff = role_guard("hotline_operator", "dispatcher", "supervisor", "admin")
+Staff = role_guard("hotline_operator", "dispatcher", "supervisor", "project_manager", "admin")
 PAGE_SIZE = 25
 FILTERS = ("status", "unit_id", "category", "priority", "channel", "sla_state", "engineer", "from", "to", "q")
 # "open": what the dashboard counts as the backlog (intake's queries.BACKLOG).

@@ -13,7 +13,7 @@ from gateway.web.context import Web, role_guard
 from gateway.web.pages.forms import form_fields
 
 router = APIRouter(prefix="/ui/tickets/{ticket_id}/work-record", include_in_schema=False)
-Staff = role_guard("dispatcher", "supervisor", "admin", "hotline_operator")
+Staff = role_guard("dispatcher", "supervisor", "project_manager", "admin", "hotline_operator")
 Approver = role_guard("supervisor", "admin")
 
 

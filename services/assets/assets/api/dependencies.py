@@ -13,7 +13,13 @@ Reader = Annotated[
     Principal,
     Depends(
         require_roles(
-            Role.ADMIN, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.HOTLINE_OPERATOR, Role.REQUESTER
+            Role.ADMIN,
+            Role.DISPATCHER,
+            Role.ENGINEER,
+            Role.SUPERVISOR,
+            Role.PROJECT_MANAGER,
+            Role.HOTLINE_OPERATOR,
+            Role.REQUESTER,
         )
     ),
 ]
@@ -30,21 +36,26 @@ Settings = Annotated[AssetsSettings, Depends(settings)]
 # Who reads it: addresses and versions are the vendor's and the supervisors' business, not a requester's.
 TechnicalReader = Annotated[
     Principal,
-    Depends(require_roles(Role.ADMIN, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.HOTLINE_OPERATOR)),
+    Depends(
+        require_roles(
+            Role.ADMIN, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.PROJECT_MANAGER, Role.HOTLINE_OPERATOR
+        )
+    ),
 ]
 
-# Inspections (巡检): the desk keeps the checklists and plans, engineers walk the rounds, supervisors read;
-# requesters and the hotline see none of it.
-Planner = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER))]
+# Inspections (巡检): the desk and the vendor's project manager keep the checklists and plans, engineers walk
+# the rounds, supervisors read; requesters and the hotline see none of it.
+Planner = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER, Role.PROJECT_MANAGER))]
 InspectionReader = Annotated[
-    Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR))
+    Principal,
+    Depends(require_roles(Role.ADMIN, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.PROJECT_MANAGER)),
 ]
 Walker = Annotated[Principal, Depends(require_roles(Role.ENGINEER))]
 
 # Spare parts (备品备件): the desk and the vendor's project manager keep the catalogue, the stores and the
 # stock; engineers issue parts to their own work orders (checked in spares/service.py); supervisors read;
 # requesters and the hotline see none of it.
-PROJECT_MANAGER = "project_manager"  # Role.PROJECT_MANAGER once the gateway's role lands in opsdesk_shared.auth
+PROJECT_MANAGER = Role.PROJECT_MANAGER
 SparesKeeper = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER, PROJECT_MANAGER))]
 SparesIssuer = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER, PROJECT_MANAGER, Role.ENGINEER))]
 SparesReader = Annotated[
@@ -63,4 +74,15 @@ FieldWorkReader = Annotated[Principal, Depends(require_roles(*SEE_ALL))]
 Person = Annotated[
     Principal,
     Depends(require_roles(*SEE_ALL, Role.REQUESTER, Role.SECURITY_ADMIN, Role.AUDITOR)),
+]
+
+# Improvement measures (改进措施): the vendor's staff propose and take steps (rules.py says which role takes
+# which), the bureau's supervisors read and verify; the vendor's project manager reviews.
+MeasureReader = Annotated[
+    Principal,
+    Depends(require_roles(Role.ADMIN, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.PROJECT_MANAGER)),
+]
+MeasureProposer = Annotated[Principal, Depends(require_roles(Role.ENGINEER, Role.DISPATCHER, Role.PROJECT_MANAGER))]
+MeasureStepTaker = Annotated[
+    Principal, Depends(require_roles(Role.ENGINEER, Role.DISPATCHER, Role.PROJECT_MANAGER, Role.SUPERVISOR))
 ]

@@ -8,6 +8,12 @@ Manager = Annotated[Principal, Depends(require_roles(Role.DISPATCHER, Role.ADMIN
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 Staff = Annotated[
     Principal,
-    Depends(require_roles(Role.DISPATCHER, Role.ADMIN, Role.ENGINEER, Role.SUPERVISOR, Role.HOTLINE_OPERATOR)),
+    Depends(
+        require_roles(
+            Role.DISPATCHER, Role.ADMIN, Role.ENGINEER, Role.SUPERVISOR, Role.PROJECT_MANAGER, Role.HOTLINE_OPERATOR
+        )
+    ),
 ]
-Overseer = Annotated[Principal, Depends(require_roles(Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR))]
+Overseer = Annotated[
+    Principal, Depends(require_roles(Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR, Role.PROJECT_MANAGER))
+]

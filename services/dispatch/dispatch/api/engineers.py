@@ -1,4 +1,5 @@
-"""/api/engineers: who can be sent, with their skills, district, duty and load; and dispatch's staff flags."""
+"""/api/engineers: who can be sent, with their skills, district, duty and load; and dispatch's copy of a member
+of staff."""
 
 from datetime import UTC, datetime
 from uuid import UUID
@@ -7,9 +8,9 @@ from fastapi import APIRouter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from dispatch.api.dependencies import Admin, Manager, Staff
+from dispatch.api.dependencies import Manager, Staff
 from dispatch.directory.models import StaffMember
-from dispatch.directory.schemas import EngineerOut, EngineerPatch, StaffOut, StaffPatch
+from dispatch.directory.schemas import EngineerOut, EngineerPatch, StaffOut
 from dispatch.duty.service import on_duty_user_ids
 from dispatch.workorders.queue import open_work_order_counts
 from opsdesk_shared.auth import Role
@@ -71,15 +72,4 @@ async def get_staff(user_id: UUID, principal: Manager, uow: Uow) -> StaffOut:
     member = await uow.get(StaffMember, user_id)
     if member is None:
         raise NotFound(f"dispatch knows no user {user_id}", code="engineer.not_found")
-    return StaffOut.model_validate(member, from_attributes=True)
-
-
-@router.patch("/api/dispatch/staff/{user_id}", response_model=StaffOut)
-async def update_staff(user_id: UUID, body: StaffPatch, principal: Admin, uow: Uow) -> StaffOut:
-    """Marks the vendor's project manager(s), who hear of every SLA breach."""
-    member = await uow.get(StaffMember, user_id, with_for_update=True)
-    if member is None:
-        raise NotFound(f"dispatch knows no user {user_id}", code="engineer.not_found")
-    member.is_project_manager = body.is_project_manager
-    member.updated_at = datetime.now(UTC)
     return StaffOut.model_validate(member, from_attributes=True)

@@ -50,7 +50,9 @@ async def acknowledge_escalation(escalation_id: UUID, dispatcher: Dispatcher, uo
 
 @router.get("/tickets/{ticket_id}", response_model=TicketClocks)
 async def ticket_clocks(ticket_id: UUID, principal: CurrentPrincipal, uow: Uow) -> TicketClocks:
-    if not principal.has_any(Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR, Role.ENGINEER, Role.HOTLINE_OPERATOR):
+    if not principal.has_any(
+        Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR, Role.PROJECT_MANAGER, Role.ENGINEER, Role.HOTLINE_OPERATOR
+    ):
         # A requester sees the clocks of their own unit's subtree only; anyone else (the auditor, the security
         # administrator, a system client: no business with tickets, whatever unit their account sits in)
         # none, as in intake. The clocks of a ticket one may not read do not exist for them.

@@ -14,12 +14,6 @@ class EngineerPatch(BaseModel):
     home_district_id: UUID | None = None
 
 
-class StaffPatch(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    is_project_manager: bool
-
-
 class EngineerOut(BaseModel):
     user_id: UUID
     username: str
@@ -39,5 +33,4 @@ class StaffOut(BaseModel):
     display_name: str
     roles: list[str]
     is_active: bool
-    is_project_manager: bool
     updated_at: datetime

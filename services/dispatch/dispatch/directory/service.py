@@ -14,7 +14,7 @@ from opsdesk_shared.messaging.ordering import upsert_in_order
 
 async def apply_user(session: AsyncSession, envelope: Envelope) -> None:
     user = envelope.parse(UserChanged)
-    # Only the gateway's fields; skills, district and the project-manager flag are dispatch's own.
+    # Only the gateway's fields (the project manager among its roles); skills and district are dispatch's own.
     values = {
         "username": user.username,
         "display_name": user.display_name,

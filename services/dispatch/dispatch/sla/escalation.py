@@ -1,10 +1,12 @@
 """Who must hear of a clock's warning or breach (SPEC §5): the warning goes to the dispatchers on duty,
-the breach to every dispatcher, the vendor's project manager and the bureau's supervisors. The events
-carry the names and phones so notifications can send SMS without asking anybody."""
+the breach to every dispatcher, the vendor's project manager and the bureau's supervisors. Who holds which role
+is the gateway's word, learned from its `user.*` events (directory/service.py): the project manager is whoever
+holds the `project_manager` role now. The events carry the names and phones so notifications can send SMS
+without asking anybody."""
 
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from dispatch.directory.models import StaffMember
@@ -13,7 +15,7 @@ from opsdesk_shared.auth import Role
 from opsdesk_shared.contracts.dispatch import Recipient
 
 WARNING_ROLES = [Role.DISPATCHER.value]
-BREACH_ROLES = [Role.DISPATCHER.value, "project_manager", Role.SUPERVISOR.value]
+BREACH_ROLES = [Role.DISPATCHER.value, Role.PROJECT_MANAGER.value, Role.SUPERVISOR.value]
 
 
 def _recipient(member: StaffMember, reason: str) -> Recipient:
@@ -42,18 +44,14 @@ async def warning_recipients(session: AsyncSession, now: datetime) -> list[Recip
 async def breach_recipients(session: AsyncSession) -> list[Recipient]:
     rows = await session.execute(
         select(StaffMember)
-        .where(
-            StaffMember.is_active.is_(True),
-            or_(
-                StaffMember.roles.overlap([Role.DISPATCHER.value, Role.SUPERVISOR.value]),
-                StaffMember.is_project_manager.is_(True),
-            ),
-        )
+        .where(StaffMember.is_active.is_(True), StaffMember.roles.overlap(BREACH_ROLES))
         .order_by(StaffMember.username)
     )
     recipients = []
     for member in rows.scalars():
-        if member.is_project_manager:
+        # One message each, under the reason that matters most (a project manager who also dispatches hears
+        # it as the project manager).
+        if Role.PROJECT_MANAGER.value in member.roles:
             recipients.append(_recipient(member, "project_manager"))
         elif Role.DISPATCHER.value in member.roles:
             recipients.append(_recipient(member, "dispatcher"))

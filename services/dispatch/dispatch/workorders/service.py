@@ -29,7 +29,7 @@ from opsdesk_shared.messaging.outbox import add_event
 
 PRODUCER = "dispatch"
 MANAGERS = (Role.DISPATCHER, Role.ADMIN)
-READERS = (Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR, Role.HOTLINE_OPERATOR)
+READERS = (Role.DISPATCHER, Role.ADMIN, Role.SUPERVISOR, Role.PROJECT_MANAGER, Role.HOTLINE_OPERATOR)
 
 
 def _now() -> datetime:

@@ -21,7 +21,8 @@ router = APIRouter(tags=["calls"])
 
 Hotline = Annotated[Principal, Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ADMIN))]
 CallReader = Annotated[
-    Principal, Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN))
+    Principal,
+    Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.PROJECT_MANAGER, Role.ADMIN)),
 ]
 # Who is ringing: for those who talk to callers. To a role that sees numbers masked (privacy.py) any answer,
 # even a masked one, would say whose number it is and what they reported.

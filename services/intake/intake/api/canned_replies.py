@@ -12,7 +12,7 @@ from opsdesk_shared.dependencies import Uow
 
 router = APIRouter(prefix="/api/canned-replies", tags=["canned replies"])
 
-STAFF = (Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.ADMIN)
+STAFF = (Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.PROJECT_MANAGER, Role.ADMIN)
 Reader = Annotated[Principal, Depends(require_roles(*STAFF))]
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 

@@ -47,7 +47,9 @@ router = APIRouter(prefix="/api/tickets", tags=["tickets"])
 CAN_FILE = (Role.HOTLINE_OPERATOR, Role.REQUESTER, Role.DISPATCHER, Role.ADMIN)
 Filer = Annotated[Principal, Depends(require_roles(*CAN_FILE))]
 # People who read tickets for their work; the security administrator, the auditor and system clients do not.
-TicketReader = Annotated[Principal, Depends(require_roles(*CAN_FILE, Role.ENGINEER, Role.SUPERVISOR))]
+TicketReader = Annotated[
+    Principal, Depends(require_roles(*CAN_FILE, Role.ENGINEER, Role.SUPERVISOR, Role.PROJECT_MANAGER))
+]
 IdempotencyKey = Annotated[
     str | None,
     Header(alias="Idempotency-Key", max_length=200, description="retry-safe creation: same key, same ticket"),
@@ -176,7 +178,7 @@ SortBy = Annotated[
 # The staff who work through lists of tickets; a requester has the portal's list of their unit.
 ListReader = Annotated[
     Principal,
-    Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN)),
+    Depends(require_roles(Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.SUPERVISOR, Role.PROJECT_MANAGER, Role.ADMIN)),
 ]
 
 

@@ -1,6 +1,6 @@
 """An article's states and who may move it: writers (operators, dispatchers, engineers) write drafts and
 send them for review; the project manager reviews (publishes or returns them) and retires what is out of
-date. Until OpsDesk has a `project_manager` role, admins and dispatchers review in their place."""
+date; admins and dispatchers may review too (a desk without a project manager signed in still publishes)."""
 
 from dataclasses import dataclass
 from enum import StrEnum
@@ -8,7 +8,7 @@ from enum import StrEnum
 from opsdesk_shared.auth import Principal, Role
 from opsdesk_shared.errors import Conflict, Forbidden
 
-PROJECT_MANAGER = "project_manager"  # SPEC §1; not yet a Role of opsdesk_shared.auth
+PROJECT_MANAGER = Role.PROJECT_MANAGER
 WRITERS = frozenset({Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.ADMIN, PROJECT_MANAGER})
 REVIEWERS = frozenset({Role.ADMIN, Role.DISPATCHER, PROJECT_MANAGER})
 # Internal articles are for the vendor's own people: the writers.

@@ -35,7 +35,7 @@ from opsdesk_shared.messaging.outbox import add_event
 from opsdesk_shared.phones import normalise_phone
 
 PRODUCER = "intake"
-STAFF = (Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.ADMIN)
+STAFF = (Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.PROJECT_MANAGER, Role.ADMIN)
 # Timeline kinds a requester does not see: staff-only notes and the vendor's internal SLA alarms.
 INTERNAL_KINDS = frozenset({"internal_comment", "sla_warning", "sla_breached", "call_logged"})
 

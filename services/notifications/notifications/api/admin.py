@@ -20,7 +20,8 @@ from opsdesk_shared.phones import normalise_phone
 router = APIRouter(prefix="/api/sms", tags=["sms administration"])
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 Reader = Annotated[
-    Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER, Role.HOTLINE_OPERATOR, Role.SUPERVISOR))
+    Principal,
+    Depends(require_roles(Role.ADMIN, Role.DISPATCHER, Role.HOTLINE_OPERATOR, Role.SUPERVISOR, Role.PROJECT_MANAGER)),
 ]
 OptOutKeeper = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.HOTLINE_OPERATOR))]
 

@@ -12,7 +12,7 @@ from opsdesk_shared.errors import Forbidden
 from reporting.periods import Period
 from reporting.reports.filters import Filters
 
-CONTRACT_READERS = (Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER)
+CONTRACT_READERS = (Role.SUPERVISOR, Role.PROJECT_MANAGER, Role.ADMIN, Role.DISPATCHER)
 SUMMARY_READERS = (*CONTRACT_READERS, Role.HOTLINE_OPERATOR, Role.REQUESTER)
 SLA_READERS = (*CONTRACT_READERS, Role.REQUESTER)
 PLAN_WRITERS = (Role.DISPATCHER, Role.ADMIN)
