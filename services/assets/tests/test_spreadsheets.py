@@ -7,7 +7,7 @@ import asyncpg
 import httpx
 from openpyxl import Workbook, load_workbook
 
-from opsdesk_shared.testing.workers import EventTap
+from opsdesk_shared.testing.workers import EventTap, eventually
 
 from .conftest import Ledger
 
@@ -103,6 +103,9 @@ async def test_xlsx_import_registers_and_reimport_changes_nothing(ledger: Ledger
         assert again.json() == {"rows": 12, "created": 0, "updated": 0, "unchanged": 12}
         assert await ledger_state(ledger, prefix) == before
         assert "opsdesk-audit-changes" not in again.headers  # nothing written, nothing to audit
+        # The relay publishes after the commit: the twelve registrations arrive a moment later (a re-import's
+        # events, had it made any, would have been published by then too: the relay keeps their order).
+        await eventually(lambda: len([e for e in tap.received if e.data.get("tag", "").startswith(prefix)]) >= 12)
     listed = await ledger.client.get("/api/assets", params={"q": prefix, "limit": 100}, headers=ledger.admin)
     assert listed.json()["total"] == 12
     first_asset = next(a for a in listed.json()["items"] if a["tag"] == f"{prefix}-0001")

@@ -29,8 +29,8 @@ from opsdesk_shared.testing.workers import eventually, publish
 
 from .support.harness import Reporting
 
-QUARTER = "2033Q2"  # a quarter no other test touches
-AT = datetime(2033, 5, 10, 2, 0, tzinfo=UTC)  # 10:00 Shanghai
+QUARTER = "2036Q2"  # a quarter, and a contract year (2035-05-29 – 2036-05-28), no other test touches
+AT = datetime(2036, 5, 10, 2, 0, tzinfo=UTC)  # 10:00 Shanghai
 
 
 async def test_training_and_visits_appear_in_the_quarterly_report(reporting: Reporting) -> None:
@@ -71,7 +71,7 @@ async def test_training_and_visits_appear_in_the_quarterly_report(reporting: Rep
     }  # fmt: skip
     people = [(uuid.uuid4(), station, 5), (uuid.uuid4(), station, 4), (uuid.uuid4(), other, None)]
     visit_done, visit_owed, risk_id, ticket_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    q2 = {"due_from": date(2033, 4, 1), "due_by": date(2033, 6, 30)}
+    q2 = {"due_from": date(2036, 4, 1), "due_by": date(2036, 6, 30)}
     events: list[Event] = [
         TrainingSessionSaved(**saved, aggregate_version=1),
         TrainingSessionSaved(**saved, materials=[manual], aggregate_version=2),
@@ -97,10 +97,10 @@ async def test_training_and_visits_appear_in_the_quarterly_report(reporting: Rep
             risks=[VisitRisk(risk_id=risk_id, description="UPS电池老化")],
         ),  # fmt: skip
         VisitSurveyed(visit_id=visit_done, unit_id=station, satisfaction=5, surveyed_at=AT + timedelta(days=1)),
-        VisitRiskTicketed(risk_id=risk_id, visit_id=visit_done, ticket_id=ticket_id, number="20330510-0001", at=AT),
+        VisitRiskTicketed(risk_id=risk_id, visit_id=visit_done, ticket_id=ticket_id, number="20360510-0001", at=AT),
         TicketCreated(
             ticket_id=ticket_id,
-            number="20330510-0001",
+            number="20360510-0001",
             title="回访发现隐患：UPS电池老化",
             category=Category.SERVICE_REQUEST,
             priority=Priority.P3,
@@ -147,13 +147,13 @@ async def test_training_and_visits_appear_in_the_quarterly_report(reporting: Rep
     ) == (1, 1, 5)
     assert (by_unit["三里屯派出所"]["planned"], by_unit["三里屯派出所"]["outstanding"]) == (1, 1)
     [risk] = body["visits"]["risks"]
-    assert (risk["description"], risk["ticket_number"]) == ("UPS电池老化", "20330510-0001")
+    assert (risk["description"], risk["ticket_number"]) == ("UPS电池老化", "20360510-0001")
 
     pdf = (await reporting.client.get(
         "/api/reports/quarterly", params={"quarter": QUARTER, "format": "pdf"}, headers=reporting.as_("supervisor")
     )).content  # fmt: skip
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
-    for expected in ("培训签到", "居住证受理系统操作培训", "操作手册.pdf", "用户回访", "UPS电池老化", "20330510-0001"):
+    for expected in ("培训签到", "居住证受理系统操作培训", "操作手册.pdf", "用户回访", "UPS电池老化", "20360510-0001"):
         assert expected in text, expected
     xlsx = (await reporting.client.get(
         "/api/reports/quarterly", params={"quarter": QUARTER, "format": "xlsx"}, headers=reporting.as_("supervisor")
