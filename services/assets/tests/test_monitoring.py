@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from opsdesk_shared.testing.workers import EventTap, eventually
-from tests.conftest import Ledger
+
+from .conftest import Ledger
 
 T0 = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
 GO_ZERO_TIME = "0001-01-01T00:00:00Z"
