@@ -573,17 +573,18 @@ def _training_and_visit(m: Morning) -> None:
         "/api/visits/plans",
         {"name": "分局季度回访", "unit_kind": "sub_bureau", "period": "quarter"},
     )
-    desk(
+    yearly = desk(
         "dispatcher",
         "POST",
         "/api/visits/plans",
         {"name": "派出所年度回访", "unit_kind": "police_station", "period": "year"},
     )
-    [owed] = [
+    # The yearly plan's visit to the station (a visit arranged by hand may be listed beside it).
+    owed = next(
         v
         for v in desk("engineer", "GET", f"/api/visits?unit_id={m.units['BJ-CY-WJ']}&status=planned")
-        if v["unit_id"] == m.units["BJ-CY-WJ"]
-    ]
+        if v["unit_id"] == m.units["BJ-CY-WJ"] and v.get("plan_id") == yearly["id"]
+    )
     visit = desk(
         "engineer",
         "POST",

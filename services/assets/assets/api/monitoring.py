@@ -49,7 +49,11 @@ Engine = Annotated[Principal, Depends(monitoring_client)]
 TargetReader = Annotated[Principal, Depends(target_reader)]
 RuleKeeper = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
 WindowKeeper = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER))]
-AlertReader = Annotated[Principal, Depends(require_roles(Role.ADMIN, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR))]
+# The desk reads alerts, rules and windows; the vendor's project manager reads what a supervisor reads.
+AlertReader = Annotated[
+    Principal,
+    Depends(require_roles(Role.ADMIN, Role.DISPATCHER, Role.ENGINEER, Role.SUPERVISOR, Role.PROJECT_MANAGER)),
+]
 
 
 @router.post("/alertmanager", response_model=Receipt)
