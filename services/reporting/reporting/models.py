@@ -10,7 +10,9 @@
 - `weekly_plan` and `report_archive`: what people write into reports and the reports kept for download.
 - `contract_particulars`: the service contract an admin keeps (one row), printed on acceptance reports.
 - `inspection_round_fact`, `inspection_finding_fact` (tables in the migrations only, written by
-  projections/inspections.py): each inspection round completed or missed, each finding and its ticket.
+  projections/inspections.py): each inspection round completed or missed, each finding and its ticket;
+  `inspection_reading_fact` every item of a completed round (the machine-room inspection report).
+- `asset_status_change`: each status change of a ledger asset (time out of service per class).
 """
 
 from datetime import date, datetime
@@ -64,6 +66,8 @@ class TicketFact(SQLModel, table=True):
     # (`ticket.updated`) wins over the creation whatever order they arrive in.
     classified_version: int = 0
     duplicate: bool = False  # closed as a duplicate of another ticket: counted apart, not as work
+    asset_id: UUID | None = Field(default=None, index=True)  # the ledger asset the ticket names
+    asset_tag: str | None = None
 
 
 class SlaClockFact(SQLModel, table=True):
@@ -144,6 +148,21 @@ class AssetDim(SQLModel, table=True):
     unit_id: UUID
     status: str
     applied_version: int = 0
+    name: str | None = None
+    site: str | None = None
+    room: str | None = None
+
+
+class AssetStatusChange(SQLModel, table=True):
+    """One status change of a ledger asset (`asset.status_changed`): the time out of service per class."""
+
+    __tablename__ = "asset_status_change"
+
+    asset_id: UUID = Field(primary_key=True)
+    version: int = Field(primary_key=True)
+    changed_at: datetime = Field(sa_column=timestamp(nullable=False))
+    from_status: str
+    to_status: str
 
 
 class DeviceOutage(SQLModel, table=True):

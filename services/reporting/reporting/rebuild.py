@@ -32,6 +32,8 @@ FACTS = (
     "inspection_round_fact",
     "inspection_finding_fact",
     "asset_dim",
+    "asset_status_change",
+    "inspection_reading_fact",
     "device_outage",
     "training_session_fact",
     "training_attendance_fact",

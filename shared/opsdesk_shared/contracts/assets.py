@@ -66,6 +66,29 @@ class AssetStatusChanged(Event):
 # Inspections (巡检, SPEC §2a): each day's rounds, walked or missed, and the findings of abnormal items.
 
 
+class RoundReading(BaseModel):
+    """One item of a completed round as the engineer entered it (part of `inspection.round_completed`, not an
+    event of its own): the machine-room inspection report prints every reading with its normal range."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    asset_id: UUID
+    tag: str
+    asset_class: str
+    site: str
+    room: str | None = None
+    item_key: str
+    item_label: str
+    kind: str  # check | reading
+    value: bool | float | None = None
+    measure_unit: str | None = None
+    normal_low: float | None = None
+    normal_high: float | None = None
+    abnormal: bool
+    checked_at: datetime | None = None
+    checked_by_name: str | None = None
+
+
 class InspectionRoundCompleted(Event):
     type = "inspection.round_completed"
     round_id: UUID
@@ -80,6 +103,10 @@ class InspectionRoundCompleted(Event):
     stops: int  # assets checked
     items_checked: int
     abnormal_items: int
+    # The classes of the round's assets (e.g. ups, air_conditioner: a machine-room round) and every item's
+    # result; empty in events of before they were added.
+    asset_classes: list[str] = []
+    readings: list[RoundReading] = []
 
 
 class InspectionRoundMissed(Event):
@@ -96,6 +123,7 @@ class InspectionRoundMissed(Event):
     stops: int
     stops_checked: int  # walked part of the way: what was checked is kept
     recorded_at: datetime
+    asset_classes: list[str] = []  # of the round's assets
 
 
 class InspectionFindingRaised(Event):

@@ -1,6 +1,7 @@
 """/api/spares: the parts catalogue, stores, stock, goods received, parts issued to work orders, the
 reconciliations of resolved work orders, and the stock report (备品备件)."""
 
+import asyncio
 from datetime import date, datetime
 from typing import Annotated, Literal
 from urllib.parse import quote
@@ -9,7 +10,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assets.api.dependencies import SparesIssuer, SparesKeeper, SparesReader, SparesReportReader
+from assets.api.dependencies import Settings, SparesIssuer, SparesKeeper, SparesReader, SparesReportReader
 from assets.spares import report, rules, service
 from assets.spares.models import SpareMovement, SparePart, SpareStock, SpareWorkOrder
 from assets.spares.schemas import (
@@ -31,6 +32,8 @@ from opsdesk_shared.errors import NotFound, RuleViolation
 
 router = APIRouter(prefix="/api/spares", tags=["spares"])
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+PDF = "application/pdf"
 
 
 async def _part_outs(session: AsyncSession, parts: list[SparePart]) -> list[PartOut]:
@@ -189,19 +192,25 @@ async def work_order_spares(work_order_id: UUID, principal: SparesReader, sessio
 @router.get(
     "/report",
     response_model=StockReport,
-    responses={200: {"content": {XLSX: {}}, "description": "JSON, or XLSX with format=xlsx"}},
+    responses={
+        200: {
+            "content": {XLSX: {}, CSV: {}, PDF: {}},
+            "description": "JSON, or a file with format=xlsx, csv or pdf",
+        }
+    },
 )
 async def stock_report(
     principal: SparesReportReader,
     session: ReadSession,
+    settings: Settings,
     period_from: Annotated[date | None, Query(alias="from", description="first day, Asia/Shanghai")] = None,
     period_to: Annotated[
         date | None, Query(alias="to", description="last day (inclusive); today when left out")
     ] = None,
-    format: Literal["json", "xlsx"] = "json",
+    format: Literal["json", "xlsx", "csv", "pdf"] = "json",
 ) -> StockReport | Response:
-    """The stock report per part and store (on hand, minimum, received/issued/returned in the period) and the
-    period's flagged reconciliations. JSON and XLSX; reporting's CSV and PDF are still to come."""
+    """The stock report (备品备件报表) per part and store (on hand, minimum, received/issued/returned in the
+    period) and the period's flagged reconciliations, as JSON, XLSX, CSV or PDF."""
     today = datetime.now(report.SHANGHAI).date()
     end = period_to or today
     start = period_from or end.replace(day=1)
@@ -210,9 +219,18 @@ async def stock_report(
     built = await report.build(session, start, end)
     if format == "json":
         return built
-    filename = quote(f"备品备件报表_{start.isoformat()}_{end.isoformat()}.xlsx")
+    if format == "xlsx":
+        content, media_type = report.xlsx(built), XLSX
+    elif format == "csv":
+        content, media_type = report.csv_bytes(built), CSV
+    else:
+        content = await asyncio.to_thread(report.pdf_bytes, built, settings.label_font_path)
+        media_type = PDF
+    filename = quote(f"备品备件报表_{start.isoformat()}_{end.isoformat()}.{format}")
     return Response(
-        report.xlsx(built),
-        media_type=XLSX,
-        headers={"Content-Disposition": f"attachment; filename=spares.xlsx; filename*=UTF-8''{filename}"},
+        content,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename={report.filename(built, format)}; filename*=UTF-8''{filename}"
+        },
     )

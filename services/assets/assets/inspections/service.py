@@ -20,6 +20,7 @@ from opsdesk_shared.contracts.assets import (
     InspectionFindingRaised,
     InspectionRoundCompleted,
     InspectionRoundMissed,
+    RoundReading,
 )
 from opsdesk_shared.contracts.vocabulary import AssetStatus
 from opsdesk_shared.errors import Conflict, NotFound, RuleViolation
@@ -303,6 +304,7 @@ async def record_missed(session: AsyncSession, at: datetime, limit: int = 500) -
         )
     ).all()
     counts = await _stop_counts(session, [r.id for r in overdue])
+    classes = await _classes_of(session, [r.id for r in overdue])
     for round_ in overdue:
         round_.status, round_.missed_at = RoundStatus.MISSED, at
         round_.version += 1
@@ -320,11 +322,54 @@ async def record_missed(session: AsyncSession, at: datetime, limit: int = 500) -
                 stops=total,
                 stops_checked=checked,
                 recorded_at=at,
+                asset_classes=classes.get(round_.id, []),
             ),
             producer=PRODUCER,
         )
     await session.flush()
     return len(overdue)
+
+
+async def _classes_of(session: AsyncSession, round_ids: list[UUID]) -> dict[UUID, list[str]]:
+    """Per round: the classes of its assets, sorted."""
+    if not round_ids:
+        return {}
+    rows = await session.execute(
+        select(RoundStop.round_id, RoundStop.asset_class).where(RoundStop.round_id.in_(round_ids)).distinct()
+    )
+    classes: dict[UUID, list[str]] = {}
+    for round_id, asset_class in rows.all():
+        classes.setdefault(round_id, []).append(asset_class)
+    return {round_id: sorted(names) for round_id, names in classes.items()}
+
+
+def _readings(stops: list[RoundStop]) -> list[RoundReading]:
+    out = []
+    for stop in stops:
+        for item in stop.items:
+            result = (stop.results or {}).get(item["key"])
+            if result is None:
+                continue
+            out.append(
+                RoundReading(
+                    asset_id=stop.asset_id,
+                    tag=stop.tag,
+                    asset_class=stop.asset_class,
+                    site=stop.site,
+                    room=stop.room,
+                    item_key=item["key"],
+                    item_label=item["label"],
+                    kind=item["kind"],
+                    value=result["value"],
+                    measure_unit=item.get("unit"),
+                    normal_low=item.get("low"),
+                    normal_high=item.get("high"),
+                    abnormal=bool(result["abnormal"]),
+                    checked_at=stop.checked_at,
+                    checked_by_name=stop.checked_by_name,
+                )
+            )
+    return out
 
 
 # Rounds ---------------------------------------------------------------------------------------------------
@@ -523,6 +568,8 @@ async def complete(session: AsyncSession, principal: Principal, round_id: UUID) 
             stops=len(stops),
             items_checked=len(results),
             abnormal_items=sum(1 for r in results if r["abnormal"]),
+            asset_classes=sorted({s.asset_class for s in stops}),
+            readings=_readings(stops),
         ),
         producer=PRODUCER,
     )

@@ -1,21 +1,25 @@
-"""`/api/reports/{summary,sla,costs,availability,weekly,monthly,quarterly,annual,inspections}`: every report as JSON,
-CSV, XLSX or PDF (`format=`)."""
+"""`/api/reports/{summary,sla,costs,availability,equipment,weekly,monthly,quarterly,annual,inspections,
+machine-room}`: every report as JSON, CSV, XLSX or PDF (`format=`)."""
 
 from datetime import UTC, date, datetime
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Query, Request, Response
 
 from opsdesk_shared.dependencies import ReadSession
+from opsdesk_shared.errors import RuleViolation
 from reporting import periods
 from reporting.api.dependencies import (
     ContractReader,
     FilterParams,
     FormatParam,
+    FromDay,
     InspectionReader,
     Settings,
     SlaReader,
     SummaryReader,
+    ToDay,
     answer,
 )
 from reporting.exports.render import Format
@@ -23,8 +27,10 @@ from reporting.reports.acceptance import AcceptanceReport, acceptance, acceptanc
 from reporting.reports.availability import AvailabilityReport, availability, availability_document
 from reporting.reports.breaches import BreachList, breach_document, breaches
 from reporting.reports.costs import CostReport, cost_document, costs
+from reporting.reports.equipment import EquipmentReport, equipment, equipment_document
 from reporting.reports.filters import Filters
 from reporting.reports.inspections import DailyInspectionReport, daily_inspections, inspection_document
+from reporting.reports.machine_room import MachineRoomReport, machine_room, machine_room_document
 from reporting.reports.monthly import MonthlyBulletin, monthly, monthly_document
 from reporting.reports.summary import Summary, summarize, summary_document
 from reporting.reports.weekly import WeeklyReport, weekly, weekly_document
@@ -85,6 +91,24 @@ async def device_availability(
     filters = await query.scoped(session, principal)
     result = await availability(session, filters)
     return await answer(request, principal, fmt, result, lambda: availability_document(result, filters))
+
+
+@router.get("/equipment", response_model=EquipmentReport)
+async def equipment_statistics(
+    request: Request,
+    principal: ContractReader,
+    session: ReadSession,
+    from_: FromDay = None,
+    to: ToDay = None,
+    unit_id: Annotated[UUID | None, Query(description="this unit and every unit below it")] = None,
+    top: Annotated[int, Query(ge=1, le=100, description="how many of the assets that fail most")] = 10,
+    fmt: FormatParam = Format.json,
+) -> Response | EquipmentReport:
+    """Equipment statistics and fault analysis (设备统计/故障分析): the period's fault tickets by equipment class
+    and security zone, each class's time out of service, and the assets that fail most."""
+    filters = Filters(periods.day_range(from_, to), unit_id)
+    result = await equipment(session, filters, top)
+    return await answer(request, principal, fmt, result, lambda: equipment_document(result, filters))
 
 
 def _week(week: str | None) -> periods.Period:
@@ -160,3 +184,25 @@ async def daily_inspection_report(
     and each finding with the ticket it became."""
     result = await daily_inspections(session, day or periods.local_day(datetime.now(UTC)))
     return await answer(request, principal, fmt, result, lambda: inspection_document(result))
+
+
+@router.get("/machine-room", response_model=MachineRoomReport)
+async def machine_room_report(
+    request: Request,
+    principal: InspectionReader,
+    session: ReadSession,
+    day: Annotated[date | None, Query(description="one local day (Asia/Shanghai); default today")] = None,
+    from_: FromDay = None,
+    to: ToDay = None,
+    fmt: FormatParam = Format.json,
+) -> Response | MachineRoomReport:
+    """The machine-room inspection report (机房巡检报告) of a day, or of a period (`from`/`to`): the machine-room
+    rounds done and missed, every reading with its normal range (abnormal ones marked), who inspected and
+    when, and the findings with their tickets."""
+    if day is not None and (from_ is not None or to is not None):
+        raise RuleViolation("day: give a day or a period (from/to), not both", field="day", code="query.day_or_period")
+    if day is None and from_ is None and to is None:
+        day = periods.local_day(datetime.now(UTC))
+    period = periods.Period(day.isoformat(), day, day) if day is not None else periods.day_range(from_, to)
+    result = await machine_room(session, period)
+    return await answer(request, principal, fmt, result, lambda: machine_room_document(result))

@@ -1,5 +1,6 @@
-"""Inspections as the daily inspection report sees them: each round completed or missed
-(`inspection.round_completed` / `round_missed`, from assets), each finding (`inspection.finding_raised`)
+"""Inspections as the daily and machine-room inspection reports see them: each round completed or missed
+(`inspection.round_completed` / `round_missed`, from assets) with its assets' classes and, once completed,
+every item's result (`inspection_reading_fact`), each finding (`inspection.finding_raised`)
 and the ticket it became (`finding.ticketed`, from intake). Rows are upserts keyed by the round or the
 finding, so events give the same facts in any order and any number of times."""
 
@@ -8,7 +9,12 @@ from uuid import UUID
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from opsdesk_shared.contracts.assets import InspectionFindingRaised, InspectionRoundCompleted, InspectionRoundMissed
+from opsdesk_shared.contracts.assets import (
+    InspectionFindingRaised,
+    InspectionRoundCompleted,
+    InspectionRoundMissed,
+    RoundReading,
+)
 from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.intake import FindingTicketed
 from reporting.periods import local_day
@@ -36,17 +42,49 @@ def reading_text(finding: InspectionFindingRaised) -> str:
     return f"{value}{unit} ({normal})"
 
 
+def value_text(reading: RoundReading) -> str:
+    """A reading as printed: `24.5`, or `是 yes` / `否 no` for a check."""
+    if reading.value is None:
+        return ""
+    if isinstance(reading.value, bool):
+        return "是 yes" if reading.value else "否 no"
+    return _number(float(reading.value))
+
+
+def normal_text(low: float | None, high: float | None, unit: str | None) -> str:
+    """`18–27 °C`, `≤ 80 %`, `≥ 20 %`, or empty without a range."""
+    suffix = f" {unit}" if unit else ""
+    if low is not None and high is not None:
+        return f"{_number(low)}–{_number(high)}{suffix}"
+    if low is not None:
+        return f"≥ {_number(low)}{suffix}"
+    if high is not None:
+        return f"≤ {_number(high)}{suffix}"
+    return ""
+
+
+# Each item of a completed round, once (a redelivery rewrites the same values).
+_READING = text(
+    "INSERT INTO inspection_reading_fact (round_id, asset_id, item_key, day, tag, asset_class, place, item_label,"
+    " kind, value, measure_unit, normal_low, normal_high, abnormal, checked_at, checked_by_name) "
+    "VALUES (:round_id, :asset_id, :item_key, :day, :tag, :asset_class, :place, :item_label, :kind, :value,"
+    " :measure_unit, :normal_low, :normal_high, :abnormal, :checked_at, :checked_by_name) "
+    "ON CONFLICT (round_id, asset_id, item_key) DO NOTHING"
+)
+
+
 # A completed round stays completed: a round cannot be missed once done (assets refuses it), so a missed
 # event can only be older news of the same round.
 _ROUND = text(
     "INSERT INTO inspection_round_fact AS r (round_id, plan_id, plan_name, day, due_at, post_name, status,"
-    " completed_at, completed_by_name, stops, stops_checked, items_checked, abnormal_items, missed_recorded_at) "
+    " completed_at, completed_by_name, stops, stops_checked, items_checked, abnormal_items, missed_recorded_at,"
+    " asset_classes) "
     "VALUES (:round_id, :plan_id, :plan_name, :day, :due_at, :post_name, :status, :completed_at, :completed_by_name,"
-    " :stops, :stops_checked, :items_checked, :abnormal_items, :missed_recorded_at) "
+    " :stops, :stops_checked, :items_checked, :abnormal_items, :missed_recorded_at, :asset_classes) "
     "ON CONFLICT (round_id) DO UPDATE SET status = EXCLUDED.status, completed_at = EXCLUDED.completed_at,"
     " completed_by_name = EXCLUDED.completed_by_name, stops = EXCLUDED.stops, stops_checked = EXCLUDED.stops_checked,"
     " items_checked = EXCLUDED.items_checked, abnormal_items = EXCLUDED.abnormal_items,"
-    " missed_recorded_at = EXCLUDED.missed_recorded_at "
+    " missed_recorded_at = EXCLUDED.missed_recorded_at, asset_classes = EXCLUDED.asset_classes "
     "WHERE r.status <> 'completed'"
 )
 
@@ -70,8 +108,34 @@ async def round_completed(session: AsyncSession, envelope: Envelope) -> UUID | N
             "items_checked": done.items_checked,
             "abnormal_items": done.abnormal_items,
             "missed_recorded_at": None,
+            "asset_classes": done.asset_classes,
         },
     )
+    if done.readings:
+        await session.execute(
+            _READING,
+            [
+                {
+                    "round_id": done.round_id,
+                    "asset_id": r.asset_id,
+                    "item_key": r.item_key,
+                    "day": done.day,
+                    "tag": r.tag,
+                    "asset_class": r.asset_class,
+                    "place": " ".join(p for p in (r.site, r.room) if p),
+                    "item_label": r.item_label,
+                    "kind": r.kind,
+                    "value": value_text(r),
+                    "measure_unit": r.measure_unit,
+                    "normal_low": r.normal_low,
+                    "normal_high": r.normal_high,
+                    "abnormal": r.abnormal,
+                    "checked_at": r.checked_at,
+                    "checked_by_name": r.checked_by_name,
+                }
+                for r in done.readings
+            ],
+        )
     return None
 
 
@@ -94,6 +158,7 @@ async def round_missed(session: AsyncSession, envelope: Envelope) -> UUID | None
             "items_checked": 0,
             "abnormal_items": 0,
             "missed_recorded_at": missed.recorded_at,
+            "asset_classes": missed.asset_classes,
         },
     )
     return None

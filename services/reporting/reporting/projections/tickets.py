@@ -27,9 +27,16 @@ from reporting.periods import local_day
 _KEEP_NEWER = "CASE WHEN f.classified_version > EXCLUDED.classified_version THEN f.{0} ELSE EXCLUDED.{0} END"
 _CREATED = text(
     "INSERT INTO ticket_fact AS f (ticket_id, number, title, category, priority, channel, unit_id, created_at, day,"
-    " status, status_changed_at, classified_version) "
-    "VALUES (:id, :number, :title, :category, :priority, :channel, :unit_id, :at, :day, :status, :at, :version) "
+    " status, status_changed_at, classified_version, asset_id, asset_tag) "
+    "VALUES (:id, :number, :title, :category, :priority, :channel, :unit_id, :at, :day, :status, :at, :version,"
+    " :asset_id, :asset_tag) "
     "ON CONFLICT (ticket_id) DO UPDATE SET number = EXCLUDED.number,"
+    # The asset: the creation's, unless a newer reclassification named another tag (its id is then looked up
+    # by tag when reported: `ticket.updated` carries no asset id).
+    " asset_tag = CASE WHEN f.classified_version > EXCLUDED.classified_version THEN f.asset_tag"
+    "             ELSE EXCLUDED.asset_tag END,"
+    " asset_id = CASE WHEN f.classified_version <= EXCLUDED.classified_version"
+    "            OR f.asset_tag IS NOT DISTINCT FROM EXCLUDED.asset_tag THEN EXCLUDED.asset_id END,"
     + ",".join(f" {c} = {_KEEP_NEWER.format(c)}" for c in ("title", "category", "priority", "unit_id"))
     + ", channel = EXCLUDED.channel, created_at = EXCLUDED.created_at, day = EXCLUDED.day,"
     " classified_version = greatest(f.classified_version, EXCLUDED.classified_version),"
@@ -38,10 +45,12 @@ _CREATED = text(
     " status_changed_at = greatest(f.status_changed_at, EXCLUDED.created_at)"
 )
 _UPDATED = text(
-    "INSERT INTO ticket_fact AS f (ticket_id, number, title, category, priority, unit_id, classified_version) "
-    "VALUES (:id, :number, :title, :category, :priority, :unit_id, :version) "
+    "INSERT INTO ticket_fact AS f (ticket_id, number, title, category, priority, unit_id, classified_version,"
+    " asset_tag) VALUES (:id, :number, :title, :category, :priority, :unit_id, :version, :asset_tag) "
     "ON CONFLICT (ticket_id) DO UPDATE SET title = EXCLUDED.title, category = EXCLUDED.category,"
-    " priority = EXCLUDED.priority, unit_id = EXCLUDED.unit_id, classified_version = EXCLUDED.classified_version "
+    " priority = EXCLUDED.priority, unit_id = EXCLUDED.unit_id, classified_version = EXCLUDED.classified_version,"
+    " asset_id = CASE WHEN f.asset_tag IS NOT DISTINCT FROM EXCLUDED.asset_tag THEN f.asset_id END,"
+    " asset_tag = EXCLUDED.asset_tag "
     "WHERE f.classified_version < EXCLUDED.classified_version"
 )
 _STATUS = text(
@@ -95,6 +104,8 @@ async def created(session: AsyncSession, envelope: Envelope) -> UUID:
             "day": local_day(t.created_at),
             "status": t.status,
             "version": t.aggregate_version,
+            "asset_id": t.asset_id,
+            "asset_tag": t.asset_tag,
         },
     )
     return t.ticket_id
@@ -114,6 +125,7 @@ async def updated(session: AsyncSession, envelope: Envelope) -> UUID:
             "priority": u.priority,
             "unit_id": u.unit_id,
             "version": u.aggregate_version,
+            "asset_tag": u.asset_tag,
         },
     )
     return u.ticket_id

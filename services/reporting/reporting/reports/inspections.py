@@ -95,7 +95,7 @@ async def daily_inspections(session: AsyncSession, day: date) -> DailyInspection
     )
 
 
-def _ticket_cell(finding: InspectionFinding) -> str:
+def ticket_cell(finding: InspectionFinding) -> str:
     if finding.ticket_number is None:
         return "待建单 pending"
     return finding.ticket_number if finding.ticket_opened else f"{finding.ticket_number}（追加 added）"
@@ -188,7 +188,7 @@ def inspection_document(report: DailyInspectionReport) -> Document:
                         f.item_label,
                         f.reading,
                         f.inspector_name,
-                        _ticket_cell(f),
+                        ticket_cell(f),
                     ]
                     for f in report.finding_lines
                 ],
