@@ -4,10 +4,12 @@ to the project managers, the reconciliation of a resolved work order (once, howe
 the stock report, and who may do what."""
 
 import asyncio
+import csv
 import io
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -326,9 +328,11 @@ async def _inbox_has(ledger: Ledger, event_id: uuid.UUID) -> bool:
         await conn.close()
 
 
-async def test_the_stock_report_as_json_and_xlsx(ledger: Ledger) -> None:
+async def test_the_stock_report_as_json_xlsx_csv_and_pdf(ledger: Ledger) -> None:
     disk, main = await part(ledger, minimum_stock=3), await store(ledger)
+    trap = await part(ledger, name='=HYPERLINK("http://x")风扇')  # typed by a keeper: must not open as a formula
     await receive(ledger, disk["part_number"], main["id"], 2)
+    await receive(ledger, trap["part_number"], main["id"], 1)
     resp = await ledger.client.get("/api/spares/report", headers=ledger.as_("supervisor"))
     assert resp.status_code == 200, resp.text
     [row] = [r for r in resp.json()["rows"] if r["part_number"] == disk["part_number"]]
@@ -339,6 +343,21 @@ async def test_the_stock_report_as_json_and_xlsx(ledger: Ledger) -> None:
     assert book.sheetnames == ["库存", "核对异常"]
     numbers = [r[0] for r in book["库存"].iter_rows(min_row=3, values_only=True)]
     assert disk["part_number"] in numbers
+
+    csv_file = await ledger.client.get("/api/spares/report", params={"format": "csv"}, headers=ledger.as_("supervisor"))
+    assert csv_file.status_code == 200 and csv_file.headers["content-type"].startswith("text/csv")
+    assert csv_file.content.startswith("\ufeff".encode()) and "spares_" in csv_file.headers["content-disposition"]
+    rows = list(csv.reader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
+    assert rows[0] == ["备品备件报表 Spare-parts report"] and ["核对异常 Flagged reconciliations"] in rows
+    [line] = [r for r in rows if r and r[0] == disk["part_number"]]
+    assert line[4:11] == ["2", "2", "3", "是 yes", "2", "0", "0"]  # on hand, total, minimum, low, moved
+    [trapped] = [r for r in rows if r and r[0] == trap["part_number"]]
+    assert trapped[1] == "'" + trap["name"]
+    pdf = await ledger.client.get("/api/spares/report", params={"format": "pdf"}, headers=ledger.as_("project_manager"))
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF") and b"/FontFile2" in pdf.content  # the Chinese font embedded
+    Path("/tmp/equipstats").mkdir(exist_ok=True)
+    (Path("/tmp/equipstats") / "spares.pdf").write_bytes(pdf.content)
     backwards = await ledger.client.get(
         "/api/spares/report", params={"from": "2026-12-07", "to": "2026-12-01"}, headers=ledger.admin
     )

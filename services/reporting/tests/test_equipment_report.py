@@ -140,9 +140,7 @@ async def test_a_fault_counts_in_its_class_and_zone_with_time_out_of_service(rep
     csv = (await reporting.get("/api/reports/equipment", unit_id=str(unit), format="csv", **PERIOD)).text
     assert "故障最多的设备 Assets that fail most" in csv and server.tag in csv and "5 h 00 min" in csv
     book = load_workbook(
-        io.BytesIO(
-            (await reporting.get("/api/reports/equipment", unit_id=str(unit), format="xlsx", **PERIOD)).content
-        )
+        io.BytesIO((await reporting.get("/api/reports/equipment", unit_id=str(unit), format="xlsx", **PERIOD)).content)
     )
     assert any(server.tag in str(c.value) for s in book.worksheets for row in s.iter_rows() for c in row)
 

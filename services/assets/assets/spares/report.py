@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
@@ -236,6 +237,7 @@ def pdf_bytes(report: StockReport, font_path: Path, generated_at: datetime | Non
     """A landscape A4 PDF (eleven columns), the Chinese font embedded, rows below their minimum shaded."""
     font = register_font(font_path)
     body = ParagraphStyle("body", fontName=font, fontSize=7, leading=9)
+    number = ParagraphStyle("number", parent=body, alignment=TA_RIGHT)
     head = ParagraphStyle("head", parent=body, textColor=colors.white)
     title = ParagraphStyle("title", fontName=font, fontSize=15, leading=19, spaceAfter=4)
     section = ParagraphStyle("section", fontName=font, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4)
@@ -243,7 +245,7 @@ def pdf_bytes(report: StockReport, font_path: Path, generated_at: datetime | Non
 
     def table(headers: tuple[str, ...], rows: list[list[object]], low_rows: list[int]) -> LongTable:
         data = [[Paragraph(h, head) for h in headers]]
-        data += [[Paragraph(_escape(v), body) for v in row] for row in rows] or [
+        data += [[Paragraph(_escape(v), number if isinstance(v, int) else body) for v in row] for row in rows] or [
             [Paragraph("（无 none）", body)] + [""] * (len(headers) - 1)
         ]
         grid = LongTable(data, repeatRows=1, hAlign="LEFT")
