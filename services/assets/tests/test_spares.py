@@ -9,7 +9,6 @@ import io
 import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -356,8 +355,6 @@ async def test_the_stock_report_as_json_xlsx_csv_and_pdf(ledger: Ledger) -> None
     pdf = await ledger.client.get("/api/spares/report", params={"format": "pdf"}, headers=ledger.as_("project_manager"))
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF") and b"/FontFile2" in pdf.content  # the Chinese font embedded
-    Path("/tmp/equipstats").mkdir(exist_ok=True)
-    (Path("/tmp/equipstats") / "spares.pdf").write_bytes(pdf.content)
     backwards = await ledger.client.get(
         "/api/spares/report", params={"from": "2026-12-07", "to": "2026-12-01"}, headers=ledger.admin
     )
