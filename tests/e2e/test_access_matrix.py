@@ -270,6 +270,8 @@ EXPECTED: dict[str, str] = {
     "POST /api/monitoring/maintenance/{window_id}/end": "dispatcher admin",
     "GET /api/monitoring/targets": "admin",
     "GET /api/reports/availability": "operator requester dispatcher supervisor manager admin",
+    "GET /api/reports/equipment": "dispatcher supervisor manager admin",
+    "GET /api/reports/machine-room": "dispatcher supervisor manager admin",
     "GET /api/reports/monthly": "dispatcher supervisor manager admin",
     "PUT /api/reports/contract": "admin",
     "PUT /api/reports/weekly/{week}/plan": "dispatcher admin",

@@ -29,7 +29,12 @@ REPORT_KINDS = {
     "inspections": ("day",),  # the daily inspection report (日常巡检报告) of one local day
     "availability": ("from", "to"),  # the devices' online rate (设备在线率)
     "monthly": ("month",),  # the monthly operations bulletin (运行情况通报)
+    "equipment": ("from", "to"),  # equipment statistics and fault analysis (设备统计/故障分析)
+    "machine-room": ("day",),  # the machine-room inspection report (机房巡检报告) of one local day
+    "spares": ("from", "to"),  # the spare-parts report (备品备件报表), the assets service's
 }
+# Where a report is served when not by reporting under /api/reports/{kind}.
+REPORT_PATHS = {"spares": "/api/spares/report"}
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 FORMATS = ("xlsx", "pdf", "csv", "json")
 
@@ -123,12 +128,14 @@ async def dashboard(
     periods = _periods(today_)
     start, end = _day(start, periods["from"]), _day(end, periods["to"])
     reports = _chosen_reports(web, today_, week, quarter, year)
-    for kind in ("summary", "sla", "costs", "availability"):
+    for kind in ("summary", "sla", "costs", "availability", "equipment", "spares"):
         reports["params"][kind] = {"from": start, "to": end}
         reports["names"][kind] = f"{start} — {end}"
     reports["day"] = _day(day, periods["today"])
     reports["params"]["inspections"] = {"day": reports["day"]}
     reports["names"]["inspections"] = reports["day"]
+    reports["params"]["machine-room"] = {"day": reports["day"]}
+    reports["names"]["machine-room"] = reports["day"]
     reports["month"] = _month(month, today_)
     reports["params"]["monthly"] = {"month": reports["month"]}
     reports["names"]["monthly"] = reports["month"]
@@ -187,7 +194,7 @@ async def download(kind: str, web: Web = Overseer, format: str = "xlsx") -> Resp
         return Response(status_code=404)
     params = {name: web.request.query_params.get(name) for name in REPORT_KINDS[kind]}
     answer = await web.api.raw(
-        "GET", f"/api/reports/{kind}", params={**{k: v for k, v in params.items() if v}, "format": format}
+        "GET", REPORT_PATHS.get(kind, f"/api/reports/{kind}"), params={**{k: v for k, v in params.items() if v}, "format": format}
     )
     if answer.status_code >= 400:
         raise web.api.error_of(answer)  # the error page, in the user's language
