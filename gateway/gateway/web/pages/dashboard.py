@@ -193,9 +193,8 @@ async def download(kind: str, web: Web = Overseer, format: str = "xlsx") -> Resp
     if kind not in REPORT_KINDS or format not in FORMATS:
         return Response(status_code=404)
     params = {name: web.request.query_params.get(name) for name in REPORT_KINDS[kind]}
-    answer = await web.api.raw(
-        "GET", REPORT_PATHS.get(kind, f"/api/reports/{kind}"), params={**{k: v for k, v in params.items() if v}, "format": format}
-    )
+    path = REPORT_PATHS.get(kind, f"/api/reports/{kind}")
+    answer = await web.api.raw("GET", path, params={**{k: v for k, v in params.items() if v}, "format": format})
     if answer.status_code >= 400:
         raise web.api.error_of(answer)  # the error page, in the user's language
     return as_download(answer)
