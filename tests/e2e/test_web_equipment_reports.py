@@ -40,6 +40,7 @@ def test_the_equipment_machine_room_and_spares_reports_download_from_the_dashboa
     english.login()
     english.page.locator("#lang-en").click()
     expect(english.page.locator("html")).to_have_attribute("lang", "en")
+    english.goto("/ui/dashboard")
     list_ = english.page.locator("#downloads")
     for name in ("Equipment statistics and fault analysis", "Machine-room inspection report", "Spare-parts report"):
         expect(list_.get_by_text(name, exact=True)).to_be_visible()
