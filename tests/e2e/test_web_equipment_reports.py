@@ -36,6 +36,14 @@ def test_the_equipment_machine_room_and_spares_reports_download_from_the_dashboa
         content = Path(download.value.path()).read_bytes()
         assert content.startswith(signature) and len(content) > 100, (report, content[:20])
 
+    # The spares page offers its stock report in every format too.
+    supervisor.goto("/ui/spares")
+    for button, signature in (("#spares-report-pdf", b"%PDF"), ("#spares-report-csv", b"\xef\xbb\xbf")):
+        with supervisor.page.expect_download() as download:
+            supervisor.page.locator(button).click()
+        assert Path(download.value.path()).read_bytes().startswith(signature), button
+    supervisor.shot("spares-report-buttons")
+
     english = desks("dispatcher")
     english.login()
     english.page.locator("#lang-en").click()

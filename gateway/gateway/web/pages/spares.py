@@ -110,9 +110,11 @@ async def stock_fragment(web: Web = Readers) -> Response:
 
 
 @router.get("/report")
-async def report(web: Web = role_guard(*REPORT_READERS)) -> Response:
+async def report(web: Web = role_guard(*REPORT_READERS), format: str = "xlsx") -> Response:
+    if format not in ("xlsx", "csv", "pdf"):
+        return Response(status_code=404)
     params = {k: v for k, v in web.request.query_params.items() if k in ("from", "to")}
-    answer = await web.api.raw("GET", "/api/spares/report", params={**params, "format": "xlsx"})
+    answer = await web.api.raw("GET", "/api/spares/report", params={**params, "format": format})
     if answer.status_code >= 400:
         return web.render("error.html", status_code=answer.status_code, message=web.api.error_of(answer).detail)
     return as_download(answer)
