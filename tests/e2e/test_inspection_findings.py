@@ -141,6 +141,31 @@ def test_an_abnormal_reading_becomes_a_ticket_with_its_sla_clock_and_its_line_in
         assert (late["status"], late["stops"], late["stops_checked"]) == ("missed", 1, 0)
         assert missed["rounds_missed"] >= 1
 
+        # The machine-room inspection report (an air-conditioning round): every reading with its range, the
+        # abnormal temperature marked, the finding's ticket; yesterday's round missed.
+        def machine_room() -> dict[str, Any] | None:
+            body: dict[str, Any] = client.get("/api/reports/machine-room", params={"day": str(today)}).json()
+            return body if any(g["tag"] == aircon["tag"] for g in body["readings"]) else None
+
+        room = wait_for("the round's readings in today's machine-room report", machine_room, timeout=30)
+        readings = {g["item_label"]: g for g in room["readings"] if g["tag"] == aircon["tag"]}
+        hot = [g for g in readings.values() if g["value"] == "31.5"]
+        assert hot and hot[0]["abnormal"] is True and hot[0]["normal"] == "18–27 °C", readings
+        assert any(f["ticket_number"] == ticket["number"] for f in room["finding_lines"])
+        earlier = client.get("/api/reports/machine-room", params={"from": yesterday, "to": yesterday}).json()
+        assert any(r["plan_name"] == f"备用机房巡检-{suffix}" and r["status"] == "missed" for r in earlier["rounds"])
+
+        # The finding's ticket is a fault of the air conditioner: equipment statistics count it in its class.
+        def statistics() -> dict[str, Any] | None:
+            period: dict[str, str | int] = {"from": str(today), "to": str(today), "top": 100}
+            body: dict[str, Any] = client.get("/api/reports/equipment", params=period).json()
+            return body if any(a["tag"] == aircon["tag"] for a in body["top_assets"]) else None
+
+        stats = wait_for("the fault in the equipment statistics", statistics, timeout=30)
+        [mine] = [a for a in stats["top_assets"] if a["tag"] == aircon["tag"]]
+        assert (mine["asset_class"], mine["security_zone"], mine["faults"]) == ("air_conditioner", "机房设施", 1)
+        assert any(c["asset_class"] == "air_conditioner" and c["faults"] >= 1 for c in stats["by_class"])
+
         # Rendered in a child process within the report time limit (60 s): a loaded machine takes its time.
         pdf = client.get("/api/reports/inspections", params={"day": str(today), "format": "pdf"}, timeout=90)
         assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
