@@ -134,6 +134,15 @@ async def test_a_daily_round_is_made_walked_with_an_abnormal_reading_and_complet
     assert data["inspector_name"] == "engineer-wang" and finding.producer == "assets"
     [completed] = tap.of("inspection.round_completed", round_id=round_["id"])
     assert (completed.data["stops"], completed.data["items_checked"], completed.data["abnormal_items"]) == (2, 5, 1)
+    # Every item's result goes with it (the machine-room inspection report prints each reading and its range).
+    assert completed.data["asset_classes"] == ["air_conditioner", "ups"]
+    readings = {(r["tag"], r["item_key"]): r for r in completed.data["readings"]}
+    assert len(readings) == 5
+    temperature = readings[(aircon["tag"], "room_temperature")]
+    assert (temperature["value"], temperature["abnormal"], temperature["measure_unit"]) == (29.5, True, "°C")
+    assert (temperature["normal_low"], temperature["normal_high"], temperature["room"]) == (18, 27, room)
+    assert temperature["checked_by_name"] == "engineer-wang" and temperature["checked_at"]
+    assert readings[(ups["tag"], "backup_job_ok")]["value"] is True
 
     # Completed twice: a conflict, as problem+json naming the round.
     again = await ledger.client.post(f"{url}/complete", headers=engineer)
@@ -180,6 +189,7 @@ async def test_a_round_whose_deadline_passed_while_no_worker_ran_is_recorded_mis
     [event] = tap.of("inspection.round_missed", plan_id=daily["id"])
     assert (event.data["round_id"], event.data["day"]) == (missed["id"], yesterday.isoformat())
     assert (event.data["stops"], event.data["stops_checked"], event.data["post_name"]) == (1, 0, "机房值班")
+    assert event.data["asset_classes"] == ["ups"]
     [current] = await rounds_of(ledger, daily["id"])  # today's: open, due tonight
     assert current["status"] == "open"
     late = await ledger.client.post(f"/api/inspections/rounds/{missed['id']}/complete", headers=ledger.as_("engineer"))
