@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assets.directory import service as directory
 from assets.inspections.models import Finding, InspectionRound
 from assets.measures import rules
 from assets.measures.models import Measure, MeasureStep
@@ -45,7 +46,7 @@ async def _origin(session: AsyncSession, cmd: MeasureCreate) -> tuple[UUID | Non
     return cmd.finding_id, round_id
 
 
-def _step(measure: Measure, principal: Principal, action: str, from_state: str | None, at: datetime,
+def _step(measure: Measure, principal: Principal, name: str, action: str, from_state: str | None, at: datetime,
           comment: str | None = None) -> MeasureStep:  # fmt: skip
     return MeasureStep(
         id=uuid4(),
@@ -57,12 +58,13 @@ def _step(measure: Measure, principal: Principal, action: str, from_state: str |
         planned_on=measure.planned_on if action == MeasureAction.PLAN else None,
         at=at,
         by=principal.subject,
-        by_name=principal.username,
+        by_name=name,
     )
 
 
 async def propose(session: AsyncSession, principal: Principal, cmd: MeasureCreate) -> Measure:
     finding_id, round_id = await _origin(session, cmd)
+    name = await directory.name_of(session, principal)
     at = now()
     measure = Measure(
         id=uuid4(),
@@ -75,13 +77,13 @@ async def propose(session: AsyncSession, principal: Principal, cmd: MeasureCreat
         planned_on=None,
         proposed_at=at,
         proposed_by=principal.subject,
-        proposed_by_name=principal.username,
+        proposed_by_name=name,
         updated_at=at,
         version=1,
     )
     session.add(measure)
     await session.flush()
-    session.add(_step(measure, principal, PROPOSE, None, at))
+    session.add(_step(measure, principal, name, PROPOSE, None, at))
     await session.flush()
     return measure
 
@@ -119,13 +121,14 @@ async def take_step(session: AsyncSession, principal: Principal, measure_id: UUI
                                  has_date=cmd.planned_on is not None)  # fmt: skip
     except StepRefused as exc:
         raise _refusal(exc) from exc
+    name = await directory.name_of(session, principal)
     at = now()
     measure.state = after
     if cmd.action == MeasureAction.PLAN:
         measure.planned_on = cmd.planned_on
     measure.updated_at = at
     measure.version += 1
-    session.add(_step(measure, principal, cmd.action, before, at, cmd.comment))
+    session.add(_step(measure, principal, name, cmd.action, before, at, cmd.comment))
     if cmd.action in REVIEW_OUTCOMES:
         await add_event(
             session,
@@ -139,7 +142,7 @@ async def take_step(session: AsyncSession, principal: Principal, measure_id: UUI
                 proposed_by=measure.proposed_by,
                 proposed_by_name=measure.proposed_by_name,
                 reviewed_by=principal.subject,
-                reviewed_by_name=principal.username,
+                reviewed_by_name=name,
                 reviewed_at=at,
                 aggregate_version=measure.version,
             ),
