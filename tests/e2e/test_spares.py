@@ -17,7 +17,6 @@ from tests.e2e.conftest import OpenDesk
 from tests.e2e.test_desk_field import _assigned
 from tests.e2e.test_walking_skeleton import wait_for
 
-
 MANAGER_PHONE = "+8613800010010"  # the demo project manager, `manager` (gateway bootstrap)
 
 
