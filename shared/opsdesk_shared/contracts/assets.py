@@ -267,6 +267,21 @@ class VisitRiskRaised(Event):
     raised_at: datetime
 
 
+class VisitRiskMeasureProposed(Event):
+    """A hidden risk found on a visit proposed as an improvement measure in one step (issue 20): which measure,
+    for the reports' "what became of each risk". Once per risk; the measure then goes through its review."""
+
+    type = "visit.risk_measure_proposed"
+    risk_id: UUID
+    visit_id: UUID
+    unit_id: UUID
+    measure_id: UUID
+    title: str
+    proposed_by: UUID
+    proposed_by_name: str
+    proposed_at: datetime
+
+
 # Improvement measures (改进措施, SPEC §2a): proposed from a finding or a round, reviewed by the vendor's
 # project manager before they go to the bureau.
 

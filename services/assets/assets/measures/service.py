@@ -64,15 +64,36 @@ def _step(measure: Measure, principal: Principal, name: str, action: str, from_s
 
 async def propose(session: AsyncSession, principal: Principal, cmd: MeasureCreate) -> Measure:
     finding_id, round_id = await _origin(session, cmd)
+    return await add_proposed(
+        session, principal, title=cmd.title, problem=cmd.problem, proposal=cmd.proposal,
+        finding_id=finding_id, round_id=round_id,
+    )  # fmt: skip
+
+
+async def add_proposed(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    title: str,
+    problem: str,
+    proposal: str,
+    finding_id: UUID | None = None,
+    round_id: UUID | None = None,
+    visit_id: UUID | None = None,
+    visit_risk_id: UUID | None = None,
+) -> Measure:
+    """A new measure in state proposed, with its first step; its origin checked by the caller."""
     name = await directory.name_of(session, principal)
     at = now()
     measure = Measure(
         id=uuid4(),
-        title=cmd.title,
-        problem=cmd.problem,
-        proposal=cmd.proposal,
+        title=title,
+        problem=problem,
+        proposal=proposal,
         finding_id=finding_id,
         round_id=round_id,
+        visit_id=visit_id,
+        visit_risk_id=visit_risk_id,
         state=MeasureState.PROPOSED,
         planned_on=None,
         proposed_at=at,
@@ -153,7 +174,11 @@ async def take_step(session: AsyncSession, principal: Principal, measure_id: UUI
 
 
 async def listing(
-    session: AsyncSession, state: MeasureState | None, finding_id: UUID | None, round_id: UUID | None
+    session: AsyncSession,
+    state: MeasureState | None,
+    finding_id: UUID | None,
+    round_id: UUID | None,
+    visit_id: UUID | None = None,
 ) -> Sequence[Measure]:
     query = select(Measure).order_by(Measure.updated_at.desc())
     if state:
@@ -162,6 +187,8 @@ async def listing(
         query = query.where(Measure.finding_id == finding_id)
     if round_id:
         query = query.where(Measure.round_id == round_id)
+    if visit_id:
+        query = query.where(Measure.visit_id == visit_id)
     return (await session.scalars(query.limit(1000))).all()
 
 

@@ -3,7 +3,7 @@
 Both were fed by the same `user.*` events; the newer copy of each user wins.
 
 Revision ID: assets_0014
-Revises: assets_0006
+Revises: assets_0012
 Create Date: 2026-12-07
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 revision = "assets_0014"
-down_revision = "assets_0006"
+down_revision = "assets_0012"
 branch_labels = None
 depends_on = None
 
