@@ -2,8 +2,9 @@
 through the API the phone view uses, a reading out of range raises a finding, intake opens an inspection
 ticket for the asset (its unit, the engineer as reporter), dispatch starts its SLA clocks, assets shows the
 finding's ticket and the daily inspection report lists the finding with its ticket; a round whose deadline
-passed is in the report as missed; the dashboard's inspection charts draw both and the finding's class; the desk (no requester to ask) confirms the ticket's resolution on its page.
-The report's PDF and the ticket page are kept for a look."""
+passed is in the report as missed; the dashboard's inspection charts draw both and the finding's class; the
+desk (no requester to ask) confirms the ticket's resolution on its page. The report's PDF and the ticket
+page are kept for a look."""
 
 import uuid
 from datetime import datetime, timedelta

@@ -1,6 +1,7 @@
 """The supervisor dashboard: today's and a period's volume, SLA compliance and breaches, the devices' online
-rate and the inspections (rounds done and missed per day, findings per equipment class) as ECharts charts, every report downloadable in every format, and for the vendor's dispatcher or admin next week's
-plan, which the week's report prints."""
+rate and the inspections (rounds done and missed per day, findings per equipment class) as ECharts charts,
+every report downloadable in every format, and for the vendor's dispatcher or admin next week's plan, which
+the week's report prints."""
 
 import json
 import re
