@@ -110,8 +110,8 @@ def ledger_tables(report: LedgerChanges) -> list[Section]:
                 "信息变更 Details changed",
                 "状态变更 Status changes",
                 "报废 Retired",
-                "台帐设备（现）In ledger now",
-                "在用（现）In service now",
+                "台帐现有 In ledger now",
+                "现在用 In service now",
             ],
             [
                 [
@@ -132,7 +132,7 @@ def ledger_tables(report: LedgerChanges) -> list[Section]:
                 "信息变更 Details",
                 "状态变更 Status",
                 "报废 Retired",
-                "台帐（现）Now",
+                "台帐现有 In ledger now",
             ],
             [[c.name, c.registered, c.updated, c.status_changes, c.retired, c.in_ledger] for c in report.by_class],
         ),
