@@ -97,6 +97,13 @@ function drawCharts() {
     ],
   });
   make("chart-category", { series: [{ type: "pie", radius: ["35%", "70%"], data: data.by_category }] });
+  // A row per class however many there are: the chart grows rather than crowding its labels.
+  const fit = (id, rows) => {
+    const el = document.getElementById(id);
+    if (el) el.style.height = `${Math.max(260, rows * 22 + 60)}px`;
+  };
+  fit("chart-availability", data.availability.length);
+  fit("chart-inspection-findings", data.findings.length);
   const lowest = Math.min(100, ...data.availability.map((c) => c.pct));
   make("chart-availability", {
     grid: { left: 110 },
