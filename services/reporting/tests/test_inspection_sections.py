@@ -1,7 +1,8 @@
 """The inspection section of the weekly report and the inspection completion rate and ledger changes of the
 quarterly report: a round done and a round missed, a finding and its ticket, an asset registered, changed and
-retired, from the assets service's and intake's events (each twice); and the period's inspection figures the
-dashboard draws (`/api/reports/inspections/period`), in every format."""
+retired and two of its technical-ledger facts recorded, from the assets service's and intake's events (each
+twice); and the period's inspection figures the dashboard draws (`/api/reports/inspections/period`), in
+every format."""
 
 import io
 import uuid
@@ -61,6 +62,11 @@ def events(later: timedelta) -> list[Envelope | Event]:
     return [
         at(AssetRegistered(**asset, aggregate_version=1), datetime(2037, 3, 9, 1, 0, tzinfo=UTC) + later),
         at(AssetUpdated(**{**asset, "room": "二号机房"}, changed=["room"], aggregate_version=2), tuesday_10am),
+        # A technical-ledger recording of two facts: the asset itself as it was (version 2 again).
+        at(
+            AssetUpdated(**{**asset, "room": "二号机房"}, technical=["firmware", "ip_address"], aggregate_version=2),
+            tuesday_10am,
+        ),
         AssetStatusChanged(
             asset_id=ups,
             tag=asset["tag"],
@@ -116,7 +122,8 @@ async def published(reporting: Reporting, quarter: str, later: timedelta = timed
         body = (await reporting.get("/api/reports/quarterly", quarter=quarter)).json()
         ins, ledger = body["inspections"], body["ledger"]
         whole = ins["rounds_due"] == 2 and ins["tickets_opened"] == 1
-        return body if whole and (ledger["registered"], ledger["updated"], ledger["retired"]) == (1, 1, 1) else None
+        counts = (ledger["registered"], ledger["updated"], ledger["technical"], ledger["retired"])
+        return body if whole and counts == (1, 1, 2, 1) else None
 
     report: dict[str, Any] = await eventually(settled, timeout=30)
     return report
@@ -135,7 +142,8 @@ async def test_a_done_and_a_missed_round_in_the_weekly_and_quarterly_reports(rep
     assert ledger["status_changes"] == 1
     assert ledger["moves"] == [{"from_status": "in_service", "to_status": "retired", "changes": 1}]
     ups = next(c for c in ledger["by_class"] if c["asset_class"] == "ups")
-    assert (ups["registered"], ups["updated"], ups["status_changes"], ups["retired"]) == (1, 1, 1, 1)
+    counted = ("registered", "updated", "technical", "status_changes", "retired")
+    assert [ups[k] for k in counted] == [1, 1, 2, 1, 1]
 
     weekly = (await reporting.get("/api/reports/weekly", week=WEEK)).json()["inspections"]
     assert figures(weekly) == (2, 1, 1, 50.0, 9, 1, 1, 1)

@@ -1,7 +1,8 @@
 """The equipment ledger from the assets service's `asset.*` events (`asset_dim`): the newest version of an
 asset wins, whatever order its events arrive or are replayed in (as unit_dim does). Each event is also kept
 as one change of the ledger (`asset_change_fact`, keyed by the event's id, so a redelivery adds nothing): the
-registrations, changes of details and changes of status the acceptance reports count."""
+registrations, changes of details, technical-ledger recordings and changes of status the acceptance reports
+count."""
 
 from uuid import UUID
 
@@ -48,7 +49,11 @@ async def asset_changed(session: AsyncSession, envelope: Envelope) -> UUID | Non
             "version": a.aggregate_version,
         },
     )
-    fields = envelope.parse(AssetUpdated).changed if envelope.type == AssetUpdated.type else []
+    kind, fields = KINDS[envelope.type], list[str]()
+    if envelope.type == AssetUpdated.type:
+        update = envelope.parse(AssetUpdated)
+        # A technical-ledger recording: the facts it changed, the asset itself as it was.
+        kind, fields = ("technical", update.technical) if update.technical else (kind, update.changed)
     at = envelope.occurred_at
     await session.execute(
         _CHANGE,
@@ -57,7 +62,7 @@ async def asset_changed(session: AsyncSession, envelope: Envelope) -> UUID | Non
             "asset_id": a.asset_id,
             "tag": a.tag,
             "asset_class": a.asset_class,
-            "kind": KINDS[envelope.type],
+            "kind": kind,
             "fields": fields,
             "from_status": None,
             "to_status": a.status if envelope.type == AssetRegistered.type else None,

@@ -1,9 +1,7 @@
 """The equipment ledger's changes over a period (设备台帐变更), for the acceptance reports: assets registered,
-changes of their details, changes of status (retirements among them), per equipment class and per move from
-one status to another; and the ledger as it stands now. From `asset_change_fact` (projections/assets.py).
-
-The technical ledger (configuration facts) is kept in the assets service and announces no event, so its
-changes are not counted here."""
+changes of their details, technical-ledger facts changed (技术台帐: addresses, firmware, …), changes of status
+(retirements among them), per equipment class and per move from one status to another; and the ledger as it
+stands now. From `asset_change_fact` (projections/assets.py)."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +20,7 @@ class ClassChanges(BaseModel):
     name: str
     registered: int
     updated: int
+    technical: int
     status_changes: int
     retired: int
     in_ledger: int  # now, retired ones included
@@ -37,6 +36,7 @@ class LedgerChanges(BaseModel):
     generated_at: datetime
     registered: int
     updated: int  # changes of an asset's details (location, custodian, …)
+    technical: int  # technical-ledger facts changed (one recording may change several)
     status_changes: int
     retired: int
     in_ledger: int  # now
@@ -45,9 +45,11 @@ class LedgerChanges(BaseModel):
     moves: list[StatusMove]  # the most frequent first
 
 
+COUNTED = ("registered", "updated", "technical", "status_changes", "retired")
 _PER_CLASS = text(
     "SELECT asset_class, count(*) FILTER (WHERE kind = 'registered') AS registered,"
     " count(*) FILTER (WHERE kind = 'updated') AS updated,"
+    " coalesce(sum(cardinality(changed_fields)) FILTER (WHERE kind = 'technical'), 0) AS technical,"
     " count(*) FILTER (WHERE kind = 'status_changed') AS status_changes,"
     " count(*) FILTER (WHERE kind = 'status_changed' AND to_status = 'retired') AS retired"
     " FROM asset_change_fact WHERE day BETWEEN :first AND :last GROUP BY asset_class"
@@ -75,7 +77,7 @@ async def ledger_changes(session: AsyncSession, period: Period) -> LedgerChanges
             asset_class=key,
             name=labels.name(labels.ASSET_CLASS, key),
             in_ledger=count(ledger.get(key), "n"),
-            **{f: count(changes.get(key), f) for f in ("registered", "updated", "status_changes", "retired")},
+            **{f: count(changes.get(key), f) for f in COUNTED},
         )
         for key in sorted(set(changes) | set(ledger))
     ]
@@ -88,6 +90,7 @@ async def ledger_changes(session: AsyncSession, period: Period) -> LedgerChanges
         generated_at=datetime.now(UTC),
         registered=sum(c.registered for c in by_class),
         updated=sum(c.updated for c in by_class),
+        technical=sum(c.technical for c in by_class),
         status_changes=sum(c.status_changes for c in by_class),
         retired=sum(c.retired for c in by_class),
         in_ledger=sum(c.in_ledger for c in by_class),
@@ -108,6 +111,7 @@ def ledger_tables(report: LedgerChanges) -> list[Section]:
             [
                 "新登记 Registered",
                 "信息变更 Details changed",
+                "技术台帐变更 Technical facts changed",
                 "状态变更 Status changes",
                 "报废 Retired",
                 "台帐现有 In ledger now",
@@ -117,6 +121,7 @@ def ledger_tables(report: LedgerChanges) -> list[Section]:
                 [
                     report.registered,
                     report.updated,
+                    report.technical,
                     report.status_changes,
                     report.retired,
                     report.in_ledger,
@@ -130,11 +135,15 @@ def ledger_tables(report: LedgerChanges) -> list[Section]:
                 "设备类别 Class",
                 "新登记 Registered",
                 "信息变更 Details",
+                "技术台帐 Technical",
                 "状态变更 Status",
                 "报废 Retired",
                 "台帐现有 In ledger now",
             ],
-            [[c.name, c.registered, c.updated, c.status_changes, c.retired, c.in_ledger] for c in report.by_class],
+            [
+                [c.name, c.registered, c.updated, c.technical, c.status_changes, c.retired, c.in_ledger]
+                for c in report.by_class
+            ],
         ),
         Table(
             "设备状态变更 Status changes",

@@ -1,5 +1,5 @@
-"""asset changes: each registration, change of details and change of status of the equipment ledger (from
-asset.* events, one row per event), for the ledger's changes in the acceptance reports
+"""asset changes: each registration, change of details, technical-ledger recording and change of status of the
+equipment ledger (from asset.* events, one row per event), for the ledger's changes in the acceptance reports
 
 Revision ID: reporting_0015
 Revises: reporting_0013
@@ -23,7 +23,8 @@ def upgrade() -> None:
         sa.Column("asset_id", sa.Uuid(), nullable=False, index=True),
         sa.Column("tag", sa.Text(), nullable=False),
         sa.Column("asset_class", sa.Text(), nullable=False),
-        sa.Column("kind", sa.Text(), nullable=False),  # registered | updated | status_changed
+        # registered | updated | technical (technical-ledger facts recorded) | status_changed
+        sa.Column("kind", sa.Text(), nullable=False),
         sa.Column("changed_fields", pg.ARRAY(sa.Text()), nullable=False, server_default="{}"),
         sa.Column("from_status", sa.Text()),
         sa.Column("to_status", sa.Text()),
@@ -36,9 +37,11 @@ def upgrade() -> None:
         "INSERT INTO asset_change_fact (event_id, asset_id, tag, asset_class, kind, changed_fields, from_status,"
         " to_status, changed_at, day) "
         "SELECT id, (d->>'asset_id')::uuid, d->>'tag', d->>'asset_class',"
-        " CASE type WHEN 'asset.registered' THEN 'registered' WHEN 'asset.updated' THEN 'updated'"
-        " ELSE 'status_changed' END,"
-        " ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(d->'changed') = 'array'"
+        " CASE WHEN type = 'asset.registered' THEN 'registered' WHEN type = 'asset.status_changed' THEN"
+        " 'status_changed' WHEN jsonb_typeof(d->'technical') = 'array' AND d->'technical' <> '[]'::jsonb THEN"
+        " 'technical' ELSE 'updated' END,"
+        " ARRAY(SELECT jsonb_array_elements_text(CASE WHEN jsonb_typeof(d->'technical') = 'array'"
+        " AND d->'technical' <> '[]'::jsonb THEN d->'technical' WHEN jsonb_typeof(d->'changed') = 'array'"
         " THEN d->'changed' ELSE '[]'::jsonb END)),"
         " CASE WHEN type = 'asset.status_changed' THEN d->>'from_status' END,"
         " CASE type WHEN 'asset.registered' THEN d->>'status' WHEN 'asset.status_changed' THEN d->>'to_status' END,"
