@@ -170,6 +170,7 @@ EXPECTED: dict[str, str] = {
     "POST /api/saved-views": ANY_USER,
     "DELETE /api/saved-views/{view_id}": ANY_USER,
     "GET /api/reports/inspections": "dispatcher supervisor manager admin",
+    "GET /api/reports/inspections/period": "dispatcher supervisor manager admin",
     "GET /api/reports/annual": "dispatcher supervisor manager admin",
     "GET /api/reports/archive": "dispatcher supervisor manager admin",
     "GET /api/reports/archive/{report_id}": "dispatcher supervisor manager admin",

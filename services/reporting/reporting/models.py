@@ -11,6 +11,8 @@
 - `contract_particulars`: the service contract an admin keeps (one row), printed on acceptance reports.
 - `inspection_round_fact`, `inspection_finding_fact` (tables in the migrations only, written by
   projections/inspections.py): each inspection round completed or missed, each finding and its ticket.
+- `asset_change_fact` (table in the migrations only, written by projections/assets.py): each change of the
+  equipment ledger (registered, details changed, status changed), one row per `asset.*` event.
 """
 
 from datetime import date, datetime

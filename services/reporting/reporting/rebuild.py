@@ -32,6 +32,7 @@ FACTS = (
     "inspection_round_fact",
     "inspection_finding_fact",
     "asset_dim",
+    "asset_change_fact",
     "device_outage",
     "training_session_fact",
     "training_attendance_fact",

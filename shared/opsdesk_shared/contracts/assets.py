@@ -46,6 +46,11 @@ class AssetUpdated(AssetChanged):
     type = "asset.updated"
     # The names of the fields this change touched.
     changed: list[str] = []
+    # The technical-ledger facts (技术台帐: addresses, firmware, …) this change recorded. Such a change leaves
+    # the asset itself as it was: `changed` is empty and `aggregate_version` the asset's current one, so a
+    # consumer keeping the asset's copy finds nothing new (a re-announcement), and one counting the ledger's
+    # changes counts it.
+    technical: list[str] = []
 
 
 class AssetStatusChanged(Event):
