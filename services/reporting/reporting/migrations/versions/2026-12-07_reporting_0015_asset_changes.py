@@ -2,7 +2,7 @@
 equipment ledger (from asset.* events, one row per event), for the ledger's changes in the acceptance reports
 
 Revision ID: reporting_0015
-Revises: reporting_0013
+Revises: reporting_0017
 Create Date: 2026-12-07
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 revision = "reporting_0015"
-down_revision = "reporting_0013"
+down_revision = "reporting_0017"
 branch_labels = None
 depends_on = None
 
