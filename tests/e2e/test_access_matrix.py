@@ -138,6 +138,8 @@ EXPECTED: dict[str, str] = {
     "POST /api/visits/{visit_id}/record": "dispatcher engineer manager admin",
     "PUT /api/visits/{visit_id}/survey": ANY_USER,
     "POST /api/visits/{visit_id}/risks/{risk_id}/ticket": "dispatcher engineer manager admin",
+    # A risk proposed as a measure: those who record visits and propose measures (the administrator does not).
+    "POST /api/visits/{visit_id}/risks/{risk_id}/measure": "dispatcher engineer manager",
     "GET /api/inspections/findings": "dispatcher engineer supervisor manager admin",
     # Improvement measures (改进措施): the vendor's people propose, the project manager reviews, the bureau's
     # supervisor verifies (which step is whose: assets/measures/rules.py); the hotline and requesters see none.
@@ -168,6 +170,7 @@ EXPECTED: dict[str, str] = {
     "POST /api/saved-views": ANY_USER,
     "DELETE /api/saved-views/{view_id}": ANY_USER,
     "GET /api/reports/inspections": "dispatcher supervisor manager admin",
+    "GET /api/reports/inspections/period": "dispatcher supervisor manager admin",
     "GET /api/reports/annual": "dispatcher supervisor manager admin",
     "GET /api/reports/archive": "dispatcher supervisor manager admin",
     "GET /api/reports/archive/{report_id}": "dispatcher supervisor manager admin",

@@ -29,9 +29,22 @@ def test_the_demo_morning_gives_every_console_something_to_show(stack: Stack, de
     # The knowledge base's first articles: published, one in review, one that answered a call.
     kb = client.get("/api/knowledge/stats", headers=supervisor).json()
     assert kb["articles_by_state"]["published"] >= 4 and kb["articles_by_state"]["in_review"] >= 1
-    # A measure awaiting the project manager's review.
+    # A measure awaiting the project manager's review, proposed from the abnormal reading of the machine room's
+    # morning round, which became an inspection ticket.
     waiting = client.get("/api/measures", params={"state": "proposed"}, headers=bearer(stack, "manager")).json()
-    assert any(m["title"] == "机房精密空调滤网每月清洗" for m in waiting)
+    [measure] = [m for m in waiting if m["title"] == "机房精密空调滤网每月清洗"][:1]
+    assert measure["finding_id"] and measure["round_id"]
+    [walked] = [
+        r for r in client.get("/api/inspections/rounds", headers=dispatcher).json() if r["id"] == measure["round_id"]
+    ]
+    assert (walked["plan_name"], walked["status"], walked["abnormal_items"]) == ("主机房每日巡检", "completed", 1)
+
+    def ticketed() -> list[dict[str, Any]]:
+        found = client.get("/api/inspections/findings", params={"round_id": walked["id"]}, headers=dispatcher)
+        return [f for f in found.json() if f["id"] == measure["finding_id"] and f["ticket_number"]]
+
+    [finding] = wait_for("intake to make the finding a ticket", ticketed)
+    assert finding["item_key"] == "room_temperature"
     assert kb["uses_in_calls"] >= 1
     # One training session under way with two sign-ins and its handout; this morning's visit to 望京派出所
     # recorded, its hidden risk filed as a ticket of channel visit (by intake, a moment later).

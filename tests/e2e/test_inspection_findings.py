@@ -2,8 +2,9 @@
 through the API the phone view uses, a reading out of range raises a finding, intake opens an inspection
 ticket for the asset (its unit, the engineer as reporter), dispatch starts its SLA clocks, assets shows the
 finding's ticket and the daily inspection report lists the finding with its ticket; a round whose deadline
-passed is in the report as missed; the desk (no requester to ask) confirms the ticket's resolution on its page.
-The report's PDF and the ticket page are kept for a look."""
+passed is in the report as missed; the dashboard's inspection charts draw both and the finding's class; the
+desk (no requester to ask) confirms the ticket's resolution on its page. The report's PDF and the ticket
+page are kept for a look."""
 
 import uuid
 from datetime import datetime, timedelta
@@ -189,6 +190,13 @@ def test_an_abnormal_reading_becomes_a_ticket_with_its_sla_clock_and_its_line_in
     dispatcher.shot("inspection-ticket-confirmed")
     # The dashboard lists the report beside the others, for the day picked there.
     page = dispatcher.goto(f"/ui/dashboard?day={today}")
+    # Its inspection charts over the last 30 days: today's round done, yesterday's missed, the finding's class.
+    expect(page.locator("#chart-inspection-rounds canvas")).to_be_visible()
+    expect(page.locator("#chart-inspection-findings canvas")).to_be_visible()
+    expect(page.locator("#inspection-figures")).to_contain_text("漏检")
+    expect(page.locator("#inspection-findings")).to_contain_text("新建工单")
+    page.locator("#inspection-rounds").scroll_into_view_if_needed()
+    dispatcher.shot("dashboard-inspections")
     expect(page.locator("#downloads")).to_contain_text("日常巡检报告")
     with page.expect_download(timeout=90_000) as download:
         page.locator("[data-report=inspections-pdf]").click()

@@ -17,6 +17,8 @@ from tests.e2e.conftest import OpenDesk
 from tests.e2e.test_desk_field import _assigned
 from tests.e2e.test_walking_skeleton import wait_for
 
+MANAGER_PHONE = "+8613800010010"  # the demo project manager, `manager` (gateway bootstrap)
+
 
 def _auth(stack: Stack, who: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {stack.token(who)}"}
@@ -87,6 +89,14 @@ def test_parts_issued_to_a_work_order_are_reconciled_when_it_is_resolved(stack: 
     expect(page.locator(f"#low-stock [data-part='{disk['part_number']}']")).to_contain_text("现有 1，最低 3")
     assert dispatcher.not_reloaded()
     dispatcher.shot("stock-low-live")
+
+    # The project manager's phone gets one SMS of it (notifications' `spares_stock_low` rule, at the Twilio sink).
+    def texted_to_the_manager() -> list[str]:
+        sent = httpx.get(f"{stack.sink_url}/_sink/messages", timeout=5).json()["messages"]
+        return [m["body"] for m in sent if m["to"] == MANAGER_PHONE and disk["part_number"] in m["body"]]
+
+    [sms] = wait_for("the project manager's SMS", texted_to_the_manager)
+    assert f"600G SAS硬盘 {disk['part_number']}（市局备件库{suffix}）合计现有1，最低3" in sms
     too_many = client.post("/api/spares/issues", json={**issue, "quantity": 2}, headers=engineer)
     assert too_many.status_code == 422 and too_many.json()["field"] == "quantity"
 
@@ -153,3 +163,5 @@ def test_parts_issued_to_a_work_order_are_reconciled_when_it_is_resolved(stack: 
     form.locator("button[type=submit]").click()
     expect(page.locator("#issue-form .error, #issue-form .field-error").first).to_be_visible()
     dispatcher.shot("spares-refused")
+    # One crossing, one SMS: the stock stayed below its minimum through the reconciliation, then was refilled.
+    assert len(texted_to_the_manager()) == 1

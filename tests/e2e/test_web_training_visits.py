@@ -1,8 +1,9 @@
 """Training and user visits on the real processes, through the browser as the people do it: an engineer
 arranges a session and uploads its handout, the station's clerk scans the room's QR code (which asks them to
 sign in first) and signs in once, then rates it; an engineer records a visit to the station with a hidden
-risk and raises it as a ticket in one step (intake files it, the number comes back to the visit); and the
-quarterly report shows the session with its sign-ins and the risk with its ticket."""
+risk and raises it as a ticket in one step (intake files it, the number comes back to the visit), and proposes
+another as an improvement measure in one step; and the quarterly report shows the session with its sign-ins,
+the one risk with its ticket and the other with its measure."""
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -86,7 +87,7 @@ def test_a_session_with_sign_ins_and_a_visit_that_raised_a_ticket_are_in_the_qua
     record.locator("[name=contact_name]").fill("李强")
     record.locator("[name=contact_phone]").fill("12")
     record.locator("[name=checked]").fill("制证机、读卡器、终端网络")
-    record.locator("[name=risks]").fill("UPS电池老化，续航不足10分钟")
+    record.locator("[name=risks]").fill("UPS电池老化，续航不足10分钟\n机柜未接地")
     record.locator("#record-visit").click()
     expect(page.locator("#record-form [data-field=contact_phone]")).to_be_visible()  # refused beside the field
     expect(page.locator("#record-form [name=checked]")).to_have_value("制证机、读卡器、终端网络")  # kept
@@ -95,8 +96,18 @@ def test_a_session_with_sign_ins_and_a_visit_that_raised_a_ticket_are_in_the_qua
     page.locator("#record-visit").click()
     expect(page.locator("#visit-risks")).to_contain_text("UPS电池老化")
     visit_url = page.url
-    page.locator("#visit-risks .raise-ticket").click()
+    page.locator("#visit-risks tr", has_text="UPS电池老化").locator(".raise-ticket").click()
     expect(page.locator("#visit-risks")).to_contain_text("已提交转工单")
+    # The other risk becomes an improvement measure with the button beside: proposed, linked both ways.
+    page.locator("#visit-risks tr", has_text="机柜未接地").locator(".raise-measure").click()
+    expect(page.locator("#visit-risks")).to_contain_text("已转为改进措施")
+    grounding = page.locator("#visit-risks tr", has_text="机柜未接地")
+    expect(grounding.locator(".raise-measure")).to_have_count(0)
+    engineer.shot("visit-risk-measure")
+    grounding.locator("a.risk-measure").click()
+    expect(page.locator("#measure-visit")).to_have_attribute("href", visit_url.removeprefix(stack.url))
+    expect(page.locator("body")).to_contain_text("机柜未接地")
+    engineer.shot("measure-from-visit")
 
     def ticketed() -> str | None:
         page.goto(visit_url)
@@ -114,7 +125,8 @@ def test_a_session_with_sign_ins_and_a_visit_that_raised_a_ticket_are_in_the_qua
             body = client.get("/api/reports/quarterly", params={"quarter": quarter_now()}, headers=supervisor).json()
         held = [s for s in body["training"]["sessions"] if s["topic"] == topic]
         risks = [r for r in body["visits"]["risks"] if r["ticket_number"] == number]
-        ready = held and held[0]["attendees"] == 1 and held[0]["mean_rating"] == 5 and risks
+        measured = [r for r in body["visits"]["risks"] if (r["measure_title"] or "").endswith("机柜未接地")]
+        ready = held and held[0]["attendees"] == 1 and held[0]["mean_rating"] == 5 and risks and measured
         return body if ready else None
 
     body = wait_for("the report to count the session and the visit", reported, timeout=30)
@@ -122,4 +134,5 @@ def test_a_session_with_sign_ins_and_a_visit_that_raised_a_ticket_are_in_the_qua
     assert held["materials"] == ["操作要点.txt"]
     [risk] = [r for r in body["visits"]["risks"] if r["ticket_number"] == number]
     assert risk["description"] == "UPS电池老化，续航不足10分钟" and risk["ticket_status"] == "new"
+    assert any(r["description"] == "机柜未接地" and r["ticket_number"] is None for r in body["visits"]["risks"])
     assert any(u["unit"] == "望京派出所" and u["done"] >= 1 for u in body["visits"]["by_unit"])

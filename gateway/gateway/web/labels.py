@@ -159,6 +159,12 @@ SMS_RULES = {
     "ticket_resolved": ("解决通知", "工单解决后，请报修人回复确认"),
     "sla_warning": ("时限预警", "时限将到期时，通知值班调度"),
     "sla_breached": ("超时告警", "时限超时后，通知调度、项目经理和主管"),
+    "spares_stock_low": ("备件库存不足", "备件库存低于最低库存时，通知项目经理"),
 }
 # Who a rule's SMS goes to.
-SMS_AUDIENCES = {"requester": "报修人", "engineer": "工程师", "escalation": "值班调度与主管"}
+SMS_AUDIENCES = {
+    "requester": "报修人",
+    "engineer": "工程师",
+    "escalation": "值班调度与主管",
+    "project_manager": "项目经理",
+}

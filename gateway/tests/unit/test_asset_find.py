@@ -16,6 +16,9 @@ from gateway.web.pages.asset_page import tag_from
         ("https://evil.example/ui/assets/ZZJ-WJ-001?next=https://evil.example", "ZZJ-WJ-001"),
         ("https://opsdesk.example/ui/assets/%E5%88%B6-01", "制-01"),
         ("/ui/assets/dkq-lg1-003", "DKQ-LG1-003"),
+        ("jzz/cy/0042", "JZZ/CY/0042"),  # tags may hold slashes; a label's address encodes them
+        ("http://127.0.0.1:8000/ui/assets/JZZ%2FCY%2F0042", "JZZ/CY/0042"),
+        ("http://127.0.0.1:8000/ui/assets/JZZ%2FCY%2F0042/label", "JZZ/CY/0042"),
         ("", ""),
         ("   ", ""),
     ],

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import asyncpg
 
@@ -244,6 +245,23 @@ async def test_labels_are_pdfs_one_asset_or_a_sheet_per_site(ledger: Ledger) -> 
     assert one_sheet.content.count(b"/Type /Page\n") == 1  # unless asked for more: one sheet
     too_many = await ledger.client.get("/api/assets/labels", params={"limit": 5000}, headers=ledger.admin)
     assert too_many.status_code == 422 and too_many.json()["errors"][0]["field"] == "limit"
+
+
+async def test_a_tag_with_slashes_opens_its_asset_its_page_and_its_label(ledger: Ledger) -> None:
+    """Tags may hold "/" (`JZZ/CY/0042`, as some of the bureau's ledgers write them): the by-tag routes take the
+    whole rest of the path, encoded or not, and the label's QR code encodes it."""
+    [unit] = await ledger.unit()
+    tag = f"JZZ/CY/{uuid.uuid4().hex[:4].upper()}"
+    await ledger.register(unit, tag=tag)
+    for spelled in (tag, quote(tag, safe="")):
+        found = await ledger.client.get(f"/api/assets/by-tag/{spelled}", headers=ledger.admin)
+        assert found.status_code == 200 and found.json()["tag"] == tag, found.text
+        page = await ledger.client.get(f"/api/assets/by-tag/{spelled}/history", headers=ledger.admin)
+        assert page.status_code == 200 and page.json()["asset"]["tag"] == tag, page.text
+        label = await ledger.client.get(f"/api/assets/by-tag/{spelled}/label", headers=ledger.admin)
+        assert label.status_code == 200 and label.content.startswith(b"%PDF")
+    missing = await ledger.client.get("/api/assets/by-tag/JZZ/NO/SUCH/history", headers=ledger.admin)
+    assert missing.status_code == 404 and missing.json()["field"] == "tag"
 
 
 async def test_the_page_shows_the_assets_inspections_and_findings(ledger: Ledger) -> None:

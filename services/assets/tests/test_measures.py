@@ -7,7 +7,10 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
-from opsdesk_shared.testing.workers import EventTap, eventually
+import asyncpg
+
+from opsdesk_shared.contracts.gateway import UserCreated
+from opsdesk_shared.testing.workers import EventTap, eventually, publish
 
 from .conftest import Ledger
 from .test_inspections import AIRCON_ITEMS, inspection_worker, plan, rounds_of, template, today
@@ -157,3 +160,33 @@ async def test_bad_proposals_and_the_roles_that_may_not_touch_measures(ledger: L
     assert mine.status_code == 201
     unknown = await ledger.client.get(f"/api/measures/{uuid.uuid4()}", headers=ledger.as_("supervisor"))
     assert unknown.status_code == 404
+
+
+async def test_a_measure_names_the_people_who_proposed_and_reviewed_it_not_their_logins(ledger: Ledger) -> None:
+    """The gateway's `user.*` events give assets each user's name: the measure's history shows 李经理, not pm-li."""
+    [unit] = await ledger.unit()
+    people = {"engineer": (uuid.uuid4(), "gcs-zhao", "赵工"), "project_manager": (uuid.uuid4(), "pm-li", "李经理")}
+    for role, (user_id, username, display_name) in people.items():
+        user = UserCreated(user_id=user_id, username=username, display_name=display_name, phone=None,
+                           roles=[role], unit_id=unit, is_active=True, aggregate_version=1)  # fmt: skip
+        await publish(ledger.env.amqp_url, user)
+    await eventually(lambda: known(ledger, people["project_manager"][0]))
+
+    def as_person(role: str) -> dict[str, str]:
+        user_id, username, _ = people[role]
+        return {"Authorization": f"Bearer {ledger.env.token(role, subject=user_id, name=username)}"}
+
+    body = {"title": "UPS电池更换", "problem": "UPS负载高", "proposal": "更换电池组"}
+    made = await ledger.client.post("/api/measures", json=body, headers=as_person("engineer"))
+    assert made.status_code == 201 and made.json()["proposed_by_name"] == "赵工", made.text
+    reviewed = await step(ledger, made.json()["id"], as_person("project_manager"), action="accept", comment="同意")
+    assert reviewed.status_code == 200, reviewed.text
+    assert [s["by_name"] for s in reviewed.json()["steps"]] == ["赵工", "李经理"]
+
+
+async def known(ledger: Ledger, user_id: uuid.UUID) -> bool:
+    conn = await asyncpg.connect(f"{ledger.env.servers.database_url}/{ledger.env.database_prefix}_assets")
+    try:
+        return bool(await conn.fetchval("SELECT 1 FROM directory_user WHERE id = $1", user_id))
+    finally:
+        await conn.close()

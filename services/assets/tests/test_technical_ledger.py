@@ -3,6 +3,8 @@
 import asyncpg
 import pytest
 
+from opsdesk_shared.testing.workers import EventTap, eventually
+
 from .conftest import Ledger
 
 
@@ -71,3 +73,21 @@ async def test_the_database_refuses_to_rewrite_the_history(ledger: Ledger) -> No
                 await conn.execute(statement)
     finally:
         await conn.close()
+
+
+async def test_a_recording_that_changed_facts_is_announced_naming_them(ledger: Ledger) -> None:
+    [unit] = await ledger.unit()
+    asset = await ledger.register(unit, asset_class="server")
+    url = f"/api/assets/{asset['id']}/technical"
+    body = {"facts": {"firmware": "V2.1", "ip_address": "10.9.8.7"}, "reason": "巡检核对"}
+    async with EventTap(ledger.env.amqp_url, "asset.updated") as tap:
+        assert (await ledger.client.post(url, json=body, headers=ledger.admin)).json()["recorded"] == 2
+        # Nothing changed: nothing to announce (the next recording's event comes after where its would be).
+        assert (await ledger.client.post(url, json=body, headers=ledger.admin)).json()["recorded"] == 0
+        upgrade = {"facts": {"firmware": "V2.2"}, "reason": "升级"}
+        assert (await ledger.client.post(url, json=upgrade, headers=ledger.admin)).json()["recorded"] == 1
+        await eventually(lambda: len(tap.of("asset.updated", asset_id=asset["id"])) >= 2)
+    announced = tap.of("asset.updated", asset_id=asset["id"])
+    assert sorted(e.data["technical"] for e in announced) == [["firmware"], ["firmware", "ip_address"]]
+    # The asset itself is as it was: no field changed, its version the same.
+    assert all(e.data["changed"] == [] and e.data["aggregate_version"] == asset["version"] for e in announced)

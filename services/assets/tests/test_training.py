@@ -192,7 +192,7 @@ async def test_the_attendee_list_shows_peoples_names_from_the_gateway(ledger: Le
 async def knows_person(ledger: Ledger, user_id: uuid.UUID) -> bool:
     conn = await asyncpg.connect(f"{ledger.env.servers.database_url}/{ledger.env.database_prefix}_assets")
     try:
-        return bool(await conn.fetchval("SELECT 1 FROM directory_person WHERE id = $1", user_id))
+        return bool(await conn.fetchval("SELECT 1 FROM directory_user WHERE id = $1", user_id))
     finally:
         await conn.close()
 

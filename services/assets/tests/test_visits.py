@@ -160,3 +160,67 @@ async def test_bad_visits_are_refused_naming_the_field(ledger: Ledger) -> None:
         headers=ledger.admin,
     )
     assert ancient.status_code == 422 and ancient.json()["code"] == "visit.backdated"
+
+
+async def test_a_risk_becomes_one_improvement_measure_linked_to_its_visit_under_review(ledger: Ledger) -> None:
+    """Issue 20: the hidden risk proposed as a measure in one step (beside the ticket), by the vendor's staff who
+    record visits or the project manager; asked twice, the same measure; announced for the reports."""
+    [station] = await ledger.unit()
+    engineer, manager = ledger.as_("engineer", name="赵工"), ledger.as_("project_manager", name="吴刚")
+    arranged = await ledger.client.post(
+        "/api/visits",
+        json={"unit_id": str(station), "scheduled_on": datetime.now(SHANGHAI).date().isoformat()},
+        headers=engineer,
+    )
+    url = f"/api/visits/{arranged.json()['id']}"
+    risks = [{"description": "UPS电池已使用5年，续航不足10分钟"}, {"description": "机柜未接地"}]
+    recorded = await ledger.client.post(f"{url}/record", json={**RECORD, "risks": risks}, headers=engineer)
+    assert recorded.status_code == 200, recorded.text
+    ups, ground = recorded.json()["risks"]
+
+    # Before the visit is written up there is nothing to propose; the others' visits' risks are not this one's.
+    planned = await ledger.client.post(
+        "/api/visits", json={"unit_id": str(station), "scheduled_on": datetime.now(SHANGHAI).date().isoformat()},
+        headers=engineer,
+    )  # fmt: skip
+    elsewhere = await ledger.client.post(
+        f"/api/visits/{planned.json()['id']}/risks/{ups['id']}/measure", headers=engineer
+    )
+    assert elsewhere.status_code == 404 and elsewhere.json()["field"] == "risk_id"
+    # A requester, a supervisor and the administrator (who records visits but proposes no measures) may not.
+    for who in ("requester", "supervisor", "admin"):
+        refused = await ledger.client.post(f"{url}/risks/{ups['id']}/measure", headers=ledger.as_(who))
+        assert refused.status_code == 403, (who, refused.text)
+    bad = await ledger.client.post(f"{url}/risks/{ups['id']}/measure", json={"title": ""}, headers=engineer)
+    assert bad.status_code == 422 and "title" in str(bad.json())
+
+    async with EventTap(ledger.env.amqp_url, "visit.risk_measure_proposed") as tap:
+        made = await ledger.client.post(f"{url}/risks/{ups['id']}/measure", headers=engineer)
+        assert made.status_code == 201, made.text
+        measure = made.json()
+        assert (measure["state"], measure["visit_id"], measure["visit_risk_id"]) == ("proposed", url[12:], ups["id"])
+        assert "UPS电池已使用5年" in measure["title"] and "UPS电池已使用5年" in measure["problem"]
+        assert measure["proposal"] == RECORD["proposals"]  # the visit's proposals
+        assert [s["action"] for s in measure["steps"]] == ["propose"]
+        again = await ledger.client.post(f"{url}/risks/{ups['id']}/measure", headers=manager)
+        assert again.status_code == 200 and again.json()["id"] == measure["id"]
+        # The project manager proposes the other with words of their own.
+        own = await ledger.client.post(
+            f"{url}/risks/{ground['id']}/measure",
+            json={"title": "各派出所机柜接地整改", "proposal": "联系物业加装接地排，下次巡检复查。"},
+            headers=manager,
+        )
+        assert own.status_code == 201 and own.json()["title"] == "各派出所机柜接地整改"
+        await eventually(lambda: len(tap.received) >= 2)
+        announced = {e.data["risk_id"]: e.data for e in tap.received}
+        assert announced[ups["id"]]["measure_id"] == measure["id"] and len(tap.received) == 2
+
+    # The visit shows each risk's measure; the measures list finds them by visit, waiting for the review.
+    detail = (await ledger.client.get(url, headers=ledger.admin)).json()
+    assert [r["measure_id"] for r in detail["risks"]] == [measure["id"], own.json()["id"]]
+    listed = await ledger.client.get("/api/measures", params={"visit_id": url[12:]}, headers=manager)
+    assert {m["id"] for m in listed.json()} == {measure["id"], own.json()["id"]}
+    accepted = await ledger.client.post(
+        f"/api/measures/{measure['id']}/steps", json={"action": "accept", "comment": "同意更换"}, headers=manager
+    )
+    assert accepted.status_code == 200 and accepted.json()["state"] == "accepted"

@@ -27,6 +27,8 @@ from notifications.messages.sender import Sender
 from notifications.messaging.consumers import subscriptions
 from notifications.providers.aliyun import provider_sid
 from notifications.worker import provider_for
+from opsdesk_shared.contracts import assets as a
+from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.contracts import intake as i
 from opsdesk_shared.contracts.notifications import SmsReplyReceived
 from opsdesk_shared.db import create_engine, session_factory
@@ -38,7 +40,11 @@ from .conftest import ticket_created
 KEY_ID = "LTAI5tTestOpsDesk"
 KEY_SECRET = "aliyun-test-secret-456"
 # Rules' templates as an admin registers them with Aliyun (codes Aliyun gave, parameters named as the variables).
-PROVIDER_CODES = {"ticket_accepted": "SMS_480001001", "ticket_resolved": "SMS_480001002"}
+PROVIDER_CODES = {
+    "ticket_accepted": "SMS_480001001",
+    "ticket_resolved": "SMS_480001002",
+    "spares_stock_low": "SMS_480001004",
+}
 BUSINESS_CODE = "SMS_480009001"
 
 
@@ -476,3 +482,32 @@ async def test_a_report_arriving_while_the_send_is_being_recorded_is_applied_not
         assert row is not None and row.status == "delivered" and orphans == 0
     finally:
         await engine.dispose()
+
+
+async def test_a_part_below_its_minimum_reaches_the_project_manager_as_its_aliyun_template(
+    aliyun: Aliyun, migrated: RunEnvironment
+) -> None:
+    """Issue 16: the low-stock rule under Aliyun: its registered template code, each variable a parameter (free
+    text clipped to Aliyun's 35 characters); redelivered, still one SMS."""
+    manager = phone()
+    low = a.SparesStockLow(
+        part_id=uuid.uuid4(),
+        part_number="HD-ALI-0001",
+        name="600G SAS硬盘",
+        on_hand=0,
+        minimum=2,
+        store_id=uuid.uuid4(),
+        store_name="市局备件库",
+        crossed_at=datetime.now(UTC),
+        recipients=[d.Recipient(user_id=uuid.uuid4(), display_name="吴刚", phone=manager, reason="project_manager")],
+    )
+    [envelope] = await publish(migrated.amqp_url, low)
+    await publish(migrated.amqp_url, envelope)
+    [sent] = await eventually(lambda: aliyun.to(manager), timeout=20)
+    assert sent["template_code"] == PROVIDER_CODES["spares_stock_low"] and sent["sign_name"] == "居住证运维"
+    assert sent["params"] == {"part": "600G SAS硬盘 HD-ALI-0001", "store": "市局备件库", "on_hand": "0", "minimum": "2"}
+    marker = phone()
+    later = ticket_created(marker)
+    await publish(migrated.amqp_url, later)  # consumed after the redelivery: by then a second SMS would be there
+    await eventually(lambda: aliyun.to(marker), timeout=20)
+    assert len(await aliyun.to(manager)) == 1

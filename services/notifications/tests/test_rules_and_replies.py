@@ -20,6 +20,7 @@ from notifications.messages.breaker import CircuitBreaker
 from notifications.messages.sender import Sender
 from notifications.messaging.consumers import subscriptions
 from notifications.worker import provider_for
+from opsdesk_shared.contracts import assets as a
 from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.contracts import intake as i
 from opsdesk_shared.contracts.notifications import SmsReplyReceived
@@ -451,3 +452,58 @@ async def test_an_inspection_ticket_texts_no_requester(worker, sink: Sink, migra
     assert "张工" in assignment and display_phone(reporter) not in assignment
     # Neither "accepted" nor "an engineer is coming" went to the reporter.
     assert not any(m["to"] == reporter for m in await sink.messages())
+
+
+def stock_low(*managers: str, store: str | None = "市局备件库") -> a.SparesStockLow:
+    return a.SparesStockLow(
+        part_id=uuid.uuid4(),
+        part_number=f"HD-{uuid.uuid4().hex[:6].upper()}",
+        name="600G SAS硬盘",
+        on_hand=1,
+        minimum=3,
+        store_id=uuid.uuid4() if store else None,
+        store_name=store,
+        crossed_at=datetime.now(UTC),
+        recipients=[
+            d.Recipient(user_id=uuid.uuid4(), display_name="吴刚", phone=m, reason="project_manager") for m in managers
+        ],
+    )
+
+
+async def test_a_part_below_its_minimum_texts_each_project_manager_once_even_when_redelivered(
+    worker: None, sink: Sink, migrated: RunEnvironment, notifications_client: httpx.AsyncClient
+) -> None:
+    """Issue 16: `spares.stock_low` names the project managers assets knows; each gets one SMS, the same event
+    delivered again sends nothing more."""
+    first, second = phone(), phone()
+    low = stock_low(first, second)
+    [envelope] = await publish(migrated.amqp_url, low)
+    await publish(migrated.amqp_url, envelope)  # redelivered: the same event id
+    # A later SMS to the same manager proves the redelivery was handled before it (the queue is consumed in
+    # order), so a second SMS of the first event would be there by now.
+    later = stock_low(first, store=None)
+    await publish(migrated.amqp_url, later)
+    await eventually(lambda: _all(sink, first, later.part_number))
+    texts = await texts_to(sink, first)
+    [text] = [x for x in texts if low.part_number in x]
+    assert (
+        text
+        == f"【居住证运维】备件低于最低库存：600G SAS硬盘 {low.part_number}（市局备件库）合计现有1，最低3，请及时补货。"
+    )
+    assert any(later.part_number in x and "（各库房）" in x for x in texts)  # the minimum raised: no store moved
+    [other] = await eventually(partial(texts_to, sink, second))
+    assert low.part_number in other
+    # The rule is data like the others: listed for the admin with its audience, its text editable.
+    admin = {"Authorization": f"Bearer {migrated.token('admin')}"}
+    rules = {r["trigger"]: r for r in (await notifications_client.get("/api/sms/rules", headers=admin)).json()}
+    rule = rules["spares_stock_low"]
+    assert (rule["audience"], rule["template_code"], rule["enabled"], rule["urgent"]) == (
+        "project_manager",
+        "spares_stock_low",
+        True,
+        False,
+    )
+    # Seeded ready for Aliyun too: its parameters named as the variables (the template code is Aliyun's to give).
+    templates = (await notifications_client.get("/api/sms/templates", headers=admin)).json()
+    [template] = [t for t in templates if t["code"] == "spares_stock_low"]
+    assert template["provider_params"] == {"part": "part", "store": "store", "on_hand": "on_hand", "minimum": "minimum"}

@@ -39,6 +39,13 @@ ASSET_CLASS = {
     "application_system": "应用系统",
     "other": "其他",
 }
+ASSET_STATUS = {
+    "in_service": "在用",
+    "faulty": "故障",
+    "under_repair": "维修中",
+    "off_site": "外出(已审批)",
+    "retired": "已报废",
+}
 OUTCOME = {"met": "达标", "breached": "超时", "running": "进行中", "cancelled": "已取消"}
 
 

@@ -12,7 +12,8 @@
 - `inspection_round_fact`, `inspection_finding_fact` (tables in the migrations only, written by
   projections/inspections.py): each inspection round completed or missed, each finding and its ticket;
   `inspection_reading_fact` every item of a completed round (the machine-room inspection report).
-- `asset_status_change`: each status change of a ledger asset (time out of service per class).
+- `asset_change_fact` (table in the migrations only, written by projections/assets.py): each change of the
+  equipment ledger (registered, details changed, status changed), one row per `asset.*` event.
 """
 
 from datetime import date, datetime
@@ -151,18 +152,6 @@ class AssetDim(SQLModel, table=True):
     name: str | None = None
     site: str | None = None
     room: str | None = None
-
-
-class AssetStatusChange(SQLModel, table=True):
-    """One status change of a ledger asset (`asset.status_changed`): the time out of service per class."""
-
-    __tablename__ = "asset_status_change"
-
-    asset_id: UUID = Field(primary_key=True)
-    version: int = Field(primary_key=True)
-    changed_at: datetime = Field(sa_column=timestamp(nullable=False))
-    from_status: str
-    to_status: str
 
 
 class DeviceOutage(SQLModel, table=True):

@@ -32,7 +32,7 @@ FACTS = (
     "inspection_round_fact",
     "inspection_finding_fact",
     "asset_dim",
-    "asset_status_change",
+    "asset_change_fact",
     "inspection_reading_fact",
     "device_outage",
     "training_session_fact",

@@ -18,6 +18,7 @@ from opsdesk_shared.contracts.assets import (
     TrainingSignedIn,
     VisitRecorded,
     VisitRisk,
+    VisitRiskMeasureProposed,
     VisitScheduled,
     VisitSurveyed,
 )
@@ -71,6 +72,7 @@ async def test_training_and_visits_appear_in_the_quarterly_report(reporting: Rep
     }  # fmt: skip
     people = [(uuid.uuid4(), station, 5), (uuid.uuid4(), station, 4), (uuid.uuid4(), other, None)]
     visit_done, visit_owed, risk_id, ticket_id = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    grounding = uuid.uuid4()  # a risk proposed as an improvement measure instead
     q2 = {"due_from": date(2036, 4, 1), "due_by": date(2036, 6, 30)}
     events: list[Event] = [
         TrainingSessionSaved(**saved, aggregate_version=1),
@@ -94,7 +96,20 @@ async def test_training_and_visits_appear_in_the_quarterly_report(reporting: Rep
             visited_at=AT,
             visitor_id=uuid.uuid4(),
             visitor_name="赵工",
-            risks=[VisitRisk(risk_id=risk_id, description="UPS电池老化")],
+            risks=[
+                VisitRisk(risk_id=risk_id, description="UPS电池老化"),
+                VisitRisk(risk_id=grounding, description="机柜未接地"),
+            ],
+        ),  # fmt: skip
+        VisitRiskMeasureProposed(
+            risk_id=grounding,
+            visit_id=visit_done,
+            unit_id=station,
+            measure_id=uuid.uuid4(),
+            title="派出所机柜接地整改",
+            proposed_by=uuid.uuid4(),
+            proposed_by_name="赵工",
+            proposed_at=AT,
         ),  # fmt: skip
         VisitSurveyed(visit_id=visit_done, unit_id=station, satisfaction=5, surveyed_at=AT + timedelta(days=1)),
         VisitRiskTicketed(risk_id=risk_id, visit_id=visit_done, ticket_id=ticket_id, number="20360510-0001", at=AT),
@@ -124,7 +139,8 @@ async def test_training_and_visits_appear_in_the_quarterly_report(reporting: Rep
         training, visits = body["training"], body["visits"]
         ready = (
             training["sessions"] and training["sessions"][0]["ratings"] == 2 and training["materials"]
-            and visits["risks"] and visits["risks"][0]["ticket_status"] == "new" and visits["done"] == 1
+            and any(r["ticket_status"] == "new" for r in visits["risks"]) and visits["done"] == 1
+            and any(r["measure_title"] for r in visits["risks"])
             and visits["by_unit"] and any(u["mean_satisfaction"] for u in visits["by_unit"])
         )  # fmt: skip
         return body if ready else None
@@ -146,14 +162,23 @@ async def test_training_and_visits_appear_in_the_quarterly_report(reporting: Rep
         by_unit["望京派出所"]["mean_satisfaction"],
     ) == (1, 1, 5)
     assert (by_unit["三里屯派出所"]["planned"], by_unit["三里屯派出所"]["outstanding"]) == (1, 1)
-    [risk] = body["visits"]["risks"]
-    assert (risk["description"], risk["ticket_number"]) == ("UPS电池老化", "20360510-0001")
+    risks = {r["description"]: r for r in body["visits"]["risks"]}
+    assert (risks["UPS电池老化"]["ticket_number"], risks["UPS电池老化"]["measure_title"]) == ("20360510-0001", None)
+    assert (risks["机柜未接地"]["ticket_number"], risks["机柜未接地"]["measure_title"]) == (None, "派出所机柜接地整改")
 
     pdf = (await reporting.client.get(
         "/api/reports/quarterly", params={"quarter": QUARTER, "format": "pdf"}, headers=reporting.as_("supervisor")
     )).content  # fmt: skip
     text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
-    for expected in ("培训签到", "居住证受理系统操作培训", "操作手册.pdf", "用户回访", "UPS电池老化", "20360510-0001"):
+    for expected in (
+        "培训签到",
+        "居住证受理系统操作培训",
+        "操作手册.pdf",
+        "用户回访",
+        "UPS电池老化",
+        "20360510-0001",
+        "派出所机柜接地整改",
+    ):
         assert expected in text, expected
     xlsx = (await reporting.client.get(
         "/api/reports/quarterly", params={"quarter": QUARTER, "format": "xlsx"}, headers=reporting.as_("supervisor")

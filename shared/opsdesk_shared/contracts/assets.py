@@ -46,6 +46,11 @@ class AssetUpdated(AssetChanged):
     type = "asset.updated"
     # The names of the fields this change touched.
     changed: list[str] = []
+    # The technical-ledger facts (技术台帐: addresses, firmware, …) this change recorded. Such a change leaves
+    # the asset itself as it was: `changed` is empty and `aggregate_version` the asset's current one, so a
+    # consumer keeping the asset's copy finds nothing new (a re-announcement), and one counting the ledger's
+    # changes counts it.
+    technical: list[str] = []
 
 
 class AssetStatusChanged(Event):
@@ -293,6 +298,21 @@ class VisitRiskRaised(Event):
     visitor_id: UUID
     visitor_name: str
     raised_at: datetime
+
+
+class VisitRiskMeasureProposed(Event):
+    """A hidden risk found on a visit proposed as an improvement measure in one step (issue 20): which measure,
+    for the reports' "what became of each risk". Once per risk; the measure then goes through its review."""
+
+    type = "visit.risk_measure_proposed"
+    risk_id: UUID
+    visit_id: UUID
+    unit_id: UUID
+    measure_id: UUID
+    title: str
+    proposed_by: UUID
+    proposed_by_name: str
+    proposed_at: datetime
 
 
 # Improvement measures (改进措施, SPEC §2a): proposed from a finding or a round, reviewed by the vendor's

@@ -45,6 +45,7 @@ REQUIRED_QUEUES: dict[str, tuple[str, ...]] = {
         "workorder.reassigned",
         "sla.warning",
         "sla.breached",
+        "spares.stock_low",
     ),
 }
 

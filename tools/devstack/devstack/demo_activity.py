@@ -7,7 +7,8 @@ engineers accept, travel, arrive and resolve (one repair with parts the vendor b
 10,000 CNY line that the bureau bears, with the old disks handed to the bureau and their removal
 approved; the printer's power module taken from the parts store and reconciled when the repair is resolved), the
 operator solves a question on the phone, a ticket waits on the requester, a requester
-confirms with a rating, and one fault waits in the queue.
+confirms with a rating, and one fault waits in the queue. The machine room's morning round is walked, its one
+abnormal reading a finding that becomes a ticket, and the improvement measure proposed from it awaits review.
 
 Everything goes through the gateway, so the events, clocks, SMS, timelines, audit log and reports are
 the system's own. It plays only into a system that has no tickets yet: a desk in use is left alone.
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from devstack import demo_ledger, demo_spares
+from devstack import demo_inspections, demo_ledger, demo_spares
 from devstack.launch import gateway_ready
 
 SKILLS = {"engineer": (["hardware", "network"], "BJ-CY"), "engineer2": (["database", "network", "software"], "BJ-HD")}
@@ -606,14 +607,7 @@ def _training_and_visit(m: Morning) -> None:
 
 
 def _measure_in_review(m: Morning) -> None:
-    """An improvement measure (改进措施) an engineer proposed, waiting on the project manager's first page."""
-    m.desk(
-        "engineer",
-        "POST",
-        "/api/measures",
-        {
-            "title": "机房精密空调滤网每月清洗",
-            "problem": "市局机房夏季午后温度多次接近 27°C 上限，空调滤网积灰明显。",
-            "proposal": "每月第一个工作日清洗精密空调滤网，并在巡检清单中增加“滤网清洁”检查项。",
-        },
-    )
+    """The machine room's morning round with its abnormal reading, and the improvement measure (改进措施) an
+    engineer proposed from that finding, waiting on the project manager's first page."""
+    finding = demo_inspections.walk_the_morning_round(m.desk, lambda what, probe: wait_until(what, probe, timeout=90))
+    demo_inspections.propose_the_measure(m.desk, finding)

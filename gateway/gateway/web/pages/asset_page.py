@@ -51,7 +51,7 @@ async def label_sheet(web: Web = Readers) -> Response:
     return as_download(answer)
 
 
-@router.get("/ui/assets/{tag}/label")
+@router.get("/ui/assets/{tag:path}/label")
 async def asset_label(tag: str, web: Web = Readers) -> Response:
     answer = await web.api.raw("GET", f"/api/assets/by-tag/{quote(tag, safe='')}/label")
     if answer.status_code >= 400:
@@ -59,7 +59,7 @@ async def asset_label(tag: str, web: Web = Readers) -> Response:
     return as_download(answer)
 
 
-@router.get("/ui/assets/{tag}")
+@router.get("/ui/assets/{tag:path}")
 async def asset_page(tag: str, web: Web = Readers) -> Response:
     history = await web.api.get(f"/api/assets/by-tag/{quote(tag, safe='')}/history")
     return web.render(

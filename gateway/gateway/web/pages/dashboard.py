@@ -1,6 +1,7 @@
-"""The supervisor dashboard: today's and a period's volume, SLA compliance and breaches as ECharts
-charts, every report downloadable in every format, and for the vendor's dispatcher or admin next week's
-plan, which the week's report prints."""
+"""The supervisor dashboard: today's and a period's volume, SLA compliance and breaches, the devices' online
+rate and the inspections (rounds done and missed per day, findings per equipment class) as ECharts charts,
+every report downloadable in every format, and for the vendor's dispatcher or admin next week's plan, which
+the week's report prints."""
 
 import json
 import re
@@ -56,7 +57,14 @@ def _month(value: str | None, today: date) -> str:
     return f"{last:%Y-%m}"
 
 
-def _charts(summary: dict[str, Any], label: Any, start: date, end: date, availability: dict[str, Any]) -> str:
+def _charts(
+    summary: dict[str, Any],
+    label: Any,
+    start: date,
+    end: date,
+    availability: dict[str, Any],
+    inspections: dict[str, Any],
+) -> str:
     """What the page's ECharts need, as JSON for a data attribute (no inline script under our CSP)."""
     sla = summary.get("sla") or {}
     return json.dumps(
@@ -76,6 +84,12 @@ def _charts(summary: dict[str, Any], label: Any, start: date, end: date, availab
             "availability": [
                 {"name": label(c["key"]) if c["key"] else c["name"], "pct": c["availability_pct"]}
                 for c in availability.get("by_class", [])
+            ],
+            # Rounds done and missed per day (zero-filled by reporting), findings per equipment class.
+            "rounds": [[d["day"], d["rounds_done"], d["rounds_missed"]] for d in inspections.get("per_day", [])],
+            "findings": [
+                {"name": label(c["asset_class"]) if c["asset_class"] else c["name"], "value": c["findings"]}
+                for c in inspections.get("by_class", [])
             ],
         },
         ensure_ascii=False,
@@ -148,12 +162,13 @@ async def dashboard(
         period = await web.api.get("/api/reports/summary", **{"from": start, "to": end})
         breaches = (await web.api.get("/api/reports/sla", **{"from": start, "to": end}))["breaches"]
         availability = await web.api.get("/api/reports/availability", **{"from": start, "to": end})
+        inspections = await web.api.get("/api/reports/inspections/period", **{"from": start, "to": end})
         writes_plan = web.session is not None and web.session.has_any("dispatcher", "admin")
         plan = await web.api.get(f"/api/reports/weekly/{periods['week']}/plan") if writes_plan else None
     except ApiError as exc:
         error = exc.detail
         today = period = {"total": 0, "sla": {}, "per_day": [], "by_category": {}, "by_status": {}, "by_unit": {}}
-        breaches, plan, availability = [], None, {}
+        breaches, plan, availability, inspections = [], None, {}, {}
     return web.render(
         "dashboard.html",
         today=today,
@@ -162,8 +177,11 @@ async def dashboard(
         periods=periods,
         start=start,
         end=end,
-        charts=_charts(period, ctx["label"], date.fromisoformat(start), date.fromisoformat(end), availability),
+        charts=_charts(
+            period, ctx["label"], date.fromisoformat(start), date.fromisoformat(end), availability, inspections
+        ),
         availability=availability,
+        inspections=inspections,
         backlog=backlog,
         open_statuses=OPEN_STATUSES,
         reports=reports,

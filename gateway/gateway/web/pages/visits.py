@@ -1,7 +1,7 @@
 """User visits (回访) in the web UI: the visits owed and done (the vendor's staff see all, a unit its own),
 plans and arranged visits for the vendor's staff, a visit's page with its record form, the hidden risks it
-found (each raised as a ticket with one button; its number shows once intake has filed it) and the unit's
-satisfaction survey."""
+found (each raised as a ticket with one button, its number shown once intake has filed it, or proposed as an
+improvement measure with another) and the unit's satisfaction survey."""
 
 from typing import Any
 
@@ -13,9 +13,14 @@ from gateway.web.context import Web, WebPage, role_guard
 from gateway.web.i18n import N_
 from gateway.web.pages.forms import form_fields
 from gateway.web.pages.training import ARRANGERS, local_input_to_iso
+from opsdesk_shared.auth import Role
 
 router = APIRouter(prefix="/ui/visits", include_in_schema=False)
 Arranger = role_guard(*ARRANGERS)
+# Who proposes improvement measures (assets' measures/rules.py PROPOSERS): the vendor's engineers, dispatchers
+# and project manager (the administrator records visits but proposes no measures).
+PROPOSERS = (Role.ENGINEER, Role.DISPATCHER, Role.PROJECT_MANAGER)
+Proposer = role_guard(*PROPOSERS)
 STANDING = {
     "done": N_("已回访"),
     "cancelled": N_("已取消"),
@@ -74,12 +79,14 @@ async def arrange(web: Web = Arranger) -> Response:
 
 async def _visit_view(web: Web, visit_id: str, **extra: Any) -> dict[str, Any]:
     visit = await web.api.get(f"/api/visits/{visit_id}")
-    return {"v": visit, "standing": STANDING, "arranges": arranges(web), "values": {}, "errors": {}, **extra}
+    proposes = web.session is not None and web.session.has_any(*PROPOSERS)
+    return {"v": visit, "standing": STANDING, "arranges": arranges(web), "proposes": proposes, "values": {},
+            "errors": {}, **extra}  # fmt: skip
 
 
 @router.get("/{visit_id}")
 async def visit_page(visit_id: str, web: WebPage, ok: str | None = None) -> Response:
-    notice = {ok: True} if ok in ("raised", "surveyed") else {}
+    notice = {ok: True} if ok in ("raised", "measured", "surveyed") else {}
     return web.render("visit.html", **await _visit_view(web, visit_id, **notice))
 
 
@@ -105,6 +112,15 @@ async def raise_ticket(visit_id: str, risk_id: str, web: Web = Arranger) -> Resp
     except ApiError as exc:
         return web.render("visit.html", **await _visit_view(web, visit_id, error=exc.detail))
     return RedirectResponse(f"/ui/visits/{visit_id}?ok=raised", status_code=303)
+
+
+@router.post("/{visit_id}/risks/{risk_id}/measure")
+async def propose_measure(visit_id: str, risk_id: str, web: Web = Proposer) -> Response:
+    try:
+        await web.api.post(f"/api/visits/{visit_id}/risks/{risk_id}/measure")
+    except ApiError as exc:
+        return web.render("visit.html", **await _visit_view(web, visit_id, error=exc.detail))
+    return RedirectResponse(f"/ui/visits/{visit_id}?ok=measured", status_code=303)
 
 
 @router.post("/{visit_id}/survey")

@@ -97,12 +97,37 @@ function drawCharts() {
     ],
   });
   make("chart-category", { series: [{ type: "pie", radius: ["35%", "70%"], data: data.by_category }] });
+  // A row per class however many there are: the chart grows rather than crowding its labels.
+  const fit = (id, rows) => {
+    const el = document.getElementById(id);
+    if (el) el.style.height = `${Math.max(260, rows * 22 + 60)}px`;
+  };
+  fit("chart-availability", data.availability.length);
+  fit("chart-inspection-findings", data.findings.length);
   const lowest = Math.min(100, ...data.availability.map((c) => c.pct));
   make("chart-availability", {
     grid: { left: 110 },
     xAxis: { type: "value", min: Math.max(0, Math.floor(lowest - 1)), max: 100, axisLabel: { formatter: "{value}%" } },
-    yAxis: { type: "category", data: data.availability.map((c) => c.name) },
+    // interval 0: every class named (ECharts otherwise drops labels it thinks would crowd).
+    yAxis: { type: "category", data: data.availability.map((c) => c.name), axisLabel: { interval: 0 } },
     series: [{ type: "bar", name: words.availability, data: data.availability.map((c) => c.pct), color: "#2a9d8f" }],
+  });
+  make("chart-inspection-rounds", {
+    legend: {},
+    xAxis: { type: "category", data: data.rounds.map((d) => d[0].slice(5)) },
+    yAxis: { type: "value", minInterval: 1 },
+    series: [
+      { type: "bar", stack: "rounds", name: words.done, data: data.rounds.map((d) => d[1]), color: "#2a9d8f" },
+      { type: "bar", stack: "rounds", name: words.missed, data: data.rounds.map((d) => d[2]), color: "#e63946" },
+    ],
+  });
+  // The most findings on top (a category axis draws its first entry at the bottom).
+  const findings = [...data.findings].reverse();
+  make("chart-inspection-findings", {
+    grid: { left: 130 },
+    xAxis: { type: "value", minInterval: 1 },
+    yAxis: { type: "category", data: findings.map((c) => c.name), axisLabel: { interval: 0 } },
+    series: [{ type: "bar", name: words.findings, data: findings.map((c) => c.value), color: "#e76f51" }],
   });
 }
 

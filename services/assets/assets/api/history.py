@@ -24,7 +24,7 @@ async def fault_analysis(principal: Reader, session: ReadSession, f: Annotated[F
     return await service.fault_analysis(session, principal, f)
 
 
-@router.get("/by-tag/{tag}/history", response_model=AssetHistory)
+@router.get("/by-tag/{tag:path}/history", response_model=AssetHistory)
 async def history(tag: str, principal: Reader, session: ReadSession) -> AssetHistory:
     """What a scanned label opens: the asset, its status changes, tickets and work orders, and (as the
     reader's role allows) its technical-ledger changes, inspections and findings."""

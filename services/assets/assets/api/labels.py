@@ -44,7 +44,7 @@ def pdf(content: bytes, ascii_name: str, name: str) -> Response:
     return Response(content, media_type=PDF, headers={"Content-Disposition": disposition})
 
 
-@router.get("/by-tag/{tag}/label", response_class=Response, responses={200: {"content": {PDF: {}}}})
+@router.get("/by-tag/{tag:path}/label", response_class=Response, responses={200: {"content": {PDF: {}}}})
 async def asset_label(tag: str, principal: Reader, session: ReadSession, settings: Settings) -> Response:
     """The asset's label (63.5 × 33.9 mm, a page of its own) for a label printer."""
     asset = await service.by_tag(session, principal, tag)

@@ -70,7 +70,7 @@ async def list_assets(principal: Reader, session: ReadSession, f: Annotated[Asse
     return AssetPage(items=await outs(session, assets), total=total, page=f.page, limit=f.limit)
 
 
-@router.get("/by-tag/{tag}", response_model=AssetDetail)
+@router.get("/by-tag/{tag:path}", response_model=AssetDetail)
 async def get_by_tag(tag: str, principal: Reader, session: ReadSession) -> AssetDetail:
     """What a scanned label or a typed tag opens."""
     return await detail(session, await service.by_tag(session, principal, tag))

@@ -1,4 +1,5 @@
-"""/api/assets/{id}/technical: the technical ledger (技术台帐), an append-only history per asset."""
+"""/api/assets/{id}/technical: the technical ledger (技术台帐), an append-only history per asset. A recording
+that changed facts is announced as `asset.updated` naming them (`technical`), for reporting's ledger changes."""
 
 from uuid import UUID
 
@@ -10,6 +11,7 @@ from assets.ledger import service as ledger
 from assets.ledger.models import Asset
 from assets.technical import service
 from assets.technical.schemas import TechnicalChange, TechnicalEntryOut, TechnicalLedger
+from opsdesk_shared.contracts.assets import AssetUpdated
 from opsdesk_shared.dependencies import ReadSession, Uow
 
 router = APIRouter(prefix="/api/assets", tags=["technical ledger"])
@@ -37,4 +39,7 @@ async def record_technical(
 ) -> TechnicalLedger:
     asset = await ledger.get_for_update(uow, asset_id)
     added = await service.record(uow, principal, asset, body)
+    if added:
+        facts = sorted({e.fact for e in added})
+        await ledger.announce(uow, ledger.changed_event(asset, AssetUpdated, technical=facts), None)
     return await _ledger(uow, asset, recorded=len(added))

@@ -1,16 +1,19 @@
 """/api/visits: user visits (定期访问最终用户 / 回访) — plans that owe each unit a visit per period, visits
-recorded once, the unit's satisfaction survey, and a hidden risk raised as a ticket in one step."""
+recorded once, the unit's satisfaction survey, and a hidden risk raised as a ticket or proposed as an
+improvement measure in one step."""
 
 from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Body, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assets.api.dependencies import Arranger, FieldWorkReader, Person, Settings
+from assets.api import measures as measure_api
+from assets.api.dependencies import Arranger, FieldWorkReader, MeasureProposer, Person, Settings
+from assets.measures.schemas import MeasureDetail, RiskMeasureIn
 from assets.training import access
-from assets.visits import service
+from assets.visits import risk_measures, service
 from assets.visits.models import Visit
 from assets.visits.rules import VisitStatus
 from assets.visits.schemas import (
@@ -64,6 +67,9 @@ async def _detail(session: AsyncSession, principal: Principal, visit: Visit) -> 
         **{f: getattr(visit, f) for f in VisitDetail.model_fields if f not in VisitOut.model_fields and f != "risks"},
         risks=[RiskOut.model_validate(r) for r in await service.risks_of(session, visit.id)],
     )
+    measures = await risk_measures.measures_of(session, visit.id)
+    for risk in detail.risks:
+        risk.measure_id = measures.get(risk.id)
     if detail.contact_phone and not access.arranges(principal):
         detail.contact_phone = mask_phone(detail.contact_phone)
     return detail
@@ -114,3 +120,26 @@ async def raise_ticket(visit_id: UUID, risk_id: UUID, principal: Arranger, uow: 
     """The hidden risk becomes a ticket (channel `visit`, the unit's contact as requester): accepted here at
     once, filed by intake a moment later; the risk then shows the ticket's number. Asking twice files one."""
     return RiskOut.model_validate(await service.raise_ticket(uow, principal, visit_id, risk_id))
+
+
+@router.post(
+    "/{visit_id}/risks/{risk_id}/measure",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MeasureDetail,
+    responses={200: {"description": "proposed as a measure already: that one", "model": MeasureDetail}},
+)
+async def propose_measure(
+    visit_id: UUID,
+    risk_id: UUID,
+    principal: MeasureProposer,
+    uow: Uow,
+    response: Response,
+    body: Annotated[RiskMeasureIn | None, Body()] = None,
+) -> MeasureDetail:
+    """The hidden risk becomes an improvement measure (改进措施) in one step, linked to the visit and the risk,
+    proposed for the project manager's review; its title and proposal come from the risk and the visit's
+    proposals unless given. Asking again answers 200 with the same measure."""
+    measure, made = await risk_measures.propose_measure(uow, principal, visit_id, risk_id, body or RiskMeasureIn())
+    if not made:
+        response.status_code = status.HTTP_200_OK
+    return await measure_api.detail(uow, principal, measure)

@@ -24,28 +24,18 @@ class Unit(Base):
     applied_version: Mapped[int] = mapped_column(server_default="0")
 
 
-class StaffUser(Base):
-    """A user as the gateway announces them (`user.*` events): whom assets tells of low stock (the project
-    managers, by role) without asking the gateway."""
+class User(Base):
+    """A gateway user as the assets service keeps them (from `user.*` events, newest version wins): the name an
+    attendee list, a visit record or a measure shows (not the login name the access token carries), and whom
+    assets tells of low stock (the project managers, by role) without asking the gateway."""
 
     __tablename__ = "directory_user"
 
     id: Mapped[UUID] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(Text)
     display_name: Mapped[str] = mapped_column(Text)
     phone: Mapped[str | None] = mapped_column(EncryptedPhone)
     roles: Mapped[list[str]] = mapped_column(pg.ARRAY(Text), server_default="{}")
-    is_active: Mapped[bool] = mapped_column(server_default="true")
-    applied_version: Mapped[int] = mapped_column(server_default="0")
-
-
-class Person(Base):
-    """A gateway user as the assets service knows them (from `user.*` events): the name an attendee list and
-    a visit record show, not the login name the access token carries."""
-
-    __tablename__ = "directory_person"
-
-    id: Mapped[UUID] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(Text)
-    display_name: Mapped[str] = mapped_column(Text)
     unit_id: Mapped[UUID | None]
+    is_active: Mapped[bool] = mapped_column(server_default="true")
     applied_version: Mapped[int] = mapped_column(server_default="0")

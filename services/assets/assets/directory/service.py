@@ -5,7 +5,7 @@ from uuid import UUID
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from assets.directory.models import Person, StaffUser, Unit
+from assets.directory.models import Unit, User
 from assets.ledger.models import Asset
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.contracts.envelope import Envelope
@@ -34,13 +34,20 @@ async def apply_unit(session: AsyncSession, envelope: Envelope) -> None:
         )
 
 
-async def _apply_staff_user(session: AsyncSession, envelope: Envelope) -> None:
+async def apply_user(session: AsyncSession, envelope: Envelope) -> None:
     user: UserChanged = envelope.parse(UserChanged)
-    values = {"display_name": user.display_name, "phone": user.phone, "roles": user.roles, "is_active": user.is_active}
+    values = {
+        "username": user.username,
+        "display_name": user.display_name,
+        "phone": user.phone,
+        "roles": user.roles,
+        "unit_id": user.unit_id,
+        "is_active": user.is_active,
+    }
     await upsert_in_order(
         session,
         envelope,
-        StaffUser,
+        User,
         aggregate="user",
         key="id",
         key_value=user.user_id,
@@ -49,11 +56,9 @@ async def _apply_staff_user(session: AsyncSession, envelope: Envelope) -> None:
     )
 
 
-async def active_with_role(session: AsyncSession, role: str) -> list[StaffUser]:
+async def active_with_role(session: AsyncSession, role: str) -> list[User]:
     rows = await session.scalars(
-        select(StaffUser)
-        .where(StaffUser.is_active.is_(True), StaffUser.roles.contains([role]))
-        .order_by(StaffUser.display_name)
+        select(User).where(User.is_active.is_(True), User.roles.contains([role])).order_by(User.display_name)
     )
     return list(rows)
 
@@ -74,29 +79,7 @@ async def by_ids(session: AsyncSession, ids: set[UUID]) -> dict[UUID, Unit]:
     return {u.id: u for u in rows.scalars()}
 
 
-async def _apply_person(session: AsyncSession, envelope: Envelope) -> None:
-    user: UserChanged = envelope.parse(UserChanged)
-    values = {"username": user.username, "display_name": user.display_name, "unit_id": user.unit_id}
-    await upsert_in_order(
-        session,
-        envelope,
-        Person,
-        aggregate="user",
-        key="id",
-        key_value=user.user_id,
-        values=values,
-        event_version=user.aggregate_version,
-    )
-
-
 async def name_of(session: AsyncSession, principal: Principal) -> str:
     """The caller's display name; their login name until the gateway's event has arrived."""
-    person = await session.get(Person, principal.subject)
-    return person.display_name if person else principal.username
-
-
-async def apply_user(session: AsyncSession, envelope: Envelope) -> None:
-    """A gateway user, kept twice for two needs: staff by role (spares' low-stock recipients) and people by
-    name (attendee lists, visit records). Each table keeps its own newest version."""
-    await _apply_staff_user(session, envelope)
-    await _apply_person(session, envelope)
+    user = await session.get(User, principal.subject)
+    return user.display_name if user else principal.username

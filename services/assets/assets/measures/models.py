@@ -21,6 +21,9 @@ class Measure(Base):
     # Where it came from: a finding (and so its round), a round, or neither (proposed freely).
     finding_id: Mapped[UUID | None] = mapped_column(ForeignKey("inspection_finding.id"), index=True)
     round_id: Mapped[UUID | None] = mapped_column(ForeignKey("inspection_round.id"), index=True)
+    # Or a hidden risk found on a user visit (one measure per risk).
+    visit_id: Mapped[UUID | None] = mapped_column(ForeignKey("visit.id"), index=True)
+    visit_risk_id: Mapped[UUID | None] = mapped_column(ForeignKey("visit_risk.id"), unique=True, index=True)
     state: Mapped[str] = mapped_column(Text, index=True)  # rules.MeasureState
     planned_on: Mapped[date | None]
     proposed_at: Mapped[datetime]

@@ -23,6 +23,16 @@ class MeasureCreate(BaseModel):
     round_id: UUID | None = None
 
 
+class RiskMeasureIn(BaseModel):
+    """A visit's hidden risk proposed as a measure: the title and proposal may be given, else they are taken
+    from the risk and the visit's proposals."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    proposal: Text | None = None
+
+
 class StepTake(BaseModel):
     """A step of the life cycle: `comment` for a review, `planned_on` when planning."""
 
@@ -56,6 +66,8 @@ class MeasureOut(BaseModel):
     proposal: str
     finding_id: UUID | None
     round_id: UUID | None
+    visit_id: UUID | None = None
+    visit_risk_id: UUID | None = None
     state: MeasureState
     planned_on: date | None
     proposed_at: datetime

@@ -9,6 +9,7 @@ from uuid import UUID, uuid4
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from assets.directory import service as directory
 from assets.inspections.models import Finding, InspectionRound
 from assets.measures import rules
 from assets.measures.models import Measure, MeasureStep
@@ -45,7 +46,7 @@ async def _origin(session: AsyncSession, cmd: MeasureCreate) -> tuple[UUID | Non
     return cmd.finding_id, round_id
 
 
-def _step(measure: Measure, principal: Principal, action: str, from_state: str | None, at: datetime,
+def _step(measure: Measure, principal: Principal, name: str, action: str, from_state: str | None, at: datetime,
           comment: str | None = None) -> MeasureStep:  # fmt: skip
     return MeasureStep(
         id=uuid4(),
@@ -57,31 +58,53 @@ def _step(measure: Measure, principal: Principal, action: str, from_state: str |
         planned_on=measure.planned_on if action == MeasureAction.PLAN else None,
         at=at,
         by=principal.subject,
-        by_name=principal.username,
+        by_name=name,
     )
 
 
 async def propose(session: AsyncSession, principal: Principal, cmd: MeasureCreate) -> Measure:
     finding_id, round_id = await _origin(session, cmd)
+    return await add_proposed(
+        session, principal, title=cmd.title, problem=cmd.problem, proposal=cmd.proposal,
+        finding_id=finding_id, round_id=round_id,
+    )  # fmt: skip
+
+
+async def add_proposed(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    title: str,
+    problem: str,
+    proposal: str,
+    finding_id: UUID | None = None,
+    round_id: UUID | None = None,
+    visit_id: UUID | None = None,
+    visit_risk_id: UUID | None = None,
+) -> Measure:
+    """A new measure in state proposed, with its first step; its origin checked by the caller."""
+    name = await directory.name_of(session, principal)
     at = now()
     measure = Measure(
         id=uuid4(),
-        title=cmd.title,
-        problem=cmd.problem,
-        proposal=cmd.proposal,
+        title=title,
+        problem=problem,
+        proposal=proposal,
         finding_id=finding_id,
         round_id=round_id,
+        visit_id=visit_id,
+        visit_risk_id=visit_risk_id,
         state=MeasureState.PROPOSED,
         planned_on=None,
         proposed_at=at,
         proposed_by=principal.subject,
-        proposed_by_name=principal.username,
+        proposed_by_name=name,
         updated_at=at,
         version=1,
     )
     session.add(measure)
     await session.flush()
-    session.add(_step(measure, principal, PROPOSE, None, at))
+    session.add(_step(measure, principal, name, PROPOSE, None, at))
     await session.flush()
     return measure
 
@@ -119,13 +142,14 @@ async def take_step(session: AsyncSession, principal: Principal, measure_id: UUI
                                  has_date=cmd.planned_on is not None)  # fmt: skip
     except StepRefused as exc:
         raise _refusal(exc) from exc
+    name = await directory.name_of(session, principal)
     at = now()
     measure.state = after
     if cmd.action == MeasureAction.PLAN:
         measure.planned_on = cmd.planned_on
     measure.updated_at = at
     measure.version += 1
-    session.add(_step(measure, principal, cmd.action, before, at, cmd.comment))
+    session.add(_step(measure, principal, name, cmd.action, before, at, cmd.comment))
     if cmd.action in REVIEW_OUTCOMES:
         await add_event(
             session,
@@ -139,7 +163,7 @@ async def take_step(session: AsyncSession, principal: Principal, measure_id: UUI
                 proposed_by=measure.proposed_by,
                 proposed_by_name=measure.proposed_by_name,
                 reviewed_by=principal.subject,
-                reviewed_by_name=principal.username,
+                reviewed_by_name=name,
                 reviewed_at=at,
                 aggregate_version=measure.version,
             ),
@@ -150,7 +174,11 @@ async def take_step(session: AsyncSession, principal: Principal, measure_id: UUI
 
 
 async def listing(
-    session: AsyncSession, state: MeasureState | None, finding_id: UUID | None, round_id: UUID | None
+    session: AsyncSession,
+    state: MeasureState | None,
+    finding_id: UUID | None,
+    round_id: UUID | None,
+    visit_id: UUID | None = None,
 ) -> Sequence[Measure]:
     query = select(Measure).order_by(Measure.updated_at.desc())
     if state:
@@ -159,6 +187,8 @@ async def listing(
         query = query.where(Measure.finding_id == finding_id)
     if round_id:
         query = query.where(Measure.round_id == round_id)
+    if visit_id:
+        query = query.where(Measure.visit_id == visit_id)
     return (await session.scalars(query.limit(1000))).all()
 
 

@@ -7,8 +7,7 @@ from uuid import UUID
 from opsdesk_shared.auth import Principal, Role
 from opsdesk_shared.errors import Forbidden
 
-PROJECT_MANAGER = "project_manager"  # SPEC §1; not yet a Role of opsdesk_shared.auth
-ARRANGERS = (Role.ADMIN, Role.DISPATCHER, Role.ENGINEER, PROJECT_MANAGER)
+ARRANGERS = (Role.ADMIN, Role.DISPATCHER, Role.ENGINEER, Role.PROJECT_MANAGER)
 SEE_ALL = (*ARRANGERS, Role.SUPERVISOR, Role.HOTLINE_OPERATOR)
 
 

@@ -97,6 +97,7 @@ class RiskOut(BaseModel):
     raised_at: datetime | None
     ticket_id: UUID | None
     ticket_number: str | None
+    measure_id: UUID | None = None  # the improvement measure it was proposed as, if any
 
 
 class VisitOut(BaseModel):

@@ -340,9 +340,7 @@ async def raise_ticket(session: AsyncSession, principal: Principal, visit_id: UU
     (intake files it, channel `visit`). Asking again changes nothing: one risk, one ticket."""
     access.require_arranger(principal, "visits")
     visit = await get(session, principal, visit_id, for_update=True)
-    risk = await session.get(VisitRisk, risk_id)
-    if risk is None or risk.visit_id != visit.id:
-        raise NotFound(f"no risk {risk_id} on this visit", field="risk_id")
+    risk = await risk_of(session, visit, risk_id)
     if risk.raised_at is not None:
         return risk
     at = now()
@@ -364,6 +362,13 @@ async def raise_ticket(session: AsyncSession, principal: Principal, visit_id: UU
         ),
         producer=PRODUCER,
     )
+    return risk
+
+
+async def risk_of(session: AsyncSession, visit: Visit, risk_id: UUID) -> VisitRisk:
+    risk = await session.get(VisitRisk, risk_id)
+    if risk is None or risk.visit_id != visit.id:
+        raise NotFound(f"no risk {risk_id} on this visit", field="risk_id")
     return risk
 
 

@@ -69,7 +69,7 @@ def visible(principal: Principal) -> Any:
 
 # Who closes the loop on a ticket with no requester (inspection, monitoring): the desk. `project_manager` is
 # the vendor's project manager's gateway role (issue 16), named as a string until it joins `Role`.
-DESK_CONFIRMERS = (Role.DISPATCHER, Role.ADMIN, "project_manager")
+DESK_CONFIRMERS = (Role.DISPATCHER, Role.ADMIN, Role.PROJECT_MANAGER)
 
 # Who may set a priority other than the matrix's: the hotline and the desk, who hear the caller.
 OVERRIDERS = (Role.HOTLINE_OPERATOR, Role.DISPATCHER, Role.ADMIN)

@@ -16,6 +16,7 @@ from notifications.messages import service
 from notifications.rules import provider_templates
 from notifications.rules import service as rules
 from notifications.rules.models import SmsRule, SmsTemplate
+from opsdesk_shared.contracts import assets as a
 from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.contracts import intake as i
 from opsdesk_shared.contracts.envelope import Envelope
@@ -263,6 +264,20 @@ async def sla_alarm(session: AsyncSession, envelope: Envelope, apply: RuleApplie
         await apply.send(trigger, recipient.phone, variables, alarm.ticket_id)
 
 
+async def stock_low(session: AsyncSession, envelope: Envelope, apply: RuleApplier) -> None:
+    """A spare part below its minimum, to each project manager assets named (it knows them from the user
+    events, as dispatch knows whom a breach reaches). One SMS per manager however often the event arrives."""
+    low = envelope.parse(a.SparesStockLow)
+    variables = {
+        "part": f"{low.name} {low.part_number}",
+        "store": low.store_name or "各库房",
+        "on_hand": low.on_hand,
+        "minimum": low.minimum,
+    }
+    for recipient in low.recipients:
+        await apply.send("spares_stock_low", recipient.phone, variables, None)
+
+
 RuleHandler = Callable[[AsyncSession, Envelope, RuleApplier], Awaitable[None]]
 
 HANDLERS: dict[str, RuleHandler] = {
@@ -277,6 +292,7 @@ HANDLERS: dict[str, RuleHandler] = {
     d.WorkOrderReassigned.type: engineer_assigned,
     d.SlaWarning.type: sla_alarm,
     d.SlaBreached.type: sla_alarm,
+    a.SparesStockLow.type: stock_low,
 }
 
 

@@ -13,7 +13,7 @@ from opsdesk_shared.errors import RuleViolation
 @dataclass(frozen=True)
 class Trigger:
     name: str
-    audience: str  # requester | engineer | escalation
+    audience: str  # requester | engineer | escalation | project_manager
     variables: tuple[str, ...]
     default_body: str
     description: str
@@ -101,6 +101,15 @@ TRIGGERS = {
             "超时：工单{number}的{metric}时限已于{due_at}超时，请立即处理。",
             "sla.breached: to dispatchers, the project manager and supervisors",
         ),
+        # Staff news, not an escalation: it keeps to opt-outs and the per-number limit, at any hour (a part
+        # issued at night to a repair may be the one the next repair needs).
+        Trigger(
+            "spares_stock_low",
+            "project_manager",
+            ("part", "store", "on_hand", "minimum"),
+            "备件低于最低库存：{part}（{store}）合计现有{on_hand}，最低{minimum}，请及时补货。",
+            "spares.stock_low: to each project manager",
+        ),
     )
 }
 re_code = re.compile(r"^[a-z][a-z0-9_]{1,49}$")
@@ -155,6 +164,8 @@ VARIABLE_MAX_CHARS = {
     "expected_arrival": 11,
     "due_at": 11,
     "metric": 2,
+    "on_hand": 10,
+    "minimum": 10,
 }
 ELLIPSIS = "…"
 

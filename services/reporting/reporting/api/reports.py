@@ -1,5 +1,5 @@
 """`/api/reports/{summary,sla,costs,availability,equipment,weekly,monthly,quarterly,annual,inspections,
-machine-room}`: every report as JSON, CSV, XLSX or PDF (`format=`)."""
+inspections/period,machine-room}`: every report as JSON, CSV, XLSX or PDF (`format=`)."""
 
 from datetime import UTC, date, datetime
 from typing import Annotated
@@ -29,7 +29,14 @@ from reporting.reports.breaches import BreachList, breach_document, breaches
 from reporting.reports.costs import CostReport, cost_document, costs
 from reporting.reports.equipment import EquipmentReport, equipment, equipment_document
 from reporting.reports.filters import Filters
-from reporting.reports.inspections import DailyInspectionReport, daily_inspections, inspection_document
+from reporting.reports.inspections import (
+    DailyInspectionReport,
+    InspectionPeriod,
+    daily_inspections,
+    inspection_document,
+    inspection_period,
+    inspection_period_document,
+)
 from reporting.reports.machine_room import MachineRoomReport, machine_room, machine_room_document
 from reporting.reports.monthly import MonthlyBulletin, monthly, monthly_document
 from reporting.reports.summary import Summary, summarize, summary_document
@@ -184,6 +191,23 @@ async def daily_inspection_report(
     and each finding with the ticket it became."""
     result = await daily_inspections(session, day or periods.local_day(datetime.now(UTC)))
     return await answer(request, principal, fmt, result, lambda: inspection_document(result))
+
+
+@router.get("/inspections/period", response_model=InspectionPeriod)
+async def inspection_figures(
+    request: Request,
+    principal: InspectionReader,
+    session: ReadSession,
+    from_: FromDay = None,
+    to: ToDay = None,
+    fmt: FormatParam = Format.json,
+) -> Response | InspectionPeriod:
+    """Inspections over a period (default the last 30 days): rounds due, done and missed, items checked and
+    abnormal, findings and the tickets they opened, per day (zero-filled) and in total, and the findings per
+    equipment class; what the dashboard's inspection charts draw."""
+    period = periods.day_range(from_, to)
+    result = await inspection_period(session, period)
+    return await answer(request, principal, fmt, result, lambda: inspection_period_document(result, period))
 
 
 @router.get("/machine-room", response_model=MachineRoomReport)

@@ -1,5 +1,8 @@
 """The equipment ledger from the assets service's `asset.*` events (`asset_dim`): the newest version of an
-asset wins, whatever order its events arrive or are replayed in (as unit_dim does)."""
+asset wins, whatever order its events arrive or are replayed in (as unit_dim does). Each event is also kept
+as one change of the ledger (`asset_change_fact`, keyed by the event's id, so a redelivery adds nothing): the
+registrations, changes of details, technical-ledger recordings and changes of status the acceptance reports
+count."""
 
 from uuid import UUID
 
@@ -8,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opsdesk_shared.contracts.assets import AssetChanged, AssetRegistered, AssetStatusChanged, AssetUpdated
 from opsdesk_shared.contracts.envelope import Envelope
+from reporting.periods import local_day
 
 _ASSET = text(
     "INSERT INTO asset_dim AS a (asset_id, tag, asset_class, security_zone, owning_system, unit_id, status,"
@@ -18,16 +22,17 @@ _ASSET = text(
     " status = EXCLUDED.status, applied_version = EXCLUDED.applied_version, name = EXCLUDED.name,"
     " site = EXCLUDED.site, room = EXCLUDED.room WHERE a.applied_version < EXCLUDED.applied_version"
 )
-# Every change kept (keyed by the asset's version after it), so the time out of service is measured from the
-# sequence of changes whatever order they arrived in.
-_CHANGE = text(
-    "INSERT INTO asset_status_change (asset_id, version, changed_at, from_status, to_status)"
-    " VALUES (:id, :version, :at, :from_status, :status) ON CONFLICT DO NOTHING"
-)
 _STATUS = text(
     "UPDATE asset_dim SET status = :status, applied_version = :version"
     " WHERE asset_id = :id AND applied_version < :version"
 )
+
+_CHANGE = text(
+    "INSERT INTO asset_change_fact (event_id, asset_id, tag, asset_class, kind, changed_fields, from_status,"
+    " to_status, changed_at, day) VALUES (:event_id, :asset_id, :tag, :asset_class, :kind, :fields, :from_status,"
+    " :to_status, :at, :day) ON CONFLICT (event_id) DO NOTHING"
+)
+KINDS = {AssetRegistered.type: "registered", AssetUpdated.type: "updated", AssetStatusChanged.type: "status_changed"}
 
 
 async def asset_changed(session: AsyncSession, envelope: Envelope) -> UUID | None:
@@ -48,12 +53,32 @@ async def asset_changed(session: AsyncSession, envelope: Envelope) -> UUID | Non
             "room": a.room,
         },
     )
+    kind, fields = KINDS[envelope.type], list[str]()
+    if envelope.type == AssetUpdated.type:
+        update = envelope.parse(AssetUpdated)
+        # A technical-ledger recording: the facts it changed, the asset itself as it was.
+        kind, fields = ("technical", update.technical) if update.technical else (kind, update.changed)
+    at = envelope.occurred_at
+    await session.execute(
+        _CHANGE,
+        {
+            "event_id": envelope.id,
+            "asset_id": a.asset_id,
+            "tag": a.tag,
+            "asset_class": a.asset_class,
+            "kind": kind,
+            "fields": fields,
+            "from_status": None,
+            "to_status": a.status if envelope.type == AssetRegistered.type else None,
+            "at": at,
+            "day": local_day(at),
+        },
+    )
     return None
 
 
 async def status_changed(session: AsyncSession, envelope: Envelope) -> UUID | None:
-    """The status (an asset not yet known waits for its `asset.registered`, which carries it), and the change
-    itself for the time out of service."""
+    """Only the status; an asset not yet known waits for its `asset.registered` (which carries it)."""
     change = envelope.parse(AssetStatusChanged)
     await session.execute(
         _STATUS, {"id": change.asset_id, "status": change.to_status, "version": change.aggregate_version}
@@ -61,11 +86,16 @@ async def status_changed(session: AsyncSession, envelope: Envelope) -> UUID | No
     await session.execute(
         _CHANGE,
         {
-            "id": change.asset_id,
-            "version": change.aggregate_version,
-            "at": change.changed_at,
+            "event_id": envelope.id,
+            "asset_id": change.asset_id,
+            "tag": change.tag,
+            "asset_class": change.asset_class,
+            "kind": KINDS[envelope.type],
+            "fields": [],
             "from_status": change.from_status,
-            "status": change.to_status,
+            "to_status": change.to_status,
+            "at": change.changed_at,
+            "day": local_day(change.changed_at),
         },
     )
     return None

@@ -1,6 +1,6 @@
 """Training sessions and user visits from the assets service's events (and intake's answer to a visit's
-hidden risk): the facts of the reports' training and visits sections. Every handler upserts, so the facts
-come out the same in any arrival order; a session's newest version wins."""
+hidden risk, and the measure a risk was proposed as): the facts of the reports' training and visits sections.
+Every handler upserts, so the facts come out the same in any arrival order; a session's newest version wins."""
 
 import json
 from uuid import UUID
@@ -13,6 +13,7 @@ from opsdesk_shared.contracts.assets import (
     TrainingSessionSaved,
     TrainingSignedIn,
     VisitRecorded,
+    VisitRiskMeasureProposed,
     VisitScheduled,
     VisitSurveyed,
 )
@@ -68,6 +69,12 @@ _TICKETED = text(
     "INSERT INTO visit_risk_fact AS r (risk_id, visit_id, ticket_id, ticket_number)"
     " VALUES (:id, :visit_id, :ticket_id, :number)"
     " ON CONFLICT (risk_id) DO UPDATE SET ticket_id = EXCLUDED.ticket_id, ticket_number = EXCLUDED.ticket_number"
+)
+
+_MEASURED = text(
+    "INSERT INTO visit_risk_fact AS r (risk_id, visit_id, measure_id, measure_title)"
+    " VALUES (:id, :visit_id, :measure_id, :title)"
+    " ON CONFLICT (risk_id) DO UPDATE SET measure_id = EXCLUDED.measure_id, measure_title = EXCLUDED.measure_title"
 )
 
 
@@ -156,6 +163,13 @@ async def risk_ticketed(session: AsyncSession, envelope: Envelope) -> UUID | Non
     return None
 
 
+async def risk_measure_proposed(session: AsyncSession, envelope: Envelope) -> UUID | None:
+    m = envelope.parse(VisitRiskMeasureProposed)
+    params = {"id": m.risk_id, "visit_id": m.visit_id, "measure_id": m.measure_id, "title": m.title}
+    await session.execute(_MEASURED, params)
+    return None
+
+
 HANDLERS = {
     TrainingSessionSaved.type: session_saved,
     TrainingSignedIn.type: signed_in,
@@ -164,4 +178,5 @@ HANDLERS = {
     VisitRecorded.type: visit_recorded,
     VisitSurveyed.type: visit_surveyed,
     VisitRiskTicketed.type: risk_ticketed,
+    VisitRiskMeasureProposed.type: risk_measure_proposed,
 }

@@ -16,9 +16,8 @@ CONTRACT_READERS = (Role.SUPERVISOR, Role.PROJECT_MANAGER, Role.ADMIN, Role.DISP
 SUMMARY_READERS = (*CONTRACT_READERS, Role.HOTLINE_OPERATOR, Role.REQUESTER)
 SLA_READERS = (*CONTRACT_READERS, Role.REQUESTER)
 PLAN_WRITERS = (Role.DISPATCHER, Role.ADMIN)
-# The vendor's inspections are the contract's first acceptance material: its readers, and the vendor's
-# project manager (`project_manager`, the gateway role of issue 16, named as a string until it joins `Role`).
-INSPECTION_READERS = (*CONTRACT_READERS, "project_manager")
+# The vendor's inspections are the contract's first acceptance material: the contract's readers read them.
+INSPECTION_READERS = CONTRACT_READERS
 
 
 def unit_scoped(principal: Principal) -> bool:

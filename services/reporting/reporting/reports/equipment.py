@@ -4,7 +4,8 @@ the assets that fail most.
 
 A fault is a ticket of category `fault` created in the period that names a ledger asset (duplicates left
 out); it counts under the asset as the ledger knows it now (`asset_dim`). Time out of service is measured
-two ways: the time the ledger had the asset faulty or under repair (`asset.status_changed`), and the time
+two ways: the time the ledger had the asset faulty or under repair (its registration and `asset.status_changed`, as
+`asset_change_fact` keeps them), and the time
 monitoring saw it down (availability alerts, as the availability report); each clipped to the period, an
 interval still open counted up to now."""
 
@@ -74,10 +75,12 @@ _FAULTS = (
     " WHERE f.day BETWEEN :first_day AND :last_day AND f.category = 'fault' AND NOT f.duplicate"
     " AND f.asset_tag IS NOT NULL"
 )
-# Each status interval (a change up to the next one) out of service, clipped to the period.
+# Each status interval (from the registration or a change up to the next change) out of service, clipped to
+# the period: the ledger's changes of status (`asset_change_fact`) in the order they happened.
 _OUT_OF_SERVICE = (
     "WITH s AS (SELECT asset_id, to_status, changed_at AS starts,"
-    " lead(changed_at) OVER (PARTITION BY asset_id ORDER BY version) AS ends FROM asset_status_change)"
+    " lead(changed_at) OVER (PARTITION BY asset_id ORDER BY changed_at, event_id) AS ends FROM asset_change_fact"
+    " WHERE kind IN ('registered', 'status_changed'))"
     " SELECT a.asset_class, sum(extract(epoch FROM least(coalesce(s.ends, :now), :ends)"
     " - greatest(s.starts, :starts))) AS s"
     " FROM s JOIN asset_dim a ON a.asset_id = s.asset_id"

@@ -1,6 +1,7 @@
 """The training and visits sections of the quarterly and annual reports (SPEC §2a): the sessions held with
 their attendees and ratings, attendees by unit, the materials delivered; the visits owed and done per unit,
-and the hidden risks they found with what became of each (its ticket and the ticket's status now)."""
+and the hidden risks they found with what became of each (its ticket and the ticket's status now, the
+improvement measure it was proposed as)."""
 
 from datetime import datetime
 
@@ -57,6 +58,7 @@ class Risk(BaseModel):
     description: str
     ticket_number: str | None
     ticket_status: str | None  # the ticket's status now; None: not (yet) ticketed
+    measure_title: str | None = None  # the improvement measure it was proposed as, if any
 
 
 class VisitReport(BaseModel):
@@ -106,7 +108,7 @@ GROUP BY 1 ORDER BY 1
 _RISKS = text(
     """
 SELECT coalesce(v.unit_name, '') AS unit, v.visited_at, coalesce(r.description, '') AS description,
-    r.ticket_number, t.status AS ticket_status
+    r.ticket_number, t.status AS ticket_status, r.measure_title
 FROM visit_risk_fact r JOIN visit_fact v USING (visit_id)
 LEFT JOIN ticket_fact t ON t.ticket_id = r.ticket_id
 WHERE v.visited_at >= :starts AND v.visited_at < :ends
@@ -222,7 +224,7 @@ def visit_tables(report: VisitReport) -> list[Table]:
         ),
         Table(
             "回访发现的隐患及处理 Hidden risks found on visits and what became of them",
-            ["单位 Unit", "回访时间 Visited", "隐患 Risk", "工单 Ticket", "工单状态 Ticket status"],
+            ["单位 Unit", "回访时间 Visited", "隐患 Risk", "工单 Ticket", "工单状态 Ticket status", "改进措施 Measure"],
             [
                 [
                     r.unit,
@@ -230,6 +232,7 @@ def visit_tables(report: VisitReport) -> list[Table]:
                     r.description,
                     r.ticket_number or "未转工单 not ticketed",
                     name(STATUS, r.ticket_status),
+                    r.measure_title or "—",
                 ]  # fmt: skip
                 for r in report.risks
             ],

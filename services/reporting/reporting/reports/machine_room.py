@@ -17,7 +17,7 @@ from reporting import labels
 from reporting.exports.document import Document, Percent, Table
 from reporting.periods import Period, local_text
 from reporting.projections.inspections import normal_text
-from reporting.reports.inspections import ROUND_STATUS, InspectionFinding, ticket_cell
+from reporting.reports.inspections import ROUND_STATUS, InspectionFinding, findings_table
 from reporting.reports.summary import pct
 
 # The ledger classes that make a round a machine-room round (the machine room's power and climate).
@@ -218,29 +218,6 @@ def machine_room_document(report: MachineRoomReport) -> Document:
                     for g in report.readings
                 ],
             ),
-            Table(
-                "发现问题及工单 Findings and their tickets",
-                [
-                    "时间 Time",
-                    "设备 Asset",
-                    "位置 Place",
-                    "检查项 Item",
-                    "结果 Reading",
-                    "巡检人 Inspector",
-                    "工单 Ticket",
-                ],
-                [
-                    [
-                        local_text(f.raised_at),
-                        f.tag,
-                        f.place,
-                        f.item_label,
-                        f.reading,
-                        f.inspector_name,
-                        ticket_cell(f),
-                    ]
-                    for f in report.finding_lines
-                ],
-            ),
+            findings_table("发现问题及工单 Findings and their tickets", report.finding_lines),
         ],
     )

@@ -1,6 +1,8 @@
 """`GET /api/reports/weekly?week=2026-W48`: the contract's weekly O&M report (运维周报): staff
 attendance, task statistics, status and fault-handling completion with the breached and still-overdue
-tickets, the devices' online rate, and next week's work plan (text the vendor writes, kept with the report)."""
+tickets, the devices' online rate, the week's inspections (日常巡检: rounds due, done and missed per day,
+items checked and abnormal, findings per equipment class and the tickets they became), and next week's
+work plan (text the vendor writes, kept with the report)."""
 
 from datetime import datetime
 
@@ -13,6 +15,7 @@ from reporting.reports.attendance import Attendance, attendance, attendance_tabl
 from reporting.reports.availability import AvailabilityReport, availability, availability_tables
 from reporting.reports.breaches import Breach, breach_table, breaches, overdue_now
 from reporting.reports.filters import Filters
+from reporting.reports.inspections import InspectionPeriod, inspection_period, inspection_period_sections
 from reporting.reports.summary import Summary, pct, summarize, summary_sections
 
 
@@ -30,6 +33,7 @@ class WeeklyReport(BaseModel):
     breaches: list[Breach]
     overdue: list[Breach]
     availability: AvailabilityReport
+    inspections: InspectionPeriod
     next_week_plan: str
     plan_updated_by: str | None
     plan_updated_at: datetime | None
@@ -56,6 +60,7 @@ async def weekly(session: AsyncSession, filters: Filters) -> WeeklyReport:
         breaches=(await breaches(session, filters)).breaches,
         overdue=await overdue_now(session, filters),
         availability=await availability(session, filters),
+        inspections=await inspection_period(session, filters.period, with_findings=True),
         next_week_plan=plan.plan if plan else "",
         plan_updated_by=plan.updated_by if plan else None,
         plan_updated_at=plan.updated_at if plan else None,
@@ -86,6 +91,7 @@ def weekly_document(report: WeeklyReport, filters: Filters) -> Document:
             breach_table("本周超时工单 Breached this week", report.breaches),
             breach_table("仍超时未处理 Still overdue", report.overdue),
             *availability_tables(report.availability),
+            *inspection_period_sections(report.inspections, per_day=True),
             Text("下周工作计划 Next week's plan", report.next_week_plan or "（未填写 not written yet）"),
         ],
     )

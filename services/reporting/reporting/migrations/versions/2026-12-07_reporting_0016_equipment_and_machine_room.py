@@ -1,11 +1,10 @@
 """equipment statistics and the machine-room inspection report: the ledger asset a ticket names
-(ticket_fact.asset_id/asset_tag), the asset's name and place (asset_dim), each asset's status changes
-(asset_status_change, for time out of service), the classes of a round's assets and every reading of a
-completed round (inspection_reading_fact). The facts are emptied so `reporting migrate` refills them from the
-kept events, the new columns included.
+(ticket_fact.asset_id/asset_tag), the asset's name and place (asset_dim), the classes of a round's assets
+and every reading of a completed round (inspection_reading_fact). The facts are emptied so `reporting
+migrate` refills them from the kept events, the new columns included.
 
 Revision ID: reporting_0016
-Revises: reporting_0013
+Revises: reporting_0015
 Create Date: 2026-12-07
 """
 
@@ -14,7 +13,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql as pg
 
 revision = "reporting_0016"
-down_revision = "reporting_0013"
+down_revision = "reporting_0015"
 branch_labels = None
 depends_on = None
 
@@ -27,14 +26,6 @@ def upgrade() -> None:
     op.create_index("ticket_fact_asset_id_idx", "ticket_fact", ["asset_id"])
     for column in ("name", "site", "room"):
         op.add_column("asset_dim", sa.Column(column, sa.Text(), nullable=True))
-    op.create_table(
-        "asset_status_change",
-        sa.Column("asset_id", sa.Uuid(), primary_key=True),
-        sa.Column("version", sa.Integer(), primary_key=True),  # the asset's version after the change
-        sa.Column("changed_at", TS, nullable=False),
-        sa.Column("from_status", sa.Text(), nullable=False),
-        sa.Column("to_status", sa.Text(), nullable=False),
-    )
     op.add_column(
         "inspection_round_fact",
         sa.Column("asset_classes", pg.ARRAY(sa.Text()), nullable=False, server_default="{}"),
@@ -65,7 +56,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("inspection_reading_fact")
     op.drop_column("inspection_round_fact", "asset_classes")
-    op.drop_table("asset_status_change")
     for column in ("room", "site", "name"):
         op.drop_column("asset_dim", column)
     op.drop_index("ticket_fact_asset_id_idx", table_name="ticket_fact")
