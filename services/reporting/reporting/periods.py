@@ -110,8 +110,17 @@ def contract_year(year: int, start: date) -> Period:
     return Period(f"{first.isoformat()} – {last.isoformat()}", first, last)
 
 
+# The days a period may name (year 1 or 9999 have no instants on both sides of Asia/Shanghai's midnight).
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+
+
 def day_range(first: date | None, last: date | None, *, default_days: int = 30) -> Period:
     """`from`/`to` as given (both inclusive); missing ends default to the last `default_days` up to today."""
+    for name, day in (("from", first), ("to", last)):
+        if day is not None and not EARLIEST <= day <= LATEST:  # its instants would be out of range
+            raise RuleViolation(
+                f"{name}: a day between {EARLIEST} and {LATEST}", field=name, code="period.out_of_range"
+            )
     today = local_day(datetime.now(UTC))
     last = last or (today if first is None else max(first, today))
     first = first or last - timedelta(days=default_days - 1)

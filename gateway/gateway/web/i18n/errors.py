@@ -203,6 +203,7 @@ MESSAGES: dict[str, str] = {
     "monitoring.rule_not_found": N_("该监控规则不存在。"),
     "monitoring.window_not_found": N_("该维护窗口不存在。"),
     "period.from_after_to": N_("开始日期不能晚于结束日期。"),
+    "period.out_of_range": N_("日期超出可查询的范围。"),
     "query.day_or_period": N_("请选择一天或一个时间段，不能同时选择。"),
     # SMS (notifications)
     "sms.not_found": N_("找不到该短信。"),

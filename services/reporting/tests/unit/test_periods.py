@@ -90,3 +90,20 @@ def test_whole_months_and_edges_cover_every_day_of_a_period_once(first: date, le
     for start, end in edges:
         covered += [start + timedelta(days=i) for i in range((end - start).days + 1)]
     assert sorted(covered) == period.days()
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "field"),
+    [
+        (date(1, 1, 1), date(1, 1, 5), "from"),
+        (None, date(1, 1, 5), "to"),  # its default start would be before year 1
+        (date(9999, 12, 25), date(9999, 12, 31), "from"),
+        (date(2026, 12, 1), date(3000, 1, 1), "to"),
+    ],
+)
+def test_a_day_range_beyond_the_days_reports_cover_is_refused_naming_the_field(
+    first: date | None, last: date, field: str
+) -> None:
+    with pytest.raises(RuleViolation) as refused:
+        periods.day_range(first, last)
+    assert (refused.value.extensions["field"], refused.value.code) == (field, "period.out_of_range")
