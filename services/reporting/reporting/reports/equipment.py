@@ -4,10 +4,10 @@ the assets that fail most.
 
 A fault is a ticket of category `fault` created in the period that names a ledger asset (duplicates left
 out); it counts under the asset as the ledger knows it now (`asset_dim`). Time out of service is measured
-two ways: the time the ledger had the asset faulty or under repair (its registration and `asset.status_changed`, as
-`asset_change_fact` keeps them), and the time
-monitoring saw it down (availability alerts, as the availability report); each clipped to the period, an
-interval still open counted up to now."""
+two ways: the time the ledger had the asset faulty or under repair (its registration and
+`asset.status_changed`, as `asset_change_fact` keeps them), and the time monitoring saw it down
+(availability alerts, as the availability report); each clipped to the period, an interval still open
+counted up to now."""
 
 from datetime import UTC, datetime
 from uuid import UUID
