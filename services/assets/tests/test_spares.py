@@ -360,6 +360,9 @@ async def test_the_stock_report_as_json_xlsx_csv_and_pdf(ledger: Ledger) -> None
         "/api/spares/report", params={"from": "2026-12-07", "to": "2026-12-01"}, headers=ledger.admin
     )
     assert backwards.status_code == 422 and backwards.json()["field"] == "from"
+    for name, day in (("to", "9999-12-31"), ("from", "0001-01-01")):  # days without instants in Asia/Shanghai
+        far = await ledger.client.get("/api/spares/report", params={name: day}, headers=ledger.admin)
+        assert far.status_code == 422 and far.json()["field"] == name, far.text
 
 
 async def test_a_minimum_raised_above_the_stock_is_a_crossing_too(ledger: Ledger) -> None:

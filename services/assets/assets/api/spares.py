@@ -211,6 +211,11 @@ async def stock_report(
 ) -> StockReport | Response:
     """The stock report (备品备件报表) per part and store (on hand, minimum, received/issued/returned in the
     period) and the period's flagged reconciliations, as JSON, XLSX, CSV or PDF."""
+    for name, day in (("from", period_from), ("to", period_to)):
+        if day is not None and not report.EARLIEST <= day <= report.LATEST:  # no instants in Asia/Shanghai
+            raise RuleViolation(
+                f"{name}: a day between {report.EARLIEST} and {report.LATEST}", field=name, code="period.out_of_range"
+            )
     today = datetime.now(report.SHANGHAI).date()
     end = period_to or today
     start = period_from or end.replace(day=1)

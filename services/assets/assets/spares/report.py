@@ -32,6 +32,8 @@ from assets.spares.service import reconciliations_query, stock_query, totals
 from opsdesk_shared.spreadsheet_cells import neutralise
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+# The days a period may name, as reporting's periods (year 9999's last day has no instant after it).
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 LOW_FILL = PatternFill("solid", fgColor="FDE2E1")
 
 
