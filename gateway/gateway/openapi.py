@@ -32,7 +32,8 @@ class OpenApiAggregator:
 
     async def _fetch(self, session: aiohttp.ClientSession, name: str, base: str) -> dict[str, Any] | None:
         try:
-            async with session.get(f"{base}/openapi.json", timeout=aiohttp.ClientTimeout(total=3)) as resp:
+            # A service builds its document on the first request: a large one (assets) takes seconds on a busy host.
+            async with session.get(f"{base}/openapi.json", timeout=aiohttp.ClientTimeout(total=10)) as resp:
                 resp.raise_for_status()
                 document: dict[str, Any] = await resp.json()
                 return document
