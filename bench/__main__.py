@@ -525,6 +525,8 @@ def main() -> None:
             "OPSDESK_LOG_LEVEL": "WARNING",
             # One bench user sends thousands of requests a second: measure the system, not the per-caller limit.
             "OPSDESK_RATE_LIMIT": "1000000/second",
+            # Workers below the API processes (dispatch's excepted, for its SLA timer); 0 to compare without.
+            "OPSDESK_WORKER_NICE": os.environ.get("OPSDESK_BENCH_WORKER_NICE", "10"),
         },
         root=ROOT,
         ports={name: free_port() for name in DEFAULT_PORTS},

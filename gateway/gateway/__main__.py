@@ -3,6 +3,7 @@
 
 import argparse
 import asyncio
+import os
 from pathlib import Path
 
 import uvicorn
@@ -58,6 +59,8 @@ if args.command == "api":
     )
 elif args.command == "worker":
     configure_logging("gateway", settings.log_level, settings.log_format)
+    if settings.worker_nice:  # outbox relay, audit retention and checkpoints: nothing a person waits on
+        os.nice(settings.worker_nice)
     asyncio.run(worker.run(settings))
 elif args.command == "migrate":
     configure_logging("gateway", settings.log_level, settings.log_format)

@@ -35,6 +35,8 @@ HOP_BY_HOP = frozenset(
     }
 )
 BUFFER_LIMIT = 1024 * 1024
+# Answers that never carry a body (RFC 9110 §15.3.5, §15.4.5).
+NO_BODY_STATUSES = frozenset({204, 304})
 
 
 class Proxy:
@@ -131,6 +133,10 @@ class Proxy:
 
         response_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
         length = upstream.content_length
+        if length is None and upstream.status in NO_BODY_STATUSES:
+            # No Content-Length on a 204 (the SMS provider's two receipts per message answer so): there is no
+            # body to stream, and the streaming path cost a response task and a thread-pool hop to release.
+            length = 0
         if length is not None and length <= BUFFER_LIMIT:
             body = await upstream.read()
             upstream.release()

@@ -3,6 +3,7 @@
 import argparse
 import asyncio
 import json
+import os
 import sys
 import uuid
 from collections.abc import Callable, Coroutine, Mapping
@@ -28,8 +29,10 @@ def run_cli(
     migrate: Callable[[S], Coroutine[Any, Any, None]],
     port_env_hint: str,
     commands: Mapping[str, tuple[str, Callable[[S], Coroutine[Any, Any, None]]]] = {},
+    worker_may_wait: bool = True,
 ) -> None:
-    """`commands`: a service's own extra commands, name -> (help, coroutine taking the settings)."""
+    """`commands`: a service's own extra commands, name -> (help, coroutine taking the settings).
+    `worker_may_wait`: the worker runs at `settings.worker_nice` (False for a worker with deadlines to keep)."""
     parser = argparse.ArgumentParser(prog=f"python -m {settings.service_name}")
     sub = parser.add_subparsers(dest="command", required=True)
     api = sub.add_parser("api", help="serve the HTTP API")
@@ -58,6 +61,8 @@ def run_cli(
             timeout_keep_alive=75,
         )
     elif args.command == "worker" and worker is not None:
+        if worker_may_wait and settings.worker_nice:
+            os.nice(settings.worker_nice)
         asyncio.run(worker(settings))
     elif args.command == "requeue-parked":
         asyncio.run(request_requeue(settings))

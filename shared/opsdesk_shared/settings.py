@@ -46,6 +46,10 @@ class ServiceSettings(BaseSettings):
     outbox_retry_max_s: float = Field(default=300.0, gt=0)
     # The worker serves its Prometheus metrics (the relay's parked rows among them) on this port; 0: not served.
     worker_metrics_port: int = Field(default=0, ge=0, le=65535)
+    # How much lower than the API processes a worker runs (its nice value; 0: the same), so that on a machine
+    # whose cores are saturated the answers people wait for come first and the consequences catch up behind
+    # them. Dispatch's worker ignores it: its SLA timer must fire on time (opsdesk_shared/cli.py).
+    worker_nice: int = Field(default=0, ge=0, le=19)
 
     log_level: str = "INFO"
     log_format: str = Field(default="json", pattern="^(json|console)$")

@@ -10,6 +10,8 @@ run_cli(
     worker=worker.run,
     migrate=migrate.run,
     port_env_hint="OPSDESK_DISPATCH_PORT",
+    # The SLA timer runs in this worker and must fire within its bound whatever else the machine does.
+    worker_may_wait=False,
     commands={
         "project-manager-handover": (
             "who held the old project-manager flag and still lacks the gateway's project_manager role",

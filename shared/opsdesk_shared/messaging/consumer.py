@@ -8,7 +8,8 @@ service's own database for a human to look at and requeue (parking.py).
 
 Deliveries are handled in batches: whatever has arrived (up to the prefetch) goes through the handler
 one event after another in a single transaction, with one inbox claim and one commit, and is acked
-after that commit. Under load this spares each event a transaction of its own (a checkout, a ping, a
+after that commit; a subscription's `finish`, if any, runs last in that transaction, for what is cheaper
+done once for the batch. Under load this spares each event a transaction of its own (a checkout, a ping, a
 BEGIN, a claim and a COMMIT); when idle a batch is one event, as before. Batches of one consumer run one
 at a time, so the locks a handler takes (a ticket, a rollup month) are never held by a sibling batch of
 the same process. If anything in a batch fails, the batch is rolled back and its events are handled
@@ -46,6 +47,9 @@ routine_log = structlog.get_logger(ROUTINE_EVENTS_LOGGER)
 ATTEMPT_HEADER = "x-opsdesk-attempt"
 LAST_ERROR_HEADER = "x-opsdesk-last-error"
 Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
+# Run once after a transaction's events, before its commit: what the handlers left to do for all of them at
+# once (reporting's rollup upserts, summed over the batch).
+Finisher = Callable[[AsyncSession], Awaitable[None]]
 # Event type (which is also its routing key) -> the handler that applies it.
 HandlerTable = Mapping[str, Handler]
 
@@ -65,6 +69,7 @@ class Subscription:
     queue: QueueSpec
     handler: Handler
     serial_batches: bool = False
+    finish: Finisher | None = None
 
     @property
     def name(self) -> str:
@@ -209,6 +214,8 @@ class EventConsumer:
                 finally:
                     correlation_id.reset(token)
                 applied.append(True)
+            if self.subscription.finish is not None:
+                await self.subscription.finish(session)
         return applied
 
     async def _retry_or_dead_letter(self, message: AbstractIncomingMessage, error: str) -> None:

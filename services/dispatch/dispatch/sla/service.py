@@ -27,6 +27,10 @@ from opsdesk_shared.messaging.outbox import add_event
 
 PRODUCER = "dispatch"
 METRICS = ("response", "arrival", "resolution")
+# A ticket's clocks, the rows passed beside it (executemany): one statement, compiled once and cached. Built
+# with `.values([...])` instead, it was a new statement per ticket that SQLAlchemy cannot cache, compiled
+# anew each time (~1.7 ms, an eighth of the dispatch worker's CPU per ticket in `make bench`).
+_INSERT_CLOCKS = insert(SlaClock).on_conflict_do_nothing(index_elements=["ticket_id", "metric"])
 
 
 def _specificity(policy: SlaPolicy) -> int:
@@ -85,12 +89,7 @@ async def start_clocks(session: AsyncSession, ticket: TicketCreated) -> list[Sla
     if not started:
         return []
     # The same ticket twice (a second event id for it) must not start a second set of clocks.
-    inserted = await session.execute(
-        insert(SlaClock)
-        .values([c.values() for c in started])
-        .on_conflict_do_nothing(index_elements=["ticket_id", "metric"])
-        .returning(SlaClock.id)
-    )
+    inserted = await session.execute(_INSERT_CLOCKS.returning(SlaClock.id), [c.values() for c in started])
     if not inserted.all():
         return []
     await add_event(
@@ -352,12 +351,7 @@ async def _start_missing(
         return 0
     # A metric that ended already (met, cancelled) keeps its row: the unique (ticket, metric) skips it.
     inserted = (
-        await session.execute(
-            insert(SlaClock)
-            .values([c.values() for c in started])
-            .on_conflict_do_nothing(index_elements=["ticket_id", "metric"])
-            .returning(SlaClock.id, SlaClock.metric)
-        )
+        await session.execute(_INSERT_CLOCKS.returning(SlaClock.id, SlaClock.metric), [c.values() for c in started])
     ).all()
     new = {metric for _, metric in inserted}
     if new:

@@ -3,7 +3,8 @@
 Every event is first kept in `stored_event` (its id makes a redelivery a no-op), then applied by the
 handler for its type. Handlers are written to give the same facts in any arrival order. An event that
 changes a ticket's facts locks the ticket first; the ticket's share of the rollups is read before and
-after the change and the difference applied, all in the same transaction (rollups.py).
+after the change, and the differences of all the events of a transaction (a consumer's batch) are summed
+and applied to the rollups at its end, by `finish`, before the commit (rollups.py).
 """
 
 from collections.abc import Awaitable, Callable
@@ -15,10 +16,12 @@ from opsdesk_shared.contracts.envelope import Envelope
 from opsdesk_shared.contracts.intake import TicketCancelled, TicketCreated, TicketUpdated
 from opsdesk_shared.db import advisory_lock
 from reporting.projections import assets, availability, clocks, field_work, inspections, tickets, traffic, units, work
-from reporting.projections.rollups import DURATIONS, ROLLUPS, SLA, TICKETS, Rollup, apply_change, ticket_share
+from reporting.projections.rollups import DURATIONS, ROLLUPS, SLA, TICKETS, Change, Rollup, apply_changes, ticket_share
 from reporting.projections.store import store
 
 Handler = Callable[[AsyncSession, Envelope], Awaitable[UUID | None]]
+# The rollup changes of the transaction's events so far, applied together by `finish`.
+_PENDING_CHANGES = "reporting.rollup_changes"
 
 HANDLERS: dict[str, Handler] = {
     **tickets.HANDLERS,
@@ -73,4 +76,14 @@ async def on_event(session: AsyncSession, envelope: Envelope) -> None:
     before = await ticket_share(session, ticket_id, rollups)
     changed = await apply(session, envelope)
     if changed is not None:
-        await apply_change(session, before, await ticket_share(session, changed, rollups))
+        pending: list[Change] = session.info.setdefault(_PENDING_CHANGES, [])
+        pending.append((before, await ticket_share(session, changed, rollups)))
+
+
+async def finish(session: AsyncSession) -> None:
+    """The rollup changes of the transaction's events (a batch, or one), summed and applied in one upsert
+    per tier, before the commit. Per event that was a dozen upserts, most of them on the same day's and
+    month's rows, for four events per ticket."""
+    changes: list[Change] | None = session.info.pop(_PENDING_CHANGES, None)
+    if changes:
+        await apply_changes(session, changes)

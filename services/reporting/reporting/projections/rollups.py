@@ -155,29 +155,38 @@ async def ticket_share(session: AsyncSession, ticket_id: UUID, rollups: tuple[Ro
     return share
 
 
-def _difference(rollup: Rollup, before: Share, after: Share) -> dict[tuple[Any, ...], list[float]]:
-    """after - before per daily-tier key, keeping only keys that changed."""
+# A ticket's share before and after one event's change to its facts.
+Change = tuple[Share, Share]
+
+
+def _difference(rollup: Rollup, changes: list[Change]) -> dict[tuple[Any, ...], list[float]]:
+    """The sum of after - before per daily-tier key over `changes`, keeping only keys that changed."""
     delta: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0] * len(rollup.measures))
-    for sign, share in ((-1, before), (1, after)):
-        for key, values in share.get(rollup.kind, {}).items():
-            for i, value in enumerate(values):
-                delta[key][i] += sign * value
+    for before, after in changes:
+        for sign, share in ((-1, before), (1, after)):
+            for key, values in share.get(rollup.kind, {}).items():
+                for i, value in enumerate(values):
+                    delta[key][i] += sign * value
     return {key: values for key, values in delta.items() if any(values)}
 
 
-def _months(before: Share, after: Share) -> list[str]:
-    return sorted({f"{key[0]:%Y-%m}" for share in (before, after) for cells in share.values() for key in cells})
+def _months(changes: list[Change]) -> list[str]:
+    return sorted(
+        {f"{key[0]:%Y-%m}" for change in changes for share in change for cells in share.values() for key in cells}
+    )
 
 
-async def apply_change(session: AsyncSession, before: Share, after: Share) -> None:
-    """Moves the ticket's share from `before` to `after` in all three tiers of every rollup.
+async def apply_changes(session: AsyncSession, changes: list[Change]) -> None:
+    """Moves tickets' shares from each change's before to its after in all three tiers of every rollup.
 
-    Each tier row gets the difference added (an upsert), and rows whose count fell to zero are deleted, so
-    the tiers hold exactly what `refresh_all` would compute from the facts."""
-    for month in _months(before, after):
+    The changes are summed first (a batch of events: the same day's rows again and again), so each tier gets
+    one upsert for all of them: each row the difference added, and rows whose count fell to zero deleted, so
+    the tiers hold exactly what `refresh_all` would compute from the facts. The shares are read from the
+    facts, never from the tiers, so a batch's changes add up whether applied one by one or at once."""
+    for month in _months(changes):
         await advisory_lock(session, f"rollup-month:{month}")
     for rollup in ROLLUPS:
-        delta = _difference(rollup, before, after)
+        delta = _difference(rollup, changes)
         if not delta:
             continue
         for table, time_key, keys in _tiers(rollup):
