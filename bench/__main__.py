@@ -39,7 +39,7 @@ from typing import Any
 import aio_pika
 import httpx
 
-from bench import aliyun, cpu, monitoring, reports, sla_timer, tickets
+from bench import aliyun, assets, cpu, knowledge, monitoring, reports, sla_timer, tickets
 from devstack.launch import launched, stop
 from devstack.setup import ensure_keys, migrate_all
 from devstack.stack import DEFAULT_PORTS, stack_env
@@ -64,6 +64,8 @@ PARTS = (
     "memory",
     "sla_timer",
     "monitoring",
+    "assets",
+    "knowledge",
 )
 ONLY = [p for p in os.environ.get("OPSDESK_BENCH_ONLY", ",".join(PARTS)).split(",") if p]
 
@@ -628,6 +630,14 @@ def main() -> None:
                 results["availability"] = monitoring.availability(
                     f"{servers.database_url}/{prefix}_reporting", url, people["supervisor"], summary
                 )
+            if wanted("assets"):
+                people = json.loads(credentials.read_text())
+                results["assets"] = assets.measure(
+                    url, people, {s: f"{servers.database_url}/{prefix}_{s}" for s in ("assets", "reporting")}, summary
+                )
+            if wanted("knowledge"):
+                people = json.loads(credentials.read_text())
+                results["knowledge"] = knowledge.measure(url, people, f"{servers.database_url}/{prefix}_intake", summary)
             if wanted("memory"):
                 results["resident_mb"] = resident_memory(work)
         if wanted("sla_timer"):
