@@ -24,8 +24,8 @@ Figures so far:
   throughput runs and per business SMS (bench/cpu.py), to say where the cost goes.
 
 `OPSDESK_BENCH_ONLY=reports,sla_timer` runs only the parts named (sms, lookup, tickets, latency, reads,
-business_sms, business_sms_aliyun, reports, memory, sla_timer, monitoring, assets, knowledge); business_sms measures both providers,
-business_sms_aliyun Alibaba Cloud SMS alone.
+business_sms, business_sms_aliyun, reports, memory, sla_timer, monitoring, assets, knowledge); business_sms
+measures both providers, business_sms_aliyun Alibaba Cloud SMS alone.
 """
 
 import asyncio

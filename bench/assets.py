@@ -29,6 +29,7 @@ PLANS_BY_ASSET = 40  # of the ROOMS plans, the ones that list their assets rathe
 ROUNDS_PER_DAY = 120  # in the read model: the year's report
 FINDINGS_PER_DAY = 6
 SAMPLES = 100
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # Stations added under the demo sub-bureaus (the bureau has many more than the demo's handful).
 STATIONS = {
@@ -42,19 +43,42 @@ STATIONS = {
 }
 # class: (names, makers, models)
 CLASSES: dict[str, tuple[list[str], list[str], list[str]]] = {
-    "server": (["居住证受理服务器", "数据库服务器", "应用服务器", "前置机"], ["华为", "浪潮", "联想", "曙光"],
-               ["RH2288H V5", "NF5280M6", "SR650", "I620-G30"]),
-    "storage": (["存储阵列", "备份一体机"], ["华为", "新华三", "浪潮"], ["OceanStor 5300", "UniStor X10000", "AS5300G5"]),
-    "switch": (["接入交换机", "核心交换机", "汇聚交换机"], ["华为", "新华三", "锐捷"], ["S5735-L48T4S", "S5560X-54C", "RG-S6120"]),
+    "server": (
+        ["居住证受理服务器", "数据库服务器", "应用服务器", "前置机"],
+        ["华为", "浪潮", "联想", "曙光"],
+        ["RH2288H V5", "NF5280M6", "SR650", "I620-G30"],
+    ),
+    "storage": (
+        ["存储阵列", "备份一体机"],
+        ["华为", "新华三", "浪潮"],
+        ["OceanStor 5300", "UniStor X10000", "AS5300G5"],
+    ),
+    "switch": (
+        ["接入交换机", "核心交换机", "汇聚交换机"],
+        ["华为", "新华三", "锐捷"],
+        ["S5735-L48T4S", "S5560X-54C", "RG-S6120"],
+    ),
     "router": (["汇聚路由器", "专网路由器"], ["华为", "新华三", "中兴"], ["AR6140", "MSR3620", "ZXR10 2800"]),
     "firewall": (["边界防火墙", "网闸"], ["深信服", "天融信", "启明星辰"], ["AF-1000", "NGFW4000", "USG-FW-12000"]),
     "card_printer": (["居住证制证机", "证卡打印机"], ["华视电子", "证通", "德卡"], ["CVR-600", "ZT-900", "T10"]),
-    "id_card_reader": (["二代证读卡器", "身份证阅读器"], ["神思电子", "华视电子", "精伦电子"], ["SS628", "CVR-100U", "iDR210"]),
-    "terminal_pc": (["受理终端", "采集终端", "查询终端"], ["联想", "同方", "长城"], ["启天M437", "超越E500", "世恒TD120"]),
+    "id_card_reader": (
+        ["二代证读卡器", "身份证阅读器"],
+        ["神思电子", "华视电子", "精伦电子"],
+        ["SS628", "CVR-100U", "iDR210"],
+    ),
+    "terminal_pc": (
+        ["受理终端", "采集终端", "查询终端"],
+        ["联想", "同方", "长城"],
+        ["启天M437", "超越E500", "世恒TD120"],
+    ),
     "printer": (["激光打印机", "票据打印机"], ["惠普", "联想", "奔图"], ["LaserJet M403d", "LJ2605D", "P3305DN"]),
     "ups": (["UPS电源", "不间断电源"], ["山特", "艾默生", "华为"], ["C10KS", "UL33-0100L", "UPS2000-G-10KRTL"]),
     "air_conditioner": (["精密空调", "机房空调"], ["艾默生", "佳力图", "海悟"], ["DME12MCP5", "ME40", "HCA-25"]),
-    "application_system": (["居住证业务系统", "人口信息管理系统", "流动人口管理系统"], ["东软", "太极", "华宇"], ["V3.2", "V2.8", "V5.0"]),
+    "application_system": (
+        ["居住证业务系统", "人口信息管理系统", "流动人口管理系统"],
+        ["东软", "太极", "华宇"],
+        ["V3.2", "V2.8", "V5.0"],
+    ),
     "other": (["高拍仪", "指纹仪", "人像采集仪", "叫号机"], ["良田", "中控智慧", "捷宇"], ["S1020", "ZK4500", "GL-A3"]),
 }
 CLASS_WEIGHTS = {"server": 4, "storage": 1, "switch": 6, "router": 2, "firewall": 1, "card_printer": 6,
@@ -65,7 +89,26 @@ SYSTEMS = ["居住证信息系统", "居住证信息系统", "流动人口管理
 PLACES = [("机房", ["一号机房", "二号机房", "弱电间"]), ("受理大厅", ["受理窗口区", "自助服务区"]),
           ("制证室", ["制证室"]), ("户籍室", ["户籍内勤室"]), ("值班室", ["值班室"])]  # fmt: skip
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "秀英", "建华", "志强"]
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "建华",
+    "志强",
+]
 STATUSES = ["in_service"] * 92 + ["faulty"] * 3 + ["under_repair"] * 2 + ["off_site"] * 1 + ["retired"] * 2
 
 # What a dispatcher types in the ledger's filters and search box.
@@ -265,11 +308,15 @@ async def _make_rounds(assets_dsn: str) -> dict[str, Any]:
 
 
 TEMPLATE_ITEMS = {
-    "air_conditioner": [{"key": "temperature", "label": "机房温度", "kind": "reading", "unit": "°C", "low": 18, "high": 27},
-                        {"key": "humidity", "label": "机房湿度", "kind": "reading", "unit": "%", "low": 40, "high": 70}],
-    "ups": [{"key": "load", "label": "UPS负载", "kind": "reading", "unit": "%", "low": 0, "high": 80},
-            {"key": "alarm", "label": "告警灯正常", "kind": "check"}],
-}  # fmt: skip
+    "air_conditioner": [
+        {"key": "temperature", "label": "机房温度", "kind": "reading", "unit": "°C", "low": 18, "high": 27},
+        {"key": "humidity", "label": "机房湿度", "kind": "reading", "unit": "%", "low": 40, "high": 70},
+    ],
+    "ups": [
+        {"key": "load", "label": "UPS负载", "kind": "reading", "unit": "%", "low": 0, "high": 80},
+        {"key": "alarm", "label": "告警灯正常", "kind": "check"},
+    ],
+}
 DEFAULT_ITEMS = [
     {"key": "power", "label": "电源指示正常", "kind": "check"},
     {"key": "alarm", "label": "无告警灯", "kind": "check"},
@@ -299,9 +346,9 @@ def plans(client: httpx.Client, assets_dsn: str) -> None:
 
     tomorrow = (datetime.now(UTC) + timedelta(hours=8)).date() + timedelta(days=1)
     for i, r in enumerate(asyncio.run(rooms())):
-        where: dict[str, Any] = (
-            {"asset_ids": [str(a) for a in r["ids"]]} if i < PLANS_BY_ASSET else {"rooms": [{"site": r["site"], "room": r["room"]}]}
-        )  # fmt: skip
+        where: dict[str, Any] = {"rooms": [{"site": r["site"], "room": r["room"]}]}
+        if i < PLANS_BY_ASSET:
+            where = {"asset_ids": [str(a) for a in r["ids"]]}
         resp = client.post(
             "/api/inspections/plans",
             json={"name": f"{r['site']}日巡检", "frequency": "daily", "due_time": "10:00" if i % 2 else None,
@@ -313,7 +360,8 @@ def plans(client: httpx.Client, assets_dsn: str) -> None:
 _ROUND_FACTS = """
 INSERT INTO inspection_round_fact (round_id, plan_id, plan_name, day, due_at, post_name, status, completed_at,
     completed_by_name, stops, stops_checked, items_checked, abnormal_items, missed_recorded_at)
-SELECT gen_random_uuid(), plan_id, plan_name, day, due_at, '驻场运维岗', CASE WHEN missed THEN 'missed' ELSE 'completed' END,
+SELECT gen_random_uuid(), plan_id, plan_name, day, due_at, '驻场运维岗',
+    CASE WHEN missed THEN 'missed' ELSE 'completed' END,
     CASE WHEN NOT missed THEN due_at - interval '3 hours' + random() * interval '2 hours' END,
     CASE WHEN NOT missed THEN (ARRAY['张伟','李强','王磊','刘洋','陈杰'])[1 + p % 5] END,
     stops, CASE WHEN missed THEN 0 ELSE stops END, CASE WHEN missed THEN 0 ELSE stops * 3 END,
@@ -329,7 +377,8 @@ _FINDING_FACTS = """
 INSERT INTO inspection_finding_fact (finding_id, round_id, day, asset_id, tag, asset_class, unit_id, place, item_label,
     reading, inspector_name, raised_at, ticket_id, ticket_number, ticket_opened)
 SELECT gen_random_uuid(), r.round_id, r.day, gen_random_uuid(), 'JZZ-CY-' || lpad((random() * 9999)::int::text, 6, '0'),
-    'air_conditioner', gen_random_uuid(), '望京派出所机房 / 一号机房', '机房温度', (28 + random() * 4)::numeric(4, 1)::text,
+    'air_conditioner', gen_random_uuid(), '望京派出所机房 / 一号机房', '机房温度',
+    (28 + random() * 4)::numeric(4, 1)::text,
     r.completed_by_name, r.completed_at, gen_random_uuid(),
     to_char(r.day, 'YYYYMMDD') || '-' || lpad((row_number() OVER (PARTITION BY r.day))::text, 4, '0'), true
 FROM (SELECT *, row_number() OVER (PARTITION BY day ORDER BY random()) AS k FROM inspection_round_fact
@@ -379,8 +428,8 @@ def measure(
     started = time.perf_counter()
     resp = dispatcher.post(
         "/api/assets/import",
-        files={"file": ("设备台帐.xlsx", io.BytesIO(workbook), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
-    )  # fmt: skip
+        files={"file": ("设备台帐.xlsx", io.BytesIO(workbook), XLSX)},
+    )
     import_s = time.perf_counter() - started
     assert resp.status_code == 200, resp.text[:500]
     assert resp.json()["created"] == IMPORTED, resp.text[:500]
@@ -401,8 +450,8 @@ def measure(
     started = time.perf_counter()
     again = dispatcher.post(
         "/api/assets/import",
-        files={"file": ("设备台帐.xlsx", io.BytesIO(workbook), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")},
-    )  # fmt: skip
+        files={"file": ("设备台帐.xlsx", io.BytesIO(workbook), XLSX)},
+    )
     result["import"]["again_s"] = time.perf_counter() - started
     result["import"]["again_unchanged"] = again.json().get("unchanged")
 

@@ -68,6 +68,7 @@ STEPS = [
     "仍不能解决的，登记工单并通知驻场工程师到场处理",
     "处理完成后请窗口民警试受理一笔业务，确认恢复正常",
 ]
+AFTERWORDS = ["多发生在早高峰。", "重启后短时恢复。", "", "同一台设备反复出现。"]
 TAGS = ["制证", "受理", "居住证", "签注", "网络", "证书", "打印", "采集", "驱动", "派出所", "流管站"]
 # What callers say, as an operator types it (each a closed loop over its prefixes).
 PROBLEMS = [
@@ -96,7 +97,7 @@ def article(rng: random.Random, i: int) -> SimpleNamespace:
     steps = [s.format(name=name) for s in rng.sample(STEPS, rng.randint(3, 6))]
     return SimpleNamespace(
         title=f"{name}{short}的处理方法" if i % 3 else f"{place}{name}{short}",
-        symptoms=f"{place}的{name}{symptoms}。{rng.choice(['多发生在早高峰。', '重启后短时恢复。', '', '同一台设备反复出现。'])}",
+        symptoms=f"{place}的{name}{symptoms}。{rng.choice(AFTERWORDS)}",
         cause=f"{cause}。",
         steps=steps,
         category="fault" if kind != "account" or i % 2 else "consultation",
@@ -174,9 +175,7 @@ def searches(url: str, token: str, n: int) -> tuple[list[float], int]:
 async def typing(url: str, tokens: list[str]) -> tuple[Load, int]:
     """OPERATORS closed loops: each types a problem, a request per keystroke from its second character, the
     next keystroke's request DEBOUNCE_S after the last answer; then the next problem."""
-    clients = [
-        httpx.AsyncClient(base_url=url, timeout=30, headers={"Authorization": f"Bearer {t}"}) for t in tokens
-    ]
+    clients = [httpx.AsyncClient(base_url=url, timeout=30, headers={"Authorization": f"Bearer {t}"}) for t in tokens]
     prefixes = [p[:k] for p in PROBLEMS for k in range(2, len(p) + 1)]
     empty = 0
     latencies: list[float] = []

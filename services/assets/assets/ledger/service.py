@@ -6,6 +6,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import ColumnElement, Select, Text, and_, false, func, select, true
 from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -151,6 +152,57 @@ async def register(
         await flush_unique(session, cmd.tag)
     await announce(session, changed_event(asset, AssetRegistered), batch)
     return asset
+
+
+async def register_checked(
+    session: AsyncSession,
+    principal: Principal,
+    new: list[tuple[AssetCreate, Unit]],
+    *,
+    at: datetime,
+    batch: list[Event],
+) -> None:
+    """Registers the assets an import has checked (tags not in the ledger, units known, `off_site` with its
+    approval): the assets and their first status entries in two multi-row INSERTs, not an object each flushed by
+    the session (5,000 rows: seconds of the import's time); their `asset.registered` events into `batch`."""
+    assets, changes = [], []
+    for cmd, unit in new:
+        values: dict[str, Any] = {
+            "id": uuid4(),
+            **cmd.model_dump(exclude={"approval_ref"}),
+            "unit_path": list(unit.path) or [unit.id],
+            "version": 1,
+            "created_at": at,
+            "created_by": principal.subject,
+            "updated_at": at,
+            "updated_by": principal.subject,
+        }
+        assets.append(values)
+        changes.append(
+            {
+                "id": uuid4(),
+                "asset_id": values["id"],
+                "from_status": None,
+                "to_status": values["status"],
+                "reason": "登记入账",
+                "approval_ref": cmd.approval_ref,
+                "changed_at": at,
+                "changed_by": principal.subject,
+                "changed_by_name": principal.username,
+            }
+        )
+        batch.append(
+            AssetRegistered(asset_id=values["id"], aggregate_version=1, **{f: values[f] for f in EVENT_FIELDS})
+        )
+    if not assets:
+        return
+    try:
+        await session.execute(insert(Asset), assets)
+    except IntegrityError as exc:  # a tag another request registered meanwhile
+        if "asset_tag_key" not in str(exc.orig):
+            raise
+        raise tag_conflict("in this file") from exc
+    await session.execute(insert(StatusChange), changes)
 
 
 async def flush_unique(session: AsyncSession, tag: str | None = None) -> None:

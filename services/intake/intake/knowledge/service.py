@@ -11,7 +11,7 @@ from uuid import UUID
 
 from sqlalchemy import Select, and_, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from intake.calls.models import Call
 from intake.knowledge import lifecycle, segmentation
@@ -259,10 +259,19 @@ COMMON_WORDS_TTL_S = 300.0
 _common_words: dict[str, tuple[float, dict[str, float]]] = {}
 
 
+def selecting_words(words: list[str], shares: dict[str, float]) -> list[str] | None:
+    """The query's words that select articles when some of its words are common (in more than
+    COMMON_WORD_SHARE of the articles) and some are not; None when all of them select (none is common, or every
+    one is: a query of common words alone finds what they find)."""
+    rare = [w for w in words if shares.get(w, 0.0) <= COMMON_WORD_SHARE]
+    return rare if rare and len(rare) < len(words) else None
+
+
 async def common_words(session: AsyncSession) -> dict[str, float]:
     """The words in the largest shares of articles, from the statistics ANALYZE keeps of the search vector
     (PostgreSQL's most common elements; none before the first ANALYZE), read again every few minutes."""
-    key = str(session.bind.url) if session.bind is not None else ""
+    bind = session.bind
+    key = str(bind.url) if isinstance(bind, AsyncEngine) else ""
     cached = _common_words.get(key)
     if cached is not None and time.monotonic() - cached[0] < COMMON_WORDS_TTL_S:
         return cached[1]
@@ -308,9 +317,8 @@ async def search(
         # Words most articles contain (居住证, 系统, 打印 in this desk's base) rank but do not select when the query
         # has rarer ones: ranking every article that has "居住证" costs as many rows as the base has, and
         # those that have only the common words rank last anyway. Nothing found by the rarer words: all of them.
-        common = await common_words(session)
-        rare = [w for w in words if common.get(w, 0.0) < COMMON_WORD_SHARE]
-        rows = await matching(rare) if rare and len(rare) < len(words) else []
+        rare = selecting_words(words, await common_words(session))
+        rows = await matching(rare) if rare else []
         if not rows:
             rows = await matching(words)
     plain = q.strip().lower()
