@@ -9,6 +9,7 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from assets.directory import service as directory
 from assets.directory.models import Unit
@@ -339,11 +340,20 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def contains(column: InstrumentedAttribute[Any], text: str) -> ColumnElement[bool]:
+    """`column` contains `text`, case aside: ILIKE, or LIKE when `text` has no letters with a case (Chinese, digits),
+    which finds the same and costs half as much a row (ILIKE lower-cases every row's text as it compares)."""
+    pattern = like_pattern(text)
+    if text.lower() == text.upper():
+        return column.like(pattern, escape="\\")
+    return column.ilike(pattern, escape="\\")
+
+
 def text_search(text: str) -> ColumnElement[bool]:
     """`search_text` contains `text` (a substring, case aside). Three characters and more are found on the trigram
     index; two (a name, a maker: 张伟, 华为) on the index of character pairs (assets_0013), which a trigram index
-    cannot serve; the ILIKE decides."""
-    matches = Asset.search_text.ilike(like_pattern(text), escape="\\")
+    cannot serve; the (I)LIKE decides."""
+    matches = contains(Asset.search_text, text)
     if len(text) == 2 and not text.isspace():
         return and_(matches, func.asset_bigrams(Asset.search_text, type_=pg.ARRAY(Text)).contains([text.lower()]))
     return matches
@@ -354,7 +364,7 @@ def filtered(principal: Principal, f: AssetFilter) -> Select[Asset]:
     if f.q:
         stmt = stmt.where(text_search(f.q))
     if f.tag:
-        stmt = stmt.where(Asset.tag.ilike(like_pattern(f.tag.strip()), escape="\\"))
+        stmt = stmt.where(contains(Asset.tag, f.tag.strip()))
     for name in ("asset_class", "status", "criticality"):
         values = getattr(f, name)
         if values:
@@ -373,7 +383,7 @@ def filtered(principal: Principal, f: AssetFilter) -> Select[Asset]:
     ):
         value = getattr(f, name)
         if value:
-            stmt = stmt.where(getattr(Asset, name).ilike(like_pattern(value.strip()), escape="\\"))
+            stmt = stmt.where(contains(getattr(Asset, name), value.strip()))
     if f.unit_id:
         stmt = stmt.where(Asset.unit_path.contains([f.unit_id]))
     if f.commissioned_from:
