@@ -21,6 +21,7 @@ from assets.ledger.schemas import (
     AssetPatch,
     StatusChangeIn,
 )
+from opsdesk_shared import audit_trail
 from opsdesk_shared.auth import STAFF_ROLES, Principal, Role
 from opsdesk_shared.contracts.assets import AssetChanged, AssetRegistered, AssetStatusChanged, AssetUpdated
 from opsdesk_shared.contracts.envelope import Event
@@ -204,6 +205,9 @@ async def register_checked(
             raise
         raise tag_conflict("in this file") from exc
     await session.execute(insert(StatusChange), changes)
+    # Past the ORM's flush, so told to the audit trail here (the gateway's entry of the import lists them).
+    audit_trail.record_inserts(session.sync_session, Asset.__tablename__, assets)
+    audit_trail.record_inserts(session.sync_session, StatusChange.__tablename__, changes)
 
 
 async def flush_unique(session: AsyncSession, tag: str | None = None) -> None:
