@@ -356,11 +356,16 @@ def contains(column: InstrumentedAttribute[Any], text: str) -> ColumnElement[boo
 def text_search(text: str) -> ColumnElement[bool]:
     """`search_text` contains `text` (a substring, case aside). Three characters and more are found on the trigram
     index; two (a name, a maker: 张伟, 华为) on the index of character pairs (assets_0013), which a trigram index
-    cannot serve; the (I)LIKE decides."""
-    matches = contains(Asset.search_text, text)
+    cannot serve, and are compared by strpos rather than (I)LIKE: a prepared statement's generic plan would
+    otherwise read the whole trigram index for the LIKE beside the pairs (0.2 s a query at 50,000 assets)."""
     if len(text) == 2 and not text.isspace():
-        return and_(matches, func.asset_bigrams(Asset.search_text, type_=pg.ARRAY(Text)).contains([text.lower()]))
-    return matches
+        needle = text.lower()
+        haystack = Asset.search_text if needle == text.upper() else func.lower(Asset.search_text)
+        return and_(
+            func.asset_bigrams(Asset.search_text, type_=pg.ARRAY(Text)).contains([needle]),
+            func.strpos(haystack, needle) > 0,
+        )
+    return contains(Asset.search_text, text)
 
 
 def filtered(principal: Principal, f: AssetFilter) -> Select[Asset]:
