@@ -12,12 +12,20 @@ Figures so far:
 - tickets, latency, reads: the issue's ticket figures (see bench/tickets.py).
 - business SMS through Alibaba Cloud SMS: the same batches with notifications switched to
   OPSDESK_SMS_PROVIDER=aliyun and the Dysmsapi stand-in (SendBatchSms, at most 100 numbers a call; bench/aliyun.py).
+- monitoring: a storm of 1,000 alerts in one Alertmanager notification, and the availability report over a year
+  for 5,000 devices (bench/monitoring.py).
+- assets: a ledger of 50,000 assets — the filtered list and a Chinese substring search through the gateway — a
+  5,000-row XLSX import through the API (until its events are published and in reporting), a day's rounds for
+  5,000 assets made by the worker's inspection clock, and the daily inspection report over a year of rounds
+  (bench/assets.py).
+- knowledge: 10,000 articles cut by the service's jieba code; search through the gateway, and the hotline's
+  suggestions as 20 operators type their callers' problems (bench/knowledge.py).
 - CPU by process: milliseconds each process (and PostgreSQL, RabbitMQ) spent per ticket of the
   throughput runs and per business SMS (bench/cpu.py), to say where the cost goes.
 
 `OPSDESK_BENCH_ONLY=reports,sla_timer` runs only the parts named (sms, lookup, tickets, latency, reads,
-business_sms, business_sms_aliyun, reports, memory, sla_timer, monitoring); business_sms measures both providers,
-business_sms_aliyun Alibaba Cloud SMS alone.
+business_sms, business_sms_aliyun, reports, memory, sla_timer, monitoring, assets, knowledge); business_sms
+measures both providers, business_sms_aliyun Alibaba Cloud SMS alone.
 """
 
 import asyncio
@@ -39,7 +47,7 @@ from typing import Any
 import aio_pika
 import httpx
 
-from bench import aliyun, cpu, monitoring, reports, sla_timer, tickets
+from bench import aliyun, assets, cpu, knowledge, monitoring, reports, sla_timer, tickets
 from devstack.launch import launched, stop
 from devstack.setup import ensure_keys, migrate_all
 from devstack.stack import DEFAULT_PORTS, stack_env
@@ -64,6 +72,8 @@ PARTS = (
     "memory",
     "sla_timer",
     "monitoring",
+    "assets",
+    "knowledge",
 )
 ONLY = [p for p in os.environ.get("OPSDESK_BENCH_ONLY", ",".join(PARTS)).split(",") if p]
 
@@ -357,6 +367,78 @@ def print_targets(results: dict[str, Any]) -> None:
                 ">= 200/s, none doubled",
             )
         )
+    if "assets" in results:
+        a = results["assets"]
+        rows.append(
+            (
+                f"GET /api/assets, ledger of {a['ledger']:,}, filtered list",
+                f"p95 {a['list']['p95_ms']:.0f} ms",
+                f"median {a['list']['median_ms']:.0f} ms",
+                "",
+                "p95 <= 100 ms",
+            )
+        )
+        rows.append(
+            (
+                f"GET /api/assets?q=, ledger of {a['ledger']:,}, Chinese substring",
+                f"p95 {a['search']['p95_ms']:.0f} ms",
+                f"median {a['search']['median_ms']:.0f} ms",
+                "",
+                "p95 <= 100 ms",
+            )
+        )
+        imp = a["import"]
+        rows.append(
+            (
+                f"POST /api/assets/import, {imp['rows']:,}-row XLSX",
+                f"{imp['import_s']:.1f} s",
+                f"events published {imp['events_published_after_s']:.1f} s, in reporting "
+                f"{imp['in_reporting_after_s']:.1f} s, again {imp['again_s']:.1f} s",
+                "",
+                "<= 10 s",
+            )
+        )
+        r = a["rounds"]
+        rows.append(
+            (
+                f"a day's rounds, {r['stops_made']:,} assets in {r['rounds_made']} plans (worker's clock)",
+                f"{r['make_rounds_s']:.2f} s",
+                "-",
+                "",
+                "<= 2 s",
+            )
+        )
+        rep = a["report"]
+        rows.append(
+            (
+                f"GET /api/reports/inspections?day=, a year of {rep['rounds']:,} rounds",
+                f"p95 {rep['daily']['p95_ms']:.0f} ms",
+                f"median {rep['daily']['median_ms']:.0f} ms",
+                "",
+                "p95 <= 300 ms",
+            )
+        )
+    if "knowledge" in results:
+        k = results["knowledge"]
+        rows.append(
+            (
+                f"GET /api/knowledge/search, {k['articles']:,} articles",
+                f"p95 {k['search']['p95_ms']:.0f} ms",
+                f"median {k['search']['median_ms']:.0f} ms",
+                "",
+                "p95 <= 100 ms",
+            )
+        )
+        sug = k["suggest"]
+        rows.append(
+            (
+                f"GET /api/knowledge/suggest as {sug['operators']} operators type",
+                f"p95 {sug['p95_ms']:.0f} ms ({sug['per_s']:.0f}/s, {sug['errors']} errors)",
+                f"median {sug['median_ms']:.0f} ms",
+                "",
+                "p95 <= 150 ms",
+            )
+        )
     if "resident_mb" in results:
         mem = results["resident_mb"]
         worst = max(mem, key=mem.get)  # type: ignore[arg-type]
@@ -630,6 +712,15 @@ def main() -> None:
                 results["availability"] = monitoring.availability(
                     f"{servers.database_url}/{prefix}_reporting", url, people["supervisor"], summary
                 )
+            if wanted("assets"):
+                people = json.loads(credentials.read_text())
+                results["assets"] = assets.measure(
+                    url, people, {s: f"{servers.database_url}/{prefix}_{s}" for s in ("assets", "reporting")}, summary
+                )
+            if wanted("knowledge"):
+                people = json.loads(credentials.read_text())
+                intake_dsn = f"{servers.database_url}/{prefix}_intake"
+                results["knowledge"] = knowledge.measure(url, people, intake_dsn, summary)
             if wanted("memory"):
                 results["resident_mb"] = resident_memory(work)
         if wanted("sla_timer"):

@@ -109,6 +109,21 @@ def _record_flush(session: Session, _flush_context: Any) -> None:
                 pending.append(record)
 
 
+def record_inserts(session: Session, table: str, rows: list[dict[str, Any]], *, key: str = "id") -> None:
+    """Rows a statement inserted past the ORM's unit of work (one multi-row INSERT of thousands, ledger import),
+    recorded as a flush of them would have been: kept if the transaction commits, dropped if it rolls back."""
+    if _changes.get() is None or table in UNRECORDED_TABLES:
+        return
+    pending = session.info.setdefault(_PENDING, [])
+    for row in rows:
+        record: dict[str, Any] = {"op": "insert", "table": table, "key": [safe_value(row[key])]}
+        label = next((row[c] for c in LABEL_COLUMNS if isinstance(row.get(c), str) and row[c]), None)
+        if label is not None:
+            record["label"] = safe_value(label)[:100]
+        record["after"] = {k: _column_value(k, v) for k, v in row.items()}
+        pending.append(record)
+
+
 @event.listens_for(Session, "after_commit")
 def _keep_committed(session: Session) -> None:
     committed = session.info.pop(_PENDING, None)

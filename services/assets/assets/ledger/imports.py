@@ -11,12 +11,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from assets.directory import service as directory
+from assets.directory.models import Unit
 from assets.ledger import service, spreadsheet
 from assets.ledger.models import Asset
 from assets.ledger.schemas import AssetCreate, ImportResult, StatusChangeIn
 from assets.ledger.spreadsheet import Problem
 from opsdesk_shared.auth import Principal
 from opsdesk_shared.contracts.envelope import Event
+from opsdesk_shared.contracts.vocabulary import AssetStatus
 from opsdesk_shared.errors import RuleViolation
 
 MAX_PROBLEMS_LISTED = 200
@@ -81,12 +83,15 @@ async def import_ledger(
     # Rules that need the ledger as it stands (a retired asset stays retired, off site only with an approval):
     # every row is still gone through, so each one that breaks a rule is named; then none of it is kept.
     late: list[Problem] = []
+    new: list[tuple[AssetCreate, Unit]] = []
+    units_by_id = {u.id: u for u in units.values()}
     for number, cmd, approval in commands:
         asset = existing.get(cmd.tag)
         try:
             if asset is None:
-                unit = next(u for u in units.values() if u.id == cmd.unit_id)
-                await service.register(session, principal, cmd, unit=unit, at=at, checked=True, batch=batch)
+                if cmd.status == AssetStatus.OFF_SITE and not cmd.approval_ref:
+                    raise service.off_site_without_approval()
+                new.append((cmd, units_by_id[cmd.unit_id]))
                 created += 1
                 continue
             changes: dict[str, Any] = {f: getattr(cmd, f) for f in UPDATABLE}
@@ -103,6 +108,7 @@ async def import_ledger(
     if late:
         raise _refuse(late, len(rows))
     await service.flush_unique(session)
+    await service.register_checked(session, principal, new, at=at, batch=batch)
     await service.announce_batch(session, batch)
     return ImportResult(
         rows=len(commands), created=created, updated=updated, unchanged=len(commands) - created - updated

@@ -4,9 +4,12 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import Select, false, func, select, true
+from sqlalchemy import ColumnElement, Select, Text, and_, false, func, select, true
+from sqlalchemy.dialects import postgresql as pg
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from assets.directory import service as directory
 from assets.directory.models import Unit
@@ -18,6 +21,7 @@ from assets.ledger.schemas import (
     AssetPatch,
     StatusChangeIn,
 )
+from opsdesk_shared import audit_trail
 from opsdesk_shared.auth import STAFF_ROLES, Principal, Role
 from opsdesk_shared.contracts.assets import AssetChanged, AssetRegistered, AssetStatusChanged, AssetUpdated
 from opsdesk_shared.contracts.envelope import Event
@@ -150,6 +154,60 @@ async def register(
         await flush_unique(session, cmd.tag)
     await announce(session, changed_event(asset, AssetRegistered), batch)
     return asset
+
+
+async def register_checked(
+    session: AsyncSession,
+    principal: Principal,
+    new: list[tuple[AssetCreate, Unit]],
+    *,
+    at: datetime,
+    batch: list[Event],
+) -> None:
+    """Registers the assets an import has checked (tags not in the ledger, units known, `off_site` with its
+    approval): the assets and their first status entries in two multi-row INSERTs, not an object each flushed by
+    the session (5,000 rows: seconds of the import's time); their `asset.registered` events into `batch`."""
+    assets, changes = [], []
+    for cmd, unit in new:
+        values: dict[str, Any] = {
+            "id": uuid4(),
+            **cmd.model_dump(exclude={"approval_ref"}),
+            "unit_path": list(unit.path) or [unit.id],
+            "version": 1,
+            "created_at": at,
+            "created_by": principal.subject,
+            "updated_at": at,
+            "updated_by": principal.subject,
+        }
+        assets.append(values)
+        changes.append(
+            {
+                "id": uuid4(),
+                "asset_id": values["id"],
+                "from_status": None,
+                "to_status": values["status"],
+                "reason": "登记入账",
+                "approval_ref": cmd.approval_ref,
+                "changed_at": at,
+                "changed_by": principal.subject,
+                "changed_by_name": principal.username,
+            }
+        )
+        batch.append(
+            AssetRegistered(asset_id=values["id"], aggregate_version=1, **{f: values[f] for f in EVENT_FIELDS})
+        )
+    if not assets:
+        return
+    try:
+        await session.execute(insert(Asset), assets)
+    except IntegrityError as exc:  # a tag another request registered meanwhile
+        if "asset_tag_key" not in str(exc.orig):
+            raise
+        raise tag_conflict("in this file") from exc
+    await session.execute(insert(StatusChange), changes)
+    # Past the ORM's flush, so told to the audit trail here (the gateway's entry of the import lists them).
+    audit_trail.record_inserts(session.sync_session, Asset.__tablename__, assets)
+    audit_trail.record_inserts(session.sync_session, StatusChange.__tablename__, changes)
 
 
 async def flush_unique(session: AsyncSession, tag: str | None = None) -> None:
@@ -286,12 +344,36 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def contains(column: InstrumentedAttribute[Any], text: str) -> ColumnElement[bool]:
+    """`column` contains `text`, case aside: ILIKE, or LIKE when `text` has no letters with a case (Chinese, digits),
+    which finds the same and costs half as much a row (ILIKE lower-cases every row's text as it compares)."""
+    pattern = like_pattern(text)
+    if text.lower() == text.upper():
+        return column.like(pattern, escape="\\")
+    return column.ilike(pattern, escape="\\")
+
+
+def text_search(text: str) -> ColumnElement[bool]:
+    """`search_text` contains `text` (a substring, case aside). Three characters and more are found on the trigram
+    index; two (a name, a maker: 张伟, 华为) on the index of character pairs (assets_0013), which a trigram index
+    cannot serve, and are compared by strpos rather than (I)LIKE: a prepared statement's generic plan would
+    otherwise read the whole trigram index for the LIKE beside the pairs (0.2 s a query at 50,000 assets)."""
+    if len(text) == 2 and not text.isspace():
+        needle = text.lower()
+        haystack = Asset.search_text if needle == text.upper() else func.lower(Asset.search_text)
+        return and_(
+            func.asset_bigrams(Asset.search_text, type_=pg.ARRAY(Text)).contains([needle]),
+            func.strpos(haystack, needle) > 0,
+        )
+    return contains(Asset.search_text, text)
+
+
 def filtered(principal: Principal, f: AssetFilter) -> Select[Asset]:
     stmt = select(Asset).where(visible(principal))
     if f.q:
-        stmt = stmt.where(Asset.search_text.ilike(like_pattern(f.q), escape="\\"))
+        stmt = stmt.where(text_search(f.q))
     if f.tag:
-        stmt = stmt.where(Asset.tag.ilike(like_pattern(f.tag.strip()), escape="\\"))
+        stmt = stmt.where(contains(Asset.tag, f.tag.strip()))
     for name in ("asset_class", "status", "criticality"):
         values = getattr(f, name)
         if values:
@@ -310,7 +392,7 @@ def filtered(principal: Principal, f: AssetFilter) -> Select[Asset]:
     ):
         value = getattr(f, name)
         if value:
-            stmt = stmt.where(getattr(Asset, name).ilike(like_pattern(value.strip()), escape="\\"))
+            stmt = stmt.where(contains(getattr(Asset, name), value.strip()))
     if f.unit_id:
         stmt = stmt.where(Asset.unit_path.contains([f.unit_id]))
     if f.commissioned_from:

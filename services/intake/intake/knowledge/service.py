@@ -4,13 +4,14 @@ and what they did in the work (calls and tickets solved, filings spared, readers
 import asyncio
 import html
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Select, and_, func, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from intake.calls.models import Call
 from intake.knowledge import lifecycle, segmentation
@@ -252,6 +253,40 @@ def _snippet(article: Article, words: list[str]) -> str:
     return html.escape(first[:SNIPPET_CHARS]) + ("…" if len(first) > SNIPPET_CHARS else "")
 
 
+# A word in more than this share of the articles selects nothing by itself when the query has rarer words.
+COMMON_WORD_SHARE = 0.3
+COMMON_WORDS_TTL_S = 300.0
+_common_words: dict[str, tuple[float, dict[str, float]]] = {}
+
+
+def selecting_words(words: list[str], shares: dict[str, float]) -> list[str] | None:
+    """The query's words that select articles when some of its words are common (in more than
+    COMMON_WORD_SHARE of the articles) and some are not; None when all of them select (none is common, or every
+    one is: a query of common words alone finds what they find)."""
+    rare = [w for w in words if shares.get(w, 0.0) <= COMMON_WORD_SHARE]
+    return rare if rare and len(rare) < len(words) else None
+
+
+async def common_words(session: AsyncSession) -> dict[str, float]:
+    """The words in the largest shares of articles, from the statistics ANALYZE keeps of the search vector
+    (PostgreSQL's most common elements; none before the first ANALYZE), read again every few minutes."""
+    bind = session.bind
+    key = str(bind.url) if isinstance(bind, AsyncEngine) else ""
+    cached = _common_words.get(key)
+    if cached is not None and time.monotonic() - cached[0] < COMMON_WORDS_TTL_S:
+        return cached[1]
+    rows = await session.execute(
+        text(
+            "SELECT e, f FROM pg_stats, unnest(most_common_elems::text::text[], most_common_elem_freqs) AS u(e, f)"
+            " WHERE schemaname = current_schema() AND tablename = 'knowledge_article' AND attname = 'search_vector'"
+            " AND e IS NOT NULL"
+        )
+    )
+    shares = {str(e): float(f) for e, f in rows.all()}
+    _common_words[key] = (time.monotonic(), shares)
+    return shares
+
+
 def _scope(query: Select[Article, float], principal: Principal, states: list[str]) -> Select[Article, float]:
     return query.where(visible_to(principal), Article.state.in_(states))
 
@@ -269,13 +304,23 @@ async def search(
         tsq = func.to_tsquery("simple", segmentation.tsquery(words))
         search_vector = Article.search_vector
         score = func.ts_rank(search_vector, tsq) * (1 + 0.25 * func.ln(1 + Article.uses))
-        query = (
-            select(Article, score.label("score"))
-            .where(search_vector.op("@@")(tsq))
-            .order_by(score.desc(), Article.uses.desc(), Article.updated_at.desc())
-            .limit(limit)
-        )
-        rows = [(a, float(s)) for a, s in (await session.execute(_scope(query, principal, states))).all()]
+
+        async def matching(match_words: list[str]) -> list[tuple[Article, float]]:
+            query = (
+                select(Article, score.label("score"))
+                .where(search_vector.op("@@")(func.to_tsquery("simple", segmentation.tsquery(match_words))))
+                .order_by(score.desc(), Article.uses.desc(), Article.updated_at.desc())
+                .limit(limit)
+            )
+            return [(a, float(s)) for a, s in (await session.execute(_scope(query, principal, states))).all()]
+
+        # Words most articles contain (居住证, 系统, 打印 in this desk's base) rank but do not select when the query
+        # has rarer ones: ranking every article that has "居住证" costs as many rows as the base has, and
+        # those that have only the common words rank last anyway. Nothing found by the rarer words: all of them.
+        rare = selecting_words(words, await common_words(session))
+        rows = await matching(rare) if rare else []
+        if not rows:
+            rows = await matching(words)
     plain = q.strip().lower()
     if not rows and len(plain) >= 2:
         fallback = True
