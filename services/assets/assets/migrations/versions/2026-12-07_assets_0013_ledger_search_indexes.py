@@ -4,14 +4,14 @@ read the whole table), and the rooms an inspection plan names on an index of (si
 whole table once per plan)
 
 Revision ID: assets_0013
-Revises: assets_0006
+Revises: assets_0014
 Create Date: 2026-12-07
 """
 
 from alembic import op
 
 revision = "assets_0013"
-down_revision = "assets_0006"
+down_revision = "assets_0014"
 branch_labels = None
 depends_on = None
 
