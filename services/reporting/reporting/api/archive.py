@@ -10,7 +10,7 @@ from reporting import periods
 from reporting.api.dependencies import ContractReader, PlanWriter, Settings
 from reporting.archive.schemas import ArchivedReport
 from reporting.archive.service import archive_week, archived_file, list_archived
-from reporting.exports.render import disposition
+from opsdesk_shared.documents.render import disposition
 
 router = APIRouter(prefix="/api/reports/archive", tags=["reports"])
 

@@ -22,7 +22,7 @@ from reporting.api.dependencies import (
     ToDay,
     answer,
 )
-from reporting.exports.render import Format
+from opsdesk_shared.documents.render import Format
 from reporting.reports.acceptance import AcceptanceReport, acceptance, acceptance_document
 from reporting.reports.availability import AvailabilityReport, availability, availability_document
 from reporting.reports.breaches import BreachList, breach_document, breaches

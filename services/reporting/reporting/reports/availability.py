@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting import labels
-from reporting.exports.document import Document, Duration, Percent, Table
+from opsdesk_shared.documents.document import Document, Duration, Percent, Table
 from reporting.reports.filters import Filters
 
 

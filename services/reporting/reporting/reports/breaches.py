@@ -11,7 +11,7 @@ from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting import labels
-from reporting.exports.document import Document, Duration, Table
+from opsdesk_shared.documents.document import Document, Duration, Table
 from reporting.periods import local_text
 from reporting.reports.filters import Filters
 

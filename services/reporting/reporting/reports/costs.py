@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting import labels
-from reporting.exports.document import Document, Table
+from opsdesk_shared.documents.document import Document, Table
 from reporting.periods import local_text
 from reporting.reports.filters import Filters
 

@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting import labels
-from reporting.exports.document import Chart, Document, Duration, Table
+from opsdesk_shared.documents.document import Chart, Document, Duration, Table
 from reporting.periods import local_text
 from reporting.reports.filters import Filters
 

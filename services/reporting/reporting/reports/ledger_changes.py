@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from reporting import labels
-from reporting.exports.document import Section, Table
+from opsdesk_shared.documents.document import Section, Table
 from reporting.periods import Period
 
 
