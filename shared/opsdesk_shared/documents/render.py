@@ -43,16 +43,22 @@ class RenderingFailed(RuntimeError):
     pass
 
 
-async def file_bytes(document: Document, fmt: Format, font_path: Path, *, timeout_s: float | None = None) -> bytes:
-    """The document as a file (the weekly archive keeps these). An XLSX or PDF render still running after
-    `timeout_s` (None: no limit) is killed and raises TimeoutError."""
-    if fmt is Format.pdf and not font_path.is_file():
-        # Said here, in the API: in the child the missing font would only be a crash (a 500).
+def _require_font(path: Path) -> None:
+    """Said here, in the API, as a 503: in the child a missing font would only be a crash (a 500). One stat
+    of a local file, not worth a thread."""
+    if not path.is_file():
         raise ServiceUnavailable(
-            f"PDF export needs a Chinese TrueType font at {font_path} (Debian: apt-get install fonts-wqy-microhei, "
+            f"PDF export needs a Chinese TrueType font at {path} (Debian: apt-get install fonts-wqy-microhei, "
             "or set the service's font path setting)",
             code="report.font_missing",
         )
+
+
+async def file_bytes(document: Document, fmt: Format, font_path: Path, *, timeout_s: float | None = None) -> bytes:
+    """The document as a file (the weekly archive keeps these). An XLSX or PDF render still running after
+    `timeout_s` (None: no limit) is killed and raises TimeoutError."""
+    if fmt is Format.pdf:
+        _require_font(font_path)
     if fmt in (Format.xlsx, Format.pdf):
         return await _render_in_child(document, fmt, font_path, timeout_s)
     return b"".join(csv_chunks(document))
