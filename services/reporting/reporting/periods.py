@@ -8,12 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 
 # The period and the local-time helpers live with the document model in shared (assets' stock report is a
 # document too); reporting's code and tests keep naming them from here.
+from opsdesk_shared.documents.periods import EARLIEST, LATEST, next_month
 from opsdesk_shared.documents.periods import LOCAL as LOCAL
 from opsdesk_shared.documents.periods import Period as Period
 from opsdesk_shared.documents.periods import local_day as local_day
 from opsdesk_shared.documents.periods import local_midnight as local_midnight
 from opsdesk_shared.documents.periods import local_text as local_text
-from opsdesk_shared.documents.periods import next_month
 from opsdesk_shared.errors import RuleViolation
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
@@ -61,10 +61,6 @@ def contract_year(year: int, start: date) -> Period:
     first = start.replace(year=year)
     last = start.replace(year=year + 1) - timedelta(days=1)
     return Period(f"{first.isoformat()} – {last.isoformat()}", first, last)
-
-
-# The days a period may name (year 1 or 9999 have no instants on both sides of Asia/Shanghai's midnight).
-EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def day_range(first: date | None, last: date | None, *, default_days: int = 30) -> Period:

@@ -7,11 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL = ZoneInfo("Asia/Shanghai")
+# The days a period may name (year 1 or 9999 have no instants on both sides of Asia/Shanghai's midnight).
+EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
 @dataclass(frozen=True)
 class Period:
-    label: str
+    label: str  # "2026-W48", "2026Q4"; empty when the days are all there is to say
     first_day: date
     last_day: date  # inclusive
 

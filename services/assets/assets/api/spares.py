@@ -27,6 +27,7 @@ from assets.spares.schemas import (
     WorkOrderSpares,
 )
 from opsdesk_shared.dependencies import ReadSession, Uow
+from opsdesk_shared.documents.periods import EARLIEST, LATEST, LOCAL
 from opsdesk_shared.documents.render import MEDIA_TYPES, Format, file_bytes
 from opsdesk_shared.errors import NotFound, RuleViolation
 
@@ -209,11 +210,11 @@ async def stock_report(
     """The stock report (备品备件报表) per part and store (on hand, minimum, received/issued/returned in the
     period) and the period's flagged reconciliations, as JSON, XLSX, CSV or PDF."""
     for name, day in (("from", period_from), ("to", period_to)):
-        if day is not None and not report.EARLIEST <= day <= report.LATEST:  # no instants in Asia/Shanghai
+        if day is not None and not EARLIEST <= day <= LATEST:  # no instants in Asia/Shanghai
             raise RuleViolation(
-                f"{name}: a day between {report.EARLIEST} and {report.LATEST}", field=name, code="period.out_of_range"
+                f"{name}: a day between {EARLIEST} and {LATEST}", field=name, code="period.out_of_range"
             )
-    today = datetime.now(report.SHANGHAI).date()
+    today = datetime.now(LOCAL).date()
     end = period_to or today
     start = period_from or end.replace(day=1)
     if start > end:

@@ -19,11 +19,7 @@ from assets.spares.models import SpareMovement, SpareReconciliation
 from assets.spares.schemas import ReconciliationOut, ReportRow, StockReport
 from assets.spares.service import reconciliations_query, stock_query, totals
 from opsdesk_shared.documents.document import Document, Table
-from opsdesk_shared.documents.periods import LOCAL, Period, local_text
-
-SHANGHAI = LOCAL
-# The days a period may name, as reporting's periods (year 9999's last day has no instant after it).
-EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
+from opsdesk_shared.documents.periods import Period, local_text
 
 
 def bounds(period_from: date, period_to: date) -> tuple[datetime, datetime]:
