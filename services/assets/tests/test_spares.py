@@ -340,9 +340,9 @@ async def test_the_stock_report_as_json_xlsx_csv_and_pdf(ledger: Ledger) -> None
     sheet = await ledger.client.get("/api/spares/report", params={"format": "xlsx"}, headers=ledger.as_("supervisor"))
     assert sheet.status_code == 200 and sheet.headers["content-type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(sheet.content))
-    assert book.sheetnames == ["库存", "核对异常"]
-    numbers = [r[0] for r in book["库存"].iter_rows(min_row=3, values_only=True)]
-    assert disk["part_number"] in numbers
+    assert book.sheetnames == ["封面 Cover", "库存及期间出入库", "核对异常"]  # the shared layout: a sheet per table
+    [low] = [r for r in book["库存及期间出入库"].iter_rows(min_row=5) if r[0].value == disk["part_number"]]
+    assert [c.value for c in low[4:8]] == [2, 2, 3, "是 yes"] and low[0].fill.fgColor.rgb.endswith("FDE2E1")
 
     csv_file = await ledger.client.get("/api/spares/report", params={"format": "csv"}, headers=ledger.as_("supervisor"))
     assert csv_file.status_code == 200 and csv_file.headers["content-type"].startswith("text/csv")

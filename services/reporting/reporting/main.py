@@ -7,9 +7,9 @@ from fastapi import FastAPI
 
 from opsdesk_shared.app import build_service_app, database_check
 from opsdesk_shared.db import create_engine, session_factory
+from opsdesk_shared.documents.limits import RenderLimits
 from reporting.api import archive, contract, plans, reports
 from reporting.config import ReportingSettings
-from reporting.exports.limits import RenderLimits
 
 
 def create_app(settings: ReportingSettings | None = None) -> FastAPI:

@@ -4,68 +4,21 @@ Every figure is counted by the local day a ticket was created on, so a period is
 """
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
+# The period and the local-time helpers live with the document model in shared (assets' stock report is a
+# document too); reporting's code and tests keep naming them from here.
+from opsdesk_shared.documents.periods import EARLIEST, LATEST, next_month
+from opsdesk_shared.documents.periods import LOCAL as LOCAL
+from opsdesk_shared.documents.periods import Period as Period
+from opsdesk_shared.documents.periods import local_day as local_day
+from opsdesk_shared.documents.periods import local_midnight as local_midnight
+from opsdesk_shared.documents.periods import local_text as local_text
 from opsdesk_shared.errors import RuleViolation
 
-LOCAL = ZoneInfo("Asia/Shanghai")
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-@dataclass(frozen=True)
-class Period:
-    label: str
-    first_day: date
-    last_day: date  # inclusive
-
-    @property
-    def starts_at(self) -> datetime:
-        return local_midnight(self.first_day)
-
-    @property
-    def ends_at(self) -> datetime:
-        return local_midnight(self.last_day + timedelta(days=1))
-
-    def days(self) -> list[date]:
-        return [self.first_day + timedelta(days=i) for i in range((self.last_day - self.first_day).days + 1)]
-
-    def split_months(self) -> tuple[tuple[date, date] | None, list[tuple[date, date]]]:
-        """The whole calendar months inside the period (first and last month, as their first days) and the
-        day ranges left over at either end."""
-        first_month = self.first_day if self.first_day.day == 1 else _next_month(self.first_day)
-        after_last = (
-            _next_month(self.last_day) if _next_month(self.last_day) - timedelta(days=1) == self.last_day else None
-        )
-        end_month = after_last or self.last_day.replace(day=1)  # first day after the whole months
-        if first_month >= end_month:
-            return None, [(self.first_day, self.last_day)]
-        edges = []
-        if self.first_day < first_month:
-            edges.append((self.first_day, first_month - timedelta(days=1)))
-        if end_month <= self.last_day:
-            edges.append((end_month, self.last_day))
-        last_month = (end_month - timedelta(days=1)).replace(day=1)
-        return (first_month, last_month), edges
-
-
-def _next_month(day: date) -> date:
-    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
-
-
-def local_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), LOCAL).astimezone(UTC)
-
-
-def local_day(at: datetime) -> date:
-    return at.astimezone(LOCAL).date()
-
-
-def local_text(at: datetime | None) -> str:
-    return at.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M") if at else ""
 
 
 def iso_week(text: str, field: str = "week") -> Period:
@@ -101,17 +54,13 @@ def month(text: str, field: str = "month") -> Period:
     if not match:
         raise RuleViolation(f"{field}: expected a month such as 2026-11", field=field, code="period.bad_month")
     first = date(int(match[1]), int(match[2]), 1)
-    return Period(text, first, _next_month(first) - timedelta(days=1))
+    return Period(text, first, next_month(first) - timedelta(days=1))
 
 
 def contract_year(year: int, start: date) -> Period:
     first = start.replace(year=year)
     last = start.replace(year=year + 1) - timedelta(days=1)
     return Period(f"{first.isoformat()} – {last.isoformat()}", first, last)
-
-
-# The days a period may name (year 1 or 9999 have no instants on both sides of Asia/Shanghai's midnight).
-EARLIEST, LATEST = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def day_range(first: date | None, last: date | None, *, default_days: int = 30) -> Period:

@@ -42,7 +42,7 @@ def render_children() -> list[int]:
             cmdline = (entry / "cmdline").read_bytes()
         except (OSError, IndexError, ValueError):
             continue  # gone meanwhile
-        if ppid == os.getpid() and b"reporting.exports.render_child" in cmdline:
+        if ppid == os.getpid() and b"opsdesk_shared.documents.render_child" in cmdline:
             found.append(int(entry.name))
     return found
 

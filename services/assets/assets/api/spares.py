@@ -1,7 +1,6 @@
 """/api/spares: the parts catalogue, stores, stock, goods received, parts issued to work orders, the
 reconciliations of resolved work orders, and the stock report (备品备件)."""
 
-import asyncio
 from datetime import date, datetime
 from typing import Annotated, Literal
 from urllib.parse import quote
@@ -28,12 +27,11 @@ from assets.spares.schemas import (
     WorkOrderSpares,
 )
 from opsdesk_shared.dependencies import ReadSession, Uow
+from opsdesk_shared.documents.periods import EARLIEST, LATEST, LOCAL
+from opsdesk_shared.documents.render import MEDIA_TYPES, Format, file_bytes
 from opsdesk_shared.errors import NotFound, RuleViolation
 
 router = APIRouter(prefix="/api/spares", tags=["spares"])
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV = "text/csv; charset=utf-8"
-PDF = "application/pdf"
 
 
 async def _part_outs(session: AsyncSession, parts: list[SparePart]) -> list[PartOut]:
@@ -194,7 +192,7 @@ async def work_order_spares(work_order_id: UUID, principal: SparesReader, sessio
     response_model=StockReport,
     responses={
         200: {
-            "content": {XLSX: {}, CSV: {}, PDF: {}},
+            "content": {media_type: {} for media_type in MEDIA_TYPES.values()},
             "description": "JSON, or a file with format=xlsx, csv or pdf",
         }
     },
@@ -212,11 +210,11 @@ async def stock_report(
     """The stock report (备品备件报表) per part and store (on hand, minimum, received/issued/returned in the
     period) and the period's flagged reconciliations, as JSON, XLSX, CSV or PDF."""
     for name, day in (("from", period_from), ("to", period_to)):
-        if day is not None and not report.EARLIEST <= day <= report.LATEST:  # no instants in Asia/Shanghai
+        if day is not None and not EARLIEST <= day <= LATEST:  # no instants in Asia/Shanghai
             raise RuleViolation(
-                f"{name}: a day between {report.EARLIEST} and {report.LATEST}", field=name, code="period.out_of_range"
+                f"{name}: a day between {EARLIEST} and {LATEST}", field=name, code="period.out_of_range"
             )
-    today = datetime.now(report.SHANGHAI).date()
+    today = datetime.now(LOCAL).date()
     end = period_to or today
     start = period_from or end.replace(day=1)
     if start > end:
@@ -224,18 +222,14 @@ async def stock_report(
     built = await report.build(session, start, end)
     if format == "json":
         return built
-    if format == "xlsx":
-        content, media_type = report.xlsx(built), XLSX
-    elif format == "csv":
-        content, media_type = report.csv_bytes(built), CSV
-    else:
-        content = await asyncio.to_thread(report.pdf_bytes, built, settings.label_font_path)
-        media_type = PDF
+    document, fmt = report.document(built), Format(format)
+    # The shared renderer: XLSX and PDF in a child process (no render here holds the API's GIL).
+    content = await file_bytes(document, fmt, settings.label_font_path)
     filename = quote(f"备品备件报表_{start.isoformat()}_{end.isoformat()}.{format}")
     return Response(
         content,
-        media_type=media_type,
+        media_type=MEDIA_TYPES[fmt],
         headers={
-            "Content-Disposition": f"attachment; filename={report.filename(built, format)}; filename*=UTF-8''{filename}"
+            "Content-Disposition": f"attachment; filename={document.filename}.{format}; filename*=UTF-8''{filename}"
         },
     )

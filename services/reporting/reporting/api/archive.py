@@ -6,11 +6,11 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Response
 
 from opsdesk_shared.dependencies import ReadSession, Uow
+from opsdesk_shared.documents.render import disposition
 from reporting import periods
 from reporting.api.dependencies import ContractReader, PlanWriter, Settings
 from reporting.archive.schemas import ArchivedReport
 from reporting.archive.service import archive_week, archived_file, list_archived
-from reporting.exports.render import disposition
 
 router = APIRouter(prefix="/api/reports/archive", tags=["reports"])
 

@@ -12,11 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from opsdesk_shared.auth import Principal, Role, require_roles
 from opsdesk_shared.contracts.vocabulary import Category, Priority
+from opsdesk_shared.documents.document import Document
+from opsdesk_shared.documents.limits import RenderLimits
+from opsdesk_shared.documents.render import Format, render
 from reporting import periods
 from reporting.config import ReportingSettings
-from reporting.exports.document import Document
-from reporting.exports.limits import RenderLimits
-from reporting.exports.render import Format, render
 from reporting.reports.access import (
     CONTRACT_READERS,
     INSPECTION_READERS,

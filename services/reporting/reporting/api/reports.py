@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Query, Request, Response
 
 from opsdesk_shared.dependencies import ReadSession
+from opsdesk_shared.documents.render import Format
 from opsdesk_shared.errors import RuleViolation
 from reporting import periods
 from reporting.api.dependencies import (
@@ -22,7 +23,6 @@ from reporting.api.dependencies import (
     ToDay,
     answer,
 )
-from reporting.exports.render import Format
 from reporting.reports.acceptance import AcceptanceReport, acceptance, acceptance_document
 from reporting.reports.availability import AvailabilityReport, availability, availability_document
 from reporting.reports.breaches import BreachList, breach_document, breaches

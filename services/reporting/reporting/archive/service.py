@@ -12,10 +12,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from opsdesk_shared.db import advisory_lock
+from opsdesk_shared.documents.render import MEDIA_TYPES, Format, file_bytes
 from opsdesk_shared.errors import NotFound
 from reporting.archive.schemas import ArchivedFile, ArchivedReport
 from reporting.config import ReportingSettings
-from reporting.exports.render import MEDIA_TYPES, Format, file_bytes
 from reporting.periods import LOCAL, Period, week_of
 from reporting.reports.filters import Filters
 from reporting.reports.weekly import weekly, weekly_document

@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opsdesk_shared.documents.document import Signatures, Table
 from opsdesk_shared.errors import RuleViolation
 from reporting.contract.schemas import ContractIn, ContractOut
-from reporting.exports.document import Signatures, Table
 
 NOT_SET = "（未设置 not set）"
 

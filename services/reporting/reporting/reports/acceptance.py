@@ -8,9 +8,9 @@ particulars and closed by the parties' signature block (甲方 the bureau, 乙�
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opsdesk_shared.documents.document import Document
 from reporting.contract.schemas import ContractOut
 from reporting.contract.service import contract_table, get_contract, signature_block
-from reporting.exports.document import Document
 from reporting.reports.attendance import Attendance, attendance, attendance_table
 from reporting.reports.availability import AvailabilityReport, availability, availability_tables
 from reporting.reports.breaches import Breach, breach_table, breaches

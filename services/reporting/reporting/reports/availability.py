@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opsdesk_shared.documents.document import Document, Duration, Percent, Table
 from reporting import labels
-from reporting.exports.document import Document, Duration, Percent, Table
 from reporting.reports.filters import Filters
 
 

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opsdesk_shared.documents.document import Document, Duration, Table
 from reporting import labels
-from reporting.exports.document import Document, Duration, Table
 from reporting.periods import local_text
 from reporting.reports.filters import Filters
 

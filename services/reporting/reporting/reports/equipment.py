@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opsdesk_shared.documents.document import Chart, Document, Duration, Table
 from reporting import labels
-from reporting.exports.document import Chart, Document, Duration, Table
 from reporting.periods import local_text
 from reporting.reports.filters import Filters
 

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reporting.exports.document import Table
+from opsdesk_shared.documents.document import Table
 from reporting.labels import STATUS, name
 from reporting.periods import Period, local_text
 

@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opsdesk_shared.documents.document import Chart, Document, Percent, Section, Table
 from reporting import labels
-from reporting.exports.document import Chart, Document, Percent, Section, Table
 from reporting.periods import Period, local_text
 from reporting.reports.summary import pct
 

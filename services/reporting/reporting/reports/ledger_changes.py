@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opsdesk_shared.documents.document import Section, Table
 from reporting import labels
-from reporting.exports.document import Section, Table
 from reporting.periods import Period
 
 

@@ -13,8 +13,8 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opsdesk_shared.documents.document import Document, Percent, Table
 from reporting import labels
-from reporting.exports.document import Document, Percent, Table
 from reporting.periods import Period, local_text
 from reporting.projections.inspections import normal_text
 from reporting.reports.inspections import ROUND_STATUS, InspectionFinding, findings_table

@@ -5,7 +5,7 @@ that were down), then the month's service volume and SLA compliance with its bre
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reporting.exports.document import Document
+from opsdesk_shared.documents.document import Document
 from reporting.reports.availability import AvailabilityReport, availability, availability_tables
 from reporting.reports.breaches import Breach, breach_table, breaches
 from reporting.reports.filters import Filters

@@ -10,8 +10,8 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from opsdesk_shared.documents.document import Chart, Document, Duration, Percent, Section, Table
 from reporting import labels
-from reporting.exports.document import Chart, Document, Duration, Percent, Section, Table
 from reporting.projections.rollups import TICKETS
 from reporting.reports.filters import Filters
 

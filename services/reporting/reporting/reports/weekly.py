@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from reporting.exports.document import Document, Percent, Table, Text
+from opsdesk_shared.documents.document import Document, Percent, Table, Text
 from reporting.reports.attendance import Attendance, attendance, attendance_table
 from reporting.reports.availability import AvailabilityReport, availability, availability_tables
 from reporting.reports.breaches import Breach, breach_table, breaches, overdue_now

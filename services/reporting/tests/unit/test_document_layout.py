@@ -13,11 +13,11 @@ import openpyxl
 import pypdf
 import pytest
 
+from opsdesk_shared.documents.csv_export import csv_rows
+from opsdesk_shared.documents.document import Chart, Document, Duration, Percent, Section, Signatures, Table
+from opsdesk_shared.documents.pdf_export import pdf_bytes
+from opsdesk_shared.documents.xlsx_export import xlsx_bytes
 from reporting.config import ReportingSettings
-from reporting.exports.csv_export import csv_rows
-from reporting.exports.document import Chart, Document, Duration, Percent, Section, Signatures, Table
-from reporting.exports.pdf_export import pdf_bytes
-from reporting.exports.xlsx_export import xlsx_bytes
 from reporting.periods import Period
 from reporting.reports.summary import DayCount, PeriodOut, daily_series
 

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+from opsdesk_shared.documents.document import Chart, Document, Duration, Percent, Signatures, Table, Text
 from opsdesk_shared.spreadsheet_cells import neutralise
-from reporting.exports.document import Chart, Document, Duration, Percent, Signatures, Table, Text
 
 
 def _cell(value: Any) -> Any:

@@ -1,4 +1,5 @@
-"""One report document, answered in the format asked for: `format=json|csv|xlsx|pdf`."""
+"""One document, answered in the format asked for: `format=json|csv|xlsx|pdf` (JSON is the report's own
+figures, answered by its route)."""
 
 import asyncio
 import contextlib
@@ -10,9 +11,10 @@ from uuid import UUID
 
 from fastapi.responses import Response, StreamingResponse
 
-from reporting.exports.csv_export import csv_chunks
-from reporting.exports.document import Document
-from reporting.exports.limits import RenderLimits
+from opsdesk_shared.documents.csv_export import csv_chunks
+from opsdesk_shared.documents.document import Document
+from opsdesk_shared.documents.limits import RenderLimits
+from opsdesk_shared.errors import ServiceUnavailable
 
 
 class Format(StrEnum):
@@ -41,9 +43,22 @@ class RenderingFailed(RuntimeError):
     pass
 
 
+def _require_font(path: Path) -> None:
+    """Said here, in the API, as a 503: in the child a missing font would only be a crash (a 500). One stat
+    of a local file, not worth a thread."""
+    if not path.is_file():
+        raise ServiceUnavailable(
+            f"PDF export needs a Chinese TrueType font at {path} (Debian: apt-get install fonts-wqy-microhei, "
+            "or set the service's font path setting)",
+            code="report.font_missing",
+        )
+
+
 async def file_bytes(document: Document, fmt: Format, font_path: Path, *, timeout_s: float | None = None) -> bytes:
     """The document as a file (the weekly archive keeps these). An XLSX or PDF render still running after
     `timeout_s` (None: no limit) is killed and raises TimeoutError."""
+    if fmt is Format.pdf:
+        _require_font(font_path)
     if fmt in (Format.xlsx, Format.pdf):
         return await _render_in_child(document, fmt, font_path, timeout_s)
     return b"".join(csv_chunks(document))
@@ -54,7 +69,7 @@ async def _render_in_child(document: Document, fmt: Format, font_path: Path, tim
         child = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "reporting.exports.render_child",
+            "opsdesk_shared.documents.render_child",
             fmt.value,
             str(font_path),
             stdin=asyncio.subprocess.PIPE,

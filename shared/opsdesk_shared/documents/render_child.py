@@ -1,5 +1,5 @@
 """Renders one report file in a process of its own:
-`python -m reporting.exports.render_child <xlsx|pdf> <font path>`, the document pickled on standard
+`python -m opsdesk_shared.documents.render_child <xlsx|pdf> <font path>`, the document pickled on standard
 input, the file's bytes on standard output (render.py starts it and waits for it).
 
 Why a process: rendering holds the GIL for seconds (a weekly PDF of a busy week, about 3 s), which in a
@@ -12,8 +12,8 @@ import pickle
 import sys
 from pathlib import Path
 
-from reporting.exports.pdf_export import pdf_bytes
-from reporting.exports.xlsx_export import xlsx_bytes
+from opsdesk_shared.documents.pdf_export import pdf_bytes
+from opsdesk_shared.documents.xlsx_export import xlsx_bytes
 
 
 def main() -> None:

@@ -17,10 +17,11 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from opsdesk_shared.documents.document import Chart, Document, Duration, Percent, Signatures, Table, Text
 from opsdesk_shared.spreadsheet_cells import neutralise
-from reporting.exports.document import Chart, Document, Duration, Percent, Signatures, Table, Text
 
 _HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
+_EMPHASIS_FILL = PatternFill("solid", fgColor="FDE2E1")  # a Table's emphasised rows
 _BOLD = Font(bold=True)
 _INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
@@ -86,8 +87,11 @@ def _table_sheet(ws: Worksheet, document: Document, table: Table) -> None:
     for cell in ws[header_row]:
         cell.font, cell.fill = _BOLD, _HEADER_FILL
         cell.alignment = Alignment(vertical="center", wrap_text=True)
-    for row in table.rows:
+    for i, row in enumerate(table.rows):
         _append(ws, row)
+        if i in table.emphasis:
+            for cell in ws[ws.max_row]:
+                cell.fill = _EMPHASIS_FILL
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     if table.rows:
         ws.auto_filter.ref = f"A{header_row}:{get_column_letter(len(table.columns))}{header_row + len(table.rows)}"

@@ -1,12 +1,13 @@
 """A printable report: a title, its period, when it was generated, and sections in order. Every
-export format renders the same document, so the files agree with each other."""
+export format renders the same document, so the files agree with each other. Reporting's reports and
+assets' spare-parts stock report are all documents rendered by this package."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
-from reporting.periods import Period, local_text
+from opsdesk_shared.documents.periods import Period, local_text
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ class Table:
     title: str
     columns: list[str]
     rows: list[list[Any]]
+    # Rows to draw the eye to (indices into `rows`, e.g. stock below its minimum): shaded in the PDF and
+    # the XLSX. The CSV has no shading: say it in a column too.
+    emphasis: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -84,7 +88,8 @@ class Document:
 
     @property
     def heading_lines(self) -> list[str]:
+        days = f"{self.period.first_day} – {self.period.last_day}"
         return [
-            f"统计期间 Period: {self.period.first_day} – {self.period.last_day} ({self.period.label})",
+            f"统计期间 Period: {days} ({self.period.label})" if self.period.label else f"统计期间 Period: {days}",
             f"生成时间 Generated: {local_text(self.generated_at)} (Asia/Shanghai)",
         ]

@@ -22,10 +22,11 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus import Table as PlatypusTable
 
+from opsdesk_shared.documents.document import NUMERIC, Chart, Document, Signatures, Table, Text, cell_text
 from opsdesk_shared.errors import ServiceUnavailable
-from reporting.exports.document import NUMERIC, Chart, Document, Signatures, Table, Text, cell_text
 
 FONT = "OpsDeskCJK"
+_EMPHASIS = colors.HexColor("#fde2e1")  # a Table's emphasised rows
 _PALETTE = [colors.HexColor(c) for c in ("#3366cc", "#dc3912", "#ff9900", "#109618", "#990099", "#0099c6")]
 
 
@@ -34,7 +35,7 @@ def register_font(path: Path) -> str:
     if not path.is_file():
         raise ServiceUnavailable(
             f"PDF export needs a Chinese TrueType font at {path} (Debian: apt-get install fonts-wqy-microhei, "
-            "or set OPSDESK_REPORT_FONT_PATH)",
+            "or set the service's font path setting)",
             code="report.font_missing",
         )
     pdfmetrics.registerFont(TTFont(FONT, str(path), subfontIndex=0))
@@ -169,7 +170,8 @@ def _tables(table: Table, styles: dict[str, ParagraphStyle], width: float) -> li
     flows = []
     for start in range(0, len(rows), _CHUNK_ROWS):
         flow = LongTable([header, *rows[start : start + _CHUNK_ROWS]], colWidths=widths, repeatRows=1, hAlign="LEFT")
-        flow.setStyle(TableStyle(commands))
+        shaded = [i - start + 1 for i in sorted(table.emphasis) if start <= i < start + _CHUNK_ROWS]
+        flow.setStyle(TableStyle(commands + [("BACKGROUND", (0, i), (-1, i), _EMPHASIS) for i in shaded]))
         flows.append(flow)
     return flows
 

@@ -1,1 +1,0 @@
-"""Rendering a report's document as CSV, XLSX or PDF (JSON is the report's own figures)."""
