@@ -28,7 +28,7 @@ def test_the_project_manager_reviews_a_measure_and_follows_it_to_verification(st
     expect(page.locator("#measure-states [aria-current]")).to_contain_text("待审核")
     row = page.locator(f"[data-measure='{measure_id}']")
     expect(row).to_contain_text(title)
-    expect(row).to_contain_text("engineer")
+    expect(row).to_contain_text("刘洋")  # the engineer's name from the gateway's user events, not their login
     pm.shot("awaiting-review")
 
     row.locator("a").click()
@@ -63,7 +63,7 @@ def test_the_project_manager_reviews_a_measure_and_follows_it_to_verification(st
     steps = page_s.locator("#measure-steps tbody tr")
     expect(steps).to_have_count(6)
     expect(steps.nth(1)).to_contain_text("同意，下周报甲方项目负责人")
-    expect(steps.nth(5)).to_contain_text("supervisor")
+    expect(steps.nth(5)).to_contain_text("赵敏")  # the supervisor
     supervisor.shot("verified")
 
     # Every write in the audit log with what it changed: the proposal, five steps, and the refused review.
