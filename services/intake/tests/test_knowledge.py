@@ -266,6 +266,9 @@ async def test_a_mistyped_query_falls_back_to_trigram_similarity(
         await intake_client.get("/api/knowledge/search", params={"q": "zzqqxx"}, headers=staff["operator"])
     ).json()
     assert nothing["items"] == []
+    # Two characters that no article has are no typo of anything: nothing, without scoring every article.
+    short = (await intake_client.get("/api/knowledge/suggest", params={"q": "zq"}, headers=staff["operator"])).json()
+    assert short["items"] == [] and short["fallback"] is False
 
 
 async def test_calls_solved_verdicts_spared_filings_and_a_resolved_ticket_made_a_draft(
