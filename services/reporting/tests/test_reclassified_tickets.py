@@ -11,8 +11,8 @@ from opsdesk_shared.testing.workers import eventually, publish
 
 from .support.harness import Reporting
 
-PERIOD = {"from": "2031-10-13", "to": "2031-10-19"}  # a week no other test touches
-FILED = datetime(2031, 10, 15, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
+PERIOD = {"from": "2039-10-10", "to": "2039-10-16"}  # a week no other test touches
+FILED = datetime(2039, 10, 12, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def filed(ticket_id: uuid.UUID, unit_id: uuid.UUID, number: str) -> TicketCreated:
@@ -50,8 +50,8 @@ def reclassified(ticket: TicketCreated, unit_id: uuid.UUID) -> TicketUpdated:
 
 async def test_a_reclassified_ticket_counts_under_its_new_unit_category_and_priority(reporting: Reporting) -> None:
     vendor, station = uuid.uuid4(), uuid.uuid4()
-    in_order = filed(uuid.uuid4(), vendor, "20311015-0001")
-    late_creation = filed(uuid.uuid4(), vendor, "20311015-0002")
+    in_order = filed(uuid.uuid4(), vendor, "20391012-0001")
+    late_creation = filed(uuid.uuid4(), vendor, "20391012-0002")
     await publish(
         reporting.env.amqp_url,
         in_order,
