@@ -59,7 +59,7 @@ from opsdesk_shared.db import drop_database
 from opsdesk_shared.testing.servers import DEFAULT_AMQP_URL, DEFAULT_DATABASE_URL, VhostAdmin, locate
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = int(os.environ.get("OPSDESK_BENCH_SAMPLES", "20"))
+SAMPLES = int(os.environ.get("OPSDESK_BENCH_SAMPLES", "200"))
 PARTS = (
     "sms",
     "lookup",
@@ -134,15 +134,18 @@ async def raw_round_trips(amqp_url: str, n: int) -> list[float]:
         await connection.close()
 
 
-def ticket_to_sms(url: str, sink_url: str, password: str, n: int) -> list[float]:
+def ticket_to_sms(url: str, sink_url: str, password: str, n: int, first: int = 0) -> tuple[list[float], list[float]]:
+    """One requester at a time: each ticket's POST -> 201 and POST -> its SMS at the provider, the next
+    ticket posted once the last one's SMS has arrived. Requesters `first`..`first + n - 1` each have a number
+    of their own: news to a number that just had some waits out the merge window (messages/merging.py)."""
     client = httpx.Client(base_url=url, timeout=10)
     token = client.post("/api/auth/login", json={"username": "operator", "password": password}).json()["access_token"]
     auth = {"Authorization": f"Bearer {token}"}
     unit = next(u["id"] for u in client.get("/api/admin/units", headers=auth).json() if u["code"] == "BJ-CY-WJ")
-    samples = []
-    for i in range(n):
+    samples, answers = [], []
+    for i in range(first, first + n):
         started = time.time()
-        ticket = client.post(
+        response = client.post(
             "/api/tickets",
             headers=auth,
             json={
@@ -155,7 +158,9 @@ def ticket_to_sms(url: str, sink_url: str, password: str, n: int) -> list[float]
                 "requester_phone": f"1390000{i:04d}",
                 "channel": "web",
             },
-        ).json()
+        )
+        answers.append(time.time() - started)
+        ticket = response.json()
         while True:
             messages = httpx.get(f"{sink_url}/_sink/messages", timeout=5).json()["messages"]
             hit = [m for m in messages if ticket["number"] in m["body"]]
@@ -165,7 +170,7 @@ def ticket_to_sms(url: str, sink_url: str, password: str, n: int) -> list[float]
             if time.time() - started > 30:
                 raise RuntimeError(f"no SMS for ticket {ticket['number']} within 30 s")
             time.sleep(0.005)
-    return samples
+    return samples, answers
 
 
 def caller_lookups(url: str, password: str, n: int) -> list[float]:
@@ -258,6 +263,61 @@ def print_cpu(results: dict[str, Any]) -> None:
     print(f"  {'all':<24}{''.join(f'{sum(figures.values()):>20.2f}' for _, figures in columns)}")
 
 
+# Issue 21's reference: osTicket 1.18 (php-fpm with OPcache, nginx, MariaDB) creating a bare ticket through its
+# API, measured on the issue's machine in the same hour as OpsDesk's 89 ms per ticket there. Machines of this
+# kind differ by about a quarter: compare the ratio, and OpsDesk's own figure from the issue (89 ms), with care.
+OSTICKET = {
+    "cpu_ms_per_ticket": 44.5,
+    "tickets_per_s": 44.0,
+    "post_p99_s": "0.85-0.94",
+    "one_post_p50_ms": 41,
+    "one_post_p99_ms": 62,
+}
+
+
+def ticket_rows(t: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """The saturated run against issue 21's reference and targets."""
+    cpu_total = sum(t["cpu_ms_per_ticket"].values())
+    timer = t["sla_timer_when_saturated"]
+    return [
+        (
+            "CPU per ticket, every consequence, all processes",
+            f"{cpu_total:.1f} ms",
+            f"osTicket's bare ticket {OSTICKET['cpu_ms_per_ticket']} ms",
+            f"{cpu_total / OSTICKET['cpu_ms_per_ticket']:.2f}",
+            "<= 0.9x (40 ms)",
+        ),
+        (
+            f"tickets/s, every consequence, {t['clients']} clients",
+            f"{t['all_consequences_per_s']:.0f}/s (accepted {t['accepted_per_s']:.0f}/s)",
+            f"osTicket {OSTICKET['tickets_per_s']:.0f}/s",
+            f"{t['all_consequences_per_s'] / OSTICKET['tickets_per_s']:.2f}",
+            ">= 45/s",
+        ),
+        (
+            f"POST /api/tickets -> 201, {t['clients']} clients, cores saturated",
+            f"p50 {t['post']['median_ms']:.0f} ms, p99 {t['post']['p99_ms']:.0f} ms",
+            f"osTicket p99 {OSTICKET['post_p99_s']} s",
+            "-",
+            "p99 <= 1 s",
+        ),
+        (
+            f"consequences behind the answers, {t['clients']} clients",
+            f"POST -> SMS p50 {t['to_sms']['median_ms'] / 1000:.1f} s, p99 {t['to_sms']['p99_ms'] / 1000:.1f} s",
+            f"all done {t['drained_after_load_s']:.1f} s after the last POST",
+            "-",
+            "catch up",
+        ),
+        (
+            f"SLA breach lateness, {timer['clocks']} due during a saturated run",
+            f"p99 {timer['breach_lateness']['p99_ms']:.0f} ms, max {timer['breach_lateness']['max_ms']:.0f} ms",
+            f"{timer['tickets_per_s']:.0f} tickets/s meanwhile",
+            "-",
+            "<= 1 s (SPEC §5)",
+        ),
+    ]
+
+
 def print_targets(results: dict[str, Any]) -> None:
     """The issue's table: each figure beside its reference from the same run, and its target."""
     rows: list[tuple[str, str, str, str, str]] = []
@@ -284,14 +344,25 @@ def print_targets(results: dict[str, Any]) -> None:
             )
         )
     if "tickets" in results:
-        t = results["tickets"]
+        rows += ticket_rows(results["tickets"])
+    if "ticket_to_sms" in results:
+        one = results["ticket_to_sms"]
         rows.append(
             (
-                f"tickets/s via gateway, {t['clients']} clients, all consequences",
-                f"{t['all_consequences_per_s']:.0f}/s (POST p99 {t['post']['p99_ms']:.0f} ms)",
-                f"raw asyncpg ticket+outbox {t['reference_raw_inserts_per_s']:.0f}/s",
-                f"{t['ratio']:.1%}",
-                ">= 25 %, p99 <= 100 ms",
+                "POST /api/tickets -> 201, one at a time",
+                f"p50 {one['post']['median_ms']:.0f} ms, p99 {one['post']['p99_ms']:.0f} ms",
+                f"osTicket p50 {OSTICKET['one_post_p50_ms']} ms, p99 {OSTICKET['one_post_p99_ms']} ms",
+                f"{one['post']['p99_ms'] / OSTICKET['one_post_p99_ms']:.2f}",
+                "p99 <= 40 ms",
+            )
+        )
+        rows.append(
+            (
+                "POST /api/tickets -> SMS at Twilio, one at a time",
+                f"p50 {one['median_ms']:.0f} ms, p99 {one['p99_ms']:.0f} ms",
+                "issue 21 found p50 ~55 ms",
+                "-",
+                "-",
             )
         )
     for rate in (100, 20):
@@ -541,14 +612,17 @@ def print_table(results: dict[str, Any]) -> None:
 def ticket_throughput(url: str, sink: str, password: str, dsns: dict[str, str], work: Path) -> dict[str, Any]:
     """Three rounds of 10 s each way, alternating, so both feel the same machine; medians reported. Each
     round also says how much CPU each process spent per ticket, consequences included."""
-    runs, raws, latencies = [], [], []
+    runs, raws, latencies, to_sms = [], [], [], []
     for series in (1, 2, 3):
         before = cpu.snapshot(work)
         measured = asyncio.run(tickets.throughput(url, sink, password, dsns, series))
         measured["cpu_ms_per_ticket"] = cpu.per_unit_ms(before, cpu.snapshot(work), measured["tickets"])
         latencies += measured.pop("latencies_s")
+        to_sms += measured.pop("to_sms_latencies_s")
         runs.append(measured)
         raws.append(asyncio.run(tickets.raw_inserts(dsns["intake"])).rate)
+    # A fourth run, not counted above, with SLA deadlines falling due while the cores are saturated.
+    timer = asyncio.run(tickets.sla_lateness_when_saturated(url, sink, password, dsns, series=6))
     rate = statistics.median(r["all_consequences_per_s"] for r in runs)
     raw = statistics.median(raws)
     return {
@@ -560,6 +634,13 @@ def ticket_throughput(url: str, sink: str, password: str, dsns: dict[str, str], 
         "reference_runs": raws,
         "ratio": rate / raw,
         "post": summary(latencies),
+        "to_sms": summary(to_sms),
+        "drained_after_load_s": statistics.median(r["drained_after_load_s"] for r in runs),
+        "sla_timer_when_saturated": {
+            "clocks": timer["clocks"],
+            "tickets_per_s": timer["tickets_per_s"],
+            "breach_lateness": summary(timer["lateness_s"]),
+        },
         "cpu_ms_per_ticket": {
             name: statistics.median(r["cpu_ms_per_ticket"].get(name, 0.0) for r in runs)
             for name in runs[0]["cpu_ms_per_ticket"]
@@ -631,11 +712,13 @@ def main() -> None:
         password = json.loads(credentials.read_text())["operator"]
         with launched(env, work, cwd=ROOT) as url:
             if wanted("sms"):
-                ticket_to_sms(url, env["TWILIO_API_BASE_URL"], password, 3)  # warm-up: connections, caches
-                sms = summary(ticket_to_sms(url, env["TWILIO_API_BASE_URL"], password, SAMPLES))
+                ticket_to_sms(url, env["TWILIO_API_BASE_URL"], password, 3, first=9000)  # warm-up: connections, caches
+                to_sms, answers = ticket_to_sms(url, env["TWILIO_API_BASE_URL"], password, SAMPLES)
+                sms = summary(to_sms)
                 raw = summary(asyncio.run(raw_round_trips(servers.amqp_url_for(vhost), SAMPLES)))
                 results["ticket_to_sms"] = {
                     **sms,
+                    "post": summary(answers),
                     "reference_raw_rabbitmq_round_trip": raw,
                     "ratio_median": sms["median_ms"] / raw["median_ms"],
                 }

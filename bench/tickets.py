@@ -5,6 +5,8 @@
   reporting). Reference: the same two rows (ticket + outbox event) inserted with raw asyncpg by 32
   connections into copies of intake's own tables (same columns, indexes and defaults).
 - latency at 100 tickets/s (open loop): from `POST /api/tickets` to the SMS reaching the Twilio server.
+- SLA timer when saturated: a throughput run with deadlines falling due during it, and how late each
+  breach fires while the cores are busy with tickets.
 - reads: the same authenticated `GET /api/tickets/{id}` through the gateway and straight to intake.
 
 Each requester has a number of their own, so the per-recipient SMS limit never holds a message back.
@@ -19,6 +21,7 @@ import asyncpg
 import httpx
 
 from bench.load import Load, closed_loop, open_loop
+from bench.sla_timer import DEFAULT_POLICY
 
 CLIENTS = 32
 
@@ -86,16 +89,20 @@ async def _all_consumed(dsns: dict[str, str], ids: list[uuid.UUID], deadline_s: 
 async def throughput(url: str, sink_url: str, password: str, dsns: dict[str, str], series: int) -> dict[str, Any]:
     client, unit = await _session(url, password)
     ids: list[uuid.UUID] = []
+    posted: dict[str, float] = {}  # the requester's number -> when its POST was sent
     try:
 
         async def create(i: int) -> bool:
-            resp = await client.post("/api/tickets", json=_body(unit, _phone(series, i)))
+            phone = _phone(series, i)
+            posted["+86" + phone] = time.time()
+            resp = await client.post("/api/tickets", json=_body(unit, phone))
             if resp.status_code == 201:
                 ids.append(uuid.UUID(resp.json()["id"]))
             return resp.status_code == 201
 
         started_wall = time.time()
         load = await closed_loop(create, clients=CLIENTS, duration_s=10)
+        load_ended_wall = time.time()
     finally:
         await client.aclose()
     consumed_at = await _all_consumed(dsns, ids, 180)
@@ -112,6 +119,70 @@ async def throughput(url: str, sink_url: str, password: str, dsns: dict[str, str
         "accepted_per_s": load.rate,
         "all_consequences_per_s": len(ids) / (done_at - started_wall),
         "latencies_s": load.latencies_s,
+        # How far the consequences trail the answers: each ticket's POST -> its SMS at the provider, and how
+        # long after the last POST the last consequence (SMS, clocks, report row) landed.
+        "to_sms_latencies_s": [arrivals[to] - began for to, began in posted.items() if to in arrivals],
+        "drained_after_load_s": done_at - load_ended_wall,
+    }
+
+
+async def _running_clocks(dispatch_dsn: str, n: int, first_due_s: float, last_due_s: float) -> list[uuid.UUID]:
+    """`n` running clocks past their warning, falling due one after another between `first_due_s` and
+    `last_due_s` from now, so the next thing each does is breach (as bench/sla_timer.py builds them)."""
+    conn = await asyncpg.connect(dispatch_dsn)
+    try:
+        step = (last_due_s - first_due_s) / max(n - 1, 1)
+        rows = await conn.fetch(
+            """
+            INSERT INTO sla_clock (id, ticket_id, policy_id, metric, state, calendar, target_s, warn_ratio,
+                                   started_at, due_at, warn_at, warned_at, next_fire_at, paused_seconds)
+            SELECT gen_random_uuid(), gen_random_uuid(), $1, 'arrival', 'running', '24x7', 7200, 0.75,
+                   d - interval '2 hours', d, d - interval '30 minutes', now(), d, 0
+            FROM (SELECT clock_timestamp() + make_interval(secs => $2 + g * $3) AS d
+                  FROM generate_series(0, $4 - 1) AS g) AS due
+            RETURNING id
+            """,
+            uuid.UUID(DEFAULT_POLICY),
+            first_due_s,
+            step,
+            n,
+        )
+        return [r["id"] for r in rows]
+    finally:
+        await conn.close()
+
+
+async def _breach_lateness(dispatch_dsn: str, clock_ids: list[uuid.UUID], deadline_s: float) -> list[float]:
+    """Seconds from each clock's due instant to its sla.breached being confirmed by RabbitMQ."""
+    conn = await asyncpg.connect(dispatch_dsn)
+    try:
+        keys = [str(c) for c in clock_ids]
+        stop = time.monotonic() + deadline_s
+        query = (
+            "SELECT extract(epoch FROM published_at - (envelope->'data'->>'due_at')::timestamptz) AS late "
+            "FROM outbox_message WHERE type = 'sla.breached' AND published_at IS NOT NULL "
+            "AND envelope->'data'->>'clock_id' = ANY($1)"
+        )
+        while len(rows := await conn.fetch(query, keys)) < len(keys):
+            if time.monotonic() > stop:
+                raise RuntimeError(f"only {len(rows)} of {len(keys)} breaches published within {deadline_s} s")
+            await asyncio.sleep(0.2)
+        return [float(r["late"]) for r in rows]
+    finally:
+        await conn.close()
+
+
+async def sla_lateness_when_saturated(
+    url: str, sink_url: str, password: str, dsns: dict[str, str], series: int, clocks: int = 50
+) -> dict[str, Any]:
+    """A throughput run with `clocks` deadlines falling due while the 32 clients saturate the cores: the
+    SLA timer (dispatch's worker, at normal priority) must still fire each within its bound (SPEC §5, 1 s)."""
+    clock_ids = await _running_clocks(dsns["dispatch"], clocks, 2.0, 9.0)
+    measured = await throughput(url, sink_url, password, dsns, series)
+    return {
+        "clocks": clocks,
+        "tickets_per_s": measured["accepted_per_s"],
+        "lateness_s": await _breach_lateness(dsns["dispatch"], clock_ids, 60),
     }
 
 
