@@ -40,6 +40,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,7 @@ from typing import Any
 import aio_pika
 import httpx
 
-from bench import aliyun, assets, cpu, knowledge, monitoring, reports, sla_timer, tickets
+from bench import aliyun, assets, cgroups, cpu, knowledge, monitoring, reports, sla_timer, tickets
 from devstack.launch import launched, stop
 from devstack.setup import ensure_keys, migrate_all
 from devstack.stack import DEFAULT_PORTS, stack_env
@@ -76,6 +77,20 @@ PARTS = (
     "knowledge",
 )
 ONLY = [p for p in os.environ.get("OPSDESK_BENCH_ONLY", ",".join(PARTS)).split(",") if p]
+
+
+# How the processes share the cores when they are saturated: "nice" (workers at OPSDESK_BENCH_WORKER_NICE,
+# 10 by default), "k8s" (k8s/base's CPU requests and limits applied as the kubelet does, bench/cgroups.py)
+# or "none" (everything alike).
+CPU_MODE = os.environ.get("OPSDESK_BENCH_CPU", "nice")
+if CPU_MODE not in ("nice", "k8s", "none"):
+    raise SystemExit(f"OPSDESK_BENCH_CPU must be nice, k8s or none, not {CPU_MODE!r}")
+
+
+def cpu_sizing(work: Path, run: str) -> AbstractContextManager[dict[str, tuple[int, int | None]]]:
+    if CPU_MODE == "k8s":
+        return cgroups.kubelet_cpu(work, ROOT / "k8s" / "base", run)
+    return nullcontext({})
 
 
 def wanted(part: str) -> bool:
@@ -689,7 +704,8 @@ def main() -> None:
             # One bench user sends thousands of requests a second: measure the system, not the per-caller limit.
             "OPSDESK_RATE_LIMIT": "1000000/second",
             # Workers below the API processes (dispatch's excepted, for its SLA timer); 0 to compare without.
-            "OPSDESK_WORKER_NICE": os.environ.get("OPSDESK_BENCH_WORKER_NICE", "10"),
+            # Under k8s's sizing a worker's nice value means nothing beside other pods: its cgroup's share does.
+            "OPSDESK_WORKER_NICE": os.environ.get("OPSDESK_BENCH_WORKER_NICE", "10") if CPU_MODE == "nice" else "0",
         },
         root=ROOT,
         ports={name: free_port() for name in DEFAULT_PORTS},
@@ -710,7 +726,8 @@ def main() -> None:
         credentials = work / "credentials.json"
         asyncio.run(bootstrap.run(GatewaySettings(), demo=True, credentials_file=credentials))
         password = json.loads(credentials.read_text())["operator"]
-        with launched(env, work, cwd=ROOT) as url:
+        with launched(env, work, cwd=ROOT) as url, cpu_sizing(work, run) as sizing:
+            results["cpu_mode"] = {"mode": CPU_MODE, "k8s_millicores": sizing}
             if wanted("sms"):
                 ticket_to_sms(url, env["TWILIO_API_BASE_URL"], password, 3, first=9000)  # warm-up: connections, caches
                 to_sms, answers = ticket_to_sms(url, env["TWILIO_API_BASE_URL"], password, SAMPLES)

@@ -16,6 +16,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
+from devstack.k8s_sizing import kubelet_shares, manifest_cpu, millicores
 from dispatch.config import DispatchSettings
 from gateway.config import GatewaySettings
 from intake.config import IntakeSettings
@@ -91,6 +92,37 @@ def test_stateless_deployments_have_probes_resources_and_autoscaling() -> None:
             assert container["readinessProbe"]["httpGet"]["path"] == "/readyz", name
     kinds = {d["kind"] for d in documents}
     assert {"Job", "Ingress", "ConfigMap", "Secret", "Service"} <= kinds
+
+
+# The Deployments a person waits on when a ticket is filed (the POST, the provider's receipts) and the
+# workers whose work can wait behind the answers (issue 21): with a node saturated, the kernel shares its
+# CPU in proportion to the requests, so the first must request several times what the second do.
+SERVES_PEOPLE = ("gateway", "intake-api", "notifications-api")
+CAN_WAIT = ("notifications-worker", "reporting-worker", "intake-worker", "assets-worker", "gateway-worker")
+
+
+def test_cpu_requests_serve_people_first_and_keep_the_sla_timer_fed() -> None:
+    sizing = manifest_cpu(ROOT / "k8s/base")
+    assert set(SERVES_PEOPLE + CAN_WAIT + ("dispatch-worker",)) <= set(sizing)
+    least_served = min(sizing[name][0] for name in SERVES_PEOPLE)
+    most_waiting = max(sizing[name][0] for name in CAN_WAIT)
+    assert least_served >= 4 * most_waiting, (least_served, most_waiting)
+    # The SLA timer fires within 1 s however busy the node: dispatch-worker is sized like an API, not a worker.
+    assert sizing["dispatch-worker"][0] >= least_served
+    for name, (request, limit) in sizing.items():
+        assert limit is not None and limit >= max(request, 1000), name  # a worker catches up on a whole core
+
+
+def test_compose_weighs_each_process_as_its_deployment_requests() -> None:
+    sizing = manifest_cpu(ROOT / "k8s/base")
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    for name, (request, _) in sizing.items():
+        assert compose[name]["cpu_shares"] == kubelet_shares(request), name
+
+
+@pytest.mark.parametrize(("quantity", "expected"), [("250m", 250), ("1", 1000), (2, 2000), ("0.5", 500), ("25m", 25)])
+def test_cpu_quantities_in_millicores(quantity: str | int, expected: int) -> None:
+    assert millicores(quantity) == expected
 
 
 # Keys only the gateway may hold: whoever has the private JWT key mints any user's token, the session key forges
