@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import failure_audit, forwarding, health, openapi
@@ -106,6 +107,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.web_locks = web_locks
     install_web_ui(app, settings)
     app.include_router(forwarding.router)  # last: every other `/api/...` route first
+    # Innermost, inside the edge and the request context: a service's path is forwarded without the router.
+    app.user_middleware.append(Middleware(forwarding.ForwardFirst))
     # Outermost, so everything inside (rate limits, the audit log, sign-in records, the web UI) sees the
     # client's address: the connection's peer, or the client a trusted proxy names in X-Forwarded-For (the
     # right-most address not itself a trusted proxy). Here rather than uvicorn's `forwarded_allow_ips`, so
