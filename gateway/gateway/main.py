@@ -52,6 +52,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await rate_limits.start()
         app.state.sessions = session_factory(engine)
+        app.state.engine = engine  # the audit log's appends (edge.py)
         app.state.audit_verifications = audit_verification.FullVerifications(
             app.state.sessions, audit_key, app.state.audit_checkpoints
         )
