@@ -174,8 +174,7 @@ class EdgeMiddleware:
             changes=changes,
         )
         try:
-            async with request.app.state.sessions() as session, session.begin():
-                await audit_chain.append(session, request.app.state.audit_key, entry)
+            await audit_chain.append_committed(request.app.state.engine, request.app.state.audit_key, entry)
         except Exception as exc:  # the write itself already happened; never fail it for the audit row
             log.error("audit_write_failed", path=entry.path, error=repr(exc)[:200])
 

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from gateway import failure_audit, forwarding, health, openapi
@@ -19,6 +20,7 @@ from gateway.audit_checkpoints import CheckpointStore
 from gateway.auth.router import router as auth_router
 from gateway.auth.tokens import TokenIssuer
 from gateway.auth.totp import SecretBox
+from gateway.auth.verified_tokens import CachingTokenVerifier
 from gateway.config import GatewaySettings
 from gateway.edge import EdgeMiddleware
 from gateway.proxy import Proxy
@@ -51,6 +53,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await rate_limits.start()
         app.state.sessions = session_factory(engine)
+        app.state.engine = engine  # the audit log's appends (edge.py)
         app.state.audit_verifications = audit_verification.FullVerifications(
             app.state.sessions, audit_key, app.state.audit_checkpoints
         )
@@ -76,6 +79,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await engine.dispose()
 
     app = build_service_app(settings, title="OpsDesk gateway", lifespan=lifespan, readiness=[database_check(engine)])
+    # The edge and the gateway's own routes verify through it; the services behind verify for themselves.
+    app.state.token_verifier = CachingTokenVerifier(
+        settings.jwt_public_key(), issuer=settings.jwt_issuer, audience=settings.jwt_audience
+    )
     app.state.issuer = TokenIssuer(
         settings.jwt_private_key(),
         issuer=settings.jwt_issuer,
@@ -106,6 +113,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.web_locks = web_locks
     install_web_ui(app, settings)
     app.include_router(forwarding.router)  # last: every other `/api/...` route first
+    # Innermost, inside the edge and the request context: a service's path is forwarded without the router.
+    app.user_middleware.append(Middleware(forwarding.ForwardFirst))
     # Outermost, so everything inside (rate limits, the audit log, sign-in records, the web UI) sees the
     # client's address: the connection's peer, or the client a trusted proxy names in X-Forwarded-For (the
     # right-most address not itself a trusted proxy). Here rather than uvicorn's `forwarded_allow_ips`, so

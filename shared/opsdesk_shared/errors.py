@@ -282,23 +282,29 @@ HTTP_CODES = {404: "route.not_found", 405: "route.method_not_allowed", 401: "aut
 HANDLER_CODES = ("http.error", "internal", "validation.unstorable_text", VALIDATION_FALLBACK)
 
 
+def domain_problem(exc: DomainError, instance: str) -> JSONResponse:
+    """The problem response of a `DomainError`: what the handler below answers, and what an ASGI layer that
+    answers before the router (the gateway's forwarding) answers too."""
+    headers = {"Retry-After": "5"} if exc.status in (429, 503) else None
+    if exc.status == 401:
+        headers = {"WWW-Authenticate": "Bearer"}
+    return problem_response(
+        exc.status,
+        exc.title,
+        exc.detail,
+        type_slug=exc.type_slug,
+        code=exc.code,
+        instance=instance,
+        headers=headers,
+        **({"params": exc.params} if exc.params else {}),
+        **exc.extensions,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        headers = {"Retry-After": "5"} if exc.status in (429, 503) else None
-        if exc.status == 401:
-            headers = {"WWW-Authenticate": "Bearer"}
-        return problem_response(
-            exc.status,
-            exc.title,
-            exc.detail,
-            type_slug=exc.type_slug,
-            code=exc.code,
-            instance=request.url.path,
-            headers=headers,
-            **({"params": exc.params} if exc.params else {}),
-            **exc.extensions,
-        )
+        return domain_problem(exc, request.url.path)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
