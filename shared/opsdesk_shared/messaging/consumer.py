@@ -8,8 +8,9 @@ service's own database for a human to look at and requeue (parking.py).
 
 Deliveries are handled in batches: whatever has arrived (up to the prefetch) goes through the handler
 one event after another in a single transaction, with one inbox claim and one commit, and is acked
-after that commit; a subscription's `finish`, if any, runs last in that transaction, for what is cheaper
-done once for the batch. Under load this spares each event a transaction of its own (a checkout, a ping, a
+after that commit; a subscription's `prepare`, if any, runs first in that transaction with the batch's
+unseen events, and its `finish` last, for what is cheaper done once for the batch (one multi-row insert
+rather than one per event). Under load this spares each event a transaction of its own (a checkout, a ping, a
 BEGIN, a claim and a COMMIT); when idle a batch is one event, as before. Batches of one consumer run one
 at a time, so the locks a handler takes (a ticket, a rollup month) are never held by a sibling batch of
 the same process. If anything in a batch fails, the batch is rolled back and its events are handled
@@ -50,6 +51,10 @@ Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 # Run once after a transaction's events, before its commit: what the handlers left to do for all of them at
 # once (reporting's rollup upserts, summed over the batch).
 Finisher = Callable[[AsyncSession], Awaitable[None]]
+# Run once after the inbox claim, before the handlers, with the transaction's events not seen before (in
+# delivery order): what the handlers would otherwise each do in a round trip of their own (reporting stores
+# the batch's events in one insert and takes its tickets' locks in one statement).
+Preparer = Callable[[AsyncSession, list[Envelope]], Awaitable[None]]
 # Event type (which is also its routing key) -> the handler that applies it.
 HandlerTable = Mapping[str, Handler]
 
@@ -70,6 +75,7 @@ class Subscription:
     handler: Handler
     serial_batches: bool = False
     finish: Finisher | None = None
+    prepare: Preparer | None = None
 
     @property
     def name(self) -> str:
@@ -203,6 +209,8 @@ class EventConsumer:
                 {"consumer": self.subscription.name, "message_ids": [envelope.id for envelope in envelopes]},
             )
             unseen = {row.message_id for row in claimed}
+            if self.subscription.prepare is not None and unseen:
+                await self.subscription.prepare(session, _first_of_each(envelopes, unseen))
             for envelope in envelopes:
                 if envelope.id not in unseen:
                     applied.append(False)
@@ -246,6 +254,16 @@ class EventConsumer:
             await message.nack(requeue=True)
             return
         await message.ack()
+
+
+def _first_of_each(envelopes: list[Envelope], ids: set[Any]) -> list[Envelope]:
+    """The envelopes whose id is in `ids`, each id once (a duplicate within a batch is handled once)."""
+    wanted, chosen = set(ids), []
+    for envelope in envelopes:
+        if envelope.id in wanted:
+            wanted.discard(envelope.id)
+            chosen.append(envelope)
+    return chosen
 
 
 def _copy(message: AbstractIncomingMessage, extra_headers: dict[str, Any]) -> aio_pika.Message:

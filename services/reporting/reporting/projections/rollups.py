@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opsdesk_shared.db import advisory_lock
@@ -142,16 +142,30 @@ def _columns(rollup: Rollup, keys: tuple[str, ...] | None = None) -> str:
 Share = dict[str, dict[tuple[Any, ...], list[float]]]  # rollup kind -> (day, unit_id, *keys) -> measures
 
 
+def _share_query(rollups: tuple[Rollup, ...]) -> TextClause:
+    """Each rollup's rows for one ticket as an array of records, all in one statement (one round trip for
+    the four rollups rather than four)."""
+    arrays = ", ".join(
+        f"ARRAY(SELECT ROW(q.*) FROM ({rollup.from_facts.format(cell='f.ticket_id = :ticket_id')}) AS q)"
+        for rollup in rollups
+    )
+    return text(f"SELECT {arrays}")
+
+
+_SHARE_QUERIES: dict[tuple[Rollup, ...], TextClause] = {}
+
+
 async def ticket_share(session: AsyncSession, ticket_id: UUID, rollups: tuple[Rollup, ...] = ROLLUPS) -> Share:
     """What one ticket contributes to the daily tier of each of `rollups`: a handful of rows, whatever the
     volume."""
+    query = _SHARE_QUERIES.get(rollups)
+    if query is None:
+        query = _SHARE_QUERIES[rollups] = _share_query(rollups)
+    row = (await session.execute(query, {"ticket_id": ticket_id})).one()
     share: Share = {}
-    for rollup in rollups:
-        rows = await session.execute(
-            text(rollup.from_facts.format(cell="f.ticket_id = :ticket_id")), {"ticket_id": ticket_id}
-        )
+    for rollup, records in zip(rollups, row, strict=True):
         width = 2 + len(rollup.keys)
-        share[rollup.kind] = {tuple(row[:width]): list(row[width:]) for row in rows}
+        share[rollup.kind] = {tuple(record[:width]): list(record[width:]) for record in records}
     return share
 
 
