@@ -2,7 +2,8 @@
 
 Every event is first kept in `stored_event` (its id makes a redelivery a no-op), then applied by the
 handler for its type. A consumer's batch is kept in one insert, and the locks of its tickets taken in one
-statement, before its first event is applied (`prepare`), rather than two round trips per event. Handlers are written to give the same facts in any arrival order. An event that
+statement, before its first event is applied (`prepare`), rather than two round trips per event.
+Handlers are written to give the same facts in any arrival order. An event that
 changes a ticket's facts locks the ticket first; the ticket's share of the rollups is read before and
 after the change, and the differences of all the events of a transaction (a consumer's batch) are summed
 and applied to the rollups at its end, by `finish`, before the commit (rollups.py).
