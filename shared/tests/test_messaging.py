@@ -1,6 +1,7 @@
 """The outbox, the relay and the consumer against the real PostgreSQL and RabbitMQ of this run."""
 
 import asyncio
+import dataclasses
 import json
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -269,3 +270,104 @@ async def test_events_waiting_together_commit_together_and_a_bad_one_spoils_only
     # The first batch is what had arrived when the lane woke (one event or a few); the rest of the first ten
     # deliveries arrived while it slept and commit together. One transaction per event would make it nine.
     assert len({transaction[e.id] for e in envelopes[:9]}) <= 3
+
+
+async def test_a_batch_is_prepared_once_in_its_own_transaction_and_again_for_each_single_event(
+    sessions: async_sessionmaker[AsyncSession], channel: aio_pika.abc.AbstractChannel, migrated: RunEnvironment
+) -> None:
+    """A subscription's `prepare` gets the events of its transaction not seen before, each once (the third
+    event is delivered twice), before their handlers and in their transaction. The last event always fails:
+    its batch rolls back, prepared rows included, and each event is then prepared again on its own."""
+    name = f"test-prepare-{uuid.uuid4().hex[:6]}"
+    envelopes = [Envelope.wrap(Pinged(n=i), producer="test", correlation_id=None) for i in range(8)]
+    first, broken = envelopes[0].id, envelopes[-1].id
+    prepared_ids: set[uuid.UUID] = set()
+
+    async def prepare(session: AsyncSession, batch: list[Envelope]) -> None:
+        await session.execute(
+            text("INSERT INTO test_effect SELECT unnest(CAST(:ids AS uuid[])), -txid_current()::int"),
+            {"ids": [e.id for e in batch]},
+        )
+        prepared_ids.update(e.id for e in batch)
+
+    async def handler(session: AsyncSession, envelope: Envelope) -> None:
+        assert envelope.id in prepared_ids  # prepared before any handler of its transaction runs
+        if envelope.id == first:
+            await asyncio.sleep(0.5)
+        await session.execute(text("INSERT INTO test_effect VALUES (:e, txid_current()::int)"), {"e": envelope.id})
+        if envelope.id == broken:
+            raise ValueError("this one is broken")
+
+    subscription = dataclasses.replace(_subscription(handler, name, delays=(1,)), prepare=prepare)
+    await declare_consumer_queue(channel, subscription.queue)
+    for envelope in (*envelopes[:3], envelopes[2], *envelopes[3:]):
+        await _publish(channel, envelope, f"{name}.event")
+    consumer = EventConsumer(subscription, sessions, channel, max_batch=32)
+    await consumer.start()
+    dlq = await channel.declare_queue(f"{name}.dlq", durable=True, arguments={"x-queue-type": "quorum"})
+    message = await _next_message(dlq, timeout=15)
+    await message.ack()
+    await consumer.stop()
+    assert message.message_id == str(broken)
+    async with sessions() as s:
+        rows = (
+            await s.execute(
+                text("SELECT event_id, n FROM test_effect WHERE event_id = ANY(:ids)"),
+                {"ids": [e.id for e in envelopes]},
+            )
+        ).all()
+    handled = {r.event_id: r.n for r in rows if r.n > 0}
+    prepared = [(r.event_id, -r.n) for r in rows if r.n < 0]
+    # Each committed event was prepared exactly once, in the transaction that handled it; the broken one never.
+    assert sorted(event_id for event_id, _ in prepared) == sorted(e.id for e in envelopes[:-1])
+    assert all(handled[event_id] == transaction for event_id, transaction in prepared)
+    # Every delivery was acked (a batch by one `multiple` ack): none comes back when the channel closes.
+    await channel.close()
+    connection = await connect(migrated.amqp_url, "tests")
+    try:
+        again = await (await connection.channel()).declare_queue(name, passive=True)
+        assert again.declaration_result.message_count == 0
+    finally:
+        await connection.close()
+
+
+async def test_a_committed_batch_is_acked_whole_and_not_delivered_again(
+    sessions: async_sessionmaker[AsyncSession], channel: aio_pika.abc.AbstractChannel, migrated: RunEnvironment
+) -> None:
+    """Six events wait before the consumer starts; the first is slow, so the other five commit as one batch,
+    acked with one `multiple` ack. Once all six are applied and the channel closed, none is in the queue."""
+    name = f"test-acked-{uuid.uuid4().hex[:6]}"
+    envelopes = [Envelope.wrap(Pinged(n=i), producer="test", correlation_id=None) for i in range(6)]
+
+    async def handler(session: AsyncSession, envelope: Envelope) -> None:
+        if envelope.id == envelopes[0].id:
+            await asyncio.sleep(0.5)
+        await session.execute(text("INSERT INTO test_effect VALUES (:e, txid_current()::int)"), {"e": envelope.id})
+
+    subscription = _subscription(handler, name)
+    await declare_consumer_queue(channel, subscription.queue)
+    for envelope in envelopes:
+        await _publish(channel, envelope, f"{name}.event")
+    consumer = EventConsumer(subscription, sessions, channel, max_batch=32)
+    await consumer.start()
+    for _ in range(300):
+        if await _effects(sessions, envelopes[-1].id):
+            break
+        await asyncio.sleep(0.05)
+    await consumer.stop()
+    await channel.close()
+    async with sessions() as s:
+        rows = (
+            await s.execute(
+                text("SELECT event_id, n FROM test_effect WHERE event_id = ANY(:ids)"),
+                {"ids": [e.id for e in envelopes]},
+            )
+        ).all()
+    assert sorted(r.event_id for r in rows) == sorted(e.id for e in envelopes)
+    assert len({r.n for r in rows}) < len(envelopes)  # some committed together
+    connection = await connect(migrated.amqp_url, "tests")
+    try:
+        again = await (await connection.channel()).declare_queue(name, passive=True)
+        assert again.declaration_result.message_count == 0
+    finally:
+        await connection.close()

@@ -8,9 +8,11 @@ service's own database for a human to look at and requeue (parking.py).
 
 Deliveries are handled in batches: whatever has arrived (up to the prefetch) goes through the handler
 one event after another in a single transaction, with one inbox claim and one commit, and is acked
-after that commit; a subscription's `finish`, if any, runs last in that transaction, for what is cheaper
-done once for the batch. Under load this spares each event a transaction of its own (a checkout, a ping, a
-BEGIN, a claim and a COMMIT); when idle a batch is one event, as before. Batches of one consumer run one
+after that commit; a subscription's `prepare`, if any, runs first in that transaction with the batch's
+unseen events, and its `finish` last, for what is cheaper done once for the batch (one multi-row insert
+rather than one per event). Under load this spares each event a transaction of its own (a checkout, a ping, a
+BEGIN, a claim and a COMMIT) and an ack frame (one `multiple` ack covers the batch); when idle a batch
+is one event, as before. Batches of one consumer run one
 at a time, so the locks a handler takes (a ticket, a rollup month) are never held by a sibling batch of
 the same process. If anything in a batch fails, the batch is rolled back and its events are handled
 again one by one, each in its own transaction, so only the failing event is retried or dead-lettered.
@@ -35,7 +37,6 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from opsdesk_shared.contracts.envelope import Envelope
-from opsdesk_shared.db import advisory_lock
 from opsdesk_shared.messaging.topology import QueueSpec, declare_consumer_queue
 from opsdesk_shared.observability import ROUTINE_EVENTS_LOGGER, correlation_id
 
@@ -50,12 +51,26 @@ Handler = Callable[[AsyncSession, Envelope], Awaitable[None]]
 # Run once after a transaction's events, before its commit: what the handlers left to do for all of them at
 # once (reporting's rollup upserts, summed over the batch).
 Finisher = Callable[[AsyncSession], Awaitable[None]]
+# Run once after the inbox claim, before the handlers, with the transaction's events not seen before (in
+# delivery order): what the handlers would otherwise each do in a round trip of their own (reporting stores
+# the batch's events in one insert and takes its tickets' locks in one statement).
+Preparer = Callable[[AsyncSession, list[Envelope]], Awaitable[None]]
 # Event type (which is also its routing key) -> the handler that applies it.
 HandlerTable = Mapping[str, Handler]
 
 # The ids of a batch this consumer had not seen (a duplicate within the batch is claimed once).
 _CLAIM_INBOX = text(
     "INSERT INTO inbox_message (consumer, message_id) SELECT :consumer, unnest(CAST(:message_ids AS uuid[])) "
+    "ON CONFLICT DO NOTHING RETURNING message_id"
+)
+
+# The same, after the consumer's lock (`serial_batches`), in one round trip: the claim reads the lock's row, so
+# the lock is held before any id is claimed, and the handlers' later statements see what the previous holder
+# committed.
+_LOCK_AND_CLAIM_INBOX = text(
+    "WITH serial AS (SELECT pg_advisory_xact_lock(hashtextextended(:lock_key, 0))) "
+    "INSERT INTO inbox_message (consumer, message_id) "
+    "SELECT :consumer, unnest(CAST(:message_ids AS uuid[])) FROM serial "
     "ON CONFLICT DO NOTHING RETURNING message_id"
 )
 
@@ -70,6 +85,7 @@ class Subscription:
     handler: Handler
     serial_batches: bool = False
     finish: Finisher | None = None
+    prepare: Preparer | None = None
 
     @property
     def name(self) -> str:
@@ -105,6 +121,9 @@ class EventConsumer:
         self.max_batch = max_batch
         self._arrived: asyncio.Queue[Delivery | None] = asyncio.Queue()
         self._lane: asyncio.Task[None] | None = None
+        # Deliveries being dead-lettered outside the lane (malformed envelopes): while any is, a batch's
+        # deliveries are acked one by one, never with `multiple` (which would ack that one too).
+        self._settling = 0
 
     async def start(self) -> AbstractQueue:
         queue = await declare_consumer_queue(self.channel, self.subscription.queue)
@@ -123,7 +142,11 @@ class EventConsumer:
         try:
             envelope = Envelope.model_validate_json(message.body)
         except ValidationError as exc:
-            await self._dead_letter(message, f"malformed envelope: {exc.errors()[:1]}")
+            self._settling += 1
+            try:
+                await self._dead_letter(message, f"malformed envelope: {exc.errors()[:1]}")
+            finally:
+                self._settling -= 1
             return
         self._arrived.put_nowait((message, envelope))
 
@@ -156,8 +179,7 @@ class EventConsumer:
                     error=repr(exc)[:300],
                 )
             else:
-                for (message, envelope), was_applied in zip(batch, applied, strict=True):
-                    await self._ack(message, envelope, was_applied)
+                await self._ack_batch(batch, applied)
                 return
         for message, envelope in batch:
             await self._consume_one(message, envelope)
@@ -184,6 +206,9 @@ class EventConsumer:
     async def _ack(self, message: AbstractIncomingMessage, envelope: Envelope, applied: bool) -> None:
         # Ack strictly after the commit: a crash before this line redelivers, and the inbox absorbs it.
         await message.ack()
+        self._log_consumed(envelope, applied)
+
+    def _log_consumed(self, envelope: Envelope, applied: bool) -> None:
         routine_log.info(
             "event_consumed" if applied else "event_duplicate_ignored",
             consumer=self.subscription.name,
@@ -191,18 +216,36 @@ class EventConsumer:
             event_id=str(envelope.id),
         )
 
+    async def _ack_batch(self, batch: list[Delivery], applied: list[bool]) -> None:
+        """Acks a committed batch. Its deliveries are consecutive on the channel and every earlier one is
+        settled (batches run one at a time), so one `multiple` ack of the last covers them all: one frame
+        instead of one per event. Otherwise (a malformed delivery being dead-lettered meanwhile, or a batch
+        spanning a reconnect) each is acked on its own."""
+        tags = [message.delivery_tag for message, _ in batch]
+        first = tags[0] if isinstance(tags[0], int) else None
+        if self._settling == 0 and first is not None and tags == list(range(first, first + len(tags))):
+            await batch[-1][0].ack(multiple=True)
+            for (_, envelope), was_applied in zip(batch, applied, strict=True):
+                self._log_consumed(envelope, was_applied)
+            return
+        for (message, envelope), was_applied in zip(batch, applied, strict=True):
+            await self._ack(message, envelope, was_applied)
+
     async def _handle(self, envelopes: list[Envelope]) -> list[bool]:
         """One transaction for the events (a batch, or one); says for each whether it was applied (False:
         seen before, or a duplicate of an earlier event in the same batch)."""
         applied = []
         async with self.sessions() as session, session.begin():
+            claim = {"consumer": self.subscription.name, "message_ids": [envelope.id for envelope in envelopes]}
             if self.subscription.serial_batches:
-                await advisory_lock(session, f"consumer-batch:{self.subscription.name}")
-            claimed = await session.execute(
-                _CLAIM_INBOX,
-                {"consumer": self.subscription.name, "message_ids": [envelope.id for envelope in envelopes]},
-            )
+                claimed = await session.execute(
+                    _LOCK_AND_CLAIM_INBOX, {**claim, "lock_key": f"consumer-batch:{self.subscription.name}"}
+                )
+            else:
+                claimed = await session.execute(_CLAIM_INBOX, claim)
             unseen = {row.message_id for row in claimed}
+            if self.subscription.prepare is not None and unseen:
+                await self.subscription.prepare(session, _first_of_each(envelopes, unseen))
             for envelope in envelopes:
                 if envelope.id not in unseen:
                     applied.append(False)
@@ -246,6 +289,16 @@ class EventConsumer:
             await message.nack(requeue=True)
             return
         await message.ack()
+
+
+def _first_of_each(envelopes: list[Envelope], ids: set[Any]) -> list[Envelope]:
+    """The envelopes whose id is in `ids`, each id once (a duplicate within a batch is handled once)."""
+    wanted, chosen = set(ids), []
+    for envelope in envelopes:
+        if envelope.id in wanted:
+            wanted.discard(envelope.id)
+            chosen.append(envelope)
+    return chosen
 
 
 def _copy(message: AbstractIncomingMessage, extra_headers: dict[str, Any]) -> aio_pika.Message:

@@ -38,9 +38,10 @@ _RESUMED = text(
 
 async def started(session: AsyncSession, envelope: Envelope) -> UUID:
     s = envelope.parse(SlaStarted)
-    for clock in s.clocks:
+    if s.clocks:  # all its clocks in one round trip (an executemany)
         await session.execute(
-            _STARTED, {"id": s.ticket_id, "metric": clock.metric, "started": clock.started_at, "due": clock.due_at}
+            _STARTED,
+            [{"id": s.ticket_id, "metric": c.metric, "started": c.started_at, "due": c.due_at} for c in s.clocks],
         )
     return s.ticket_id
 
