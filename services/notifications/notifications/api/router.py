@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
@@ -7,8 +7,8 @@ from sqlalchemy import select
 from twilio.request_validator import RequestValidator
 
 from notifications.inbound import service as inbound
-from notifications.messages import access, service
-from notifications.messages.models import SmsMessage, SmsOrphanCallback
+from notifications.messages import access, receipts, service
+from notifications.messages.models import SmsMessage
 from notifications.messages.schemas import MessageOut, MessagePage, ProviderInfo, RevealedSms, RevealIn
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from opsdesk_shared.dependencies import Uow
@@ -124,22 +124,13 @@ async def twilio_inbound(request: Request, uow: Uow) -> Response:
 
 @router.post("/webhooks/twilio/status", include_in_schema=True, status_code=204)
 async def twilio_status(request: Request, uow: Uow) -> Response:
+    """A signed delivery receipt, recorded in one statement; the worker applies it (messages/receipts.py)."""
     form = {k: str(v) for k, v in (await request.form()).items()}
     _check_signature(request, form)
     sid, raw_status = form.get("MessageSid", ""), form.get("MessageStatus", "")
     status = service.TWILIO_STATUS.get(raw_status)
-    if not sid or status is None:
-        return Response(status_code=204)  # nothing we track; acknowledged so Twilio does not retry
-    await service.hold_receipts_of(uow, [sid])
-    message = await service.by_provider_sid(uow, sid)
-    if message is None:
-        uow.add(
-            SmsOrphanCallback(
-                provider_sid=sid, status=raw_status, error_code=form.get("ErrorCode"), at=datetime.now(UTC)
-            )
+    if sid and status is not None:  # otherwise nothing we track; acknowledged so Twilio does not retry
+        await receipts.record(
+            uow, [receipts.Receipt(sid, status, error_code=form.get("ErrorCode") or None, detail=raw_status)]
         )
-    else:
-        if form.get("ErrorCode"):
-            message.error_code = form["ErrorCode"]
-        await service.advance(uow, message, status, source="callback", detail=raw_status)
     return Response(status_code=204)

@@ -15,7 +15,6 @@ from notifications.messages.models import SmsMessage, SmsStatusChange
 from notifications.messages.segments import count_segments, encoding_of
 from opsdesk_shared.contracts.envelope import Event
 from opsdesk_shared.contracts.notifications import SmsDelivered, SmsFailed, SmsSent, SmsStatus
-from opsdesk_shared.db import advisory_lock
 from opsdesk_shared.messaging.outbox import add_event
 from opsdesk_shared.phones import mask_phone
 
@@ -170,20 +169,24 @@ def _move(session: AsyncSession, message: SmsMessage, status: str, *, source: st
     return True
 
 
+# The subquery sorts before any lock is taken (a lock function beside ORDER BY would run before the sort).
+HOLD_RECEIPTS = text(
+    "SELECT count(pg_advisory_xact_lock(key)) FROM"
+    " (SELECT DISTINCT hashtextextended(k, 0) AS key FROM unnest(CAST(:keys AS text[])) AS k ORDER BY key) AS held"
+)
+
+
 async def hold_receipts_of(session: AsyncSession, sids: Iterable[str]) -> None:
     """Until the transaction ends, no other transaction records a send or a receipt under these provider ids.
 
     A receipt can overtake our own record of the send: it is then kept as an orphan, and recording the send
     applies it. Without this lock the two could interleave (the receipt looking for the message before the
     send's record commits, the send looking for orphans before the receipt's commits) and the receipt was
-    never applied. Both sides take these locks before anything else, in one order, so they cannot deadlock."""
-    for sid in sorted(set(sids)):
-        await advisory_lock(session, f"sms-receipt:{sid}")
-
-
-async def by_provider_sid(session: AsyncSession, sid: str) -> SmsMessage | None:
-    stmt = select(SmsMessage).where(SmsMessage.provider_sid == sid).with_for_update()
-    return (await session.execute(stmt)).scalar()
+    never applied. Both sides take these locks before anything else, in one order (of the lock keys, so that
+    even two sids whose keys collide cannot deadlock), in one statement for a whole batch."""
+    keys = sorted({f"sms-receipt:{sid}" for sid in sids})
+    if keys:
+        await session.execute(HOLD_RECEIPTS, {"keys": keys})
 
 
 async def queue_many(
