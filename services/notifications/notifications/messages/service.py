@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import select, text
+from sqlalchemy import DateTime, Text, func, literal, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,7 +74,7 @@ async def queue_message(
             deferrable=deferrable,
             limits=limits,
         )
-    stmt = (
+    message = (
         insert(SmsMessage)
         .values(
             id=uuid4(),
@@ -98,15 +98,26 @@ async def queue_message(
             updated_at=now,
         )
         .on_conflict_do_nothing(index_elements=["event_id", "recipient"], index_where=text("event_id IS NOT NULL"))
+        .returning(SmsMessage.id)
+        .cte("message")
     )
-    result = await session.execute(stmt.returning(SmsMessage.id))
-    queued_id = result.scalar()
-    if queued_id is None:
-        return None
-    session.add(SmsStatusChange(message_id=queued_id, status=status, source="event", detail=why, at=now))
+    # The message, its first status and (if it is due) the sender's wake-up in one statement: the hot path of every
+    # ticket's SMS. Nothing is written or woken when this event already produced one for this recipient.
+    first_status = insert(SmsStatusChange).from_select(
+        ["message_id", "status", "source", "detail", "at"],
+        select(
+            message.c.id,
+            literal(status, Text),
+            literal("event", Text),
+            literal(why, Text),
+            literal(now, DateTime(timezone=True)),
+        ),
+    )
+    columns: list[Any] = [message.c.id]
     if status == "queued" and not_before <= now:
-        await session.execute(text("SELECT pg_notify(:c, '')"), {"c": SEND_CHANNEL})
-    return queued_id
+        columns.append(func.pg_notify(SEND_CHANNEL, ""))
+    result = await session.execute(select(*columns).add_cte(first_status.cte("first_status")))
+    return result.scalar()
 
 
 def _status_event(message: SmsMessage, status: str) -> SmsStatus:

@@ -39,10 +39,11 @@ class RuleApplier:
     async def _template(self, trigger_name: str) -> SmsTemplate | None:
         """The enabled rule's template, looked up once per event (an escalation goes to several people)."""
         if trigger_name not in self._templates:
-            rule = await self.session.get(SmsRule, trigger_name)
-            self._templates[trigger_name] = (
-                await self.session.get(SmsTemplate, rule.template_code) if rule is not None and rule.enabled else None
-            )
+            self._templates[trigger_name] = await self.session.scalar(
+                sa.select(SmsTemplate)
+                .join(SmsRule, SmsRule.template_code == SmsTemplate.code)
+                .where(SmsRule.trigger == trigger_name, SmsRule.enabled)
+            )  # one statement, not a rule's and then its template's
         return self._templates[trigger_name]
 
     async def send(
