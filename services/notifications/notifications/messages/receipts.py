@@ -13,13 +13,12 @@ so neither can miss the other. A duplicate receipt changes nothing, as `advance`
 """
 
 import asyncio
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from notifications.messages import service
 from notifications.messages.models import SmsMessage, SmsOrphanCallback, SmsReceipt
@@ -39,13 +38,28 @@ class Receipt:
     detail: str | None = None
 
 
-async def record(session: AsyncSession, receipts: list[Receipt]) -> None:
+# Built once: the API's whole cost per receipt is this statement, so it is not composed anew for each request.
+RECORD = text(
+    "WITH receipt AS (INSERT INTO sms_receipt (provider_sid, status, error_code, detail, received_at)"
+    " SELECT sid, status, code, detail, now() FROM unnest("
+    "CAST(:sids AS text[]), CAST(:statuses AS text[]), CAST(:codes AS text[]), CAST(:details AS text[])"
+    ") AS r(sid, status, code, detail))"
+    f" SELECT pg_notify('{RECEIPT_CHANNEL}', '')"
+)
+
+
+async def record(session: AsyncSession | AsyncConnection, receipts: list[Receipt]) -> None:
     """The receipts and the worker's wake-up in one statement (the notification is sent when this commits)."""
-    if not receipts:
-        return
-    now = datetime.now(UTC)
-    rows = insert(SmsReceipt).values([{**asdict(r), "received_at": now} for r in receipts]).cte("receipt")
-    await session.execute(select(func.pg_notify(RECEIPT_CHANNEL, "")).add_cte(rows))
+    if receipts:
+        await session.execute(
+            RECORD,
+            {
+                "sids": [r.provider_sid for r in receipts],
+                "statuses": [r.status for r in receipts],
+                "codes": [r.error_code for r in receipts],
+                "details": [r.detail for r in receipts],
+            },
+        )
 
 
 async def fold(session: AsyncSession, limit: int) -> int:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import DateTime, Text, func, literal, select, text
+from sqlalchemy import DateTime, Select, Text, bindparam, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -74,50 +74,80 @@ async def queue_message(
             deferrable=deferrable,
             limits=limits,
         )
+    params = {
+        "id": uuid4(),
+        "event_id": event_id,
+        "recipient": recipient,
+        "body": body,
+        "template": template,
+        "ticket_id": ticket_id,
+        "urgent": urgent,
+        "ticket_news": ticket_news,
+        "ticket_number": ticket_number,
+        "provider": provider,
+        "provider_template": provider_template,
+        "template_params": template_params,
+        "status": status,
+        "segments": count_segments(body),
+        "encoding": encoding_of(body),
+        "attempts": 0,
+        "next_attempt_at": not_before,
+        "created_at": now,
+        "updated_at": now,
+        "why": why,
+    }
+    result = await session.execute(QUEUE[status == "queued" and not_before <= now], params)
+    return result.scalar()
+
+
+def _queue_statement(wake: bool) -> Select[Any]:
+    """The message, its first status and (if it is due) the sender's wake-up in one statement, the hot path of
+    every ticket's SMS; nothing is written or woken when the event already produced an SMS for this recipient.
+    Built once with bound parameters, as composing it costs more CPU than running it."""
+    table = SmsMessage.__table__
     message = (
-        insert(SmsMessage)
-        .values(
-            id=uuid4(),
-            event_id=event_id,
-            recipient=recipient,
-            body=body,
-            template=template,
-            ticket_id=ticket_id,
-            urgent=urgent,
-            ticket_news=ticket_news,
-            ticket_number=ticket_number,
-            provider=provider,
-            provider_template=provider_template,
-            template_params=template_params,
-            status=status,
-            segments=count_segments(body),
-            encoding=encoding_of(body),
-            attempts=0,
-            next_attempt_at=not_before,
-            created_at=now,
-            updated_at=now,
-        )
+        insert(table)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in QUEUED_COLUMNS})
         .on_conflict_do_nothing(index_elements=["event_id", "recipient"], index_where=text("event_id IS NOT NULL"))
-        .returning(SmsMessage.id)
+        .returning(table.c.id)
         .cte("message")
     )
-    # The message, its first status and (if it is due) the sender's wake-up in one statement: the hot path of every
-    # ticket's SMS. Nothing is written or woken when this event already produced one for this recipient.
     first_status = insert(SmsStatusChange).from_select(
         ["message_id", "status", "source", "detail", "at"],
         select(
             message.c.id,
-            literal(status, Text),
-            literal("event", Text),
-            literal(why, Text),
-            literal(now, DateTime(timezone=True)),
+            bindparam("status", type_=Text),
+            literal_column("'event'"),
+            bindparam("why", type_=Text),
+            bindparam("created_at", type_=DateTime(timezone=True)),
         ),
     )
-    columns: list[Any] = [message.c.id]
-    if status == "queued" and not_before <= now:
-        columns.append(func.pg_notify(SEND_CHANNEL, ""))
-    result = await session.execute(select(*columns).add_cte(first_status.cte("first_status")))
-    return result.scalar()
+    columns: list[Any] = [message.c.id, func.pg_notify(SEND_CHANNEL, "")] if wake else [message.c.id]
+    return select(*columns).add_cte(first_status.cte("first_status"))
+
+
+QUEUED_COLUMNS = (
+    "id",
+    "event_id",
+    "recipient",
+    "body",
+    "template",
+    "ticket_id",
+    "urgent",
+    "ticket_news",
+    "ticket_number",
+    "provider",
+    "provider_template",
+    "template_params",
+    "status",
+    "segments",
+    "encoding",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "updated_at",
+)
+QUEUE = {wake: _queue_statement(wake) for wake in (False, True)}
 
 
 def _status_event(message: SmsMessage, status: str) -> SmsStatus:
