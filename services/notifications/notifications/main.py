@@ -19,6 +19,7 @@ def create_app(settings: NotificationsSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.sessions = session_factory(engine)
+        app.state.engine = engine
         yield
         await engine.dispose()
 

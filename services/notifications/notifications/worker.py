@@ -1,8 +1,10 @@
-"""Notifications' worker: event consumers that queue SMS, the sender, and the outbox relay."""
+"""Notifications' worker: event consumers that queue SMS, the sender, the receipts' folder, and the outbox relay."""
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from notifications.config import NotificationsSettings
+from notifications.messages.receipts import ReceiptFolder
 from notifications.messages.sender import Sender
 from notifications.messaging.consumers import subscriptions
 from notifications.providers.aliyun import AliyunProvider
@@ -10,7 +12,7 @@ from notifications.providers.base import SmsProvider
 from notifications.providers.twilio import TwilioProvider
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.settings import ServiceSettings
-from opsdesk_shared.worker import run_worker
+from opsdesk_shared.worker import BackgroundTask, run_worker
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +39,13 @@ def provider_for(settings: NotificationsSettings) -> SmsProvider:
     )
 
 
+def background_tasks(
+    settings: NotificationsSettings, sessions: async_sessionmaker[AsyncSession], provider: SmsProvider
+) -> list[BackgroundTask]:
+    """What runs beside the consumers: the sender and the receipts' folder (the tests run the same)."""
+    return [Sender(settings, sessions, provider).run, ReceiptFolder(sessions, settings.asyncpg_dsn).run]
+
+
 async def run(settings: ServiceSettings) -> None:
     assert isinstance(settings, NotificationsSettings)
     engine = create_engine(settings)
@@ -50,9 +59,10 @@ async def run(settings: ServiceSettings) -> None:
             note="no provider credentials: SMS go to the local stand-in, development only",
         )
     log.info("sms_provider", provider=settings.sms_provider)
-    sender = Sender(settings, sessions, provider)
     try:
-        await run_worker(settings, sessions, subscriptions(settings), tasks=[sender.run])
+        await run_worker(
+            settings, sessions, subscriptions(settings), tasks=background_tasks(settings, sessions, provider)
+        )
     finally:
         await provider.close()
         await engine.dispose()

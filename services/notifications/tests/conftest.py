@@ -9,17 +9,38 @@ import httpx
 import pytest
 import uvicorn
 from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from sqlalchemy import func, select
 
 from notifications.config import NotificationsSettings
 from notifications.main import create_app
+from notifications.messages.models import SmsReceipt
 from opsdesk_shared.contracts.intake import TicketCreated
+from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.plugin import RunEnvironment
+from opsdesk_shared.testing.workers import eventually
 from twilio_sink.app import SinkConfig
 from twilio_sink.app import create_app as create_sink
 
 ACCOUNT_SID = "AC" + "1" * 32
 AUTH_TOKEN = "test-auth-token-123"
 PUBLIC_URL = "http://opsdesk.test"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def serve(app: FastAPI, port: int) -> tuple[uvicorn.Server, asyncio.Task[None]]:
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=1)
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn offers no start event)
+        await asyncio.sleep(0.02)
+    return server, task
 
 
 @dataclass
@@ -88,6 +109,21 @@ async def notifications_client(notifications_settings: NotificationsSettings) ->
     async with LifespanManager(app) as manager:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=manager.app), base_url=PUBLIC_URL) as c:
             yield c
+
+
+async def receipts_folded(settings: NotificationsSettings, sid: str) -> None:
+    """Waits until the worker has applied every receipt recorded for `sid` (messages/receipts.py)."""
+    engine = create_engine(settings)
+
+    async def none_pending() -> bool:
+        async with session_factory(engine)() as session:
+            pending = await session.scalar(select(func.count()).where(SmsReceipt.provider_sid == sid))
+        return pending == 0
+
+    try:
+        await eventually(none_pending, timeout=20)
+    finally:
+        await engine.dispose()
 
 
 def ticket_created(phone: str) -> TicketCreated:

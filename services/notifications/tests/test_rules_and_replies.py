@@ -17,9 +17,8 @@ from twilio.request_validator import RequestValidator
 from notifications.config import NotificationsSettings
 from notifications.main import create_app
 from notifications.messages.breaker import CircuitBreaker
-from notifications.messages.sender import Sender
 from notifications.messaging.consumers import subscriptions
-from notifications.worker import provider_for
+from notifications.worker import background_tasks, provider_for
 from opsdesk_shared.contracts import assets as a
 from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.contracts import intake as i
@@ -41,8 +40,12 @@ async def worker(notifications_settings: NotificationsSettings) -> AsyncIterator
     engine = create_engine(notifications_settings)
     sessions = session_factory(engine)
     provider = provider_for(notifications_settings)
-    sender = Sender(notifications_settings, sessions, provider)
-    async with running_worker(notifications_settings, sessions, subscriptions(notifications_settings), [sender.run]):
+    async with running_worker(
+        notifications_settings,
+        sessions,
+        subscriptions(notifications_settings),
+        background_tasks(notifications_settings, sessions, provider),
+    ):
         yield
     await provider.close()
     await engine.dispose()

@@ -10,14 +10,14 @@ from twilio.request_validator import RequestValidator
 
 from notifications.config import NotificationsSettings
 from notifications.messages import service
-from notifications.messages.sender import Sender
 from notifications.messaging.consumers import subscriptions
+from notifications.worker import background_tasks
 from notifications.worker import provider_for as provider_for_tests
 from opsdesk_shared.db import create_engine, session_factory
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually, publish, running_worker
 
-from .conftest import AUTH_TOKEN, PUBLIC_URL, Sink, ticket_created
+from .conftest import AUTH_TOKEN, PUBLIC_URL, Sink, receipts_folded, ticket_created
 
 STATUS_PATH = "/api/sms/webhooks/twilio/status"
 
@@ -27,8 +27,12 @@ async def worker(notifications_settings: NotificationsSettings) -> AsyncIterator
     engine = create_engine(notifications_settings)
     sessions = session_factory(engine)
     provider = provider_for_tests(notifications_settings)
-    sender = Sender(notifications_settings, sessions, provider)
-    async with running_worker(notifications_settings, sessions, subscriptions(notifications_settings), [sender.run]):
+    async with running_worker(
+        notifications_settings,
+        sessions,
+        subscriptions(notifications_settings),
+        background_tasks(notifications_settings, sessions, provider),
+    ):
         yield sessions
     await provider.close()
     await engine.dispose()
@@ -159,7 +163,10 @@ async def _queued_message(settings: NotificationsSettings, sid: str) -> uuid.UUI
 
 
 async def test_status_callbacks_need_a_valid_signature_and_never_go_backwards(
-    notifications_client: httpx.AsyncClient, notifications_settings: NotificationsSettings, migrated: RunEnvironment
+    notifications_client: httpx.AsyncClient,
+    notifications_settings: NotificationsSettings,
+    migrated: RunEnvironment,
+    worker: object,
 ) -> None:
     sid = "SM" + uuid.uuid4().hex
     ticket_id = await _queued_message(notifications_settings, sid)
@@ -168,14 +175,17 @@ async def test_status_callbacks_need_a_valid_signature_and_never_go_backwards(
     forged = await notifications_client.post(STATUS_PATH, data=delivered, headers=_signed(delivered, "wrong-token"))
     assert missing.status_code == forged.status_code == 403
     token = migrated.token("admin")
+    await receipts_folded(notifications_settings, sid)
     assert (await stored(notifications_client, token, ticket_id))["status"] == "sent"
 
     ok = await notifications_client.post(STATUS_PATH, data=delivered, headers=_signed(delivered))
     assert ok.status_code == 204
+    await stored_when(notifications_client, token, ticket_id, "delivered")  # applied by the worker
     late_sent = {**delivered, "MessageStatus": "sent"}  # arrives after "delivered"
     assert (await notifications_client.post(STATUS_PATH, data=late_sent, headers=_signed(late_sent))).status_code == 204
     again = await notifications_client.post(STATUS_PATH, data=delivered, headers=_signed(delivered))
     assert again.status_code == 204
+    await receipts_folded(notifications_settings, sid)
     assert (await stored(notifications_client, token, ticket_id))["status"] == "delivered"
 
 

@@ -12,9 +12,8 @@ import httpx
 import pytest
 
 from notifications.config import NotificationsSettings
-from notifications.messages.sender import Sender
 from notifications.messaging.consumers import subscriptions
-from notifications.worker import provider_for
+from notifications.worker import background_tasks, provider_for
 from opsdesk_shared.contracts import dispatch as d
 from opsdesk_shared.contracts.intake import TicketCreated
 from opsdesk_shared.db import create_engine, session_factory
@@ -37,8 +36,9 @@ async def worker(merge_settings: NotificationsSettings) -> AsyncIterator[None]:
     engine = create_engine(merge_settings)
     sessions = session_factory(engine)
     provider = provider_for(merge_settings)
-    sender = Sender(merge_settings, sessions, provider)
-    async with running_worker(merge_settings, sessions, subscriptions(merge_settings), [sender.run]):
+    async with running_worker(
+        merge_settings, sessions, subscriptions(merge_settings), background_tasks(merge_settings, sessions, provider)
+    ):
         yield
     await provider.close()
     await engine.dispose()

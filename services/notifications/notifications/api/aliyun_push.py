@@ -18,8 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from notifications.config import NotificationsSettings
 from notifications.inbound import service as inbound
 from notifications.inbound.models import SmsOptOut
-from notifications.messages import service
-from notifications.messages.models import SmsOrphanCallback
+from notifications.messages import receipts
 from notifications.providers.aliyun import ERRORS, provider_sid
 from opsdesk_shared.dependencies import Uow
 from opsdesk_shared.errors import Forbidden, RuleViolation
@@ -98,8 +97,8 @@ async def _items(request: Request, model: type[BaseModel]) -> list[Any]:
 @router.post("/report")
 async def sms_report(request: Request, uow: Uow) -> JSONResponse:
     """Delivery reports: `success` true is delivered; false is undelivered, with the carrier's code kept (a
-    blacklisted number is also recorded as an opt-out). A report ahead of our own record of the send waits as an
-    orphan, as Twilio's do."""
+    blacklisted number is also recorded as an opt-out). Recorded as receipts, applied by the worker as Twilio's
+    are (messages/receipts.py)."""
     check_source(request)
     ours = []
     for report in await _items(request, SmsReport):
@@ -107,21 +106,16 @@ async def sms_report(request: Request, uow: Uow) -> JSONResponse:
             continue  # not one of ours (sent from Aliyun's console)
         phone = normalise_phone(report.phone_number, "CN", field="phone_number")
         ours.append((report, phone, provider_sid(report.out_id, phone)))
-    await service.hold_receipts_of(uow, (sid for _, _, sid in ours))
+    recorded = []
     for report, phone, sid in ours:
         status = "delivered" if report.success else "undelivered"
         code = None if report.success else (report.err_code or "UNDELIVERED")
-        if code and code in ERRORS and ERRORS[code].action == "opt_out":
+        if code and code in ERRORS and ERRORS[code].action == "opt_out":  # rare: a second statement only then
             await uow.execute(
                 insert(SmsOptOut).values(phone=phone, source="provider", at=datetime.now(UTC)).on_conflict_do_nothing()
             )
-        message = await service.by_provider_sid(uow, sid)
-        if message is None:
-            uow.add(SmsOrphanCallback(provider_sid=sid, status=status, error_code=code, at=datetime.now(UTC)))
-            continue
-        if code:
-            message.error_code = code
-        await service.advance(uow, message, status, source="callback", detail=report.err_code)
+        recorded.append(receipts.Receipt(sid, status, error_code=code, detail=report.err_code))
+    await receipts.record(uow, recorded)
     return JSONResponse(RECEIVED)
 
 

@@ -1,14 +1,16 @@
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 from twilio.request_validator import RequestValidator
 
 from notifications.inbound import service as inbound
-from notifications.messages import access, service
-from notifications.messages.models import SmsMessage, SmsOrphanCallback
+from notifications.messages import access, receipts, service
+from notifications.messages.models import SmsMessage
 from notifications.messages.schemas import MessageOut, MessagePage, ProviderInfo, RevealedSms, RevealIn
 from opsdesk_shared.auth import CurrentPrincipal, Principal, Role, require_roles
 from opsdesk_shared.dependencies import Uow
@@ -122,24 +124,25 @@ async def twilio_inbound(request: Request, uow: Uow) -> Response:
     return Response('<?xml version="1.0" encoding="UTF-8"?><Response/>', media_type="text/xml")
 
 
+async def _single_statement(request: Request) -> AsyncIterator[AsyncConnection]:
+    """A connection in autocommit, for a route that writes with one statement: that statement commits by itself
+    before the answer, without the BEGIN and COMMIT round trips of a transaction."""
+    async with request.app.state.engine.connect() as connection:
+        yield await connection.execution_options(isolation_level="AUTOCOMMIT")
+
+
+SingleStatement = Annotated[AsyncConnection, Depends(_single_statement, scope="function")]
+
+
 @router.post("/webhooks/twilio/status", include_in_schema=True, status_code=204)
-async def twilio_status(request: Request, uow: Uow) -> Response:
+async def twilio_status(request: Request, connection: SingleStatement) -> Response:
+    """A signed delivery receipt, recorded in one statement; the worker applies it (messages/receipts.py)."""
     form = {k: str(v) for k, v in (await request.form()).items()}
     _check_signature(request, form)
     sid, raw_status = form.get("MessageSid", ""), form.get("MessageStatus", "")
     status = service.TWILIO_STATUS.get(raw_status)
-    if not sid or status is None:
-        return Response(status_code=204)  # nothing we track; acknowledged so Twilio does not retry
-    await service.hold_receipts_of(uow, [sid])
-    message = await service.by_provider_sid(uow, sid)
-    if message is None:
-        uow.add(
-            SmsOrphanCallback(
-                provider_sid=sid, status=raw_status, error_code=form.get("ErrorCode"), at=datetime.now(UTC)
-            )
+    if sid and status is not None:  # otherwise nothing we track; acknowledged so Twilio does not retry
+        await receipts.record(
+            connection, [receipts.Receipt(sid, status, error_code=form.get("ErrorCode") or None, detail=raw_status)]
         )
-    else:
-        if form.get("ErrorCode"):
-            message.error_code = form["ErrorCode"]
-        await service.advance(uow, message, status, source="callback", detail=raw_status)
     return Response(status_code=204)

@@ -101,6 +101,20 @@ class SmsReveal(Base, kw_only=True):
     at: Mapped[datetime]
 
 
+class SmsReceipt(Base, kw_only=True):
+    """A provider's delivery receipt as the API accepted it (one insert, so the provider's callback is answered at
+    the cost of a statement), until the worker applies it to its message (messages/receipts.py)."""
+
+    __tablename__ = "sms_receipt"
+
+    id: Mapped[int] = mapped_column(sa.BigInteger, sa.Identity(), primary_key=True, init=False)
+    provider_sid: Mapped[str]
+    status: Mapped[str]  # ours: sent | delivered | undelivered | failed
+    error_code: Mapped[str | None] = mapped_column(default=None)
+    detail: Mapped[str | None] = mapped_column(default=None)  # the provider's own word (Twilio's status, Aliyun's code)
+    received_at: Mapped[datetime]
+
+
 class SmsOrphanCallback(Base, kw_only=True):
     """A status callback that arrived before we recorded the provider's sid; applied when we do."""
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid4
 
-from sqlalchemy import select, text
+from sqlalchemy import DateTime, Select, Text, bindparam, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,7 +15,6 @@ from notifications.messages.models import SmsMessage, SmsStatusChange
 from notifications.messages.segments import count_segments, encoding_of
 from opsdesk_shared.contracts.envelope import Event
 from opsdesk_shared.contracts.notifications import SmsDelivered, SmsFailed, SmsSent, SmsStatus
-from opsdesk_shared.db import advisory_lock
 from opsdesk_shared.messaging.outbox import add_event
 from opsdesk_shared.phones import mask_phone
 
@@ -75,39 +74,80 @@ async def queue_message(
             deferrable=deferrable,
             limits=limits,
         )
-    stmt = (
-        insert(SmsMessage)
-        .values(
-            id=uuid4(),
-            event_id=event_id,
-            recipient=recipient,
-            body=body,
-            template=template,
-            ticket_id=ticket_id,
-            urgent=urgent,
-            ticket_news=ticket_news,
-            ticket_number=ticket_number,
-            provider=provider,
-            provider_template=provider_template,
-            template_params=template_params,
-            status=status,
-            segments=count_segments(body),
-            encoding=encoding_of(body),
-            attempts=0,
-            next_attempt_at=not_before,
-            created_at=now,
-            updated_at=now,
-        )
+    params = {
+        "id": uuid4(),
+        "event_id": event_id,
+        "recipient": recipient,
+        "body": body,
+        "template": template,
+        "ticket_id": ticket_id,
+        "urgent": urgent,
+        "ticket_news": ticket_news,
+        "ticket_number": ticket_number,
+        "provider": provider,
+        "provider_template": provider_template,
+        "template_params": template_params,
+        "status": status,
+        "segments": count_segments(body),
+        "encoding": encoding_of(body),
+        "attempts": 0,
+        "next_attempt_at": not_before,
+        "created_at": now,
+        "updated_at": now,
+        "why": why,
+    }
+    result = await session.execute(QUEUE[status == "queued" and not_before <= now], params)
+    return result.scalar()
+
+
+def _queue_statement(wake: bool) -> Select[Any]:
+    """The message, its first status and (if it is due) the sender's wake-up in one statement, the hot path of
+    every ticket's SMS; nothing is written or woken when the event already produced an SMS for this recipient.
+    Built once with bound parameters, as composing it costs more CPU than running it."""
+    table = SmsMessage.__table__
+    message = (
+        insert(table)
+        .values({name: bindparam(name, type_=table.c[name].type) for name in QUEUED_COLUMNS})
         .on_conflict_do_nothing(index_elements=["event_id", "recipient"], index_where=text("event_id IS NOT NULL"))
+        .returning(table.c.id)
+        .cte("message")
     )
-    result = await session.execute(stmt.returning(SmsMessage.id))
-    queued_id = result.scalar()
-    if queued_id is None:
-        return None
-    session.add(SmsStatusChange(message_id=queued_id, status=status, source="event", detail=why, at=now))
-    if status == "queued" and not_before <= now:
-        await session.execute(text("SELECT pg_notify(:c, '')"), {"c": SEND_CHANNEL})
-    return queued_id
+    first_status = insert(SmsStatusChange).from_select(
+        ["message_id", "status", "source", "detail", "at"],
+        select(
+            message.c.id,
+            bindparam("status", type_=Text),
+            literal_column("'event'"),
+            bindparam("why", type_=Text),
+            bindparam("created_at", type_=DateTime(timezone=True)),
+        ),
+    )
+    columns: list[Any] = [message.c.id, func.pg_notify(SEND_CHANNEL, "")] if wake else [message.c.id]
+    return select(*columns).add_cte(first_status.cte("first_status"))
+
+
+QUEUED_COLUMNS = (
+    "id",
+    "event_id",
+    "recipient",
+    "body",
+    "template",
+    "ticket_id",
+    "urgent",
+    "ticket_news",
+    "ticket_number",
+    "provider",
+    "provider_template",
+    "template_params",
+    "status",
+    "segments",
+    "encoding",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "updated_at",
+)
+QUEUE = {wake: _queue_statement(wake) for wake in (False, True)}
 
 
 def _status_event(message: SmsMessage, status: str) -> SmsStatus:
@@ -170,20 +210,24 @@ def _move(session: AsyncSession, message: SmsMessage, status: str, *, source: st
     return True
 
 
+# The subquery sorts before any lock is taken (a lock function beside ORDER BY would run before the sort).
+HOLD_RECEIPTS = text(
+    "SELECT count(pg_advisory_xact_lock(key)) FROM"
+    " (SELECT DISTINCT hashtextextended(k, 0) AS key FROM unnest(CAST(:keys AS text[])) AS k ORDER BY key) AS held"
+)
+
+
 async def hold_receipts_of(session: AsyncSession, sids: Iterable[str]) -> None:
     """Until the transaction ends, no other transaction records a send or a receipt under these provider ids.
 
     A receipt can overtake our own record of the send: it is then kept as an orphan, and recording the send
     applies it. Without this lock the two could interleave (the receipt looking for the message before the
     send's record commits, the send looking for orphans before the receipt's commits) and the receipt was
-    never applied. Both sides take these locks before anything else, in one order, so they cannot deadlock."""
-    for sid in sorted(set(sids)):
-        await advisory_lock(session, f"sms-receipt:{sid}")
-
-
-async def by_provider_sid(session: AsyncSession, sid: str) -> SmsMessage | None:
-    stmt = select(SmsMessage).where(SmsMessage.provider_sid == sid).with_for_update()
-    return (await session.execute(stmt)).scalar()
+    never applied. Both sides take these locks before anything else, in one order (of the lock keys, so that
+    even two sids whose keys collide cannot deadlock), in one statement for a whole batch."""
+    keys = sorted({f"sms-receipt:{sid}" for sid in sids})
+    if keys:
+        await session.execute(HOLD_RECEIPTS, {"keys": keys})
 
 
 async def queue_many(

@@ -39,10 +39,11 @@ class RuleApplier:
     async def _template(self, trigger_name: str) -> SmsTemplate | None:
         """The enabled rule's template, looked up once per event (an escalation goes to several people)."""
         if trigger_name not in self._templates:
-            rule = await self.session.get(SmsRule, trigger_name)
-            self._templates[trigger_name] = (
-                await self.session.get(SmsTemplate, rule.template_code) if rule is not None and rule.enabled else None
-            )
+            self._templates[trigger_name] = await self.session.scalar(
+                sa.select(SmsTemplate)
+                .join(SmsRule, SmsRule.template_code == SmsTemplate.code)
+                .where(SmsRule.trigger == trigger_name, SmsRule.enabled)
+            )  # one statement, not a rule's and then its template's
         return self._templates[trigger_name]
 
     async def send(
@@ -91,30 +92,39 @@ async def _track(
 ) -> None:
     """Upsert the ticket's contact; its status moves only to a later one (a queue's consumers run
     concurrently, so a ticket's events may be handled out of order)."""
-    table = TicketContact.__table__
-    stmt = insert(TicketContact).values(
-        ticket_id=ticket_id,
-        number=number,
-        title=title or "",
-        requester_name=requester_name,
-        requester_phone=phone,
-        status=status,
-        status_at=at,
-        resolved_at=resolved_at,
-    )
-    newer = stmt.excluded.status_at >= table.c.status_at
     await session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["ticket_id"],
-            set_={
-                "title": sa.case((stmt.excluded.title != "", stmt.excluded.title), else_=table.c.title),
-                "requester_name": sa.func.coalesce(stmt.excluded.requester_name, table.c.requester_name),
-                "status": sa.case((newer, stmt.excluded.status), else_=table.c.status),
-                "status_at": sa.func.greatest(stmt.excluded.status_at, table.c.status_at),
-                "resolved_at": sa.func.coalesce(stmt.excluded.resolved_at, table.c.resolved_at),
-            },
-        )
+        TRACK,
+        {
+            "ticket_id": ticket_id,
+            "number": number,
+            "title": title or "",
+            "requester_name": requester_name,
+            "requester_phone": phone,
+            "status": status,
+            "status_at": at,
+            "resolved_at": resolved_at,
+        },
     )
+
+
+def _track_statement() -> sa.Insert:
+    """Built once with bound parameters: every ticket event runs it, and composing it cost more CPU than running it."""
+    table = TicketContact.__table__
+    stmt = insert(table).values({c.name: sa.bindparam(c.name, type_=c.type) for c in table.columns})
+    newer = stmt.excluded.status_at >= table.c.status_at
+    return stmt.on_conflict_do_update(
+        index_elements=["ticket_id"],
+        set_={
+            "title": sa.case((stmt.excluded.title != "", stmt.excluded.title), else_=table.c.title),
+            "requester_name": sa.func.coalesce(stmt.excluded.requester_name, table.c.requester_name),
+            "status": sa.case((newer, stmt.excluded.status), else_=table.c.status),
+            "status_at": sa.func.greatest(stmt.excluded.status_at, table.c.status_at),
+            "resolved_at": sa.func.coalesce(stmt.excluded.resolved_at, table.c.resolved_at),
+        },
+    )
+
+
+TRACK = _track_statement()
 
 
 # --- one handler per event type; `HANDLERS` below says which is which (and so what the queue binds) ---
