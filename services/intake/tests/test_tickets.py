@@ -120,6 +120,24 @@ async def test_requester_files_only_for_their_unit_and_sees_only_its_tickets(
     assert mine and all(t["unit_id"] == str(UNIT) for t in mine)
 
 
+async def test_a_ticket_the_hotline_files_for_a_station_is_seen_by_its_sub_bureau_and_not_a_sibling(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
+) -> None:
+    sub_bureau = await units.add(kind="sub_bureau")
+    station = await units.add(parent_path=sub_bureau)
+    sibling = await units.add(parent_path=sub_bureau)
+    filed = await intake_client.post(
+        "/api/tickets", json=ticket_body(unit_id=str(station[-1])), headers=auth(migrated.token("hotline_operator"))
+    )
+    assert filed.status_code == 201, filed.text
+    ticket_id = filed.json()["id"]
+    for unit, status in ((sub_bureau[-1], 200), (station[-1], 200), (sibling[-1], 404)):
+        seen = await intake_client.get(
+            f"/api/tickets/{ticket_id}", headers=auth(migrated.token("requester", unit_id=unit))
+        )
+        assert seen.status_code == status, (unit, seen.text)
+
+
 async def test_engineers_and_anonymous_callers_cannot_file(
     intake_client: httpx.AsyncClient, migrated: RunEnvironment
 ) -> None:

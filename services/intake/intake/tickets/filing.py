@@ -1,12 +1,12 @@
 """A new ticket's rows in one statement: the day's number, the ticket and its `created` timeline line.
 
-Filing is the hot path of `POST /api/tickets`. Taking the number, then flushing the ticket and its line through
-the ORM, was three round trips and a unit-of-work flush (py-spy under `make bench`: the flush alone cost more
-than the statement it sends). One statement of data-modifying CTEs does the same writes in one round trip,
-and holds the day counter's lock for less time (from this statement to the commit). The audit trail is told
-of both rows as a flush would have told it (`record_inserts`), and the ticket object joins the session as
-the persistent row it now is, so later changes in the same transaction (a call linked to it) flush as
-updates of it.
+Filing is the hot path of `POST /api/tickets`. Looking up the unit's path, taking the number, then flushing the
+ticket and its line through the ORM, was four round trips and a unit-of-work flush (py-spy under `make bench`:
+the flush alone cost more than the statement it sends). One statement of data-modifying CTEs does the same
+in one round trip, and holds the day counter's lock for less time (from this statement to the commit). The
+audit trail is told of both rows as a flush would have told it (`record_inserts`), and the ticket object joins
+the session as the persistent row it now is, so later changes in the same transaction (a call linked to it)
+flush as updates of it.
 """
 
 from typing import Any
@@ -16,6 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
 
+from intake.directory.models import Unit
 from intake.tickets.models import Ticket, TicketEvent, TicketNumberCounter
 from intake.tickets.numbering import SHANGHAI
 from opsdesk_shared import audit_trail
@@ -41,10 +42,14 @@ _seq = select(_counter.c.last).scalar_subquery()
 _number = bindparam("day_prefix", type_=Text) + case(
     (_seq < 10000, func.lpad(cast(_seq, Text), 4, "0")), else_=cast(_seq, Text)
 )
+_binds = {c.name: bindparam(f"ticket_{c.name}", type_=c.type) for c in _COLUMNS}
+# The unit's path as intake's copy of the tree has it; the path given stands where the unit is not known yet
+# (its event is on its way: `directory.apply_unit` corrects the ticket's path when it arrives).
+_unit_path = func.coalesce(select(Unit.path).where(Unit.id == _binds["unit_id"]).scalar_subquery(), _binds["unit_path"])
 _filed = (
     insert(_TICKET)
-    .values({**{c.name: bindparam(f"ticket_{c.name}", type_=c.type) for c in _COLUMNS}, "number": _number})
-    .returning(_TICKET.c.id, _TICKET.c.number)
+    .values({**_binds, "unit_path": _unit_path, "number": _number})
+    .returning(_TICKET.c.id, _TICKET.c.number, _TICKET.c.unit_path)
     .cte("filed")
 )
 _noted = (
@@ -58,12 +63,16 @@ _noted = (
     .cte("noted")
 )
 # Compiled once and cached: the same statement for every ticket, only its parameters differ.
-_FILE = select(_filed.c.number, _noted.c.id).select_from(_filed.join(_noted, true())).add_cte(_counter, _filed, _noted)
+_FILE = (
+    select(_filed.c.number, _filed.c.unit_path, _noted.c.id)
+    .select_from(_filed.join(_noted, true()))
+    .add_cte(_counter, _filed, _noted)
+)
 
 
 async def insert_ticket(session: AsyncSession, ticket: Ticket, *, line: dict[str, Any]) -> None:
-    """Writes `ticket` (its number taken here) and its `created` line with `line`'s actor_id, actor_name,
-    detail and at; the caller's transaction commits them."""
+    """Writes `ticket` (its number taken and its unit's path looked up here) and its `created` line with
+    `line`'s actor_id, actor_name, detail and at; the caller's transaction commits them."""
     day = ticket.created_at.astimezone(SHANGHAI).date()
     values = {c.name: getattr(ticket, c.name) for c in _COLUMNS}
     row = (
@@ -77,7 +86,8 @@ async def insert_ticket(session: AsyncSession, ticket: Ticket, *, line: dict[str
             },
         )
     ).one()
-    ticket.number = row.number
+    ticket.number, ticket.unit_path = row.number, list(row.unit_path)
+    values["unit_path"] = ticket.unit_path
     # Columns left at a class-level default (None) are not in the object's state yet: put them there, or the
     # session would treat them as unloaded and read them back from the database.
     state = inspect(ticket).dict

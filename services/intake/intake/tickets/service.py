@@ -108,10 +108,11 @@ def _priority(cmd: TicketCreate, principal: Principal) -> tuple[str, str | None,
 
 
 async def _unit_path_for_filing(session: AsyncSession, principal: Principal, unit_id: UUID) -> list[UUID]:
-    path = await directory.unit_path(session, unit_id)
     if is_staff(principal):
-        # The unit event may still be on its way; the path is corrected when it arrives.
-        return path or [unit_id]
+        # Staff file for any unit: the filing statement itself puts the unit's path in (tickets/filing.py), or
+        # this one while the unit event is still on its way (the path is corrected when it arrives).
+        return [unit_id]
+    path = await directory.unit_path(session, unit_id)
     if path is None or principal.unit_id not in path:
         raise Forbidden(
             "requesters file tickets within their own unit's subtree only",
