@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 import httpx
 
+from opsdesk_shared.audit_trail import CHANGES_HEADER
 from opsdesk_shared.testing.plugin import RunEnvironment
 
 if TYPE_CHECKING:  # pytest imports the conftest; its classes serve here as annotations only
@@ -62,6 +63,24 @@ async def test_created_ticket_has_a_dated_number_e164_phone_and_an_outboxed_even
     assert detail.json()["timeline"][0]["kind"] == "created"
 
 
+async def test_filing_hands_the_ticket_and_its_created_line_to_the_audit_trail(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment
+) -> None:
+    resp = await intake_client.post(
+        "/api/tickets", json=ticket_body(), headers=auth(migrated.token("hotline_operator"))
+    )
+    assert resp.status_code == 201, resp.text
+    ticket = resp.json()
+    audited = json.loads(resp.headers[CHANGES_HEADER])
+    row = next(r for r in audited if r["table"] == "ticket")
+    assert row["op"] == "insert" and row["key"] == [ticket["id"]] and row["label"] == ticket["number"]
+    assert row["after"]["number"] == ticket["number"] and row["after"]["title"] == "制证打印机卡纸"
+    assert "8000" in row["after"]["requester_phone"] and row["after"]["requester_phone"] != "+8613800138000"
+    line = next(r for r in audited if r["table"] == "ticket_event")
+    assert line["op"] == "insert" and line["after"]["ticket_id"] == ticket["id"]
+    assert line["after"]["kind"] == "created" and line["after"]["detail"]["channel"] == "hotline"
+
+
 async def test_bad_input_names_the_field_and_writes_nothing(
     intake_client: httpx.AsyncClient, migrated: RunEnvironment
 ) -> None:
@@ -101,6 +120,24 @@ async def test_requester_files_only_for_their_unit_and_sees_only_its_tickets(
     assert mine and all(t["unit_id"] == str(UNIT) for t in mine)
 
 
+async def test_a_ticket_the_hotline_files_for_a_station_is_seen_by_its_sub_bureau_and_not_a_sibling(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment, units: Units
+) -> None:
+    sub_bureau = await units.add(kind="sub_bureau")
+    station = await units.add(parent_path=sub_bureau)
+    sibling = await units.add(parent_path=sub_bureau)
+    filed = await intake_client.post(
+        "/api/tickets", json=ticket_body(unit_id=str(station[-1])), headers=auth(migrated.token("hotline_operator"))
+    )
+    assert filed.status_code == 201, filed.text
+    ticket_id = filed.json()["id"]
+    for unit, status in ((sub_bureau[-1], 200), (station[-1], 200), (sibling[-1], 404)):
+        seen = await intake_client.get(
+            f"/api/tickets/{ticket_id}", headers=auth(migrated.token("requester", unit_id=unit))
+        )
+        assert seen.status_code == status, (unit, seen.text)
+
+
 async def test_engineers_and_anonymous_callers_cannot_file(
     intake_client: httpx.AsyncClient, migrated: RunEnvironment
 ) -> None:
@@ -120,6 +157,27 @@ async def test_concurrent_filings_get_distinct_consecutive_numbers(
     numbers = sorted(r.json()["number"] for r in responses)
     sequence = [int(n.split("-")[1]) for n in numbers]
     assert len(set(numbers)) == 30 and sequence == list(range(sequence[0], sequence[0] + 30))
+
+
+async def test_past_9999_in_a_day_the_number_grows_a_digit(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment
+) -> None:
+    token = auth(migrated.token("hotline_operator"))
+    first = (await intake_client.post("/api/tickets", json=ticket_body(), headers=token)).json()["number"]
+    day, seq = first.split("-")
+    conn = await asyncpg.connect(f"{migrated.servers.database_url}/{migrated.database_prefix}_intake")
+    try:
+        await conn.execute("UPDATE ticket_number_counter SET last = 9999 WHERE to_char(day, 'YYYYMMDD') = $1", day)
+        try:
+            resp = await intake_client.post("/api/tickets", json=ticket_body(), headers=token)
+        finally:  # the day's later tickets (other tests) carry on from where they were: 10000 is taken once
+            await conn.execute(
+                "UPDATE ticket_number_counter SET last = $2 WHERE to_char(day, 'YYYYMMDD') = $1", day, int(seq)
+            )
+    finally:
+        await conn.close()
+    assert resp.status_code == 201, resp.text
+    assert resp.json()["number"] == f"{day}-10000"
 
 
 async def test_list_pages_with_a_cursor_without_repeats(

@@ -13,8 +13,8 @@ from opsdesk_shared.messaging.consumer import HandlerTable, Subscription
 
 async def on_ticket_created(session: AsyncSession, envelope: Envelope) -> None:
     ticket = envelope.parse(TicketCreated)
-    await tickets.record_ticket(session, ticket)
-    await sla.start_clocks(session, ticket)
+    policy = await tickets.record_ticket(session, ticket)
+    await sla.start_clocks(session, ticket, policy)
 
 
 TICKET_HANDLERS: HandlerTable = {

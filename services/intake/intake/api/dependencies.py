@@ -6,12 +6,15 @@ from intake.attachments.storage import AttachmentStore
 from intake.config import IntakeSettings
 
 
-def settings(request: Request) -> IntakeSettings:
+# Both `async` though they never await: FastAPI runs a plain `def` dependency in a worker thread, and that hop
+# (a thread handed the call, anyio's limiter, waking the loop back up) cost more than the ticket insert on
+# every `POST /api/tickets` (py-spy under `make bench`).
+async def settings(request: Request) -> IntakeSettings:
     settings: IntakeSettings = request.app.state.settings  # set by create_app
     return settings
 
 
-def attachment_store(request: Request) -> AttachmentStore:
+async def attachment_store(request: Request) -> AttachmentStore:
     store: AttachmentStore = request.app.state.attachments  # set by create_app
     return store
 

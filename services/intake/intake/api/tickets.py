@@ -122,7 +122,7 @@ async def create_ticket(
     return _out(ticket, principal)
 
 
-def _filters(
+async def _filters(
     principal: CurrentPrincipal,
     settings: Settings,
     status_: Annotated[list[str] | None, Query(alias="status", max_length=10)] = None,

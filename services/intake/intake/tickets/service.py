@@ -14,9 +14,8 @@ from sqlalchemy.orm import aliased
 from intake.calls import service as calls
 from intake.directory import service as directory
 from intake.ledger import service as ledger
-from intake.tickets import lifecycle, priority
+from intake.tickets import filing, lifecycle, priority
 from intake.tickets.models import Comment, Ticket, TicketDuplicate, TicketEvent
-from intake.tickets.numbering import next_ticket_number
 from intake.tickets.schemas import CommentIn, ConfirmIn, TicketCreate
 from opsdesk_shared.auth import Principal, Role
 from opsdesk_shared.contracts.envelope import Event
@@ -109,10 +108,11 @@ def _priority(cmd: TicketCreate, principal: Principal) -> tuple[str, str | None,
 
 
 async def _unit_path_for_filing(session: AsyncSession, principal: Principal, unit_id: UUID) -> list[UUID]:
-    path = await directory.unit_path(session, unit_id)
     if is_staff(principal):
-        # The unit event may still be on its way; the path is corrected when it arrives.
-        return path or [unit_id]
+        # Staff file for any unit: the filing statement itself puts the unit's path in (tickets/filing.py), or
+        # this one while the unit event is still on its way (the path is corrected when it arrives).
+        return [unit_id]
+    path = await directory.unit_path(session, unit_id)
     if path is None or principal.unit_id not in path:
         raise Forbidden(
             "requesters file tickets within their own unit's subtree only",
@@ -203,23 +203,15 @@ async def file_ticket(
 ) -> None:
     """A new ticket's number, its `created` timeline line and its `ticket.created`, in the caller's
     transaction (filed by a person, or opened for an inspection finding)."""
-    # The day's counter row stays locked until commit, so every ticket filed concurrently waits on it:
-    # take the number as the last thing before the writes, not the first, to hold that lock briefly.
-    ticket.number = await next_ticket_number(session, ticket.created_at)
-    session.add(ticket)
     if ticket.asset_unknown:
         detail = {**detail, "asset_unknown": ticket.asset_tag}
-    session.add(
-        TicketEvent(
-            ticket_id=ticket.id,
-            kind="created",
-            actor_id=actor_id,
-            actor_name=actor_name,
-            detail=detail,
-            at=ticket.created_at,
-        )
+    # The day's counter row stays locked until commit, so every ticket filed concurrently waits on it: the
+    # number is taken in the writes' own statement, the last before the event and the commit.
+    await filing.insert_ticket(
+        session,
+        ticket,
+        line={"actor_id": actor_id, "actor_name": actor_name, "detail": detail, "at": ticket.created_at},
     )
-    await session.flush()
     await add_event(
         session,
         TicketCreated(
