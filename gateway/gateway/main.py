@@ -20,7 +20,6 @@ from gateway.audit_checkpoints import CheckpointStore
 from gateway.auth.router import router as auth_router
 from gateway.auth.tokens import TokenIssuer
 from gateway.auth.totp import SecretBox
-from gateway.auth.verified_tokens import CachingTokenVerifier
 from gateway.config import GatewaySettings
 from gateway.edge import EdgeMiddleware
 from gateway.proxy import Proxy
@@ -79,10 +78,6 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         await engine.dispose()
 
     app = build_service_app(settings, title="OpsDesk gateway", lifespan=lifespan, readiness=[database_check(engine)])
-    # The edge and the gateway's own routes verify through it; the services behind verify for themselves.
-    app.state.token_verifier = CachingTokenVerifier(
-        settings.jwt_public_key(), issuer=settings.jwt_issuer, audience=settings.jwt_audience
-    )
     app.state.issuer = TokenIssuer(
         settings.jwt_private_key(),
         issuer=settings.jwt_issuer,

@@ -8,10 +8,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from opsdesk_shared.audit_trail import AuditTrailMiddleware
-from opsdesk_shared.auth import TokenVerifier
 from opsdesk_shared.errors import install_error_handlers
 from opsdesk_shared.observability import ReadinessCheck, install_observability
 from opsdesk_shared.settings import ServiceSettings
+from opsdesk_shared.verified_tokens import CachingTokenVerifier
 
 
 def database_check(engine: AsyncEngine) -> ReadinessCheck:
@@ -42,7 +42,7 @@ def build_service_app(
         telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.settings = settings
-    app.state.token_verifier = TokenVerifier(
+    app.state.token_verifier = CachingTokenVerifier(
         settings.jwt_public_key(), issuer=settings.jwt_issuer, audience=settings.jwt_audience
     )
     install_error_handlers(app)

@@ -1,5 +1,5 @@
-"""The gateway's verified-token cache (auth/verified_tokens.py) answers as a fresh verification would: a kept
-verdict ends when the token expires, and a refusal is never kept."""
+"""The verified-token cache every service verifies through (opsdesk_shared/verified_tokens.py) answers as a
+fresh verification would: a kept verdict ends when the token expires, and a refusal is never kept."""
 
 import time
 import uuid
@@ -9,9 +9,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.auth.tokens import TokenIssuer
-from gateway.auth.verified_tokens import CachingTokenVerifier
 from opsdesk_shared.auth import Role
 from opsdesk_shared.errors import Unauthorized
+from opsdesk_shared.verified_tokens import CachingTokenVerifier
 
 pytestmark = pytest.mark.unit
 
