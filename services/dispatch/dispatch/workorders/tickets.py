@@ -1,8 +1,9 @@
 """Dispatch's copy of a ticket, and what intake's ticket events do to its clocks and work orders."""
 
+from typing import cast
 from uuid import UUID
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +18,7 @@ from opsdesk_shared.messaging import ordering
 FINISHED = ("resolved", "closed", "cancelled")
 
 
-_COPY = DispatchTicket.__table__
+_COPY = cast(Table, DispatchTicket.__table__)
 # The copy and the SLA policies that may match it, in one statement and one round trip; built once and compiled
 # once (an insert built per event cost more CPU than its execution: py-spy under `make bench`). Parameters are
 # named apart from the columns, so that SQLAlchemy binds no column by its name in the policies' query.

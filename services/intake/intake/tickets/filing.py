@@ -9,9 +9,10 @@ the session as the persistent row it now is, so later changes in the same transa
 flush as updates of it.
 """
 
+import typing
 from typing import Any
 
-from sqlalchemy import Text, bindparam, case, cast, func, insert, inspect, literal, select, true
+from sqlalchemy import Table, Text, bindparam, case, cast, func, insert, inspect, literal, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import make_transient_to_detached
@@ -21,9 +22,9 @@ from intake.tickets.models import Ticket, TicketEvent, TicketNumberCounter
 from intake.tickets.numbering import SHANGHAI
 from opsdesk_shared import audit_trail
 
-_TICKET = Ticket.__table__
-_EVENT = TicketEvent.__table__
-_COUNTER = TicketNumberCounter.__table__
+_TICKET = typing.cast(Table, Ticket.__table__)
+_EVENT = typing.cast(Table, TicketEvent.__table__)
+_COUNTER = typing.cast(Table, TicketNumberCounter.__table__)
 # What the statement binds: every column but the number (made from the counter) and those the database makes.
 _COLUMNS = [c for c in _TICKET.columns if c.name != "number" and c.computed is None]
 _LINE = ("actor_id", "actor_name", "detail", "at")

@@ -3,10 +3,10 @@
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID, uuid4
 
-from sqlalchemy import DateTime, Select, Text, bindparam, func, literal_column, select, text
+from sqlalchemy import DateTime, Select, Table, Text, bindparam, func, literal_column, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -97,14 +97,14 @@ async def queue_message(
         "why": why,
     }
     result = await session.execute(QUEUE[status == "queued" and not_before <= now], params)
-    return result.scalar()
+    return cast(UUID | None, result.scalar())
 
 
 def _queue_statement(wake: bool) -> Select[Any]:
     """The message, its first status and (if it is due) the sender's wake-up in one statement, the hot path of
     every ticket's SMS; nothing is written or woken when the event already produced an SMS for this recipient.
     Built once with bound parameters, as composing it costs more CPU than running it."""
-    table = SmsMessage.__table__
+    table = cast(Table, SmsMessage.__table__)
     message = (
         insert(table)
         .values({name: bindparam(name, type_=table.c[name].type) for name in QUEUED_COLUMNS})

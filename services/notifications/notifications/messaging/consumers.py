@@ -2,7 +2,7 @@
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -109,7 +109,7 @@ async def _track(
 
 def _track_statement() -> sa.Insert:
     """Built once with bound parameters: every ticket event runs it, and composing it cost more CPU than running it."""
-    table = TicketContact.__table__
+    table = cast(sa.Table, TicketContact.__table__)
     stmt = insert(table).values({c.name: sa.bindparam(c.name, type_=c.type) for c in table.columns})
     newer = stmt.excluded.status_at >= table.c.status_at
     return stmt.on_conflict_do_update(
