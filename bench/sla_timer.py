@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,17 +29,20 @@ IDLE_WINDOW_S = 5  # CPU measured while nothing is due
 BURST_CLOCKS = 10_000  # all due at the same instant
 
 
-async def _insert_clocks(conn: asyncpg.Connection, n: int, due_sql: str, metric: str) -> None:
-    """Running clocks whose warning has passed, so the next thing each does is breach at `due_sql`."""
-    await conn.execute(
+async def insert_clocks(conn: asyncpg.Connection, n: int, due_sql: str, metric: str) -> list[uuid.UUID]:
+    """Running clocks whose warning has passed, so the next thing each does is breach at `due_sql` (which may
+    use `g`, the clock's number from 1 to n). Returns their ids."""
+    rows = await conn.fetch(
         f"""
         INSERT INTO sla_clock (id, ticket_id, policy_id, metric, state, calendar, target_s, warn_ratio,
                                started_at, due_at, warn_at, warned_at, next_fire_at, paused_seconds)
         SELECT gen_random_uuid(), gen_random_uuid(), '{DEFAULT_POLICY}', '{metric}', 'running', '24x7', 7200, 0.75,
                d - interval '2 hours', d, d - interval '30 minutes', now(), d, 0
         FROM (SELECT {due_sql} AS d FROM generate_series(1, {n}) AS g) AS due
+        RETURNING id
         """
     )
+    return [r["id"] for r in rows]
 
 
 async def _explain_ms(conn: asyncpg.Connection, sql: str) -> float:
@@ -99,7 +103,7 @@ async def measure(dsn: str, env: Mapping[str, str], log_dir: Path, summary: Any)
     workers: list[subprocess.Popen[bytes]] = []
     try:
         # 100,000 clocks running in the background, due over the next 30 days: the timer must not care.
-        await _insert_clocks(
+        await insert_clocks(
             conn, BACKGROUND_CLOCKS, "now() + interval '1 day' + random() * interval '30 days'", "resolution"
         )
         await conn.execute("ANALYZE sla_clock")
@@ -116,7 +120,7 @@ async def measure(dsn: str, env: Mapping[str, str], log_dir: Path, summary: Any)
         idle_cpu = await _cpu_percent([w.pid for w in workers], IDLE_WINDOW_S)
 
         # Spread: 1,000 deadlines one after another over a minute, starting 2 s from now.
-        await _insert_clocks(
+        await insert_clocks(
             conn,
             SPREAD_CLOCKS,
             f"clock_timestamp() + interval '2 seconds' + g * interval '{SPREAD_S / SPREAD_CLOCKS} seconds'",
@@ -130,7 +134,7 @@ async def measure(dsn: str, env: Mapping[str, str], log_dir: Path, summary: Any)
         )
 
         # Burst: 10,000 deadlines at the same instant, 2 s from now.
-        await _insert_clocks(
+        await insert_clocks(
             conn, BURST_CLOCKS, "date_trunc('second', clock_timestamp()) + interval '3 seconds'", "response"
         )
         await _wait_fired(conn, "response", BURST_CLOCKS, 120)

@@ -21,7 +21,7 @@ import asyncpg
 import httpx
 
 from bench.load import Load, closed_loop, open_loop
-from bench.sla_timer import DEFAULT_POLICY
+from bench.sla_timer import insert_clocks
 
 CLIENTS = 32
 
@@ -127,27 +127,12 @@ async def throughput(url: str, sink_url: str, password: str, dsns: dict[str, str
 
 
 async def _running_clocks(dispatch_dsn: str, n: int, first_due_s: float, last_due_s: float) -> list[uuid.UUID]:
-    """`n` running clocks past their warning, falling due one after another between `first_due_s` and
-    `last_due_s` from now, so the next thing each does is breach (as bench/sla_timer.py builds them)."""
+    """`n` clocks about to breach, falling due one after another between `first_due_s` and `last_due_s` from now."""
     conn = await asyncpg.connect(dispatch_dsn)
     try:
         step = (last_due_s - first_due_s) / max(n - 1, 1)
-        rows = await conn.fetch(
-            """
-            INSERT INTO sla_clock (id, ticket_id, policy_id, metric, state, calendar, target_s, warn_ratio,
-                                   started_at, due_at, warn_at, warned_at, next_fire_at, paused_seconds)
-            SELECT gen_random_uuid(), gen_random_uuid(), $1, 'arrival', 'running', '24x7', 7200, 0.75,
-                   d - interval '2 hours', d, d - interval '30 minutes', now(), d, 0
-            FROM (SELECT clock_timestamp() + make_interval(secs => $2 + g * $3) AS d
-                  FROM generate_series(0, $4 - 1) AS g) AS due
-            RETURNING id
-            """,
-            uuid.UUID(DEFAULT_POLICY),
-            first_due_s,
-            step,
-            n,
-        )
-        return [r["id"] for r in rows]
+        due = f"clock_timestamp() + make_interval(secs => {first_due_s} + (g - 1) * {step})"
+        return await insert_clocks(conn, n, due, "arrival")
     finally:
         await conn.close()
 

@@ -4,11 +4,12 @@ import asyncio
 import dataclasses
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
 
 import aio_pika
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from intake.config import IntakeSettings
@@ -229,6 +230,35 @@ async def test_a_handler_that_keeps_failing_ends_in_the_dead_letter_queue(
     await consumer.stop()
 
 
+async def _consume_until_dead_lettered(
+    sessions: async_sessionmaker[AsyncSession],
+    channel: aio_pika.abc.AbstractChannel,
+    subscription: Subscription,
+    envelopes: list[Envelope],
+    broken: uuid.UUID,
+) -> Sequence[Row[Any]]:
+    """Publishes the envelopes (the third twice) to the subscription's queue, consumes them in batches until the
+    broken one reaches the dead-letter queue, and returns the test_effect rows their handling left."""
+    name = subscription.name
+    await declare_consumer_queue(channel, subscription.queue)
+    for envelope in (*envelopes[:3], envelopes[2], *envelopes[3:]):
+        await _publish(channel, envelope, f"{name}.event")
+    consumer = EventConsumer(subscription, sessions, channel, max_batch=32)
+    await consumer.start()
+    dlq = await channel.declare_queue(f"{name}.dlq", durable=True, arguments={"x-queue-type": "quorum"})
+    message = await _next_message(dlq, timeout=15)
+    await message.ack()
+    await consumer.stop()
+    assert message.message_id == str(broken)
+    async with sessions() as s:
+        return (
+            await s.execute(
+                text("SELECT event_id, n FROM test_effect WHERE event_id = ANY(:ids)"),
+                {"ids": [e.id for e in envelopes]},
+            )
+        ).all()
+
+
 async def test_events_waiting_together_commit_together_and_a_bad_one_spoils_only_itself(
     sessions: async_sessionmaker[AsyncSession], channel: aio_pika.abc.AbstractChannel
 ) -> None:
@@ -248,23 +278,7 @@ async def test_events_waiting_together_commit_together_and_a_bad_one_spoils_only
             raise ValueError("this one is broken")
 
     subscription = _subscription(handler, name, delays=(1,))
-    await declare_consumer_queue(channel, subscription.queue)
-    for envelope in (*envelopes[:3], envelopes[2], *envelopes[3:]):
-        await _publish(channel, envelope, f"{name}.event")
-    consumer = EventConsumer(subscription, sessions, channel, max_batch=32)
-    await consumer.start()
-    dlq = await channel.declare_queue(f"{name}.dlq", durable=True, arguments={"x-queue-type": "quorum"})
-    message = await _next_message(dlq, timeout=15)
-    await message.ack()
-    await consumer.stop()
-    assert message.message_id == str(broken)
-    async with sessions() as s:
-        rows = (
-            await s.execute(
-                text("SELECT event_id, n FROM test_effect WHERE event_id = ANY(:ids)"),
-                {"ids": [e.id for e in envelopes]},
-            )
-        ).all()
+    rows = await _consume_until_dead_lettered(sessions, channel, subscription, envelopes, broken)
     transaction = {r.event_id: r.n for r in rows}
     assert sorted(r.event_id for r in rows) == sorted(e.id for e in envelopes[:-1])  # each once, the broken none
     # The first batch is what had arrived when the lane woke (one event or a few); the rest of the first ten
@@ -299,23 +313,7 @@ async def test_a_batch_is_prepared_once_in_its_own_transaction_and_again_for_eac
             raise ValueError("this one is broken")
 
     subscription = dataclasses.replace(_subscription(handler, name, delays=(1,)), prepare=prepare)
-    await declare_consumer_queue(channel, subscription.queue)
-    for envelope in (*envelopes[:3], envelopes[2], *envelopes[3:]):
-        await _publish(channel, envelope, f"{name}.event")
-    consumer = EventConsumer(subscription, sessions, channel, max_batch=32)
-    await consumer.start()
-    dlq = await channel.declare_queue(f"{name}.dlq", durable=True, arguments={"x-queue-type": "quorum"})
-    message = await _next_message(dlq, timeout=15)
-    await message.ack()
-    await consumer.stop()
-    assert message.message_id == str(broken)
-    async with sessions() as s:
-        rows = (
-            await s.execute(
-                text("SELECT event_id, n FROM test_effect WHERE event_id = ANY(:ids)"),
-                {"ids": [e.id for e in envelopes]},
-            )
-        ).all()
+    rows = await _consume_until_dead_lettered(sessions, channel, subscription, envelopes, broken)
     handled = {r.event_id: r.n for r in rows if r.n > 0}
     prepared = [(r.event_id, -r.n) for r in rows if r.n < 0]
     # Each committed event was prepared exactly once, in the transaction that handled it; the broken one never.
