@@ -250,6 +250,11 @@ async def _consume_until_dead_lettered(
     await message.ack()
     await consumer.stop()
     assert message.message_id == str(broken)
+    return await _effect_rows(sessions, envelopes)
+
+
+async def _effect_rows(sessions: async_sessionmaker[AsyncSession], envelopes: list[Envelope]) -> Sequence[Row[Any]]:
+    """The test_effect rows the envelopes' handling left: (event_id, n), n the handling transaction's id."""
     async with sessions() as s:
         return (
             await s.execute(
@@ -257,6 +262,16 @@ async def _consume_until_dead_lettered(
                 {"ids": [e.id for e in envelopes]},
             )
         ).all()
+
+
+async def _waiting_in(migrated: RunEnvironment, queue: str) -> int:
+    """How many messages wait in the queue, seen from a connection of its own (after the consumer's closed)."""
+    connection = await connect(migrated.amqp_url, "tests")
+    try:
+        declared = await (await connection.channel()).declare_queue(queue, passive=True)
+        return int(declared.declaration_result.message_count or 0)
+    finally:
+        await connection.close()
 
 
 async def test_events_waiting_together_commit_together_and_a_bad_one_spoils_only_itself(
@@ -321,12 +336,7 @@ async def test_a_batch_is_prepared_once_in_its_own_transaction_and_again_for_eac
     assert all(handled[event_id] == transaction for event_id, transaction in prepared)
     # Every delivery was acked (a batch by one `multiple` ack): none comes back when the channel closes.
     await channel.close()
-    connection = await connect(migrated.amqp_url, "tests")
-    try:
-        again = await (await connection.channel()).declare_queue(name, passive=True)
-        assert again.declaration_result.message_count == 0
-    finally:
-        await connection.close()
+    assert await _waiting_in(migrated, name) == 0
 
 
 async def test_a_committed_batch_is_acked_whole_and_not_delivered_again(
@@ -354,18 +364,7 @@ async def test_a_committed_batch_is_acked_whole_and_not_delivered_again(
         await asyncio.sleep(0.05)
     await consumer.stop()
     await channel.close()
-    async with sessions() as s:
-        rows = (
-            await s.execute(
-                text("SELECT event_id, n FROM test_effect WHERE event_id = ANY(:ids)"),
-                {"ids": [e.id for e in envelopes]},
-            )
-        ).all()
+    rows = await _effect_rows(sessions, envelopes)
     assert sorted(r.event_id for r in rows) == sorted(e.id for e in envelopes)
     assert len({r.n for r in rows}) < len(envelopes)  # some committed together
-    connection = await connect(migrated.amqp_url, "tests")
-    try:
-        again = await (await connection.channel()).declare_queue(name, passive=True)
-        assert again.declaration_result.message_count == 0
-    finally:
-        await connection.close()
+    assert await _waiting_in(migrated, name) == 0
