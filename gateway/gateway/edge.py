@@ -13,7 +13,6 @@ from fastapi import Request, Response
 from limits import parse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway import audit_chain
 from gateway.admin.models import ApiKey, AuditEntry
 from gateway.admin.service import authenticate_api_key
 from gateway.failure_audit import UnauthenticatedFailures
@@ -174,7 +173,7 @@ class EdgeMiddleware:
             changes=changes,
         )
         try:
-            await audit_chain.append_committed(request.app.state.engine, request.app.state.audit_key, entry)
+            await request.app.state.audit_appender.append(entry)
         except Exception as exc:  # the write itself already happened; never fail it for the audit row
             log.error("audit_write_failed", path=entry.path, error=repr(exc)[:200])
 

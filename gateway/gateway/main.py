@@ -15,6 +15,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from gateway import failure_audit, forwarding, health, openapi
 from gateway.admin import audit_verification
 from gateway.admin.router import router as admin_router
+from gateway.audit_appender import AuditAppender
 from gateway.audit_chain import AuditKey
 from gateway.audit_checkpoints import CheckpointStore
 from gateway.auth.router import router as auth_router
@@ -52,7 +53,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await rate_limits.start()
         app.state.sessions = session_factory(engine)
-        app.state.engine = engine  # the audit log's appends (edge.py)
+        app.state.audit_appender = AuditAppender(engine, audit_key)  # the edge's audit entries (edge.py)
         app.state.audit_verifications = audit_verification.FullVerifications(
             app.state.sessions, audit_key, app.state.audit_checkpoints
         )
@@ -70,6 +71,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         yield
         stop.set()
         await app.state.audit_verifications.stop()
+        await app.state.audit_appender.drain()
         await asyncio.gather(failure_flusher, return_exceptions=True)
         await live_hub.stop()
         await proxy.close()

@@ -134,6 +134,41 @@ async def test_the_page_check_walks_only_what_was_written_since_the_last_checkpo
     assert (await client.post("/api/admin/audit-log/verifications", headers=bearer(admin_token))).status_code == 403
 
 
+async def test_concurrent_writes_each_get_one_entry_chained_in_one_unbroken_sequence(
+    client: httpx.AsyncClient, admin_token: str, login_as: LoginAs, migrated: RunEnvironment
+) -> None:
+    """The edge appends the entries of writes that arrive together in batches (audit_appender.py): each write
+    still has its own entry, committed before its answer, in a chain with no gap or fork."""
+    token = await auditor(client, admin_token, login_as)
+    codes = [f"CC-{uuid.uuid4().hex[:6]}" for _ in range(30)]
+    answers = await asyncio.gather(
+        *(
+            client.post(
+                "/api/admin/units",
+                headers=bearer(admin_token),
+                json={"code": code, "name": "并发审计", "kind": "police_station"},
+            )
+            for code in codes
+        )
+    )
+    assert all(a.status_code == 201 for a in answers), [a.text for a in answers if a.status_code != 201]
+    conn = await asyncpg.connect(f"{migrated.servers.database_url}/{migrated.database_prefix}_gateway")
+    try:
+        rows = await conn.fetch(
+            "SELECT chain_seq, changes::text AS changes FROM audit_log WHERE action LIKE 'admin.units%' "
+            "AND changes::text LIKE ANY($1)",
+            [f"%{code}%" for code in codes],
+        )
+        seqs = [r["chain_seq"] for r in await conn.fetch("SELECT chain_seq FROM audit_log ORDER BY chain_seq")]
+    finally:
+        await conn.close()
+    assert sorted(code for code in codes for r in rows if code in r["changes"]) == sorted(codes)
+    assert len(rows) == len(codes)
+    assert seqs == list(range(seqs[0], seqs[0] + len(seqs))), "the chain has a gap or a repeated place"
+    result = await full_verification(client, token)
+    assert result["intact"] is True and result["full"] is True, result
+
+
 async def test_each_write_records_what_it_changed_before_and_after(
     client: httpx.AsyncClient, admin_token: str, login_as: LoginAs
 ) -> None:

@@ -5,8 +5,10 @@ the relay so an event usually leaves within milliseconds, while the relay's poll
 """
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import CTE, ColumnElement, Text, bindparam, cast, column, func, insert, literal, table, text
+from sqlalchemy.dialects.postgresql import JSONB, array
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from opsdesk_shared.contracts.envelope import Envelope, Event
@@ -20,10 +22,44 @@ _INSERT_AND_NOTIFY = text(
     "VALUES (:id, :type, CAST(:envelope AS jsonb)) RETURNING 1) "
     "SELECT pg_notify(:channel, '') FROM added"
 )
+_OUTBOX = table("outbox_message", column("id"), column("type"), column("envelope", JSONB))
+
+
+def insert_cte(name: str, *, patch: tuple[str, ColumnElement[Any]] | None = None) -> CTE:
+    """The outbox row as a CTE of a caller's own statement, for a write whose event must be in the statement
+    that takes a lock (tickets/filing.py in intake: the day counter's lock is then held for the commit alone).
+    Binds `{name}_id`, `{name}_type` and `{name}_envelope` (`bound(envelope, name)` makes them); `patch`
+    sets one field of the event's data to a value the statement computes (the ticket's number). The relay
+    is woken by selecting `wake_relay()` in the same statement."""
+    envelope: ColumnElement[Any] = cast(bindparam(f"{name}_envelope", type_=Text), JSONB)
+    if patch is not None:
+        field, value = patch
+        path = array([literal("data", Text), literal(field, Text)])
+        envelope = func.jsonb_set(envelope, path, func.to_jsonb(value), type_=JSONB)
+    return (
+        insert(_OUTBOX)
+        .values(id=bindparam(f"{name}_id"), type=bindparam(f"{name}_type", type_=Text), envelope=envelope)
+        .returning(_OUTBOX.c.id)
+        .cte(name)
+    )
+
+
+def wake_relay() -> ColumnElement[Any]:
+    return func.pg_notify(OUTBOX_CHANNEL, "")
+
+
+def bound(envelope: Envelope, name: str) -> dict[str, Any]:
+    """The parameters of `insert_cte(name)` for `envelope`."""
+    return {f"{name}_id": envelope.id, f"{name}_type": envelope.type, f"{name}_envelope": envelope.model_dump_json()}
+
+
+def wrap(event: Event, *, producer: str) -> Envelope:
+    """The envelope `add_event` would write, for a statement of the caller's (`insert_cte`)."""
+    return Envelope.wrap(event, producer=producer, correlation_id=correlation_id.get())
 
 
 async def add_event(session: AsyncSession, event: Event, *, producer: str) -> Envelope:
-    envelope = Envelope.wrap(event, producer=producer, correlation_id=correlation_id.get())
+    envelope = wrap(event, producer=producer)
     await session.execute(
         _INSERT_AND_NOTIFY,
         {"id": envelope.id, "type": envelope.type, "envelope": envelope.model_dump_json(), "channel": OUTBOX_CHANNEL},

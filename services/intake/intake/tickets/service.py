@@ -30,6 +30,7 @@ from opsdesk_shared.contracts.intake import (
 )
 from opsdesk_shared.contracts.vocabulary import QUIET_CHANNELS
 from opsdesk_shared.errors import Conflict, Forbidden, NotFound, RuleViolation
+from opsdesk_shared.messaging import outbox
 from opsdesk_shared.messaging.outbox import add_event
 from opsdesk_shared.phones import normalise_phone
 
@@ -205,18 +206,12 @@ async def file_ticket(
     transaction (filed by a person, or opened for an inspection finding)."""
     if ticket.asset_unknown:
         detail = {**detail, "asset_unknown": ticket.asset_tag}
-    # The day's counter row stays locked until commit, so every ticket filed concurrently waits on it: the
-    # number is taken in the writes' own statement, the last before the event and the commit.
-    await filing.insert_ticket(
-        session,
-        ticket,
-        line={"actor_id": actor_id, "actor_name": actor_name, "detail": detail, "at": ticket.created_at},
-    )
-    await add_event(
-        session,
+    # The event is made before the number is taken (the filing statement writes it, number included): the
+    # day's counter row stays locked from that statement to the commit (filing.py).
+    announcement = outbox.wrap(
         TicketCreated(
             ticket_id=ticket.id,
-            number=ticket.number,
+            number="",
             title=ticket.title,
             category=ticket.category,
             priority=ticket.priority,
@@ -236,6 +231,12 @@ async def file_ticket(
             aggregate_version=ticket.version,
         ),
         producer=PRODUCER,
+    )
+    await filing.insert_ticket(
+        session,
+        ticket,
+        line={"actor_id": actor_id, "actor_name": actor_name, "detail": detail, "at": ticket.created_at},
+        announcement=announcement,
     )
 
 
