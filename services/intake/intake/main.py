@@ -12,6 +12,7 @@ from intake.attachments.storage import PostgresAttachmentStore
 from intake.calls.screen_pops import ScreenPopHub
 from intake.config import IntakeSettings
 from intake.knowledge import segmentation
+from intake.tickets.numbering import NumberAllocator
 from opsdesk_shared.app import build_service_app, database_check
 from opsdesk_shared.db import create_engine, session_factory
 
@@ -27,6 +28,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         app.state.sessions = session_factory(engine)
         app.state.settings = settings
         app.state.attachments = PostgresAttachmentStore()
+        app.state.numbers = NumberAllocator(settings.asyncpg_dsn)  # the filings' numbers (tickets/numbering.py)
         app.state.screen_pops = ScreenPopHub(settings.asyncpg_dsn)
         await app.state.screen_pops.start()
         # jieba's dictionary, before uvicorn listens: no request (a search, an article written) pays for it.
@@ -34,6 +36,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         log.info("search_dictionary_loaded", seconds=round(seconds, 2))
         yield
         await app.state.screen_pops.stop()
+        await app.state.numbers.close()
         await engine.dispose()
 
     app = build_service_app(settings, title="OpsDesk intake", lifespan=lifespan, readiness=[database_check(engine)])

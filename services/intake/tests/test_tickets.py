@@ -159,6 +159,31 @@ async def test_concurrent_filings_get_distinct_consecutive_numbers(
     assert len(set(numbers)) == 30 and sequence == list(range(sequence[0], sequence[0] + 30))
 
 
+async def test_numbers_are_taken_afresh_after_the_database_dropped_every_connection(
+    intake_client: httpx.AsyncClient, migrated: RunEnvironment
+) -> None:
+    """The API takes its numbers on a connection of its own (tickets/numbering.py): a restart or failover of the
+    database, which ends it, costs the next filing nothing but a reconnect."""
+    token = auth(migrated.token("hotline_operator"))
+    first = await intake_client.post("/api/tickets", json=ticket_body(), headers=token)
+    assert first.status_code == 201, first.text
+    database = f"{migrated.database_prefix}_intake"
+    conn = await asyncpg.connect(f"{migrated.servers.database_url}/{database}")
+    try:
+        ended = await conn.fetchval(
+            "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = $1 AND pid <> pg_backend_pid()) t",
+            database,
+        )
+    finally:
+        await conn.close()
+    assert ended >= 1
+    second = await intake_client.post("/api/tickets", json=ticket_body(), headers=token)
+    assert second.status_code == 201, second.text
+    day, seq = first.json()["number"].split("-")
+    assert second.json()["number"].startswith(day) and int(second.json()["number"].split("-")[1]) > int(seq)
+
+
 async def test_past_9999_in_a_day_the_number_grows_a_digit(
     intake_client: httpx.AsyncClient, migrated: RunEnvironment
 ) -> None:

@@ -5,7 +5,7 @@ from typing import Annotated
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from intake.api.dependencies import Settings, Store
@@ -106,6 +106,7 @@ async def create_ticket(
     principal: Filer,
     uow: Uow,
     settings: Settings,
+    request: Request,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> TicketOut:
@@ -116,7 +117,9 @@ async def create_ticket(
         if earlier is not None:
             response.headers["Idempotent-Replayed"] = "true"
             return _out(await service.get_ticket(uow, principal, earlier), principal)
-    ticket = await service.create_ticket(uow, principal, body, phone_region=settings.default_phone_region)
+    ticket = await service.create_ticket(
+        uow, principal, body, phone_region=settings.default_phone_region, numbers=request.app.state.numbers
+    )
     if idempotency_key:
         await idempotency.record(uow, principal, idempotency_key, ticket.id)
     return _out(ticket, principal)

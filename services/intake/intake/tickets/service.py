@@ -16,6 +16,7 @@ from intake.directory import service as directory
 from intake.ledger import service as ledger
 from intake.tickets import filing, lifecycle, priority
 from intake.tickets.models import Comment, Ticket, TicketDuplicate, TicketEvent
+from intake.tickets.numbering import SHANGHAI, NumberAllocator
 from intake.tickets.schemas import CommentIn, ConfirmIn, TicketCreate
 from opsdesk_shared.auth import Principal, Role
 from opsdesk_shared.contracts.envelope import Event
@@ -123,7 +124,14 @@ async def _unit_path_for_filing(session: AsyncSession, principal: Principal, uni
     return path
 
 
-async def create_ticket(session: AsyncSession, principal: Principal, cmd: TicketCreate, *, phone_region: str) -> Ticket:
+async def create_ticket(
+    session: AsyncSession,
+    principal: Principal,
+    cmd: TicketCreate,
+    *,
+    phone_region: str,
+    numbers: NumberAllocator | None = None,
+) -> Ticket:
     if cmd.call_id is not None and not principal.has_any(Role.HOTLINE_OPERATOR):
         raise Forbidden(
             "call_id: only the hotline files a ticket from a call",
@@ -162,7 +170,9 @@ async def create_ticket(session: AsyncSession, principal: Principal, cmd: Ticket
     detail: dict[str, Any] = {"channel": ticket.channel, "status": "new", "priority": level}
     if reason:
         detail["priority_reason"] = reason
-    await file_ticket(session, ticket, actor_id=principal.subject, actor_name=principal.username, detail=detail)
+    await file_ticket(
+        session, ticket, actor_id=principal.subject, actor_name=principal.username, detail=detail, numbers=numbers
+    )
     if overridden:
         # Its own line, so the timeline says plainly who set the priority against the matrix, and why.
         session.add(
@@ -201,17 +211,19 @@ async def file_ticket(
     actor_name: str | None,
     detail: dict[str, Any],
     finding_id: UUID | None = None,
+    numbers: NumberAllocator | None = None,
 ) -> None:
     """A new ticket's number, its `created` timeline line and its `ticket.created`, in the caller's
-    transaction (filed by a person, or opened for an inspection finding)."""
+    transaction (filed by a person, or opened for an inspection finding). The number is taken ahead by
+    `numbers` where given (the API's filings), else in the filing's own statement (numbering.py)."""
     if ticket.asset_unknown:
         detail = {**detail, "asset_unknown": ticket.asset_tag}
-    # The event is made before the number is taken (the filing statement writes it, number included): the
-    # day's counter row stays locked from that statement to the commit (filing.py).
+    number = await numbers.take(ticket.created_at.astimezone(SHANGHAI).date()) if numbers else None
+    # Made before the filing statement, which writes it with the number it files the ticket under.
     announcement = outbox.wrap(
         TicketCreated(
             ticket_id=ticket.id,
-            number="",
+            number=number or "",
             title=ticket.title,
             category=ticket.category,
             priority=ticket.priority,
@@ -237,6 +249,7 @@ async def file_ticket(
         ticket,
         line={"actor_id": actor_id, "actor_name": actor_name, "detail": detail, "at": ticket.created_at},
         announcement=announcement,
+        number=number,
     )
 
 
