@@ -7,6 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+import aiohttp
 import httpx
 
 
@@ -30,7 +31,7 @@ async def _attempt(send: Callable[[int], Awaitable[bool]], i: int) -> bool:
     """A transport failure (refused, reset) is an error to count, not the end of the run."""
     try:
         return await send(i)
-    except httpx.TransportError:
+    except (httpx.TransportError, aiohttp.ClientError):
         return False
 
 
