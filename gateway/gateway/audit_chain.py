@@ -10,7 +10,8 @@ Appending: `audit_chain_head` is one row holding the last sequence number and MA
 locks it and reads the committed head in one round trip (read committed re-reads the row after waiting),
 so entries are chained in the order they commit; the entry and the new head are then written in one
 statement. The lock is held from that first statement to the commit, one round trip longer than the old
-trigger held it, for the MAC that must be computed here, where the key is.
+trigger held it, for the MAC that must be computed here, where the key is. The edge's entries, one per write,
+are appended in batches (`append_many_committed`, audit_appender.py), so the lock is taken once per batch.
 """
 
 import base64

@@ -26,11 +26,11 @@ _OUTBOX = table("outbox_message", column("id"), column("type"), column("envelope
 
 
 def insert_cte(name: str, *, patch: tuple[str, ColumnElement[Any]] | None = None) -> CTE:
-    """The outbox row as a CTE of a caller's own statement, for a write whose event must be in the statement
-    that takes a lock (tickets/filing.py in intake: the day counter's lock is then held for the commit alone).
-    Binds `{name}_id`, `{name}_type` and `{name}_envelope` (`bound(envelope, name)` makes them); `patch`
-    sets one field of the event's data to a value the statement computes (the ticket's number). The relay
-    is woken by selecting `wake_relay()` in the same statement."""
+    """The outbox row as a CTE of a caller's own statement: a hot-path write and its event in one round trip
+    (intake's tickets/filing.py). Binds `{name}_id`, `{name}_type` and `{name}_envelope` (`bound(envelope,
+    name)` makes them); `patch` sets one field of the event's data to a value the statement computes (the
+    ticket's number, where the statement takes it). The relay is woken by selecting `wake_relay()` in the
+    same statement."""
     envelope: ColumnElement[Any] = cast(bindparam(f"{name}_envelope", type_=Text), JSONB)
     if patch is not None:
         field, value = patch
