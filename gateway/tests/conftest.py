@@ -6,6 +6,7 @@ from contextlib import asynccontextmanager
 import asyncpg
 import httpx
 import pytest
+from aiohttp import web
 from asgi_lifespan import LifespanManager
 from starlette.types import ASGIApp
 
@@ -25,6 +26,19 @@ NO_SERVICES = {
     "reporting_url": NOWHERE,
     "assets_url": NOWHERE,
 }
+
+
+@asynccontextmanager
+async def serving(upstream: web.Application) -> AsyncIterator[str]:
+    """`upstream` (a stand-in service) on a real port of this machine, for as long as the block runs: its URL.
+    What the gateway sends a service is only visible at the service's end of a real connection."""
+    runner = web.AppRunner(upstream)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
 
 
 @asynccontextmanager

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from gateway.config import GatewaySettings
 from opsdesk_shared.testing.plugin import RunEnvironment
 
-from .conftest import ADMIN_PASSWORD, NO_SERVICES, client_from, started_gateway
+from .conftest import ADMIN_PASSWORD, NO_SERVICES, client_from, serving, started_gateway
 
 INGRESS = "10.42.0.7"  # an ingress controller's pod, inside the trusted network below
 TRUSTED = "10.42.0.0/16"
@@ -139,14 +139,8 @@ async def echoing_service() -> AsyncIterator[tuple[str, list[dict[str, str]]]]:
 
     upstream = web.Application()
     upstream.router.add_route("*", "/{tail:.*}", echo)
-    runner = web.AppRunner(upstream)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}", received
-    finally:
-        await runner.cleanup()
+    async with serving(upstream) as url:
+        yield url, received
 
 
 async def test_services_are_told_the_client_address_the_gateway_trusts(migrated: RunEnvironment) -> None:

@@ -19,7 +19,7 @@ from gateway.config import GatewaySettings
 from opsdesk_shared.testing.plugin import RunEnvironment
 from opsdesk_shared.testing.workers import eventually
 
-from .conftest import ADMIN_PASSWORD, NO_SERVICES, client_from, started_gateway
+from .conftest import ADMIN_PASSWORD, NO_SERVICES, client_from, serving, started_gateway
 
 
 def somebody() -> str:
@@ -123,14 +123,8 @@ async def counting_service() -> AsyncIterator[tuple[str, list[str]]]:
 
     upstream = web.Application()
     upstream.router.add_get("/readyz", ready)
-    runner = web.AppRunner(upstream)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}", probes
-    finally:
-        await runner.cleanup()
+    async with serving(upstream) as url:
+        yield url, probes
 
 
 async def test_health_asks_the_services_once_per_cache_period_however_many_ask_it(migrated: RunEnvironment) -> None:

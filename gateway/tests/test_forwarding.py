@@ -17,7 +17,7 @@ from opsdesk_shared.audit_trail import CHANGES_HEADER
 from opsdesk_shared.auth import Role
 from opsdesk_shared.testing.plugin import RunEnvironment
 
-from .conftest import ADMIN_PASSWORD, NO_SERVICES, client_from, started_gateway
+from .conftest import ADMIN_PASSWORD, NO_SERVICES, client_from, serving, started_gateway
 
 PROBLEM = "application/problem+json"
 CHANGES = [{"op": "insert", "table": "ticket", "key": ["t-1"], "after": {"title": "打印机"}}]
@@ -40,14 +40,8 @@ async def ticket_service() -> AsyncIterator[str]:
 
     upstream = web.Application()
     upstream.router.add_post("/api/tickets", create)
-    runner = web.AppRunner(upstream)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
+    async with serving(upstream) as url:
+        yield url
 
 
 def _paths(routes: list[BaseRoute]) -> Iterator[str]:

@@ -5,10 +5,10 @@ from typing import Annotated
 from urllib.parse import quote
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Header, Query, Response, UploadFile, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from intake.api.dependencies import Settings, Store
+from intake.api.dependencies import Numbers, Settings, Store
 from intake.attachments import service as attachments
 from intake.attachments.schemas import AttachmentOut
 from intake.directory import service as directory
@@ -106,7 +106,7 @@ async def create_ticket(
     principal: Filer,
     uow: Uow,
     settings: Settings,
-    request: Request,
+    numbers: Numbers,
     response: Response,
     idempotency_key: IdempotencyKey = None,
 ) -> TicketOut:
@@ -118,7 +118,7 @@ async def create_ticket(
             response.headers["Idempotent-Replayed"] = "true"
             return _out(await service.get_ticket(uow, principal, earlier), principal)
     ticket = await service.create_ticket(
-        uow, principal, body, phone_region=settings.default_phone_region, numbers=request.app.state.numbers
+        uow, principal, body, phone_region=settings.default_phone_region, numbers=numbers
     )
     if idempotency_key:
         await idempotency.record(uow, principal, idempotency_key, ticket.id)

@@ -78,8 +78,9 @@ class NumberAllocator:
         for attempt in (1, 2):
             fresh = self._conn is None or self._conn.is_closed()
             try:
-                if self._conn is None or self._conn.is_closed():
+                if fresh:
                     self._conn = await asyncpg.connect(self._dsn)
+                assert self._conn is not None
                 return int(await self._conn.fetchval(_TAKE, day, count))
             except Exception:
                 # A lost connection, or one to a server that has become a standby: connect afresh (a multi-host
